@@ -1,0 +1,345 @@
+"""The command line: the only place that prints for users and chooses exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import date
+from enum import IntEnum
+from importlib.resources import files
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from compliance import __version__
+from compliance.engine import assess
+from compliance.errors import ComplianceError, InputError, OutputError, UsageError
+from compliance.loader import check_accepted_risks, load_packs, load_solution, pack_inputs
+from compliance.models.assessment import Assessment
+from compliance.models.solution import Solution
+from compliance.packs import CompiledRule, LoadedPack
+from compliance.ruletest import run_all
+from compliance.summary import render
+
+
+class Exit(IntEnum):
+    """Exit codes."""
+
+    OK = 0
+    BELOW_THRESHOLD = 1
+    BAD_INPUT = 2
+    INTERNAL = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so every usage error goes one way."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}\n{self.format_usage().strip()}")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def _score(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError("must be between 0 and 100")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    parser = _Parser(
+        prog="compliance",
+        description="Assess data-driven solutions against GDPR and cybersecurity rules.",
+    )
+    parser.add_argument("--version", action="version", version=f"compliance-engine {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    rules_opt = _Parser(add_help=False)
+    rules_opt.add_argument(
+        "--rules",
+        metavar="DIR",
+        type=Path,
+        action="append",
+        default=[],
+        help="add the rule packs in DIR",
+    )
+
+    p = sub.add_parser("assess", parents=[rules_opt], help="assess a solution file")
+    p.add_argument("solution", type=Path, help="solution file (YAML or JSON)")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="what to print")
+    p.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="also write the assessment to FILE (.json, or .txt for the summary); repeatable",
+    )
+    p.add_argument(
+        "--as-of", type=_date, default=None, metavar="DATE", help="assessment date (default today)"
+    )
+    p.add_argument(
+        "--fail-under",
+        type=_score,
+        default=None,
+        metavar="N",
+        help="exit 1 when the overall score is below N (outputs are still written)",
+    )
+    p.set_defaults(run=cmd_assess)
+
+    rules = sub.add_parser("rules", help="list, lint and test rule packs")
+    rsub = rules.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
+    r = rsub.add_parser("list", parents=[rules_opt], help="list every rule")
+    r.add_argument("--format", choices=["text", "json"], default="text")
+    r.set_defaults(run=cmd_rules_list)
+    r = rsub.add_parser("lint", parents=[rules_opt], help="check packs load and every rule has cases")
+    r.set_defaults(run=cmd_rules_lint)
+    r = rsub.add_parser("test", parents=[rules_opt], help="run every rule's cases")
+    r.add_argument("--verbose", "-v", action="store_true", help="list every case")
+    r.set_defaults(run=cmd_rules_test)
+
+    p = sub.add_parser("explain", parents=[rules_opt], help="explain one rule")
+    p.add_argument("rule_id", metavar="RULE_ID")
+    p.set_defaults(run=cmd_explain)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of solution files")
+    p.set_defaults(run=cmd_schema)
+
+    p = sub.add_parser("init", help="write a commented starter solution file")
+    p.add_argument("path", type=Path, nargs="?", default=Path("solution.yaml"))
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(run=cmd_init)
+    return parser
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a file whole or not at all: an earlier file is replaced only on success."""
+    folder = path.parent if str(path.parent) else Path()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            Path(tmp).replace(path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror}") from exc
+
+
+def assessment_json(a: Assessment) -> str:
+    """The assessment as stable, indented JSON."""
+    return a.model_dump_json(indent=2, by_alias=True) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+
+
+def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance assess`."""
+    outputs: list[Path] = args.output
+    for path in outputs:
+        if path.suffix not in (".json", ".txt"):
+            raise UsageError(f"{path}: unsupported output type '{path.suffix}' (use .json or .txt)")
+    loaded = load_solution(args.solution)
+    packs = load_packs(args.rules)
+    check_accepted_risks(loaded, packs)
+    as_of = args.as_of or date.today()
+    assessment = assess(loaded.solution, packs, as_of, inputs=[*loaded.inputs, *pack_inputs(packs)])
+    rendered = {".json": assessment_json(assessment), ".txt": render(assessment)}
+    for path in outputs:
+        write_atomically(path, rendered[path.suffix])
+    out.write(rendered[".json"] if args.format == "json" else rendered[".txt"])
+    if args.fail_under is not None and assessment.score < args.fail_under:
+        print(
+            f"compliance: score {assessment.score:g} is below --fail-under {args.fail_under:g}",
+            file=sys.stderr,
+        )
+        return Exit.BELOW_THRESHOLD
+    return Exit.OK
+
+
+def cmd_rules_list(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance rules list`."""
+    packs = load_packs(args.rules)
+    rows = [
+        {
+            "id": r.id,
+            "title": r.rule.title,
+            "framework": r.framework,
+            "citation": r.rule.citation,
+            "scope": r.rule.scope.value,
+            "severity": r.rule.severity.value,
+            "pack": p.meta.pack,
+            "pack_version": p.meta.version,
+        }
+        for p in packs
+        for r in p.rules
+    ]
+    if args.format == "json":
+        out.write(json.dumps(rows, indent=2) + "\n")
+        return Exit.OK
+    for row in rows:
+        out.write(f"{row['id']:<34} {row['citation']:<34} {row['severity']:<8} {row['title']}\n")
+    out.write(f"{len(rows)} rules in {len(packs)} pack(s)\n")
+    return Exit.OK
+
+
+def cmd_rules_lint(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance rules lint`: packs load (citations, facts, operators checked) and cases cover outcomes."""
+    packs = load_packs(args.rules)
+    _, gaps = run_all(packs)
+    for gap in gaps:
+        missing = ", ".join(o.value for o in gap.missing)
+        out.write(f"{gap.location}: {gap.rule}: no case for outcome(s): {missing}\n")
+    total = sum(len(p.rules) for p in packs)
+    if gaps:
+        out.write(f"{len(gaps)} of {total} rules lack cases\n")
+        return Exit.BAD_INPUT
+    out.write(f"{total} rules in {len(packs)} pack(s): all load, every outcome has a case\n")
+    return Exit.OK
+
+
+def cmd_rules_test(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance rules test`: run every case; a missing case is a failure too."""
+    packs = load_packs(args.rules)
+    results, gaps = run_all(packs)
+    failed = [r for r in results if not r.ok]
+    for r in results:
+        if args.verbose or not r.ok:
+            mark = "ok  " if r.ok else "FAIL"
+            detail = "" if r.ok else f" (expected {r.expected.value}, got {r.actual.value})"
+            out.write(f"{mark} {r.location}: {r.rule}: {r.case}{detail}\n")
+    for gap in gaps:
+        out.write(
+            f"FAIL {gap.location}: {gap.rule}: no case for outcome(s): {', '.join(o.value for o in gap.missing)}\n"
+        )
+    passed = len(results) - len(failed)
+    out.write(f"{passed} passed, {len(failed) + len(gaps)} failed\n")
+    return Exit.BAD_INPUT if failed or gaps else Exit.OK
+
+
+def _find_rule(packs: Sequence[LoadedPack], rule_id: str) -> tuple[LoadedPack, CompiledRule]:
+    from compliance.vocabulary import suggest
+
+    for pack in packs:
+        for rule in pack.rules:
+            if rule.id == rule_id:
+                return pack, rule
+    hint = suggest(rule_id, [r.id for p in packs for r in p.rules])
+    raise UsageError(f"no rule '{rule_id}'" + (f" (did you mean '{hint}'?)" if hint else ""))
+
+
+def cmd_explain(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance explain RULE_ID`."""
+    pack, rule = _find_rule(load_packs(args.rules), args.rule_id)
+    r = rule.rule
+    lines = [
+        f"{r.id}: {r.title}",
+        f"  Provision:  {r.citation} ({rule.framework})",
+        f"  Pack:       {pack.meta.pack} {pack.meta.version}, law as of {pack.meta.law_as_of}",
+        f"  Scope:      evaluated once per {r.scope.value}",
+        f"  Severity:   {r.severity.value} (weight {r.weight:g})",
+        f"  Applies when: {rule.applies.text if rule.applies else 'always'}",
+        f"  Requires:   {rule.require.text}",
+    ]
+    if r.effective_from:
+        lines.append(f"  Applies from: {r.effective_from} (pending before)")
+    if r.effective_until:
+        lines.append(f"  Applies until: {r.effective_until}")
+    lines += ["", "Why:", *_indent(r.rationale), "", "Remediation:", *_indent(r.remediation)]
+    if r.references:
+        lines += ["", "References:", *(f"  - {ref}" for ref in r.references)]
+    lines += ["", "Cases:", *(f"  {c.expect.value:<15} {c.name}" for c in r.cases)]
+    lines += ["", "A missing fact makes the result unknown, which weighs like a failure."]
+    out.write("\n".join(lines) + "\n")
+    return Exit.OK
+
+
+def _indent(text: str) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, 96, initial_indent="  ", subsequent_indent="  ")
+
+
+def cmd_schema(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance schema`."""
+    schema = Solution.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Solution description for compliance-engine"
+    out.write(json.dumps(schema, indent=2) + "\n")
+    return Exit.OK
+
+
+def cmd_init(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance init`."""
+    path: Path = args.path
+    if path.exists() and not args.force:
+        raise UsageError(f"{path}: already exists; choose another path or pass --force")
+    text = files("compliance").joinpath("starter_solution.yaml").read_text(encoding="utf-8")
+    write_atomically(path, text)
+    out.write(f"wrote {path}: fill it in, then run `compliance assess {path}`\n")
+    return Exit.OK
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Entry point of the `compliance` command."""
+    out = out or sys.stdout
+    try:
+        args = build_parser().parse_args(argv)
+        run: Callable[[argparse.Namespace, TextIO], Exit] = args.run
+        return int(run(args, out))
+    except InputError as exc:
+        print(f"compliance: {len(exc.problems)} problem(s) in the input:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return Exit.BAD_INPUT
+    except (UsageError, OutputError) as exc:
+        print(f"compliance: {exc}", file=sys.stderr)
+        return Exit.BAD_INPUT
+    except ComplianceError as exc:
+        print(f"compliance: {exc}", file=sys.stderr)
+        return Exit.BAD_INPUT
+    except KeyboardInterrupt:
+        print("compliance: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return Exit.OK
+    except Exception as exc:
+        print(f"compliance: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(
+            "This is a bug in compliance-engine; please report it with the command you ran.",
+            file=sys.stderr,
+        )
+        if os.environ.get("COMPLIANCE_DEBUG"):
+            traceback.print_exc()
+        return Exit.INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

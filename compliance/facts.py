@@ -1,0 +1,393 @@
+"""Facts the rules may read: the registry of every addressable field, and derived facts.
+
+Rules name facts by dotted paths in namespaces (`flow.retention`, `solution.controller.
+public_authority`, `party.third_country`, `dpia.required`). The registry is built from the
+models themselves, so a misspelt path fails when a pack loads, never at run time. Derived facts
+are computed from plain dictionaries, so that a rule's test case and a real solution pass
+through the same code. Every derivation is monotone: with less information it yields the same
+value or unknown (None), never a different definite value.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+
+from compliance import vocabulary
+from compliance.models.common import VocabRef, duration_days
+from compliance.models.solution import DataFlow, Party, Solution, System
+
+Truth = bool | None
+Facts = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """What a fact path holds: its kind, the values it may take, and whether it is derived."""
+
+    path: str
+    kind: str  # bool | int | number | str | date | enum | vocab | list
+    item_kind: str | None = None  # for lists: the kind of each element
+    values: frozenset[str] | None = None  # allowed values for enum/vocab (of items, for lists)
+    vocab: str | None = None  # vocabulary name, for hierarchical checks
+    description: str = ""
+    derived: bool = False
+
+
+# Namespaces each rule scope may read.
+SCOPE_NAMESPACES: dict[str, tuple[str, ...]] = {
+    "solution": ("solution", "dpia", "safeguards"),
+    "flow": ("solution", "dpia", "safeguards", "flow"),
+    "party": ("solution", "dpia", "safeguards", "party"),
+    "system": ("solution", "dpia", "safeguards", "system"),
+}
+
+_SKIP_FIELDS = {"sources"}
+# Collections of the solution that rules reach through their own scopes, not as fields.
+_SOLUTION_COLLECTIONS = {"parties", "systems", "flows", "safeguards", "evidence", "accepted_risks"}
+
+
+def _unwrap_optional(tp: Any) -> Any:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return tp
+
+
+def _scalar_spec(tp: Any, path: str, description: str) -> FieldSpec | None:
+    meta: tuple[Any, ...] = ()
+    if typing.get_origin(tp) is typing.Annotated:
+        tp, *rest = typing.get_args(tp)
+        meta = tuple(rest)
+    for m in meta:
+        if isinstance(m, VocabRef):
+            vocab = m.get()
+            keys = vocab.codes if m.name == "countries" else vocab.keys()
+            return FieldSpec(path, "vocab", values=frozenset(keys), vocab=m.name, description=description)
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return FieldSpec(path, "enum", values=frozenset(str(e.value) for e in tp), description=description)
+    if tp is bool:
+        return FieldSpec(path, "bool", description=description)
+    if tp is int:
+        return FieldSpec(path, "int", description=description)
+    if tp is float:
+        return FieldSpec(path, "number", description=description)
+    if tp is str:
+        return FieldSpec(path, "str", description=description)
+    if tp is date:
+        return FieldSpec(path, "date", description=description)
+    return None
+
+
+def _model_specs(model: type[BaseModel], prefix: str, skip: set[str] | None = None) -> dict[str, FieldSpec]:
+    out: dict[str, FieldSpec] = {}
+    for name, info in model.model_fields.items():
+        if name in _SKIP_FIELDS or (skip and name in skip):
+            continue
+        path = f"{prefix}.{name}"
+        tp = _unwrap_optional(info.annotation)
+        if info.metadata and typing.get_origin(tp) is not typing.Annotated:
+            tp = typing.Annotated[(tp, *info.metadata)]
+        desc = info.description or ""
+        base = typing.get_args(tp)[0] if typing.get_origin(tp) is typing.Annotated else tp
+        if isinstance(base, type) and issubclass(base, BaseModel):
+            out.update(_model_specs(base, path))
+            continue
+        if typing.get_origin(base) is list:
+            (item,) = typing.get_args(base)
+            item_spec = _scalar_spec(item, path, desc)
+            if item_spec is None:
+                continue  # lists of objects are reached through scopes
+            out[path] = FieldSpec(
+                path,
+                "list",
+                item_kind=item_spec.kind,
+                values=item_spec.values,
+                vocab=item_spec.vocab,
+                description=desc,
+            )
+            continue
+        spec = _scalar_spec(tp, path, desc)
+        if spec is not None:
+            out[path] = spec
+    return out
+
+
+def _derived(path: str, kind: str, description: str, **kw: Any) -> FieldSpec:
+    return FieldSpec(path, kind, description=description, derived=True, **kw)
+
+
+DERIVED: dict[str, FieldSpec] = {
+    spec.path: spec
+    for spec in [
+        # flow
+        _derived("flow.personal_data", "bool", "Any data category relates to a person."),
+        _derived("flow.special_categories", "bool", "Any category is special (GDPR Art. 9(1))."),
+        _derived("flow.criminal_data", "bool", "Any category is criminal-offence data (Art. 10)."),
+        _derived("flow.national_id", "bool", "Any category is a national identification number."),
+        _derived("flow.location_data", "bool", "Any category is location data."),
+        _derived("flow.biometric_identification", "bool", "Biometric data used to identify people."),
+        _derived("flow.highly_personal", "bool", "Highly personal data in WP248's sense (criterion 4)."),
+        _derived("flow.children", "bool", "Any data subjects are children."),
+        _derived("flow.vulnerable_subjects", "bool", "Any data subjects are vulnerable (WP248 C7)."),
+        _derived("flow.innovative_technology", "bool", "Uses an innovative technology (WP248 C8)."),
+        _derived("flow.retention_indefinite", "bool", "Retention is 'indefinite'."),
+        _derived("flow.retention_days", "number", "Retention in days (unknown when indefinite)."),
+        _derived("flow.large_scale", "bool", "Large-scale processing (WP248 C5), from `scale`."),
+        _derived("flow.third_country_storage", "bool", "Stored in a country outside the EEA."),
+        _derived("flow.third_country_access", "bool", "Accessed from a country outside the EEA."),
+        _derived("flow.encrypted", "bool", "Encrypted both in transit and at rest."),
+        _derived("flow.deidentified", "bool", "Pseudonymised or anonymised."),
+        # party
+        _derived("party.processor", "bool", "Acts as processor or sub-processor."),
+        _derived("party.third_country", "bool", "Established outside the EEA."),
+        _derived(
+            "party.third_country_parent",
+            "bool",
+            "Belongs to a group whose parent is outside the EEA.",
+        ),
+        _derived(
+            "party.remote_access_third_country",
+            "bool",
+            "Staff reach the data from outside the EEA.",
+        ),
+        _derived(
+            "party.adequacy",
+            "bool",
+            "Its country has an adequacy decision covering every recipient.",
+        ),
+        _derived("party.receives_personal_data", "bool", "Personal data flows to it or its systems."),
+        _derived("party.transfer", "bool", "Personal data is transferred to it under Chapter V."),
+        _derived(
+            "party.art28_clauses_complete",
+            "bool",
+            "The contract covers all Art. 28(3) points (a)-(h).",
+        ),
+        # system
+        _derived("system.third_country_location", "bool", "Runs or stores data outside the EEA."),
+        # solution
+        _derived("solution.personal_data", "bool", "Any flow carries personal data."),
+        _derived("solution.special_categories", "bool", "Any flow carries Art. 9 data."),
+        # dpia screening (computed by the engine from the flows and the assessment date)
+        _derived("dpia.required", "bool", "Whether a DPIA is required (Art. 35(1), (3), (4))."),
+        _derived("dpia.current", "bool", "A completed DPIA covers the processing as it is now."),
+        _derived("dpia.criteria_met", "int", "Number of WP248 criteria met."),
+        _derived("dpia.per_se", "bool", "An Art. 35(3) case applies."),
+    ]
+}
+
+
+@cache
+def registry() -> dict[str, FieldSpec]:
+    """Every fact path a rule may read, with its spec."""
+    reg: dict[str, FieldSpec] = {}
+    reg.update(_model_specs(Solution, "solution", skip=_SOLUTION_COLLECTIONS))
+    reg.update(_model_specs(DataFlow, "flow"))
+    reg.update(_model_specs(Party, "party"))
+    reg.update(_model_specs(System, "system"))
+    reg.update(DERIVED)
+    return reg
+
+
+# ---------------------------------------------------------------------------------------------
+# Derivations (monotone, three-valued)
+
+
+def any_true(values: Iterable[Truth]) -> Truth:
+    """Kleene OR."""
+    unknown = False
+    for v in values:
+        if v is True:
+            return True
+        if v is None:
+            unknown = True
+    return None if unknown else False
+
+
+def all_true(values: Iterable[Truth]) -> Truth:
+    """Kleene AND."""
+    unknown = False
+    for v in values:
+        if v is False:
+            return False
+        if v is None:
+            unknown = True
+    return None if unknown else True
+
+
+def _any_flag(keys: list[str] | None, vocab: vocabulary.Vocabulary, flag: str) -> Truth:
+    if keys is None:
+        return None
+    return any(vocab.has_flag(k, flag) for k in keys if k in vocab)
+
+
+def _any_outside_eea(codes: list[str] | None) -> Truth:
+    if codes is None:
+        return None
+    eea = vocabulary.countries().eea
+    return any(c not in eea for c in codes)
+
+
+def _outside_eea(code: str | None) -> Truth:
+    return None if code is None else code not in vocabulary.countries().eea
+
+
+LARGE_SCALE_SUBJECTS = 5_000
+_LARGE_EXTENTS = {"regional", "national", "cross_border"}
+_SMALL_EXTENTS = {"site", "district", "municipal"}
+
+
+def large_scale(scale: Facts | None) -> Truth:
+    """WP248 criterion 5 from the scale facts (thresholds documented in docs/dpia.md)."""
+    if not scale:
+        return None
+    subjects, extent, duration = scale.get("subjects"), scale.get("extent"), scale.get("duration")
+    if subjects is not None and subjects >= LARGE_SCALE_SUBJECTS:
+        return True
+    if extent in _LARGE_EXTENTS:
+        return True
+    if extent == "municipal" and duration == "continuous":
+        return True
+    if subjects is not None and extent in _SMALL_EXTENTS:
+        if extent == "municipal":
+            return False if duration is not None else None
+        return False
+    return None
+
+
+def derive_flow(flow: Facts) -> Facts:
+    """Add derived facts to a flow's facts (given values win, as in rule cases)."""
+    cats = vocabulary.data_categories()
+    subjects = vocabulary.data_subjects()
+    techs = vocabulary.technologies()
+    categories = flow.get("data_categories")
+    derived: Facts = {
+        "personal_data": _any_flag(categories, cats, "personal"),
+        "special_categories": _any_flag(categories, cats, "special"),
+        "criminal_data": _any_flag(categories, cats, "criminal"),
+        "national_id": _any_flag(categories, cats, "national_id"),
+        "location_data": _any_flag(categories, cats, "location"),
+        "biometric_identification": _any_flag(categories, cats, "biometric_identification"),
+        "highly_personal": _any_flag(categories, cats, "highly_personal"),
+        "children": _any_flag(flow.get("data_subjects"), subjects, "child"),
+        "vulnerable_subjects": _any_flag(flow.get("data_subjects"), subjects, "vulnerable"),
+        "innovative_technology": _any_flag(flow.get("technologies"), techs, "innovative"),
+        "large_scale": large_scale(flow.get("scale")),
+        "third_country_storage": _any_outside_eea(flow.get("storage_countries")),
+        "third_country_access": _any_outside_eea(flow.get("access_countries")),
+    }
+    retention = flow.get("retention")
+    derived["retention_indefinite"] = None if retention is None else retention == "indefinite"
+    derived["retention_days"] = None if retention is None else duration_days(retention)
+    enc = flow.get("encryption") or {}
+    derived["encrypted"] = all_true([enc.get("in_transit"), enc.get("at_rest")])
+    deid = (flow.get("deidentification") or {}).get("applied")
+    derived["deidentified"] = None if deid is None else deid != "none"
+    return {**derived, **flow}
+
+
+def derive_party(party: Facts) -> Facts:
+    """Add derived facts a party's own fields determine."""
+    countries = vocabulary.countries()
+    roles = party.get("roles")
+    country = party.get("country")
+    clauses = (party.get("contract") or {}).get("clauses")
+    derived: Facts = {
+        "processor": None if roles is None else bool({"processor", "sub_processor"} & set(roles)),
+        "third_country": _outside_eea(country),
+        "third_country_parent": _outside_eea(party.get("parent_country")),
+        "remote_access_third_country": _any_outside_eea(party.get("remote_access_from")),
+        "adequacy": None if country is None else countries.has_full_adequacy(country),
+        "art28_clauses_complete": None if clauses is None else set("abcdefgh") <= set(clauses),
+    }
+    derived["transfer"] = _transfer(derived, party.get("receives_personal_data"))
+    return {**derived, **party}
+
+
+def _transfer(derived: Facts, receives: Truth) -> Truth:
+    reaches = any_true([derived["third_country"], derived["remote_access_third_country"]])
+    return all_true([receives, reaches])
+
+
+def derive_system(system: Facts) -> Facts:
+    """Add derived facts a system's own fields determine."""
+    return {"third_country_location": _any_outside_eea(system.get("locations")), **system}
+
+
+# ---------------------------------------------------------------------------------------------
+# Contexts of a real solution
+
+
+@dataclass(frozen=True)
+class SolutionFacts:
+    """A solution flattened into the fact dictionaries rules read."""
+
+    solution: Facts
+    flows: list[Facts]
+    parties: list[Facts]
+    systems: list[Facts]
+    safeguards: dict[str, str]
+
+
+def solution_facts(solution: Solution) -> SolutionFacts:
+    """Flatten a validated solution into facts, with derived facts added."""
+    dumped = solution.model_dump(mode="json")
+    flows = [derive_flow(f) for f in dumped["flows"]]
+    systems = [derive_system(s) for s in dumped["systems"]]
+    system_by_id = {s["id"]: s for s in systems}
+    # A party receives personal data when a flow with personal data ends at the party or at a
+    # system it operates; unknown when such a flow's categories are unknown.
+    incoming: dict[str, list[Truth]] = {p["id"]: [] for p in dumped["parties"]}
+    for flow in flows:
+        dest = flow["destination"]
+        owner = dest if dest in incoming else (system_by_id.get(dest) or {}).get("operator")
+        if owner in incoming:
+            incoming[owner].append(flow["personal_data"])
+    # A party that operates a system located outside the EEA is reached there too.
+    operates_abroad: dict[str, list[Truth]] = {p: [] for p in incoming}
+    for system in systems:
+        op = system.get("operator")
+        if op in operates_abroad:
+            operates_abroad[op].append(system["third_country_location"])
+    parties = []
+    for party in dumped["parties"]:
+        facts = dict(party)
+        facts["receives_personal_data"] = any_true(incoming[party["id"]])
+        derived = derive_party(facts)
+        if any_true(operates_abroad[party["id"]]) is True and derived["receives_personal_data"] is True:
+            derived["transfer"] = True
+        parties.append(derived)
+    sol = {k: v for k, v in dumped.items() if k not in _SOLUTION_COLLECTIONS}
+    sol["personal_data"] = any_true(f["personal_data"] for f in flows) if flows else False
+    sol["special_categories"] = any_true(f["special_categories"] for f in flows) if flows else False
+    safeguards = {s["control"]: s["status"] for s in dumped["safeguards"]}
+    return SolutionFacts(sol, flows, parties, systems, safeguards)
+
+
+def lookup(ctx: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    """The value at a dotted path in a context, or None when any step is missing."""
+    value: Any = ctx
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+        if value is None:
+            return None
+    return value
+
+
+DeriveFn = Callable[[Facts], Facts]
+DERIVERS: dict[str, DeriveFn] = {
+    "flow": derive_flow,
+    "party": derive_party,
+    "system": derive_system,
+}

@@ -1,0 +1,1 @@
+"""Pydantic models: the solution description, rule packs and the assessment."""

@@ -1,0 +1,194 @@
+"""The assessment: everything a report needs, as one JSON-serialisable model."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from compliance.models.rules import Outcome, Scope, Severity
+
+SCHEMA_VERSION = "1"
+
+
+class Verdict(StrEnum):
+    """The overall answer for a pilot or purchase decision."""
+
+    READY = "ready"
+    READY_WITH_CONDITIONS = "ready_with_conditions"
+    NOT_READY = "not_ready"
+
+
+class Out(BaseModel):
+    """Base of output models: no unknown fields, immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ToolInfo(Out):
+    """The tool that produced the assessment."""
+
+    name: str
+    version: str
+
+
+class PackInfo(Out):
+    """A rule pack used."""
+
+    id: str
+    title: str
+    version: str
+    law_as_of: date
+    origin: str = Field(description="'built-in' or the folder it came from.")
+    sha256: str
+
+
+class InputFile(Out):
+    """A file read to produce the assessment."""
+
+    path: str
+    sha256: str
+    role: str
+
+
+class FactUsed(Out):
+    """A fact a rule read, its value and what the test made of it (the explain trace)."""
+
+    fact: str
+    value: Any
+    test: str
+    result: bool | None
+    part: str = Field(description="'applies_when' or 'require'.")
+
+
+class Target(Out):
+    """The flow, party or system a result is about."""
+
+    kind: Scope
+    id: str
+    name: str
+
+
+class AcceptedRiskInfo(Out):
+    """The accepted risk that covers a failure."""
+
+    reason: str
+    approved_by: str
+    expires: date
+    expired: bool
+
+
+class Finding(Out):
+    """One rule's result for one target."""
+
+    rule_id: str
+    title: str
+    framework: str
+    citation: str
+    pack: str
+    status: Outcome
+    severity: Severity
+    weight: float
+    scope: Scope
+    target: Target | None
+    explanation: str
+    rationale: str
+    remediation: str
+    references: list[str]
+    facts: list[FactUsed]
+    effective_from: date | None = None
+    accepted_risk: AcceptedRiskInfo | None = None
+
+
+class Counts(Out):
+    """Results per outcome."""
+
+    pass_: int = Field(0, alias="pass", serialization_alias="pass")
+    fail: int = 0
+    unknown: int = 0
+    not_applicable: int = 0
+    accepted: int = 0
+    pending: int = 0
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ScoreGroup(Out):
+    """A score with the counts behind it."""
+
+    score: float
+    counts: Counts
+
+
+class ProvisionResult(Out):
+    """The results for one cited provision."""
+
+    framework: str
+    score: float
+    outcome: Outcome
+    counts: Counts
+    rules: list[str]
+
+
+class FlowResult(Out):
+    """The results for one data flow."""
+
+    id: str
+    name: str
+    score: float
+    counts: Counts
+    findings: list[str] = Field(description="Rule IDs that did not pass for this flow.")
+
+
+class Criterion(Out):
+    """One DPIA screening criterion and why it is (not) met."""
+
+    id: str
+    title: str
+    met: bool | None
+    reasons: list[str]
+    flows: list[str]
+
+
+class DpiaStatusInfo(Out):
+    """Whether a DPIA exists and is current."""
+
+    status: str | None
+    completed_on: date | None
+    exists: bool | None
+    current: bool | None
+    reasons: list[str]
+
+
+class DpiaScreening(Out):
+    """The DPIA screening: WP248 criteria, Art. 35(3), national lists, and the answer."""
+
+    required: bool | None
+    reasons: list[str]
+    criteria: list[Criterion]
+    per_se: list[Criterion]
+    national: list[Criterion]
+    status: DpiaStatusInfo
+
+
+class Assessment(Out):
+    """The whole assessment of one solution on one date."""
+
+    schema_version: str = SCHEMA_VERSION
+    tool: ToolInfo
+    as_of: date
+    solution: dict[str, Any]
+    rule_packs: list[PackInfo]
+    inputs: list[InputFile]
+    verdict: Verdict
+    verdict_reasons: list[str]
+    score: float
+    counts: Counts
+    frameworks: dict[str, ScoreGroup]
+    provisions: dict[str, ProvisionResult]
+    flows: list[FlowResult]
+    findings: list[Finding]
+    dpia: DpiaScreening
+    scoring: dict[str, Any] = Field(description="The formula and weights used.")

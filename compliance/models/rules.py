@@ -1,0 +1,129 @@
+"""Rule packs as data: a pack, its rules, and each rule's test cases."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
+
+from compliance.models.common import ShortText, Strict, Text
+
+
+class Outcome(StrEnum):
+    """The outcome of one rule for one target, defined once for every framework."""
+
+    PASS = "pass"  # noqa: S105 - the requirement is met
+    FAIL = "fail"  # the requirement is not met
+    UNKNOWN = "unknown"  # a needed fact or piece of evidence is missing; weighs like a failure
+    NOT_APPLICABLE = "not_applicable"  # the rule does not apply to this target
+    ACCEPTED = "accepted"  # a failure covered by an unexpired accepted risk; never a pass
+    PENDING = "pending"  # an obligation that applies only from a later date
+
+
+class Scope(StrEnum):
+    """What a rule is evaluated for: once, or once per data flow, party or system."""
+
+    SOLUTION = "solution"
+    FLOW = "flow"
+    PARTY = "party"
+    SYSTEM = "system"
+
+
+class Severity(StrEnum):
+    """How much a failure matters; `critical` caps the verdict at 'not ready'."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+RuleId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$", max_length=64),
+    Field(description="Stable rule ID, e.g. GDPR-5-1E-RETENTION."),
+]
+
+_GDPR_CITATION = re.compile(
+    r"^GDPR Art\. (?P<article>\d{1,2})"
+    r"(?:\((?P<paragraph>\d{1,2})\))?"
+    r"(?:\((?P<point>[a-z])\))?"
+    r"(?:, (?P<sub>first|second|third) subparagraph)?$"
+)
+GDPR_ARTICLES = 99
+
+
+def _check_citation(value: str) -> str:
+    if value.startswith("GDPR"):
+        match = _GDPR_CITATION.match(value)
+        if match is None:
+            raise ValueError(
+                f"GDPR citation '{value}' is not in the form 'GDPR Art. 28(3)(a)' "
+                "(optionally followed by ', second subparagraph')"
+            )
+        article = int(match["article"])
+        if not 1 <= article <= GDPR_ARTICLES:
+            raise ValueError(f"GDPR has Articles 1 to {GDPR_ARTICLES}; '{value}' cites Art. {article}")
+    return value
+
+
+Citation = Annotated[
+    str,
+    StringConstraints(min_length=3, max_length=200),
+    AfterValidator(_check_citation),
+    Field(description="The exact provision enforced, e.g. 'GDPR Art. 28(3)(a)'."),
+]
+
+
+class RuleCase(Strict):
+    """A test case: facts given for the rule's namespaces, and the outcome they must produce."""
+
+    name: ShortText
+    expect: Outcome
+    given: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Facts by namespace: solution, flow, party, system, dpia, safeguards.",
+    )
+    as_of: date | None = Field(None, description="Assessment date; the pack's law_as_of by default.")
+    accepted_risk: bool = Field(False, description="Whether an unexpired accepted risk covers the rule.")
+
+
+class Rule(Strict):
+    """One rule: where it applies, what it requires, and why."""
+
+    id: RuleId
+    title: ShortText
+    framework: ShortText | None = Field(None, description="Defaults to the pack's framework.")
+    citation: Citation
+    scope: Scope
+    applies_when: dict[str, Any] | None = Field(None, description="Condition; always when left out.")
+    require: dict[str, Any]
+    severity: Severity
+    weight: Annotated[float, Field(gt=0, le=10)] = 1.0
+    rationale: Text
+    remediation: Text
+    references: list[ShortText] = Field(default_factory=list)
+    effective_from: date | None = None
+    effective_until: date | None = None
+    cases: list[RuleCase] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Rule:
+        if self.effective_from and self.effective_until and self.effective_until < self.effective_from:
+            raise ValueError("effective_until is before effective_from")
+        return self
+
+
+class RulePack(Strict):
+    """A versioned set of rules with the date the law was read as of."""
+
+    pack: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
+    title: ShortText
+    version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
+    law_as_of: date
+    framework: ShortText
+    description: Text | None = None
+    rules: list[Rule]

@@ -1,0 +1,1 @@
+"""Declarative content shipped inside the wheel (data, not code)."""

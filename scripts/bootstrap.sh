@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs everything the project needs on a bare Debian 12 machine (run as root, or with sudo):
+# system packages first, then a virtual environment in .venv with the project and its tools.
+# Safe to run again: it only installs what is missing. Needs no standard input.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages. Later features (PDF rendering, signature checks) add to this list.
+APT_PACKAGES=(python3-venv python3-pip git)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "bootstrap: installing system packages: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "bootstrap: creating .venv" >&2
+  python3 -m venv .venv
+fi
+stamp=.venv/.bootstrap-stamp
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! .venv/bin/python -c "import compliance" 2>/dev/null; then
+  echo "bootstrap: installing the project and its development tools into .venv" >&2
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[dev]"
+  echo "$want" > "$stamp"
+fi
