@@ -108,6 +108,16 @@ class Compiler:
         self.scope = scope
         self.namespaces = SCOPE_NAMESPACES[scope]
         self.problems: list[Any] = []
+        # Safeguards may only count in favour of a requirement: never in `applies_when` and never
+        # under `not`, so that adding an implemented safeguard can never lower a score.
+        self.safeguards_allowed = True
+        self.negated = False
+
+    def compile_part(self, raw: Any, path: Path_, *, part: str) -> Condition:
+        """Compile `applies_when` or `require` of a rule."""
+        self.safeguards_allowed = part == "require"
+        self.negated = False
+        return self.compile(raw, path)
 
     def error(self, path: Path_, message: str) -> Condition:
         """Record a problem and return a placeholder that is never evaluated."""
@@ -139,7 +149,9 @@ class Compiler:
         )
 
     def _not(self, raw: Any, path: Path_) -> Condition:
+        self.negated = not self.negated
         inner = self.compile(raw, path)
+        self.negated = not self.negated
 
         def evaluate(ctx: dict[str, Any], trace: Trace) -> Truth:
             v = inner.evaluate(ctx, trace)
@@ -183,6 +195,13 @@ class Compiler:
         return Condition(evaluate, text, facts)
 
     def _safeguard(self, raw: dict[str, Any], path: Path_) -> Condition:
+        if not self.safeguards_allowed or self.negated:
+            where = "in applies_when" if not self.safeguards_allowed else "under 'not'"
+            return self.error(
+                path,
+                f"a safeguard test cannot stand {where}: safeguards may only count towards "
+                "meeting a requirement (adding one must never lower a score)",
+            )
         extra = set(raw) - {"safeguard", "at_least", "is"}
         if extra:
             return self.error(path, f"unknown keys {sorted(extra)} in a safeguard test")

@@ -241,11 +241,11 @@ def load_pack_text(text: str, file: str, origin: str) -> LoadedPack:
         where: Path_ = ("rules", index)
         compiler = Compiler(located, rule.scope.value)
         applies = (
-            compiler.compile(rule.applies_when, (*where, "applies_when"))
+            compiler.compile_part(rule.applies_when, (*where, "applies_when"), part="applies_when")
             if rule.applies_when is not None
             else None
         )
-        require = compiler.compile(rule.require, (*where, "require"))
+        require = compiler.compile_part(rule.require, (*where, "require"), part="require")
         problems += compiler.problems
         problems += _check_cases(rule.cases, rule.scope.value, located, (*where, "cases"))
         line, _ = located.where(where)
