@@ -6,10 +6,10 @@ Every fact is optional unless the solution cannot be described without it. A fac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 from pathlib import PurePosixPath
-from collections.abc import Sequence
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
