@@ -347,11 +347,15 @@ def solution_facts(solution: Solution) -> SolutionFacts:
     # A party receives personal data when a flow with personal data ends at the party or at a
     # system it operates; unknown when such a flow's categories are unknown.
     incoming: dict[str, list[Truth]] = {p["id"]: [] for p in dumped["parties"]}
+    stored_abroad: dict[str, list[Truth]] = {p["id"]: [] for p in dumped["parties"]}
     for flow in flows:
         dest = flow["destination"]
         owner = dest if dest in incoming else (system_by_id.get(dest) or {}).get("operator")
         if owner in incoming:
             incoming[owner].append(flow["personal_data"])
+            # Personal data the recipient stores or opens up outside the EEA is transferred too.
+            abroad = any_true([flow["third_country_storage"], flow["third_country_access"]])
+            stored_abroad[owner].append(all_true([flow["personal_data"], abroad]))
     # A party that operates a system located outside the EEA is reached there too.
     operates_abroad: dict[str, list[Truth]] = {p: [] for p in incoming}
     for system in systems:
@@ -364,6 +368,8 @@ def solution_facts(solution: Solution) -> SolutionFacts:
         facts["receives_personal_data"] = any_true(incoming[party["id"]])
         derived = derive_party(facts)
         if any_true(operates_abroad[party["id"]]) is True and derived["receives_personal_data"] is True:
+            derived["transfer"] = True
+        if any_true(stored_abroad[party["id"]]) is True:
             derived["transfer"] = True
         parties.append(derived)
     sol = {k: v for k, v in dumped.items() if k not in _SOLUTION_COLLECTIONS}
