@@ -295,8 +295,12 @@ def derive_flow(flow: Facts) -> Facts:
     return {**derived, **flow}
 
 
-def derive_party(party: Facts) -> Facts:
-    """Add derived facts a party's own fields determine."""
+def derive_party(
+    party: Facts, systems_abroad: list[Truth] | None = None, personal_data_in_solution: Truth = None
+) -> Facts:
+    """Add derived facts to a party's facts. `systems_abroad` says, for each system the party
+    operates, whether it runs outside the EEA; `personal_data_in_solution` whether staff with
+    remote access can reach personal data at all (a rule case gives `receives_personal_data`)."""
     countries = vocabulary.countries()
     roles = party.get("roles")
     country = party.get("country")
@@ -309,13 +313,23 @@ def derive_party(party: Facts) -> Facts:
         "adequacy": None if country is None else countries.has_full_adequacy(country),
         "art28_clauses_complete": None if clauses is None else set("abcdefgh") <= set(clauses),
     }
-    derived["transfer"] = _transfer(derived, party.get("receives_personal_data"))
+    # Chapter V: personal data reaches the party in, or from, a third country. The controller
+    # exports; it does not receive a transfer. Every input is three-valued, so a missing fact
+    # (where a system runs, where support staff sit) leaves the answer unknown, never "no".
+    receives = party.get("receives_personal_data")
+    accessible = (
+        receives if personal_data_in_solution is None else any_true([receives, personal_data_in_solution])
+    )
+    by_receipt = all_true([receives, any_true([derived["third_country"], *(systems_abroad or [])])])
+    by_remote_access = all_true([accessible, derived["remote_access_third_country"]])
+    exporter = None if roles is None else "controller" in roles
+    derived["transfer"] = all_true([not_(exporter), any_true([by_receipt, by_remote_access])])
     return {**derived, **party}
 
 
-def _transfer(derived: Facts, receives: Truth) -> Truth:
-    reaches = any_true([derived["third_country"], derived["remote_access_third_country"]])
-    return all_true([receives, reaches])
+def not_(value: Truth) -> Truth:
+    """Kleene NOT."""
+    return None if value is None else not value
 
 
 def derive_system(system: Facts) -> Facts:
@@ -347,33 +361,25 @@ def solution_facts(solution: Solution) -> SolutionFacts:
     # A party receives personal data when a flow with personal data ends at the party or at a
     # system it operates; unknown when such a flow's categories are unknown.
     incoming: dict[str, list[Truth]] = {p["id"]: [] for p in dumped["parties"]}
-    stored_abroad: dict[str, list[Truth]] = {p["id"]: [] for p in dumped["parties"]}
     for flow in flows:
         dest = flow["destination"]
         owner = dest if dest in incoming else (system_by_id.get(dest) or {}).get("operator")
         if owner in incoming:
             incoming[owner].append(flow["personal_data"])
-            # Personal data the recipient stores or opens up outside the EEA is transferred too.
-            abroad = any_true([flow["third_country_storage"], flow["third_country_access"]])
-            stored_abroad[owner].append(all_true([flow["personal_data"], abroad]))
+
     # A party that operates a system located outside the EEA is reached there too.
     operates_abroad: dict[str, list[Truth]] = {p: [] for p in incoming}
     for system in systems:
         op = system.get("operator")
         if op in operates_abroad:
             operates_abroad[op].append(system["third_country_location"])
+    sol = {k: v for k, v in dumped.items() if k not in _SOLUTION_COLLECTIONS}
+    sol["personal_data"] = any_true(f["personal_data"] for f in flows) if flows else False
     parties = []
     for party in dumped["parties"]:
         facts = dict(party)
         facts["receives_personal_data"] = any_true(incoming[party["id"]])
-        derived = derive_party(facts)
-        if any_true(operates_abroad[party["id"]]) is True and derived["receives_personal_data"] is True:
-            derived["transfer"] = True
-        if any_true(stored_abroad[party["id"]]) is True:
-            derived["transfer"] = True
-        parties.append(derived)
-    sol = {k: v for k, v in dumped.items() if k not in _SOLUTION_COLLECTIONS}
-    sol["personal_data"] = any_true(f["personal_data"] for f in flows) if flows else False
+        parties.append(derive_party(facts, operates_abroad[party["id"]], sol["personal_data"]))
     sol["special_categories"] = any_true(f["special_categories"] for f in flows) if flows else False
     safeguards = {s["control"]: s["status"] for s in dumped["safeguards"]}
     return SolutionFacts(sol, flows, parties, systems, safeguards)
