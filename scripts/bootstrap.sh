@@ -29,7 +29,12 @@ stamp=.venv/.bootstrap-stamp
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! .venv/bin/python -c "import compliance" 2>/dev/null; then
   echo "bootstrap: installing the project and its development tools into .venv" >&2
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  log=.venv/bootstrap.log
+  if ! { .venv/bin/python -m pip install -q --upgrade pip \
+         && .venv/bin/python -m pip install -q -e ".[dev]"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "bootstrap: installing Python packages failed (log above, also in $log)" >&2
+    exit 1
+  fi
   echo "$want" > "$stamp"
 fi
