@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -53,17 +54,24 @@ class InputFile(Out):
     role: str
 
 
-class FactUsed(Out):
+# The per-result types are plain frozen dataclasses: an assessment of 10,000 flows holds hundreds
+# of thousands of them, and pydantic models cost ten times more to build. Pydantic still
+# validates them when an assessment is read back from JSON.
+
+
+@dataclass(frozen=True, slots=True)
+class FactUsed:
     """A fact a rule read, its value and what the test made of it (the explain trace)."""
 
     fact: str
     value: Any
     test: str
     result: bool | None
-    part: str = Field(description="'applies_when' or 'require'.")
+    part: str  # 'applies_when' or 'require'
 
 
-class Target(Out):
+@dataclass(frozen=True, slots=True)
+class Target:
     """The flow, party or system a result is about."""
 
     kind: Scope
@@ -71,7 +79,8 @@ class Target(Out):
     name: str
 
 
-class AcceptedRiskInfo(Out):
+@dataclass(frozen=True, slots=True)
+class AcceptedRiskInfo:
     """The accepted risk that covers a failure."""
 
     reason: str
@@ -80,7 +89,8 @@ class AcceptedRiskInfo(Out):
     expired: bool
 
 
-class Finding(Out):
+@dataclass(frozen=True, slots=True)
+class Finding:
     """One rule's result for one target."""
 
     rule_id: str
@@ -94,12 +104,27 @@ class Finding(Out):
     scope: Scope
     target: Target | None
     explanation: str
-    rationale: str
     remediation: str
-    references: list[str]
     facts: list[FactUsed]
     effective_from: date | None = None
     accepted_risk: AcceptedRiskInfo | None = None
+
+
+class RuleInfo(Out):
+    """A rule that was evaluated, described once rather than in each of its findings."""
+
+    title: str
+    framework: str
+    citation: str
+    pack: str
+    scope: Scope
+    severity: Severity
+    weight: float
+    rationale: str
+    remediation: str
+    references: list[str]
+    effective_from: date | None = None
+    effective_until: date | None = None
 
 
 class Counts(Out):
@@ -190,5 +215,6 @@ class Assessment(Out):
     provisions: dict[str, ProvisionResult]
     flows: list[FlowResult]
     findings: list[Finding]
+    rules: dict[str, RuleInfo] = Field(description="Every rule evaluated, by ID.")
     dpia: DpiaScreening
     scoring: dict[str, Any] = Field(description="The formula and weights used.")
