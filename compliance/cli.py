@@ -22,6 +22,7 @@ from compliance.loader import check_accepted_risks, load_packs, load_solution, p
 from compliance.models.assessment import Assessment
 from compliance.models.solution import Solution
 from compliance.packs import CompiledRule, LoadedPack
+from compliance.ruledocs import render_markdown
 from compliance.ruletest import run_all
 from compliance.summary import render
 
@@ -112,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     r = rsub.add_parser("test", parents=[rules_opt], help="run every rule's cases")
     r.add_argument("--verbose", "-v", action="store_true", help="list every case")
     r.set_defaults(run=cmd_rules_test)
+
+    r = rsub.add_parser("docs", parents=[rules_opt], help="write the Markdown rule reference")
+    r.add_argument(
+        "--output", "-o", type=Path, default=None, metavar="FILE", help="write to FILE (default: print)"
+    )
+    r.set_defaults(run=cmd_rules_docs)
 
     p = sub.add_parser("explain", parents=[rules_opt], help="explain one rule")
     p.add_argument("rule_id", metavar="RULE_ID")
@@ -239,6 +246,17 @@ def cmd_rules_test(args: argparse.Namespace, out: TextIO) -> Exit:
     passed = len(results) - len(failed)
     out.write(f"{passed} passed, {len(failed) + len(gaps)} failed\n")
     return Exit.BAD_INPUT if failed or gaps else Exit.OK
+
+
+def cmd_rules_docs(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance rules docs`: the rule reference in Markdown, generated from the packs."""
+    text = render_markdown(load_packs(args.rules))
+    if args.output is None:
+        out.write(text)
+    else:
+        write_atomically(args.output, text)
+        out.write(f"wrote {args.output}\n")
+    return Exit.OK
 
 
 def _find_rule(packs: Sequence[LoadedPack], rule_id: str) -> tuple[LoadedPack, CompiledRule]:
