@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from compliance import vocabulary
@@ -287,8 +288,8 @@ class Compiler:
                 self.error(path, f"'{op}' compares numbers or dates; {spec.path} is {kind}")
                 return False
             if kind == "date":
-                if not isinstance(operand, str):
-                    self.error(path, "a date operand is written YYYY-MM-DD")
+                if not isinstance(operand, str) or not _is_iso_date(operand):
+                    self.error(path, f"a date operand is written YYYY-MM-DD, not {operand!r}")
                     return False
             elif isinstance(operand, bool) or not isinstance(operand, int | float):
                 self.error(path, f"'{op}' needs a number")
@@ -335,6 +336,14 @@ class Compiler:
             self.error(path, f"{spec.path} is text, not {value!r}")
             return False
         return True
+
+
+def _is_iso_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
 
 
 def _leaf_condition(fact: str, op: str, operand: Any, spec: FieldSpec) -> Condition:

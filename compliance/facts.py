@@ -180,7 +180,6 @@ DERIVED: dict[str, FieldSpec] = {
         # dpia screening (computed by the engine from the flows and the assessment date)
         _derived("dpia.required", "bool", "Whether a DPIA is required (Art. 35(1), (3), (4))."),
         _derived("dpia.current", "bool", "A completed DPIA covers the processing as it is now."),
-        _derived("dpia.criteria_met", "int", "Number of WP248 criteria met."),
         _derived("dpia.per_se", "bool", "An Art. 35(3) case applies."),
     ]
 }

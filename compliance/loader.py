@@ -132,7 +132,7 @@ def validation_problems(
             )
         elif kind == "value_error":
             message = message.removeprefix("Value error, ")
-            parts = message.split("; ")
+            parts = message.split("\n")
             if len(parts) > 1 or _WHERE.match(parts[0]):
                 for part in parts:
                     m = _WHERE.match(part)

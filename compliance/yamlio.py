@@ -215,6 +215,20 @@ def _convert(
             items.append(_convert(item, child, positions, file, loader))
         return items
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
         raise _yaml_problem(file, exc) from None
+    if value is not None and not isinstance(value, str | int | float | bool):
+        line, column = _mark(node)
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    f"unsupported YAML value of type {node.tag.rsplit(':', 1)[-1]}; use plain text, numbers or true/false",
+                    line,
+                    column,
+                    format_path(path),
+                )
+            ]
+        )
+    return value

@@ -48,7 +48,7 @@ RuleId = Annotated[
 ]
 
 _GDPR_CITATION = re.compile(
-    r"^GDPR Art\. (?P<article>\d{1,2})"
+    r"^GDPR Art\. (?P<article>\d{1,3})"
     r"(?:\((?P<paragraph>\d{1,2})\))?"
     r"(?:\((?P<point>[a-z])\))?"
     r"(?:, (?P<sub>first|second|third) subparagraph)?$"

@@ -458,7 +458,7 @@ class Solution(FactModel):
                 problems.append(f"safeguards[{i}]: '{control.control}' is declared twice")
             seen.add(control.control)
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))
         return self
 
 

@@ -1,0 +1,185 @@
+"""Helpers shared by the tests: minimal valid inputs, rule packs and CLI results."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from compliance.loader import load_pack_text
+from compliance.models.solution import Solution
+from compliance.packs import CompiledRule, LoadedPack
+
+REPO = Path(__file__).resolve().parent.parent
+
+# ---------------------------------------------------------------------------------------------
+# A minimal valid solution: one controller, two systems and one flow of location traces.
+
+MINIMAL_SOLUTION: dict[str, Any] = {
+    "id": "demo",
+    "name": "Demo solution",
+    "jurisdiction": "DK",
+    "controller": {"party": "city"},
+    "parties": [{"id": "city", "name": "City of Example", "roles": ["controller"], "country": "DK"}],
+    "systems": [
+        {"id": "sensor", "name": "Street sensor", "kind": "device", "operator": "city"},
+        {"id": "platform", "name": "Data platform", "kind": "database", "operator": "city"},
+    ],
+    "flows": [
+        {
+            "id": "readings",
+            "name": "Sensor readings",
+            "source": "sensor",
+            "destination": "platform",
+            "data_categories": ["user.location.trace"],
+            "retention": "P1Y",
+        }
+    ],
+}
+
+# The same solution written out by hand, so that tests can name the line of each field.
+MINIMAL_SOLUTION_YAML = """\
+id: demo
+name: Demo solution
+jurisdiction: DK
+controller:
+  party: city
+parties:
+  - id: city
+    name: City of Example
+    roles: [controller]
+    country: DK
+systems:
+  - {id: sensor, name: Street sensor, kind: device, operator: city}
+  - {id: platform, name: Data platform, kind: database, operator: city}
+flows:
+  - id: readings
+    name: Sensor readings
+    source: sensor
+    destination: platform
+    data_categories: [user.location.trace]
+    retention: P1Y
+"""
+
+
+def minimal_solution() -> dict[str, Any]:
+    """A fresh deep copy of the minimal valid solution, to change freely."""
+    return copy.deepcopy(MINIMAL_SOLUTION)
+
+
+def solution_model(data: dict[str, Any]) -> Solution:
+    """Validate solution data exactly as the loader does (JSON mode, so dates may be strings)."""
+    return Solution.model_validate_json(json.dumps(data))
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule packs
+
+
+def rule_dict(rule_id: str = "TEST-RETENTION-SET", **overrides: Any) -> dict[str, Any]:
+    """A valid flow rule (retention at most a year for personal data) with a case per outcome."""
+    rule: dict[str, Any] = {
+        "id": rule_id,
+        "title": "Retention is at most a year",
+        "citation": "GDPR Art. 5(1)(e)",
+        "scope": "flow",
+        "severity": "high",
+        "applies_when": {"fact": "flow.personal_data", "equals": True},
+        "require": {"fact": "flow.retention_days", "lte": 365},
+        "rationale": "Storage limitation.",
+        "remediation": "Set a retention period of at most a year.",
+        "cases": [
+            {"name": "a year passes", "expect": "pass", "given": {"flow": _flow("P1Y")}},
+            {"name": "two years fail", "expect": "fail", "given": {"flow": _flow("P2Y")}},
+            {"name": "no retention is unknown", "expect": "unknown", "given": {"flow": _flow(None)}},
+            {
+                "name": "non-personal data is not covered",
+                "expect": "not_applicable",
+                "given": {"flow": {"data_categories": ["non_personal.environment"]}},
+            },
+            {
+                "name": "an accepted risk covers a failure",
+                "expect": "accepted",
+                "accepted_risk": True,
+                "given": {"flow": _flow("P2Y")},
+            },
+        ],
+    }
+    rule.update(overrides)
+    return rule
+
+
+def _flow(retention: str | None) -> dict[str, Any]:
+    flow: dict[str, Any] = {"data_categories": ["user.contact.email"]}
+    if retention is not None:
+        flow["retention"] = retention
+    return flow
+
+
+def pack_text(*rules: dict[str, Any], pack: str = "test-pack", **meta: Any) -> str:
+    """A pack's YAML text with the given rules."""
+    data: dict[str, Any] = {
+        "pack": pack,
+        "title": f"Test pack {pack}",
+        "version": "1.0.0",
+        "law_as_of": "2026-01-01",
+        "framework": "GDPR",
+        **meta,
+        "rules": list(rules),
+    }
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def load_pack(*rules: dict[str, Any], pack: str = "test-pack") -> LoadedPack:
+    """Load a pack from rule dictionaries through the real loader."""
+    return load_pack_text(pack_text(*rules, pack=pack), f"{pack}.yaml", "test")
+
+
+def compiled(rule: dict[str, Any]) -> CompiledRule:
+    """The one compiled rule of a single-rule pack."""
+    (only,) = load_pack(rule).rules
+    return only
+
+
+@dataclass(frozen=True)
+class Run:
+    """The result of one CLI run."""
+
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        """Standard output parsed as JSON."""
+        return json.loads(self.out)
+
+
+def run_subprocess(argv: Sequence[str | Path], cwd: Path | None = None) -> Run:
+    """Run `python -m compliance.cli` as a real process."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "compliance.cli", *(str(a) for a in argv)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+        check=False,
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def findings_for(assessment: dict[str, Any], rule_id: str) -> list[dict[str, Any]]:
+    """The findings of one rule in a JSON assessment."""
+    return [f for f in assessment["findings"] if f["rule_id"] == rule_id]
+
+
+def only_finding(assessment: dict[str, Any], rule_id: str) -> dict[str, Any]:
+    """The single finding of a rule in a JSON assessment."""
+    (finding,) = findings_for(assessment, rule_id)
+    return finding
