@@ -18,6 +18,7 @@ from typing import NoReturn, TextIO
 from compliance import __version__
 from compliance.engine import assess
 from compliance.errors import ComplianceError, InputError, OutputError, UsageError
+from compliance.gcpause import gc_paused
 from compliance.loader import check_accepted_risks, load_packs, load_solution, pack_inputs
 from compliance.models.assessment import Assessment
 from compliance.models.solution import Solution
@@ -138,6 +139,31 @@ def build_parser() -> argparse.ArgumentParser:
 # Output
 
 
+def write_all_atomically(outputs: Sequence[tuple[Path, str]]) -> None:
+    """Write several files so that either all are replaced or none is: each goes to a temporary
+    file beside its target first, and the targets are replaced only when every write worked."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, text in outputs:
+            folder = path.parent if str(path.parent) else Path()
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+                staged.append((Path(tmp_name), path))
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+            except OSError as exc:
+                raise OutputError(f"{path}: cannot write: {exc.strerror}") from exc
+        for staged_file, path in staged:
+            try:
+                staged_file.replace(path)
+            except OSError as exc:
+                raise OutputError(f"{path}: cannot write: {exc.strerror}") from exc
+    finally:
+        for staged_file, _ in staged:
+            staged_file.unlink(missing_ok=True)
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Write a file whole or not at all: an earlier file is replaced only on success."""
     folder = path.parent if str(path.parent) else Path()
@@ -175,9 +201,10 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     check_accepted_risks(loaded, packs)
     as_of = args.as_of or date.today()
     assessment = assess(loaded.solution, packs, as_of, inputs=[*loaded.inputs, *pack_inputs(packs)])
-    rendered = {".json": assessment_json(assessment), ".txt": render(assessment)}
-    for path in outputs:
-        write_atomically(path, rendered[path.suffix])
+    renderers = {".json": assessment_json, ".txt": render}
+    wanted = {p.suffix for p in outputs} | {".json" if args.format == "json" else ".txt"}
+    rendered = {suffix: renderers[suffix](assessment) for suffix in wanted}
+    write_all_atomically([(path, rendered[path.suffix]) for path in outputs])
     out.write(rendered[".json"] if args.format == "json" else rendered[".txt"])
     if args.fail_under is not None and assessment.score < args.fail_under:
         print(
@@ -331,7 +358,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         run: Callable[[argparse.Namespace, TextIO], Exit] = args.run
-        return int(run(args, out))
+        with gc_paused():
+            return int(run(args, out))
     except InputError as exc:
         print(f"compliance: {len(exc.problems)} problem(s) in the input:", file=sys.stderr)
         for problem in exc.problems:

@@ -221,6 +221,12 @@ class Compiler:
                 (*path, op),
                 f"unknown safeguard status '{wanted}'" + (f" (did you mean '{hint}'?)" if hint else ""),
             )
+        if op == "is" and wanted != "implemented":
+            return self.error(
+                (*path, op),
+                f"'is: {wanted}' would fail once the safeguard is implemented; "
+                "use 'at_least' (or 'is: implemented')",
+            )
         level = SAFEGUARD_ORDER[wanted]
         fact = f"safeguards.{key}"
 

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from compliance.facts import Facts, SolutionFacts, Truth, all_true, any_true
 from compliance.models.assessment import Criterion, DpiaScreening, DpiaStatusInfo
 
-DPIA_REVIEW_PERIOD = timedelta(days=3 * 365)  # WP248: revisit at least every three years
+DPIA_REVIEW_PERIOD = timedelta(days=3 * 365)  # our policy for "regularly re-assessed" (docs/dpia.md)
 
 
 @dataclass(frozen=True)
@@ -278,7 +278,9 @@ def dpia_status(dpia: Facts | None, as_of: date) -> DpiaStatusInfo:
         reasons.append("the DPIA status is not given")
     elif status != "done":
         exists = current = False
-        reasons.append(f"the DPIA is {status.replace('_', ' ')}, not completed")
+        reasons.append(
+            "no DPIA has been carried out" if status == "none" else "the DPIA is in progress, not completed"
+        )
     else:
         latest = max(d for d in (completed, reviewed) if d is not None)
         exists = completed is not None and completed <= as_of
@@ -286,8 +288,12 @@ def dpia_status(dpia: Facts | None, as_of: date) -> DpiaStatusInfo:
             current = False
             reasons.append(f"the DPIA's completion date {completed} is after the assessment date")
         elif as_of - latest > DPIA_REVIEW_PERIOD:
-            current = False
-            reasons.append(f"last completed or reviewed on {latest}, more than three years ago (Art. 35(11))")
+            # Without a review date we cannot tell whether a later review happened.
+            current = False if reviewed is not None else None
+            reasons.append(
+                f"last completed or reviewed on {latest}, more than three years ago (Art. 35(11))"
+                + ("" if reviewed is not None else "; no review date is given")
+            )
         elif covers is None:
             current = None
             reasons.append("not stated whether the DPIA covers the processing as it is now")

@@ -5,10 +5,8 @@ No files, network, clock or randomness here: the caller passes the date and the 
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,6 +15,7 @@ from compliance import TOOL_NAME, __version__
 from compliance.conditions import LeafResult, Trace
 from compliance.dpia import screen
 from compliance.facts import SolutionFacts, solution_facts
+from compliance.gcpause import gc_paused
 from compliance.models.assessment import (
     AcceptedRiskInfo,
     Assessment,
@@ -149,7 +148,7 @@ def assess(
         },
         "safeguards": facts.safeguards,
     }
-    with _gc_paused():
+    with gc_paused():
         findings = _evaluate_all(solution, packs, facts, base, as_of)
     overall = score(findings)
     the_verdict, reasons = verdict(findings, overall)
@@ -198,19 +197,6 @@ def assess(
         dpia=screening,
         scoring=FORMULA,
     )
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while results pile up (no cycles are made; with it on,
-    a 10,000-flow run spends half its time in collections)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _evaluate_all(

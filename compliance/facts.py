@@ -166,7 +166,7 @@ DERIVED: dict[str, FieldSpec] = {
             "Its country has an adequacy decision covering every recipient.",
         ),
         _derived("party.receives_personal_data", "bool", "Personal data flows to it or its systems."),
-        _derived("party.transfer", "bool", "Personal data is transferred to it under Chapter V."),
+        _derived("party.receives_transfer", "bool", "Personal data is transferred to it under Chapter V."),
         _derived(
             "party.art28_clauses_complete",
             "bool",
@@ -193,6 +193,9 @@ def registry() -> dict[str, FieldSpec]:
     reg.update(_model_specs(DataFlow, "flow"))
     reg.update(_model_specs(Party, "party"))
     reg.update(_model_specs(System, "system"))
+    clash = set(DERIVED) & set(reg)
+    if clash:  # a derived fact must never hide (or be hidden by) a field of the model
+        raise AssertionError(f"derived facts clash with model fields: {sorted(clash)}")
     reg.update(DERIVED)
     return reg
 
@@ -249,16 +252,12 @@ def large_scale(scale: Facts | None) -> Truth:
     """WP248 criterion 5 from the scale facts (thresholds documented in docs/dpia.md)."""
     if not scale:
         return None
-    subjects, extent, duration = scale.get("subjects"), scale.get("extent"), scale.get("duration")
+    subjects, extent = scale.get("subjects"), scale.get("extent")
     if subjects is not None and subjects >= LARGE_SCALE_SUBJECTS:
         return True
     if extent in _LARGE_EXTENTS:
         return True
-    if extent == "municipal" and duration == "continuous":
-        return True
     if subjects is not None and extent in _SMALL_EXTENTS:
-        if extent == "municipal":
-            return False if duration is not None else None
         return False
     return None
 
@@ -294,8 +293,11 @@ def derive_flow(flow: Facts) -> Facts:
     return {**derived, **flow}
 
 
+_CASE = object()  # marks a rule case, where the solution around the party is not known
+
+
 def derive_party(
-    party: Facts, systems_abroad: list[Truth] | None = None, personal_data_in_solution: Truth = None
+    party: Facts, systems_abroad: list[Truth] | None = None, personal_data_in_solution: Any = _CASE
 ) -> Facts:
     """Add derived facts to a party's facts. `systems_abroad` says, for each system the party
     operates, whether it runs outside the EEA; `personal_data_in_solution` whether staff with
@@ -317,12 +319,12 @@ def derive_party(
     # (where a system runs, where support staff sit) leaves the answer unknown, never "no".
     receives = party.get("receives_personal_data")
     accessible = (
-        receives if personal_data_in_solution is None else any_true([receives, personal_data_in_solution])
+        receives if personal_data_in_solution is _CASE else any_true([receives, personal_data_in_solution])
     )
     by_receipt = all_true([receives, any_true([derived["third_country"], *(systems_abroad or [])])])
     by_remote_access = all_true([accessible, derived["remote_access_third_country"]])
     exporter = None if roles is None else "controller" in roles
-    derived["transfer"] = all_true([not_(exporter), any_true([by_receipt, by_remote_access])])
+    derived["receives_transfer"] = all_true([not_(exporter), any_true([by_receipt, by_remote_access])])
     return {**derived, **party}
 
 
@@ -362,9 +364,13 @@ def solution_facts(solution: Solution) -> SolutionFacts:
     incoming: dict[str, list[Truth]] = {p["id"]: [] for p in dumped["parties"]}
     for flow in flows:
         dest = flow["destination"]
-        owner = dest if dest in incoming else (system_by_id.get(dest) or {}).get("operator")
+        owner = dest if dest in incoming else system_by_id[dest].get("operator")
         if owner in incoming:
             incoming[owner].append(flow["personal_data"])
+        elif flow["personal_data"] is not False:
+            # Nobody is named as operating the destination: any party may be receiving it.
+            for received in incoming.values():
+                received.append(None)
 
     # A party that operates a system located outside the EEA is reached there too.
     operates_abroad: dict[str, list[Truth]] = {p: [] for p in incoming}
@@ -372,6 +378,9 @@ def solution_facts(solution: Solution) -> SolutionFacts:
         op = system.get("operator")
         if op in operates_abroad:
             operates_abroad[op].append(system["third_country_location"])
+        elif system["third_country_location"] is not False:
+            for abroad in operates_abroad.values():
+                abroad.append(None)
     sol = {k: v for k, v in dumped.items() if k not in _SOLUTION_COLLECTIONS}
     sol["personal_data"] = any_true(f["personal_data"] for f in flows) if flows else False
     parties = []

@@ -373,8 +373,19 @@ def check_accepted_risks(solution: LoadedSolution, packs: Iterable[LoadedPack]) 
     """Every accepted risk must name a rule that exists."""
     known = {r.id for p in packs for r in p.rules}
     located = solution.located
+    sol = solution.solution
+    targets = {f.id for f in sol.flows} | {p.id for p in sol.parties} | {s.id for s in sol.systems}
     problems = []
-    for index, risk in enumerate(solution.solution.accepted_risks):
+    for index, risk in enumerate(sol.accepted_risks):
+        if risk.target is not None and risk.target not in targets:
+            hint = vocabulary.suggest(risk.target, targets)
+            problems.append(
+                located.problem(
+                    ("accepted_risks", index, "target"),
+                    f"no flow, party or system '{risk.target}'"
+                    + (f" (did you mean '{hint}'?)" if hint else ""),
+                )
+            )
         if risk.rule not in known:
             hint = vocabulary.suggest(risk.rule, known)
             problems.append(

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from compliance.errors import InputError, Problem
+from compliance.gcpause import gc_paused
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 DEFAULT_MAX_NODES = 2_000_000
@@ -109,6 +110,11 @@ def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, label: str | No
 
 def load_text(text: str, file: str, *, max_nodes: int = DEFAULT_MAX_NODES) -> Located:
     """Load one YAML (or JSON) document from text, keeping positions."""
+    with gc_paused():
+        return _load_text(text, file, max_nodes)
+
+
+def _load_text(text: str, file: str, max_nodes: int) -> Located:
     loader = _Loader(text)
     try:
         try:

@@ -251,8 +251,7 @@ def test_dates_compare_as_dates(operand_op: str, completed_on: str | None, expec
         ("at_least", "partial", None, None),
         ("is", "implemented", "implemented", True),
         ("is", "implemented", "partial", False),
-        ("is", "planned", "planned", True),
-        ("is", "planned", None, None),
+        ("is", "implemented", None, None),
     ],
 )
 def test_safeguard_tests_order_statuses(op: str, wanted: str, status: str | None, expected: Truth) -> None:
@@ -346,3 +345,11 @@ def test_fail_explanation_names_the_deciding_fact() -> None:
 
     assert result.outcome is Outcome.FAIL
     assert explain(result.outcome, result, rule) == "Not met: flow.retention_days = 730; test: ≤ 365."
+
+
+@pytest.mark.parametrize("wanted", ["absent", "planned", "partial"])
+def test_safeguard_is_a_status_below_implemented_is_refused(wanted: str) -> None:
+    compiler = Compiler(Located({}, "test.yaml", {}), "flow")
+    compiler.compile_part({"safeguard": "mfa", "is": wanted}, (), part="require")
+
+    assert any("would fail once the safeguard is implemented" in p.message for p in compiler.problems)

@@ -102,7 +102,7 @@ def test_public_area_monitoring_at_large_scale_needs_a_dpia_per_se() -> None:
         "data_categories": ["user.media.video"],
         "data_subjects": ["pedestrians"],
         "public_area_monitoring": True,
-        "scale": {"extent": "municipal", "duration": "continuous"},
+        "scale": {"subjects": 40000, "extent": "municipal", "duration": "continuous"},
     }
 
     result = screening(solution_with(flow))
@@ -236,6 +236,18 @@ def test_solution_without_flows_needs_no_dpia() -> None:
         (
             {"status": "done", "completed_on": "2022-03-01", "covers_current_processing": True},
             True,
+            None,
+            "last completed or reviewed on 2022-03-01, more than three years ago (Art. 35(11));"
+            " no review date is given",
+        ),
+        (
+            {
+                "status": "done",
+                "completed_on": "2021-03-01",
+                "last_reviewed_on": "2022-03-01",
+                "covers_current_processing": True,
+            },
+            True,
             False,
             "last completed or reviewed on 2022-03-01, more than three years ago (Art. 35(11))",
         ),
@@ -269,13 +281,14 @@ def test_solution_without_flows_needs_no_dpia() -> None:
             "the DPIA's completion date 2027-01-01 is after the assessment date",
         ),
         ({"status": "in_progress"}, False, False, "the DPIA is in progress, not completed"),
-        ({"status": "none"}, False, False, "the DPIA is none, not completed"),
+        ({"status": "none"}, False, False, "no DPIA has been carried out"),
         ({}, None, None, "the DPIA status is not given"),
         (None, None, None, "the DPIA status is not given"),
     ],
     ids=[
         "done-and-current",
-        "done-over-three-years-ago",
+        "done-over-three-years-ago-no-review-date",
+        "reviewed-over-three-years-ago",
         "done-long-ago-but-reviewed",
         "done-but-outdated",
         "done-coverage-not-stated",
