@@ -464,3 +464,13 @@ def test_user_pack_findings_appear_in_json_output(write_solution, write_pack) ->
 
     assert run.code == 0, run.err
     assert only_finding(run.json(), "TEST-RETENTION-SET")["status"] == "pass"
+
+
+def test_committed_rule_reference_matches_the_packs() -> None:
+    from pathlib import Path
+
+    from compliance.loader import load_packs
+    from compliance.ruledocs import render_markdown
+
+    committed = Path(__file__).parent.parent.joinpath("docs", "rules.md").read_text(encoding="utf-8")
+    assert committed == render_markdown(load_packs()), "run `compliance rules docs -o docs/rules.md`"
