@@ -64,12 +64,18 @@ class LeafResult:
     operand: Any
     value: Any
     result: Truth
+    negated: bool = False  # the test stands under an odd number of `not`
 
     def describe(self) -> str:
-        """`flow.retention = 'indefinite' (needed: flow.retention_indefinite is false)`."""
-        operand = _show(self.operand)
+        """`flow.lawful_basis = f; test: is f (must not hold)`."""
+        operand = "" if self.op in ("present", "empty") else " " + _show(self.operand)
         shown = "unknown (not given)" if self.value is None else _show(self.value)
-        return f"{self.fact} = {shown}; test: {OP_WORDS.get(self.op, self.op)} {operand}"
+        must_not = " (must not hold)" if self.negated else ""
+        return f"{self.fact} = {shown}; test: {OP_WORDS.get(self.op, self.op)}{operand}{must_not}"
+
+    def counts_for(self, outcome: bool) -> bool:
+        """Whether this test pushed its condition towards `outcome` (true or false)."""
+        return self.result is not None and (self.result != self.negated) is outcome
 
 
 Trace = list[LeafResult]
@@ -229,6 +235,7 @@ class Compiler:
             )
         level = SAFEGUARD_ORDER[wanted]
         fact = f"safeguards.{key}"
+        negated = self.negated
 
         def evaluate(ctx: dict[str, Any], trace: Trace) -> Truth:
             status = ctx["safeguards"].get(key)
@@ -238,7 +245,7 @@ class Compiler:
                 result = status == wanted
             else:
                 result = SAFEGUARD_ORDER[status] >= level
-            trace.append(LeafResult(fact, op, wanted, status, result))
+            trace.append(LeafResult(fact, op, wanted, status, result, negated))
             return result
 
         return Condition(evaluate, f"safeguard {key} {OP_WORDS[op]} {wanted}", (fact,))
@@ -265,7 +272,7 @@ class Compiler:
         operand = raw[op]
         if not self._check_operand(spec, op, operand, (*path, op)):
             return TRUE
-        return _leaf_condition(fact, op, operand, spec)
+        return _leaf_condition(fact, op, operand, spec, negated=self.negated)
 
     def _spec(self, fact: str, path: Path_) -> FieldSpec | None:
         namespace = fact.partition(".")[0]
@@ -352,7 +359,7 @@ def _is_iso_date(text: str) -> bool:
     return len(text) == 10
 
 
-def _leaf_condition(fact: str, op: str, operand: Any, spec: FieldSpec) -> Condition:
+def _leaf_condition(fact: str, op: str, operand: Any, spec: FieldSpec, *, negated: bool = False) -> Condition:
     keys = tuple(fact.split("."))
     test = _tests(op, operand, spec)
     text = (
@@ -366,7 +373,7 @@ def _leaf_condition(fact: str, op: str, operand: Any, spec: FieldSpec) -> Condit
         result: Truth = None if value is None else test(value)
         if op == "present" and value is not None and value in ("", []):
             result = None
-        trace.append(LeafResult(fact, op, operand, value, result))
+        trace.append(LeafResult(fact, op, operand, value, result, negated))
         return result
 
     return Condition(evaluate, text, (fact,))

@@ -74,20 +74,20 @@ def explain(outcome: Outcome, result: RuleResult, rule: CompiledRule) -> str:
     if outcome is Outcome.NOT_APPLICABLE:
         if rule.rule.effective_until is not None and not result.applies_trace:
             return f"Not applicable: the obligation ended on {rule.rule.effective_until}."
-        decisive = [leaf for leaf in result.applies_trace if leaf.result is False]
+        decisive = [leaf for leaf in result.applies_trace if leaf.counts_for(False)]
         return "Not applicable: " + _list(decisive, "the rule's conditions are not met")
     if outcome is Outcome.PENDING:
         return f"Pending: the obligation applies from {rule.rule.effective_from}."
     if outcome is Outcome.PASS:
         return "Met: " + _list(
-            [leaf for leaf in result.require_trace if leaf.result is True], "requirement met"
+            [leaf for leaf in result.require_trace if leaf.counts_for(True)], "requirement met"
         )
     if outcome is Outcome.UNKNOWN:
         missing = sorted(
             {leaf.fact for leaf in result.applies_trace + result.require_trace if leaf.result is None}
         )
         return "Unknown: facts needed to decide are missing: " + ", ".join(missing) + "."
-    decisive = [leaf for leaf in result.require_trace if leaf.result is False]
+    decisive = [leaf for leaf in result.require_trace if leaf.counts_for(False)]
     text = "Not met: " + _list(decisive, "the requirement is not met")
     if outcome is Outcome.ACCEPTED:
         text += " The failure is covered by an accepted risk."

@@ -353,3 +353,31 @@ def test_safeguard_is_a_status_below_implemented_is_refused(wanted: str) -> None
     compiler.compile_part({"safeguard": "mfa", "is": wanted}, (), part="require")
 
     assert any("would fail once the safeguard is implemented" in p.message for p in compiler.problems)
+
+
+def test_a_failure_under_not_is_explained_by_the_test_that_held_and_must_not() -> None:
+    rule = compiled(
+        rule_dict(
+            applies_when=None,
+            require={
+                "all": [
+                    {"fact": "flow.retention_indefinite", "equals": False},
+                    {"not": {"fact": "flow.lawful_basis", "equals": "f"}},
+                ]
+            },
+            cases=[],
+        )
+    )
+    ctx = {
+        "solution": {},
+        "dpia": {},
+        "safeguards": {},
+        "flow": derive_flow({"retention": "P1Y", "lawful_basis": "f"}),
+    }
+
+    result = evaluate_rule(rule, ctx, date(2026, 11, 22), accepted=False)
+    text = explain(result.outcome, result, rule)
+
+    assert result.outcome is Outcome.FAIL
+    assert "flow.lawful_basis = f; test: is f (must not hold)" in text
+    assert "retention_indefinite" not in text
