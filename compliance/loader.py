@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from compliance import vocabulary
 from compliance.conditions import Compiler
 from compliance.errors import InputError, Problem, RulePackError, SolutionError
-from compliance.facts import SCOPE_NAMESPACES, registry
+from compliance.facts import SCOPE_NAMESPACES, FieldSpec, registry
 from compliance.models.assessment import InputFile
 from compliance.models.rules import RulePack
 from compliance.models.solution import Solution
@@ -300,6 +300,9 @@ def _check_given(
     for key, value in facts.items():
         path = f"{prefix}.{key}"
         if path in reg:
+            wrong = _wrong_value(reg[path], value)
+            if wrong:
+                problems.append(located.problem((*where, key), wrong))
             continue
         if isinstance(value, dict) and any(p.startswith(path + ".") for p in reg):
             problems += _check_given(value, path, reg, located, (*where, key))
@@ -314,6 +317,28 @@ def _check_given(
             )
         )
     return problems
+
+
+def _wrong_value(spec: FieldSpec, value: Any) -> str | None:
+    """Why a case's value could never occur in a validated solution, or None when it could."""
+    if value is None:
+        return None
+    if spec.kind == "list":
+        if not isinstance(value, list):
+            return f"{spec.path} is a list"
+        item = FieldSpec(spec.path, spec.item_kind or "str", values=spec.values, vocab=spec.vocab)
+        return next((w for w in (_wrong_value(item, v) for v in value) if w), None)
+    if spec.kind == "bool":
+        return None if isinstance(value, bool) else f"{spec.path} is true or false, not {value!r}"
+    if spec.kind in ("int", "number"):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if ok else f"{spec.path} is a number, not {value!r}"
+    if spec.values is not None and value not in spec.values:
+        hint = vocabulary.suggest(str(value), spec.values)
+        return f"'{value}' is not a value of {spec.path}" + (f" (did you mean '{hint}'?)" if hint else "")
+    if spec.kind == "str" and not isinstance(value, str):
+        return f"{spec.path} is text, not {value!r}"
+    return None
 
 
 def load_packs(extra_dirs: Iterable[Path] = ()) -> list[LoadedPack]:

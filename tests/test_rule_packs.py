@@ -612,3 +612,16 @@ def test_case_dates_decide_pending_in_rules_test(write_pack, cli) -> None:
 
 def _email(retention: str = "P1Y") -> dict[str, object]:
     return {"data_categories": ["user.contact.email"], "retention": retention}
+
+
+def test_a_case_value_no_solution_could_hold_is_refused_with_its_location() -> None:
+    from compliance.errors import RulePackError
+    from compliance.loader import load_pack_text
+
+    rule = rule_dict(
+        cases=[{"name": "impossible basis", "expect": "fail", "given": {"flow": {"lawful_basis": "zzz"}}}]
+    )
+    with pytest.raises(RulePackError) as caught:
+        load_pack_text(pack_text(rule), "pack.yaml", "test")
+
+    assert any("'zzz' is not a value of flow.lawful_basis" in str(p) for p in caught.value.problems)

@@ -134,6 +134,7 @@ class Art6Basis(StrEnum):
     D = "d"  # vital interests
     E = "e"  # public task or official authority
     F = "f"  # legitimate interests
+    NONE = "none"  # stated plainly: no basis has been identified
 
 
 class Art9Condition(StrEnum):
@@ -149,6 +150,7 @@ class Art9Condition(StrEnum):
     H = "h"
     I = "i"  # noqa: E741 - the point is called (i) in the Regulation
     J = "j"
+    NONE = "none"  # stated plainly: no condition has been identified
 
 
 class Art10Basis(StrEnum):
