@@ -239,6 +239,16 @@ def _any_outside_eea(codes: list[str] | None) -> Truth:
     return any(c not in eea for c in codes)
 
 
+def _adequacy_covers(country: str | None, remote_access_from: list[str] | None) -> Truth:
+    """Whether adequacy decisions cover every third country the data reaches at this party: where
+    it is established and where its staff reach the data from."""
+    countries = vocabulary.countries()
+    reached = [country, *(remote_access_from if remote_access_from is not None else [None])]
+    return all_true(
+        None if c is None else (countries.is_eea(c) or countries.has_full_adequacy(c)) for c in reached
+    )
+
+
 def _outside_eea(code: str | None) -> Truth:
     return None if code is None else code not in vocabulary.countries().eea
 
@@ -302,7 +312,6 @@ def derive_party(
     """Add derived facts to a party's facts. `systems_abroad` says, for each system the party
     operates, whether it runs outside the EEA; `personal_data_in_solution` whether staff with
     remote access can reach personal data at all (a rule case gives `receives_personal_data`)."""
-    countries = vocabulary.countries()
     roles = party.get("roles")
     country = party.get("country")
     clauses = (party.get("contract") or {}).get("clauses")
@@ -311,7 +320,7 @@ def derive_party(
         "third_country": _outside_eea(country),
         "third_country_parent": _outside_eea(party.get("parent_country")),
         "remote_access_third_country": _any_outside_eea(party.get("remote_access_from")),
-        "adequacy": None if country is None else countries.has_full_adequacy(country),
+        "adequacy": _adequacy_covers(country, party.get("remote_access_from")),
         "art28_clauses_complete": None if clauses is None else set("abcdefgh") <= set(clauses),
     }
     # Chapter V: personal data reaches the party in, or from, a third country. The controller
