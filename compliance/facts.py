@@ -163,7 +163,7 @@ DERIVED: dict[str, FieldSpec] = {
         _derived(
             "party.adequacy",
             "bool",
-            "Its country has an adequacy decision covering every recipient.",
+            "Every third country it is in or works from has a full adequacy decision.",
         ),
         _derived("party.receives_personal_data", "bool", "Personal data flows to it or its systems."),
         _derived("party.receives_transfer", "bool", "Personal data is transferred to it under Chapter V."),
