@@ -166,19 +166,7 @@ def write_all_atomically(outputs: Sequence[tuple[Path, str]]) -> None:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write a file whole or not at all: an earlier file is replaced only on success."""
-    folder = path.parent if str(path.parent) else Path()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            Path(tmp).replace(path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write: {exc.strerror}") from exc
+    write_all_atomically([(path, text)])
 
 
 def assessment_json(a: Assessment) -> str:
