@@ -5,6 +5,7 @@ No files, network, clock or randomness here: the caller passes the date and the 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import Any
 from compliance import TOOL_NAME, __version__
 from compliance.conditions import LeafResult, Trace
 from compliance.dpia import screen
-from compliance.facts import SolutionFacts, solution_facts
+from compliance.facts import SolutionFacts, any_true, solution_facts
 from compliance.gcpause import gc_paused
 from compliance.models.assessment import (
     AcceptedRiskInfo,
@@ -155,7 +156,7 @@ def assess(
     return Assessment.model_construct(
         tool=ToolInfo(name=TOOL_NAME, version=__version__),
         as_of=as_of,
-        solution=solution.model_dump(mode="json"),
+        solution=facts.document,
         rule_packs=[
             PackInfo(
                 id=p.meta.pack,
@@ -217,8 +218,6 @@ def _evaluate_all(
 
 
 def _any_met(items: Sequence[Any]) -> bool | None:
-    from compliance.facts import any_true
-
     return any_true(c.met for c in items) if items else False
 
 
@@ -285,8 +284,6 @@ def _provisions(findings: list[Finding]) -> dict[str, ProvisionResult]:
 
 def _citation_key(citation: str) -> tuple[Any, ...]:
     """Sort 'GDPR Art. 5(1)(e)' before 'GDPR Art. 28(3)(a)'."""
-    import re
-
     parts = re.split(r"(\d+)", citation)
     return tuple(int(p) if p.isdigit() else p for p in parts)
 

@@ -356,6 +356,7 @@ class SolutionFacts:
     """A solution flattened into the fact dictionaries rules read."""
 
     solution: Facts
+    document: Facts  # the whole validated solution as JSON-ready data, for the assessment
     flows: list[Facts]
     parties: list[Facts]
     systems: list[Facts]
@@ -399,7 +400,7 @@ def solution_facts(solution: Solution) -> SolutionFacts:
         parties.append(derive_party(facts, operates_abroad[party["id"]], sol["personal_data"]))
     sol["special_categories"] = any_true(f["special_categories"] for f in flows) if flows else False
     safeguards = {s["control"]: s["status"] for s in dumped["safeguards"]}
-    return SolutionFacts(sol, flows, parties, systems, safeguards)
+    return SolutionFacts(sol, dumped, flows, parties, systems, safeguards)
 
 
 def lookup(ctx: dict[str, Any], keys: tuple[str, ...]) -> Any:
