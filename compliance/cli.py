@@ -139,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
 # Output
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_all_atomically(outputs: Sequence[tuple[Path, str]]) -> None:
     """Write several files so that either all are replaced or none is: each goes to a temporary
     file beside its target first, and the targets are replaced only when every write worked."""
@@ -150,6 +156,8 @@ def write_all_atomically(outputs: Sequence[tuple[Path, str]]) -> None:
                 folder.mkdir(parents=True, exist_ok=True)
                 fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
                 staged.append((Path(tmp_name), path))
+                # mkstemp makes the file 0600; give it the mode a plain open() would have.
+                os.fchmod(fd, 0o666 & ~_umask())
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
                     fh.write(text)
             except OSError as exc:

@@ -474,3 +474,16 @@ def test_committed_rule_reference_matches_the_packs() -> None:
 
     committed = Path(__file__).parent.parent.joinpath("docs", "rules.md").read_text(encoding="utf-8")
     assert committed == render_markdown(load_packs()), "run `compliance rules docs -o docs/rules.md`"
+
+
+def test_written_outputs_get_the_usual_file_mode(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from compliance.cli import write_atomically
+
+    target = tmp_path / "out.json"
+    write_atomically(target, "{}")
+
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~mask
