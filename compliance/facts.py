@@ -147,6 +147,11 @@ DERIVED: dict[str, FieldSpec] = {
         _derived("flow.third_country_access", "bool", "Accessed from a country outside the EEA."),
         _derived("flow.encrypted", "bool", "Encrypted both in transit and at rest."),
         _derived("flow.deidentified", "bool", "Pseudonymised or anonymised."),
+        _derived(
+            "flow.camera_surveillance",
+            "bool",
+            "Records images of people, or uses a camera or other optical-electronic device.",
+        ),
         # party
         _derived("party.processor", "bool", "Acts as processor or sub-processor."),
         _derived("party.third_country", "bool", "Established outside the EEA."),
@@ -177,6 +182,24 @@ DERIVED: dict[str, FieldSpec] = {
         # solution
         _derived("solution.personal_data", "bool", "Any flow carries personal data."),
         _derived("solution.special_categories", "bool", "Any flow carries Art. 9 data."),
+        _derived(
+            "solution.consent_or_contract_basis",
+            "bool",
+            "Any personal-data flow rests on consent or contract (Art. 6(1)(a) or (b)).",
+        ),
+        _derived(
+            "solution.public_task_or_legitimate_interests_basis",
+            "bool",
+            "Any personal-data flow rests on public task or legitimate interests (Art. 6(1)(e) or (f)).",
+        ),
+        _derived("solution.direct_marketing", "bool", "Any personal-data flow serves marketing."),
+        _derived(
+            "solution.automated_decisions",
+            "bool",
+            "Any flow feeds a solely automated decision with legal or similarly significant effect.",
+        ),
+        _derived("solution.camera_surveillance", "bool", "Any flow is camera surveillance of people."),
+        _derived("solution.national_id", "bool", "Any flow carries a national identification number."),
         # dpia screening (computed by the engine from the flows and the assessment date)
         _derived("dpia.required", "bool", "Whether a DPIA is required (Art. 35(1), (3), (4))."),
         _derived("dpia.current", "bool", "A completed DPIA covers the processing as it is now."),
@@ -193,7 +216,7 @@ def registry() -> dict[str, FieldSpec]:
     reg.update(_model_specs(DataFlow, "flow"))
     reg.update(_model_specs(Party, "party"))
     reg.update(_model_specs(System, "system"))
-    clash = set(DERIVED) & set(reg)
+    clash = {d for d in DERIVED for path in reg if path == d or path.startswith(d + ".")}
     if clash:  # a derived fact must never hide (or be hidden by) a field of the model
         raise AssertionError(f"derived facts clash with model fields: {sorted(clash)}")
     reg.update(DERIVED)
@@ -300,7 +323,54 @@ def derive_flow(flow: Facts) -> Facts:
     derived["encrypted"] = all_true([enc.get("in_transit"), enc.get("at_rest")])
     deid = (flow.get("deidentification") or {}).get("applied")
     derived["deidentified"] = None if deid is None else deid != "none"
+    derived["camera_surveillance"] = all_true(
+        [
+            derived["personal_data"],
+            any_true(
+                [
+                    _any_flag(flow.get("technologies"), techs, "camera"),
+                    _any_flag(categories, cats, "imagery"),
+                ]
+            ),
+        ]
+    )
     return {**derived, **flow}
+
+
+def _basis_in(flow: Facts, points: set[str]) -> Truth:
+    basis = flow.get("lawful_basis")
+    return all_true([flow["personal_data"], None if basis is None else basis in points])
+
+
+def _serves(flow: Facts, purpose: str) -> Truth:
+    purposes = flow.get("purposes")
+    return all_true([flow["personal_data"], None if purposes is None else purpose in purposes])
+
+
+def _automated_decision(flow: Facts) -> Truth:
+    decision = flow.get("automated_decision") or {}
+    return all_true(
+        [flow["personal_data"], decision.get("solely_automated"), decision.get("legal_or_similar_effect")]
+    )
+
+
+def derive_solution(sol: Facts, flows: list[Facts]) -> Facts:
+    """Add the solution-level facts that summarise its flows (false when it has none)."""
+
+    def anywhere(test: Callable[[Facts], Truth]) -> Truth:
+        return any_true(test(f) for f in flows)
+
+    derived: Facts = {
+        "personal_data": anywhere(lambda f: f["personal_data"]),
+        "special_categories": anywhere(lambda f: f["special_categories"]),
+        "consent_or_contract_basis": anywhere(lambda f: _basis_in(f, {"a", "b"})),
+        "public_task_or_legitimate_interests_basis": anywhere(lambda f: _basis_in(f, {"e", "f"})),
+        "direct_marketing": anywhere(lambda f: _serves(f, "marketing")),
+        "automated_decisions": anywhere(_automated_decision),
+        "camera_surveillance": anywhere(lambda f: f["camera_surveillance"]),
+        "national_id": anywhere(lambda f: all_true([f["personal_data"], f["national_id"]])),
+    }
+    return {**sol, **derived}
 
 
 _CASE = object()  # marks a rule case, where the solution around the party is not known
@@ -391,14 +461,12 @@ def solution_facts(solution: Solution) -> SolutionFacts:
         elif system["third_country_location"] is not False:
             for abroad in operates_abroad.values():
                 abroad.append(None)
-    sol = {k: v for k, v in dumped.items() if k not in _SOLUTION_COLLECTIONS}
-    sol["personal_data"] = any_true(f["personal_data"] for f in flows) if flows else False
+    sol = derive_solution({k: v for k, v in dumped.items() if k not in _SOLUTION_COLLECTIONS}, flows)
     parties = []
     for party in dumped["parties"]:
         facts = dict(party)
         facts["receives_personal_data"] = any_true(incoming[party["id"]])
         parties.append(derive_party(facts, operates_abroad[party["id"]], sol["personal_data"]))
-    sol["special_categories"] = any_true(f["special_categories"] for f in flows) if flows else False
     safeguards = {s["control"]: s["status"] for s in dumped["safeguards"]}
     return SolutionFacts(sol, dumped, flows, parties, systems, safeguards)
 

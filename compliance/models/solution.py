@@ -110,6 +110,15 @@ class Art49Ground(StrEnum):
     COMPELLING_INTERESTS = "compelling_legitimate_interests"  # Art. 49(1), second subparagraph
 
 
+class SccDecision(StrEnum):
+    """The Commission decision whose standard contractual clauses are used (Art. 46(2)(c))."""
+
+    D2021_914 = "2021/914"  # in force since 27 June 2021
+    D2010_87 = "2010/87"  # repealed; contracts on it ceased to give safeguards on 27 December 2022
+    D2004_915 = "2004/915"  # repealed, as above
+    D2001_497 = "2001/497"  # repealed, as above
+
+
 class SystemKind(StrEnum):
     """What a system is."""
 
@@ -158,6 +167,63 @@ class Art10Basis(StrEnum):
 
     OFFICIAL_AUTHORITY = "official_authority"
     AUTHORISED_BY_LAW = "authorised_by_law"
+    NONE = "none"
+
+
+class Art14Exemption(StrEnum):
+    """The Art. 14(5) point relied on for not informing data subjects not asked directly."""
+
+    A = "a"  # the data subject already has the information
+    B = "b"  # impossible or disproportionate effort
+    C = "c"  # obtaining or disclosure laid down by Union or Member State law
+    D = "d"  # professional secrecy
+    NONE = "none"
+
+
+class Art22Exception(StrEnum):
+    """The Art. 22(2) exception for a solely automated decision with legal or similar effect."""
+
+    A = "a"  # necessary for a contract with the data subject
+    B = "b"  # authorised by Union or Member State law
+    C = "c"  # explicit consent
+    NONE = "none"
+
+
+class Art35Content(StrEnum):
+    """What a DPIA contains, GDPR Art. 35(7) points (a)-(d)."""
+
+    A = "a"  # systematic description of the processing and its purposes
+    B = "b"  # necessity and proportionality
+    C = "c"  # risks to the rights and freedoms of data subjects
+    D = "d"  # measures to address the risks
+
+
+class FurtherProcessingGround(StrEnum):
+    """Why processing for a purpose other than the one of collection is allowed (Art. 6(4))."""
+
+    CONSENT = "consent"
+    LAW = "law"  # a Union or Member State law that is a necessary and proportionate measure
+    COMPATIBLE = "compatible"  # the new purpose is compatible with the original one
+    NONE = "none"
+
+
+class NationalIdGround(StrEnum):
+    """The national-law ground for using a national identification number (GDPR Art. 87).
+
+    Denmark, Databeskyttelsesloven § 11: `public_authority` (stk. 1), and for private parties
+    `law`, `consent`, `research_statistics`, `disclosure_normal_operation` (stk. 2, nr. 1-4).
+    Sweden, Lag (2018:218) 3 kap. 10 §: `consent`, or without consent only when clearly
+    justified by `purpose`, `secure_identification` or `other_considerable_reason`.
+    """
+
+    PUBLIC_AUTHORITY = "public_authority"
+    LAW = "law"
+    CONSENT = "consent"
+    RESEARCH_STATISTICS = "research_statistics"
+    DISCLOSURE_NORMAL_OPERATION = "disclosure_normal_operation"
+    PURPOSE = "purpose"
+    SECURE_IDENTIFICATION = "secure_identification"
+    OTHER_CONSIDERABLE_REASON = "other_considerable_reason"
     NONE = "none"
 
 
@@ -242,6 +308,12 @@ class Dpia(FactModel):
     prior_consultation: bool | None = Field(
         None, description="Whether the supervisory authority was consulted (Art. 36(1))."
     )
+    contents: list[Art35Content] | None = Field(
+        None, description="Which Art. 35(7) points (a)-(d) the DPIA contains."
+    )
+    dpo_advice_sought: bool | None = Field(
+        None, description="Whether the DPO's advice was sought when carrying it out (Art. 35(2))."
+    )
     reference: ShortText | None = None
 
     @model_validator(mode="after")
@@ -265,6 +337,19 @@ class ProcessorContract(FactModel):
     clauses: list[Art28Clause] | None = Field(
         None, description="Which Art. 28(3) points (a)-(h) the contract covers."
     )
+    in_writing: bool | None = Field(
+        None, description="Whether it is in writing, including in electronic form (Art. 28(9))."
+    )
+    same_obligations: bool | None = Field(
+        None,
+        description="For a sub-processor: whether the processor imposed the same data protection "
+        "obligations as in its own contract with the controller (Art. 28(4)).",
+    )
+    breach_notification_hours: Annotated[int, Field(ge=0, le=8760)] | None = Field(
+        None,
+        description="The longest time, in hours, the contract allows the processor to notify the "
+        "controller of a personal data breach (Art. 33(2)).",
+    )
     reference: ShortText | None = None
 
 
@@ -276,6 +361,25 @@ class Transfer(FactModel):
         None, description="Whether a documented transfer impact assessment supports SCCs or BCRs."
     )
     derogation: Art49Ground | None = Field(None, description="The Art. 49(1) ground, if a derogation.")
+    scc_decision: SccDecision | None = Field(
+        None, description="The Commission decision of the standard contractual clauses used."
+    )
+    supplementary_measures: bool | None = Field(
+        None,
+        description="Whether the supplementary measures the transfer impact assessment calls for "
+        "are in place (or it found none needed).",
+    )
+    dpf_listed: bool | None = Field(
+        None,
+        description="Whether the U.S. recipient is on the Data Privacy Framework List, with "
+        "certification covering the data transferred.",
+    )
+    bcr_approved: bool | None = Field(
+        None, description="Whether the binding corporate rules are approved under Art. 47(1)."
+    )
+    occasional: bool | None = Field(
+        None, description="Whether a transfer on a derogation is occasional rather than repetitive."
+    )
     reference: ShortText | None = None
 
 
@@ -298,6 +402,24 @@ class Party(FactModel):
     remote_access_from: list[CountryCode] | None = Field(
         None,
         description="Countries from which the party's staff reach the data (support, operations).",
+    )
+    guarantees_assessed: bool | None = Field(
+        None,
+        description="For a processor: whether the controller checked that it gives sufficient "
+        "guarantees of appropriate measures before engaging it (Art. 28(1)).",
+    )
+    keeps_processing_record: bool | None = Field(
+        None, description="For a processor: whether it keeps a record under Art. 30(2)."
+    )
+    joint_arrangement: bool | None = Field(
+        None,
+        description="For a joint controller: whether an arrangement sets out each controller's "
+        "responsibilities (Art. 26(1)).",
+    )
+    joint_arrangement_essence_available: bool | None = Field(
+        None,
+        description="Whether the essence of that arrangement is made available to data subjects "
+        "(Art. 26(2)).",
     )
 
 
@@ -339,6 +461,104 @@ class AutomatedDecision(FactModel):
 
     solely_automated: bool | None = None
     legal_or_similar_effect: bool | None = None
+    exception: Art22Exception | None = Field(None, description="The Art. 22(2) point relied on.")
+    human_intervention: bool | None = Field(
+        None,
+        description="Whether the data subject can obtain human intervention, express a view and "
+        "contest the decision (Art. 22(3)).",
+    )
+
+
+class Notice(FactModel):
+    """How the data subjects of a flow are informed (GDPR Arts. 12-14)."""
+
+    provided: bool | None = Field(None, description="Whether a privacy notice reaches these data subjects.")
+    at_collection: bool | None = Field(
+        None, description="Whether it is given when the data is obtained from them (Art. 13(1))."
+    )
+    within_one_month: bool | None = Field(
+        None,
+        description="For data not obtained from the data subject: whether they are informed within "
+        "one month at the latest, or at first contact (Art. 14(3)).",
+    )
+    signage: bool | None = Field(
+        None,
+        description="Whether signs at the monitored area give the first layer of information "
+        "before people enter it.",
+    )
+    plain_language: bool | None = Field(
+        None, description="Whether it is concise, intelligible and in clear and plain language (Art. 12(1))."
+    )
+    art14_exemption: Art14Exemption | None = Field(
+        None, description="The Art. 14(5) point relied on for not informing, if any."
+    )
+
+
+class Consent(FactModel):
+    """How consent is obtained and managed, for flows that rely on it (GDPR Arts. 7, 8, 9(2)(a))."""
+
+    recorded: bool | None = Field(None, description="Whether each consent can be demonstrated (Art. 7(1)).")
+    distinguishable: bool | None = Field(
+        None,
+        description="Whether a written request for consent is clearly distinguishable from other "
+        "matters (Art. 7(2)).",
+    )
+    withdrawal_as_easy: bool | None = Field(
+        None, description="Whether withdrawing is as easy as giving consent (Art. 7(3))."
+    )
+    service_conditional: bool | None = Field(
+        None,
+        description="Whether a service is made conditional on consent to processing not necessary "
+        "for it (Art. 7(4)).",
+    )
+    explicit: bool | None = Field(
+        None, description="Whether the consent is explicit (Arts. 9(2)(a), 22(2)(c), 49(1)(a))."
+    )
+    information_society_service: bool | None = Field(
+        None, description="Whether it is given for an information society service offered directly to a child (Art. 8(1))."
+    )
+    parental_authorisation_below_age: Annotated[int, Field(ge=0, le=18)] | None = Field(
+        None,
+        description="The age below which the holder of parental responsibility gives or "
+        "authorises consent (Art. 8(1)).",
+    )
+    age_verification: bool | None = Field(
+        None, description="Whether reasonable efforts verify that authorisation (Art. 8(2))."
+    )
+
+
+class FurtherProcessing(FactModel):
+    """Processing for a purpose other than the one the data was collected for (GDPR Art. 6(4))."""
+
+    original_purposes: list[PurposeKey] | None = Field(None, description="The purposes of collection.")
+    ground: FurtherProcessingGround | None = None
+    compatibility_assessed: bool | None = Field(
+        None, description="Whether the Art. 6(4)(a)-(e) factors were assessed and documented."
+    )
+
+
+class NationalIdUse(FactModel):
+    """Use of a national identification number (GDPR Art. 87; DK CPR, SE personnummer)."""
+
+    ground: NationalIdGround | None = None
+    published: bool | None = Field(None, description="Whether the numbers are published or shown publicly.")
+    justification: ShortText | None = Field(None, description="Why the number is needed.")
+
+
+class CameraRules(FactModel):
+    """National camera-surveillance law (Sweden: kamerabevakningslag (2018:1200))."""
+
+    permit: bool | None = Field(
+        None, description="Whether a permit from the supervisory authority covers the surveillance."
+    )
+    permit_exemption: ShortText | None = Field(
+        None, description="The provision that exempts the surveillance from a permit, if one does."
+    )
+    interests_weighed: bool | None = Field(
+        None,
+        description="Whether the interest in surveillance was documented as outweighing the "
+        "privacy interest of those filmed.",
+    )
 
 
 class DataFlow(FactModel):
@@ -378,6 +598,32 @@ class DataFlow(FactModel):
         None, description="Decides access to a service or the exercise of a right (WP248 C9)."
     )
     technologies: list[TechnologyKey] | None = None
+    collected_from_subject: bool | None = Field(
+        None,
+        description="Whether the data is obtained from the data subjects themselves (Art. 13) "
+        "rather than from elsewhere (Art. 14). Sensors observing people count as from them.",
+    )
+    notice: Notice | None = None
+    consent: Consent | None = None
+    further_processing: FurtherProcessing | None = None
+    necessity_assessed: bool | None = Field(
+        None,
+        description="Whether each data category was checked as necessary for the purposes "
+        "(data minimisation, Art. 5(1)(c)).",
+    )
+    accuracy_measures: bool | None = Field(
+        None, description="Whether inaccurate data is corrected or erased without delay (Art. 5(1)(d))."
+    )
+    professional_secrecy: bool | None = Field(
+        None,
+        description="Whether those processing health or care data are bound by professional secrecy "
+        "(Art. 9(3)).",
+    )
+    research_safeguards: bool | None = Field(
+        None, description="Whether Art. 89(1) safeguards apply to research or statistical use."
+    )
+    national_id_use: NationalIdUse | None = None
+    camera_rules: CameraRules | None = None
 
 
 class Safeguard(FactModel):
