@@ -406,3 +406,29 @@ def test_flow_rule_gives_one_finding_per_flow(write_solution, write_pack, cli) -
 
     found = {f["target"]["id"]: f["status"] for f in findings_for(run.json(), "TEST-RETENTION-SET")}
     assert found == {"readings": "pass", "copy": "fail"}
+
+
+def _documented_fields(model: type, prefix: str = "") -> set[str]:
+    """Every field name of a solution model and of the models nested in it."""
+    import typing
+
+    from pydantic import BaseModel
+
+    names: set[str] = set()
+    for name, info in model.model_fields.items():  # type: ignore[attr-defined]
+        if name == "sources":
+            continue
+        names.add(name)
+        for tp in typing.get_args(info.annotation) or (info.annotation,):
+            for inner in typing.get_args(tp) or (tp,):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    names |= _documented_fields(inner)
+    return names
+
+
+def test_every_field_of_the_solution_model_is_documented() -> None:
+    from compliance.models.solution import Solution
+
+    doc = (Path(__file__).parent.parent / "docs" / "solution-format.md").read_text(encoding="utf-8")
+    missing = sorted(name for name in _documented_fields(Solution) if f"`{name}`" not in doc)
+    assert not missing, f"fields missing from docs/solution-format.md: {missing}"
