@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from compliance.catalogue import check_gdpr_citation
 from compliance.models.common import ShortText, Strict, Text
 
 
@@ -47,26 +47,13 @@ RuleId = Annotated[
     Field(description="Stable rule ID, e.g. GDPR-5-1E-RETENTION."),
 ]
 
-_GDPR_CITATION = re.compile(
-    r"^GDPR Art\. (?P<article>\d{1,3})"
-    r"(?:\((?P<paragraph>\d{1,2})\))?"
-    r"(?:\((?P<point>[a-z])\))?"
-    r"(?:, (?P<sub>first|second|third) subparagraph)?$"
-)
-GDPR_ARTICLES = 99
-
 
 def _check_citation(value: str) -> str:
+    """A GDPR citation must name a provision the article catalogue knows; others pass as written."""
     if value.startswith("GDPR"):
-        match = _GDPR_CITATION.match(value)
-        if match is None:
-            raise ValueError(
-                f"GDPR citation '{value}' is not in the form 'GDPR Art. 28(3)(a)' "
-                "(optionally followed by ', second subparagraph')"
-            )
-        article = int(match["article"])
-        if not 1 <= article <= GDPR_ARTICLES:
-            raise ValueError(f"GDPR has Articles 1 to {GDPR_ARTICLES}; '{value}' cites Art. {article}")
+        problem = check_gdpr_citation(value)
+        if problem is not None:
+            raise ValueError(problem)
     return value
 
 
