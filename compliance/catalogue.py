@@ -201,6 +201,14 @@ def article_title(article: int, lang: str) -> str:
     return catalogue().article(article).title(language)
 
 
+def cited_article(citation: str) -> Article | None:
+    """The GDPR article a valid GDPR citation names; None for any other citation."""
+    match = _CITATION.match(citation)
+    if match is None or catalogue().check(citation) is not None:
+        return None
+    return catalogue().article(int(match["article"]))
+
+
 def check_gdpr_citation(text: str) -> str | None:
     """Why `text` is not a citation of an existing GDPR provision (with a hint), or None."""
     return catalogue().check(text)

@@ -23,7 +23,7 @@ from compliance.loader import check_accepted_risks, load_packs, load_solution, p
 from compliance.models.assessment import Assessment
 from compliance.models.solution import Solution
 from compliance.packs import CompiledRule, LoadedPack
-from compliance.ruledocs import render_markdown
+from compliance.ruledocs import provision_text, render_markdown
 from compliance.ruletest import run_all
 from compliance.summary import render
 
@@ -299,7 +299,7 @@ def cmd_explain(args: argparse.Namespace, out: TextIO) -> Exit:
     r = rule.rule
     lines = [
         f"{r.id}: {r.title}",
-        f"  Provision:  {r.citation} ({rule.framework})",
+        f"  Provision:  {provision_text(r.citation)} ({rule.framework})",
         f"  Pack:       {pack.meta.pack} {pack.meta.version}, law as of {pack.meta.law_as_of}",
         f"  Scope:      evaluated once per {r.scope.value}",
         f"  Severity:   {r.severity.value} (weight {r.weight:g})",

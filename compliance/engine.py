@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from compliance import TOOL_NAME, __version__
+from compliance.catalogue import Language, cited_article
 from compliance.conditions import LeafResult, Trace
 from compliance.dpia import screen
 from compliance.facts import SolutionFacts, any_true, solution_facts
@@ -273,6 +274,7 @@ def _provisions(findings: list[Finding]) -> dict[str, ProvisionResult]:
     return {
         citation: ProvisionResult(
             framework=group[0].framework,
+            article_title=_article_title(citation),
             score=score(group),
             outcome=worst(group),
             counts=counts(group),
@@ -280,6 +282,13 @@ def _provisions(findings: list[Finding]) -> dict[str, ProvisionResult]:
         )
         for citation, group in sorted(grouped.items(), key=lambda kv: _citation_key(kv[0]))
     }
+
+
+def _article_title(citation: str) -> dict[str, str] | None:
+    article = cited_article(citation)
+    if article is None:
+        return None
+    return {lang.value: article.title(lang) for lang in Language}
 
 
 def _citation_key(citation: str) -> tuple[Any, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from compliance.catalogue import Language, cited_article
 from compliance.packs import CompiledRule, LoadedPack
 
 _SCOPE_TEXT = {
@@ -61,7 +62,7 @@ def _rule_section(rule: CompiledRule) -> list[str]:
         f'<a id="{_anchor(r.id)}"></a>',
         f"### {r.id}: {r.title}",
         "",
-        f"- **Provision:** {r.citation} ({rule.framework})",
+        f"- **Provision:** {provision_text(r.citation)} ({rule.framework})",
         f"- **Evaluated:** {_SCOPE_TEXT[r.scope.value]}; severity {r.severity.value}, weight {r.weight:g}",
         f"- **Applies when:** {rule.applies.text if rule.applies else 'always'}",
         f"- **Requires:** {rule.require.text}",
@@ -76,6 +77,14 @@ def _rule_section(rule: CompiledRule) -> list[str]:
     outcomes = ", ".join(sorted({c.expect.value for c in r.cases}))
     lines += ["", f"Test cases: {len(r.cases)} ({outcomes})."]
     return lines
+
+
+def provision_text(citation: str) -> str:
+    """A citation with the heading of the GDPR article it is in, when it is a GDPR citation."""
+    article = cited_article(citation)
+    if article is None:
+        return citation
+    return f'{citation}, in Art. {article.number} "{article.title(Language.EN)}"'
 
 
 def _anchor(text: str) -> str:

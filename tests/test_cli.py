@@ -256,7 +256,7 @@ def test_explain_shows_a_rule(write_pack, cli) -> None:
     assert run.code == 0, run.err
     assert run.out.startswith("TEST-RETENTION-SET: Retention is at most a year\n")
     for text in (
-        "Provision:  GDPR Art. 5(1)(e) (GDPR)",
+        'Provision:  GDPR Art. 5(1)(e), in Art. 5 "Principles relating to processing of personal data" (GDPR)',
         "Pack:       test-pack 1.0.0, law as of 2026-01-01",
         "Scope:      evaluated once per flow",
         "Severity:   high (weight 1)",

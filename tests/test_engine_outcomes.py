@@ -378,6 +378,12 @@ def test_scores_are_given_per_flow_provision_and_framework() -> None:
     assert assessment.flows[1].findings == ["TEST-RETENTION-SET"]
     assert assessment.provisions["GDPR Art. 5(1)(e)"].score == 50.0
     assert assessment.provisions["GDPR Art. 5(1)(e)"].outcome is Outcome.FAIL
+    assert assessment.provisions["GDPR Art. 5(1)(e)"].article_title == {
+        "en": "Principles relating to processing of personal data",
+        "da": "Principper for behandling af personoplysninger",
+        "sv": "Principer för behandling av personuppgifter",
+    }
+    assert assessment.provisions["NIS2 Art. 21(2)(a)"].article_title is None
     assert {k: v.score for k, v in assessment.frameworks.items()} == {"GDPR": 50.0, "NIS2": 100.0}
 
 

@@ -151,6 +151,9 @@ class ProvisionResult(Out):
     """The results for one cited provision."""
 
     framework: str
+    article_title: dict[str, str] | None = Field(
+        None, description="The official heading of the cited GDPR article, by language (en, da, sv)."
+    )
     score: float
     outcome: Outcome
     counts: Counts

@@ -515,7 +515,8 @@ class Consent(FactModel):
         None, description="Whether the consent is explicit (Arts. 9(2)(a), 22(2)(c), 49(1)(a))."
     )
     information_society_service: bool | None = Field(
-        None, description="Whether it is given for an information society service offered directly to a child (Art. 8(1))."
+        None,
+        description="Whether it is given for an information society service offered directly to a child (Art. 8(1)).",
     )
     parental_authorisation_below_age: Annotated[int, Field(ge=0, le=18)] | None = Field(
         None,
