@@ -107,27 +107,43 @@ def _genetic(f: Facts) -> Truth:
     return None if cats is None else any(c == "user.genetic" or c.startswith("user.genetic.") for c in cats)
 
 
-# Danish list (Datatilsynet, 2019): a feature together with at least one other WP248 criterion,
-# and automated decisions on access to a product or service. Each entry: id, title, the flow
-# test, and the criterion the feature itself counts as (excluded when looking for "another").
+# Danish list: Datatilsynet, "Liste over behandlingsaktiviteter, der altid er underlagt kravet om
+# en konsekvensanalyse" (28 January 2019, GDPR Art. 35(4)). Items 1-4 are a feature together with
+# at least one other WP248 criterion; item 5 is a decision on access to a product, service,
+# opportunity or benefit based on some form of automated decision-making, profiling included.
+# The list's further items are not encoded (docs/dpia.md). Each entry: id, title (with the item
+# number, so the screening's reasons cite it), the flow test, and the criterion the feature
+# itself counts as (excluded when looking for "another").
 DK_ITEMS: list[tuple[CriterionDef, str | None]] = [
     (
         CriterionDef(
             "DK-1",
-            "Biometric data for identification together with another criterion",
+            "Datatilsynet's Art. 35(4) list, item 1: biometric data for unique identification"
+            " together with another criterion",
             lambda f: f["biometric_identification"],
         ),
         "C4",
     ),
-    (CriterionDef("DK-2", "Genetic data together with another criterion", _genetic), "C4"),
     (
-        CriterionDef("DK-3", "Location data together with another criterion", lambda f: f["location_data"]),
+        CriterionDef(
+            "DK-2",
+            "Datatilsynet's Art. 35(4) list, item 2: genetic data together with another criterion",
+            _genetic,
+        ),
+        "C4",
+    ),
+    (
+        CriterionDef(
+            "DK-3",
+            "Datatilsynet's Art. 35(4) list, item 3: location data together with another criterion",
+            lambda f: f["location_data"],
+        ),
         "C4",
     ),
     (
         CriterionDef(
             "DK-4",
-            "Innovative technology together with another criterion",
+            "Datatilsynet's Art. 35(4) list, item 4: innovative technology together with another criterion",
             lambda f: f["innovative_technology"],
         ),
         "C8",
@@ -135,12 +151,23 @@ DK_ITEMS: list[tuple[CriterionDef, str | None]] = [
     (
         CriterionDef(
             "DK-5",
-            "Automated decisions on access to a product, service or benefit",
-            lambda f: all_true([_automated(f).get("solely_automated"), f.get("prevents_right_or_service")]),
+            "Datatilsynet's Art. 35(4) list, item 5: a decision on access to a product, service or"
+            " benefit based on automated decision-making, profiling included",
+            lambda f: all_true(
+                [
+                    any_true([_automated(f).get("solely_automated"), f.get("profiling")]),
+                    f.get("prevents_right_or_service"),
+                ]
+            ),
         ),
         None,
     ),
 ]
+
+SE_LIST_TITLE = (
+    "IMY's Art. 35(4) list (förteckning enligt artikel 35.4): at least two of its points,"
+    " which restate the WP248 criteria"
+)
 
 
 def _at_least(values: list[Truth], k: int) -> Truth:
@@ -204,7 +231,7 @@ def screen(facts: SolutionFacts, jurisdiction: str, as_of: date) -> DpiaScreenin
         national.append(
             Criterion(
                 id="SE-1",
-                title="At least two of the criteria in IMY's list (which follow WP248)",
+                title=SE_LIST_TITLE,
                 met=two,
                 reasons=[f"criteria met: {', '.join(met_ids) or 'none'}"],
                 flows=[],

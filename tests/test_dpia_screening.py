@@ -165,6 +165,40 @@ def test_danish_location_item_needs_a_criterion_besides_location_itself() -> Non
     assert alone.required is False
 
 
+def test_danish_access_decision_item_covers_profiling_as_well_as_solely_automated_decisions() -> None:
+    profiled = screening(
+        solution_with({"profiling": True, "prevents_right_or_service": True}, jurisdiction="DK")
+    )
+    automated = screening(
+        solution_with(
+            {
+                "automated_decision": {"solely_automated": True, "legal_or_similar_effect": False},
+                "prevents_right_or_service": True,
+            },
+            jurisdiction="DK",
+        )
+    )
+    no_access_decision = screening(solution_with({"profiling": True}, jurisdiction="DK"))
+
+    assert met(profiled.national)["DK-5"] is True
+    assert met(automated.national)["DK-5"] is True
+    assert met(no_access_decision.national)["DK-5"] is False
+    assert profiled.required is True
+
+
+def test_national_list_items_name_the_item_number_they_come_from() -> None:
+    danish = screening(solution_with(location_with_employees(), jurisdiction="DK"))
+    swedish = screening(solution_with(doctor(), jurisdiction="SE"))
+
+    assert [c.title.split(":")[0] for c in danish.national] == [
+        f"Datatilsynet's Art. 35(4) list, item {n}" for n in range(1, 6)
+    ]
+    assert any(
+        r.startswith("national list DK-3: Datatilsynet's Art. 35(4) list, item 3") for r in danish.reasons
+    )
+    assert swedish.national[0].title.startswith("IMY's Art. 35(4) list")
+
+
 def test_swedish_list_requires_a_dpia_for_two_criteria_even_at_small_scale() -> None:
     swedish = screening(solution_with(doctor(), jurisdiction="SE"))
 

@@ -211,7 +211,9 @@ class NationalIdGround(StrEnum):
     """The national-law ground for using a national identification number (GDPR Art. 87).
 
     Denmark, Databeskyttelsesloven § 11: `public_authority` (stk. 1), and for private parties
-    `law`, `consent`, `research_statistics`, `disclosure_normal_operation` (stk. 2, nr. 1-4).
+    `law` (stk. 2, nr. 1), `consent` (nr. 2), `research_statistics` and
+    `disclosure_normal_operation` (the two limbs of nr. 3), `special_category_conditions` (nr. 4:
+    the conditions of § 7 are met).
     Sweden, Lag (2018:218) 3 kap. 10 §: `consent`, or without consent only when clearly
     justified by `purpose`, `secure_identification` or `other_considerable_reason`.
     """
@@ -221,6 +223,7 @@ class NationalIdGround(StrEnum):
     CONSENT = "consent"
     RESEARCH_STATISTICS = "research_statistics"
     DISCLOSURE_NORMAL_OPERATION = "disclosure_normal_operation"
+    SPECIAL_CATEGORY_CONDITIONS = "special_category_conditions"
     PURPOSE = "purpose"
     SECURE_IDENTIFICATION = "secure_identification"
     OTHER_CONSIDERABLE_REASON = "other_considerable_reason"
