@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from compliance import vocabulary
 from compliance.models.common import VocabRef, duration_days
-from compliance.models.solution import DataFlow, Party, Solution, System
+from compliance.models.solution import DataFlow, Party, Solution, System, SystemKind
 
 Truth = bool | None
 Facts = dict[str, Any]
@@ -147,6 +147,13 @@ DERIVED: dict[str, FieldSpec] = {
         _derived("flow.third_country_access", "bool", "Accessed from a country outside the EEA."),
         _derived("flow.encrypted", "bool", "Encrypted both in transit and at rest."),
         _derived("flow.deidentified", "bool", "Pseudonymised or anonymised."),
+        _derived(
+            "flow.source_kind",
+            "enum",
+            "What the flow starts at: the kind of its source system, or 'party' for an organisation. "
+            "Data enters the solution at flows from a device, app, web app or party.",
+            values=frozenset([*(k.value for k in SystemKind), "party"]),
+        ),
         _derived(
             "flow.camera_surveillance",
             "bool",
@@ -436,9 +443,17 @@ class SolutionFacts:
 def solution_facts(solution: Solution) -> SolutionFacts:
     """Flatten a validated solution into facts, with derived facts added."""
     dumped = solution.model_dump(mode="json")
-    flows = [derive_flow(f) for f in dumped["flows"]]
     systems = [derive_system(s) for s in dumped["systems"]]
     system_by_id = {s["id"]: s for s in systems}
+    flows = [
+        derive_flow(
+            {
+                "source_kind": system_by_id[f["source"]]["kind"] if f["source"] in system_by_id else "party",
+                **f,
+            }
+        )
+        for f in dumped["flows"]
+    ]
     # A party receives personal data when a flow with personal data ends at the party or at a
     # system it operates; unknown when such a flow's categories are unknown.
     incoming: dict[str, list[Truth]] = {p["id"]: [] for p in dumped["parties"]}

@@ -540,6 +540,10 @@ def test_every_derived_fact_has_the_kind_the_registry_declares(solution: Solutio
             name = path.partition(".")[2]
             for item in items:
                 value = item[name]
+                if spec.kind == "enum":
+                    if value is not None and value not in (spec.values or ()):
+                        wrong[f"{path} of {item['id']}"] = value
+                    continue
                 if value is not None and not (
                     isinstance(value, _KIND_TYPES[spec.kind])
                     and (spec.kind == "bool") == isinstance(value, bool)
