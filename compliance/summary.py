@@ -17,6 +17,12 @@ SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED, Outcome.PENDING)
 WIDTH = 100
 
 
+def _score(score: float, counts: Counts) -> str:
+    """The score, or 'n/a' where no rule applied (the score then carries no information)."""
+    applied = counts.pass_ + counts.fail + counts.unknown + counts.accepted + counts.pending
+    return f"{score:g}" if applied else "n/a"
+
+
 def _tri(value: bool | None) -> str:
     return {True: "yes", False: "no", None: "unknown"}[value]
 
@@ -54,8 +60,9 @@ def render(a: Assessment) -> str:
     for reason in a.verdict_reasons:
         lines += _wrap(f"- {reason}", 2)
     lines += ["", "Scores by framework:"]
+    width = max((len(name) for name in a.frameworks), default=0)
     for name, group in a.frameworks.items():
-        lines.append(f"  {name:<12} {group.score:>5g}   ({_counts(group.counts)})")
+        lines.append(f"  {name:<{width}}  {_score(group.score, group.counts):>5}   ({_counts(group.counts)})")
     if a.flows:
         lines += ["", "Scores by data flow:"]
         for flow in a.flows:
