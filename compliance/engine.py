@@ -16,7 +16,7 @@ from compliance import TOOL_NAME, __version__
 from compliance.catalogue import Language, cited_article
 from compliance.conditions import LeafResult, Trace
 from compliance.dpia import screen
-from compliance.facts import SolutionFacts, any_true, solution_facts
+from compliance.facts import SolutionFacts, any_true, facts_to_state, solution_facts
 from compliance.gcpause import gc_paused
 from compliance.models.assessment import (
     AcceptedRiskInfo,
@@ -71,8 +71,12 @@ def evaluate_rule(rule: CompiledRule, ctx: dict[str, Any], as_of: date, *, accep
     return RuleResult(outcome, applies_trace, require_trace)
 
 
-def explain(outcome: Outcome, result: RuleResult, rule: CompiledRule) -> str:
-    """A plain-language explanation built from the facts that decided the outcome."""
+def explain(
+    outcome: Outcome, result: RuleResult, rule: CompiledRule, ctx: dict[str, Any] | None = None
+) -> str:
+    """A plain-language explanation built from the facts that decided the outcome; for unknown,
+    the facts to state (a derived fact is traced back to the missing facts it is computed from,
+    looked up in `ctx` when given)."""
     if outcome is Outcome.NOT_APPLICABLE:
         if rule.rule.effective_until is not None and not result.applies_trace:
             return f"Not applicable: the obligation ended on {rule.rule.effective_until}."
@@ -88,7 +92,11 @@ def explain(outcome: Outcome, result: RuleResult, rule: CompiledRule) -> str:
         missing = sorted(
             {leaf.fact for leaf in result.applies_trace + result.require_trace if leaf.result is None}
         )
-        return "Unknown: facts needed to decide are missing: " + ", ".join(missing) + "."
+        to_state = sorted({s for fact in missing for s in facts_to_state(fact, ctx)})
+        text = "Unknown: facts needed to decide are missing: " + ", ".join(missing) + "."
+        if to_state != missing:
+            text += " To decide, state: " + ", ".join(to_state) + "."
+        return text
     decisive = [leaf for leaf in result.require_trace if leaf.counts_for(False)]
     text = "Not met: " + _list(decisive, "the requirement is not met")
     if outcome is Outcome.ACCEPTED:
@@ -214,7 +222,7 @@ def _evaluate_all(
                 risk = _accepted_risk(solution.accepted_risks, rule.id, target, as_of)
                 live = risk is not None and risk.expires >= as_of
                 result = evaluate_rule(rule, ctx, as_of, accepted=live)
-                findings.append(_finding(rule, result, target, risk, as_of))
+                findings.append(_finding(rule, result, target, risk, as_of, ctx))
     return findings
 
 
@@ -228,6 +236,7 @@ def _finding(
     target: Target | None,
     risk: AcceptedRisk | None,
     as_of: date,
+    ctx: dict[str, Any],
 ) -> Finding:
     r = rule.rule
     risk_info = None
@@ -238,7 +247,7 @@ def _finding(
             expires=risk.expires,
             expired=risk.expires < as_of,
         )
-    explanation = explain(result.outcome, result, rule)
+    explanation = explain(result.outcome, result, rule, ctx)
     if risk_info is not None and risk_info.expired:
         explanation += f" An accepted risk for this rule expired on {risk_info.expires}."
     return Finding(

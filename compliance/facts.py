@@ -230,6 +230,83 @@ def registry() -> dict[str, FieldSpec]:
     return reg
 
 
+# What each derived fact is computed from: the facts a user states to decide it. Paths with a
+# namespace prefix are read in the same context; others are descriptions of where it comes from.
+_CATS = ("flow.data_categories",)
+DERIVED_FROM: dict[str, tuple[str, ...]] = {
+    **{
+        f"flow.{name}": _CATS
+        for name in (
+            "personal_data",
+            "special_categories",
+            "criminal_data",
+            "national_id",
+            "location_data",
+            "biometric_identification",
+            "highly_personal",
+        )
+    },
+    "flow.children": ("flow.data_subjects",),
+    "flow.vulnerable_subjects": ("flow.data_subjects",),
+    "flow.innovative_technology": ("flow.technologies",),
+    "flow.retention_indefinite": ("flow.retention",),
+    "flow.retention_days": ("flow.retention",),
+    "flow.large_scale": ("flow.scale.subjects", "flow.scale.extent"),
+    "flow.third_country_storage": ("flow.storage_countries",),
+    "flow.third_country_access": ("flow.access_countries",),
+    "flow.encrypted": ("flow.encryption.in_transit", "flow.encryption.at_rest"),
+    "flow.deidentified": ("flow.deidentification.applied",),
+    "flow.source_kind": ("flow.source",),
+    "flow.camera_surveillance": ("flow.data_categories", "flow.technologies"),
+    "party.processor": ("party.roles",),
+    "party.third_country": ("party.country",),
+    "party.third_country_parent": ("party.parent_country",),
+    "party.remote_access_third_country": ("party.remote_access_from",),
+    "party.adequacy": ("party.country", "party.remote_access_from"),
+    "party.receives_personal_data": ("the data_categories of the flows into the party or its systems",),
+    "party.receives_transfer": (
+        "party.roles",
+        "party.receives_personal_data",
+        "party.third_country",
+        "party.remote_access_third_country",
+    ),
+    "party.art28_clauses_complete": ("party.contract.clauses",),
+    "system.third_country_location": ("system.locations",),
+    "dpia.required": ("the DPIA screening (its unknown criteria name the facts)",),
+    "dpia.current": ("dpia.status", "dpia.completed_on", "dpia.covers_current_processing"),
+    "dpia.per_se": ("the DPIA screening (Art. 35(3) cases)",),
+    **{
+        f"solution.{name}": ("the facts of the flows",)
+        for name in (
+            "personal_data",
+            "special_categories",
+            "consent_or_contract_basis",
+            "public_task_or_legitimate_interests_basis",
+            "direct_marketing",
+            "automated_decisions",
+            "camera_surveillance",
+            "national_id",
+        )
+    },
+}
+
+
+def facts_to_state(fact: str, ctx: dict[str, Any] | None) -> list[str]:
+    """The stated facts a missing fact depends on: itself when it is stated directly, the missing
+    inputs of a derived fact (recursively), or all its inputs when no context is given."""
+    inputs = DERIVED_FROM.get(fact)
+    if inputs is None:
+        return [fact]
+    out: list[str] = []
+    for item in inputs:
+        namespaced = item.split(".", 1)[0] in SCOPE_NAMESPACES["flow"] + ("party", "system")
+        if not namespaced:
+            out.append(item)
+        elif ctx is None or lookup(ctx, tuple(item.split("."))) is None:
+            out.extend(facts_to_state(item, ctx))
+    return out or [fact]
+
+
 # ---------------------------------------------------------------------------------------------
 # Derivations (monotone, three-valued)
 

@@ -475,3 +475,36 @@ def test_fail_under_outside_0_to_100_is_a_usage_error(value: str, write_solution
     assert run.code == 2
     assert "--fail-under" in run.err
     assert "Traceback" not in run.err
+
+
+def test_an_unknown_names_the_stated_facts_a_missing_derived_fact_comes_from() -> None:
+    rule = rule_dict(
+        "TEST-TRANSFER",
+        scope="party",
+        cases=[],
+        applies_when={"fact": "party.processor", "equals": True},
+        require={"fact": "party.remote_access_third_country", "equals": False},
+    )
+    data = governed_solution()
+    data["parties"].append({"id": "vendor", "name": "Vendor ApS", "roles": ["processor"], "country": "DK"})
+
+    assessment = run_engine(rule, data=data)
+    (finding,) = [f for f in assessment.findings if f.target is not None and f.target.id == "vendor"]
+
+    assert finding.status is Outcome.UNKNOWN
+    assert finding.explanation == (
+        "Unknown: facts needed to decide are missing: party.remote_access_third_country."
+        " To decide, state: party.remote_access_from."
+    )
+
+
+def test_facts_to_state_lists_only_the_inputs_that_are_missing() -> None:
+    from compliance.facts import facts_to_state
+
+    ctx = {"flow": {"scale": {"subjects": 120}}}
+    assert facts_to_state("flow.large_scale", ctx) == ["flow.scale.extent"]
+    assert facts_to_state("flow.large_scale", None) == ["flow.scale.subjects", "flow.scale.extent"]
+    assert facts_to_state("flow.lawful_basis", ctx) == ["flow.lawful_basis"]
+    # Nested: a party's transfer is decided by its country and where its staff work from.
+    party = {"party": {"roles": ["processor"], "receives_personal_data": True}}
+    assert facts_to_state("party.receives_transfer", party) == ["party.country", "party.remote_access_from"]
