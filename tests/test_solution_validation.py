@@ -214,6 +214,25 @@ def test_dpia_done_with_completion_date_is_accepted(write_solution, cli) -> None
     assert run.code == 0, run.err
 
 
+def test_sub_processor_terms_contradicting_their_own_deadline_are_refused(write_solution, cli) -> None:
+    text = MINIMAL_SOLUTION_YAML.replace(
+        "systems:\n",
+        "  - id: cloud\n"
+        "    name: Cloud Ltd\n"
+        "    roles: [sub_processor]\n"
+        "    country: DK\n"
+        "    contract: {in_place: true, breach_notification_hours: 120, breach_notice_without_undue_delay: true}\n"
+        "systems:\n",
+    )
+    path, run = assess_text(text, write_solution, cli)
+
+    assert run.code == 2
+    [problem] = problems(run)
+    assert problem.startswith(f"{path}:")
+    assert "parties[1].contract" in problem
+    assert "allows 120 hours" in problem
+
+
 def test_invalid_calendar_date_is_refused(write_solution, cli) -> None:
     text = MINIMAL_SOLUTION_YAML + "dpia:\n  status: done\n  completed_on: 2026-02-30\n"
     path, run = assess_text(text, write_solution, cli)

@@ -353,7 +353,22 @@ class ProcessorContract(FactModel):
         description="The longest time, in hours, the contract allows the processor to notify the "
         "controller of a personal data breach (Art. 33(2)).",
     )
+    breach_notice_without_undue_delay: bool | None = Field(
+        None,
+        description="For a sub-processor: whether its terms oblige it to notify the processor of a "
+        "breach without undue delay and allow no longer deadline (the words of Art. 33(2)).",
+    )
     reference: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _deadline_consistent(self) -> ProcessorContract:
+        hours = self.breach_notification_hours
+        if self.breach_notice_without_undue_delay and hours is not None and hours > 72:
+            raise ValueError(
+                f"'breach_notice_without_undue_delay: true' means the terms allow no longer deadline, "
+                f"but 'breach_notification_hours' allows {hours} hours; correct one of them"
+            )
+        return self
 
 
 class Transfer(FactModel):
