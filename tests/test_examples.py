@@ -68,7 +68,10 @@ def packs() -> list[Any]:
 
 @pytest.fixture(scope="module")
 def results(packs: list[Any]) -> dict[Path, Any]:
-    return {p: assess(load_solution(p.parent / "solution.yaml").solution, packs, _as_of(_expected(p))) for p in EXAMPLES}
+    return {
+        p: assess(load_solution(p.parent / "solution.yaml").solution, packs, _as_of(_expected(p)))
+        for p in EXAMPLES
+    }
 
 
 def _actual(result: Any) -> set[Finding]:
@@ -85,7 +88,9 @@ def test_there_are_examples_with_expectations() -> None:
 
 @pytest.mark.parametrize("folder", EXAMPLE_DIRS, ids=lambda p: p.name)
 def test_every_example_folder_has_a_solution_an_expectation_and_a_readme(folder: Path) -> None:
-    missing = [name for name in ("solution.yaml", "expected.yaml", "README.md") if not (folder / name).is_file()]
+    missing = [
+        name for name in ("solution.yaml", "expected.yaml", "README.md") if not (folder / name).is_file()
+    ]
     assert missing == [], f"{folder.name}: missing {', '.join(missing)}"
 
 
@@ -123,7 +128,9 @@ def test_expected_findings_are_well_formed(expected_file: Path) -> None:
     _disagreements(),
     ids=[f"{p.parent.name}:{d['rule']}:{d.get('target')}" for p, d in _disagreements()],
 )
-@pytest.mark.xfail(strict=True, reason="a rule disagrees with the expert view (see the example's expected.yaml)")
+@pytest.mark.xfail(
+    strict=True, reason="a rule disagrees with the expert view (see the example's expected.yaml)"
+)
 def test_engine_agrees_with_the_expert_view(
     expected_file: Path, disagreement: dict[str, Any], results: dict[Path, Any]
 ) -> None:
@@ -131,7 +138,8 @@ def test_engine_agrees_with_the_expert_view(
     outcomes = {
         f.status.value
         for f in result.findings
-        if f.rule_id == disagreement["rule"] and (f.target.id if f.target else None) == disagreement.get("target")
+        if f.rule_id == disagreement["rule"]
+        and (f.target.id if f.target else None) == disagreement.get("target")
     } or {NOT_APPLICABLE}
     assert outcomes == {disagreement["expert"]}
     assert result.verdict.value == _expected(expected_file)["verdict"]

@@ -188,7 +188,10 @@ def solution_data(draw: st.DrawFn) -> dict[str, Any]:
         if party.get("engaged_by") is not None:
             party["engaged_by"] = draw(party_ids)
         contract = party.get("contract") or {}
-        if contract.get("breach_notice_without_undue_delay") and (contract.get("breach_notification_hours") or 0) > 72:
+        if (
+            contract.get("breach_notice_without_undue_delay")
+            and (contract.get("breach_notification_hours") or 0) > 72
+        ):
             # Terms "without undue delay" allow no longer deadline than 72 hours (a model check).
             contract["breach_notification_hours"] = draw(st.integers(0, 72))
     for system in systems:
