@@ -15,6 +15,7 @@ from typing import Any
 from compliance import TOOL_NAME, __version__
 from compliance.catalogue import Language, cited_article
 from compliance.conditions import LeafResult, Trace
+from compliance.controls import coverage
 from compliance.dpia import screen
 from compliance.facts import SolutionFacts, any_true, facts_to_state, solution_facts
 from compliance.gcpause import gc_paused
@@ -162,6 +163,9 @@ def assess(
         findings = _evaluate_all(solution, packs, facts, base, as_of)
     overall = score(findings)
     the_verdict, reasons = verdict(findings, overall)
+    control_results, framework_coverage = coverage(
+        findings, {rule.id: rule.rule.controls for pack in packs for rule in pack.rules}
+    )
     return Assessment.model_construct(
         tool=ToolInfo(name=TOOL_NAME, version=__version__),
         as_of=as_of,
@@ -200,11 +204,15 @@ def assess(
                 references=list(rule.rule.references),
                 effective_from=rule.rule.effective_from,
                 effective_until=rule.rule.effective_until,
+                controls=list(rule.rule.controls),
+                transposition=dict(rule.rule.transposition),
             )
             for pack in packs
             for rule in pack.rules
         },
         dpia=screening,
+        coverage=framework_coverage,
+        controls=control_results,
         scoring=FORMULA,
     )
 
@@ -213,6 +221,7 @@ def _evaluate_all(
     solution: Solution, packs: Sequence[LoadedPack], facts: SolutionFacts, base: dict[str, Any], as_of: date
 ) -> list[Finding]:
     findings: list[Finding] = []
+    jurisdiction = solution.jurisdiction.value
     targets = {scope: _targets(scope, facts) for scope in Scope}
     for pack in packs:
         for rule in pack.rules:
@@ -222,7 +231,7 @@ def _evaluate_all(
                 risk = _accepted_risk(solution.accepted_risks, rule.id, target, as_of)
                 live = risk is not None and risk.expires >= as_of
                 result = evaluate_rule(rule, ctx, as_of, accepted=live)
-                findings.append(_finding(rule, result, target, risk, as_of, ctx))
+                findings.append(_finding(rule, result, target, risk, as_of, ctx, jurisdiction))
     return findings
 
 
@@ -237,6 +246,7 @@ def _finding(
     risk: AcceptedRisk | None,
     as_of: date,
     ctx: dict[str, Any],
+    jurisdiction: str | None = None,
 ) -> Finding:
     r = rule.rule
     risk_info = None
@@ -266,6 +276,7 @@ def _finding(
         facts=_facts_used(result),
         effective_from=r.effective_from,
         accepted_risk=risk_info,
+        national_citation=r.transposition.get(jurisdiction) if jurisdiction else None,
     )
 
 

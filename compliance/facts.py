@@ -207,6 +207,14 @@ DERIVED: dict[str, FieldSpec] = {
         ),
         _derived("solution.camera_surveillance", "bool", "Any flow is camera surveillance of people."),
         _derived("solution.national_id", "bool", "Any flow carries a national identification number."),
+        _derived(
+            "solution.nis2_in_scope",
+            "bool",
+            "The entity is essential or important under NIS2: from `entity.nis2_status`, or from its "
+            "sectors and size (Art. 2(1)), central government (Art. 2(2)(f)(i)) or the national choice "
+            "for regional and local administration.",
+        ),
+        _derived("system.iot_device", "bool", "A device or gateway: consumer-style IoT (ETSI EN 303 645)."),
         # dpia screening (computed by the engine from the flows and the assessment date)
         _derived("dpia.required", "bool", "Whether a DPIA is required (Art. 35(1), (3), (4))."),
         _derived("dpia.current", "bool", "A completed DPIA covers the processing as it is now."),
@@ -272,6 +280,13 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     ),
     "party.art28_clauses_complete": ("party.contract.clauses",),
     "system.third_country_location": ("system.locations",),
+    "system.iot_device": ("system.kind",),
+    "solution.nis2_in_scope": (
+        "solution.entity.nis2_status",
+        "solution.entity.sectors",
+        "solution.entity.size",
+        "solution.entity.public_administration",
+    ),
     "dpia.required": ("the DPIA screening (its unknown criteria name the facts)",),
     "dpia.current": ("dpia.status", "dpia.completed_on", "dpia.covers_current_processing"),
     "dpia.per_se": ("the DPIA screening (Art. 35(3) cases)",),
@@ -438,6 +453,50 @@ def _automated_decision(flow: Facts) -> Truth:
     )
 
 
+# NIS2 sectors outside both annexes, or handled on their own (public administration).
+_NOT_ANNEX = {"other", "public_administration"}
+
+# The Member State's choice for public administration entities below central government
+# (NIS2 Art. 2(2)(f)(ii) for regional, Art. 2(5)(a) for local): True when the national act
+# covers them as such, None when this tool does not decide it (the entity states nis2_status).
+NIS2_PUBLIC_ADMINISTRATION: dict[tuple[str, str], Truth] = {
+    ("DK", "regional"): None,
+    ("DK", "local"): None,
+    ("SE", "regional"): None,
+    ("SE", "local"): None,
+}
+
+
+def nis2_in_scope(sol: Facts) -> Truth:
+    """Whether the entity is in NIS2's scope; unknown where the facts or the law leave it open."""
+    entity = sol.get("entity") or {}
+    status = entity.get("nis2_status")
+    if status is not None:
+        return bool(status != "out_of_scope")
+    level = entity.get("public_administration")
+    sectors = entity.get("sectors")
+    size = entity.get("size")
+    reasons: list[Truth] = []
+    if level == "central":
+        reasons.append(True)
+    elif level is not None:
+        reasons.append(NIS2_PUBLIC_ADMINISTRATION.get((str(sol.get("jurisdiction")), level)))
+    if sectors is None:
+        reasons.append(None)
+    elif set(sectors) - _NOT_ANNEX:
+        # Medium and large entities of an annex sector are in scope (Art. 2(1)); smaller ones
+        # only in the cases of Art. 2(2), which the entity's own status must settle.
+        reasons.append(True if size in ("medium", "large") else None)
+    else:
+        reasons.append(None if level is None and "public_administration" in sectors else False)
+    return any_true(reasons)
+
+
+def derive_solution_own(sol: Facts) -> Facts:
+    """Add the solution-level facts its own fields determine (no flows needed)."""
+    return {"nis2_in_scope": nis2_in_scope(sol), **sol}
+
+
 def derive_solution(sol: Facts, flows: list[Facts]) -> Facts:
     """Add the solution-level facts that summarise its flows (false when it has none)."""
 
@@ -454,7 +513,7 @@ def derive_solution(sol: Facts, flows: list[Facts]) -> Facts:
         "camera_surveillance": anywhere(lambda f: f["camera_surveillance"]),
         "national_id": anywhere(lambda f: all_true([f["personal_data"], f["national_id"]])),
     }
-    return {**sol, **derived}
+    return {**derive_solution_own(sol), **derived}
 
 
 _CASE = object()  # marks a rule case, where the solution around the party is not known
@@ -498,7 +557,12 @@ def not_(value: Truth) -> Truth:
 
 def derive_system(system: Facts) -> Facts:
     """Add derived facts a system's own fields determine."""
-    return {"third_country_location": _any_outside_eea(system.get("locations")), **system}
+    kind = system.get("kind")
+    return {
+        "third_country_location": _any_outside_eea(system.get("locations")),
+        "iot_device": None if kind is None else kind in ("device", "gateway"),
+        **system,
+    }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -150,7 +150,8 @@ def _fields_of(model: type[BaseModel] | None) -> set[str]:
     return set(model.model_fields) if model else set()
 
 
-def _validate(model: type[BaseModel], located: Located, error: type[InputError]) -> Any:
+def validate_located(model: type[BaseModel], located: Located, error: type[InputError]) -> Any:
+    """Validate loaded YAML against a model; every problem located at its file:line:column."""
     if not isinstance(located.data, dict):
         raise error([located.problem((), "the top level must be a mapping of fields")])
     try:
@@ -166,7 +167,7 @@ def _validate(model: type[BaseModel], located: Located, error: type[InputError])
 def load_solution(path: Path) -> LoadedSolution:
     """Load and validate a solution file, and check its evidence paths stay in its folder."""
     located = load_file(path, max_bytes=SOLUTION_MAX_BYTES)
-    solution: Solution = _validate(Solution, located, SolutionError)
+    solution: Solution = validate_located(Solution, located, SolutionError)
     inputs = [InputFile(path=str(path), sha256=sha256_file(path), role="solution")]
     inputs += _check_evidence(solution, path, located)
     return LoadedSolution(solution, path, inputs, located)
@@ -234,7 +235,7 @@ def load_pack_text(text: str, file: str, origin: str) -> LoadedPack:
         located = load_text(text, file)
     except InputError as exc:
         raise RulePackError(exc.problems) from None
-    meta: RulePack = _validate(RulePack, located, RulePackError)
+    meta: RulePack = validate_located(RulePack, located, RulePackError)
     problems: list[Problem] = []
     compiled: list[CompiledRule] = []
     for index, rule in enumerate(meta.rules):
@@ -248,6 +249,7 @@ def load_pack_text(text: str, file: str, origin: str) -> LoadedPack:
         require = compiler.compile_part(rule.require, (*where, "require"), part="require")
         problems += compiler.problems
         problems += _check_cases(rule.cases, rule.scope.value, located, (*where, "cases"))
+        problems += _check_controls(rule, located, where)
         line, _ = located.where(where)
         compiled.append(
             CompiledRule(rule, meta.pack, rule.framework or meta.framework, applies, require, file, line)
@@ -262,6 +264,31 @@ def load_pack_text(text: str, file: str, origin: str) -> LoadedPack:
     if problems:
         raise RulePackError(problems)
     return LoadedPack(meta, tuple(compiled), origin, file, sha256_bytes(text.encode()))
+
+
+def _check_controls(rule: Any, located: Located, where: Path_) -> list[Problem]:
+    """The rule's controls exist in the control catalogue, and a citation of a catalogued
+    framework (NIS2, CRA, ISO/IEC 27001, ETSI EN 303 645) names a provision it knows."""
+    from compliance.controls import catalogue
+    from compliance.vocabulary import suggest
+
+    cat = catalogue()
+    problems: list[Problem] = []
+    for i, cid in enumerate(rule.controls):
+        if cid not in cat.controls:
+            hint = suggest(cid, list(cat.controls))
+            problems.append(
+                located.problem(
+                    (*where, "controls", i),
+                    f"unknown control '{cid}'" + (f" (did you mean '{hint}'?)" if hint else ""),
+                )
+            )
+    for jurisdiction, citation in [("", rule.citation), *rule.transposition.items()]:
+        problem = cat.check_citation(citation)
+        if problem is not None:
+            path = (*where, "transposition", jurisdiction) if jurisdiction else (*where, "citation")
+            problems.append(located.problem(path, problem))
+    return problems
 
 
 def _check_cases(cases: Iterable[Any], scope: str, located: Located, where: Path_) -> list[Problem]:

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from compliance.engine import evaluate_rule
-from compliance.facts import DERIVERS
+from compliance.facts import DERIVERS, derive_solution_own
 from compliance.models.rules import Outcome, RuleCase
 from compliance.packs import CompiledRule, LoadedPack
 
@@ -42,7 +42,7 @@ def case_context(rule: CompiledRule, case: RuleCase) -> dict[str, Any]:
     """The evaluation context a case describes, with derived facts added as in a real run."""
     given = case.given
     ctx: dict[str, Any] = {
-        "solution": dict(given.get("solution", {})),
+        "solution": derive_solution_own(dict(given.get("solution", {}))),
         "dpia": dict(given.get("dpia", {})),
         "safeguards": dict(given.get("safeguards", {})),
     }

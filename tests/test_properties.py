@@ -197,6 +197,10 @@ def solution_data(draw: st.DrawFn) -> dict[str, Any]:
     for system in systems:
         if system.get("operator") is not None:
             system["operator"] = draw(party_ids)
+        if (system.get("product") or {}).get("manufacturer") is not None:
+            system["product"]["manufacturer"] = draw(party_ids)
+    if (data.get("entity") or {}).get("party") is not None:
+        data["entity"]["party"] = draw(party_ids)
     for flow in flows:
         flow["source"] = draw(node_ids)
         flow["destination"] = draw(node_ids)

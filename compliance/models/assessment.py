@@ -108,6 +108,7 @@ class Finding:
     facts: list[FactUsed]
     effective_from: date | None = None
     accepted_risk: AcceptedRiskInfo | None = None
+    national_citation: str | None = None  # the national act transposing a directive's provision
 
 
 class RuleInfo(Out):
@@ -125,6 +126,10 @@ class RuleInfo(Out):
     references: list[str]
     effective_from: date | None = None
     effective_until: date | None = None
+    controls: list[str] = Field(default_factory=list, description="Catalogue controls it assesses.")
+    transposition: dict[str, str] = Field(
+        default_factory=dict, description="National provisions transposing the cited one, by jurisdiction."
+    )
 
 
 class Counts(Out):
@@ -138,6 +143,45 @@ class Counts(Out):
     pending: int = 0
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ControlStatus(StrEnum):
+    """How far a control is met, from its rules or, where they are silent, the crosswalk."""
+
+    MET = "met"
+    PARTIAL = "partial"
+    NOT_MET = "not_met"
+    UNKNOWN = "unknown"
+    ACCEPTED = "accepted"
+    PENDING = "pending"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class ControlResult(Out):
+    """One control of the catalogue, as this assessment finds it."""
+
+    framework: str
+    citation: str
+    title: str
+    status: ControlStatus
+    basis: str = Field(
+        description="'rules' when its own rules decided, 'crosswalk' when a mapped control did."
+    )
+    rules: list[str] = Field(description="The rules that assess it directly.")
+    counts: Counts = Field(description="Its own rules' results per outcome.")
+    via: list[str] = Field(description="The mapped controls its status was carried from.")
+    mappings: list[dict[str, str]] = Field(description="Every crosswalk mapping touching it.")
+    explanation: str
+
+
+class FrameworkCoverage(Out):
+    """Controls of one framework per status."""
+
+    id: str
+    title: str
+    kind: str
+    controls: int
+    counts: dict[str, int]
 
 
 class ScoreGroup(Out):
@@ -220,4 +264,10 @@ class Assessment(Out):
     findings: list[Finding]
     rules: dict[str, RuleInfo] = Field(description="Every rule evaluated, by ID.")
     dpia: DpiaScreening
+    coverage: dict[str, FrameworkCoverage] = Field(
+        default_factory=dict, description="Controls per status, for every framework of the catalogue."
+    )
+    controls: dict[str, ControlResult] = Field(
+        default_factory=dict, description="Every catalogue control and its status, by control ID."
+    )
     scoring: dict[str, Any] = Field(description="The formula and weights used.")

@@ -93,6 +93,20 @@ class Rule(Strict):
     rationale: Text
     remediation: Text
     references: list[ShortText] = Field(default_factory=list)
+    controls: list[
+        Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9.]+)+$", max_length=64)]
+    ] = Field(
+        default_factory=list,
+        description="IDs of the catalogue controls (rules/controls/) this rule assesses.",
+    )
+    transposition: dict[
+        Annotated[str, StringConstraints(pattern=r"^(DK|SE)$")],
+        Annotated[str, StringConstraints(min_length=3, max_length=200)],
+    ] = Field(
+        default_factory=dict,
+        description="For a directive: the provision of the national act that transposes the cited "
+        "provision, by jurisdiction; findings cite it when the solution's jurisdiction matches.",
+    )
     effective_from: date | None = None
     effective_until: date | None = None
     cases: list[RuleCase] = Field(default_factory=list)

@@ -266,6 +266,118 @@ class SafeguardStatus(StrEnum):
     ABSENT = "absent"
 
 
+class Nis2Sector(StrEnum):
+    """A sector or subsector of NIS2 Annex I (high criticality) or Annex II (other critical)."""
+
+    # Annex I
+    ENERGY_ELECTRICITY = "energy_electricity"
+    ENERGY_DISTRICT_HEATING_COOLING = "energy_district_heating_cooling"
+    ENERGY_OIL = "energy_oil"
+    ENERGY_GAS = "energy_gas"
+    ENERGY_HYDROGEN = "energy_hydrogen"
+    TRANSPORT_AIR = "transport_air"
+    TRANSPORT_RAIL = "transport_rail"
+    TRANSPORT_WATER = "transport_water"
+    TRANSPORT_ROAD = "transport_road"
+    BANKING = "banking"
+    FINANCIAL_MARKET_INFRASTRUCTURE = "financial_market_infrastructure"
+    HEALTH = "health"
+    DRINKING_WATER = "drinking_water"
+    WASTE_WATER = "waste_water"
+    DIGITAL_INFRASTRUCTURE = "digital_infrastructure"
+    ICT_SERVICE_MANAGEMENT = "ict_service_management"
+    PUBLIC_ADMINISTRATION = "public_administration"
+    SPACE = "space"
+    # Annex II
+    POSTAL_COURIER = "postal_courier"
+    WASTE_MANAGEMENT = "waste_management"
+    CHEMICALS = "chemicals"
+    FOOD = "food"
+    MANUFACTURING = "manufacturing"
+    DIGITAL_PROVIDERS = "digital_providers"
+    RESEARCH = "research"
+    # Neither annex
+    OTHER = "other"
+
+
+class EntitySize(StrEnum):
+    """Enterprise size under Commission Recommendation 2003/361/EC (NIS2 Art. 2(1))."""
+
+    MICRO = "micro"
+    SMALL = "small"
+    MEDIUM = "medium"
+    LARGE = "large"
+
+
+class Nis2Status(StrEnum):
+    """The entity's status under NIS2 as the national act determines it (Art. 3)."""
+
+    ESSENTIAL = "essential"
+    IMPORTANT = "important"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
+class AdministrationLevel(StrEnum):
+    """For a public administration entity: its level (NIS2 Art. 2(2)(f) and 2(5)(a))."""
+
+    CENTRAL = "central"
+    REGIONAL = "regional"
+    LOCAL = "local"
+
+
+class Standard(StrEnum):
+    """A voluntary standard the review assesses the solution against."""
+
+    ISO27001 = "iso27001"
+    ETSI_EN_303_645 = "etsi-en-303-645"
+
+
+class CredentialKind(StrEnum):
+    """How a device's or product's initial credentials are set (ETSI EN 303 645 5.1)."""
+
+    UNIQUE_PER_DEVICE = "unique_per_device"
+    USER_DEFINED = "user_defined"
+    UNIVERSAL_DEFAULT = "universal_default"
+    NO_AUTHENTICATION = "no_authentication"
+
+
+class CraCategory(StrEnum):
+    """A product's category under the Cyber Resilience Act (Art. 7, 8, Annexes III and IV)."""
+
+    DEFAULT = "default"
+    IMPORTANT_CLASS_I = "important_class_i"
+    IMPORTANT_CLASS_II = "important_class_ii"
+    CRITICAL = "critical"
+
+
+class Interface(StrEnum):
+    """An interface a device or system exposes, on the network or physically."""
+
+    HTTPS = "https"
+    HTTP = "http"
+    SSH = "ssh"
+    TELNET = "telnet"
+    FTP = "ftp"
+    SNMP_V1_V2 = "snmp_v1_v2"
+    SNMP_V3 = "snmp_v3"
+    MQTT_TLS = "mqtt_tls"
+    MQTT = "mqtt"
+    COAP_DTLS = "coap_dtls"
+    COAP = "coap"
+    MODBUS_TCP = "modbus_tcp"
+    BACNET = "bacnet"
+    OPC_UA = "opc_ua"
+    LORAWAN = "lorawan"
+    NB_IOT = "nb_iot"
+    BLUETOOTH = "bluetooth"
+    WIFI = "wifi"
+    ZIGBEE = "zigbee"
+    USB = "usb"
+    DEBUG_SERIAL = "debug_serial"
+    JTAG = "jtag"
+    OTHER = "other"
+
+
 def _relative_path(value: str) -> str:
     path = PurePosixPath(value.replace("\\", "/"))
     if path.is_absolute() or (len(value) > 1 and value[1] == ":"):
@@ -401,6 +513,90 @@ class Transfer(FactModel):
     reference: ShortText | None = None
 
 
+class Management(FactModel):
+    """What the entity's management body does about cybersecurity (NIS2 Art. 20)."""
+
+    approves_measures: bool | None = Field(
+        None, description="Whether the management body approved the risk-management measures (Art. 20(1))."
+    )
+    oversees_implementation: bool | None = Field(
+        None, description="Whether it oversees their implementation (Art. 20(1))."
+    )
+    trained: bool | None = Field(
+        None, description="Whether its members follow cybersecurity training (Art. 20(2))."
+    )
+    staff_training_offered: bool | None = Field(
+        None, description="Whether similar training is offered to employees regularly (Art. 20(2))."
+    )
+
+
+class Entity(FactModel):
+    """The organisation that operates the solution as an entity under NIS2."""
+
+    party: Identifier | None = Field(
+        None, description="The id of the party that is the entity; the controller when left out."
+    )
+    sectors: list[Nis2Sector] | None = Field(
+        None, description="Its sectors or subsectors in NIS2 Annex I or II (`other` for neither)."
+    )
+    size: EntitySize | None = None
+    public_administration: AdministrationLevel | None = Field(
+        None, description="For a public administration entity: central, regional or local."
+    )
+    nis2_status: Nis2Status | None = Field(
+        None, description="Its status under the national NIS2 act, where it has been determined."
+    )
+    registered: bool | None = Field(
+        None, description="Whether it has registered with the competent authority (NIS2 Art. 3(3), 27)."
+    )
+    management: Management | None = None
+
+
+class IncidentResponse(FactModel):
+    """The incident response plan and the reporting deadlines it sets."""
+
+    plan: bool | None = Field(None, description="Whether a documented incident response plan exists.")
+    early_warning_hours: Annotated[int, Field(ge=0, le=8760)] | None = Field(
+        None,
+        description="Hours within which the plan sends the early warning of a significant "
+        "incident to the CSIRT or authority (NIS2 Art. 23(4)(a): 24).",
+    )
+    notification_hours: Annotated[int, Field(ge=0, le=8760)] | None = Field(
+        None, description="Hours within which it sends the incident notification (Art. 23(4)(b): 72)."
+    )
+    final_report_days: Annotated[int, Field(ge=0, le=365)] | None = Field(
+        None,
+        description="Days after the notification within which it sends the final report "
+        "(Art. 23(4)(d): one month).",
+    )
+    personal_data_breach_hours: Annotated[int, Field(ge=0, le=8760)] | None = Field(
+        None,
+        description="Hours within which it notifies a personal data breach to the supervisory "
+        "authority (GDPR Art. 33(1): 72).",
+    )
+    last_exercised_on: date | None = Field(None, description="When the plan was last exercised or tested.")
+    reference: ShortText | None = None
+
+
+class SupplierSecurity(FactModel):
+    """How the security of a supplier is managed (NIS2 Art. 21(2)(d) and 21(3))."""
+
+    requirements_in_contract: bool | None = Field(
+        None, description="Whether the contract sets security requirements the supplier must meet."
+    )
+    assessed: bool | None = Field(
+        None,
+        description="Whether its security practices and products were assessed (questionnaire, "
+        "audit report, certification).",
+    )
+    incident_notification_hours: Annotated[int, Field(ge=0, le=8760)] | None = Field(
+        None, description="Hours within which the contract makes it report security incidents to you."
+    )
+    certifications: list[ShortText] | None = Field(
+        None, description="Security certifications relied on, e.g. 'ISO/IEC 27001:2022', 'SOC 2 Type II'."
+    )
+
+
 class Party(FactModel):
     """An organisation taking part in the processing."""
 
@@ -439,6 +635,134 @@ class Party(FactModel):
         description="Whether the essence of that arrangement is made available to data subjects "
         "(Art. 26(2)).",
     )
+    security: SupplierSecurity | None = Field(
+        None, description="For a supplier or service provider: how its security is managed."
+    )
+
+
+class UpdateMechanism(FactModel):
+    """How software updates reach a device or product."""
+
+    available: bool | None = Field(None, description="Whether its software can be updated in the field.")
+    authenticity_verified: bool | None = Field(
+        None, description="Whether it verifies the signature of an update before installing it."
+    )
+    secure_delivery: bool | None = Field(
+        None, description="Whether updates travel over an authenticated, encrypted channel."
+    )
+    automatic: bool | None = Field(
+        None, description="Whether security updates install automatically by default (with an opt-out)."
+    )
+    users_notified: bool | None = Field(
+        None, description="Whether users are told of available updates and what they fix."
+    )
+    free_of_charge: bool | None = Field(
+        None, description="Whether security updates are provided free of charge."
+    )
+
+
+class SystemSecurity(FactModel):
+    """Security properties of a system: for devices, apps and services alike."""
+
+    credentials: CredentialKind | None = Field(
+        None, description="How its initial passwords or keys are set (no universal defaults)."
+    )
+    brute_force_protection: bool | None = Field(
+        None, description="Whether repeated failed logins are limited (rate limiting, lockout)."
+    )
+    mfa: bool | None = Field(
+        None, description="Whether administrative and remote access require multi-factor authentication."
+    )
+    update: UpdateMechanism | None = None
+    support_period_end: date | None = Field(
+        None, description="The date until which the maker promises security updates."
+    )
+    support_period_published: bool | None = Field(
+        None, description="Whether that support period is published for buyers and users."
+    )
+    vulnerability_disclosure_policy: bool | None = Field(
+        None,
+        description="Whether its maker publishes a policy for reporting vulnerabilities, with a "
+        "contact and timelines.",
+    )
+    sbom_available: bool | None = Field(
+        None, description="Whether a software bill of materials of its components is available."
+    )
+    known_exploitable_vulnerabilities: bool | None = Field(
+        None, description="Whether it ships with known exploitable vulnerabilities."
+    )
+    secrets_protected: bool | None = Field(
+        None, description="Whether keys and credentials are stored in protected storage on it."
+    )
+    hard_coded_secrets: bool | None = Field(
+        None, description="Whether the same secret is hard-coded into every copy of its software."
+    )
+    encrypted_communication: bool | None = Field(
+        None, description="Whether all its communication is authenticated and encrypted."
+    )
+    exposed_interfaces: list[Interface] | None = Field(
+        None, description="The network and physical interfaces it exposes."
+    )
+    unused_interfaces_disabled: bool | None = Field(
+        None, description="Whether interfaces it does not need are disabled."
+    )
+    debug_interfaces_disabled: bool | None = Field(
+        None, description="Whether debug interfaces (serial console, JTAG) are disabled in the field."
+    )
+    secure_boot: bool | None = Field(
+        None, description="Whether it verifies its own software at boot (software integrity)."
+    )
+    secure_by_default: bool | None = Field(
+        None, description="Whether it ships with a secure default configuration."
+    )
+    security_logging: bool | None = Field(
+        None, description="Whether it records security-relevant events (logins, changes, failures)."
+    )
+    telemetry_monitored: bool | None = Field(
+        None, description="Whether its logs or telemetry are watched for anomalies."
+    )
+    resilient_to_outages: bool | None = Field(
+        None,
+        description="Whether it keeps working, or recovers by itself, when the network or power fails.",
+    )
+    input_validation: bool | None = Field(
+        None, description="Whether it validates data received through interfaces and from users."
+    )
+    data_deletion: bool | None = Field(
+        None, description="Whether users can easily erase their data and settings from it."
+    )
+    installation_guidance: bool | None = Field(
+        None, description="Whether secure installation and maintenance are documented and simple."
+    )
+    exploitation_mitigation: bool | None = Field(
+        None,
+        description="Whether it uses exploit mitigations (memory protection, least privilege, sandboxing).",
+    )
+    security_testing: bool | None = Field(
+        None, description="Whether its maker tests its security regularly (tests, reviews)."
+    )
+    reference: ShortText | None = None
+
+
+class Product(FactModel):
+    """A product with digital elements and its maker, for the Cyber Resilience Act."""
+
+    manufacturer: Identifier | None = Field(None, description="The id of the manufacturer's party.")
+    placed_on_eu_market: bool | None = Field(
+        None, description="Whether it is (to be) placed on the EU market by its manufacturer."
+    )
+    cra_category: CraCategory | None = None
+    security_contact: bool | None = Field(
+        None, description="Whether the manufacturer publishes a single point of contact for vulnerabilities."
+    )
+    fixed_vulnerabilities_disclosed: bool | None = Field(
+        None, description="Whether advisories describe fixed vulnerabilities once an update is out."
+    )
+    vulnerability_reporting_process: bool | None = Field(
+        None,
+        description="Whether the manufacturer can notify an actively exploited vulnerability or "
+        "a severe incident to the CSIRT and ENISA (early warning in 24 hours).",
+    )
 
 
 class System(FactModel):
@@ -450,6 +774,8 @@ class System(FactModel):
     operator: Identifier | None = Field(None, description="The id of the party that operates it.")
     locations: list[CountryCode] | None = Field(None, description="Countries where it runs or stores data.")
     description: Text | None = None
+    security: SystemSecurity | None = None
+    product: Product | None = None
 
 
 class Scale(FactModel):
@@ -687,6 +1013,14 @@ class Solution(FactModel):
     supplier: Identifier | None = Field(None, description="The id of the supplier party, if any.")
     dpia: Dpia | None = None
     record_of_processing: RecordOfProcessing | None = None
+    standards: list[Standard] = Field(
+        default_factory=lambda: list(Standard),
+        description="The voluntary standards the review assesses against (ISO/IEC 27001 Annex A for "
+        "the organisation and solution, ETSI EN 303 645 for IoT devices); all of them when left out. "
+        "The law (GDPR, NIS2, CRA, national acts) applies by its own conditions whatever this says.",
+    )
+    entity: Entity | None = None
+    incident_response: IncidentResponse | None = None
     parties: list[Party]
     systems: list[System] = Field(default_factory=list)
     flows: list[DataFlow] = Field(default_factory=list)
@@ -711,9 +1045,14 @@ class Solution(FactModel):
         for i, party in enumerate(self.parties):
             if party.engaged_by is not None and party.engaged_by not in party_ids:
                 problems.append(_missing(f"parties[{i}].engaged_by", party.engaged_by, party_ids))
+        if self.entity is not None and self.entity.party is not None and self.entity.party not in party_ids:
+            problems.append(_missing("entity.party", self.entity.party, party_ids))
         for i, system in enumerate(self.systems):
             if system.operator is not None and system.operator not in party_ids:
                 problems.append(_missing(f"systems[{i}].operator", system.operator, party_ids))
+            maker = system.product.manufacturer if system.product is not None else None
+            if maker is not None and maker not in party_ids:
+                problems.append(_missing(f"systems[{i}].product.manufacturer", maker, party_ids))
         for i, flow in enumerate(self.flows):
             for end in ("source", "destination"):
                 ref = getattr(flow, end)

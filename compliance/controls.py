@@ -1,0 +1,311 @@
+"""The control catalogue and crosswalk (`rules/controls/`), and coverage per control and framework.
+
+Each file in `rules/controls/` holds one framework and its controls; `crosswalk.yaml` maps
+controls to controls of other frameworks as equivalent, subset or related. Rules name the
+controls they assess (`controls:` in a pack). A control's status comes from its own rules
+first; only where they leave it unknown (or no rule assesses it) does the crosswalk fill in:
+
+- an *equivalent* control that is met or not met carries that status across, both ways;
+- a control that is a *subset* of this one, when met, makes this one at most *partial*;
+- *related* carries nothing: it is a pointer for the reader.
+
+Only one hop is followed, so a chain of mappings never makes a control met by a long detour.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+
+from compliance.errors import Problem, RulePackError
+from compliance.loader import validate_located
+from compliance.models.assessment import ControlResult, ControlStatus, Finding, FrameworkCoverage
+from compliance.models.controls import (
+    Control,
+    ControlFile,
+    Crosswalk,
+    Framework,
+    Relation,
+)
+from compliance.models.controls import (
+    Mapping as CwMapping,
+)
+from compliance.models.rules import Outcome
+from compliance.resources import rules_root
+from compliance.scoring import counts
+from compliance.yamlio import load_text
+
+CROSSWALK_FILE = "crosswalk.yaml"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every framework, control and mapping, indexed."""
+
+    frameworks: tuple[Framework, ...]
+    controls: Mapping[str, Control]
+    framework_of: Mapping[str, Framework]  # control id -> framework
+    mappings: tuple[CwMapping, ...]
+
+    def framework(self, key: str) -> Framework | None:
+        """A framework by id or by name (case-insensitive)."""
+        for fw in self.frameworks:
+            if key.lower() in (fw.id, fw.name.lower()):
+                return fw
+        return None
+
+    def controls_of(self, framework: Framework) -> list[Control]:
+        """The controls of one framework, in catalogue order."""
+        return [c for c in self.controls.values() if self.framework_of[c.id].id == framework.id]
+
+    def mappings_of(self, control_id: str) -> list[tuple[str, Relation, str]]:
+        """(other control, relation, direction) for every mapping touching a control;
+        direction is 'to' when the control is the mapping's source, 'from' otherwise."""
+        out: list[tuple[str, Relation, str]] = []
+        for m in self.mappings:
+            if m.source == control_id:
+                out.append((m.target, m.relation, "to"))
+            elif m.target == control_id:
+                out.append((m.source, m.relation, "from"))
+        return out
+
+    def check_citation(self, citation: str) -> str | None:
+        """A problem with a citation of a catalogued framework, or None when it is known (or
+        belongs to no catalogued framework: GDPR citations are checked by the article catalogue)."""
+        for fw in self.frameworks:
+            if fw.id == "gdpr" or not citation.startswith(fw.citation_prefix):
+                continue
+            known = {c.citation for c in self.controls_of(fw)} | set(fw.provisions)
+            if citation in known:
+                return None
+            from compliance.vocabulary import suggest
+
+            hint = suggest(citation, sorted(known))
+            return f"'{citation}' is not a provision of {fw.name} in the control catalogue" + (
+                f" (did you mean '{hint}'?)" if hint else ""
+            )
+        return None
+
+
+def _read(name: str) -> str:
+    return rules_root().joinpath("controls", name).read_text(encoding="utf-8")
+
+
+@cache
+def catalogue() -> Catalogue:
+    """The shipped catalogue; a problem in it stops every run, like a rule pack that fails."""
+    folder = rules_root().joinpath("controls")
+    names = sorted(f.name for f in folder.iterdir() if f.name.endswith(".yaml") and f.name != CROSSWALK_FILE)
+    problems: list[Problem] = []
+    frameworks: list[Framework] = []
+    controls: dict[str, Control] = {}
+    framework_of: dict[str, Framework] = {}
+    for name in names:
+        file = f"rules/controls/{name}"
+        located = load_text(_read(name), file)
+        try:
+            data: ControlFile = validate_located(ControlFile, located, RulePackError)
+        except RulePackError as exc:
+            problems += exc.problems
+            continue
+        if any(fw.id == data.framework.id for fw in frameworks):
+            problems.append(
+                located.problem(("framework", "id"), f"framework '{data.framework.id}' is defined twice")
+            )
+        frameworks.append(data.framework)
+        for i, control in enumerate(data.controls):
+            if control.id in controls:
+                problems.append(
+                    located.problem(("controls", i, "id"), f"control '{control.id}' is defined twice")
+                )
+            if not control.citation.startswith(data.framework.citation_prefix):
+                problems.append(
+                    located.problem(
+                        ("controls", i, "citation"),
+                        f"a {data.framework.name} citation begins with '{data.framework.citation_prefix}'",
+                    )
+                )
+            controls[control.id] = control
+            framework_of[control.id] = data.framework
+    mappings: list[CwMapping] = []
+    file = f"rules/controls/{CROSSWALK_FILE}"
+    located = load_text(_read(CROSSWALK_FILE), file)
+    try:
+        crosswalk: Crosswalk = validate_located(Crosswalk, located, RulePackError)
+        seen: set[frozenset[str]] = set()
+        for i, m in enumerate(crosswalk.mappings):
+            for end in ("source", "target"):
+                ref = getattr(m, end)
+                if ref not in controls:
+                    from compliance.vocabulary import suggest
+
+                    hint = suggest(ref, list(controls))
+                    problems.append(
+                        located.problem(
+                            ("mappings", i, end),
+                            f"unknown control '{ref}'" + (f" (did you mean '{hint}'?)" if hint else ""),
+                        )
+                    )
+            pair = frozenset((m.source, m.target))
+            if m.source == m.target:
+                problems.append(located.problem(("mappings", i), "a control cannot map to itself"))
+            elif pair in seen:
+                problems.append(
+                    located.problem(("mappings", i), f"{m.source} and {m.target} are mapped twice")
+                )
+            seen.add(pair)
+        mappings = list(crosswalk.mappings)
+    except RulePackError as exc:
+        problems += exc.problems
+    if problems:
+        raise RulePackError(problems)
+    return Catalogue(tuple(frameworks), controls, framework_of, tuple(mappings))
+
+
+# ---------------------------------------------------------------------------------------------
+# Coverage
+
+_CREDITED = (Outcome.PASS, Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED)
+
+
+def _direct(findings: list[Finding]) -> ControlStatus | None:
+    """A control's status from its own rules' results; None when no rule assesses it."""
+    if not findings:
+        return None
+    counted = [f.status for f in findings if f.status in _CREDITED]
+    if not counted:
+        if any(f.status is Outcome.PENDING for f in findings):
+            return ControlStatus.PENDING
+        return ControlStatus.NOT_APPLICABLE
+    passed = counted.count(Outcome.PASS)
+    if passed == len(counted):
+        return ControlStatus.MET
+    if passed:
+        return ControlStatus.PARTIAL
+    if Outcome.FAIL in counted:
+        return ControlStatus.NOT_MET
+    if Outcome.UNKNOWN in counted:
+        return ControlStatus.UNKNOWN
+    return ControlStatus.ACCEPTED
+
+
+def coverage(
+    findings: Iterable[Finding], rule_controls: Mapping[str, Iterable[str]], cat: Catalogue | None = None
+) -> tuple[dict[str, ControlResult], dict[str, FrameworkCoverage]]:
+    """Per-control results and per-framework counts, from the findings and the rules' controls."""
+    cat = cat or catalogue()
+    by_control: dict[str, list[Finding]] = defaultdict(list)
+    rules_of: dict[str, set[str]] = defaultdict(set)
+    for rule_id, ids in rule_controls.items():
+        for cid in ids:
+            rules_of[cid].add(rule_id)
+    wanted = {rid for rids in rules_of.values() for rid in rids}
+    per_rule: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.rule_id in wanted:
+            per_rule[f.rule_id].append(f)
+    for cid, rids in rules_of.items():
+        for rid in sorted(rids):
+            by_control[cid].extend(per_rule.get(rid, []))
+    direct = {cid: _direct(by_control.get(cid, [])) for cid in cat.controls}
+
+    results: dict[str, ControlResult] = {}
+    for cid, control in cat.controls.items():
+        fw = cat.framework_of[cid]
+        own = direct[cid]
+        status, via, explanation = _resolve(cid, own, direct, cat, by_control.get(cid, []))
+        results[cid] = ControlResult(
+            framework=fw.name,
+            citation=control.citation,
+            title=control.title,
+            status=status,
+            basis="rules" if not via else "crosswalk",
+            rules=sorted(rules_of.get(cid, ())),
+            counts=counts(by_control.get(cid, [])),
+            via=via,
+            mappings=[
+                {"control": other, "relation": rel.value, "direction": direction}
+                for other, rel, direction in cat.mappings_of(cid)
+            ],
+            explanation=explanation,
+        )
+    per_framework: dict[str, FrameworkCoverage] = {}
+    for fw in cat.frameworks:
+        statuses = [results[c.id].status for c in cat.controls_of(fw)]
+        per_framework[fw.name] = FrameworkCoverage(
+            id=fw.id,
+            title=fw.title,
+            kind=fw.kind,
+            controls=len(statuses),
+            counts={s.value: statuses.count(s) for s in ControlStatus},
+        )
+    return results, per_framework
+
+
+def _resolve(
+    cid: str,
+    own: ControlStatus | None,
+    direct: Mapping[str, ControlStatus | None],
+    cat: Catalogue,
+    findings: list[Finding],
+) -> tuple[ControlStatus, list[str], str]:
+    if own is not None and own is not ControlStatus.UNKNOWN:
+        return own, [], _own_text(own, findings)
+    equivalents = [o for o, rel, _ in cat.mappings_of(cid) if rel is Relation.EQUIVALENT]
+    parts = [m.source for m in cat.mappings if m.target == cid and m.relation is Relation.SUBSET]
+    not_met = [o for o in equivalents if direct.get(o) is ControlStatus.NOT_MET]
+    met = [o for o in equivalents if direct.get(o) is ControlStatus.MET]
+    parts_met = [o for o in parts if direct.get(o) is ControlStatus.MET]
+    if not_met:
+        return (
+            ControlStatus.NOT_MET,
+            not_met,
+            f"Not met through the equivalent control {_names(not_met, cat)}.",
+        )
+    if met:
+        return ControlStatus.MET, met, f"Met through the equivalent control {_names(met, cat)}."
+    if parts_met:
+        return (
+            ControlStatus.PARTIAL,
+            parts_met,
+            f"Partly covered: {_names(parts_met, cat)}, which covers part of it, is met; "
+            "the rest is not shown.",
+        )
+    if own is ControlStatus.UNKNOWN:
+        return own, [], _own_text(own, findings)
+    mapped = [o for o, _, _ in cat.mappings_of(cid)]
+    if mapped and all(direct.get(o) is ControlStatus.NOT_APPLICABLE for o in mapped):
+        return (
+            ControlStatus.NOT_APPLICABLE,
+            [],
+            "No rule assesses it, and every mapped control is not applicable.",
+        )
+    return (
+        ControlStatus.UNKNOWN,
+        [],
+        "No rule of the loaded packs assesses it and no equivalent control is met or not met: "
+        "it is not shown to be met.",
+    )
+
+
+def _names(ids: list[str], cat: Catalogue) -> str:
+    return ", ".join(f"{i} ({cat.controls[i].title})" for i in ids)
+
+
+def _own_text(status: ControlStatus, findings: list[Finding]) -> str:
+    c = counts(findings)
+    tally = ", ".join(
+        f"{n} {label}"
+        for n, label in (
+            (c.pass_, "pass"),
+            (c.fail, "fail"),
+            (c.unknown, "unknown"),
+            (c.accepted, "accepted"),
+            (c.pending, "pending"),
+            (c.not_applicable, "not applicable"),
+        )
+        if n
+    )
+    return f"{status.value.replace('_', ' ').capitalize()} from its rules' results ({tally})."
