@@ -13,9 +13,10 @@ from datetime import date
 from enum import IntEnum
 from importlib.resources import files
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from compliance import __version__
+from compliance.controls import Catalogue, catalogue
 from compliance.engine import assess
 from compliance.errors import ComplianceError, InputError, OutputError, UsageError
 from compliance.gcpause import gc_paused
@@ -120,6 +121,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", "-o", type=Path, default=None, metavar="FILE", help="write to FILE (default: print)"
     )
     r.set_defaults(run=cmd_rules_docs)
+
+    p = sub.add_parser(
+        "controls",
+        parents=[rules_opt],
+        help="list the control catalogue and crosswalk, or write a conformance statement",
+        description="List the controls of every framework (or one) with their crosswalk mappings "
+        "and the rules that assess them; with --statement, assess SOLUTION and write the "
+        "per-provision conformance statement of that framework (e.g. etsi-en-303-645).",
+    )
+    p.add_argument("solution", type=Path, nargs="?", help="solution file, for --statement")
+    p.add_argument("--framework", metavar="ID", help="only this framework (id or name)")
+    p.add_argument(
+        "--statement", metavar="FRAMEWORK", help="write FRAMEWORK's conformance statement for SOLUTION"
+    )
+    p.add_argument(
+        "--format", choices=["text", "json", "csv"], default=None, help="text, json or csv (statements)"
+    )
+    p.add_argument(
+        "--output", "-o", type=Path, default=None, metavar="FILE", help="write to FILE (default: print)"
+    )
+    p.add_argument(
+        "--as-of", type=_date, default=None, metavar="DATE", help="assessment date (default today)"
+    )
+    p.set_defaults(run=cmd_controls)
 
     p = sub.add_parser("explain", parents=[rules_opt], help="explain one rule")
     p.add_argument("rule_id", metavar="RULE_ID")
@@ -280,6 +305,101 @@ def cmd_rules_docs(args: argparse.Namespace, out: TextIO) -> Exit:
         write_atomically(args.output, text)
         out.write(f"wrote {args.output}\n")
     return Exit.OK
+
+
+def cmd_controls(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance controls`: the catalogue, or a conformance statement with --statement."""
+    from compliance.statement import statement, statement_csv
+
+    cat = catalogue()
+    packs = load_packs(args.rules)
+    if args.statement is None:
+        if args.solution is not None:
+            raise UsageError("a solution file is only read with --statement FRAMEWORK")
+        if args.format == "csv":
+            raise UsageError("--format csv is for statements; the catalogue prints as text or json")
+        text = _catalogue_text(cat, packs, args.framework, args.format or "text")
+    else:
+        if cat.framework(args.statement) is None:
+            raise UsageError(_unknown_framework(cat, args.statement))
+        if args.solution is None:
+            raise UsageError("--statement needs a SOLUTION file")
+        loaded = load_solution(args.solution)
+        check_accepted_risks(loaded, packs)
+        a = assess(
+            loaded.solution, packs, args.as_of or date.today(), inputs=[*loaded.inputs, *pack_inputs(packs)]
+        )
+        st = statement(a, args.statement, cat)
+        if (args.format or "json") == "csv":
+            text = statement_csv(st)
+        elif args.format == "text":
+            raise UsageError("a statement is written as json or csv")
+        else:
+            text = json.dumps(st, indent=2, ensure_ascii=False) + "\n"
+    if args.output is None:
+        out.write(text)
+    else:
+        write_atomically(args.output, text)
+        out.write(f"wrote {args.output}\n")
+    return Exit.OK
+
+
+def _unknown_framework(cat: Catalogue, key: str) -> str:
+    from compliance.vocabulary import suggest
+
+    ids = [fw.id for fw in cat.frameworks]
+    hint = suggest(key, ids)
+    return f"no framework '{key}' (choose from {', '.join(ids)})" + (
+        f" (did you mean '{hint}'?)" if hint else ""
+    )
+
+
+def _catalogue_text(cat: Catalogue, packs: Sequence[LoadedPack], key: str | None, fmt: str) -> str:
+    frameworks = list(cat.frameworks)
+    if key is not None:
+        fw = cat.framework(key)
+        if fw is None:
+            raise UsageError(_unknown_framework(cat, key))
+        frameworks = [fw]
+    assessed_by: dict[str, list[str]] = {}
+    for pack in packs:
+        for rule in pack.rules:
+            for cid in rule.rule.controls:
+                assessed_by.setdefault(cid, []).append(rule.id)
+    rows: list[dict[str, Any]] = [
+        {
+            "framework": fw.name,
+            "framework_id": fw.id,
+            "id": c.id,
+            "citation": c.citation,
+            "title": c.title,
+            "group": c.group,
+            "rules": assessed_by.get(c.id, []),
+            "mappings": [
+                {"control": other, "relation": rel.value, "direction": direction}
+                for other, rel, direction in cat.mappings_of(c.id)
+            ],
+        }
+        for fw in frameworks
+        for c in cat.controls_of(fw)
+    ]
+    if fmt == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    arrows = {"to": "->", "from": "<-"}
+    lines: list[str] = []
+    for fw in frameworks:
+        lines += [f"{fw.name}: {fw.title}", f"  source: {fw.source}"]
+        for row in (r for r in rows if r["framework_id"] == fw.id):
+            rules = f"  [{len(row['rules'])} rule(s)]" if row["rules"] else "  [no rule]"
+            lines.append(f"  {row['id']:<18} {row['citation']:<34} {row['title']}{rules}")
+            for m in row["mappings"]:
+                lines.append(f"      {arrows[m['direction']]} {m['relation']:<10} {m['control']}")
+        lines.append("")
+    n = len(rows)
+    lines.append(
+        f"{n} controls in {len(frameworks)} framework(s), {len(cat.mappings)} crosswalk mappings in all"
+    )
+    return "\n".join(lines) + "\n"
 
 
 def _find_rule(packs: Sequence[LoadedPack], rule_id: str) -> tuple[LoadedPack, CompiledRule]:

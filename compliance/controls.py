@@ -50,11 +50,13 @@ class Catalogue:
     mappings: tuple[CwMapping, ...]
 
     def framework(self, key: str) -> Framework | None:
-        """A framework by id or by name (case-insensitive)."""
+        """A framework by id or name (case-insensitive), or by a prefix only one of them has."""
+        key = key.lower()
         for fw in self.frameworks:
-            if key.lower() in (fw.id, fw.name.lower()):
+            if key in (fw.id, fw.name.lower()):
                 return fw
-        return None
+        found = [fw for fw in self.frameworks if fw.id.startswith(key) or fw.name.lower().startswith(key)]
+        return found[0] if len(found) == 1 else None
 
     def controls_of(self, framework: Framework) -> list[Control]:
         """The controls of one framework, in catalogue order."""
@@ -170,7 +172,7 @@ def catalogue() -> Catalogue:
 _CREDITED = (Outcome.PASS, Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED)
 
 
-def _direct(findings: list[Finding]) -> ControlStatus | None:
+def direct_status(findings: list[Finding]) -> ControlStatus | None:
     """A control's status from its own rules' results; None when no rule assesses it."""
     if not findings:
         return None
@@ -209,7 +211,7 @@ def coverage(
     for cid, rids in rules_of.items():
         for rid in sorted(rids):
             by_control[cid].extend(per_rule.get(rid, []))
-    direct = {cid: _direct(by_control.get(cid, [])) for cid in cat.controls}
+    direct = {cid: direct_status(by_control.get(cid, [])) for cid in cat.controls}
 
     results: dict[str, ControlResult] = {}
     for cid, control in cat.controls.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections import defaultdict
 
-from compliance.models.assessment import Assessment, Counts, Finding, Verdict
+from compliance.models.assessment import Assessment, ControlStatus, Counts, Finding, Verdict
 from compliance.models.rules import Outcome
 
 VERDICT_TEXT = {
@@ -48,6 +48,42 @@ def _wrap(text: str, indent: int) -> list[str]:
     return textwrap.wrap(text, WIDTH, initial_indent=pad, subsequent_indent=pad) or [pad]
 
 
+COVERAGE_COLUMNS = (
+    (ControlStatus.MET, "met"),
+    (ControlStatus.PARTIAL, "partial"),
+    (ControlStatus.NOT_MET, "not met"),
+    (ControlStatus.UNKNOWN, "unknown"),
+    (ControlStatus.ACCEPTED, "accepted"),
+    (ControlStatus.PENDING, "pending"),
+    (ControlStatus.NOT_APPLICABLE, "n/a"),
+)
+
+
+def _coverage(a: Assessment) -> list[str]:
+    """Controls per status for each framework, and the controls not met, unknown or partial."""
+    if not a.coverage:
+        return []
+    width = max(len(name) for name in a.coverage)
+    lines = ["", "Control coverage by framework (controls per status; crosswalk applied):"]
+    header = "  " + " " * width + "  " + "".join(f"{label:>9}" for _, label in COVERAGE_COLUMNS)
+    lines.append(header)
+    for name, cov in a.coverage.items():
+        cells = "".join(f"{cov.counts.get(status.value, 0):>9}" for status, _ in COVERAGE_COLUMNS)
+        lines.append(f"  {name:<{width}}  {cells}")
+    gaps = [
+        (cid, c)
+        for cid, c in a.controls.items()
+        if c.status in (ControlStatus.NOT_MET, ControlStatus.UNKNOWN, ControlStatus.PARTIAL)
+        and c.rules + c.via
+    ]
+    if gaps:
+        lines.append("  Controls not shown to be met:")
+        for cid, c in gaps:
+            via = f" (via {', '.join(c.via)})" if c.via else ""
+            lines += _wrap(f"{c.status.value.replace('_', ' '):<8} {cid}: {c.title}{via}", 4)
+    return lines
+
+
 def render(a: Assessment) -> str:
     """The readable summary printed by `compliance assess`."""
     sol = a.solution
@@ -63,6 +99,7 @@ def render(a: Assessment) -> str:
     width = max((len(name) for name in a.frameworks), default=0)
     for name, group in a.frameworks.items():
         lines.append(f"  {name:<{width}}  {_score(group.score, group.counts):>5}   ({_counts(group.counts)})")
+    lines += _coverage(a)
     if a.flows:
         lines += ["", "Scores by data flow:"]
         for flow in a.flows:
@@ -89,6 +126,8 @@ def render(a: Assessment) -> str:
         for f in grouped[citation]:
             target = f" - {f.target.kind.value} {f.target.id}" if f.target else ""
             lines.append(f"    [{f.status.value.upper()} {f.severity.value}] {f.rule_id}: {f.title}{target}")
+            if f.national_citation:
+                lines += _wrap(f"National law: {f.national_citation}", 8)
             lines += _wrap(f.explanation, 8)
             if f.status in (Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED):
                 lines += _wrap(f"Remediation: {f.remediation}", 8)
