@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from compliance import vocabulary
 from compliance.models.common import VocabRef, duration_days
-from compliance.models.solution import DataFlow, Party, Solution, System, SystemKind
+from compliance.models.solution import DataFlow, Party, Solution, System, SystemKind, nis2_in_scope
 
 Truth = bool | None
 Facts = dict[str, Any]
@@ -453,48 +453,10 @@ def _automated_decision(flow: Facts) -> Truth:
     )
 
 
-# NIS2 sectors outside both annexes, or handled on their own (public administration).
-_NOT_ANNEX = {"other", "public_administration"}
-
-# The Member State's choice for public administration entities below central government
-# (NIS2 Art. 2(2)(f)(ii) for regional, Art. 2(5)(a) for local): True when the national act
-# covers them as such, None when this tool does not decide it (the entity states nis2_status).
-NIS2_PUBLIC_ADMINISTRATION: dict[tuple[str, str], Truth] = {
-    ("DK", "regional"): None,
-    ("DK", "local"): None,
-    ("SE", "regional"): None,
-    ("SE", "local"): None,
-}
-
-
-def nis2_in_scope(sol: Facts) -> Truth:
-    """Whether the entity is in NIS2's scope; unknown where the facts or the law leave it open."""
-    entity = sol.get("entity") or {}
-    status = entity.get("nis2_status")
-    if status is not None:
-        return bool(status != "out_of_scope")
-    level = entity.get("public_administration")
-    sectors = entity.get("sectors")
-    size = entity.get("size")
-    reasons: list[Truth] = []
-    if level == "central":
-        reasons.append(True)
-    elif level is not None:
-        reasons.append(NIS2_PUBLIC_ADMINISTRATION.get((str(sol.get("jurisdiction")), level)))
-    if sectors is None:
-        reasons.append(None)
-    elif set(sectors) - _NOT_ANNEX:
-        # Medium and large entities of an annex sector are in scope (Art. 2(1)); smaller ones
-        # only in the cases of Art. 2(2), which the entity's own status must settle.
-        reasons.append(True if size in ("medium", "large") else None)
-    else:
-        reasons.append(None if level is None and "public_administration" in sectors else False)
-    return any_true(reasons)
-
-
 def derive_solution_own(sol: Facts) -> Facts:
     """Add the solution-level facts its own fields determine (no flows needed)."""
-    return {"nis2_in_scope": nis2_in_scope(sol), **sol}
+    entity = sol.get("entity")
+    return {"nis2_in_scope": nis2_in_scope(entity, sol.get("jurisdiction")), **sol}
 
 
 def derive_solution(sol: Facts, flows: list[Facts]) -> Facts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -240,3 +241,83 @@ def test_a_transposition_is_cited_only_for_its_jurisdiction() -> None:
         data["jurisdiction"] = jurisdiction
         a = assess(solution_model(data), [pack], date(2026, 12, 1))
         assert {f.national_citation for f in a.findings} == {expected}
+
+
+# ---------------------------------------------------------------------------------------------
+# Whether NIS2 applies: the entity's own status, else its sectors and size
+
+
+@pytest.mark.parametrize(
+    ("entity", "expected"),
+    [
+        ({"nis2_status": "essential"}, True),
+        ({"nis2_status": "out_of_scope", "sectors": ["energy_district_heating_cooling"]}, False),
+        ({"sectors": ["energy_district_heating_cooling"], "size": "medium"}, True),
+        ({"sectors": ["waste_management"], "size": "large"}, True),
+        ({"sectors": ["energy_district_heating_cooling"], "size": "small"}, None),
+        ({"sectors": ["energy_district_heating_cooling"]}, None),
+        ({"sectors": ["other"], "size": "large"}, False),
+        ({"public_administration": "central"}, True),
+        ({"public_administration": "central", "sectors": ["public_administration"]}, True),
+        ({"sectors": ["public_administration"]}, None),
+        ({}, None),
+        (None, None),
+    ],
+)
+def test_nis2_scope_follows_status_then_sector_and_size(entity: dict | None, expected: bool | None) -> None:
+    from compliance.models.solution import nis2_in_scope
+
+    assert nis2_in_scope(entity, "DK") is expected
+
+
+def _valid_entities() -> list[dict]:
+    from itertools import product
+
+    from compliance.models.solution import Entity, _entity_consistent
+
+    domains = {
+        "sectors": [
+            None,
+            ["other"],
+            ["public_administration"],
+            ["drinking_water"],
+            ["drinking_water", "public_administration"],
+        ],
+        "size": [None, "small", "large"],
+        "public_administration": [None, "central", "local"],
+        "nis2_status": [None, "essential", "out_of_scope"],
+    }
+    out = []
+    for values in product(*domains.values()):
+        entity = {k: v for k, v in zip(domains, values, strict=True) if v is not None}
+        if not _entity_consistent(Entity.model_validate_json(json.dumps(entity)), "SE"):
+            out.append(entity)
+    return out
+
+
+def test_nis2_scope_with_less_information_is_never_a_different_answer() -> None:
+    """Over every valid entity: removing facts gives the same answer or unknown, never the opposite
+    (the model refuses a status that contradicts the sectors and size)."""
+    from itertools import combinations
+
+    from compliance.models.solution import nis2_in_scope
+
+    valid = _valid_entities()
+    valid_keys = [sorted(e.items(), key=lambda kv: kv[0]) for e in valid]
+    assert len(valid) > 40
+    for entity in valid:
+        answer = nis2_in_scope(entity, "SE")
+        for n in range(len(entity)):
+            for keep in combinations(entity, n):
+                smaller = {k: entity[k] for k in keep}
+                if sorted(smaller.items(), key=lambda kv: kv[0]) not in valid_keys:
+                    continue
+                assert nis2_in_scope(smaller, "SE") in (answer, None), (entity, keep)
+
+
+def test_a_status_contradicting_the_sectors_is_refused(write_solution, cli) -> None:
+    data = minimal_solution()
+    data["entity"] = {"sectors": ["drinking_water"], "size": "large", "nis2_status": "out_of_scope"}
+    run = cli("assess", write_solution(data))
+    assert run.code == 2
+    assert "nis2_status 'out_of_scope' contradicts its sectors and size" in run.err

@@ -32,7 +32,7 @@ from compliance.loader import load_pack_text, load_packs
 from compliance.models.assessment import Assessment
 from compliance.models.common import FactModel
 from compliance.models.rules import Outcome
-from compliance.models.solution import Solution
+from compliance.models.solution import Solution, nis2_scope_from_sector
 from compliance.packs import LoadedPack
 
 AS_OF = date(2026, 11, 1)
@@ -199,8 +199,17 @@ def solution_data(draw: st.DrawFn) -> dict[str, Any]:
             system["operator"] = draw(party_ids)
         if (system.get("product") or {}).get("manufacturer") is not None:
             system["product"]["manufacturer"] = draw(party_ids)
-    if (data.get("entity") or {}).get("party") is not None:
-        data["entity"]["party"] = draw(party_ids)
+    entity = data.get("entity")
+    if entity is not None:
+        if entity.get("party") is not None:
+            entity["party"] = draw(party_ids)
+        # The model refuses a NIS2 status that contradicts the sectors and size: repair it.
+        if entity.get("public_administration") is not None and entity.get("sectors") is not None:
+            entity["sectors"] = sorted({*entity["sectors"], "public_administration"})
+        scope = nis2_scope_from_sector(entity, data.get("jurisdiction"))
+        status = entity.get("nis2_status")
+        if status is not None and scope is not None and scope != (status != "out_of_scope"):
+            entity["nis2_status"] = "important" if scope else "out_of_scope"
     for flow in flows:
         flow["source"] = draw(node_ids)
         flow["destination"] = draw(node_ids)
@@ -529,6 +538,7 @@ def derived_facts(solution: Solution) -> dict[str, Any]:
             out.update({f"{namespace} {item['id']}: {name}": item[name] for name in names})
     out["solution.personal_data"] = facts.solution["personal_data"]
     out["solution.special_categories"] = facts.solution["special_categories"]
+    out["solution.nis2_in_scope"] = facts.solution["nis2_in_scope"]
     out["dpia.required"] = screening.required
     out["dpia.current"] = screening.status.current
     for criterion in [*screening.criteria, *screening.per_se, *screening.national]:

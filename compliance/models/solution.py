@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 from pathlib import PurePosixPath
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -1001,6 +1001,61 @@ class AcceptedRisk(Strict):
     expires: date
 
 
+# ---------------------------------------------------------------------------------------------
+# Whether NIS2 applies (read by the rules as the derived fact solution.nis2_in_scope)
+
+# NIS2 sectors outside both annexes, or handled on their own (public administration).
+_NOT_ANNEX = {"other", "public_administration"}
+
+# The Member State's choice for public administration entities below central government
+# (NIS2 Art. 2(2)(f)(ii) for regional, Art. 2(5)(a) for local): True when the national act
+# covers them as such, None when this tool does not decide it (the entity states nis2_status).
+NIS2_PUBLIC_ADMINISTRATION: dict[tuple[str, str], bool | None] = {
+    ("DK", "regional"): None,
+    ("DK", "local"): None,
+    ("SE", "regional"): None,
+    ("SE", "local"): None,
+}
+
+
+def _any(values: list[bool | None]) -> bool | None:
+    if any(v is True for v in values):
+        return True
+    return None if any(v is None for v in values) else False
+
+
+def nis2_scope_from_sector(entity: dict[str, Any], jurisdiction: str | None) -> bool | None:
+    """Whether sectors, size and administration level put the entity in NIS2's scope; unknown
+    where they, or the national choice, leave it open."""
+    level = entity.get("public_administration")
+    sectors = entity.get("sectors")
+    size = entity.get("size")
+    reasons: list[bool | None] = []
+    if level == "central":
+        reasons.append(True)  # Art. 2(2)(f)(i)
+    elif level is not None:
+        reasons.append(NIS2_PUBLIC_ADMINISTRATION.get((str(jurisdiction), str(level))))
+    if sectors is None:
+        reasons.append(None)
+    elif set(sectors) - _NOT_ANNEX:
+        # Medium and large entities of an annex sector are in scope (Art. 2(1)); smaller ones
+        # only in the cases of Art. 2(2), which the entity's own status must settle.
+        reasons.append(True if size in ("medium", "large") else None)
+    else:
+        reasons.append(None if level is None and "public_administration" in sectors else False)
+    return _any(reasons)
+
+
+def nis2_in_scope(entity: dict[str, Any] | None, jurisdiction: str | None) -> bool | None:
+    """Whether the entity is essential or important under NIS2: its stated status decides, else
+    its sectors and size (the two never disagree: the model refuses a contradiction)."""
+    entity = entity or {}
+    status = entity.get("nis2_status")
+    if status is not None:
+        return bool(status != "out_of_scope")
+    return nis2_scope_from_sector(entity, jurisdiction)
+
+
 class Solution(FactModel):
     """A data-driven solution under review: the root of a solution file."""
 
@@ -1045,8 +1100,10 @@ class Solution(FactModel):
         for i, party in enumerate(self.parties):
             if party.engaged_by is not None and party.engaged_by not in party_ids:
                 problems.append(_missing(f"parties[{i}].engaged_by", party.engaged_by, party_ids))
-        if self.entity is not None and self.entity.party is not None and self.entity.party not in party_ids:
-            problems.append(_missing("entity.party", self.entity.party, party_ids))
+        if self.entity is not None:
+            if self.entity.party is not None and self.entity.party not in party_ids:
+                problems.append(_missing("entity.party", self.entity.party, party_ids))
+            problems += _entity_consistent(self.entity, self.jurisdiction.value)
         for i, system in enumerate(self.systems):
             if system.operator is not None and system.operator not in party_ids:
                 problems.append(_missing(f"systems[{i}].operator", system.operator, party_ids))
@@ -1075,6 +1132,37 @@ def _unique(items: Sequence[Party | System | DataFlow], name: str, problems: lis
             problems.append(f"{name}[{i}].id: '{item.id}' is used twice")
         ids.add(item.id)
     return ids
+
+
+def _entity_consistent(entity: Entity, jurisdiction: str) -> list[str]:
+    """The stated NIS2 status agrees with what the sectors and size say, and a public
+    administration level comes with the public administration sector."""
+    problems = []
+    sectors = entity.sectors
+    if (
+        entity.public_administration is not None
+        and sectors is not None
+        and "public_administration" not in sectors
+    ):
+        problems.append(
+            "entity: 'public_administration' gives a level, so 'sectors' must include 'public_administration'"
+        )
+        return problems
+    data = entity.model_dump(mode="json")
+    derived = nis2_scope_from_sector(data, jurisdiction)
+    status = entity.nis2_status
+    if status is not None and derived is not None and derived != (status is not Nis2Status.OUT_OF_SCOPE):
+        why = (
+            "a medium or large entity of an Annex I or II sector, or central government, is in scope "
+            "(NIS2 Art. 2(1) and 2(2)(f)(i))"
+            if derived
+            else "an entity in no sector of Annex I or II and no public administration is outside NIS2"
+        )
+        problems.append(
+            f"entity: nis2_status '{status.value}' contradicts its sectors and size: {why}; "
+            "correct the sectors, the size or the status"
+        )
+    return problems
 
 
 def _missing(where: str, ref: str, known: set[str]) -> str:
