@@ -255,6 +255,15 @@ def _resolve(
 ) -> tuple[ControlStatus, list[str], str]:
     if own is not None and own is not ControlStatus.UNKNOWN:
         return own, [], _own_text(own, findings)
+    unknowns = [f for f in findings if f.status is Outcome.UNKNOWN]
+    if own is ControlStatus.UNKNOWN and all(_applicability_unknown(f) for f in unknowns):
+        # Evidence from elsewhere says nothing about whether this framework applies at all.
+        return (
+            own,
+            [],
+            _own_text(own, findings)
+            + " Whether it applies is itself unknown, so the crosswalk does not fill it in.",
+        )
     equivalents = [o for o, rel, _ in cat.mappings_of(cid) if rel is Relation.EQUIVALENT]
     parts = [m.source for m in cat.mappings if m.target == cid and m.relation is Relation.SUBSET]
     not_met = [o for o in equivalents if direct.get(o) is ControlStatus.NOT_MET]
@@ -277,12 +286,11 @@ def _resolve(
         )
     if own is ControlStatus.UNKNOWN:
         return own, [], _own_text(own, findings)
-    mapped = [o for o, _, _ in cat.mappings_of(cid)]
-    if mapped and all(direct.get(o) is ControlStatus.NOT_APPLICABLE for o in mapped):
+    if equivalents and all(direct.get(o) is ControlStatus.NOT_APPLICABLE for o in equivalents):
         return (
             ControlStatus.NOT_APPLICABLE,
             [],
-            "No rule assesses it, and every mapped control is not applicable.",
+            f"No rule assesses it, and its equivalent control {_names(equivalents, cat)} is not applicable.",
         )
     return (
         ControlStatus.UNKNOWN,
@@ -290,6 +298,11 @@ def _resolve(
         "No rule of the loaded packs assesses it and no equivalent control is met or not met: "
         "it is not shown to be met.",
     )
+
+
+def _applicability_unknown(f: Finding) -> bool:
+    """An unknown result whose rule may not apply at all (a fact of `applies_when` is missing)."""
+    return any(u.part == "applies_when" and u.result is None for u in f.facts)
 
 
 def _names(ids: list[str], cat: Catalogue) -> str:

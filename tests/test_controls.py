@@ -321,3 +321,19 @@ def test_a_status_contradicting_the_sectors_is_refused(write_solution, cli) -> N
     run = cli("assess", write_solution(data))
     assert run.code == 2
     assert "nis2_status 'out_of_scope' contradicts its sectors and size" in run.err
+
+
+def test_the_crosswalk_does_not_fill_a_control_whose_applicability_is_unknown() -> None:
+    """NIS2 evidence from ISO must not read as 'NIS2 partly met' while nobody knows if NIS2 applies."""
+    from dataclasses import replace
+
+    from compliance.models.assessment import FactUsed
+
+    cat = _catalogue(("A-1", "B-1", Relation.EQUIVALENT))
+    gate = FactUsed(
+        fact="solution.nis2_in_scope", value=None, test="equals True", result=None, part="applies_when"
+    )
+    unknown_scope = replace(_finding("RB", Outcome.UNKNOWN), facts=[gate])
+    results, _ = coverage([_finding("RA", Outcome.PASS), unknown_scope], {"RA": ["A-1"], "RB": ["B-1"]}, cat)
+    assert _status(results, "B-1") is ControlStatus.UNKNOWN
+    assert "Whether it applies is itself unknown" in results["B-1"].explanation
