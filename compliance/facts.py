@@ -161,6 +161,11 @@ DERIVED: dict[str, FieldSpec] = {
         ),
         # party
         _derived("party.processor", "bool", "Acts as processor or sub-processor."),
+        _derived(
+            "party.ict_supplier",
+            "bool",
+            "Supplies ICT products or services: a processor, sub-processor or supplier (NIS2 Art. 21(2)(d)).",
+        ),
         _derived("party.third_country", "bool", "Established outside the EEA."),
         _derived(
             "party.third_country_parent",
@@ -215,6 +220,12 @@ DERIVED: dict[str, FieldSpec] = {
             "for regional and local administration.",
         ),
         _derived("system.iot_device", "bool", "A device or gateway: consumer-style IoT (ETSI EN 303 645)."),
+        _derived("system.sends_personal_data", "bool", "Any flow from the system carries personal data."),
+        _derived(
+            "system.sends_sensitive_data",
+            "bool",
+            "Any flow from the system carries Art. 9 data, or images of people (camera surveillance).",
+        ),
         # dpia screening (computed by the engine from the flows and the assessment date)
         _derived("dpia.required", "bool", "Whether a DPIA is required (Art. 35(1), (3), (4))."),
         _derived("dpia.current", "bool", "A completed DPIA covers the processing as it is now."),
@@ -267,6 +278,7 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "flow.source_kind": ("flow.source",),
     "flow.camera_surveillance": ("flow.data_categories", "flow.technologies"),
     "party.processor": ("party.roles",),
+    "party.ict_supplier": ("party.roles",),
     "party.third_country": ("party.country",),
     "party.third_country_parent": ("party.parent_country",),
     "party.remote_access_third_country": ("party.remote_access_from",),
@@ -281,6 +293,8 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "party.art28_clauses_complete": ("party.contract.clauses",),
     "system.third_country_location": ("system.locations",),
     "system.iot_device": ("system.kind",),
+    "system.sends_personal_data": ("the data_categories of the flows from the system",),
+    "system.sends_sensitive_data": ("the data_categories and technologies of the flows from the system",),
     "solution.nis2_in_scope": (
         "solution.entity.nis2_status",
         "solution.entity.sectors",
@@ -492,6 +506,9 @@ def derive_party(
     clauses = (party.get("contract") or {}).get("clauses")
     derived: Facts = {
         "processor": None if roles is None else bool({"processor", "sub_processor"} & set(roles)),
+        "ict_supplier": None
+        if roles is None
+        else bool({"processor", "sub_processor", "supplier"} & set(roles)),
         "third_country": _outside_eea(country),
         "third_country_parent": _outside_eea(party.get("parent_country")),
         "remote_access_third_country": _any_outside_eea(party.get("remote_access_from")),
@@ -579,6 +596,12 @@ def solution_facts(solution: Solution) -> SolutionFacts:
         elif system["third_country_location"] is not False:
             for abroad in operates_abroad.values():
                 abroad.append(None)
+    for system in systems:
+        outgoing = [f for f in flows if f["source"] == system["id"]]
+        system["sends_personal_data"] = any_true(f["personal_data"] for f in outgoing)
+        system["sends_sensitive_data"] = any_true(
+            any_true([f["special_categories"], f["camera_surveillance"]]) for f in outgoing
+        )
     sol = derive_solution({k: v for k, v in dumped.items() if k not in _SOLUTION_COLLECTIONS}, flows)
     parties = []
     for party in dumped["parties"]:

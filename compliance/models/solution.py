@@ -56,13 +56,14 @@ class DpiaStatus(StrEnum):
 
 
 class PartyRole(StrEnum):
-    """Roles under the GDPR (Art. 4(7)-(9), 26, 28)."""
+    """Roles under the GDPR (Art. 4(7)-(9), 26, 28), and supplier for the supply chain."""
 
     CONTROLLER = "controller"
     JOINT_CONTROLLER = "joint_controller"
     PROCESSOR = "processor"
     SUB_PROCESSOR = "sub_processor"
     RECIPIENT = "recipient"
+    SUPPLIER = "supplier"  # supplies ICT products or services (NIS2 Art. 21(2)(d)), not as a processor
 
 
 class Art28Clause(StrEnum):
@@ -1010,11 +1011,15 @@ _NOT_ANNEX = {"other", "public_administration"}
 # The Member State's choice for public administration entities below central government
 # (NIS2 Art. 2(2)(f)(ii) for regional, Art. 2(5)(a) for local): True when the national act
 # covers them as such, None when this tool does not decide it (the entity states nis2_status).
+# Denmark: lov nr. 434 af 6. maj 2025 (NIS 2-loven) is reported to cover every municipality, but
+# the provision that does so has not been verified here, so a Danish municipality states its status.
 NIS2_PUBLIC_ADMINISTRATION: dict[tuple[str, str], bool | None] = {
     ("DK", "regional"): None,
     ("DK", "local"): None,
-    ("SE", "regional"): None,
-    ("SE", "local"): None,
+    # Cybersäkerhetslag (2025:1506) 1 kap. 3 § 2: the act applies to "en region, en kommun eller
+    # ett kommunalförbund" (1 kap. 9 § makes the larger ones essential, the others important).
+    ("SE", "regional"): True,
+    ("SE", "local"): True,
 }
 
 
