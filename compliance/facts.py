@@ -222,6 +222,17 @@ DERIVED: dict[str, FieldSpec] = {
         _derived("system.iot_device", "bool", "A device or gateway: consumer-style IoT (ETSI EN 303 645)."),
         _derived("system.sends_personal_data", "bool", "Any flow from the system carries personal data."),
         _derived(
+            "system.support_period_years",
+            "number",
+            "Years from `product.placed_on_market_on` to `security.support_period_end`.",
+        ),
+        _derived(
+            "system.support_period_sufficient",
+            "bool",
+            "The support period is at least five years, or at least the expected use time when that "
+            "is shorter (CRA Art. 13(8)).",
+        ),
+        _derived(
             "system.sends_sensitive_data",
             "bool",
             "Any flow from the system carries Art. 9 data, or images of people (camera surveillance).",
@@ -294,6 +305,11 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "system.third_country_location": ("system.locations",),
     "system.iot_device": ("system.kind",),
     "system.sends_personal_data": ("the data_categories of the flows from the system",),
+    "system.support_period_years": (
+        "system.product.placed_on_market_on",
+        "system.security.support_period_end",
+    ),
+    "system.support_period_sufficient": ("system.support_period_years", "system.product.expected_use_years"),
     "system.sends_sensitive_data": ("the data_categories and technologies of the flows from the system",),
     "solution.nis2_in_scope": (
         "solution.entity.nis2_status",
@@ -537,11 +553,42 @@ def not_(value: Truth) -> Truth:
 def derive_system(system: Facts) -> Facts:
     """Add derived facts a system's own fields determine."""
     kind = system.get("kind")
+    years = _years_between(
+        (system.get("product") or {}).get("placed_on_market_on"),
+        (system.get("security") or {}).get("support_period_end"),
+    )
     return {
         "third_country_location": _any_outside_eea(system.get("locations")),
         "iot_device": None if kind is None else kind in ("device", "gateway"),
+        "support_period_years": years,
+        "support_period_sufficient": _support_sufficient(
+            years, (system.get("product") or {}).get("expected_use_years")
+        ),
         **system,
     }
+
+
+def _years_between(start: Any, end: Any) -> float | None:
+    if start is None or end is None:
+        return None
+    days = (_as_date(end) - _as_date(start)).days
+    return round(days / 365.25, 2)
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _support_sufficient(years: float | None, expected_use: int | None) -> Truth:
+    """CRA Art. 13(8): at least five years, or the expected use time when that is shorter. A period
+    under five years without a stated expected use is unknown: the exception may apply."""
+    if years is None:
+        return None
+    if years >= 5:
+        return True
+    if expected_use is None:
+        return None
+    return expected_use < 5 and years >= expected_use
 
 
 # ---------------------------------------------------------------------------------------------

@@ -753,6 +753,12 @@ class Product(FactModel):
         None, description="Whether it is (to be) placed on the EU market by its manufacturer."
     )
     cra_category: CraCategory | None = None
+    placed_on_market_on: date | None = Field(
+        None, description="When it was, or will be, first placed on the EU market."
+    )
+    expected_use_years: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        None, description="How many years it is expected to be in use (CRA Art. 13(8))."
+    )
     security_contact: bool | None = Field(
         None, description="Whether the manufacturer publishes a single point of contact for vulnerabilities."
     )
