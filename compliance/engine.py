@@ -72,6 +72,14 @@ def evaluate_rule(rule: CompiledRule, ctx: dict[str, Any], as_of: date, *, accep
     return RuleResult(outcome, applies_trace, require_trace)
 
 
+def _missing_facts(result: RuleResult, ctx: dict[str, Any] | None) -> tuple[list[str], list[str]]:
+    """The facts an unknown result lacks, and the stated facts to give to decide it."""
+    missing = sorted(
+        {leaf.fact for leaf in result.applies_trace + result.require_trace if leaf.result is None}
+    )
+    return missing, sorted({s for fact in missing for s in facts_to_state(fact, ctx)})
+
+
 def explain(
     outcome: Outcome, result: RuleResult, rule: CompiledRule, ctx: dict[str, Any] | None = None
 ) -> str:
@@ -90,10 +98,7 @@ def explain(
             [leaf for leaf in result.require_trace if leaf.counts_for(True)], "requirement met"
         )
     if outcome is Outcome.UNKNOWN:
-        missing = sorted(
-            {leaf.fact for leaf in result.applies_trace + result.require_trace if leaf.result is None}
-        )
-        to_state = sorted({s for fact in missing for s in facts_to_state(fact, ctx)})
+        missing, to_state = _missing_facts(result, ctx)
         text = "Unknown: facts needed to decide are missing: " + ", ".join(missing) + "."
         if to_state != missing:
             text += " To decide, state: " + ", ".join(to_state) + "."
@@ -277,6 +282,7 @@ def _finding(
         effective_from=r.effective_from,
         accepted_risk=risk_info,
         national_citation=r.transposition.get(jurisdiction) if jurisdiction else None,
+        to_state=_missing_facts(result, ctx)[1] if result.outcome is Outcome.UNKNOWN else [],
     )
 
 

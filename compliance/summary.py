@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from compliance.models.assessment import Assessment, ControlStatus, Counts, Finding, Verdict
 from compliance.models.rules import Outcome
@@ -13,7 +13,7 @@ VERDICT_TEXT = {
     Verdict.READY_WITH_CONDITIONS: "READY WITH CONDITIONS",
     Verdict.NOT_READY: "NOT READY for a pilot",
 }
-SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED, Outcome.PENDING)
+SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED)
 WIDTH = 100
 
 
@@ -73,14 +73,48 @@ def _coverage(a: Assessment) -> list[str]:
     gaps = [
         (cid, c)
         for cid, c in a.controls.items()
-        if c.status in (ControlStatus.NOT_MET, ControlStatus.UNKNOWN, ControlStatus.PARTIAL)
-        and c.rules + c.via
+        if c.status in (ControlStatus.NOT_MET, ControlStatus.PARTIAL)
     ]
     if gaps:
-        lines.append("  Controls not shown to be met:")
+        lines.append("  Controls not met or only partly met (unknown ones: see the findings or the JSON):")
         for cid, c in gaps:
             via = f" (via {', '.join(c.via)})" if c.via else ""
             lines += _wrap(f"{c.status.value.replace('_', ' '):<8} {cid}: {c.title}{via}", 4)
+    return lines
+
+
+def _facts_to_state(a: Assessment, top: int = 10) -> list[str]:
+    """The missing facts that decide the most unknown results: what to fill in first."""
+    decides: Counter[str] = Counter()
+    for f in a.findings:
+        if f.status is Outcome.UNKNOWN:
+            decides.update(f.to_state)
+    if not decides:
+        return []
+    unknown = sum(1 for f in a.findings if f.status is Outcome.UNKNOWN)
+    lines = [
+        "",
+        f"Facts to state ({len(decides)} missing facts leave {unknown} results unknown; most decisive first):",
+    ]
+    for fact, n in decides.most_common(top):
+        lines.append(f"  {fact:<56} {n:>4} result(s)")
+    if len(decides) > top:
+        lines.append(f"  ... and {len(decides) - top} more (each unknown finding below names its own)")
+    return lines
+
+
+def _pending(a: Assessment) -> list[str]:
+    """Obligations that apply only from a later date, by framework and date (not to act on yet)."""
+    groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for f in a.findings:
+        if f.status is Outcome.PENDING:
+            groups[(f.framework, str(f.effective_from))].append(f)
+    if not groups:
+        return []
+    lines = ["", "Obligations that apply from a later date (pending; they do not count in the scores yet):"]
+    for (framework, start), group in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        rules = len({f.rule_id for f in group})
+        lines += _wrap(f"{framework}: {rules} rule(s), {len(group)} result(s), from {start}", 2)
     return lines
 
 
@@ -114,6 +148,7 @@ def render(a: Assessment) -> str:
     lines.append(f"  DPIA on file: {st.status or 'not stated'}; current: {_tri(st.current)}")
     for reason in st.reasons:
         lines += _wrap(f"- {reason}", 4)
+    lines += _facts_to_state(a)
     open_items = [f for f in a.findings if f.status in SHOWN]
     lines += ["", f"Findings to act on ({len(open_items)}), by provision:"]
     if not open_items:
@@ -135,5 +170,6 @@ def render(a: Assessment) -> str:
                 r = f.accepted_risk
                 state = "expired" if r.expired else "accepted"
                 lines += _wrap(f"Risk {state} by {r.approved_by} until {r.expires}: {r.reason}", 8)
+    lines += _pending(a)
     lines += ["", f"All results: {_counts(a.counts)}"]
     return "\n".join(lines) + "\n"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -109,6 +109,7 @@ class Finding:
     effective_from: date | None = None
     accepted_risk: AcceptedRiskInfo | None = None
     national_citation: str | None = None  # the national act transposing a directive's provision
+    to_state: list[str] = field(default_factory=list)  # for unknown: the stated facts that decide it
 
 
 class RuleInfo(Out):
