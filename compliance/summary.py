@@ -123,7 +123,11 @@ def render(a: Assessment) -> str:
     sol = a.solution
     lines = [
         f"Assessment of {sol['name']} ({sol['id']}), as of {a.as_of}",
-        "Rule packs: " + ", ".join(f"{p.id} {p.version} (law as of {p.law_as_of})" for p in a.rule_packs),
+        *textwrap.wrap(
+            "Rule packs: " + ", ".join(f"{p.id} {p.version} (law as of {p.law_as_of})" for p in a.rule_packs),
+            WIDTH,
+            subsequent_indent="  ",
+        ),
         "",
         f"Verdict: {VERDICT_TEXT[a.verdict]}    Score: {a.score:g}/100",
     ]
