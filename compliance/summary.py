@@ -45,7 +45,9 @@ def _counts(c: Counts) -> str:
 
 def _wrap(text: str, indent: int) -> list[str]:
     pad = " " * indent
-    return textwrap.wrap(text, WIDTH, initial_indent=pad, subsequent_indent=pad) or [pad]
+    return textwrap.wrap(text, WIDTH, initial_indent=pad, subsequent_indent=pad, break_on_hyphens=False) or [
+        pad
+    ]
 
 
 COVERAGE_COLUMNS = (
@@ -127,6 +129,7 @@ def render(a: Assessment) -> str:
             "Rule packs: " + ", ".join(f"{p.id} {p.version} (law as of {p.law_as_of})" for p in a.rule_packs),
             WIDTH,
             subsequent_indent="  ",
+            break_on_hyphens=False,
         ),
         "",
         f"Verdict: {VERDICT_TEXT[a.verdict]}    Score: {a.score:g}/100",
