@@ -109,6 +109,19 @@ def test_example_assesses_to_exactly_its_expected_findings(
     assert result.dpia.required == expected["dpia_required"]
 
 
+@pytest.mark.parametrize(
+    "expected_file",
+    [p for p in EXAMPLES if "controls" in _expected(p)],
+    ids=lambda p: p.parent.name,
+)
+def test_example_controls_have_their_expected_status(expected_file: Path, results: dict[Path, Any]) -> None:
+    """Where an example lists control statuses (`controls:` control ID -> status), the coverage,
+    crosswalk included, gives exactly those."""
+    expected = _expected(expected_file)["controls"]
+    actual = {cid: results[expected_file].controls[cid].status.value for cid in expected}
+    assert actual == expected
+
+
 @pytest.mark.parametrize("expected_file", EXAMPLES, ids=lambda p: p.parent.name)
 def test_expected_findings_are_well_formed(expected_file: Path) -> None:
     expected = _expected(expected_file)
