@@ -337,3 +337,17 @@ def test_the_crosswalk_does_not_fill_a_control_whose_applicability_is_unknown() 
     results, _ = coverage([_finding("RA", Outcome.PASS), unknown_scope], {"RA": ["A-1"], "RB": ["B-1"]}, cat)
     assert _status(results, "B-1") is ControlStatus.UNKNOWN
     assert "Whether it applies is itself unknown" in results["B-1"].explanation
+
+
+def test_the_assessment_json_and_summary_carry_coverage(write_solution, cli) -> None:
+    path = write_solution(minimal_solution())
+    run = cli("assess", path, "--as-of", "2026-12-01", "--format", "json")
+    assert run.code == 0, run.err
+    a = run.json()
+    assert set(a["coverage"]) == {"NIS2", "ISO/IEC 27001", "ETSI EN 303 645", "CRA", "GDPR"}
+    for name, cov in a["coverage"].items():
+        assert sum(cov["counts"].values()) == cov["controls"], name
+    assert a["controls"]["ETSI-303645-5.1"]["framework"] == "ETSI EN 303 645"
+    text = cli("assess", path, "--as-of", "2026-12-01").out
+    assert "Control coverage by framework" in text
+    assert "ETSI EN 303 645" in text
