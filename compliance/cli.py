@@ -420,6 +420,8 @@ def cmd_explain(args: argparse.Namespace, out: TextIO) -> Exit:
     lines = [
         f"{r.id}: {r.title}",
         f"  Provision:  {provision_text(r.citation)} ({rule.framework})",
+        *(f"  National ({j}): {c}" for j, c in sorted(r.transposition.items())),
+        *([f"  Controls:   {', '.join(r.controls)}"] if r.controls else []),
         f"  Pack:       {pack.meta.pack} {pack.meta.version}, law as of {pack.meta.law_as_of}",
         f"  Scope:      evaluated once per {r.scope.value}",
         f"  Severity:   {r.severity.value} (weight {r.weight:g})",

@@ -63,6 +63,8 @@ def _rule_section(rule: CompiledRule) -> list[str]:
         f"### {r.id}: {r.title}",
         "",
         f"- **Provision:** {provision_text(r.citation)} ({rule.framework})",
+        *(f"- **National law ({j}):** {c}" for j, c in sorted(r.transposition.items())),
+        *([f"- **Controls:** {', '.join(r.controls)}"] if r.controls else []),
         f"- **Evaluated:** {_SCOPE_TEXT[r.scope.value]}; severity {r.severity.value}, weight {r.weight:g}",
         f"- **Applies when:** {rule.applies.text if rule.applies else 'always'}",
         f"- **Requires:** {rule.require.text}",
