@@ -166,6 +166,13 @@ DERIVED: dict[str, FieldSpec] = {
             "bool",
             "Supplies ICT products or services: a processor, sub-processor or supplier (NIS2 Art. 21(2)(d)).",
         ),
+        _derived(
+            "party.incident_notice",
+            "enum",
+            "What the supplier's contract says about incident notices: `security.incident_notice_terms`, "
+            "or `hours` when only `security.incident_notification_hours` is given.",
+            values=frozenset(["hours", "without_undue_delay", "none"]),
+        ),
         _derived("party.third_country", "bool", "Established outside the EEA."),
         _derived(
             "party.third_country_parent",
@@ -290,6 +297,10 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "flow.camera_surveillance": ("flow.data_categories", "flow.technologies"),
     "party.processor": ("party.roles",),
     "party.ict_supplier": ("party.roles",),
+    "party.incident_notice": (
+        "party.security.incident_notice_terms",
+        "party.security.incident_notification_hours",
+    ),
     "party.third_country": ("party.country",),
     "party.third_country_parent": ("party.parent_country",),
     "party.remote_access_third_country": ("party.remote_access_from",),
@@ -525,6 +536,7 @@ def derive_party(
         "ict_supplier": None
         if roles is None
         else bool({"processor", "sub_processor", "supplier"} & set(roles)),
+        "incident_notice": _incident_notice(party.get("security") or {}),
         "third_country": _outside_eea(country),
         "third_country_parent": _outside_eea(party.get("parent_country")),
         "remote_access_third_country": _any_outside_eea(party.get("remote_access_from")),
@@ -543,6 +555,13 @@ def derive_party(
     exporter = None if roles is None else "controller" in roles
     derived["receives_transfer"] = all_true([not_(exporter), any_true([by_receipt, by_remote_access])])
     return {**derived, **party}
+
+
+def _incident_notice(security: Facts) -> str | None:
+    terms = security.get("incident_notice_terms")
+    if terms is None and security.get("incident_notification_hours") is not None:
+        return "hours"
+    return None if terms is None else str(terms)
 
 
 def not_(value: Truth) -> Truth:

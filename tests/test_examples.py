@@ -159,12 +159,13 @@ def test_engine_agrees_with_the_expert_view(
 
 
 def test_at_least_two_examples_are_clean() -> None:
-    """Clean: the expert finds no fail and no unknown, the verdict is ready, and the engine agrees."""
+    """Clean: the expert finds no fail, unknown or accepted risk (obligations pending a later date
+    aside), the verdict is ready, and the engine agrees."""
     clean = [
         p.parent.name
         for p in EXAMPLES
         if (e := _expected(p))["verdict"] == "ready"
         and not e.get("engine_disagreements")
-        and all(f["status"] == Outcome.PASS.value for f in e["findings"])
+        and all(f["status"] in (Outcome.PASS.value, Outcome.PENDING.value) for f in e["findings"])
     ]
     assert len(clean) >= 2, f"clean examples: {clean}"

@@ -187,6 +187,9 @@ def solution_data(draw: st.DrawFn) -> dict[str, Any]:
     for party in parties:
         if party.get("engaged_by") is not None:
             party["engaged_by"] = draw(party_ids)
+        security = party.get("security") or {}
+        if security.get("incident_notice_terms") not in (None, "hours"):
+            security.pop("incident_notification_hours", None)
         contract = party.get("contract") or {}
         if (
             contract.get("breach_notice_without_undue_delay")

@@ -342,6 +342,14 @@ class CredentialKind(StrEnum):
     NO_AUTHENTICATION = "no_authentication"
 
 
+class IncidentNoticeTerms(StrEnum):
+    """What a supplier's contract says about telling you of security incidents."""
+
+    HOURS = "hours"  # a deadline in hours: `incident_notification_hours`
+    WITHOUT_UNDUE_DELAY = "without_undue_delay"  # standard terms: without undue delay, no hours
+    NONE = "none"  # no duty to notify incidents at all
+
+
 class CraCategory(StrEnum):
     """A product's category under the Cyber Resilience Act (Art. 7, 8, Annexes III and IV)."""
 
@@ -593,9 +601,24 @@ class SupplierSecurity(FactModel):
     incident_notification_hours: Annotated[int, Field(ge=0, le=8760)] | None = Field(
         None, description="Hours within which the contract makes it report security incidents to you."
     )
+    incident_notice_terms: IncidentNoticeTerms | None = Field(
+        None,
+        description="What the contract says about incident notices: a deadline in `hours`, only "
+        "`without_undue_delay`, or `none` at all.",
+    )
     certifications: list[ShortText] | None = Field(
         None, description="Security certifications relied on, e.g. 'ISO/IEC 27001:2022', 'SOC 2 Type II'."
     )
+
+    @model_validator(mode="after")
+    def _notice_consistent(self) -> SupplierSecurity:
+        terms = self.incident_notice_terms
+        if self.incident_notification_hours is not None and terms not in (None, IncidentNoticeTerms.HOURS):
+            raise ValueError(
+                f"'incident_notice_terms: {terms.value}' means the contract sets no deadline in hours, "
+                "but 'incident_notification_hours' gives one; correct one of them"
+            )
+        return self
 
 
 class Party(FactModel):
