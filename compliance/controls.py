@@ -212,6 +212,17 @@ def coverage(
         for rid in sorted(rids):
             by_control[cid].extend(per_rule.get(rid, []))
     direct = {cid: direct_status(by_control.get(cid, [])) for cid in cat.controls}
+    # A framework none of whose rules applies (GDPR without personal data, NIS2 for an entity out
+    # of scope) does not apply at all: its controls without rules of their own are not applicable.
+    outcomes_of: dict[str, set[Outcome]] = defaultdict(set)
+    for rid, fs in per_rule.items():
+        for cid in rule_controls.get(rid, ()):
+            if cid in cat.framework_of:
+                outcomes_of[cat.framework_of[cid].id].update(f.status for f in fs)
+    inapplicable = {fw for fw, seen in outcomes_of.items() if seen == {Outcome.NOT_APPLICABLE}}
+    for cid, status in direct.items():
+        if status is None and cat.framework_of[cid].id in inapplicable:
+            direct[cid] = ControlStatus.NOT_APPLICABLE
 
     results: dict[str, ControlResult] = {}
     for cid, control in cat.controls.items():
@@ -253,6 +264,8 @@ def _resolve(
     cat: Catalogue,
     findings: list[Finding],
 ) -> tuple[ControlStatus, list[str], str]:
+    if own is ControlStatus.NOT_APPLICABLE and not findings:
+        return own, [], "No rule assesses it, and no rule of its framework applies to this solution."
     if own is not None and own is not ControlStatus.UNKNOWN:
         return own, [], _own_text(own, findings)
     unknowns = [f for f in findings if f.status is Outcome.UNKNOWN]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -34,6 +35,8 @@ CSV_COLUMNS = (
     "rule",
     "status",
     "justification",
+    "as_of",
+    "tool",
 )
 
 
@@ -76,7 +79,7 @@ def statement(a: Assessment, framework_key: str, cat: Catalogue | None = None) -
                             "status": STATEMENT_STATUS[f.status],
                             "justification": f.explanation,
                         }
-                        for f in own
+                        for f in sorted(own, key=lambda f: _provision_key(f.citation))
                     ],
                 }
             )
@@ -105,6 +108,11 @@ def statement(a: Assessment, framework_key: str, cat: Catalogue | None = None) -
         },
         "targets": targets,
     }
+
+
+def _provision_key(citation: str) -> tuple[Any, ...]:
+    """Sort '5.3-2' before '5.3-10', and '5.3-4A' after '5.3-4'."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", citation))
 
 
 def _cell(value: str) -> str:
@@ -136,6 +144,8 @@ def statement_csv(st: dict[str, Any]) -> str:
                         p["rule"],
                         p["status"],
                         p["justification"],
+                        st["as_of"],
+                        f"{st['tool']['name']} {st['tool']['version']}",
                     )
                 )
     return buf.getvalue()

@@ -351,3 +351,11 @@ def test_the_assessment_json_and_summary_carry_coverage(write_solution, cli) -> 
     text = cli("assess", path, "--as-of", "2026-12-01").out
     assert "Control coverage by framework" in text
     assert "ETSI EN 303 645" in text
+
+
+def test_a_control_without_rules_is_not_applicable_where_its_framework_does_not_apply() -> None:
+    results, _ = coverage([_finding("R", Outcome.NOT_APPLICABLE)], {"R": ["A-1"]}, _catalogue())
+    assert _status(results, "A-1") is ControlStatus.NOT_APPLICABLE
+    assert _status(results, "A-2") is ControlStatus.NOT_APPLICABLE
+    assert "no rule of its framework applies" in results["A-2"].explanation
+    assert _status(results, "B-1") is ControlStatus.UNKNOWN  # no rule of B ran at all
