@@ -227,6 +227,12 @@ DERIVED: dict[str, FieldSpec] = {
             "for regional and local administration.",
         ),
         _derived("system.iot_device", "bool", "A device or gateway: consumer-style IoT (ETSI EN 303 645)."),
+        _derived(
+            "system.digital_product",
+            "bool",
+            "Of a kind that can be a product with digital elements (device, gateway, app, ai_model, "
+            "other), not a hosted service (CRA).",
+        ),
         _derived("system.sends_personal_data", "bool", "Any flow from the system carries personal data."),
         _derived(
             "system.support_period_years",
@@ -315,6 +321,7 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "party.art28_clauses_complete": ("party.contract.clauses",),
     "system.third_country_location": ("system.locations",),
     "system.iot_device": ("system.kind",),
+    "system.digital_product": ("system.kind",),
     "system.sends_personal_data": ("the data_categories of the flows from the system",),
     "system.support_period_years": (
         "system.product.placed_on_market_on",
@@ -579,6 +586,9 @@ def derive_system(system: Facts) -> Facts:
     return {
         "third_country_location": _any_outside_eea(system.get("locations")),
         "iot_device": None if kind is None else kind in ("device", "gateway"),
+        "digital_product": None
+        if kind is None
+        else kind in ("device", "gateway", "app", "ai_model", "other"),
         "support_period_years": years,
         "support_period_sufficient": _support_sufficient(
             years, (system.get("product") or {}).get("expected_use_years")
