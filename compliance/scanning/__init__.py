@@ -1,0 +1,1 @@
+"""Scanners as evidence: definitions, runners and importers of their output."""
