@@ -1,0 +1,94 @@
+"""Scanner definitions (`scanners/*.yaml`): what to run, how to tell that it ran, and where its
+findings count. Loaded and checked like rule packs: a definition naming an unknown control, or a
+command that is not an argument list, stops the run with file, line and field."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, field_validator
+
+from compliance.controls import catalogue
+from compliance.errors import Problem, RulePackError
+from compliance.loader import validate_located
+from compliance.models.common import ShortText, Strict
+from compliance.models.scan import ScanSeverity
+from compliance.resources import scanners_root
+from compliance.yamlio import load_text
+
+Arg = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class VersionProbe(Strict):
+    """The command that prints the tool's version, and the pattern that finds it."""
+
+    command: list[Arg] = Field(min_length=1)
+    pattern: ShortText
+
+    @field_validator("pattern")
+    @classmethod
+    def _one_group(cls, value: str) -> str:
+        if re.compile(value).groups != 1:
+            raise ValueError("the version pattern needs exactly one group, the version")
+        return value
+
+
+class ScannerDefinition(Strict):
+    """One scanner tool."""
+
+    tool: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,40}$")]
+    kind: Annotated[str, StringConstraints(pattern=r"^(code|dependencies)$")]
+    title: ShortText
+    command: list[Arg] = Field(
+        min_length=1, description="The command as an argument list, with {placeholders}."
+    )
+    service: dict[str, list[Arg]] = Field(
+        default_factory=dict, description="Extra arguments per vulnerability service choice."
+    )
+    version_probe: VersionProbe
+    accepted_exit_codes: list[int] = Field(min_length=1)
+    timeout_seconds: Annotated[int, Field(gt=0, le=86_400)]
+    output: Annotated[str, StringConstraints(pattern=r"^(pip-audit-json|bandit-json)$")]
+    severity: dict[str, ScanSeverity] = Field(default_factory=dict, description="Tool severity -> ours.")
+    default_severity: ScanSeverity | None = None
+    controls: list[ShortText] = Field(min_length=1, description="Controls its findings are evidence for.")
+    cwe_controls: dict[Annotated[str, StringConstraints(pattern=r"^CWE-\d+$")], list[ShortText]] = Field(
+        default_factory=dict, description="Further controls for findings of a CWE."
+    )
+
+    def controls_for(self, cwes: list[str]) -> list[str]:
+        """The controls a finding with these CWEs is evidence for."""
+        extra = [c for cwe in cwes for c in self.cwe_controls.get(cwe, [])]
+        return list(dict.fromkeys([*self.controls, *extra]))
+
+
+@cache
+def definitions() -> dict[str, ScannerDefinition]:
+    """The shipped scanner definitions by tool name."""
+    folder = scanners_root()
+    problems: list[Problem] = []
+    found: dict[str, ScannerDefinition] = {}
+    known = catalogue().controls
+    for res in sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name):
+        file = f"scanners/{res.name}"
+        located = load_text(res.read_text(encoding="utf-8"), file)
+        try:
+            d: ScannerDefinition = validate_located(ScannerDefinition, located, RulePackError)
+        except RulePackError as exc:
+            problems += exc.problems
+            continue
+        refs: list[tuple[tuple[str | int, ...], str]] = [
+            (("controls", i), c) for i, c in enumerate(d.controls)
+        ]
+        refs += [(("cwe_controls", cwe), c) for cwe, cs in d.cwe_controls.items() for c in cs]
+        for where, control in refs:
+            if control not in known:
+                problems.append(located.problem(where, f"unknown control '{control}'"))
+        if d.tool in found:
+            problems.append(located.problem(("tool",), f"scanner '{d.tool}' is defined twice"))
+        found[d.tool] = d
+    if problems:
+        raise RulePackError(problems)
+    return found
