@@ -26,6 +26,8 @@ from compliance.models.solution import Solution
 from compliance.packs import CompiledRule, LoadedPack
 from compliance.ruledocs import provision_text, render_markdown
 from compliance.ruletest import run_all
+from compliance.scanning.pip_audit_runner import Service
+from compliance.scanning.run import ScanOptions, run_scans
 from compliance.summary import render
 
 
@@ -95,6 +97,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--as-of", type=_date, default=None, metavar="DATE", help="assessment date (default today)"
+    )
+    p.add_argument(
+        "--no-scan",
+        action="store_true",
+        help="do not run the scanners for the declared evidence (their controls then show unknown)",
+    )
+    p.add_argument(
+        "--vulnerability-service",
+        choices=["default", "osv"],
+        default=None,
+        help="where pip-audit looks up vulnerabilities: its default service or OSV",
+    )
+    p.add_argument(
+        "--osv-url",
+        metavar="URL",
+        default=None,
+        help="an OSV-compatible query URL (e.g. a mirror on the municipal network), for pip-audit",
     )
     p.add_argument(
         "--fail-under",
@@ -221,7 +240,10 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     packs = load_packs(args.rules)
     check_accepted_risks(loaded, packs)
     as_of = args.as_of or date.today()
-    assessment = assess(loaded.solution, packs, as_of, inputs=[*loaded.inputs, *pack_inputs(packs)])
+    scans = run_scans(loaded.solution, loaded.path.parent, _scan_options(args))
+    assessment = assess(
+        loaded.solution, packs, as_of, inputs=[*loaded.inputs, *pack_inputs(packs)], scans=scans
+    )
     renderers = {".json": assessment_json, ".txt": render}
     wanted = {p.suffix for p in outputs} | {".json" if args.format == "json" else ".txt"}
     rendered = {suffix: renderers[suffix](assessment) for suffix in wanted}
@@ -234,6 +256,18 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
         )
         return Exit.BELOW_THRESHOLD
     return Exit.OK
+
+
+def _scan_options(args: argparse.Namespace) -> ScanOptions:
+    if args.osv_url is not None:
+        if args.vulnerability_service == "default":
+            raise UsageError(
+                "--osv-url is an OSV service; it cannot be combined with --vulnerability-service default"
+            )
+        service = Service("osv-url", args.osv_url)
+    else:
+        service = Service(args.vulnerability_service or "default")
+    return ScanOptions(enabled=not args.no_scan, service=service)
 
 
 def cmd_rules_list(args: argparse.Namespace, out: TextIO) -> Exit:

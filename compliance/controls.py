@@ -32,7 +32,7 @@ from compliance.models.controls import (
 from compliance.models.controls import (
     Mapping as CwMapping,
 )
-from compliance.models.rules import Outcome
+from compliance.models.rules import Outcome, Severity
 from compliance.resources import rules_root
 from compliance.scoring import counts
 from compliance.yamlio import load_text
@@ -194,10 +194,16 @@ def direct_status(findings: list[Finding]) -> ControlStatus | None:
 
 
 def coverage(
-    findings: Iterable[Finding], rule_controls: Mapping[str, Iterable[str]], cat: Catalogue | None = None
+    findings: Iterable[Finding],
+    rule_controls: Mapping[str, Iterable[str]],
+    cat: Catalogue | None = None,
+    *,
+    evidence_only: Iterable[str] = (),
 ) -> tuple[dict[str, ControlResult], dict[str, FrameworkCoverage]]:
-    """Per-control results and per-framework counts, from the findings and the rules' controls."""
+    """Per-control results and per-framework counts, from the findings and the rules' controls.
+    Results of `evidence_only` rules (scanner evidence) can only lower a control's status."""
     cat = cat or catalogue()
+    scanner_rules = set(evidence_only)
     by_control: dict[str, list[Finding]] = defaultdict(list)
     rules_of: dict[str, set[str]] = defaultdict(set)
     for rule_id, ids in rule_controls.items():
@@ -211,7 +217,10 @@ def coverage(
     for cid, rids in rules_of.items():
         for rid in sorted(rids):
             by_control[cid].extend(per_rule.get(rid, []))
-    direct = {cid: direct_status(by_control.get(cid, [])) for cid in cat.controls}
+    direct = {
+        cid: direct_status([f for f in by_control.get(cid, []) if f.rule_id not in scanner_rules])
+        for cid in cat.controls
+    }
     # A framework none of whose rules applies (GDPR without personal data, NIS2 for an entity out
     # of scope) does not apply at all: its controls without rules of their own are not applicable.
     outcomes_of: dict[str, set[Outcome]] = defaultdict(set)
@@ -223,12 +232,20 @@ def coverage(
     for cid, status in direct.items():
         if status is None and cat.framework_of[cid].id in inapplicable:
             direct[cid] = ControlStatus.NOT_APPLICABLE
+    notes: dict[str, str] = {}
+    for cid in cat.controls:
+        scans = [f for f in by_control.get(cid, []) if f.rule_id in scanner_rules]
+        direct[cid], note = _with_scanner_evidence(direct[cid], scans)
+        if note:
+            notes[cid] = note
 
     results: dict[str, ControlResult] = {}
     for cid, control in cat.controls.items():
         fw = cat.framework_of[cid]
         own = direct[cid]
         status, via, explanation = _resolve(cid, own, direct, cat, by_control.get(cid, []))
+        if cid in notes:
+            explanation += " " + notes[cid]
         results[cid] = ControlResult(
             framework=fw.name,
             citation=control.citation,
@@ -255,6 +272,36 @@ def coverage(
             counts={s.value: statuses.count(s) for s in ControlStatus},
         )
     return results, per_framework
+
+
+_SERIOUS = (Severity.CRITICAL, Severity.HIGH)
+
+
+def _with_scanner_evidence(
+    status: ControlStatus | None, scans: list[Finding]
+) -> tuple[ControlStatus | None, str]:
+    """Scanner evidence never makes a control met: a serious failure fails it, a minor one makes a
+    met control partial, a scan that could not decide makes a met control unknown. Where the
+    control's framework does not apply (or not yet), the scans change nothing."""
+    counted = [f for f in scans if f.status not in (Outcome.NOT_APPLICABLE, Outcome.PENDING)]
+    if not counted or status in (ControlStatus.NOT_APPLICABLE, ControlStatus.PENDING):
+        return status, ""
+    if any(f.status is Outcome.FAIL and f.severity in _SERIOUS for f in counted):
+        return ControlStatus.NOT_MET, "Scanner evidence: a serious finding fails it."
+    if any(f.status is Outcome.FAIL for f in counted):
+        if status in (None, ControlStatus.MET):
+            return ControlStatus.PARTIAL, "Scanner evidence: minor findings make it at most partial."
+        return status, "Scanner evidence: minor findings."
+    if any(f.status is Outcome.UNKNOWN for f in counted):
+        if status in (None, ControlStatus.MET):
+            return (
+                ControlStatus.UNKNOWN,
+                "Scanner evidence: a scan could not decide, so it is not shown to be met.",
+            )
+        return status, "Scanner evidence: a scan could not decide."
+    if any(f.status is Outcome.ACCEPTED for f in counted) and status in (None, ControlStatus.MET):
+        return ControlStatus.ACCEPTED, "Scanner evidence: findings covered by an accepted risk."
+    return status, "Scanner evidence: no findings (which alone never makes it met)."
 
 
 def _resolve(

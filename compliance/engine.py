@@ -34,8 +34,10 @@ from compliance.models.assessment import (
     ToolInfo,
 )
 from compliance.models.rules import Outcome, Scope
+from compliance.models.scan import ScanRun
 from compliance.models.solution import AcceptedRisk, Solution
 from compliance.packs import CompiledRule, LoadedPack
+from compliance.scanning.evidence import scan_facts
 from compliance.scoring import FORMULA, counts, score, verdict, weight_of, worst
 
 
@@ -151,8 +153,10 @@ def assess(
     as_of: date,
     *,
     inputs: Sequence[InputFile] = (),
+    scans: Sequence[ScanRun] = (),
 ) -> Assessment:
-    """Assess a solution against rule packs on a date."""
+    """Assess a solution against rule packs on a date, with the scanner runs the caller made
+    (`compliance.scanning`); declared evidence without a run is `not_run`, never clean."""
     facts = solution_facts(solution)
     screening = screen(facts, solution.jurisdiction.value, as_of)
     base: dict[str, Any] = {
@@ -163,13 +167,16 @@ def assess(
             "per_se": _any_met(screening.per_se),
         },
         "safeguards": facts.safeguards,
+        "scan": scan_facts(solution.evidence, scans),
     }
     with gc_paused():
         findings = _evaluate_all(solution, packs, facts, base, as_of)
     overall = score(findings)
     the_verdict, reasons = verdict(findings, overall)
     control_results, framework_coverage = coverage(
-        findings, {rule.id: rule.rule.controls for pack in packs for rule in pack.rules}
+        findings,
+        {rule.id: rule.rule.controls for pack in packs for rule in pack.rules},
+        evidence_only={rule.id for pack in packs for rule in pack.rules if rule.rule.evidence_only},
     )
     return Assessment.model_construct(
         tool=ToolInfo(name=TOOL_NAME, version=__version__),
@@ -218,6 +225,7 @@ def assess(
         dpia=screening,
         coverage=framework_coverage,
         controls=control_results,
+        scanners=list(scans),
         scoring=FORMULA,
     )
 

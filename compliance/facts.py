@@ -44,7 +44,7 @@ class FieldSpec:
 
 # Namespaces each rule scope may read.
 SCOPE_NAMESPACES: dict[str, tuple[str, ...]] = {
-    "solution": ("solution", "dpia", "safeguards"),
+    "solution": ("solution", "dpia", "safeguards", "scan"),
     "flow": ("solution", "dpia", "safeguards", "flow"),
     "party": ("solution", "dpia", "safeguards", "party"),
     "system": ("solution", "dpia", "safeguards", "system"),
@@ -250,6 +250,32 @@ DERIVED: dict[str, FieldSpec] = {
             "bool",
             "Any flow from the system carries Art. 9 data, or images of people (camera surveillance).",
         ),
+        # scanner evidence (computed by the engine from the scanner runs, compliance/scanning/)
+        *(
+            spec
+            for kind, what in (("dependencies", "dependency"), ("code", "code"))
+            for spec in (
+                _derived(f"scan.{kind}.declared", "bool", f"The solution declares {what} evidence to scan."),
+                _derived(
+                    f"scan.{kind}.status",
+                    "enum",
+                    f"How the {what} scans went, the worst run first: completed, incomplete, failed, "
+                    "missing, timeout or not_run.",
+                    values=frozenset(["completed", "incomplete", "failed", "missing", "timeout", "not_run"]),
+                ),
+                _derived(
+                    f"scan.{kind}.serious_findings",
+                    "bool",
+                    f"The {what} scans found something of high or critical severity; unknown when a scan "
+                    "did not look at everything and found nothing.",
+                ),
+                _derived(
+                    f"scan.{kind}.other_findings",
+                    "bool",
+                    f"The {what} scans found something of medium or low severity; unknown as above.",
+                ),
+            )
+        ),
         # dpia screening (computed by the engine from the flows and the assessment date)
         _derived("dpia.required", "bool", "Whether a DPIA is required (Art. 35(1), (3), (4))."),
         _derived("dpia.current", "bool", "A completed DPIA covers the processing as it is now."),
@@ -335,6 +361,11 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
         "solution.entity.size",
         "solution.entity.public_administration",
     ),
+    **{
+        f"scan.{kind}.{name}": (f"the {kind} scans (the solution's `evidence`, and whether scanning ran)",)
+        for kind in ("dependencies", "code")
+        for name in ("declared", "status", "serious_findings", "other_findings")
+    },
     "dpia.required": ("the DPIA screening (its unknown criteria name the facts)",),
     "dpia.current": ("dpia.status", "dpia.completed_on", "dpia.covers_current_processing"),
     "dpia.per_se": ("the DPIA screening (Art. 35(3) cases)",),

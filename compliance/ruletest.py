@@ -45,6 +45,7 @@ def case_context(rule: CompiledRule, case: RuleCase) -> dict[str, Any]:
         "solution": derive_solution_own(dict(given.get("solution", {}))),
         "dpia": dict(given.get("dpia", {})),
         "safeguards": dict(given.get("safeguards", {})),
+        "scan": dict(given.get("scan", {})),
     }
     scope = rule.rule.scope.value
     if scope in DERIVERS:

@@ -105,6 +105,32 @@ def _facts_to_state(a: Assessment, top: int = 10) -> list[str]:
     return lines
 
 
+def _scanners(a: Assessment) -> list[str]:
+    """Each scanner run: tool, version, status, findings by severity, and what it left out."""
+    if not a.scanners:
+        return []
+    lines = ["", "Scanners:"]
+    for run in a.scanners:
+        version = f" {run.version}" if run.version else ""
+        found = ", ".join(f"{n} {sev}" for sev, n in run.counts.items() if n) or "no findings"
+        lines += _wrap(f"{run.tool}{version} ({run.kind}): {run.status.value.upper()}; {found}", 2)
+        for error in run.errors:
+            lines += _wrap(f"- {error}", 4)
+        if run.not_assessed:
+            lines += _wrap(f"- not assessed: {len(run.not_assessed)} item(s)", 4)
+            for item in run.not_assessed[:5]:
+                lines += _wrap(f"{item.item}: {item.reason}", 6)
+            if len(run.not_assessed) > 5:
+                lines += _wrap(f"... and {len(run.not_assessed) - 5} more (see the JSON)", 6)
+        for f in run.findings[:10]:
+            where = f"{f.package}=={f.version}" if f.package else f"{f.file}:{f.line}"
+            fix = f" (fixed in {', '.join(f.fixed_versions)})" if f.fixed_versions else ""
+            lines += _wrap(f"{f.severity.value:<8} {f.rule_id} {where}{fix}", 4)
+        if len(run.findings) > 10:
+            lines += _wrap(f"... and {len(run.findings) - 10} more (see the JSON)", 4)
+    return lines
+
+
 def _pending(a: Assessment) -> list[str]:
     """Obligations that apply only from a later date, by framework and date (not to act on yet)."""
     groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
@@ -141,6 +167,7 @@ def render(a: Assessment) -> str:
     for name, group in a.frameworks.items():
         lines.append(f"  {name:<{width}}  {_score(group.score, group.counts):>5}   ({_counts(group.counts)})")
     lines += _coverage(a)
+    lines += _scanners(a)
     if a.flows:
         lines += ["", "Scores by data flow:"]
         for flow in a.flows:

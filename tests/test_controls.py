@@ -359,3 +359,35 @@ def test_a_control_without_rules_is_not_applicable_where_its_framework_does_not_
     assert _status(results, "A-2") is ControlStatus.NOT_APPLICABLE
     assert "no rule of its framework applies" in results["A-2"].explanation
     assert _status(results, "B-1") is ControlStatus.UNKNOWN  # no rule of B ran at all
+
+
+# ---------------------------------------------------------------------------------------------
+# Scanner evidence (evidence_only rules) can only lower a control's status
+
+
+def _scan(status: Outcome, severity: Severity = Severity.HIGH) -> Finding:
+    from dataclasses import replace
+
+    return replace(_finding("SCAN", status), severity=severity)
+
+
+@pytest.mark.parametrize(
+    ("own", "scan", "expected"),
+    [
+        (None, _scan(Outcome.PASS), ControlStatus.UNKNOWN),  # a clean scan alone is never met
+        (Outcome.PASS, _scan(Outcome.PASS), ControlStatus.MET),
+        (Outcome.PASS, _scan(Outcome.FAIL), ControlStatus.NOT_MET),
+        (Outcome.PASS, _scan(Outcome.FAIL, Severity.LOW), ControlStatus.PARTIAL),
+        (Outcome.PASS, _scan(Outcome.UNKNOWN), ControlStatus.UNKNOWN),
+        (None, _scan(Outcome.FAIL), ControlStatus.NOT_MET),
+        (Outcome.NOT_APPLICABLE, _scan(Outcome.FAIL), ControlStatus.NOT_APPLICABLE),
+        (Outcome.FAIL, _scan(Outcome.PASS), ControlStatus.NOT_MET),
+    ],
+)
+def test_scanner_evidence_fails_or_caps_a_control_but_never_meets_it(
+    own: Outcome | None, scan: Finding, expected: ControlStatus
+) -> None:
+    findings = [scan] + ([_finding("OWN", own)] if own else [])
+    rules = {"SCAN": ["A-1"], **({"OWN": ["A-1"]} if own else {})}
+    results, _ = coverage(findings, rules, _catalogue(), evidence_only={"SCAN"})
+    assert _status(results, "A-1") is expected

@@ -360,7 +360,7 @@ def test_the_strategy_reaches_every_field_of_the_solution_model() -> None:
                     walk(item)
 
     # Derandomized so that a rare field cannot make the suite flaky.
-    @settings(max_examples=150, deadline=None, database=None, derandomize=True)
+    @settings(max_examples=400, deadline=None, database=None, derandomize=True)
     @given(solutions())
     def collect(solution: Solution) -> None:
         walk(solution)

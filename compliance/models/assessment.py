@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from compliance.models.rules import Outcome, Scope, Severity
+from compliance.models.scan import ScanRun
 
 SCHEMA_VERSION = "1"
 
@@ -270,5 +271,8 @@ class Assessment(Out):
     )
     controls: dict[str, ControlResult] = Field(
         default_factory=dict, description="Every catalogue control and its status, by control ID."
+    )
+    scanners: list[ScanRun] = Field(
+        default_factory=list, description="Every scanner run: tool, version, status, counts, findings."
     )
     scoring: dict[str, Any] = Field(description="The formula and weights used.")

@@ -107,6 +107,12 @@ class Rule(Strict):
         description="For a directive: the provision of the national act that transposes the cited "
         "provision, by jurisdiction; findings cite it when the solution's jurisdiction matches.",
     )
+    evidence_only: bool = Field(
+        False,
+        description="A rule on scanner evidence: its pass never makes a control met (the scan may have "
+        "missed things); its failure fails the control, or makes it partial when the rule is medium "
+        "or low; its unknown leaves the control unknown.",
+    )
     effective_from: date | None = None
     effective_until: date | None = None
     cases: list[RuleCase] = Field(default_factory=list)

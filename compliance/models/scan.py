@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class ScanSeverity(StrEnum):
@@ -52,7 +52,9 @@ class ScanFinding(ScanModel):
     """One finding: a weakness in code (file and line) or a vulnerable dependency (package)."""
 
     tool: str
-    rule_id: str = Field(description="The tool's rule or test ID (B602), or the advisory ID (PYSEC-2021-142).")
+    rule_id: str = Field(
+        description="The tool's rule or test ID (B602), or the advisory ID (PYSEC-2021-142)."
+    )
     message: str
     severity: ScanSeverity
     tool_severity: str | None = Field(None, description="The severity as the tool gave it.")
@@ -88,7 +90,10 @@ class ScanRun(ScanModel):
     findings: list[ScanFinding] = Field(default_factory=list)
     not_assessed: list[NotAssessed] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list, description="What went wrong, in plain words.")
+    counts: dict[str, int] = Field(default_factory=dict, description="Findings per severity (filled in).")
 
-    def counts(self) -> dict[str, int]:
-        """Findings per severity, every severity listed."""
-        return {s.value: sum(1 for f in self.findings if f.severity is s) for s in ScanSeverity}
+    @model_validator(mode="after")
+    def _count(self) -> ScanRun:
+        tally = {s.value: sum(1 for f in self.findings if f.severity is s) for s in ScanSeverity}
+        object.__setattr__(self, "counts", tally)  # derived from the findings, never given
+        return self

@@ -54,14 +54,6 @@ class ScannerDefinition(Strict):
     severity: dict[str, ScanSeverity] = Field(default_factory=dict, description="Tool severity -> ours.")
     default_severity: ScanSeverity | None = None
     controls: list[ShortText] = Field(min_length=1, description="Controls its findings are evidence for.")
-    cwe_controls: dict[Annotated[str, StringConstraints(pattern=r"^CWE-\d+$")], list[ShortText]] = Field(
-        default_factory=dict, description="Further controls for findings of a CWE."
-    )
-
-    def controls_for(self, cwes: list[str]) -> list[str]:
-        """The controls a finding with these CWEs is evidence for."""
-        extra = [c for cwe in cwes for c in self.cwe_controls.get(cwe, [])]
-        return list(dict.fromkeys([*self.controls, *extra]))
 
 
 @cache
@@ -79,13 +71,9 @@ def definitions() -> dict[str, ScannerDefinition]:
         except RulePackError as exc:
             problems += exc.problems
             continue
-        refs: list[tuple[tuple[str | int, ...], str]] = [
-            (("controls", i), c) for i, c in enumerate(d.controls)
-        ]
-        refs += [(("cwe_controls", cwe), c) for cwe, cs in d.cwe_controls.items() for c in cs]
-        for where, control in refs:
+        for i, control in enumerate(d.controls):
             if control not in known:
-                problems.append(located.problem(where, f"unknown control '{control}'"))
+                problems.append(located.problem(("controls", i), f"unknown control '{control}'"))
         if d.tool in found:
             problems.append(located.problem(("tool",), f"scanner '{d.tool}' is defined twice"))
         found[d.tool] = d
