@@ -28,6 +28,7 @@ from compliance.ruledocs import provision_text, render_markdown
 from compliance.ruletest import run_all
 from compliance.scanning.pip_audit_runner import Service
 from compliance.scanning.run import ScanOptions, run_scans
+from compliance.scanning.sarif import export_sarif, solution_target_lines
 from compliance.summary import render
 
 
@@ -85,7 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("assess", parents=[rules_opt], help="assess a solution file")
     p.add_argument("solution", type=Path, help="solution file (YAML or JSON)")
-    p.add_argument("--format", choices=["text", "json"], default="text", help="what to print")
+    p.add_argument(
+        "--format",
+        choices=["text", "json", "sarif"],
+        default="text",
+        help="what to print (sarif: SARIF 2.1.0)",
+    )
     p.add_argument(
         "--output",
         "-o",
@@ -93,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FILE",
-        help="also write the assessment to FILE (.json, or .txt for the summary); repeatable",
+        help="also write the assessment to FILE (.json, .sarif, or .txt for the summary); repeatable",
     )
     p.add_argument(
         "--as-of", type=_date, default=None, metavar="DATE", help="assessment date (default today)"
@@ -234,8 +240,8 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance assess`."""
     outputs: list[Path] = args.output
     for path in outputs:
-        if path.suffix not in (".json", ".txt"):
-            raise UsageError(f"{path}: unsupported output type '{path.suffix}' (use .json or .txt)")
+        if path.suffix not in (".json", ".txt", ".sarif"):
+            raise UsageError(f"{path}: unsupported output type '{path.suffix}' (use .json, .sarif or .txt)")
     loaded = load_solution(args.solution)
     packs = load_packs(args.rules)
     check_accepted_risks(loaded, packs)
@@ -244,11 +250,17 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     assessment = assess(
         loaded.solution, packs, as_of, inputs=[*loaded.inputs, *pack_inputs(packs)], scans=scans
     )
-    renderers = {".json": assessment_json, ".txt": render}
-    wanted = {p.suffix for p in outputs} | {".json" if args.format == "json" else ".txt"}
+    lines = solution_target_lines(loaded)
+
+    def sarif(a: Assessment) -> str:
+        return json.dumps(export_sarif(a, a.scanners, base=Path.cwd(), target_lines=lines), indent=2) + "\n"
+
+    renderers = {".json": assessment_json, ".txt": render, ".sarif": sarif}
+    printed = {"json": ".json", "sarif": ".sarif"}.get(args.format, ".txt")
+    wanted = {p.suffix for p in outputs} | {printed}
     rendered = {suffix: renderers[suffix](assessment) for suffix in wanted}
     write_all_atomically([(path, rendered[path.suffix]) for path in outputs])
-    out.write(rendered[".json"] if args.format == "json" else rendered[".txt"])
+    out.write(rendered[printed])
     if args.fail_under is not None and assessment.score < args.fail_under:
         print(
             f"compliance: score {assessment.score:g} is below --fail-under {args.fail_under:g}",

@@ -112,3 +112,52 @@ def test_osv_url_with_the_default_service_is_a_usage_error(write_solution, tmp_p
     )
     assert run.code == 2
     assert "--osv-url" in run.err
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_sarif_and_sbom_evidence_are_imported_and_exported_as_sarif(write_solution, tmp_path, cli) -> None:
+    import json
+    import shutil
+
+    import jsonschema
+
+    shutil.copy(FIXTURES / "sarif" / "codeql.sarif", tmp_path / "codeql.sarif")
+    shutil.copy(FIXTURES / "cyclonedx" / "gateway-app-1.5.cdx.json", tmp_path / "sbom.cdx.json")
+    data = minimal_solution()
+    data["evidence"] = {"sarif": ["codeql.sarif"], "sboms": ["sbom.cdx.json"]}
+    path = write_solution(data)
+    a = _assess(cli, path)
+    kinds = {r["kind"]: r for r in a["scanners"]}
+    assert set(kinds) == {"sarif", "sbom"}
+    assert kinds["sarif"]["findings"] and kinds["sbom"]["findings"]
+    assert _finding(a, "SCAN-CODE-SERIOUS") == "fail"  # CodeQL: command and SQL injection
+    assert _finding(a, "SCAN-CODE-OTHER") == "fail"  # an unused import, low
+    assert _finding(a, "SCAN-DEPENDENCIES-SERIOUS") == "fail"  # the SBOM's critical pyyaml advisory
+    assert _finding(a, "SCAN-DEPENDENCIES-OTHER") == "pass"
+    assert a["controls"]["ISO27001-A.8.28"]["status"] == "not_met"
+
+    out = tmp_path / "out.sarif"
+    run = cli("assess", path, "--as-of", AS_OF, "--format", "sarif", "-o", str(out))
+    assert run.code == 0, run.err
+    log = json.loads(out.read_text(encoding="utf-8"))
+    assert json.loads(run.out) == log
+    schema = json.loads((FIXTURES / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    jsonschema.validate(log, schema)
+    assert log["runs"][0]["tool"]["driver"]["name"] == "compliance-engine"
+    assert len(log["runs"]) == 1 + len(a["scanners"])
+
+
+def test_a_malformed_sarif_log_is_bad_input_and_nothing_is_written(write_solution, tmp_path, cli) -> None:
+    (tmp_path / "bad.sarif").write_text('{"version": "2.1.0", "runs": [', encoding="utf-8")
+    data = minimal_solution()
+    data["evidence"] = {"sarif": ["bad.sarif"]}
+    path = write_solution(data)
+    out = tmp_path / "out.json"
+    out.write_text("earlier", encoding="utf-8")
+    run = cli("assess", path, "-o", str(out))
+    assert run.code == 2
+    assert "bad.sarif" in run.err
+    assert "Traceback" not in run.err
+    assert out.read_text(encoding="utf-8") == "earlier"

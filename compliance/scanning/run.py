@@ -14,7 +14,9 @@ from pathlib import Path
 from compliance.models.scan import RunStatus, ScanRun
 from compliance.models.solution import Solution
 from compliance.scanning import pip_audit_runner
+from compliance.scanning.cyclonedx import import_cyclonedx
 from compliance.scanning.pip_audit_runner import Service
+from compliance.scanning.sarif import import_sarif
 
 
 @dataclass(frozen=True)
@@ -53,4 +55,8 @@ def run_scans(solution: Solution, base_dir: Path, options: ScanOptions | None = 
         runs.append(
             pip_audit_runner.audit([base_dir / p for p in ev.dependencies], options.service, env=options.env)
         )
+    for sbom in ev.sboms:
+        runs.append(import_cyclonedx(base_dir / sbom))
+    for log in ev.sarif:
+        runs += import_sarif(base_dir / log, root=base_dir)
     return runs
