@@ -161,3 +161,24 @@ def test_a_malformed_sarif_log_is_bad_input_and_nothing_is_written(write_solutio
     assert "bad.sarif" in run.err
     assert "Traceback" not in run.err
     assert out.read_text(encoding="utf-8") == "earlier"
+
+
+def test_code_evidence_is_scanned_with_bandit(write_solution, tmp_path, cli, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "jobs.py").write_text(
+        "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n",
+        encoding="utf-8",
+    )
+    data = minimal_solution()
+    data["evidence"] = {"code": ["src"]}
+    a = _assess(cli, write_solution(data))
+    [run] = a["scanners"]
+    assert run["tool"] == "bandit" and run["status"] == "completed"
+    assert run["version"]
+    [finding] = [f for f in run["findings"] if f["rule_id"] == "B602"]
+    assert finding["file"] == "jobs.py" and finding["line"] == 5 and finding["severity"] == "high"
+    assert finding["cwe"] == ["CWE-78"]
+    assert _finding(a, "SCAN-CODE-SERIOUS") == "fail"
+    assert a["controls"]["ISO27001-A.8.28"]["status"] == "not_met"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from compliance.models.scan import RunStatus, ScanRun
 from compliance.models.solution import Solution
-from compliance.scanning import pip_audit_runner
+from compliance.scanning import bandit_runner, pip_audit_runner
 from compliance.scanning.cyclonedx import import_cyclonedx
 from compliance.scanning.pip_audit_runner import Service
 from compliance.scanning.sarif import import_sarif
@@ -26,6 +26,7 @@ class ScanOptions:
     enabled: bool = True
     service: Service = field(default_factory=Service)
     env: Mapping[str, str] | None = None
+    progress: bool | None = None  # a progress bar for long scans: None shows it in a terminal
 
 
 def run_scans(solution: Solution, base_dir: Path, options: ScanOptions | None = None) -> list[ScanRun]:
@@ -55,6 +56,8 @@ def run_scans(solution: Solution, base_dir: Path, options: ScanOptions | None = 
         runs.append(
             pip_audit_runner.audit([base_dir / p for p in ev.dependencies], options.service, env=options.env)
         )
+    for code in ev.code:
+        runs.append(bandit_runner.scan(base_dir / code, progress=options.progress))
     for sbom in ev.sboms:
         runs.append(import_cyclonedx(base_dir / sbom))
     for log in ev.sarif:
