@@ -199,6 +199,7 @@ def coverage(
     cat: Catalogue | None = None,
     *,
     evidence_only: Iterable[str] = (),
+    scan_hits: Mapping[str, list[tuple[bool, str]]] | None = None,
 ) -> tuple[dict[str, ControlResult], dict[str, FrameworkCoverage]]:
     """Per-control results and per-framework counts, from the findings and the rules' controls.
     Results of `evidence_only` rules (scanner evidence) can only lower a control's status."""
@@ -236,6 +237,16 @@ def coverage(
     for cid in cat.controls:
         scans = [f for f in by_control.get(cid, []) if f.rule_id in scanner_rules]
         direct[cid], note = _with_scanner_evidence(direct[cid], scans)
+        hits = (scan_hits or {}).get(cid, [])
+        if hits and direct[cid] not in (ControlStatus.NOT_APPLICABLE, ControlStatus.PENDING):
+            serious = [what for is_serious, what in hits if is_serious]
+            if serious:
+                direct[cid] = ControlStatus.NOT_MET
+            elif direct[cid] in (None, ControlStatus.MET):
+                direct[cid] = ControlStatus.PARTIAL
+            shown = ", ".join((serious or [what for _, what in hits])[:3])
+            more = f" and {len(hits) - 3} more" if len(hits) > 3 else ""
+            note = (note + " " if note else "") + f"Scanner findings of a CWE it covers: {shown}{more}."
         if note:
             notes[cid] = note
 

@@ -37,7 +37,7 @@ from compliance.models.rules import Outcome, Scope
 from compliance.models.scan import ScanRun
 from compliance.models.solution import AcceptedRisk, Solution
 from compliance.packs import CompiledRule, LoadedPack
-from compliance.scanning.evidence import scan_facts
+from compliance.scanning.evidence import cwe_hits, scan_facts
 from compliance.scoring import FORMULA, counts, score, verdict, weight_of, worst
 
 
@@ -177,6 +177,7 @@ def assess(
         findings,
         {rule.id: rule.rule.controls for pack in packs for rule in pack.rules},
         evidence_only={rule.id for pack in packs for rule in pack.rules if rule.rule.evidence_only},
+        scan_hits=cwe_hits(scans),
     )
     return Assessment.model_construct(
         tool=ToolInfo(name=TOOL_NAME, version=__version__),

@@ -182,3 +182,20 @@ def test_code_evidence_is_scanned_with_bandit(write_solution, tmp_path, cli, mon
     assert finding["cwe"] == ["CWE-78"]
     assert _finding(a, "SCAN-CODE-SERIOUS") == "fail"
     assert a["controls"]["ISO27001-A.8.28"]["status"] == "not_met"
+
+
+def test_a_hard_coded_password_lands_on_the_authentication_secrets_control(
+    write_solution, tmp_path, cli, monkeypatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "settings.py").write_text('DB_PASSWORD = "hunter2"\n', encoding="utf-8")
+    data = minimal_solution()
+    data["evidence"] = {"code": ["src"]}
+    a = _assess(cli, write_solution(data))
+    [finding] = a["scanners"][0]["findings"]
+    assert finding["rule_id"] == "B105" and finding["cwe"] == ["CWE-259"] and finding["severity"] == "low"
+    control = a["controls"]["ISO27001-A.5.17"]
+    assert control["status"] in ("partial", "unknown")  # minor: at most partial, never met
+    assert "CWE-259 (bandit B105 in settings.py:1)" in control["explanation"]

@@ -56,6 +56,33 @@ class ScannerDefinition(Strict):
     controls: list[ShortText] = Field(min_length=1, description="Controls its findings are evidence for.")
 
 
+class CweControls(Strict):
+    """The CWE -> controls table shared by every code scanner (scanners/cwe-controls.yaml)."""
+
+    cwe_controls: dict[Annotated[str, StringConstraints(pattern=r"^CWE-\d+$")], list[ShortText]]
+
+
+CWE_FILE = "cwe-controls.yaml"
+
+
+@cache
+def cwe_controls() -> dict[str, list[str]]:
+    """Further controls for code findings of a CWE."""
+    file = f"scanners/{CWE_FILE}"
+    located = load_text(scanners_root().joinpath(CWE_FILE).read_text(encoding="utf-8"), file)
+    table: CweControls = validate_located(CweControls, located, RulePackError)
+    known = catalogue().controls
+    problems = [
+        located.problem(("cwe_controls", cwe, i), f"unknown control '{c}'")
+        for cwe, cs in table.cwe_controls.items()
+        for i, c in enumerate(cs)
+        if c not in known
+    ]
+    if problems:
+        raise RulePackError(problems)
+    return dict(table.cwe_controls)
+
+
 @cache
 def definitions() -> dict[str, ScannerDefinition]:
     """The shipped scanner definitions by tool name."""
@@ -63,7 +90,8 @@ def definitions() -> dict[str, ScannerDefinition]:
     problems: list[Problem] = []
     found: dict[str, ScannerDefinition] = {}
     known = catalogue().controls
-    for res in sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name):
+    files = (f for f in folder.iterdir() if f.name.endswith(".yaml") and f.name != CWE_FILE)
+    for res in sorted(files, key=lambda f: f.name):
         file = f"scanners/{res.name}"
         located = load_text(res.read_text(encoding="utf-8"), file)
         try:

@@ -11,6 +11,7 @@ from typing import Any
 
 from compliance.models.scan import RunStatus, ScanRun, ScanSeverity
 from compliance.models.solution import Evidence
+from compliance.scanning.definitions import cwe_controls
 
 # Which run kinds feed which fact group.
 KINDS = {"code": ("code", "sarif"), "dependencies": ("dependencies", "sbom")}
@@ -53,3 +54,21 @@ def scan_facts(evidence: Evidence, runs: Sequence[ScanRun]) -> dict[str, Any]:
             "other_findings": True if found & OTHER else (False if complete else None),
         }
     return out
+
+
+def cwe_hits(runs: Sequence[ScanRun]) -> dict[str, list[tuple[bool, str]]]:
+    """Controls hit by code findings through their CWE (scanners/cwe-controls.yaml): for each,
+    (serious, what) per finding."""
+    table = cwe_controls()
+    hits: dict[str, list[tuple[bool, str]]] = {}
+    for run in runs:
+        if run.kind not in KINDS["code"]:
+            continue
+        for f in run.findings:
+            where = f"{f.file}:{f.line}" if f.file else (f.package or "")
+            for cwe in f.cwe:
+                for control in table.get(cwe, []):
+                    hits.setdefault(control, []).append(
+                        (f.severity in SERIOUS, f"{cwe} ({run.tool} {f.rule_id} in {where})")
+                    )
+    return hits
