@@ -177,12 +177,13 @@ def _judge(
     for dep in data["dependencies"]:
         name, dep_version = canonicalize_name(str(dep.get("name", ""))), str(dep.get("version", ""))
         if "skip_reason" in dep:
-            skipped.append(
-                NotAssessed(
-                    item=f"{name}=={dep_version or '?'}", reason=f"pip-audit skipped it: {dep['skip_reason']}"
+            # pip-audit gives no version for a skipped dependency: it stands for every pin of the name.
+            versions = [dep_version] if dep_version else [v for n, v in unique if n == name] or ["?"]
+            for v in versions:
+                skipped.append(
+                    NotAssessed(item=f"{name}=={v}", reason=f"pip-audit skipped it: {dep['skip_reason']}")
                 )
-            )
-            reported.add((name, dep_version))
+                reported.add((name, v))
             continue
         reported.add((name, dep_version))
         for vuln in dep.get("vulns") or []:
