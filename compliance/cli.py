@@ -15,6 +15,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from pydantic import ValidationError
+
 from compliance import __version__
 from compliance.controls import Catalogue, catalogue
 from compliance.engine import assess
@@ -24,6 +26,7 @@ from compliance.loader import check_accepted_risks, load_packs, load_solution, p
 from compliance.models.assessment import Assessment
 from compliance.models.solution import Solution
 from compliance.packs import CompiledRule, LoadedPack
+from compliance.report import LANGUAGES, render_html, render_pdf
 from compliance.ruledocs import provision_text, render_markdown
 from compliance.ruletest import run_all
 from compliance.scanning.pip_audit_runner import Service
@@ -104,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--as-of", type=_date, default=None, metavar="DATE", help="assessment date (default today)"
     )
+    p.add_argument("--lang", choices=list(LANGUAGES), default="en", help="language of a PDF report")
     p.add_argument(
         "--no-scan",
         action="store_true",
@@ -171,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=cmd_controls)
 
+    p = sub.add_parser("report", help="render a saved assessment (JSON) as a PDF report")
+    p.add_argument("assessment", type=Path, help="an assessment written by `compliance assess -o FILE.json`")
+    p.add_argument("--output", "-o", type=Path, required=True, metavar="FILE.pdf", help="the PDF to write")
+    p.add_argument("--lang", choices=list(LANGUAGES), default="en", help="language of the report")
+    p.set_defaults(run=cmd_report)
+
     p = sub.add_parser("explain", parents=[rules_opt], help="explain one rule")
     p.add_argument("rule_id", metavar="RULE_ID")
     p.set_defaults(run=cmd_explain)
@@ -195,7 +205,7 @@ def _umask() -> int:
     return mask
 
 
-def write_all_atomically(outputs: Sequence[tuple[Path, str]]) -> None:
+def write_all_atomically(outputs: Sequence[tuple[Path, str | bytes]]) -> None:
     """Write several files so that either all are replaced or none is: each goes to a temporary
     file beside its target first, and the targets are replaced only when every write worked."""
     staged: list[tuple[Path, Path]] = []
@@ -208,8 +218,12 @@ def write_all_atomically(outputs: Sequence[tuple[Path, str]]) -> None:
                 staged.append((Path(tmp_name), path))
                 # mkstemp makes the file 0600; give it the mode a plain open() would have.
                 os.fchmod(fd, 0o666 & ~_umask())
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(text)
+                if isinstance(text, bytes):
+                    with os.fdopen(fd, "wb") as fb:
+                        fb.write(text)
+                else:
+                    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                        fh.write(text)
             except OSError as exc:
                 raise OutputError(f"{path}: cannot write: {exc.strerror}") from exc
         for staged_file, path in staged:
@@ -222,7 +236,7 @@ def write_all_atomically(outputs: Sequence[tuple[Path, str]]) -> None:
             staged_file.unlink(missing_ok=True)
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str | bytes) -> None:
     """Write a file whole or not at all: an earlier file is replaced only on success."""
     write_all_atomically([(path, text)])
 
@@ -240,8 +254,10 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance assess`."""
     outputs: list[Path] = args.output
     for path in outputs:
-        if path.suffix not in (".json", ".txt", ".sarif"):
-            raise UsageError(f"{path}: unsupported output type '{path.suffix}' (use .json, .sarif or .txt)")
+        if path.suffix not in (".json", ".txt", ".sarif", ".pdf"):
+            raise UsageError(
+                f"{path}: unsupported output type '{path.suffix}' (use .json, .sarif, .pdf or .txt)"
+            )
     loaded = load_solution(args.solution)
     packs = load_packs(args.rules)
     check_accepted_risks(loaded, packs)
@@ -255,18 +271,51 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     def sarif(a: Assessment) -> str:
         return json.dumps(export_sarif(a, a.scanners, base=Path.cwd(), target_lines=lines), indent=2) + "\n"
 
-    renderers = {".json": assessment_json, ".txt": render, ".sarif": sarif}
+    renderers: dict[str, Callable[[Assessment], str | bytes]] = {
+        ".json": assessment_json,
+        ".txt": render,
+        ".sarif": sarif,
+        ".pdf": lambda a: report_pdf(a, args.lang),
+    }
     printed = {"json": ".json", "sarif": ".sarif"}.get(args.format, ".txt")
     wanted = {p.suffix for p in outputs} | {printed}
     rendered = {suffix: renderers[suffix](assessment) for suffix in wanted}
     write_all_atomically([(path, rendered[path.suffix]) for path in outputs])
-    out.write(rendered[printed])
+    shown = rendered[printed]
+    out.write(shown if isinstance(shown, str) else "")
     if args.fail_under is not None and assessment.score < args.fail_under:
         print(
             f"compliance: score {assessment.score:g} is below --fail-under {args.fail_under:g}",
             file=sys.stderr,
         )
         return Exit.BELOW_THRESHOLD
+    return Exit.OK
+
+
+def report_pdf(a: Assessment, lang: str) -> bytes:
+    """The PDF report of an assessment."""
+    pdf, _refused = render_pdf(render_html(a, lang))
+    return pdf
+
+
+def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance report ASSESSMENT.json -o report.pdf`: a saved assessment as a PDF, alone."""
+    if args.output.suffix != ".pdf":
+        raise UsageError(f"{args.output}: the report is a PDF; name the output FILE.pdf")
+    try:
+        text = args.assessment.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError.single(str(args.assessment), f"cannot read: {exc}") from None
+    try:
+        assessment = Assessment.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]) or "(top level)"
+        raise InputError.single(
+            str(args.assessment), f"not an assessment of this tool: {where}: {first['msg']}"
+        ) from None
+    write_atomically(args.output, report_pdf(assessment, args.lang))
+    out.write(f"wrote {args.output}\n")
     return Exit.OK
 
 

@@ -1,0 +1,136 @@
+"""The assessment report: HTML from the Jinja2 templates in `reports/`, rendered to PDF by WeasyPrint.
+
+Everything in a report comes from the assessment; user texts (names, descriptions, reasons) are
+escaped by Jinja2's autoescaping, and the URL fetcher refuses every fetch, so that an `<img
+src="file:///etc/passwd">` in a solution prints as text and nothing outside the report is read.
+The same assessment gives the same HTML.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from jinja2 import Environment, StrictUndefined, select_autoescape
+
+from compliance.models.assessment import Assessment, ControlStatus, Finding
+from compliance.models.rules import Outcome
+from compliance.resources import reports_root
+
+LANGUAGES = ("en",)
+SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED)
+
+TEXTS: dict[str, dict[str, Any]] = {
+    "en": {
+        "title": "GDPR and cybersecurity assessment",
+        "as_of": "as of",
+        "verdict": "Verdict",
+        "verdicts": {
+            "ready": "ready for a pilot",
+            "ready_with_conditions": "ready with conditions",
+            "not_ready": "not ready for a pilot",
+        },
+        "score": "Score",
+        "solution": "Solution",
+        "controller": "Controller",
+        "supplier": "Supplier",
+        "jurisdiction": "Jurisdiction",
+        "tool": "Tool",
+        "packs": "Rule packs",
+        "law_as_of": "law as of",
+        "scanners": "Scanners",
+        "none": "none",
+        "inputs": "Inputs and their SHA-256",
+        "file": "File",
+        "role": "Role",
+        "contents": "Contents",
+        "summary": "Summary",
+        "dpia": "DPIA screening",
+        "dpia_required": "DPIA required",
+        "criterion": "Criterion",
+        "met": "Met",
+        "reasons": "Reasons",
+        "coverage": "Control coverage by framework",
+        "findings": "Findings to act on, by provision",
+        "framework": "Framework",
+        "rule": "Rule",
+        "status": "Status",
+        "target": "Target",
+        "explanation": "Explanation",
+        "remediation": "Remediation",
+        "severity": "Severity",
+        "where": "Where",
+        "message": "Message",
+        "method": "Method",
+        "method_text": (
+            "Every rule cites the provision it enforces and is evaluated on the facts of the solution; "
+            "a missing fact makes the result unknown, which weighs like a failure. Scores follow the "
+            "formula below; a critical failure or critical unknown makes the verdict 'not ready'."
+        ),
+        "tri": {True: "yes", False: "no", None: "unknown"},
+    }
+}
+
+
+def refusing_fetcher(refused: list[str]) -> Any:
+    """A WeasyPrint URL fetcher that fetches nothing and records what was asked: the report is
+    self-contained, and a URL in user content must never make the renderer read a file or reach a
+    network."""
+    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+
+    class RefusingFetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            refused.append(url)
+            raise ValueError(f"the report fetches nothing: {url}")
+
+    return RefusingFetcher(allowed_protocols=())
+
+
+def _environment() -> Environment:
+    return Environment(
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_html(a: Assessment, lang: str = "en") -> str:
+    """The report as one self-contained HTML document."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"no report texts for language '{lang}' (available: {', '.join(LANGUAGES)})")
+    root = reports_root()
+    template = _environment().from_string(root.joinpath("report.html").read_text(encoding="utf-8"))
+    parties = {p["id"]: p for p in a.solution.get("parties", [])}
+    controller = parties.get(a.solution["controller"]["party"], {}).get(
+        "name", a.solution["controller"]["party"]
+    )
+    supplier_id = a.solution.get("supplier")
+    supplier = parties.get(supplier_id, {}).get("name", supplier_id) if supplier_id else None
+    grouped: dict[str, list[Finding]] = defaultdict(list)
+    for f in a.findings:
+        if f.status in SHOWN:
+            grouped[f.citation].append(f)
+    open_findings = [(c, grouped[c]) for c in a.provisions if c in grouped]
+    return template.render(
+        a=a,
+        t=TEXTS[lang],
+        lang=lang,
+        css=root.joinpath("report.css").read_text(encoding="utf-8"),
+        tool=f"{a.tool.name} {a.tool.version}",
+        controller=controller,
+        supplier=supplier,
+        open_findings=open_findings,
+        statuses=[s.value for s in ControlStatus],
+    )
+
+
+def render_pdf(html: str) -> tuple[bytes, list[str]]:
+    """The PDF of a report's HTML, and the URLs the renderer asked for and was refused."""
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    refused: list[str] = []
+    pdf = HTML(string=html, url_fetcher=refusing_fetcher(refused), base_url="about:blank").write_pdf()
+    assert pdf is not None
+    return bytes(pdf), refused

@@ -1,0 +1,118 @@
+"""The PDF report: rendered by the real WeasyPrint, read back with poppler's pdftotext and pdfinfo."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+from helpers import REPO, minimal_solution, solution_model
+
+from compliance.engine import assess
+from compliance.loader import load_packs, load_solution
+from compliance.report import render_html, render_pdf
+
+AS_OF = "2026-12-01"
+EXAMPLE = REPO / "examples" / "wifi-footfall-se" / "solution.yaml"
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
+
+
+def pdftotext(path: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def pdfinfo(path: Path) -> dict[str, str]:
+    out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines())}
+
+
+def test_assess_writes_a_pdf_report_with_every_section(tmp_path, cli) -> None:
+    pdf = tmp_path / "report.pdf"
+    run = cli("assess", EXAMPLE, "--as-of", AS_OF, "-o", str(pdf), "-o", str(tmp_path / "a.json"))
+    assert run.code == 0, run.err
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    text = pdftotext(pdf)
+    for heading in (
+        "Summary",
+        "DPIA screening",
+        "Control coverage by framework",
+        "Findings to act on, by provision",
+        "Scanners",
+        "Method",
+    ):
+        assert heading in text, heading
+    assert "not ready for a pilot" in text
+    assert "GDPR Art. 35(1)" in text  # a provision with findings
+    info = pdfinfo(pdf)
+    assert "Wi-Fi footfall counting" in info["Title"]
+    assert info["Author"].startswith("compliance-engine")
+    assert int(info["Pages"]) >= 3
+
+
+def test_a_saved_assessment_renders_alone_to_the_same_text(tmp_path, cli) -> None:
+    saved = tmp_path / "a.json"
+    direct = tmp_path / "direct.pdf"
+    assert cli("assess", EXAMPLE, "--as-of", AS_OF, "-o", str(saved), "-o", str(direct)).code == 0
+    again = tmp_path / "again.pdf"
+    run = cli("report", str(saved), "-o", str(again))
+    assert run.code == 0, run.err
+    assert pdftotext(again) == pdftotext(direct)
+
+
+def test_a_file_that_is_no_assessment_is_refused_and_nothing_is_written(tmp_path, cli) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"tool": 1}', encoding="utf-8")
+    out = tmp_path / "report.pdf"
+    out.write_bytes(b"earlier report")
+    run = cli("report", str(bad), "-o", str(out))
+    assert run.code == 2
+    assert "not an assessment" in run.err and "Traceback" not in run.err
+    assert out.read_bytes() == b"earlier report"
+
+
+HOSTILE = '<img src="file:///etc/passwd"><style>body{display:none}</style><script>x()</script>&amp;'
+
+
+def test_user_texts_print_as_text_and_nothing_is_fetched(tmp_path) -> None:
+    data = minimal_solution()
+    data["name"] = HOSTILE
+    data["parties"][0]["name"] = '<link rel="stylesheet" href="http://127.0.0.1:9/x.css">City'
+    a = assess(solution_model(data), load_packs(), date(2026, 12, 1))
+    html = render_html(a)
+    assert "<img src=" not in html and "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
+    pdf, refused = render_pdf(html)
+    assert refused == []
+    path = tmp_path / "r.pdf"
+    path.write_bytes(pdf)
+    text = pdftotext(path)
+    assert '<img src="file:///etc/passwd">' in text
+    assert "<style>body{display:none}</style>" in text
+    assert "root:x:0:0" not in text
+
+
+def test_the_fetcher_refuses_files_and_networks() -> None:
+    html = (
+        '<html><body><img src="file:///etc/passwd"><img src="http://127.0.0.1:9/a.png">'
+        '<link rel="stylesheet" href="https://example.invalid/x.css"></body></html>'
+    )
+    _, refused = render_pdf(html)
+    assert set(refused) == {"file:///etc/passwd", "http://127.0.0.1:9/a.png", "https://example.invalid/x.css"}
+
+
+def test_the_same_assessment_gives_the_same_html() -> None:
+    loaded = load_solution(EXAMPLE)
+    packs = load_packs()
+    first = render_html(assess(loaded.solution, packs, date(2026, 12, 1), inputs=loaded.inputs))
+    second = render_html(assess(loaded.solution, packs, date(2026, 12, 1), inputs=loaded.inputs))
+    assert first == second
+
+
+def test_an_unknown_report_language_is_a_usage_error(tmp_path, cli) -> None:
+    run = cli("assess", EXAMPLE, "--lang", "fi", "-o", str(tmp_path / "r.pdf"))
+    assert run.code == 2
+    assert "--lang" in run.err
