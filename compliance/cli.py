@@ -26,7 +26,7 @@ from compliance.loader import check_accepted_risks, load_packs, load_solution, p
 from compliance.models.assessment import Assessment
 from compliance.models.solution import Solution
 from compliance.packs import CompiledRule, LoadedPack
-from compliance.report import LANGUAGES, render_html, render_pdf
+from compliance.report import LANGUAGES, report_pdf
 from compliance.ruledocs import provision_text, render_markdown
 from compliance.ruletest import run_all
 from compliance.scanning.pip_audit_runner import Service
@@ -290,12 +290,6 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
         )
         return Exit.BELOW_THRESHOLD
     return Exit.OK
-
-
-def report_pdf(a: Assessment, lang: str) -> bytes:
-    """The PDF report of an assessment."""
-    pdf, _refused = render_pdf(render_html(a, lang))
-    return pdf
 
 
 def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:

@@ -126,11 +126,32 @@ def render_html(a: Assessment, lang: str = "en") -> str:
     )
 
 
-def render_pdf(html: str) -> tuple[bytes, list[str]]:
-    """The PDF of a report's HTML, and the URLs the renderer asked for and was refused."""
-    from weasyprint import HTML  # type: ignore[import-untyped]
+def render_pdf(html: str, assessment_json: str | None = None) -> tuple[bytes, list[str]]:
+    """The PDF (PDF/A-3b, tagged) of a report's HTML, with the assessment JSON embedded as its
+    associated data file when given, and the URLs the renderer asked for and was refused."""
+    from weasyprint import HTML, Attachment  # type: ignore[import-untyped]
 
     refused: list[str] = []
-    pdf = HTML(string=html, url_fetcher=refusing_fetcher(refused), base_url="about:blank").write_pdf()
+    fetcher = refusing_fetcher(refused)
+    attachments = []
+    if assessment_json is not None:
+        attachments.append(
+            Attachment(
+                string=assessment_json,
+                name="assessment.json",
+                description="The assessment this report shows, as JSON",
+                relationship="Data",
+                url_fetcher=fetcher,
+            )
+        )
+    pdf = HTML(string=html, url_fetcher=fetcher, base_url="about:blank").write_pdf(
+        pdf_variant="pdf/a-3b", pdf_tags=True, attachments=attachments
+    )
     assert pdf is not None
     return bytes(pdf), refused
+
+
+def report_pdf(a: Assessment, lang: str = "en") -> bytes:
+    """The PDF report of an assessment, the assessment embedded."""
+    pdf, _refused = render_pdf(render_html(a, lang), a.model_dump_json(indent=2, by_alias=True) + "\n")
+    return pdf

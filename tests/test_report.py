@@ -116,3 +116,19 @@ def test_an_unknown_report_language_is_a_usage_error(tmp_path, cli) -> None:
     run = cli("assess", EXAMPLE, "--lang", "fi", "-o", str(tmp_path / "r.pdf"))
     assert run.code == 2
     assert "--lang" in run.err
+
+
+def test_the_report_is_pdf_a_3_and_embeds_the_assessment(tmp_path, cli) -> None:
+    import json
+
+    saved, pdf = tmp_path / "a.json", tmp_path / "r.pdf"
+    assert cli("assess", EXAMPLE, "--as-of", AS_OF, "-o", str(saved), "-o", str(pdf)).code == 0
+    info = pdfinfo(pdf)
+    assert info["Tagged"] == "yes" and info["Metadata Stream"] == "yes"
+    listed = subprocess.run(
+        ["pdfdetach", "-list", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "assessment.json" in listed
+    out = tmp_path / "extracted.json"
+    subprocess.run(["pdfdetach", "-save", "1", "-o", str(out), str(pdf)], check=True, capture_output=True)
+    assert json.loads(out.read_text(encoding="utf-8")) == json.loads(saved.read_text(encoding="utf-8"))
