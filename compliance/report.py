@@ -17,7 +17,7 @@ from compliance.models.assessment import Assessment, ControlStatus, Finding
 from compliance.models.rules import Outcome
 from compliance.resources import reports_root
 
-LANGUAGES = ("en",)
+LANGUAGES = ("en", "da", "sv")
 SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED)
 
 TEXTS: dict[str, dict[str, Any]] = {
@@ -68,7 +68,110 @@ TEXTS: dict[str, dict[str, Any]] = {
             "formula below; a critical failure or critical unknown makes the verdict 'not ready'."
         ),
         "tri": {True: "yes", False: "no", None: "unknown"},
-    }
+        "fallback": "",
+    },
+    # Danish: the terms Datatilsynet uses (konsekvensanalyse, dataansvarlig, databehandler).
+    "da": {
+        "title": "Vurdering af databeskyttelse og cybersikkerhed",
+        "as_of": "pr.",
+        "verdict": "Konklusion",
+        "verdicts": {
+            "ready": "klar til pilotprojekt",
+            "ready_with_conditions": "klar med forbehold",
+            "not_ready": "ikke klar til pilotprojekt",
+        },
+        "score": "Score",
+        "solution": "Løsning",
+        "controller": "Dataansvarlig",
+        "supplier": "Leverandør",
+        "jurisdiction": "Jurisdiktion",
+        "tool": "Værktøj",
+        "packs": "Regelpakker",
+        "law_as_of": "retsstilling pr.",
+        "scanners": "Scannere",
+        "none": "ingen",
+        "inputs": "Inddata og deres SHA-256",
+        "file": "Fil",
+        "role": "Rolle",
+        "contents": "Indhold",
+        "summary": "Sammenfatning",
+        "dpia": "Screening for konsekvensanalyse",
+        "dpia_required": "Konsekvensanalyse påkrævet",
+        "criterion": "Kriterium",
+        "met": "Opfyldt",
+        "reasons": "Begrundelse",
+        "coverage": "Dækning af kontroller pr. ramme",
+        "findings": "Fund der kræver handling, pr. bestemmelse",
+        "framework": "Ramme",
+        "rule": "Regel",
+        "status": "Status",
+        "target": "Genstand",
+        "explanation": "Forklaring",
+        "remediation": "Afhjælpning",
+        "severity": "Alvor",
+        "where": "Sted",
+        "message": "Meddelelse",
+        "method": "Metode",
+        "method_text": (
+            "Hver regel henviser til den bestemmelse, den håndhæver, og vurderes på løsningens "
+            "oplysninger; en manglende oplysning gør resultatet ukendt, hvilket vejer som en mangel. "
+            "Scoren følger formlen nedenfor; en kritisk mangel eller et kritisk ukendt resultat gør "
+            "konklusionen 'ikke klar'."
+        ),
+        "tri": {True: "ja", False: "nej", None: "ukendt"},
+        "fallback": "Reglernes titler, forklaringer og afhjælpning er endnu kun på engelsk.",
+    },
+    # Swedish: the terms IMY uses (konsekvensbedömning, personuppgiftsansvarig, personuppgiftsbiträde).
+    "sv": {
+        "title": "Bedömning av dataskydd och cybersäkerhet",
+        "as_of": "per",
+        "verdict": "Slutsats",
+        "verdicts": {
+            "ready": "redo för pilot",
+            "ready_with_conditions": "redo med villkor",
+            "not_ready": "inte redo för pilot",
+        },
+        "score": "Poäng",
+        "solution": "Lösning",
+        "controller": "Personuppgiftsansvarig",
+        "supplier": "Leverantör",
+        "jurisdiction": "Jurisdiktion",
+        "tool": "Verktyg",
+        "packs": "Regelpaket",
+        "law_as_of": "rättsläge per",
+        "scanners": "Skannrar",
+        "none": "inga",
+        "inputs": "Indata och deras SHA-256",
+        "file": "Fil",
+        "role": "Roll",
+        "contents": "Innehåll",
+        "summary": "Sammanfattning",
+        "dpia": "Bedömning av behovet av konsekvensbedömning",
+        "dpia_required": "Konsekvensbedömning krävs",
+        "criterion": "Kriterium",
+        "met": "Uppfyllt",
+        "reasons": "Skäl",
+        "coverage": "Täckning av kontroller per ramverk",
+        "findings": "Brister att åtgärda, per bestämmelse",
+        "framework": "Ramverk",
+        "rule": "Regel",
+        "status": "Status",
+        "target": "Objekt",
+        "explanation": "Förklaring",
+        "remediation": "Åtgärd",
+        "severity": "Allvarlighet",
+        "where": "Plats",
+        "message": "Meddelande",
+        "method": "Metod",
+        "method_text": (
+            "Varje regel hänvisar till den bestämmelse den tillämpar och bedöms utifrån lösningens "
+            "uppgifter; en uppgift som saknas gör resultatet okänt, vilket väger som en brist. "
+            "Poängen följer formeln nedan; en kritisk brist eller ett kritiskt okänt resultat gör "
+            "slutsatsen 'inte redo'."
+        ),
+        "tri": {True: "ja", False: "nej", None: "okänt"},
+        "fallback": "Reglernas titlar, förklaringar och åtgärder finns ännu bara på engelska.",
+    },
 }
 
 

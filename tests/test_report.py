@@ -132,3 +132,31 @@ def test_the_report_is_pdf_a_3_and_embeds_the_assessment(tmp_path, cli) -> None:
     out = tmp_path / "extracted.json"
     subprocess.run(["pdfdetach", "-save", "1", "-o", str(out), str(pdf)], check=True, capture_output=True)
     assert json.loads(out.read_text(encoding="utf-8")) == json.loads(saved.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        (
+            "da",
+            [
+                "Screening for konsekvensanalyse",
+                "Dataansvarlig",
+                "ikke klar til pilotprojekt",
+                "kun på engelsk",
+            ],
+        ),
+        ("sv", ["konsekvensbedömning", "Personuppgiftsansvarig", "inte redo för pilot", "bara på engelska"]),
+    ],
+)
+def test_danish_and_swedish_reports_use_the_authorities_terms(
+    tmp_path, cli, lang: str, words: list[str]
+) -> None:
+    pdf = tmp_path / f"r-{lang}.pdf"
+    assert cli("assess", EXAMPLE, "--as-of", AS_OF, "--lang", lang, "-o", str(pdf)).code == 0
+    text = pdftotext(pdf)
+    for word in words:
+        assert word in text, word
+    assert f'lang="{lang}"' in render_html(
+        assess(load_solution(EXAMPLE).solution, load_packs(), date(2026, 12, 1)), lang
+    )
