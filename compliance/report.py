@@ -13,8 +13,9 @@ from typing import Any
 
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
+from compliance.facts import derive_flow
 from compliance.models.assessment import Assessment, ControlStatus, Finding
-from compliance.models.rules import Outcome
+from compliance.models.rules import Outcome, Severity
 from compliance.resources import reports_root
 
 LANGUAGES = ("en", "da", "sv")
@@ -67,6 +68,21 @@ TEXTS: dict[str, dict[str, Any]] = {
             "a missing fact makes the result unknown, which weighs like a failure. Scores follow the "
             "formula below; a critical failure or critical unknown makes the verdict 'not ready'."
         ),
+        "accepted_risks": "Accepted risks",
+        "approved_by": "Approved by",
+        "expires": "Expires",
+        "controls": "Controls",
+        "control": "Control",
+        "top_risks": "Top risks",
+        "record": "Record of processing (GDPR Art. 30(1))",
+        "record_note": "Generated from the solution's data flows that carry personal data; the controller's record must hold them.",
+        "flow": "Data flow",
+        "purposes": "Purposes",
+        "subjects": "Data subjects",
+        "categories": "Categories of data",
+        "recipient": "Recipient",
+        "retention": "Retention",
+        "countries": "Storage and access countries",
         "tri": {True: "yes", False: "no", None: "unknown"},
         "fallback": "",
     },
@@ -118,6 +134,21 @@ TEXTS: dict[str, dict[str, Any]] = {
             "Scoren følger formlen nedenfor; en kritisk mangel eller et kritisk ukendt resultat gør "
             "konklusionen 'ikke klar'."
         ),
+        "accepted_risks": "Accepterede risici",
+        "approved_by": "Godkendt af",
+        "expires": "Udløber",
+        "controls": "Kontroller",
+        "control": "Kontrol",
+        "top_risks": "Største risici",
+        "record": "Fortegnelse over behandlingsaktiviteter (databeskyttelsesforordningens art. 30, stk. 1)",
+        "record_note": "Dannet ud fra løsningens datastrømme med personoplysninger; den dataansvarliges fortegnelse skal indeholde dem.",
+        "flow": "Datastrøm",
+        "purposes": "Formål",
+        "subjects": "Registrerede",
+        "categories": "Kategorier af oplysninger",
+        "recipient": "Modtager",
+        "retention": "Opbevaring",
+        "countries": "Lande for opbevaring og adgang",
         "tri": {True: "ja", False: "nej", None: "ukendt"},
         "fallback": "Reglernes titler, forklaringer og afhjælpning er endnu kun på engelsk.",
     },
@@ -169,6 +200,21 @@ TEXTS: dict[str, dict[str, Any]] = {
             "Poängen följer formeln nedan; en kritisk brist eller ett kritiskt okänt resultat gör "
             "slutsatsen 'inte redo'."
         ),
+        "accepted_risks": "Accepterade risker",
+        "approved_by": "Godkänd av",
+        "expires": "Upphör",
+        "controls": "Kontroller",
+        "control": "Kontroll",
+        "top_risks": "Största risker",
+        "record": "Registerförteckning (dataskyddsförordningen artikel 30.1)",
+        "record_note": "Skapad från lösningens dataflöden med personuppgifter; den personuppgiftsansvariges registerförteckning ska innehålla dem.",
+        "flow": "Dataflöde",
+        "purposes": "Ändamål",
+        "subjects": "Registrerade",
+        "categories": "Kategorier av uppgifter",
+        "recipient": "Mottagare",
+        "retention": "Lagringstid",
+        "countries": "Länder för lagring och åtkomst",
         "tri": {True: "ja", False: "nej", None: "okänt"},
         "fallback": "Reglernas titlar, förklaringar och åtgärder finns ännu bara på engelska.",
     },
@@ -216,6 +262,14 @@ def render_html(a: Assessment, lang: str = "en") -> str:
         if f.status in SHOWN:
             grouped[f.citation].append(f)
     open_findings = [(c, grouped[c]) for c in a.provisions if c in grouped]
+    rank = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.MEDIUM: 2, Severity.LOW: 3}
+    failing = [f for f in a.findings if f.status in (Outcome.FAIL, Outcome.UNKNOWN)]
+    top_risks = sorted(failing, key=lambda f: (rank[f.severity], f.status is not Outcome.FAIL, f.rule_id))[
+        :10
+    ]
+    by_framework: dict[str, list[tuple[str, Any]]] = defaultdict(list)
+    for cid, c in a.controls.items():
+        by_framework[c.framework].append((cid, c))
     return template.render(
         a=a,
         t=TEXTS[lang],
@@ -226,7 +280,39 @@ def render_html(a: Assessment, lang: str = "en") -> str:
         supplier=supplier,
         open_findings=open_findings,
         statuses=[s.value for s in ControlStatus],
+        top_risks=top_risks,
+        risks=a.solution.get("accepted_risks", []),
+        controls_by_framework=sorted(by_framework.items()),
+        record=_record(a),
     )
+
+
+def _joined(item: dict[str, Any], key: str) -> str:
+    return ", ".join(item.get(key) or []) or "-"
+
+
+def _record(a: Assessment) -> list[dict[str, str]]:
+    """The Art. 30(1) entries the personal-data flows describe."""
+    nodes = {p["id"]: p.get("name", p["id"]) for p in a.solution.get("parties", [])}
+    nodes.update({s["id"]: s.get("name", s["id"]) for s in a.solution.get("systems", [])})
+    out = []
+    for flow in a.solution.get("flows", []):
+        if derive_flow(dict(flow)).get("personal_data") is False:
+            continue  # listed when it carries personal data, or might
+
+        countries = sorted({*(flow.get("storage_countries") or []), *(flow.get("access_countries") or [])})
+        out.append(
+            {
+                "name": flow["name"],
+                "purposes": _joined(flow, "purposes"),
+                "subjects": _joined(flow, "data_subjects"),
+                "categories": _joined(flow, "data_categories"),
+                "recipient": nodes.get(flow["destination"], flow["destination"]),
+                "retention": flow.get("retention") or "-",
+                "countries": ", ".join(countries) or "-",
+            }
+        )
+    return out
 
 
 def render_pdf(html: str, assessment_json: str | None = None) -> tuple[bytes, list[str]]:

@@ -160,3 +160,27 @@ def test_danish_and_swedish_reports_use_the_authorities_terms(
     assert f'lang="{lang}"' in render_html(
         assess(load_solution(EXAMPLE).solution, load_packs(), date(2026, 12, 1)), lang
     )
+
+
+def test_the_report_lists_accepted_risks_controls_and_the_record_of_processing(tmp_path, cli) -> None:
+    example = REPO / "examples" / "traffic-counting-us-cloud" / "solution.yaml"  # has an accepted risk
+    pdf = tmp_path / "r.pdf"
+    assert cli("assess", example, "--as-of", AS_OF, "-o", str(pdf)).code == 0
+    text = " ".join(pdftotext(pdf).split())
+    assert "Accepted risks" in text and "Top risks" in text
+    assert "Record of processing (GDPR Art. 30(1))" in text
+    assert "NIS2 Art. 21(2)(j)" in text  # the per-control matrix
+    assert "ETSI EN 303 645 5.1" in text
+
+
+def test_no_page_is_blank(tmp_path, cli) -> None:
+    """Every page, rendered to an image by poppler, has ink on it."""
+    pdf = tmp_path / "r.pdf"
+    assert cli("assess", EXAMPLE, "--as-of", AS_OF, "-o", str(pdf)).code == 0
+    subprocess.run(["pdftoppm", "-r", "40", "-gray", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.pgm"))
+    assert len(pages) == int(pdfinfo(pdf)["Pages"])
+    for page in pages:
+        data = page.read_bytes()
+        pixels = data.split(b"\n", 3)[3]  # P5 header: magic, size, maxval
+        assert min(pixels) < 160, f"{page.name} looks blank"
