@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
+from compliance.drawing import flow_diagram, score_chart
 from compliance.facts import derive_flow
 from compliance.models.assessment import Assessment, ControlStatus, Finding
 from compliance.models.rules import Outcome, Severity
@@ -67,6 +68,10 @@ TEXTS: dict[str, dict[str, Any]] = {
             "Every rule cites the provision it enforces and is evaluated on the facts of the solution; "
             "a missing fact makes the result unknown, which weighs like a failure. Scores follow the "
             "formula below; a critical failure or critical unknown makes the verdict 'not ready'."
+        ),
+        "diagram": "Data flows",
+        "diagram_note": (
+            "Boxes are parties (blue) and systems (grey) with their countries; arrows are data flows, green where every rule passes, amber with open items, red below a score of 50, grey where no rule applied."
         ),
         "accepted_risks": "Accepted risks",
         "approved_by": "Approved by",
@@ -134,6 +139,10 @@ TEXTS: dict[str, dict[str, Any]] = {
             "Scoren følger formlen nedenfor; en kritisk mangel eller et kritisk ukendt resultat gør "
             "konklusionen 'ikke klar'."
         ),
+        "diagram": "Datastrømme",
+        "diagram_note": (
+            "Kasser er parter (blå) og systemer (grå) med deres lande; pile er datastrømme, grønne hvor alle regler er opfyldt, gule med åbne punkter, røde under en score på 50, grå hvor ingen regel fandt anvendelse."
+        ),
         "accepted_risks": "Accepterede risici",
         "approved_by": "Godkendt af",
         "expires": "Udløber",
@@ -199,6 +208,10 @@ TEXTS: dict[str, dict[str, Any]] = {
             "uppgifter; en uppgift som saknas gör resultatet okänt, vilket väger som en brist. "
             "Poängen följer formeln nedan; en kritisk brist eller ett kritiskt okänt resultat gör "
             "slutsatsen 'inte redo'."
+        ),
+        "diagram": "Dataflöden",
+        "diagram_note": (
+            "Rutor är parter (blå) och system (grå) med sina länder; pilar är dataflöden, gröna där alla regler är uppfyllda, gula med öppna punkter, röda under poängen 50, grå där ingen regel var tillämplig."
         ),
         "accepted_risks": "Accepterade risker",
         "approved_by": "Godkänd av",
@@ -284,6 +297,8 @@ def render_html(a: Assessment, lang: str = "en") -> str:
         risks=a.solution.get("accepted_risks", []),
         controls_by_framework=sorted(by_framework.items()),
         record=_record(a),
+        score_chart=score_chart(a),
+        diagram=flow_diagram(a),
     )
 
 

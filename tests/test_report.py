@@ -184,3 +184,17 @@ def test_no_page_is_blank(tmp_path, cli) -> None:
         data = page.read_bytes()
         pixels = data.split(b"\n", 3)[3]  # P5 header: magic, size, maxval
         assert min(pixels) < 160, f"{page.name} looks blank"
+
+
+def test_the_figures_are_svg_drawn_from_the_assessment_with_texts_escaped() -> None:
+    from compliance.drawing import flow_diagram, score_chart
+
+    data = minimal_solution()
+    data["systems"][0]["name"] = '<script>alert("x")</script>'
+    a = assess(solution_model(data), load_packs(), date(2026, 12, 1))
+    diagram = flow_diagram(a)
+    assert diagram.startswith("<svg") and "<script>" not in diagram and "&lt;script&gt;" in diagram
+    assert diagram.count("<line ") == len(data["flows"])
+    assert diagram == flow_diagram(a)  # deterministic
+    chart = score_chart(a)
+    assert chart.count("<text") >= 2 * len(a.frameworks)
