@@ -1,0 +1,95 @@
+"""Benchmark of the PDF report: our own time (building the HTML from the assessment) against
+WeasyPrint's (parsing, layout, writing the PDF), for a synthetic solution of N flows.
+
+    python bench/bench_report.py [--flows 100] [--repeat 3] [--lang en]
+
+The solution is the seeded synthetic one of bench_engine.py. The assessment is made once, outside
+the timings; each round times
+
+  (a) ours        `render_html` (templates, figures, the Art. 30 record)
+  (b) layout      WeasyPrint parsing the HTML and laying out the pages (`HTML(...).render()`)
+  (c) write       writing the PDF/A-3 with the embedded assessment (`document.write_pdf(...)`)
+
+Targets (issue 6): ours at most 25% of the total, and the layout near WeasyPrint's pace for
+table pages on this machine (about 60 ms a page).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_engine import generate, write_solution
+
+from compliance.engine import assess
+from compliance.loader import load_packs, load_solution
+from compliance.report import refusing_fetcher, render_html
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--flows", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--lang", default="en")
+    args = parser.parse_args(argv)
+
+    from weasyprint import HTML, Attachment
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_solution(generate(args.flows), Path(tmp))
+        loaded = load_solution(path)
+        a = assess(loaded.solution, load_packs(), date(2026, 12, 1), inputs=loaded.inputs)
+    payload = a.model_dump_json(indent=2, by_alias=True)
+    ours, layout, write, pages = [], [], [], 0
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        html = render_html(a, args.lang)
+        t1 = time.perf_counter()
+        refused: list[str] = []
+        fetcher = refusing_fetcher(refused)
+        document = HTML(string=html, url_fetcher=fetcher, base_url="about:blank").render(pdf_tags=True)
+        t2 = time.perf_counter()
+        attachment = Attachment(
+            string=payload, name="assessment.json", relationship="Data", url_fetcher=fetcher
+        )
+        pdf = document.write_pdf(pdf_variant="pdf/a-3b", pdf_tags=True, attachments=[attachment])
+        t3 = time.perf_counter()
+        assert pdf and not refused
+        ours.append(t1 - t0)
+        layout.append(t2 - t1)
+        write.append(t3 - t2)
+        pages = len(document.pages)
+    o, lay, w = (statistics.median(x) for x in (ours, layout, write))
+    total = o + lay + w
+    print(f"{args.flows} flows, {len(a.findings):,} findings, {pages} pages; median of {args.repeat} runs")
+    print()
+    print("| step | median | share |")
+    print("|---|---:|---:|")
+    for name, value in (
+        ("ours: HTML from the assessment", o),
+        ("WeasyPrint layout", lay),
+        ("WeasyPrint write (PDF/A-3)", w),
+    ):
+        print(f"| {name} | {value * 1000:,.0f} ms | {100 * value / total:.1f}% |")
+    print(f"| total | {total * 1000:,.0f} ms | 100% |")
+    print()
+    print(
+        f"layout per page: {1000 * lay / pages:.0f} ms; layout and write per page: {1000 * (lay + w) / pages:.0f} ms"
+    )
+    share = o / total
+    print(
+        f"target: ours at most 25% of the total: {'met' if share <= 0.25 else 'NOT met'} ({100 * share:.1f}%)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
