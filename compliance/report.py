@@ -238,7 +238,7 @@ def refusing_fetcher(refused: list[str]) -> Any:
     """A WeasyPrint URL fetcher that fetches nothing and records what was asked: the report is
     self-contained, and a URL in user content must never make the renderer read a file or reach a
     network."""
-    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+    from weasyprint.urls import URLFetcher
 
     class RefusingFetcher(URLFetcher):  # type: ignore[misc]
         def fetch(self, url: str, headers: Any = None) -> Any:
@@ -333,7 +333,7 @@ def _record(a: Assessment) -> list[dict[str, str]]:
 def render_pdf(html: str, assessment_json: str | None = None) -> tuple[bytes, list[str]]:
     """The PDF (PDF/A-3b, tagged) of a report's HTML, with the assessment JSON embedded as its
     associated data file when given, and the URLs the renderer asked for and was refused."""
-    from weasyprint import HTML, Attachment  # type: ignore[import-untyped]
+    from weasyprint import HTML, Attachment
 
     refused: list[str] = []
     fetcher = refusing_fetcher(refused)
