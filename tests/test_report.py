@@ -198,3 +198,30 @@ def test_the_figures_are_svg_drawn_from_the_assessment_with_texts_escaped() -> N
     assert diagram == flow_diagram(a)  # deterministic
     chart = score_chart(a)
     assert chart.count("<text") >= 2 * len(a.frameworks)
+
+
+def test_the_pdf_a_conformance_points_hold(tmp_path, cli) -> None:
+    """No PDF/A validator is installable here: check its conformance points with pikepdf."""
+    import pikepdf
+
+    pdf_path = tmp_path / "r.pdf"
+    assert cli("assess", EXAMPLE, "--as-of", AS_OF, "--lang", "sv", "-o", str(pdf_path)).code == 0
+    with pikepdf.open(pdf_path) as pdf:
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+            assert xmp.get("pdfaid:part") == "3" and xmp.get("pdfaid:conformance") == "B"
+            title = xmp.get("dc:title")
+            creators = xmp.get("dc:creator")
+        info = pdf.docinfo
+        assert str(info["/Title"]) == title and "Wi-Fi footfall counting" in title
+        assert [str(info["/Author"])] == list(creators)
+        assert str(pdf.Root.Lang) == "sv"
+        assert pdf.Root.MarkInfo.Marked and "/StructTreeRoot" in pdf.Root  # tagged
+        [intent] = pdf.Root.OutputIntents
+        assert intent.S == "/GTS_PDFA1" and "/DestOutputProfile" in intent
+        files = {f.objgen: f for f in pdf.Root.AF}  # WeasyPrint lists the one file twice
+        [spec] = files.values()
+        assert str(spec.F) == "assessment.json" and spec.AFRelationship == "/Data"
+        for page in pdf.pages:
+            for font in (page.Resources.get("/Font") or {}).values():
+                descriptor = font.get("/FontDescriptor") or font.DescendantFonts[0].FontDescriptor
+                assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), font.BaseFont
