@@ -225,3 +225,18 @@ def test_the_pdf_a_conformance_points_hold(tmp_path, cli) -> None:
             for font in (page.Resources.get("/Font") or {}).values():
                 descriptor = font.get("/FontDescriptor") or font.DescendantFonts[0].FontDescriptor
                 assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), font.BaseFont
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading"),
+    [
+        ("en", "GDPR Art. 35(1): Data protection impact assessment"),
+        ("da", "GDPR Art. 35(1): Konsekvensanalyse vedrørende databeskyttelse"),
+        ("sv", "GDPR Art. 35(1): Konsekvensbedömning avseende dataskydd"),
+    ],
+)
+def test_findings_are_headed_by_the_official_article_title_in_the_reports_language(
+    lang: str, heading: str
+) -> None:
+    a = assess(load_solution(EXAMPLE).solution, load_packs(), date(2026, 12, 1))
+    assert heading in render_html(a, lang)
