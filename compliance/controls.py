@@ -240,10 +240,7 @@ def coverage(
         hits = (scan_hits or {}).get(cid, [])
         if hits and direct[cid] not in (ControlStatus.NOT_APPLICABLE, ControlStatus.PENDING):
             serious = [what for is_serious, what in hits if is_serious]
-            if serious:
-                direct[cid] = ControlStatus.NOT_MET
-            elif direct[cid] in (None, ControlStatus.MET):
-                direct[cid] = ControlStatus.PARTIAL
+            direct[cid] = _found(direct[cid], serious=bool(serious))
             shown = ", ".join((serious or [what for _, what in hits])[:3])
             more = f" and {len(hits) - 3} more" if len(hits) > 3 else ""
             note = (note + " " if note else "") + f"Scanner findings of a CWE it covers: {shown}{more}."
@@ -288,6 +285,14 @@ def coverage(
 _SERIOUS = (Severity.CRITICAL, Severity.HIGH)
 
 
+def _found(status: ControlStatus | None, *, serious: bool) -> ControlStatus | None:
+    """A control on which a scanner found something: a serious finding fails it, a minor one makes
+    a met (or otherwise unassessed) control partial and leaves a worse one as it is."""
+    if serious:
+        return ControlStatus.NOT_MET
+    return ControlStatus.PARTIAL if status in (None, ControlStatus.MET) else status
+
+
 def _with_scanner_evidence(
     status: ControlStatus | None, scans: list[Finding]
 ) -> tuple[ControlStatus | None, str]:
@@ -298,10 +303,11 @@ def _with_scanner_evidence(
     if not counted or status in (ControlStatus.NOT_APPLICABLE, ControlStatus.PENDING):
         return status, ""
     if any(f.status is Outcome.FAIL and f.severity in _SERIOUS for f in counted):
-        return ControlStatus.NOT_MET, "Scanner evidence: a serious finding fails it."
+        return _found(status, serious=True), "Scanner evidence: a serious finding fails it."
     if any(f.status is Outcome.FAIL for f in counted):
-        if status in (None, ControlStatus.MET):
-            return ControlStatus.PARTIAL, "Scanner evidence: minor findings make it at most partial."
+        lowered = _found(status, serious=False)
+        if lowered is not status:
+            return lowered, "Scanner evidence: minor findings make it at most partial."
         return status, "Scanner evidence: minor findings."
     if any(f.status is Outcome.UNKNOWN for f in counted):
         if status in (None, ControlStatus.MET):
@@ -381,17 +387,5 @@ def _names(ids: list[str], cat: Catalogue) -> str:
 
 
 def _own_text(status: ControlStatus, findings: list[Finding]) -> str:
-    c = counts(findings)
-    tally = ", ".join(
-        f"{n} {label}"
-        for n, label in (
-            (c.pass_, "pass"),
-            (c.fail, "fail"),
-            (c.unknown, "unknown"),
-            (c.accepted, "accepted"),
-            (c.pending, "pending"),
-            (c.not_applicable, "not applicable"),
-        )
-        if n
-    )
+    tally = counts(findings).describe("not applicable")
     return f"{status.value.replace('_', ' ').capitalize()} from its rules' results ({tally})."

@@ -28,19 +28,7 @@ def _tri(value: bool | None) -> str:
 
 
 def _counts(c: Counts) -> str:
-    parts = [
-        f"{n} {label}"
-        for n, label in (
-            (c.pass_, "pass"),
-            (c.fail, "fail"),
-            (c.unknown, "unknown"),
-            (c.accepted, "accepted"),
-            (c.pending, "pending"),
-            (c.not_applicable, "n/a"),
-        )
-        if n
-    ]
-    return ", ".join(parts) or "no results"
+    return c.describe() or "no results"
 
 
 def _wrap(text: str, indent: int) -> list[str]:

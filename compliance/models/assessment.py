@@ -146,6 +146,21 @@ class Counts(Out):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    def describe(self, not_applicable: str = "n/a") -> str:
+        """'3 pass, 1 fail', outcomes with none left out; empty when there are no results."""
+        return ", ".join(
+            f"{n} {label}"
+            for n, label in (
+                (self.pass_, "pass"),
+                (self.fail, "fail"),
+                (self.unknown, "unknown"),
+                (self.accepted, "accepted"),
+                (self.pending, "pending"),
+                (self.not_applicable, not_applicable),
+            )
+            if n
+        )
+
 
 class ControlStatus(StrEnum):
     """How far a control is met, from its rules or, where they are silent, the crosswalk."""

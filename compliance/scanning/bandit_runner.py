@@ -46,19 +46,27 @@ from pathlib import Path
 from typing import IO, Any
 
 from compliance.errors import ComplianceError
-from compliance.models.scan import NotAssessed, RunStatus, ScanFinding, ScanRun, ScanSeverity
-from compliance.scanning.definitions import definitions
+from compliance.models.scan import NotAssessed, RunStatus, ScanFinding, ScanRun
+from compliance.scanning.definitions import ScannerDefinition, definitions, find_tool
 
 TOOL = "bandit"
 # Bumped whenever the layout of a cache entry changes, so old entries are never read.
 CACHE_FORMAT = 1
 # The declarative definition (scanners/bandit.yaml) gives the timeout per process, the exit codes
 # that mean bandit ran, and the mapping of its severities to ours.
-_DEFINITION = definitions()[TOOL]
-DEFAULT_TIMEOUT = float(_DEFINITION.timeout_seconds)
 VERSION_TIMEOUT = 60.0
-ACCEPTED_EXIT_CODES = tuple(_DEFINITION.accepted_exit_codes)
-SEVERITY: dict[str, ScanSeverity] = dict(_DEFINITION.severity)
+
+
+def _definition() -> ScannerDefinition:
+    """scanners/bandit.yaml, read when a scan needs it (not when the module is imported)."""
+    return definitions()[TOOL]
+
+
+def _timeout(timeout: float | None) -> float:
+    """The timeout per bandit process: the one given, else the definition's."""
+    return float(_definition().timeout_seconds) if timeout is None else timeout
+
+
 # Linux refuses a command line over 2 MiB in all; a chunk's file names stay far below.
 MAX_ARGUMENT_BYTES = 256 * 1024
 # Chunks per worker: a few, so that a chunk that runs slower than its size promised is absorbed
@@ -140,12 +148,7 @@ class BanditRunError(ComplianceError):
 
 def find_bandit(executable: str | None = None) -> str | None:
     """The bandit executable: the one given, else next to this Python (the project's own), else on PATH."""
-    if executable is not None:
-        return shutil.which(executable)
-    beside = Path(sys.executable).parent / TOOL
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    return shutil.which(TOOL)
+    return shutil.which(executable) if executable is not None else find_tool(TOOL)
 
 
 def default_cache_dir() -> Path:
@@ -176,7 +179,7 @@ def _version(executable: str, timeout: float) -> tuple[str, str]:
     except OSError as exc:
         raise BanditRunError(RunStatus.FAILED, f"{executable} --version could not start: {exc}") from exc
     text = (done.stdout + done.stderr).strip()
-    match = re.search(r"bandit (\S+)", text)
+    match = re.search(_definition().version_probe.pattern, text)
     if done.returncode != 0 or match is None:
         raise BanditRunError(
             RunStatus.FAILED, f"{executable} --version printed no version: {_last_line(text)}"
@@ -337,7 +340,7 @@ class _Launcher:
         if self.stopped:
             return None
         stderr = err.decode("utf-8", "replace")
-        if proc.returncode not in ACCEPTED_EXIT_CODES:
+        if proc.returncode not in _definition().accepted_exit_codes:
             raise BanditRunError(
                 RunStatus.FAILED, f"bandit exited with code {proc.returncode}: {_last_line(stderr)}"
             )
@@ -409,7 +412,7 @@ def _is_issue(r: Mapping[str, Any]) -> bool:
         ("col_offset", int),
         ("issue_cwe", dict),
     )
-    return all(isinstance(r.get(k), t) for k, t in types) and r["issue_severity"] in SEVERITY
+    return all(isinstance(r.get(k), t) for k, t in types) and r["issue_severity"] in _definition().severity
 
 
 # ---------------------------------------------------------------------------------------------
@@ -570,9 +573,10 @@ def scan_plain(
     options: BanditOptions | None = None,
     *,
     executable: str | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
 ) -> Report:
     """The report of one plain `bandit -r ROOT -f json` with the same options (for comparison)."""
+    timeout = _timeout(timeout)
     exe = find_bandit(executable)
     if exe is None:
         raise BanditRunError(RunStatus.MISSING, f"{executable or TOOL} is not installed")
@@ -584,7 +588,7 @@ def scan_plain(
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired as exc:
             raise BanditRunError(RunStatus.TIMEOUT, f"bandit did not finish in {timeout:g} s") from exc
-        if done.returncode not in ACCEPTED_EXIT_CODES:
+        if done.returncode not in _definition().accepted_exit_codes:
             raise BanditRunError(
                 RunStatus.FAILED, f"bandit exited with code {done.returncode}: {_last_line(done.stderr)}"
             )
@@ -604,7 +608,7 @@ def scan_report(
     chunks: int | None = None,
     cache_dir: Path | None = None,
     use_cache: bool = True,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
     progress: bool | None = None,
 ) -> BanditReport:
     """Scan ROOT with bandit in parallel; the merged report equals a plain `bandit -r ROOT -f json`.
@@ -614,6 +618,7 @@ def scan_report(
     shows a bar on stderr (default: when stderr is a terminal). `timeout` is per process.
     """
     t0 = time.perf_counter()
+    timeout = _timeout(timeout)
     options = options or BanditOptions()
     exe = find_bandit(executable)
     args = ["-f", "json", "-r", *options.arguments()]
@@ -825,7 +830,7 @@ def scan(
     chunks: int | None = None,
     cache_dir: Path | None = None,
     use_cache: bool = True,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
     progress: bool | None = None,
 ) -> ScanRun:
     """Scan the Python code under ROOT with bandit, as a normalised run."""
@@ -868,7 +873,7 @@ def to_scan_run(done: BanditReport, root: str | os.PathLike[str]) -> ScanRun:
             tool=TOOL,
             rule_id=r["test_id"],
             message=r["issue_text"],
-            severity=SEVERITY[r["issue_severity"]],
+            severity=_definition().severity[r["issue_severity"]],
             tool_severity=r["issue_severity"],
             confidence=r["issue_confidence"],
             cwe=[f"CWE-{r['issue_cwe']['id']}"] if r["issue_cwe"].get("id") else [],

@@ -4,8 +4,12 @@ command that is not an argument list, stops the run with file, line and field.""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import sys
 from functools import cache
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
@@ -81,6 +85,14 @@ def cwe_controls() -> dict[str, list[str]]:
     if problems:
         raise RulePackError(problems)
     return dict(table.cwe_controls)
+
+
+def find_tool(name: str) -> str | None:
+    """A scanner's executable: next to this Python first (the project's own environment), then on PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which(name)
 
 
 @cache

@@ -10,11 +10,8 @@ run that reported every pinned dependency is complete.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +21,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from compliance.models.scan import NotAssessed, RunStatus, ScanFinding, ScanRun, ScanSeverity
-from compliance.scanning.definitions import ScannerDefinition, definitions
+from compliance.scanning.definitions import ScannerDefinition, definitions, find_tool
 from compliance.scanning.requirements import DependencyFileError, Pinned, read_dependencies
 
 
@@ -41,14 +38,6 @@ class Service:
         if args is None:
             raise ValueError(f"unknown vulnerability service '{self.kind}' (use {', '.join(d.service)})")
         return [a.replace("{url}", self.url or "") for a in args]
-
-
-def find_tool(name: str) -> str | None:
-    """The tool next to this Python first (the project's own environment), then on PATH."""
-    beside = Path(sys.executable).parent / name
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    return shutil.which(name)
 
 
 def tool_version(d: ScannerDefinition, executable: str, timeout: float = 60) -> str | None:
