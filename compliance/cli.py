@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import logging
 import os
+import socket
 import sys
 import tempfile
 import traceback
@@ -17,7 +20,7 @@ from typing import Any, NoReturn, TextIO
 
 from pydantic import ValidationError
 
-from compliance import __version__
+from compliance import __version__, signing
 from compliance.controls import Catalogue, catalogue
 from compliance.engine import assess
 from compliance.errors import ComplianceError, InputError, OutputError, UsageError
@@ -33,6 +36,8 @@ from compliance.scanning.pip_audit_runner import Service
 from compliance.scanning.run import ScanOptions, run_scans
 from compliance.scanning.sarif import export_sarif, solution_target_lines
 from compliance.summary import render
+from compliance.verification import render_text as render_verification
+from compliance.verification import verify_report
 
 
 class Exit(IntEnum):
@@ -77,6 +82,44 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"compliance-engine {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
+    signing_opt = _Parser(add_help=False)
+    g = signing_opt.add_argument_group("signing (every PDF report is signed)")
+    g.add_argument(
+        "--identity",
+        type=Path,
+        default=None,
+        metavar="FILE.p12",
+        help=f"PKCS#12 signing identity (default ${signing.IDENTITY_ENV}, else the one `compliance keys init` made)",
+    )
+    g.add_argument(
+        "--passphrase-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help=f"0600 file holding the identity's passphrase (else ${signing.PASSPHRASE_ENV}, "
+        f"${signing.PASSPHRASE_FILE_ENV}, or the .passphrase file beside the identity)",
+    )
+    g.add_argument(
+        "--tsa",
+        metavar="URL",
+        default=None,
+        help=f"RFC 3161 timestamp authority for PAdES B-T (default ${signing.TSA_ENV}; none: no timestamp)",
+    )
+    g.add_argument(
+        "--long-term",
+        action="store_true",
+        help="PAdES B-LT: embed the certificates and revocation data that can be fetched",
+    )
+    g.add_argument(
+        "--trust",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="CERT",
+        help="a root certificate (PEM or DER) to build the chain from for --long-term; repeatable",
+    )
+    g.add_argument("--visible-signature", action="store_true", help="draw a signature block on the cover")
+
     rules_opt = _Parser(add_help=False)
     rules_opt.add_argument(
         "--rules",
@@ -87,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="add the rule packs in DIR",
     )
 
-    p = sub.add_parser("assess", parents=[rules_opt], help="assess a solution file")
+    p = sub.add_parser("assess", parents=[rules_opt, signing_opt], help="assess a solution file")
     p.add_argument("solution", type=Path, help="solution file (YAML or JSON)")
     p.add_argument(
         "--format",
@@ -102,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FILE",
-        help="also write the assessment to FILE (.json, .sarif, or .txt for the summary); repeatable",
+        help="also write the assessment to FILE (.pdf for the signed report, .json, .sarif, or .txt for "
+        "the summary); repeatable",
     )
     p.add_argument(
         "--as-of", type=_date, default=None, metavar="DATE", help="assessment date (default today)"
@@ -175,11 +219,78 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=cmd_controls)
 
-    p = sub.add_parser("report", help="render a saved assessment (JSON) as a PDF report")
+    p = sub.add_parser(
+        "report", parents=[signing_opt], help="render a saved assessment (JSON) as a signed PDF report"
+    )
     p.add_argument("assessment", type=Path, help="an assessment written by `compliance assess -o FILE.json`")
     p.add_argument("--output", "-o", type=Path, required=True, metavar="FILE.pdf", help="the PDF to write")
     p.add_argument("--lang", choices=list(LANGUAGES), default="en", help="language of the report")
     p.set_defaults(run=cmd_report)
+
+    p = sub.add_parser(
+        "verify",
+        help="verify a signed report: integrity, coverage, signer, trust, timestamp, embedded data",
+        description="Exit 0 when every signature is intact and covers the document (later "
+        "revisions only revocation data or document timestamps), 1 when anything is broken or "
+        "changed, 2 for usage errors. An untrusted signer or a missing timestamp is reported "
+        "and fails only with --require-trust / --require-timestamp.",
+    )
+    p.add_argument("report", type=Path, metavar="REPORT.pdf")
+    p.add_argument(
+        "--trust",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="CERT",
+        help="trust this certificate (PEM or DER: the signer's own, or a root); repeatable",
+    )
+    p.add_argument("--require-trust", action="store_true", help="fail unless the signer is trusted")
+    p.add_argument(
+        "--require-timestamp", action="store_true", help="fail unless a valid timestamp is present"
+    )
+    p.add_argument(
+        "--inputs",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="re-hash the original input files found in DIR and compare them with the report",
+    )
+    p.add_argument(
+        "--fetch",
+        action="store_true",
+        help="fetch revocation data (OCSP, CRL) from the network in addition to what the file embeds",
+    )
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(run=cmd_verify)
+
+    keys = sub.add_parser("keys", help="create and show signing identities")
+    ksub = keys.add_subparsers(dest="keys_command", required=True, parser_class=_Parser)
+    k = ksub.add_parser(
+        "init",
+        help="create a local signing identity (self-signed certificate)",
+        description="Creates an RSA key and a self-signed certificate for signing reports, stored "
+        "as PKCS#12 (mode 0600) with the certificate beside it (.crt, for readers' --trust). The "
+        f"passphrase comes from --passphrase-file, ${signing.PASSPHRASE_ENV} or "
+        f"${signing.PASSPHRASE_FILE_ENV}; with none, a random one is written to a 0600 .passphrase "
+        "file beside the identity. It is never taken from the command line.",
+    )
+    k.add_argument("--identity", type=Path, default=None, metavar="FILE.p12", help="where to create it")
+    k.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE")
+    k.add_argument("--name", default=None, help="the signer's name (certificate common name)")
+    k.add_argument("--organisation", default=None, help="the signer's organisation")
+    k.add_argument("--country", default=None, metavar="CC", help="two-letter country code")
+    k.add_argument("--email", default=None)
+    k.add_argument("--days", type=int, default=1095, help="validity in days (default 1095)")
+    k.add_argument(
+        "--exist-ok",
+        action="store_true",
+        help="if the identity exists and opens, keep it and succeed (it is never overwritten)",
+    )
+    k.set_defaults(run=cmd_keys_init)
+    k = ksub.add_parser("show", help="show a signing identity")
+    k.add_argument("--identity", type=Path, default=None, metavar="FILE.p12")
+    k.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE")
+    k.set_defaults(run=cmd_keys_show)
 
     p = sub.add_parser("explain", parents=[rules_opt], help="explain one rule")
     p.add_argument("rule_id", metavar="RULE_ID")
@@ -258,6 +369,8 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
             raise UsageError(
                 f"{path}: unsupported output type '{path.suffix}' (use .json, .sarif, .pdf or .txt)"
             )
+    # The identity opens before any work, so that a wrong passphrase costs nothing.
+    signer = _signer(args) if any(p.suffix == ".pdf" for p in outputs) else None
     loaded = load_solution(args.solution)
     packs = load_packs(args.rules)
     check_accepted_risks(loaded, packs)
@@ -275,7 +388,7 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
         ".json": assessment_json,
         ".txt": render,
         ".sarif": sarif,
-        ".pdf": lambda a: report_pdf(a, args.lang),
+        ".pdf": lambda a: signed_report(a, args.lang, signer),
     }
     printed = {"json": ".json", "sarif": ".sarif"}.get(args.format, ".txt")
     wanted = {p.suffix for p in outputs} | {printed}
@@ -292,10 +405,41 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     return Exit.OK
 
 
+Signer = tuple[signing.Identity, signing.SignOptions]
+
+
+def _signer(args: argparse.Namespace) -> Signer:
+    """The identity and signing options the command line names, opened and checked."""
+    path = args.identity or signing.default_identity_path()
+    if not path.exists():
+        raise UsageError(
+            f"{path}: no signing identity; create one with `compliance keys init`, or name a "
+            f"PKCS#12 file with --identity or ${signing.IDENTITY_ENV}"
+        )
+    identity = signing.load_identity(path, signing.read_passphrase(path, args.passphrase_file))
+    trust = tuple(args.trust)
+    signing.load_certificates(trust)  # a bad --trust file fails now, before any work
+    options = signing.SignOptions(
+        tsa_url=args.tsa or os.environ.get(signing.TSA_ENV) or None,
+        long_term=args.long_term,
+        trust=trust,
+        visible=args.visible_signature,
+    )
+    return identity, options
+
+
+def signed_report(a: Assessment, lang: str, signer: Signer | None) -> bytes:
+    """The PDF report, signed."""
+    assert signer is not None
+    identity, options = signer
+    return signing.sign_pdf(report_pdf(a, lang), identity, options)
+
+
 def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance report ASSESSMENT.json -o report.pdf`: a saved assessment as a PDF, alone."""
     if args.output.suffix != ".pdf":
         raise UsageError(f"{args.output}: the report is a PDF; name the output FILE.pdf")
+    signer = _signer(args)
     try:
         text = args.assessment.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -308,8 +452,93 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
         raise InputError.single(
             str(args.assessment), f"not an assessment of this tool: {where}: {first['msg']}"
         ) from None
-    write_atomically(args.output, report_pdf(assessment, args.lang))
-    out.write(f"wrote {args.output}\n")
+    write_atomically(args.output, signed_report(assessment, args.lang, signer))
+    identity, _options = signer
+    out.write(f"wrote {args.output}, signed by {identity.common_name}\n")
+    return Exit.OK
+
+
+def cmd_verify(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance verify REPORT.pdf`: 0 verified, 1 broken or changed, 2 usage."""
+    if args.inputs is not None and not args.inputs.is_dir():
+        raise UsageError(f"{args.inputs}: --inputs must name a directory")
+    trust = signing.load_certificates(tuple(args.trust))
+    result = verify_report(
+        args.report,
+        trust=trust,
+        require_trust=args.require_trust,
+        require_timestamp=args.require_timestamp,
+        inputs_dir=args.inputs,
+        fetch=args.fetch,
+    )
+    if args.format == "json":
+        out.write(json.dumps(result.as_json(), indent=2) + "\n")
+    else:
+        out.write(render_verification(result))
+    return Exit.OK if result.ok else Exit.BELOW_THRESHOLD
+
+
+def cmd_keys_init(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance keys init`: a new local identity, never over an existing one."""
+    path: Path = args.identity or signing.default_identity_path()
+    if path.exists():
+        if not args.exist_ok:
+            raise UsageError(f"{path}: a signing identity exists already; it is never overwritten")
+        identity = signing.load_identity(path, signing.read_passphrase(path, args.passphrase_file))
+        out.write(f"using the existing signing identity {path}: {identity.common_name}\n")
+        return Exit.OK
+    env_given = bool(os.environ.get(signing.PASSPHRASE_ENV) or os.environ.get(signing.PASSPHRASE_FILE_ENV))
+    generated = args.passphrase_file is None and not env_given
+    if generated:
+        passphrase = signing.new_passphrase()
+    else:
+        passphrase = signing.read_passphrase(path, args.passphrase_file)
+    name = args.name or f"{getpass.getuser()} at {socket.gethostname()}"
+    data = signing.create_identity(
+        path,
+        passphrase,
+        common_name=name,
+        organisation=args.organisation,
+        country=args.country,
+        email=args.email,
+        days=args.days,
+    )
+    secret = signing.passphrase_file_beside(path)
+    if generated and secret.exists():
+        raise UsageError(
+            f"{secret}: exists already without an identity beside it; remove it or name a passphrase"
+        )
+    try:
+        signing.write_private(path, data)
+        if generated:
+            signing.write_private(secret, passphrase + b"\n")
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
+    identity = signing.load_identity(path, passphrase)
+    cert = signing.certificate_file_beside(path)
+    write_atomically(cert, signing.certificate_pem(identity))
+    out.write(f"created signing identity {path} (PKCS#12, mode 0600)\n")
+    out.write(f"  signer:      {identity.subject}\n")
+    out.write(f"  certificate: {cert} (self-signed; give it to readers for `compliance verify --trust`)\n")
+    out.write(f"  SHA-256:     {identity.fingerprint}\n")
+    if generated:
+        out.write(f"  passphrase:  {secret} (random, mode 0600)\n")
+    return Exit.OK
+
+
+def cmd_keys_show(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance keys show`."""
+    path: Path = args.identity or signing.default_identity_path()
+    if not path.exists():
+        raise UsageError(f"{path}: no signing identity; create one with `compliance keys init`")
+    identity = signing.load_identity(path, signing.read_passphrase(path, args.passphrase_file))
+    out.write(f"{path}\n")
+    out.write(f"  signer:      {identity.subject}\n")
+    out.write(f"  self-signed: {'yes' if identity.self_signed else 'no'}\n")
+    out.write(f"  valid:       {identity.not_before:%Y-%m-%d} to {identity.not_after:%Y-%m-%d}\n")
+    out.write(f"  SHA-256:     {identity.fingerprint}\n")
+    for c in identity.chain:
+        out.write(f"  chain:       {c.subject.human_friendly}\n")
     return Exit.OK
 
 
@@ -562,6 +791,10 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> Exit:
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Entry point of the `compliance` command."""
     out = out or sys.stdout
+    if not os.environ.get("COMPLIANCE_DEBUG"):
+        # pyHanko logs every failed path validation with a traceback; verify reports them itself.
+        logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
+        logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
     try:
         args = build_parser().parse_args(argv)
         run: Callable[[argparse.Namespace, TextIO], Exit] = args.run

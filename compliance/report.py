@@ -8,6 +8,7 @@ The same assessment gives the same HTML.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from typing import Any
 
@@ -43,6 +44,11 @@ TEXTS: dict[str, dict[str, Any]] = {
         "scanners": "Scanners",
         "none": "none",
         "inputs": "Inputs and their SHA-256",
+        "data": "Assessment data embedded in this PDF (assessment.json), SHA-256",
+        "signed_note": (
+            "This report is signed electronically (PAdES). Check the signature, and that the embedded data "
+            "and the input hashes are the ones shown here, with `compliance verify` or any PDF signature validator."
+        ),
         "file": "File",
         "role": "Role",
         "contents": "Contents",
@@ -119,6 +125,12 @@ TEXTS: dict[str, dict[str, Any]] = {
         "scanners": "Scannere",
         "none": "ingen",
         "inputs": "Inddata og deres SHA-256",
+        "data": "Vurderingens data indlejret i denne PDF (assessment.json), SHA-256",
+        "signed_note": (
+            "Rapporten er underskrevet elektronisk (PAdES). Kontrollér underskriften, og at de indlejrede data "
+            "og inddataenes SHA-256 er dem, der vises her, med `compliance verify` eller et andet værktøj til "
+            "validering af PDF-underskrifter."
+        ),
         "file": "Fil",
         "role": "Rolle",
         "contents": "Indhold",
@@ -196,6 +208,12 @@ TEXTS: dict[str, dict[str, Any]] = {
         "scanners": "Skannrar",
         "none": "inga",
         "inputs": "Indata och deras SHA-256",
+        "data": "Bedömningens data inbäddade i denna PDF (assessment.json), SHA-256",
+        "signed_note": (
+            "Rapporten är elektroniskt underskriven (PAdES). Kontrollera underskriften, och att inbäddade data "
+            "och indatas SHA-256 är de som visas här, med `compliance verify` eller ett annat verktyg för "
+            "validering av PDF-underskrifter."
+        ),
         "file": "Fil",
         "role": "Roll",
         "contents": "Innehåll",
@@ -279,8 +297,9 @@ def _environment() -> Environment:
     )
 
 
-def render_html(a: Assessment, lang: str = "en") -> str:
-    """The report as one self-contained HTML document."""
+def render_html(a: Assessment, lang: str = "en", data_sha256: str | None = None) -> str:
+    """The report as one self-contained HTML document; `data_sha256` is the digest of the
+    assessment JSON embedded in the PDF, shown on the cover so that a verifier can match them."""
     if lang not in LANGUAGES:
         raise ValueError(f"no report texts for language '{lang}' (available: {', '.join(LANGUAGES)})")
     root = reports_root()
@@ -306,6 +325,7 @@ def render_html(a: Assessment, lang: str = "en") -> str:
         by_framework[c.framework].append((cid, c))
     return template.render(
         a=a,
+        data_sha256=data_sha256,
         t=TEXTS[lang],
         lang=lang,
         css=root.joinpath("report.css").read_text(encoding="utf-8"),
@@ -377,6 +397,8 @@ def render_pdf(html: str, assessment_json: str | None = None) -> tuple[bytes, li
 
 
 def report_pdf(a: Assessment, lang: str = "en") -> bytes:
-    """The PDF report of an assessment, the assessment embedded."""
-    pdf, _refused = render_pdf(render_html(a, lang), a.model_dump_json(indent=2, by_alias=True) + "\n")
+    """The PDF report of an assessment (unsigned), the assessment embedded and its digest shown."""
+    data = a.model_dump_json(indent=2, by_alias=True) + "\n"
+    digest = hashlib.sha256(data.encode("utf-8")).hexdigest()
+    pdf, _refused = render_pdf(render_html(a, lang, digest), data)
     return pdf

@@ -1,0 +1,388 @@
+"""Signing identities and PAdES signatures of reports, with pyHanko.
+
+A report is signed with one embedded PAdES signature over the whole file: a certification
+signature that permits no changes, so that the only later revisions a validator accepts are the
+ones PAdES allows for long-term validation (revocation data in the document security store and
+document timestamps). B-T adds an RFC 3161 timestamp from a configured authority; B-LT embeds the
+certificates and revocation data that can be fetched.
+
+A local identity is an RSA key and a self-signed certificate, stored as PKCS#12 with mode 0600
+and protected by a passphrase read from an environment variable or a 0600 file, never from the
+command line. An organisation's own PKCS#12 (an e-seal, say) is used the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import logging
+import os
+import secrets
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from compliance.errors import ComplianceError, InputError, UsageError
+
+PASSPHRASE_ENV = "COMPLIANCE_SIGNING_PASSPHRASE"  # noqa: S105 (the variable's name, not a secret)
+PASSPHRASE_FILE_ENV = "COMPLIANCE_SIGNING_PASSPHRASE_FILE"  # noqa: S105
+IDENTITY_ENV = "COMPLIANCE_SIGNING_IDENTITY"
+TSA_ENV = "COMPLIANCE_TSA_URL"
+SELF_SIGNED_LABEL = "Self-signed identity, not vouched for by any certification authority"
+SIGNATURE_FIELD = "ReportSignature"
+# RFC 9336 id-kp-documentSigning: the certificate is meant for signing documents.
+DOCUMENT_SIGNING_EKU = "1.3.6.1.5.5.7.3.36"
+VISIBLE_BOX = (51, 72, 400, 122)  # points from the lower left of the cover, in its reserved margin
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+)
+
+
+class SigningError(ComplianceError):
+    """A report could not be signed (identity, timestamp authority, revocation data)."""
+
+
+def default_identity_path() -> Path:
+    """Where `compliance keys init` keeps the local identity unless told otherwise."""
+    configured = os.environ.get(IDENTITY_ENV)
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "compliance-engine" / "identity.p12"
+
+
+def passphrase_file_beside(identity: Path) -> Path:
+    """The passphrase file `keys init` writes beside an identity when none is configured."""
+    return identity.with_suffix(".passphrase")
+
+
+def certificate_file_beside(identity: Path) -> Path:
+    """The certificate (PEM) `keys init` writes beside an identity, to hand to verifiers."""
+    return identity.with_suffix(".crt")
+
+
+def check_private(path: Path, what: str) -> None:
+    """Refuse a secret file that others than its owner may read or write."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the {what}: {exc.strerror}") from None
+    if not stat.S_ISREG(mode):
+        raise UsageError(f"{path}: the {what} is not a regular file")
+    if mode & 0o077:
+        raise UsageError(
+            f"{path}: the {what} may be read by others (mode {stat.S_IMODE(mode):04o}); run: chmod 600 {path}"
+        )
+
+
+def read_passphrase(identity: Path, passphrase_file: Path | None) -> bytes:
+    """The passphrase of an identity: a named 0600 file, the environment, or the file beside it."""
+    source = passphrase_file
+    if source is None and os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV].encode("utf-8")
+    if source is None and os.environ.get(PASSPHRASE_FILE_ENV):
+        source = Path(os.environ[PASSPHRASE_FILE_ENV])
+    if source is None:
+        source = passphrase_file_beside(identity)
+        if not source.exists():
+            raise UsageError(
+                f"{identity}: no passphrase: set {PASSPHRASE_ENV}, or name a 0600 file with "
+                f"--passphrase-file or {PASSPHRASE_FILE_ENV} (looked for {source})"
+            )
+    check_private(source, "passphrase file")
+    text = source.read_bytes().rstrip(b"\r\n")
+    if not text:
+        raise UsageError(f"{source}: the passphrase file is empty")
+    return text
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A loaded signing identity: pyHanko's signer and what a reader needs to know about it."""
+
+    path: Path
+    signer: Any  # pyhanko.sign.signers.SimpleSigner
+    subject: str
+    common_name: str
+    self_signed: bool
+    fingerprint: str
+    not_before: dt.datetime
+    not_after: dt.datetime
+    chain: tuple[Any, ...] = field(default=())  # asn1crypto certificates besides the signer's
+
+
+def load_identity(path: Path, passphrase: bytes, *, now: dt.datetime | None = None) -> Identity:
+    """Open a PKCS#12 identity; a wrong passphrase, a foreign file or an expired certificate is
+    refused before any work is done."""
+    from pyhanko.sign.signers import SimpleSigner
+
+    check_private(path, "signing identity")
+    try:
+        signer = SimpleSigner.load_pkcs12_data(path.read_bytes(), other_certs=(), passphrase=passphrase)
+    except ValueError:
+        raise UsageError(
+            f"{path}: cannot open the signing identity: wrong passphrase, or not a PKCS#12 file "
+            "with a key and a certificate"
+        ) from None
+    cert = signer.signing_cert
+    if cert is None or signer.signing_key is None:
+        raise UsageError(f"{path}: the PKCS#12 file holds no key and certificate")
+    identity = describe_identity(path, signer)
+    moment = now or dt.datetime.now(dt.UTC)
+    if not identity.not_before <= moment <= identity.not_after:
+        raise UsageError(
+            f"{path}: the signing certificate is valid from {identity.not_before:%Y-%m-%d} to "
+            f"{identity.not_after:%Y-%m-%d}, not now; create a new identity (compliance keys init)"
+        )
+    return identity
+
+
+def describe_identity(path: Path, signer: Any) -> Identity:
+    """Subject, fingerprint and validity of a loaded signer."""
+    cert = signer.signing_cert
+    chain = tuple(c for c in signer.cert_registry if c.sha256 != cert.sha256)
+    validity = cert["tbs_certificate"]["validity"]
+    return Identity(
+        path=path,
+        signer=signer,
+        subject=cert.subject.human_friendly,
+        common_name=str(cert.subject.native.get("common_name") or cert.subject.human_friendly),
+        self_signed=cert.self_signed in ("yes", "maybe") and not chain,
+        fingerprint=cert.sha256.hex(),
+        not_before=validity["not_before"].native,
+        not_after=validity["not_after"].native,
+        chain=chain,
+    )
+
+
+def create_identity(
+    path: Path,
+    passphrase: bytes,
+    *,
+    common_name: str,
+    organisation: str | None = None,
+    country: str | None = None,
+    email: str | None = None,
+    days: int = 1095,
+    now: dt.datetime | None = None,
+) -> bytes:
+    """A new RSA-3072 key and self-signed certificate with the usages signature validators expect
+    (digitalSignature and nonRepudiation, document signing), as PKCS#12 bytes; the caller writes
+    them. The certificate says in its subject that it is self-signed."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+
+    if country is not None and (len(country) != 2 or not country.isalpha()):
+        raise UsageError(f"--country: '{country}' is not a two-letter country code")
+    if days < 1:
+        raise UsageError(f"--days: {days} must be at least 1")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    names = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    if organisation:
+        names.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation))
+    names.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, SELF_SIGNED_LABEL))
+    if country:
+        names.append(x509.NameAttribute(NameOID.COUNTRY_NAME, country.upper()))
+    if email:
+        names.append(x509.NameAttribute(NameOID.EMAIL_ADDRESS, email))
+    subject = x509.Name(names)
+    start = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(minutes=5)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage(
+                [ObjectIdentifier(DOCUMENT_SIGNING_EKU), ExtendedKeyUsageOID.EMAIL_PROTECTION]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
+    if email:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.RFC822Name(email)]), critical=False)
+    cert = builder.sign(key, hashes.SHA256())
+    return pkcs12.serialize_key_and_certificates(
+        name=common_name.encode("utf-8"),
+        key=key,
+        cert=cert,
+        cas=None,
+        encryption_algorithm=serialization.BestAvailableEncryption(passphrase),
+    )
+
+
+def certificate_pem(identity: Identity) -> bytes:
+    """The signer's certificate as PEM, for `--trust` on the reader's side."""
+    from asn1crypto import pem
+
+    return bytes(pem.armor("CERTIFICATE", identity.signer.signing_cert.dump()))
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Create a file readable by its owner only; an existing file is never replaced."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+def new_passphrase() -> bytes:
+    """A random passphrase for a new local identity (256 bits)."""
+    return secrets.token_urlsafe(32).encode("ascii")
+
+
+# ---------------------------------------------------------------------------------------------
+# Signing
+
+
+@dataclass(frozen=True)
+class SignOptions:
+    """How to sign: the timestamp authority (B-T), long-term validation data (B-LT), the roots to
+    validate against when collecting it, and whether the cover shows a signature block."""
+
+    tsa_url: str | None = None
+    long_term: bool = False
+    trust: tuple[Path, ...] = ()
+    visible: bool = False
+    reason: str = "Assessment report issued by its assessor"
+    location: str | None = None
+
+
+def load_certificates(paths: tuple[Path, ...] | list[Path]) -> list[Any]:
+    """Certificates (PEM or DER) from files; a file that holds none is an input error."""
+    from pyhanko.keys import load_certs_from_pemder
+
+    certs: list[Any] = []
+    for path in paths:
+        try:
+            found = list(load_certs_from_pemder([str(path)]))  # type: ignore[no-untyped-call]
+        except (OSError, ValueError, TypeError) as exc:
+            raise InputError.single(str(path), f"not a certificate file (PEM or DER): {exc}") from None
+        if not found:
+            raise InputError.single(str(path), "holds no certificate")
+        certs.extend(found)
+    return certs
+
+
+def _validation_context(identity: Identity, trust: tuple[Path, ...]) -> Any:
+    """The context B-LT collects its data in: the given roots, or the identity's own root (a
+    self-signed certificate is its own root), fetching revocation data where it is published."""
+    from pyhanko_certvalidator import ValidationContext
+
+    roots = load_certificates(trust)
+    own = [c for c in (identity.signer.signing_cert, *identity.chain) if c.self_signed in ("yes", "maybe")]
+    return ValidationContext(
+        trust_roots=[*roots, *own],
+        other_certs=list(identity.chain),
+        allow_fetching=True,
+        revocation_mode="soft-fail",
+    )
+
+
+@functools.cache
+def _font_path() -> str:
+    """DejaVu Sans rescaled to 1,000 units per em: pyHanko writes glyph widths in font units, and
+    PDF reads them in thousandths of an em, so a 2,048-unit font would print spaced out."""
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.scaleUpem import scale_upem
+
+    source = next((c for c in FONT_CANDIDATES if Path(c).is_file()), None)
+    if source is None:
+        raise SigningError(
+            "a visible signature needs the DejaVu Sans font to embed (PDF/A); install fonts-dejavu-core"
+        )
+    font = TTFont(source)
+    if font["head"].unitsPerEm != 1000:
+        scale_upem(font, 1000)
+    target = Path(_FONT_DIR.name) / "signature-font.ttf"
+    font.save(str(target))
+    return str(target)
+
+
+_FONT_DIR = tempfile.TemporaryDirectory(prefix="compliance-font-")
+
+
+def sign_pdf(pdf: bytes, identity: Identity, options: SignOptions) -> bytes:
+    """The PDF with a PAdES signature over the whole file (certification, no changes permitted),
+    timestamped and with validation data as the options say."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers, timestamps
+    from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
+
+    timestamper = timestamps.HTTPTimeStamper(options.tsa_url, timeout=30) if options.tsa_url else None
+    meta = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD,
+        md_algorithm="sha256",
+        subfilter=SigSeedSubFilter.PADES,
+        certify=True,
+        docmdp_permissions=MDPPerm.NO_CHANGES,
+        reason=options.reason,
+        location=options.location,
+        name=identity.common_name,
+        embed_validation_info=options.long_term,
+        validation_context=_validation_context(identity, options.trust) if options.long_term else None,
+        use_pades_lta=False,
+    )
+    stamp_style = None
+    if options.visible:
+        from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+        from pyhanko.pdf_utils.text import TextBoxStyle
+        from pyhanko.stamp import TextStampStyle
+
+        logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # chatter about dropped tables
+
+        stamp_style = TextStampStyle(
+            stamp_text="Digitally signed by %(signer)s\n%(ts)s\nCheck: compliance verify, or pdfsig",
+            text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(_font_path()), font_size=8),
+            border_width=1,
+        )
+        spec = fields.SigFieldSpec(SIGNATURE_FIELD, on_page=0, box=VISIBLE_BOX)
+    else:
+        spec = fields.SigFieldSpec(SIGNATURE_FIELD, on_page=0)
+    pdf_signer = signers.PdfSigner(
+        meta, identity.signer, timestamper=timestamper, stamp_style=stamp_style, new_field_spec=spec
+    )
+    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    try:
+        out = pdf_signer.sign_pdf(writer, output=BytesIO())
+    except ComplianceError:
+        raise
+    except Exception as exc:  # pyHanko raises many kinds: network, TSA, path building
+        what = "timestamp authority " + options.tsa_url if options.tsa_url else "signer"
+        raise SigningError(f"signing failed ({what}): {type(exc).__name__}: {exc}") from exc
+    return bytes(out.getvalue())
+
+
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 of some bytes, as lowercase hex."""
+    return hashlib.sha256(data).hexdigest()
