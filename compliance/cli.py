@@ -153,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--lang", choices=list(LANGUAGES), default="en", help="language of a PDF report")
     p.add_argument(
+        "--assessor",
+        default=None,
+        metavar="NAME",
+        help="who makes the assessment (recorded, shown on the report)",
+    )
+    p.add_argument(
         "--no-scan",
         action="store_true",
         help="do not run the scanners for the declared evidence (their controls then show unknown)",
@@ -225,6 +231,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assessment", type=Path, help="an assessment written by `compliance assess -o FILE.json`")
     p.add_argument("--output", "-o", type=Path, required=True, metavar="FILE.pdf", help="the PDF to write")
     p.add_argument("--lang", choices=list(LANGUAGES), default="en", help="language of the report")
+    p.add_argument(
+        "--assessor",
+        default=None,
+        metavar="NAME",
+        help="who made the assessment, if the saved one does not say",
+    )
     p.set_defaults(run=cmd_report)
 
     p = sub.add_parser(
@@ -379,6 +391,8 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     assessment = assess(
         loaded.solution, packs, as_of, inputs=[*loaded.inputs, *pack_inputs(packs)], scans=scans
     )
+    if args.assessor:
+        assessment = assessment.model_copy(update={"assessor": args.assessor})
     lines = solution_target_lines(loaded)
 
     def sarif(a: Assessment) -> str:
@@ -432,7 +446,7 @@ def signed_report(a: Assessment, lang: str, signer: Signer | None) -> bytes:
     """The PDF report, signed."""
     assert signer is not None
     identity, options = signer
-    return signing.sign_pdf(report_pdf(a, lang), identity, options)
+    return signing.sign_pdf(report_pdf(a, lang, identity.common_name), identity, options)
 
 
 def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
@@ -452,6 +466,13 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
         raise InputError.single(
             str(args.assessment), f"not an assessment of this tool: {where}: {first['msg']}"
         ) from None
+    if args.assessor and not assessment.assessor:
+        assessment = assessment.model_copy(update={"assessor": args.assessor})
+    elif args.assessor and args.assessor != assessment.assessor:
+        raise UsageError(
+            f"{args.assessment}: the assessment names its assessor ({assessment.assessor}); "
+            "a report cannot name another"
+        )
     write_atomically(args.output, signed_report(assessment, args.lang, signer))
     identity, _options = signer
     out.write(f"wrote {args.output}, signed by {identity.common_name}\n")

@@ -1,4 +1,5 @@
-"""SVG figures of the report, drawn by the project: the scores per framework and the data flows.
+"""SVG figures of the report, drawn by the project: scores and control coverage per framework,
+and the data flows.
 
 Every text that comes from a solution is escaped here, because the report inserts the SVG as
 markup; the drawings are deterministic (same assessment, same SVG).
@@ -42,6 +43,75 @@ def score_chart(a: Assessment) -> str:
         parts.append(f'<text x="{bar_x + bar_w + 6}" y="{y + 11}" font-size="9">{label}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+STATUS_COLOURS = {
+    "met": GREEN,
+    "partial": "#d4a017",
+    "not_met": RED,
+    "unknown": AMBER,
+    "accepted": "#5c6bc0",
+    "pending": "#90a4ae",
+    "not_applicable": "#dddddd",
+}
+
+
+def coverage_chart(a: Assessment, names: dict[str, str]) -> str:
+    """A stacked bar per framework: its catalogue controls by status, with a legend in the
+    report's language (`names` maps each status to its name)."""
+    rows = [(name, cov.counts) for name, cov in a.coverage.items()]
+    width, bar_x, bar_w, row_h = 520, 210, 260, 16
+    legend_y = row_h * len(rows) + 8
+    height = legend_y + 16
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
+    for i, (name, counts) in enumerate(rows):
+        y = 3 + i * row_h
+        total = sum(counts.values()) or 1
+        parts.append(f'<text x="0" y="{y + 11}" font-size="9">{escape(name)}</text>')
+        x = float(bar_x)
+        for status, colour in STATUS_COLOURS.items():
+            n = counts.get(status, 0)
+            if n:
+                w = round(bar_w * n / total, 1)
+                parts.append(f'<rect x="{x}" y="{y + 2}" width="{w}" height="10" fill="{colour}"/>')
+                x += w
+        parts.append(
+            f'<text x="{bar_x + bar_w + 6}" y="{y + 11}" font-size="9">{sum(counts.values())}</text>'
+        )
+    x = 0.0
+    for status, colour in STATUS_COLOURS.items():
+        label = escape(names.get(status, status))
+        parts.append(f'<rect x="{x}" y="{legend_y}" width="8" height="8" fill="{colour}"/>')
+        parts.append(f'<text x="{x + 11}" y="{legend_y + 7.5}" font-size="7.5">{label}</text>')
+        x += 16 + 4.6 * len(names.get(status, status))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def flow_numbers(a: Assessment) -> dict[str, int]:
+    """The number each drawn flow carries in the diagram and its legend."""
+    return {f["id"]: i for i, f in enumerate(a.solution.get("flows", []), start=1)}
+
+
+def flow_legend(a: Assessment) -> list[dict[str, Any]]:
+    """The diagram's legend: number, name, data categories and score of every flow."""
+    results = {f.id: f for f in a.flows}
+    numbers = flow_numbers(a)
+    out = []
+    for f in a.solution.get("flows", []):
+        r = results.get(f["id"])
+        counted = bool(r and (r.counts.pass_ + r.counts.fail + r.counts.unknown + r.counts.accepted))
+        out.append(
+            {
+                "no": numbers[f["id"]],
+                "name": f["name"],
+                "route": f"{f['source']} → {f['destination']}",
+                "categories": ", ".join(f.get("data_categories") or []) or "-",
+                "score": f"{r.score:g}" if r and counted else "n/a",
+                "colour": _colour(r.score, counted) if r else GREY,
+            }
+        )
+    return out
 
 
 def flow_diagram(a: Assessment) -> str:
@@ -91,6 +161,12 @@ def flow_diagram(a: Assessment) -> str:
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
     ]
+    numbers = flow_numbers(a)
+    labels = []
+    pair_total: dict[tuple[str, str], int] = defaultdict(int)
+    for f in flows:
+        pair_total[(f["source"], f["destination"])] += 1
+    pair_seen: dict[tuple[str, str], int] = defaultdict(int)
     for f in flows:
         (x1, y1), (x2, y2) = pos[f["source"]], pos[f["destination"]]
         score, counted = score_of.get(f["id"], (100.0, False))
@@ -103,6 +179,16 @@ def flow_diagram(a: Assessment) -> str:
             f'<line x1="{sx}" y1="{sy}" x2="{ex}" y2="{ey}" stroke="{colour}" stroke-width="1.6" '
             f'marker-end="url(#arrow)"><title>{escape(f["name"])}</title></line>'
         )
+        # The flow's number in a small disc on the line; the legend under the diagram names it.
+        # Flows between the same two boxes share a line: spread their numbers along it.
+        pair = (f["source"], f["destination"])
+        pair_seen[pair] += 1
+        share = pair_seen[pair] / (pair_total[pair] + 1)
+        mx, my = round(sx + (ex - sx) * share, 1), round(sy + (ey - sy) * share, 1)
+        labels.append(
+            f'<circle cx="{mx}" cy="{my}" r="6" fill="white" stroke="{colour}" stroke-width="1"/>'
+            f'<text x="{mx}" y="{my + 2.5}" font-size="6.5" text-anchor="middle">{numbers[f["id"]]}</text>'
+        )
     for n, (x, y) in pos.items():
         node = nodes[n]
         fill = "#e8eef7" if node["party"] else "#f5f5f5"
@@ -113,6 +199,7 @@ def flow_diagram(a: Assessment) -> str:
         parts.append(
             f'<text x="{x + 5}" y="{y + 26}" font-size="7" fill="#444">{escape(_short(node["sub"]))}</text>'
         )
+    parts.extend(labels)
     parts.append("</svg>")
     return "".join(parts)
 

@@ -9,16 +9,17 @@ The same assessment gives the same HTML.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
-from compliance.drawing import flow_diagram, score_chart
+from compliance.drawing import coverage_chart, flow_diagram, flow_legend, score_chart
 from compliance.facts import derive_flow
 from compliance.models.assessment import Assessment, ControlStatus, Finding
 from compliance.models.rules import Outcome, Severity
 from compliance.resources import reports_root
+from compliance.translations import rule_text
 
 LANGUAGES = ("en", "da", "sv")
 SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED)
@@ -26,6 +27,37 @@ SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED)
 TEXTS: dict[str, dict[str, Any]] = {
     "en": {
         "title": "GDPR and cybersecurity assessment",
+        "assessor": "Assessor",
+        "signed_by": "Signed by",
+        "not_given": "not given",
+        "facts_to_state": "Facts to state",
+        "facts_note": "The missing facts that decide the most unknown results; stating them is the quickest way to a decided assessment.",
+        "fact": "Fact",
+        "decides": "Unknown results it decides",
+        "targets": "Applies to",
+        "more": "more",
+        "coverage_chart": "Controls by status, per framework",
+        "no": "No.",
+        "severities": {"critical": "critical", "high": "high", "medium": "medium", "low": "low"},
+        "en_marker": "[EN]",
+        "controls_note": "",
+        "control_statuses": {
+            "met": "met",
+            "partial": "partial",
+            "not_met": "not met",
+            "unknown": "unknown",
+            "accepted": "accepted",
+            "pending": "pending",
+            "not_applicable": "not applicable",
+        },
+        "scan_statuses": {
+            "completed": "completed",
+            "incomplete": "incomplete",
+            "failed": "failed",
+            "missing": "scanner missing",
+            "timeout": "timed out",
+            "not_run": "not run",
+        },
         "as_of": "as of",
         "verdict": "Verdict",
         "verdicts": {
@@ -91,6 +123,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "purposes": "Purposes",
         "subjects": "Data subjects",
         "categories": "Categories of data",
+        "route": "From → to",
         "recipient": "Recipient",
         "retention": "Retention",
         "countries": "Storage and access countries",
@@ -107,6 +140,37 @@ TEXTS: dict[str, dict[str, Any]] = {
     # Danish: the terms Datatilsynet uses (konsekvensanalyse, dataansvarlig, databehandler).
     "da": {
         "title": "Vurdering af databeskyttelse og cybersikkerhed",
+        "assessor": "Vurderet af",
+        "signed_by": "Underskrevet af",
+        "not_given": "ikke angivet",
+        "facts_to_state": "Oplysninger der mangler",
+        "facts_note": "De manglende oplysninger, der afgør flest ukendte resultater; at angive dem er den hurtigste vej til en afklaret vurdering.",
+        "fact": "Oplysning",
+        "decides": "Ukendte resultater den afgør",
+        "targets": "Gælder",
+        "more": "flere",
+        "coverage_chart": "Kontroller efter status, pr. ramme",
+        "no": "Nr.",
+        "severities": {"critical": "kritisk", "high": "høj", "medium": "middel", "low": "lav"},
+        "en_marker": "[EN]",
+        "controls_note": "Kontrollernes titler og forklaringer er på engelsk.",
+        "control_statuses": {
+            "met": "opfyldt",
+            "partial": "delvist",
+            "not_met": "ikke opfyldt",
+            "unknown": "ukendt",
+            "accepted": "accepteret",
+            "pending": "afventer",
+            "not_applicable": "ikke relevant",
+        },
+        "scan_statuses": {
+            "completed": "gennemført",
+            "incomplete": "ufuldstændig",
+            "failed": "fejlet",
+            "missing": "scanner mangler",
+            "timeout": "tidsgrænse overskredet",
+            "not_run": "ikke kørt",
+        },
         "as_of": "pr.",
         "verdict": "Konklusion",
         "verdicts": {
@@ -174,6 +238,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "purposes": "Formål",
         "subjects": "Registrerede",
         "categories": "Kategorier af oplysninger",
+        "route": "Fra → til",
         "recipient": "Modtager",
         "retention": "Opbevaring",
         "countries": "Lande for opbevaring og adgang",
@@ -185,11 +250,45 @@ TEXTS: dict[str, dict[str, Any]] = {
             "pending": "afventer",
         },
         "tri": {True: "ja", False: "nej", None: "ukendt"},
-        "fallback": "Reglernes titler, forklaringer og afhjælpning er endnu kun på engelsk.",
+        "fallback": (
+            "Tekster mærket [EN] har endnu ingen gældende dansk oversættelse og vises på engelsk; "
+            "forklaringerne dannes på engelsk."
+        ),
     },
     # Swedish: the terms IMY uses (konsekvensbedömning, personuppgiftsansvarig, personuppgiftsbiträde).
     "sv": {
         "title": "Bedömning av dataskydd och cybersäkerhet",
+        "assessor": "Bedömd av",
+        "signed_by": "Underskriven av",
+        "not_given": "inte angivet",
+        "facts_to_state": "Uppgifter som saknas",
+        "facts_note": "De saknade uppgifter som avgör flest okända resultat; att ange dem är den snabbaste vägen till en avgjord bedömning.",
+        "fact": "Uppgift",
+        "decides": "Okända resultat den avgör",
+        "targets": "Gäller",
+        "more": "fler",
+        "coverage_chart": "Kontroller efter status, per ramverk",
+        "no": "Nr",
+        "severities": {"critical": "kritisk", "high": "hög", "medium": "medel", "low": "låg"},
+        "en_marker": "[EN]",
+        "controls_note": "Kontrollernas titlar och förklaringar är på engelska.",
+        "control_statuses": {
+            "met": "uppfyllt",
+            "partial": "delvis",
+            "not_met": "ej uppfyllt",
+            "unknown": "okänt",
+            "accepted": "accepterat",
+            "pending": "väntande",
+            "not_applicable": "ej tillämpligt",
+        },
+        "scan_statuses": {
+            "completed": "slutförd",
+            "incomplete": "ofullständig",
+            "failed": "misslyckad",
+            "missing": "skanner saknas",
+            "timeout": "tidsgräns överskriden",
+            "not_run": "inte körd",
+        },
         "as_of": "per",
         "verdict": "Slutsats",
         "verdicts": {
@@ -257,6 +356,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "purposes": "Ändamål",
         "subjects": "Registrerade",
         "categories": "Kategorier av uppgifter",
+        "route": "Från → till",
         "recipient": "Mottagare",
         "retention": "Lagringstid",
         "countries": "Länder för lagring och åtkomst",
@@ -268,7 +368,10 @@ TEXTS: dict[str, dict[str, Any]] = {
             "pending": "väntande",
         },
         "tri": {True: "ja", False: "nej", None: "okänt"},
-        "fallback": "Reglernas titlar, förklaringar och åtgärder finns ännu bara på engelska.",
+        "fallback": (
+            "Texter märkta [EN] har ännu ingen gällande svensk översättning och visas på engelska; "
+            "förklaringarna skapas på engelska."
+        ),
     },
 }
 
@@ -297,9 +400,12 @@ def _environment() -> Environment:
     )
 
 
-def render_html(a: Assessment, lang: str = "en", data_sha256: str | None = None) -> str:
+def render_html(
+    a: Assessment, lang: str = "en", data_sha256: str | None = None, signer: str | None = None
+) -> str:
     """The report as one self-contained HTML document; `data_sha256` is the digest of the
-    assessment JSON embedded in the PDF, shown on the cover so that a verifier can match them."""
+    assessment JSON embedded in the PDF, shown on the cover so that a verifier can match them,
+    and `signer` the name of who signs it."""
     if lang not in LANGUAGES:
         raise ValueError(f"no report texts for language '{lang}' (available: {', '.join(LANGUAGES)})")
     root = reports_root()
@@ -310,15 +416,13 @@ def render_html(a: Assessment, lang: str = "en", data_sha256: str | None = None)
     )
     supplier_id = a.solution.get("supplier")
     supplier = parties.get(supplier_id, {}).get("name", supplier_id) if supplier_id else None
-    grouped: dict[str, list[Finding]] = defaultdict(list)
-    for f in a.findings:
-        if f.status in SHOWN:
-            grouped[f.citation].append(f)
-    open_findings = [(c, grouped[c]) for c in a.provisions if c in grouped]
     rank = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.MEDIUM: 2, Severity.LOW: 3}
     failing = [f for f in a.findings if f.status in (Outcome.FAIL, Outcome.UNKNOWN)]
-    top_risks = sorted(failing, key=lambda f: (rank[f.severity], f.status is not Outcome.FAIL, f.rule_id))[
-        :10
+    top_risks = [
+        _row([f], lang)
+        for f in sorted(failing, key=lambda f: (rank[f.severity], f.status is not Outcome.FAIL, f.rule_id))[
+            :10
+        ]
     ]
     by_framework: dict[str, list[tuple[str, Any]]] = defaultdict(list)
     for cid, c in a.controls.items():
@@ -326,21 +430,67 @@ def render_html(a: Assessment, lang: str = "en", data_sha256: str | None = None)
     return template.render(
         a=a,
         data_sha256=data_sha256,
+        signer=signer,
         t=TEXTS[lang],
         lang=lang,
         css=root.joinpath("report.css").read_text(encoding="utf-8"),
         tool=f"{a.tool.name} {a.tool.version}",
         controller=controller,
         supplier=supplier,
-        open_findings=open_findings,
+        open_findings=_grouped_findings(a, lang),
+        facts_to_state=_facts_to_state(a),
         statuses=[s.value for s in ControlStatus],
         top_risks=top_risks,
         risks=a.solution.get("accepted_risks", []),
         controls_by_framework=sorted(by_framework.items()),
         record=_record(a),
         score_chart=score_chart(a),
+        coverage_chart=coverage_chart(a, TEXTS[lang]["control_statuses"]),
         diagram=flow_diagram(a),
+        flow_legend=flow_legend(a),
     )
+
+
+def _label(f: Finding) -> str:
+    return f"{f.target.kind.value} {f.target.id}" if f.target else ""
+
+
+def _row(group: list[Finding], lang: str) -> dict[str, Any]:
+    """One line of the findings: a rule's result with the same explanation on every target it
+    lists, its texts in the report's language."""
+    first = group[0]
+    text = rule_text(lang, first.rule_id, first.title, first.remediation)
+    return {
+        "rule_id": first.rule_id,
+        "title": text.title,
+        "title_en": text.title_in_english,
+        "remediation": text.remediation,
+        "remediation_en": text.remediation_in_english,
+        "status": first.status.value,
+        "severity": first.severity.value,
+        "targets": [_label(f) for f in group if f.target],
+        "explanation": first.explanation,
+        "national": first.national_citation,
+    }
+
+
+def _grouped_findings(a: Assessment, lang: str) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Findings to act on by provision; a rule whose result and explanation repeat on many
+    targets (the same missing fact on every flow, say) is one line listing the targets."""
+    groups: dict[str, dict[tuple[str, str, str], list[Finding]]] = defaultdict(dict)
+    for f in a.findings:
+        if f.status in SHOWN:
+            groups[f.citation].setdefault((f.rule_id, f.status.value, f.explanation), []).append(f)
+    return [(c, [_row(g, lang) for g in groups[c].values()]) for c in a.provisions if c in groups]
+
+
+def _facts_to_state(a: Assessment, limit: int = 12) -> list[tuple[str, int]]:
+    """The missing facts that decide the most unknown results."""
+    counts: Counter[str] = Counter()
+    for f in a.findings:
+        if f.status is Outcome.UNKNOWN:
+            counts.update(f.to_state)
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
 
 def _joined(item: dict[str, Any], key: str) -> str:
@@ -390,15 +540,30 @@ def render_pdf(html: str, assessment_json: str | None = None) -> tuple[bytes, li
             )
         )
     pdf = HTML(string=html, url_fetcher=fetcher, base_url="about:blank").write_pdf(
-        pdf_variant="pdf/a-3b", pdf_tags=True, attachments=attachments
+        pdf_variant="pdf/a-3b", pdf_tags=True, attachments=attachments, finisher=_without_object_streams
     )
     assert pdf is not None
     return bytes(pdf), refused
 
 
-def report_pdf(a: Assessment, lang: str = "en") -> bytes:
+def _without_object_streams(document: Any, pdf: Any) -> None:
+    """Write every object on its own (streams stay compressed), not packed into one object stream:
+    pyHanko re-reads an object stream's whole index for each object it takes from it, so checking
+    the later revisions of a tagged report of thousands of objects took seconds per object stream
+    access (13 s for a 17-page report) and grows with the square of its size."""
+    write = pdf.write
+
+    def write_plain(
+        output: Any, version: bytes = b"1.7", identifier: Any = False, compress: bool = False
+    ) -> Any:
+        return write(output, version, identifier, False)
+
+    pdf.write = write_plain
+
+
+def report_pdf(a: Assessment, lang: str = "en", signer: str | None = None) -> bytes:
     """The PDF report of an assessment (unsigned), the assessment embedded and its digest shown."""
     data = a.model_dump_json(indent=2, by_alias=True) + "\n"
     digest = hashlib.sha256(data.encode("utf-8")).hexdigest()
-    pdf, _refused = render_pdf(render_html(a, lang, digest), data)
+    pdf, _refused = render_pdf(render_html(a, lang, digest, signer), data)
     return pdf

@@ -39,6 +39,7 @@ class SignatureCheck:
     claimed_time: str | None
     timestamp: dict[str, Any] | None
     certification: str | None
+    revoked: str | None = None  # when and why the signer's certificate was revoked
 
 
 @dataclass
@@ -90,20 +91,26 @@ def verify_report(
         reader = PdfFileReader(BytesIO(data), strict=False)
         signatures = list(reader.embedded_signatures)
         result.revisions = reader.xrefs.total_revisions
-    except (PdfReadError, ValueError, KeyError) as exc:
-        result.problems.append(f"the PDF cannot be read as a whole: {exc}")
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError) as exc:
+        result.problems.append(f"the PDF cannot be read as a whole: {type(exc).__name__}: {exc}")
         return result
     if not signatures:
         result.problems.append("the report carries no signature: its origin and integrity cannot be checked")
     else:
         result.signed = True
-        context = _context(reader, trust or [], fetch)
-        for sig in signatures:
-            check = _check_signature(sig, context)
-            result.signatures.append(check)
-            _judge(check, result, require_trust, require_timestamp)
-        _judge_document(signatures, result)
-    _check_embedded(reader, data, result)
+        try:
+            context = _context(reader, trust or [], fetch)
+            for sig in signatures:
+                check = _check_signature(sig, context)
+                result.signatures.append(check)
+                _judge(check, result, require_trust, require_timestamp)
+            _judge_document(signatures, result)
+        except Exception as exc:  # a damaged file breaks pyHanko in many ways; each is a failure
+            result.problems.append(f"a signature cannot be checked: {type(exc).__name__}: {exc}")
+    try:
+        _check_embedded(reader, data, result)
+    except Exception as exc:  # same: damaged streams, broken name trees
+        result.problems.append(f"the embedded assessment cannot be read: {type(exc).__name__}: {exc}")
     if inputs_dir is not None:
         _check_inputs(inputs_dir, result)
     return result
@@ -178,7 +185,16 @@ def _check_signature(sig: Any, context: Any) -> SignatureCheck:
         claimed_time=claimed.isoformat() if claimed else None,
         timestamp=ts,
         certification=perm.name.lower() if perm is not None else None,
+        revoked=_revocation(status),
     )
+
+
+def _revocation(status: Any) -> str | None:
+    details = getattr(status, "revocation_details", None)
+    if details is None:
+        return None
+    reason = getattr(details.revocation_reason, "native", None) or "no reason given"
+    return f"{details.revocation_date.isoformat()} ({reason})"
 
 
 def _judge(check: SignatureCheck, result: Verification, require_trust: bool, require_timestamp: bool) -> None:
@@ -195,7 +211,9 @@ def _judge(check: SignatureCheck, result: Verification, require_trust: bool, req
             f"{name}: the file was changed after signing ({check.modification}); only revocation "
             "data and document timestamps may be added"
         )
-    if not check.trusted:
+    if check.revoked:
+        result.problems.append(f"{name}: the signer's certificate was revoked on {check.revoked}")
+    elif not check.trusted:
         why = "self-signed" if check.signer["self_signed"] else "not chained to a trusted root"
         text = f"{name}: the signer is not trusted ({why}; name the signer's or its root's certificate with --trust)"
         (result.problems if require_trust else result.notes).append(text)
@@ -303,9 +321,10 @@ def _check_inputs(directory: Path, result: Verification) -> None:
     """Re-hash the original input files, found under DIR by their recorded path or their name."""
     for entry in result.assessment.get("inputs", []):
         recorded = Path(str(entry["path"]))
-        candidates = [directory / recorded, directory / recorded.name]
-        if recorded.is_absolute():
-            candidates.insert(0, recorded)
+        parts = recorded.parts[1:] if recorded.is_absolute() else recorded.parts
+        # The recorded path, then ever shorter tails of it: an absolute path or one relative to
+        # another working directory still finds the file where DIR keeps it.
+        candidates = [directory.joinpath(*parts[i:]) for i in range(len(parts))]
         found = next((c for c in candidates if c.is_file()), None)
         if found is None:
             status, actual = "missing", None
@@ -344,6 +363,8 @@ def render_text(v: Verification) -> str:
             + ("" if s.later_changes_allowed else " (NOT ALLOWED)")
         )
         lines.append(f"    trusted:       {'yes' if s.trusted else 'no'}")
+        if s.revoked:
+            lines.append(f"    REVOKED:       {s.revoked}")
         if s.timestamp:
             lines.append(
                 f"    timestamp:     {s.timestamp['time']} by {s.timestamp['authority']}"

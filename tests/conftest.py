@@ -12,7 +12,35 @@ import pytest
 import yaml
 from helpers import Run, minimal_solution, pack_text
 
+from compliance import signing
 from compliance.cli import main
+
+# ---------------------------------------------------------------------------------------------
+# A signing identity for the whole session: every PDF report is signed, and no test may read or
+# write the user's own identity or pick up a timestamp authority from the environment.
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signing_identity(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A self-signed test identity, named by the environment the CLI reads."""
+    home = tmp_path_factory.mktemp("config")
+    identity = home / "identity.p12"
+    secret = home / "identity.passphrase"
+    passphrase = b"test passphrase, not a secret"
+    signing.write_private(
+        identity, signing.create_identity(identity, passphrase, common_name="Test Assessor")
+    )
+    signing.write_private(secret, passphrase + b"\n")
+    loaded = signing.load_identity(identity, passphrase)
+    (home / "identity.crt").write_bytes(signing.certificate_pem(loaded))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CONFIG_HOME", str(home / "xdg"))
+        mp.setenv(signing.IDENTITY_ENV, str(identity))
+        mp.setenv(signing.PASSPHRASE_FILE_ENV, str(secret))
+        mp.delenv(signing.PASSPHRASE_ENV, raising=False)
+        mp.delenv(signing.TSA_ENV, raising=False)
+        yield loaded
+
 
 # ---------------------------------------------------------------------------------------------
 # Files in tmp_path

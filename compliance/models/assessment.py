@@ -291,3 +291,6 @@ class Assessment(Out):
         default_factory=list, description="Every scanner run: tool, version, status, counts, findings."
     )
     scoring: dict[str, Any] = Field(description="The formula and weights used.")
+    assessor: str | None = Field(
+        default=None, description="Who made the assessment, as given to `assess --assessor`."
+    )

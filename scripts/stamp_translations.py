@@ -1,0 +1,79 @@
+"""Stamp reviewed rule translations with the English they translate.
+
+    python scripts/stamp_translations.py [--check] [RULE_ID ...]
+
+A translation (rules/translations/<lang>/<pack>.yaml) is shown only while its `source` stamp
+matches the rule's current English title and remediation. After a rule's English text changes,
+review its translations, then run this script with the rule's ID to restamp them; with no IDs it
+stamps only entries that have no stamp yet. `--check` lists stale or unstamped entries and exits 1
+if there are any (the test suite does the same).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from compliance.translations import source_stamp  # noqa: E402
+
+
+def english() -> dict[str, tuple[str, str]]:
+    """Every shipped rule's English title and remediation."""
+    out = {}
+    for pack in sorted((ROOT / "rules" / "packs").glob("*.yaml")):
+        for rule in yaml.safe_load(pack.read_text(encoding="utf-8"))["rules"]:
+            out[rule["id"]] = (rule["title"], rule["remediation"])
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true")
+    parser.add_argument("rules", nargs="*", metavar="RULE_ID")
+    args = parser.parse_args()
+    texts = english()
+    problems = []
+    for path in sorted((ROOT / "rules" / "translations").glob("*/*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        changed = False
+        for rule_id, entry in data["rules"].items():
+            if rule_id not in texts:
+                problems.append(f"{path.relative_to(ROOT)}: {rule_id}: no such rule")
+                continue
+            stamp = source_stamp(*texts[rule_id])
+            if entry.get("source") == stamp:
+                continue
+            restamp = rule_id in args.rules or (not args.rules and "source" not in entry)
+            if args.check or not restamp:
+                state = "stale" if "source" in entry else "unstamped"
+                problems.append(f"{path.relative_to(ROOT)}: {rule_id}: {state}")
+                continue
+            lines = _set_stamp(lines, rule_id, stamp)
+            changed = True
+        if changed:
+            path.write_text("".join(lines), encoding="utf-8")
+    for p in problems:
+        print(p)
+    return 1 if problems else 0
+
+
+def _set_stamp(lines: list[str], rule_id: str, stamp: str) -> list[str]:
+    """Put `source: STAMP` as the first field of the rule's entry, replacing an old one."""
+    start = next(i for i, line in enumerate(lines) if re.match(rf"^  {re.escape(rule_id)}:\s*$", line))
+    end = start + 1
+    while end < len(lines) and (lines[end].startswith("    ") or not lines[end].strip()):
+        end += 1
+    body = [line for line in lines[start + 1 : end] if not line.startswith("    source:")]
+    return [*lines[: start + 1], f"    source: {stamp}\n", *body, *lines[end:]]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
