@@ -8,7 +8,9 @@ the timings; each round times
 
   (a) ours        `render_html` (templates, figures, the Art. 30 record)
   (b) layout      WeasyPrint parsing the HTML and laying out the pages (`HTML(...).render()`)
-  (c) write       writing the PDF/A-3 with the embedded assessment (`document.write_pdf(...)`)
+  (c) write       writing the PDF/A-3 with the embedded assessment (`document.write_pdf(...)`,
+                  every object on its own, as the report writes it)
+  (d) sign        the PAdES signature with a fresh self-signed identity (no timestamp)
 
 Targets (issue 6): ours at most 25% of the total, and the layout near WeasyPrint's pace for
 table pages on this machine (about 60 ms a page).
@@ -29,9 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_engine import generate, write_solution
 
+from compliance import signing
 from compliance.engine import assess
 from compliance.loader import load_packs, load_solution
-from compliance.report import refusing_fetcher, render_html
+from compliance.report import refusing_fetcher, render_html, without_object_streams
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,7 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         loaded = load_solution(path)
         a = assess(loaded.solution, load_packs(), date(2026, 12, 1), inputs=loaded.inputs)
     payload = a.model_dump_json(indent=2, by_alias=True)
-    ours, layout, write, pages = [], [], [], 0
+    key = Path(tempfile.mkdtemp()) / "bench.p12"
+    signing.write_private(key, signing.create_identity(key, b"bench", common_name="Benchmark"))
+    identity = signing.load_identity(key, b"bench")
+    ours, layout, write, sign, pages, size = [], [], [], [], 0, 0
     for _ in range(args.repeat):
         t0 = time.perf_counter()
         html = render_html(a, args.lang)
@@ -60,16 +66,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         attachment = Attachment(
             string=payload, name="assessment.json", relationship="Data", url_fetcher=fetcher
         )
-        pdf = document.write_pdf(pdf_variant="pdf/a-3b", pdf_tags=True, attachments=[attachment])
+        pdf = document.write_pdf(
+            pdf_variant="pdf/a-3b", pdf_tags=True, attachments=[attachment], finisher=without_object_streams
+        )
         t3 = time.perf_counter()
+        signed = signing.sign_pdf(pdf, identity, signing.SignOptions())
+        t4 = time.perf_counter()
         assert pdf and not refused
+        sign.append(t4 - t3)
+        size = len(signed)
         ours.append(t1 - t0)
         layout.append(t2 - t1)
         write.append(t3 - t2)
         pages = len(document.pages)
-    o, lay, w = (statistics.median(x) for x in (ours, layout, write))
-    total = o + lay + w
-    print(f"{args.flows} flows, {len(a.findings):,} findings, {pages} pages; median of {args.repeat} runs")
+    o, lay, w, sg = (statistics.median(x) for x in (ours, layout, write, sign))
+    total = o + lay + w + sg
+    print(
+        f"{args.flows} flows, {len(a.findings):,} findings, {pages} pages, {size / 1e6:.1f} MB signed; "
+        f"median of {args.repeat} runs"
+    )
     print()
     print("| step | median | share |")
     print("|---|---:|---:|")
@@ -77,6 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("ours: HTML from the assessment", o),
         ("WeasyPrint layout", lay),
         ("WeasyPrint write (PDF/A-3)", w),
+        ("signing (pyHanko)", sg),
     ):
         print(f"| {name} | {value * 1000:,.0f} ms | {100 * value / total:.1f}% |")
     print(f"| total | {total * 1000:,.0f} ms | 100% |")
@@ -84,9 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"layout per page: {1000 * lay / pages:.0f} ms; layout and write per page: {1000 * (lay + w) / pages:.0f} ms"
     )
-    share = o / total
+    share = (o + sg) / total
     print(
-        f"target: ours at most 25% of the total: {'met' if share <= 0.25 else 'NOT met'} ({100 * share:.1f}%)"
+        f"target: ours (HTML and signing) at most 25% of the total: {'met' if share <= 0.25 else 'NOT met'} "
+        f"({100 * share:.1f}%)"
     )
     return 0
 

@@ -8,6 +8,7 @@ The same assessment gives the same HTML.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from collections import Counter, defaultdict
 from typing import Any
@@ -19,6 +20,7 @@ from compliance.facts import derive_flow
 from compliance.models.assessment import Assessment, ControlStatus, Finding
 from compliance.models.rules import Outcome, Severity
 from compliance.resources import reports_root
+from compliance.scoring import NOT_READY_BELOW
 from compliance.translations import rule_text
 
 LANGUAGES = ("en", "da", "sv")
@@ -27,6 +29,15 @@ SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED)
 TEXTS: dict[str, dict[str, Any]] = {
     "en": {
         "title": "GDPR and cybersecurity assessment",
+        "reasons_text": {
+            "critical": "critical {status}: {rule} {title}",
+            "below": "overall score {score} is below {threshold}",
+            "open": "open items: {parts}; none critical",
+            "all_pass": "every applicable rule passes",
+            "failed": "failed",
+            "unknown": "unknown",
+            "accepted": "accepted risk(s)",
+        },
         "assessor": "Assessor",
         "signed_by": "Signed by",
         "not_given": "not given",
@@ -140,6 +151,15 @@ TEXTS: dict[str, dict[str, Any]] = {
     # Danish: the terms Datatilsynet uses (konsekvensanalyse, dataansvarlig, databehandler).
     "da": {
         "title": "Vurdering af databeskyttelse og cybersikkerhed",
+        "reasons_text": {
+            "critical": "kritisk {status}: {rule} {title}",
+            "below": "den samlede score {score} er under {threshold}",
+            "open": "åbne punkter: {parts}; ingen kritiske",
+            "all_pass": "alle relevante regler er opfyldt",
+            "failed": "ikke opfyldt",
+            "unknown": "ukendt",
+            "accepted": "accepteret risiko",
+        },
         "assessor": "Vurderet af",
         "signed_by": "Underskrevet af",
         "not_given": "ikke angivet",
@@ -258,6 +278,15 @@ TEXTS: dict[str, dict[str, Any]] = {
     # Swedish: the terms IMY uses (konsekvensbedömning, personuppgiftsansvarig, personuppgiftsbiträde).
     "sv": {
         "title": "Bedömning av dataskydd och cybersäkerhet",
+        "reasons_text": {
+            "critical": "kritiskt {status}: {rule} {title}",
+            "below": "den totala poängen {score} är under {threshold}",
+            "open": "öppna punkter: {parts}; inga kritiska",
+            "all_pass": "alla tillämpliga regler är uppfyllda",
+            "failed": "ej uppfyllt",
+            "unknown": "okänt",
+            "accepted": "accepterad risk",
+        },
         "assessor": "Bedömd av",
         "signed_by": "Underskriven av",
         "not_given": "inte angivet",
@@ -438,6 +467,7 @@ def render_html(
         controller=controller,
         supplier=supplier,
         open_findings=_grouped_findings(a, lang),
+        verdict_reasons=_verdict_reasons(a, lang),
         facts_to_state=_facts_to_state(a),
         statuses=[s.value for s in ControlStatus],
         top_risks=top_risks,
@@ -484,6 +514,36 @@ def _grouped_findings(a: Assessment, lang: str) -> list[tuple[str, list[dict[str
     return [(c, [_row(g, lang) for g in groups[c].values()]) for c in a.provisions if c in groups]
 
 
+def _verdict_reasons(a: Assessment, lang: str) -> list[str]:
+    """The reasons for the verdict in the report's language, from the same facts the engine
+    decided it on: critical failures and unknowns, the score threshold, the open items."""
+    t = TEXTS[lang]["reasons_text"]
+    outcomes = TEXTS[lang]["outcomes"]
+    reasons = []
+    for f in a.findings:
+        if f.severity is Severity.CRITICAL and f.status in (Outcome.FAIL, Outcome.UNKNOWN):
+            row = _row([f], lang)
+            target = f" ({row['targets'][0]})" if row["targets"] else ""
+            title = f"{t_marker(lang, row['title_en'])}{row['title']}{target}"
+            reasons.append(t["critical"].format(status=outcomes[row["status"]], rule=f.rule_id, title=title))
+    if a.score < NOT_READY_BELOW:
+        reasons.append(t["below"].format(score=f"{a.score:g}", threshold=f"{NOT_READY_BELOW:g}"))
+    if reasons:
+        return reasons
+    c = a.counts
+    parts = [
+        f"{n} {t[key]}"
+        for n, key in ((c.fail, "failed"), (c.unknown, "unknown"), (c.accepted, "accepted"))
+        if n
+    ]
+    return [t["open"].format(parts=", ".join(parts))] if parts else [t["all_pass"]]
+
+
+def t_marker(lang: str, in_english: bool) -> str:
+    """The mark before a text that fell back to English in a Danish or Swedish report."""
+    return f"{TEXTS[lang]['en_marker']} " if in_english and lang != "en" else ""
+
+
 def _facts_to_state(a: Assessment, limit: int = 12) -> list[tuple[str, int]]:
     """The missing facts that decide the most unknown results."""
     counts: Counter[str] = Counter()
@@ -521,7 +581,9 @@ def _record(a: Assessment) -> list[dict[str, str]]:
     return out
 
 
-def render_pdf(html: str, assessment_json: str | None = None) -> tuple[bytes, list[str]]:
+def render_pdf(
+    html: str, assessment_json: str | None = None, created: datetime.datetime | None = None
+) -> tuple[bytes, list[str]]:
     """The PDF (PDF/A-3b, tagged) of a report's HTML, with the assessment JSON embedded as its
     associated data file when given, and the URLs the renderer asked for and was refused."""
     from weasyprint import HTML, Attachment
@@ -537,16 +599,18 @@ def render_pdf(html: str, assessment_json: str | None = None) -> tuple[bytes, li
                 description="The assessment this report shows, as JSON",
                 relationship="Data",
                 url_fetcher=fetcher,
+                created=created,
+                modified=created,
             )
         )
     pdf = HTML(string=html, url_fetcher=fetcher, base_url="about:blank").write_pdf(
-        pdf_variant="pdf/a-3b", pdf_tags=True, attachments=attachments, finisher=_without_object_streams
+        pdf_variant="pdf/a-3b", pdf_tags=True, attachments=attachments, finisher=without_object_streams
     )
     assert pdf is not None
     return bytes(pdf), refused
 
 
-def _without_object_streams(document: Any, pdf: Any) -> None:
+def without_object_streams(document: Any, pdf: Any) -> None:
     """Write every object on its own (streams stay compressed), not packed into one object stream:
     pyHanko re-reads an object stream's whole index for each object it takes from it, so checking
     the later revisions of a tagged report of thousands of objects took seconds per object stream
@@ -565,5 +629,8 @@ def report_pdf(a: Assessment, lang: str = "en", signer: str | None = None) -> by
     """The PDF report of an assessment (unsigned), the assessment embedded and its digest shown."""
     data = a.model_dump_json(indent=2, by_alias=True) + "\n"
     digest = hashlib.sha256(data.encode("utf-8")).hexdigest()
-    pdf, _refused = render_pdf(render_html(a, lang, digest, signer), data)
+    # The attachment is dated by the assessment, not the clock: the same assessment gives the
+    # same PDF bytes (the signature then adds its own time).
+    as_of = datetime.datetime.combine(a.as_of, datetime.time(0), tzinfo=datetime.UTC)
+    pdf, _refused = render_pdf(render_html(a, lang, digest, signer), data, as_of)
     return pdf

@@ -12,6 +12,7 @@ from helpers import REPO, minimal_solution, solution_model
 
 from compliance.engine import assess
 from compliance.loader import load_packs, load_solution
+from compliance.models.assessment import Assessment
 from compliance.report import render_html, render_pdf
 
 AS_OF = "2026-12-01"
@@ -143,10 +144,10 @@ def test_the_report_is_pdf_a_3_and_embeds_the_assessment(tmp_path, cli) -> None:
                 "Screening for konsekvensanalyse",
                 "Dataansvarlig",
                 "ikke klar til pilotprojekt",
-                "kun på engelsk",
+                "vises på engelsk",
             ],
         ),
-        ("sv", ["konsekvensbedömning", "Personuppgiftsansvarig", "inte redo för pilot", "bara på engelska"]),
+        ("sv", ["konsekvensbedömning", "Personuppgiftsansvarig", "inte redo för pilot", "visas på engelska"]),
     ],
 )
 def test_danish_and_swedish_reports_use_the_authorities_terms(
@@ -184,6 +185,22 @@ def test_no_page_is_blank(tmp_path, cli) -> None:
         data = page.read_bytes()
         pixels = data.split(b"\n", 3)[3]  # P5 header: magic, size, maxval
         assert min(pixels) < 160, f"{page.name} looks blank"
+
+
+def test_the_same_assessment_gives_the_same_pdf_bytes() -> None:
+    """Unsigned, the PDF depends on the assessment alone (dates included), not on the clock."""
+    from compliance.report import report_pdf
+
+    a = assess(load_solution(EXAMPLE).solution, load_packs(), date(2026, 12, 1))
+    assert report_pdf(a, "sv") == report_pdf(a, "sv")
+
+
+def test_the_style_sheet_reaches_the_renderer_unescaped() -> None:
+    """Autoescaping must not touch our own CSS: an escaped quote silently drops the fonts and the
+    page numbers."""
+    html = render_html(assess(load_solution(EXAMPLE).solution, load_packs(), date(2026, 12, 1)), "en")
+    style = html.split("<style>", 1)[1].split("</style>", 1)[0]
+    assert '"DejaVu Sans"' in style and "&#34;" not in style and "counter(pages)" in style
 
 
 def test_the_figures_are_svg_drawn_from_the_assessment_with_texts_escaped() -> None:
@@ -240,3 +257,67 @@ def test_findings_are_headed_by_the_official_article_title_in_the_reports_langua
 ) -> None:
     a = assess(load_solution(EXAMPLE).solution, load_packs(), date(2026, 12, 1))
     assert heading in render_html(a, lang)
+
+
+def test_repeated_results_are_one_line_listing_their_targets(tmp_path) -> None:
+    """The same rule, result and explanation on many flows is one line with every flow named."""
+    data = minimal_solution()
+    base = data["flows"][0]
+    data["flows"] = [{**base, "id": f"flow-{i}", "name": f"Flow {i}"} for i in range(1, 8)]
+    a = assess(solution_model(data), load_packs(), date(2026, 12, 1))
+    html = render_html(a, "en")
+    repeated = [f for f in a.findings if f.target and f.target.id == "flow-1" and f.status.value == "unknown"]
+    assert repeated, "the minimal solution leaves flow facts unknown"
+    targets = ", ".join(f"flow flow-{i}" for i in range(1, 8))
+    assert f"{targets} (7)" in html
+    shown = [f for f in a.findings if f.status.value in ("fail", "unknown", "accepted")]
+    assert html.count("<tr>\n    <td>") < len(shown)  # fewer lines than findings
+    assert "Facts to state" in html and "Unknown results it decides" in html
+
+
+def test_the_cover_names_assessor_and_signer_and_the_flows_are_numbered(tmp_path, cli) -> None:
+    pdf = tmp_path / "r.pdf"
+    run = cli("assess", EXAMPLE, "--as-of", AS_OF, "-o", str(pdf), "--assessor", "Karin Lund, Malmö stad")
+    assert run.code == 0
+    text = " ".join(pdftotext(pdf).split())
+    assert "Assessor Karin Lund, Malmö stad" in text and "Signed by Test Assessor" in text
+    assert "Controls by status, per framework" in text
+    pages = int(pdfinfo(pdf)["Pages"])
+    assert f"2 / {pages}" in text and f"{pages} / {pages}" in text  # page numbers in the footer
+    assert "Assessment data embedded in this PDF (assessment.json), SHA-256" in text
+    solution = load_solution(EXAMPLE).solution
+    for number, flow in enumerate(solution.flows, start=1):
+        assert f"{number} {flow.name.split()[0]}" in text  # the legend under the diagram
+
+
+def test_a_danish_report_shows_the_danish_rule_texts(tmp_path, cli) -> None:
+    from compliance.translations import load_translations
+
+    pdf = tmp_path / "r.pdf"
+    saved = tmp_path / "a.json"
+    assert (
+        cli("assess", EXAMPLE, "--as-of", AS_OF, "--lang", "da", "-o", str(pdf), "-o", str(saved)).code == 0
+    )
+    text = " ".join(pdftotext(pdf).split())
+    a = Assessment.model_validate_json(saved.read_text())
+    shown = [f for f in a.findings if f.status.value in ("fail", "unknown")]
+    assert shown
+    danish = load_translations("da")
+    for f in shown[:5]:
+        assert " ".join(danish[f.rule_id]["title"].split()[:3]) in text, f.rule_id  # words may wrap
+    assert text.count("[EN]") == 1  # only in the note: every shipped rule has a Danish text
+
+
+@pytest.mark.parametrize(
+    "example", sorted(p.parent.name for p in (REPO / "examples").glob("*/solution.yaml"))
+)
+def test_the_reports_verdict_reasons_are_the_engines(example) -> None:
+    """The report words the verdict's reasons in its language from the same facts; in English they
+    are exactly the engine's."""
+    from compliance.report import _verdict_reasons
+
+    a = assess(
+        load_solution(REPO / "examples" / example / "solution.yaml").solution, load_packs(), date(2026, 12, 1)
+    )
+    assert _verdict_reasons(a, "en") == a.verdict_reasons
+    assert len(_verdict_reasons(a, "da")) == len(a.verdict_reasons) == len(_verdict_reasons(a, "sv"))
