@@ -490,6 +490,29 @@ def test_a_revoked_signer_is_a_failure_even_without_require_trust(tmp_path, loca
     assert code == 1 and "was revoked on 2021-01-01" in out
 
 
+def test_a_document_timestamp_added_later_is_an_allowed_revision(
+    report, tmp_path, local_pki: LocalPki
+) -> None:
+    from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    writer = IncrementalPdfFileWriter(BytesIO(report.read_bytes()), strict=False)
+    context = ValidationContext(trust_roots=[local_pki.root_cert], allow_fetching=True)
+    out = PdfTimeStamper(HTTPTimeStamper(local_pki.tsa_url)).timestamp_pdf(
+        writer, "sha256", validation_context=context, output=BytesIO()
+    )
+    target = copy(report, tmp_path, out.getvalue())
+    text = pdfsig(target)
+    # poppler validates the report's signature and lists the timestamp, which it cannot check.
+    assert "Signature #2" in text and text.count("Signature is Valid.") == 1
+    code, out_text = run("verify", target, "--trust", local_pki.root_cert_path, "--format", "json")
+    data = json.loads(out_text)
+    assert code == 0, data["problems"]
+    kinds = [s["kind"] for s in data["signatures"]]
+    assert kinds == ["signature", "document timestamp"]
+    assert data["signatures"][0]["later_changes_allowed"] and data["signatures"][1]["timestamp"]["trusted"]
+
+
 def test_an_unreachable_timestamp_authority_writes_nothing(tmp_path, capsys) -> None:
     pdf = tmp_path / "r.pdf"
     pdf.write_bytes(b"earlier")
