@@ -410,6 +410,14 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     write_all_atomically([(path, rendered[path.suffix]) for path in outputs])
     shown = rendered[printed]
     out.write(shown if isinstance(shown, str) else "")
+    if signer is not None:
+        for path in outputs:
+            if path.suffix == ".pdf":
+                print(
+                    f"compliance: wrote {path}, signed by {signer[0].common_name}; "
+                    f"check it with: compliance verify {path}",
+                    file=sys.stderr,
+                )
     if args.fail_under is not None and assessment.score < args.fail_under:
         print(
             f"compliance: score {assessment.score:g} is below --fail-under {args.fail_under:g}",

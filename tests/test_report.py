@@ -279,6 +279,7 @@ def test_the_cover_names_assessor_and_signer_and_the_flows_are_numbered(tmp_path
     pdf = tmp_path / "r.pdf"
     run = cli("assess", EXAMPLE, "--as-of", AS_OF, "-o", str(pdf), "--assessor", "Karin Lund, Malmö stad")
     assert run.code == 0
+    assert f"wrote {pdf}, signed by Test Assessor; check it with: compliance verify {pdf}" in run.err
     text = " ".join(pdftotext(pdf).split())
     assert "Assessor Karin Lund, Malmö stad" in text and "Signed by Test Assessor" in text
     assert "Controls by status, per framework" in text
