@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -38,6 +39,8 @@ TEXTS: dict[str, dict[str, Any]] = {
             "unknown": "unknown",
             "accepted": "accepted risk(s)",
         },
+        "explanation_words": {},
+        "op_words": {},
         "assessor": "Assessor",
         "signed_by": "Signed by",
         "not_given": "not given",
@@ -160,6 +163,27 @@ TEXTS: dict[str, dict[str, Any]] = {
             "unknown": "ukendt",
             "accepted": "accepteret risiko",
         },
+        "explanation_words": {
+            "Unknown: facts needed to decide are missing: ": "Ukendt: disse oplysninger mangler for at afgøre det: ",
+            " To decide, state: ": " Angiv for at afgøre det: ",
+            "Not met: ": "Ikke opfyldt: ",
+            " The failure is covered by an accepted risk.": " Manglen er dækket af en accepteret risiko.",
+            "unknown (not given)": "ukendt (ikke angivet)",
+            " (must not hold)": " (må ikke gælde)",
+            "; test: ": "; krav: ",
+        },
+        "op_words": {
+            "is one of": "er en af",
+            "is given": "er angivet",
+            "contains any of": "indeholder en af",
+            "contains all of": "indeholder alle",
+            "contains": "indeholder",
+            "has an item under": "har et punkt under",
+            "has every item under": "har alle punkter under",
+            "is empty": "er tom",
+            "is at least": "er mindst",
+            "is": "er",
+        },
         "assessor": "Vurderet af",
         "signed_by": "Underskrevet af",
         "not_given": "ikke angivet",
@@ -271,8 +295,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         },
         "tri": {True: "ja", False: "nej", None: "ukendt"},
         "fallback": (
-            "Tekster mærket [EN] har endnu ingen gældende dansk oversættelse og vises på engelsk; "
-            "forklaringerne dannes på engelsk."
+            "Tekster mærket [EN] har endnu ingen gældende dansk oversættelse og vises på engelsk. I "
+            "forklaringerne står oplysningernes navne og værdier, som løsningsfilen skriver dem."
         ),
     },
     # Swedish: the terms IMY uses (konsekvensbedömning, personuppgiftsansvarig, personuppgiftsbiträde).
@@ -286,6 +310,27 @@ TEXTS: dict[str, dict[str, Any]] = {
             "failed": "ej uppfyllt",
             "unknown": "okänt",
             "accepted": "accepterad risk",
+        },
+        "explanation_words": {
+            "Unknown: facts needed to decide are missing: ": "Okänt: dessa uppgifter saknas för att avgöra det: ",
+            " To decide, state: ": " Ange för att avgöra det: ",
+            "Not met: ": "Ej uppfyllt: ",
+            " The failure is covered by an accepted risk.": " Bristen täcks av en accepterad risk.",
+            "unknown (not given)": "okänt (inte angivet)",
+            " (must not hold)": " (får inte gälla)",
+            "; test: ": "; krav: ",
+        },
+        "op_words": {
+            "is one of": "är en av",
+            "is given": "är angivet",
+            "contains any of": "innehåller någon av",
+            "contains all of": "innehåller alla",
+            "contains": "innehåller",
+            "has an item under": "har en post under",
+            "has every item under": "har alla poster under",
+            "is empty": "är tom",
+            "is at least": "är minst",
+            "is": "är",
         },
         "assessor": "Bedömd av",
         "signed_by": "Underskriven av",
@@ -398,11 +443,209 @@ TEXTS: dict[str, dict[str, Any]] = {
         },
         "tri": {True: "ja", False: "nej", None: "okänt"},
         "fallback": (
-            "Texter märkta [EN] har ännu ingen gällande svensk översättning och visas på engelska; "
-            "förklaringarna skapas på engelska."
+            "Texter märkta [EN] har ännu ingen gällande svensk översättning och visas på engelska. I "
+            "förklaringarna står uppgifternas namn och värden som lösningsfilen skriver dem."
         ),
     },
 }
+
+
+# The DPIA screening's titles and reasons in Danish and Swedish. The titles of the WP248 criteria
+# follow the Danish and Swedish versions of the guidelines as the authorities publish them; the
+# reasons are the screening's own sentences (compliance/dpia.py), matched whole.
+DPIA_TITLES: dict[str, dict[str, str]] = {
+    "da": {
+        "C1": "Evaluering eller scoring, herunder profilering",
+        "C2": "Automatiske afgørelser med retsvirkning eller tilsvarende betydelig virkning",
+        "C3": "Systematisk overvågning, herunder af offentligt tilgængelige områder",
+        "C4": "Følsomme oplysninger eller oplysninger af meget personlig karakter (art. 9 og 10, lokalitet, "
+        "økonomi, privatliv)",
+        "C5": "Oplysninger, der behandles i stort omfang",
+        "C6": "Matchning eller sammenkobling af datasæt",
+        "C7": "Oplysninger om sårbare registrerede",
+        "C8": "Innovativ anvendelse eller nye teknologiske løsninger",
+        "C9": "Behandling, der forhindrer de registrerede i at udøve en rettighed eller bruge en tjeneste "
+        "eller kontrakt",
+        "Art. 35(3)(a)": "Systematisk og omfattende vurdering, herunder profilering, med retsvirkning eller "
+        "tilsvarende betydelig virkning",
+        "Art. 35(3)(b)": "Behandling i stort omfang af særlige kategorier (art. 9, stk. 1) eller af oplysninger "
+        "om straffedomme (art. 10)",
+        "Art. 35(3)(c)": "Systematisk overvågning i stort omfang af et offentligt tilgængeligt område",
+        "DK-1": "Datatilsynets liste efter art. 35, stk. 4, punkt 1: biometriske data til entydig "
+        "identifikation sammen med et andet kriterium",
+        "DK-2": "Datatilsynets liste efter art. 35, stk. 4, punkt 2: genetiske data sammen med et andet kriterium",
+        "DK-3": "Datatilsynets liste efter art. 35, stk. 4, punkt 3: lokaliseringsdata sammen med et andet "
+        "kriterium",
+        "DK-4": "Datatilsynets liste efter art. 35, stk. 4, punkt 4: innovativ teknologi sammen med et andet "
+        "kriterium",
+        "DK-5": "Datatilsynets liste efter art. 35, stk. 4, punkt 5: afgørelse om adgang til et produkt, en "
+        "tjeneste eller en ydelse på grundlag af automatiske afgørelser, herunder profilering",
+        "SE-1": "IMY's liste efter art. 35, stk. 4 (förteckning enligt artikel 35.4): mindst to af punkterne, "
+        "som gentager WP248-kriterierne",
+    },
+    "sv": {
+        "C1": "Utvärdering eller poängsättning, inklusive profilering",
+        "C2": "Automatiserat beslutsfattande med rättslig eller motsvarande betydande verkan",
+        "C3": "Systematisk övervakning, även av allmänt tillgängliga platser",
+        "C4": "Känsliga uppgifter eller uppgifter av mycket personlig karaktär (artiklarna 9 och 10, "
+        "platsuppgifter, ekonomi, privatliv)",
+        "C5": "Uppgifter som behandlas i stor omfattning",
+        "C6": "Matchning eller sammanförande av datamängder",
+        "C7": "Uppgifter om sårbara registrerade",
+        "C8": "Innovativ användning eller ny teknisk lösning",
+        "C9": "Behandling som hindrar de registrerade från att utöva en rättighet eller använda en tjänst "
+        "eller ett avtal",
+        "Art. 35(3)(a)": "Systematisk och omfattande bedömning, inklusive profilering, med rättslig eller "
+        "motsvarande betydande verkan",
+        "Art. 35(3)(b)": "Behandling i stor omfattning av särskilda kategorier (artikel 9.1) eller av uppgifter "
+        "om lagöverträdelser (artikel 10)",
+        "Art. 35(3)(c)": "Systematisk övervakning i stor omfattning av en allmän plats",
+        "DK-1": "Datatilsynets förteckning enligt artikel 35.4, punkt 1: biometriska uppgifter för unik "
+        "identifiering tillsammans med ett annat kriterium",
+        "DK-2": "Datatilsynets förteckning enligt artikel 35.4, punkt 2: genetiska uppgifter tillsammans med ett "
+        "annat kriterium",
+        "DK-3": "Datatilsynets förteckning enligt artikel 35.4, punkt 3: platsuppgifter tillsammans med ett "
+        "annat kriterium",
+        "DK-4": "Datatilsynets förteckning enligt artikel 35.4, punkt 4: innovativ teknik tillsammans med ett "
+        "annat kriterium",
+        "DK-5": "Datatilsynets förteckning enligt artikel 35.4, punkt 5: beslut om tillgång till en produkt, "
+        "tjänst eller förmån grundat på automatiserat beslutsfattande, inklusive profilering",
+        "SE-1": "IMY:s förteckning enligt artikel 35.4: minst två av dess punkter, som återger "
+        "WP248-kriterierna",
+    },
+}
+
+DPIA_REASONS: dict[str, list[tuple[str, str]]] = {
+    "da": [
+        (r"met by flow\(s\): (.*)", r"opfyldt af datastrøm(me): \1"),
+        (
+            r"cannot tell: facts missing for flow\(s\): (.*)",
+            r"kan ikke afgøres: oplysninger mangler for datastrøm(me): \1",
+        ),
+        (
+            r"not met by any flow that carries personal data",
+            "ikke opfyldt af nogen datastrøm med personoplysninger",
+        ),
+        (r"another criterion besides (\S+) is met", r"et andet kriterium end \1 er opfyldt"),
+        (
+            r"cannot tell whether another criterion besides (\S+) is met",
+            r"kan ikke afgøre, om et andet kriterium end \1 er opfyldt",
+        ),
+        (r"no other criterion besides (\S+) is met", r"intet andet kriterium end \1 er opfyldt"),
+        (r"criteria met: none", "opfyldte kriterier: ingen"),
+        (r"criteria met: (.*)", r"opfyldte kriterier: \1"),
+        (
+            r"(\d+) of 9 WP248 criteria met \((.*?)\)(?:; (\d+) cannot be decided for missing facts \((.*)\))?",
+            None,
+        ),
+        (
+            r"two or more criteria, with large scale or a third criterion: a DPIA is required",
+            "to eller flere kriterier, med stort omfang eller et tredje kriterium: en konsekvensanalyse er påkrævet",
+        ),
+        (
+            r"two criteria, but the processing is not large scale and no third criterion is met \(Recital 91\)",
+            "to kriterier, men behandlingen er ikke i stort omfang, og intet tredje kriterium er opfyldt (betragtning 91)",
+        ),
+        (
+            r"the answer depends on the missing facts; supply them to settle it",
+            "svaret afhænger af de manglende oplysninger; angiv dem for at afgøre det",
+        ),
+        (
+            r"no Art\. 35\(3\) case, national-list item or combination of criteria requires a DPIA",
+            "intet tilfælde efter art. 35, stk. 3, intet punkt på den nationale liste og ingen kombination af kriterier kræver en konsekvensanalyse",
+        ),
+        (
+            r"no flow carries personal data, so Art\. 35 does not apply",
+            "ingen datastrøm indeholder personoplysninger, så art. 35 finder ikke anvendelse",
+        ),
+        (r"national list (\S+): .*", r"national liste \1: {title}"),
+        (r"(Art\. 35\(3\)\([abc]\)): .*", r"\1: {title}"),
+    ],
+    "sv": [
+        (r"met by flow\(s\): (.*)", r"uppfyllt av dataflöde(n): \1"),
+        (
+            r"cannot tell: facts missing for flow\(s\): (.*)",
+            r"kan inte avgöras: uppgifter saknas för dataflöde(n): \1",
+        ),
+        (
+            r"not met by any flow that carries personal data",
+            "inte uppfyllt av något dataflöde med personuppgifter",
+        ),
+        (r"another criterion besides (\S+) is met", r"ett annat kriterium än \1 är uppfyllt"),
+        (
+            r"cannot tell whether another criterion besides (\S+) is met",
+            r"kan inte avgöra om ett annat kriterium än \1 är uppfyllt",
+        ),
+        (r"no other criterion besides (\S+) is met", r"inget annat kriterium än \1 är uppfyllt"),
+        (r"criteria met: none", "uppfyllda kriterier: inga"),
+        (r"criteria met: (.*)", r"uppfyllda kriterier: \1"),
+        (
+            r"(\d+) of 9 WP248 criteria met \((.*?)\)(?:; (\d+) cannot be decided for missing facts \((.*)\))?",
+            None,
+        ),
+        (
+            r"two or more criteria, with large scale or a third criterion: a DPIA is required",
+            "två eller fler kriterier, med stor omfattning eller ett tredje kriterium: en konsekvensbedömning krävs",
+        ),
+        (
+            r"two criteria, but the processing is not large scale and no third criterion is met \(Recital 91\)",
+            "två kriterier, men behandlingen sker inte i stor omfattning och inget tredje kriterium är uppfyllt (skäl 91)",
+        ),
+        (
+            r"the answer depends on the missing facts; supply them to settle it",
+            "svaret beror på de uppgifter som saknas; ange dem för att avgöra det",
+        ),
+        (
+            r"no Art\. 35\(3\) case, national-list item or combination of criteria requires a DPIA",
+            "inget fall enligt artikel 35.3, ingen punkt i den nationella förteckningen och ingen kombination av kriterier kräver en konsekvensbedömning",
+        ),
+        (
+            r"no flow carries personal data, so Art\. 35 does not apply",
+            "inget dataflöde innehåller personuppgifter, så artikel 35 är inte tillämplig",
+        ),
+        (r"national list (\S+): .*", r"nationell förteckning \1: {title}"),
+        (r"(Art\. 35\(3\)\([abc]\)): .*", r"\1: {title}"),
+    ],
+}
+COUNT_TEXT = {
+    "da": (
+        "{n} af 9 WP248-kriterier opfyldt ({met})",
+        "; {u} kan ikke afgøres, da oplysninger mangler ({unknown})",
+        "ingen",
+    ),
+    "sv": (
+        "{n} av 9 WP248-kriterier uppfyllda ({met})",
+        "; {u} kan inte avgöras eftersom uppgifter saknas ({unknown})",
+        "inga",
+    ),
+}
+
+
+def dpia_title(lang: str, cid: str, title: str) -> tuple[str, bool]:
+    """A screening criterion's title in the report's language, and whether it fell back to English."""
+    if lang == "en":
+        return title, False
+    local = DPIA_TITLES[lang].get(cid)
+    return (local, False) if local else (title, True)
+
+
+def dpia_reason(lang: str, reason: str) -> str:
+    """A screening reason in the report's language; one the table does not know stays English."""
+    if lang == "en":
+        return reason
+    for pattern, replacement in DPIA_REASONS[lang]:
+        m = re.fullmatch(pattern, reason)
+        if m is None:
+            continue
+        if replacement is None:  # the criteria count
+            n, met, u, unknown = m.groups()
+            text, more, none = COUNT_TEXT[lang]
+            out = text.format(n=n, met=none if met == "none" else met)
+            return out + (more.format(u=u, unknown=unknown) if u else "")
+        cid = m.group(1) if m.groups() else ""
+        title = dpia_title(lang, cid, "")[0] if "{title}" in replacement else ""
+        return m.expand(replacement).replace("{title}", title)
+    return reason
 
 
 def refusing_fetcher(refused: list[str]) -> Any:
@@ -468,6 +711,16 @@ def render_html(
         supplier=supplier,
         open_findings=_grouped_findings(a, lang),
         verdict_reasons=_verdict_reasons(a, lang),
+        dpia_rows=[
+            {
+                "label": f"{c.id} {dpia_title(lang, c.id, c.title)[0]}",
+                "en": dpia_title(lang, c.id, c.title)[1],
+                "met": c.met,
+                "reasons": "; ".join(dpia_reason(lang, r) for r in c.reasons),
+            }
+            for c in a.dpia.criteria + a.dpia.per_se + a.dpia.national
+        ],
+        dpia_reasons=[dpia_reason(lang, r) for r in a.dpia.reasons],
         facts_to_state=_facts_to_state(a),
         statuses=[s.value for s in ControlStatus],
         top_risks=top_risks,
@@ -499,7 +752,7 @@ def _row(group: list[Finding], lang: str) -> dict[str, Any]:
         "status": first.status.value,
         "severity": first.severity.value,
         "targets": [_label(f) for f in group if f.target],
-        "explanation": first.explanation,
+        "explanation": translated_explanation(first.explanation, lang),
         "national": first.national_citation,
     }
 
@@ -537,6 +790,20 @@ def _verdict_reasons(a: Assessment, lang: str) -> list[str]:
         if n
     ]
     return [t["open"].format(parts=", ".join(parts))] if parts else [t["all_pass"]]
+
+
+def translated_explanation(text: str, lang: str) -> str:
+    """An engine explanation with its frame words in the report's language; the fact names and
+    values stay as the solution file writes them."""
+    words: dict[str, str] = TEXTS[lang]["explanation_words"]
+    if not words:
+        return text
+    ops: dict[str, str] = TEXTS[lang]["op_words"]
+    pattern = "|".join(re.escape(w) for w in sorted(ops, key=len, reverse=True))
+    for english, local in words.items():
+        text = text.replace(english, local)
+    marker = re.escape(words["; test: "])
+    return re.sub(rf"(?<={marker})({pattern})\b", lambda m: ops[m.group(1)], text)
 
 
 def t_marker(lang: str, in_english: bool) -> str:

@@ -67,3 +67,67 @@ def test_a_rule_of_a_users_own_pack_is_shown_in_english() -> None:
 def test_english_reports_use_the_rules_own_texts() -> None:
     text = rule_text("en", "X", "Title", "Fix")
     assert (text.title, text.remediation, text.title_in_english) == ("Title", "Fix", False)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("da", "Ikke opfyldt: flow.retention_indefinite = true; krav: er false."),
+        ("sv", "Ej uppfyllt: flow.retention_indefinite = true; krav: är false."),
+        ("en", "Not met: flow.retention_indefinite = true; test: is false."),
+    ],
+)
+def test_explanations_keep_facts_and_values_and_translate_their_frame(lang, expected) -> None:
+    from compliance.report import translated_explanation
+
+    assert (
+        translated_explanation("Not met: flow.retention_indefinite = true; test: is false.", lang) == expected
+    )
+
+
+def test_every_engine_frame_word_has_a_danish_and_swedish_text() -> None:
+    from compliance.report import TEXTS
+
+    assert set(TEXTS["da"]["explanation_words"]) == set(TEXTS["sv"]["explanation_words"])
+    assert set(TEXTS["da"]["op_words"]) == set(TEXTS["sv"]["op_words"])
+    from compliance.conditions import OP_WORDS
+
+    assert set(OP_WORDS.values()) - {">", "≥", "<", "≤"} <= set(TEXTS["da"]["op_words"])
+
+
+def test_danish_explanations_of_a_real_assessment_have_no_english_frame_left() -> None:
+    """If the engine's wording changes, this fails rather than leaving English in Danish reports."""
+    from datetime import date
+
+    from compliance.engine import assess
+    from compliance.loader import load_packs, load_solution
+    from compliance.report import translated_explanation
+
+    example = REPO / "examples" / "traffic-counting-us-cloud" / "solution.yaml"
+    a = assess(load_solution(example).solution, load_packs(), date(2026, 12, 1))
+    shown = [f for f in a.findings if f.status.value in ("fail", "unknown", "accepted")]
+    assert {f.status.value for f in shown} >= {"fail", "accepted"}
+    for f in shown:
+        text = translated_explanation(f.explanation, "da")
+        for english in ("Not met", "Unknown:", "test:", "To decide", "accepted risk", "not given"):
+            assert english not in text, (f.rule_id, text)
+
+
+@pytest.mark.parametrize("lang", TRANSLATED_LANGUAGES)
+def test_every_dpia_screening_text_of_the_examples_is_translated(lang) -> None:
+    """Each criterion title and each reason the screening writes for the examples has a Danish and
+    a Swedish text; a new sentence in compliance/dpia.py fails here until it has one."""
+    from datetime import date
+
+    from compliance.engine import assess
+    from compliance.loader import load_packs, load_solution
+    from compliance.report import dpia_reason, dpia_title
+
+    packs = load_packs()
+    for example in sorted((REPO / "examples").glob("*/solution.yaml")):
+        screening = assess(load_solution(example).solution, packs, date(2026, 12, 1)).dpia
+        criteria = screening.criteria + screening.per_se + screening.national
+        for c in criteria:
+            assert not dpia_title(lang, c.id, c.title)[1], c.id
+        for reason in screening.reasons + [r for c in criteria for r in c.reasons]:
+            assert dpia_reason(lang, reason) != reason, (example.parent.name, reason)
