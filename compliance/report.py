@@ -515,7 +515,7 @@ DPIA_TITLES: dict[str, dict[str, str]] = {
     },
 }
 
-DPIA_REASONS: dict[str, list[tuple[str, str]]] = {
+DPIA_REASONS: dict[str, list[tuple[str, str | None]]] = {
     "da": [
         (r"met by flow\(s\): (.*)", r"opfyldt af datastrøm(me): \1"),
         (
