@@ -446,6 +446,7 @@ def _signer(args: argparse.Namespace) -> Signer:
         long_term=args.long_term,
         trust=trust,
         visible=args.visible_signature,
+        lang=args.lang,
     )
     return identity, options
 

@@ -276,6 +276,14 @@ class SignOptions:
     visible: bool = False
     reason: str = "Assessment report issued by its assessor"
     location: str | None = None
+    lang: str = "en"  # of the visible signature block, as the report's
+
+
+STAMP_TEXTS = {
+    "en": "Digitally signed by %(signer)s\n%(ts)s\nCheck: compliance verify, or pdfsig",
+    "da": "Digitalt underskrevet af %(signer)s\n%(ts)s\nKontrollér: compliance verify eller pdfsig",
+    "sv": "Digitalt underskriven av %(signer)s\n%(ts)s\nKontrollera: compliance verify eller pdfsig",
+}
 
 
 def load_certificates(paths: tuple[Path, ...] | list[Path]) -> list[Any]:
@@ -362,7 +370,7 @@ def sign_pdf(pdf: bytes, identity: Identity, options: SignOptions) -> bytes:
         logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # chatter about dropped tables
 
         stamp_style = TextStampStyle(
-            stamp_text="Digitally signed by %(signer)s\n%(ts)s\nCheck: compliance verify, or pdfsig",
+            stamp_text=STAMP_TEXTS.get(options.lang, STAMP_TEXTS["en"]),
             text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(_font_path()), font_size=8),
             border_width=1,
         )

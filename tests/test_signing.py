@@ -384,6 +384,14 @@ def test_a_visible_signature_keeps_the_pdf_a_points(tmp_path) -> None:
         ["pdftotext", "-f", "1", "-l", "1", str(pdf_path), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "Digitally signed by Test Assessor" in text
+    swedish = tmp_path / "visible-sv.pdf"
+    assert (
+        run("assess", EXAMPLE, "--as-of", AS_OF, "-o", swedish, "--visible-signature", "--lang", "sv")[0] == 0
+    )
+    first = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", str(swedish), "-"], capture_output=True, text=True, check=True
+    )
+    assert "Digitalt underskriven av Test Assessor" in first.stdout
     with pikepdf.open(pdf_path) as pdf:
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
             assert xmp.get("pdfaid:part") == "3" and xmp.get("pdfaid:conformance") == "B"
