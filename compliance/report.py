@@ -22,7 +22,7 @@ from compliance.models.assessment import Assessment, ControlStatus, Finding
 from compliance.models.rules import Outcome, Severity
 from compliance.resources import reports_root
 from compliance.scoring import NOT_READY_BELOW
-from compliance.translations import rule_text
+from compliance.translations import control_title, rule_text
 
 LANGUAGES = ("en", "da", "sv")
 SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED)
@@ -54,7 +54,6 @@ TEXTS: dict[str, dict[str, Any]] = {
         "no": "No.",
         "severities": {"critical": "critical", "high": "high", "medium": "medium", "low": "low"},
         "en_marker": "[EN]",
-        "controls_note": "",
         "control_statuses": {
             "met": "met",
             "partial": "partial",
@@ -197,7 +196,6 @@ TEXTS: dict[str, dict[str, Any]] = {
         "no": "Nr.",
         "severities": {"critical": "kritisk", "high": "høj", "medium": "middel", "low": "lav"},
         "en_marker": "[EN]",
-        "controls_note": "Kontrollernes titler og forklaringer er på engelsk.",
         "control_statuses": {
             "met": "opfyldt",
             "partial": "delvist",
@@ -345,7 +343,6 @@ TEXTS: dict[str, dict[str, Any]] = {
         "no": "Nr",
         "severities": {"critical": "kritisk", "high": "hög", "medium": "medel", "low": "låg"},
         "en_marker": "[EN]",
-        "controls_note": "Kontrollernas titlar och förklaringar är på engelska.",
         "control_statuses": {
             "met": "uppfyllt",
             "partial": "delvis",
@@ -648,6 +645,164 @@ def dpia_reason(lang: str, reason: str) -> str:
     return reason
 
 
+# The control explanations' sentences (compliance/controls.py) in Danish and Swedish. Control IDs
+# and titles inside them stay as the catalogue writes them.
+CONTROL_SENTENCES: dict[str, list[tuple[str, str]]] = {
+    "da": [
+        (
+            r" Whether it applies is itself unknown, so the crosswalk does not fill it in\.",
+            " Om den finder anvendelse, er selv ukendt, så krydsreferencerne udfylder den ikke.",
+        ),
+        (
+            r"Not met through the equivalent control (.*?)\.(?= |$)",
+            r"Ikke opfyldt via den tilsvarende kontrol \1.",
+        ),
+        (r"Met through the equivalent control (.*?)\.(?= |$)", r"Opfyldt via den tilsvarende kontrol \1."),
+        (
+            r"Partly covered: (.*?), which covers part of it, is met; the rest is not shown\.",
+            r"Delvist dækket: \1, som dækker en del af den, er opfyldt; resten er ikke påvist.",
+        ),
+        (
+            r"No rule assesses it, and its equivalent control (.*?) is not applicable\.",
+            r"Ingen regel vurderer den, og den tilsvarende kontrol \1 er ikke relevant.",
+        ),
+        (
+            r"No rule of the loaded packs assesses it and no equivalent control is met or not met: "
+            r"it is not shown to be met\.",
+            "Ingen regel i de indlæste pakker vurderer den, og ingen tilsvarende kontrol er opfyldt eller ikke "
+            "opfyldt: det er ikke påvist, at den er opfyldt.",
+        ),
+        (
+            r"No rule assesses it, and no rule of its framework applies to this solution\.",
+            "Ingen regel vurderer den, og ingen regel i dens ramme gælder for denne løsning.",
+        ),
+        (
+            r"Scanner evidence: a serious finding fails it\.",
+            "Scanningsresultater: et alvorligt fund gør den ikke opfyldt.",
+        ),
+        (
+            r"Scanner evidence: minor findings make it at most partial\.",
+            "Scanningsresultater: mindre fund gør den højst delvist opfyldt.",
+        ),
+        (r"Scanner evidence: minor findings\.", "Scanningsresultater: mindre fund."),
+        (
+            r"Scanner evidence: a scan could not decide, so it is not shown to be met\.",
+            "Scanningsresultater: en scanning kunne ikke afgøre det, så det er ikke påvist, at den er opfyldt.",
+        ),
+        (
+            r"Scanner evidence: a scan could not decide\.",
+            "Scanningsresultater: en scanning kunne ikke afgøre det.",
+        ),
+        (
+            r"Scanner evidence: findings covered by an accepted risk\.",
+            "Scanningsresultater: fund dækket af en accepteret risiko.",
+        ),
+        (
+            r"Scanner evidence: no findings \(which alone never makes it met\)\.",
+            "Scanningsresultater: ingen fund (hvilket alene aldrig gør den opfyldt).",
+        ),
+    ],
+    "sv": [
+        (
+            r" Whether it applies is itself unknown, so the crosswalk does not fill it in\.",
+            " Om den är tillämplig är i sig okänt, så korsreferenserna fyller inte i den.",
+        ),
+        (
+            r"Not met through the equivalent control (.*?)\.(?= |$)",
+            r"Ej uppfylld genom den motsvarande kontrollen \1.",
+        ),
+        (
+            r"Met through the equivalent control (.*?)\.(?= |$)",
+            r"Uppfylld genom den motsvarande kontrollen \1.",
+        ),
+        (
+            r"Partly covered: (.*?), which covers part of it, is met; the rest is not shown\.",
+            r"Delvis täckt: \1, som täcker en del av den, är uppfylld; resten är inte visat.",
+        ),
+        (
+            r"No rule assesses it, and its equivalent control (.*?) is not applicable\.",
+            r"Ingen regel bedömer den, och den motsvarande kontrollen \1 är inte tillämplig.",
+        ),
+        (
+            r"No rule of the loaded packs assesses it and no equivalent control is met or not met: "
+            r"it is not shown to be met\.",
+            "Ingen regel i de inlästa paketen bedömer den och ingen motsvarande kontroll är uppfylld eller ej "
+            "uppfylld: det är inte visat att den är uppfylld.",
+        ),
+        (
+            r"No rule assesses it, and no rule of its framework applies to this solution\.",
+            "Ingen regel bedömer den, och ingen regel i dess ramverk gäller för denna lösning.",
+        ),
+        (
+            r"Scanner evidence: a serious finding fails it\.",
+            "Skanningsresultat: ett allvarligt fynd gör den ej uppfylld.",
+        ),
+        (
+            r"Scanner evidence: minor findings make it at most partial\.",
+            "Skanningsresultat: mindre fynd gör den högst delvis uppfylld.",
+        ),
+        (r"Scanner evidence: minor findings\.", "Skanningsresultat: mindre fynd."),
+        (
+            r"Scanner evidence: a scan could not decide, so it is not shown to be met\.",
+            "Skanningsresultat: en skanning kunde inte avgöra det, så det är inte visat att den är uppfylld.",
+        ),
+        (
+            r"Scanner evidence: a scan could not decide\.",
+            "Skanningsresultat: en skanning kunde inte avgöra det.",
+        ),
+        (
+            r"Scanner evidence: findings covered by an accepted risk\.",
+            "Skanningsresultat: fynd som täcks av en accepterad risk.",
+        ),
+        (
+            r"Scanner evidence: no findings \(which alone never makes it met\)\.",
+            "Skanningsresultat: inga fynd (vilket ensamt aldrig gör den uppfylld).",
+        ),
+    ],
+}
+OWN_RESULTS = {
+    "da": "{status} ud fra reglernes resultater ({tally}).",
+    "sv": "{status} utifrån reglernas resultat ({tally}).",
+}
+OWN_PATTERN = re.compile(
+    r"(Met|Not met|Partial|Unknown|Pending|Not applicable|Accepted) from its rules' results \((.*?)\)\."
+)
+TALLY_WORDS = ("pass", "fail", "unknown", "accepted", "pending", "not applicable")
+
+
+def _named_controls(text: str, a: Assessment, lang: str) -> str:
+    """Other controls named in an explanation ("ID (title)"), with their titles translated."""
+    if lang == "en" or "(" not in text:
+        return text
+    for cid, other in a.controls.items():
+        named = f"{cid} ({other.title})"
+        if named in text:
+            text = text.replace(named, f"{cid} ({control_title(lang, cid, other.title)[0]})")
+    return text
+
+
+def translated_control_explanation(text: str, lang: str) -> str:
+    """A control's explanation with its sentences in the report's language."""
+    if lang == "en":
+        return text
+    statuses = TEXTS[lang]["control_statuses"]
+    outcomes = {**TEXTS[lang]["outcomes"], "not applicable": statuses["not_applicable"]}
+
+    def own(m: re.Match[str]) -> str:
+        status = statuses[m.group(1).lower().replace(" ", "_")]
+        tally = re.sub(
+            r"\b(not applicable|pass|fail|unknown|accepted|pending)\b",
+            lambda w: outcomes[w.group(1)],
+            m.group(2),
+        )
+        return OWN_RESULTS[lang].format(status=status[:1].upper() + status[1:], tally=tally)
+
+    text = OWN_PATTERN.sub(own, text)
+    for pattern, replacement in CONTROL_SENTENCES[lang]:
+        text = re.sub(pattern, replacement, text)
+    return text
+
+
 def refusing_fetcher(refused: list[str]) -> Any:
     """A WeasyPrint URL fetcher that fetches nothing and records what was asked: the report is
     self-contained, and a URL in user content must never make the renderer read a file or reach a
@@ -696,9 +851,18 @@ def render_html(
             :10
         ]
     ]
-    by_framework: dict[str, list[tuple[str, Any]]] = defaultdict(list)
+    by_framework: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for cid, c in a.controls.items():
-        by_framework[c.framework].append((cid, c))
+        title, title_en = control_title(lang, cid, c.title)
+        by_framework[c.framework].append(
+            {
+                "citation": c.citation,
+                "title": title,
+                "title_en": title_en,
+                "status": c.status.value,
+                "explanation": _named_controls(translated_control_explanation(c.explanation, lang), a, lang),
+            }
+        )
     return template.render(
         a=a,
         data_sha256=data_sha256,

@@ -21,6 +21,7 @@ from compliance.errors import InputError
 from compliance.resources import rules_root
 
 FIELDS = ("title", "remediation")
+CONTROLS_FILE = "controls.yaml"
 TRANSLATED_LANGUAGES = ("da", "sv")
 
 
@@ -48,7 +49,7 @@ def load_translations(lang: str) -> dict[str, dict[str, str]]:
     if not folder.is_dir():
         return out
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".yaml"):
+        if not entry.name.endswith(".yaml") or entry.name == CONTROLS_FILE:
             continue
         where = f"rules/translations/{lang}/{entry.name}"
         data = yaml.safe_load(entry.read_text(encoding="utf-8"))
@@ -89,3 +90,44 @@ def rule_text(lang: str, rule_id: str, title: str, remediation: str) -> RuleText
         "title" not in entry,
         "remediation" not in entry,
     )
+
+
+def control_stamp(title: str) -> str:
+    """The stamp of a catalogue control's English title."""
+    return hashlib.sha256(title.encode()).hexdigest()[:16]
+
+
+@functools.cache
+def load_control_titles(lang: str) -> dict[str, dict[str, str]]:
+    """The translated titles of the catalogue's controls, by control ID, with their stamps."""
+    entry = rules_root().joinpath("translations").joinpath(lang).joinpath(CONTROLS_FILE)
+    if not entry.is_file():
+        return {}
+    where = f"rules/translations/{lang}/{CONTROLS_FILE}"
+    data = yaml.safe_load(entry.read_text(encoding="utf-8"))
+    if (
+        not isinstance(data, dict)
+        or data.get("language") != lang
+        or not isinstance(data.get("controls"), dict)
+    ):
+        raise InputError.single(where, f"not a translation file: needs language: {lang} and controls:")
+    out: dict[str, dict[str, str]] = {}
+    for cid, texts in data["controls"].items():
+        if (
+            not isinstance(texts, dict)
+            or not isinstance(texts.get("title"), str)
+            or set(texts) - {"title", "source"}
+        ):
+            raise InputError.single(where, "needs title and source only", path=f"controls.{cid}")
+        out[str(cid)] = {str(k): str(v) for k, v in texts.items()}
+    return out
+
+
+def control_title(lang: str, control_id: str, title: str) -> tuple[str, bool]:
+    """A control's title in `lang`, and whether it fell back to the English given."""
+    if lang == "en":
+        return title, False
+    entry = load_control_titles(lang).get(control_id)
+    if entry is None or entry.get("source") != control_stamp(title):
+        return title, True
+    return entry["title"], False

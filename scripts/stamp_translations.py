@@ -2,8 +2,8 @@
 
     python scripts/stamp_translations.py [--check] [RULE_ID ...]
 
-A translation (rules/translations/<lang>/<pack>.yaml) is shown only while its `source` stamp
-matches the rule's current English title and remediation. After a rule's English text changes,
+A translation (rules/translations/<lang>/<pack>.yaml, and controls.yaml for the catalogue's
+control titles) is shown only while its `source` stamp matches the current English text. After a rule's English text changes,
 review its translations, then run this script with the rule's ID to restamp them; with no IDs it
 stamps only entries that have no stamp yet. `--check` lists stale or unstamped entries and exits 1
 if there are any (the test suite does the same).
@@ -21,7 +21,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from compliance.translations import source_stamp  # noqa: E402
+from compliance.translations import CONTROLS_FILE, control_stamp, source_stamp  # noqa: E402
 
 
 def english() -> dict[str, tuple[str, str]]:
@@ -33,22 +33,36 @@ def english() -> dict[str, tuple[str, str]]:
     return out
 
 
+def control_titles() -> dict[str, str]:
+    """Every catalogue control's English title."""
+    out = {}
+    for path in sorted((ROOT / "rules" / "controls").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for control in data.get("controls") or []:
+            out[control["id"]] = control["title"]
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true")
     parser.add_argument("rules", nargs="*", metavar="RULE_ID")
     args = parser.parse_args()
     texts = english()
+    titles = control_titles()
     problems = []
     for path in sorted((ROOT / "rules" / "translations").glob("*/*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
         changed = False
-        for rule_id, entry in data["rules"].items():
-            if rule_id not in texts:
-                problems.append(f"{path.relative_to(ROOT)}: {rule_id}: no such rule")
+        is_controls = path.name == CONTROLS_FILE
+        for rule_id, entry in data["controls" if is_controls else "rules"].items():
+            if rule_id not in (titles if is_controls else texts):
+                problems.append(
+                    f"{path.relative_to(ROOT)}: {rule_id}: no such {'control' if is_controls else 'rule'}"
+                )
                 continue
-            stamp = source_stamp(*texts[rule_id])
+            stamp = control_stamp(titles[rule_id]) if is_controls else source_stamp(*texts[rule_id])
             if entry.get("source") == stamp:
                 continue
             restamp = rule_id in args.rules or (not args.rules and "source" not in entry)

@@ -131,3 +131,27 @@ def test_every_dpia_screening_text_of_the_examples_is_translated(lang) -> None:
             assert not dpia_title(lang, c.id, c.title)[1], c.id
         for reason in screening.reasons + [r for c in criteria for r in c.reasons]:
             assert dpia_reason(lang, reason) != reason, (example.parent.name, reason)
+
+
+@pytest.mark.parametrize("lang", TRANSLATED_LANGUAGES)
+def test_every_control_explanation_of_the_examples_is_translated(lang) -> None:
+    """The sentences compliance/controls.py writes, for every control of every example."""
+    from datetime import date
+
+    from compliance.engine import assess
+    from compliance.loader import load_packs, load_solution
+    from compliance.report import translated_control_explanation
+
+    packs = load_packs()
+    english = (
+        "from its rules",
+        "Scanner evidence",
+        "equivalent control",
+        "No rule",
+        "Partly covered",
+        "Whether",
+    )
+    for example in sorted((REPO / "examples").glob("*/solution.yaml")):
+        for control in assess(load_solution(example).solution, packs, date(2026, 12, 1)).controls.values():
+            text = translated_control_explanation(control.explanation, lang)
+            assert not any(e in text for e in english), (example.parent.name, text)
