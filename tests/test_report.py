@@ -322,3 +322,14 @@ def test_the_reports_verdict_reasons_are_the_engines(example) -> None:
     )
     assert _verdict_reasons(a, "en") == a.verdict_reasons
     assert len(_verdict_reasons(a, "da")) == len(a.verdict_reasons) == len(_verdict_reasons(a, "sv"))
+
+
+def test_the_assessor_is_recorded_once_and_a_report_cannot_name_another(tmp_path, cli) -> None:
+    saved = tmp_path / "a.json"
+    assert cli("assess", EXAMPLE, "--as-of", AS_OF, "-o", str(saved), "--assessor", "Per Holm").code == 0
+    assert Assessment.model_validate_json(saved.read_text()).assessor == "Per Holm"
+    run = cli("report", str(saved), "-o", str(tmp_path / "r.pdf"), "--assessor", "Someone Else")
+    assert run.code == 2 and "names its assessor (Per Holm)" in run.err
+    assert not (tmp_path / "r.pdf").exists()
+    assert cli("report", str(saved), "-o", str(tmp_path / "r.pdf")).code == 0
+    assert "Assessor Per Holm" in " ".join(pdftotext(tmp_path / "r.pdf").split())
