@@ -49,6 +49,7 @@ class Verification:
     file: str
     signed: bool = False
     revisions: int = 0
+    later_revisions: int = 0  # revisions after the one the last signature or timestamp covers
     signatures: list[SignatureCheck] = field(default_factory=list)
     assessment: dict[str, Any] = field(default_factory=dict)
     inputs: list[dict[str, Any]] = field(default_factory=list)
@@ -98,6 +99,7 @@ def verify_report(
         result.problems.append("the report carries no signature: its origin and integrity cannot be checked")
     else:
         result.signed = True
+        result.later_revisions = result.revisions - 1 - max(sig.signed_revision for sig in signatures)
         try:
             context = _context(reader, trust or [], fetch)
             for sig in signatures:
@@ -235,8 +237,8 @@ def _judge_document(signatures: list[Any], result: Verification) -> None:
     last = result.signatures[-1]
     if last.coverage == "entire_revision" and last.later_changes_allowed:
         result.notes.append(
-            f"the file has {result.revisions} revisions; the ones after the last signature hold only "
-            "revocation data or document timestamps, which PAdES allows"
+            f"{result.later_revisions} revision(s) after the last signature hold only revocation data or "
+            "document timestamps, which PAdES allows"
         )
     if signatures[0].sig_object_type == "/DocTimeStamp":
         result.notes.append("the first signature is a document timestamp, not a signature of the report")
@@ -350,6 +352,8 @@ def _check_inputs(directory: Path, result: Verification) -> None:
 def render_text(v: Verification) -> str:
     """The verification for a terminal."""
     lines = [f"{v.file}: {'VERIFIED' if v.ok else 'NOT VERIFIED'}"]
+    if v.revisions:
+        lines.append(f"  revisions:       {v.revisions}, of which {v.later_revisions} added after the last signature")
     for s in v.signatures:
         lines.append(f"  {s.kind} '{s.field}'")
         lines.append(f"    signer:        {s.signer['subject']}")

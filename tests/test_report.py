@@ -306,7 +306,7 @@ def test_a_danish_report_shows_the_danish_rule_texts(tmp_path, cli) -> None:
     danish = load_translations("da")
     for f in shown[:5]:
         assert " ".join(danish[f.rule_id]["title"].split()[:3]) in text, f.rule_id  # words may wrap
-    assert text.count("[EN]") == 1  # only in the note: every shipped rule has a Danish text
+    assert text.count("[EN]") == 2  # only in the two notes: every shipped rule and control has Danish
 
 
 @pytest.mark.parametrize(

@@ -155,3 +155,20 @@ def test_every_control_explanation_of_the_examples_is_translated(lang) -> None:
         for control in assess(load_solution(example).solution, packs, date(2026, 12, 1)).controls.values():
             text = translated_control_explanation(control.explanation, lang)
             assert not any(e in text for e in english), (example.parent.name, text)
+
+
+@pytest.mark.parametrize("lang", TRANSLATED_LANGUAGES)
+def test_every_catalogue_control_has_a_current_title(lang) -> None:
+    from compliance.translations import control_stamp, control_title, load_control_titles
+
+    english = {
+        c["id"]: c["title"]
+        for path in sorted((REPO / "rules" / "controls").glob("*.yaml"))
+        for c in (yaml.safe_load(path.read_text(encoding="utf-8")).get("controls") or [])
+    }
+    titles = load_control_titles(lang)
+    assert set(titles) == set(english)
+    for cid, title in english.items():
+        assert titles[cid]["source"] == control_stamp(title), f"{cid}: stale"
+        assert control_title(lang, cid, title) == (titles[cid]["title"], False)
+    assert control_title(lang, "X-1", "A changed title") == ("A changed title", True)
