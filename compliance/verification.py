@@ -353,7 +353,9 @@ def render_text(v: Verification) -> str:
     """The verification for a terminal."""
     lines = [f"{v.file}: {'VERIFIED' if v.ok else 'NOT VERIFIED'}"]
     if v.revisions:
-        lines.append(f"  revisions:       {v.revisions}, of which {v.later_revisions} added after the last signature")
+        lines.append(
+            f"  revisions:       {v.revisions}, of which {v.later_revisions} added after the last signature"
+        )
     for s in v.signatures:
         lines.append(f"  {s.kind} '{s.field}'")
         lines.append(f"    signer:        {s.signer['subject']}")
