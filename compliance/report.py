@@ -41,6 +41,35 @@ TEXTS: dict[str, dict[str, Any]] = {
         },
         "explanation_words": {},
         "op_words": {},
+        "method_scoring": (
+            "Each result that counts weighs its rule's weight times the points of its severity ({points}). "
+            "A pass earns its full weight; a fail, an unknown and an accepted risk earn nothing; results that "
+            "are not applicable or pending (an obligation that applies from a later date) do not count. A "
+            "score is 100 × the weight earned / the weight that counts, per data flow, provision, framework "
+            "and overall; 100 where nothing counts."
+        ),
+        "method_verdict": (
+            "Verdict: not ready when any critical rule fails or is unknown, or the overall score is below "
+            "{threshold}; otherwise ready with conditions when any result fails, is unknown or is an accepted "
+            "risk; otherwise ready."
+        ),
+        "packs_used": "Rule packs used",
+        "title_col": "Title",
+        "pack": "Pack",
+        "version": "Version",
+        "rules_count": "Rules",
+        "origin": "Origin",
+        "limitations": "Limitations",
+        "limitation_items": [
+            "The assessment rests on the facts stated in the solution file; it does not inspect the systems. "
+            "A fact stated wrongly gives a wrong result.",
+            "An unknown result is a missing fact, not a shortcoming found; it weighs like a failure until the "
+            "fact is stated.",
+            "Scanners cover only the evidence declared (requirement files, source folders, SARIF and SBOM "
+            "files); a scan that failed or was incomplete leaves its controls unknown.",
+            "National rules cover Denmark and Sweden; other Member States' rules are not assessed.",
+            "The report supports, and does not replace, the controller's own assessment and legal advice.",
+        ],
         "assessor": "Assessor",
         "signed_by": "Signed by",
         "not_given": "not given",
@@ -183,6 +212,35 @@ TEXTS: dict[str, dict[str, Any]] = {
             "is at least": "er mindst",
             "is": "er",
         },
+        "method_scoring": (
+            "Hvert resultat, der tæller, vejer reglens vægt gange point for dens alvor ({points}). Et opfyldt "
+            "resultat giver hele sin vægt; ikke opfyldt, ukendt og accepteret risiko giver intet; resultater, "
+            "der ikke er relevante eller afventer (en forpligtelse, der gælder fra en senere dato), tæller ikke. "
+            "En score er 100 × den opnåede vægt / den vægt, der tæller, pr. datastrøm, bestemmelse, ramme og "
+            "samlet; 100, hvor intet tæller."
+        ),
+        "method_verdict": (
+            "Konklusion: ikke klar, når en kritisk regel ikke er opfyldt eller er ukendt, eller den samlede "
+            "score er under {threshold}; ellers klar med forbehold, når et resultat ikke er opfyldt, er ukendt "
+            "eller er en accepteret risiko; ellers klar."
+        ),
+        "packs_used": "Anvendte regelpakker",
+        "title_col": "Titel",
+        "pack": "Pakke",
+        "version": "Version",
+        "rules_count": "Regler",
+        "origin": "Oprindelse",
+        "limitations": "Begrænsninger",
+        "limitation_items": [
+            "Vurderingen bygger på de oplysninger, der er angivet i løsningsfilen; den undersøger ikke "
+            "systemerne. En forkert oplysning giver et forkert resultat.",
+            "Et ukendt resultat er en manglende oplysning, ikke en konstateret mangel; det vejer som en mangel, "
+            "indtil oplysningen er angivet.",
+            "Scannerne dækker kun den angivne dokumentation (kravfiler, kildemapper, SARIF- og SBOM-filer); en "
+            "scanning, der fejlede eller var ufuldstændig, efterlader sine kontroller ukendte.",
+            "De nationale regler dækker Danmark og Sverige; andre medlemsstaters regler vurderes ikke.",
+            "Rapporten understøtter, men erstatter ikke, den dataansvarliges egen vurdering og juridisk rådgivning.",
+        ],
         "assessor": "Vurderet af",
         "signed_by": "Underskrevet af",
         "not_given": "ikke angivet",
@@ -330,6 +388,36 @@ TEXTS: dict[str, dict[str, Any]] = {
             "is at least": "är minst",
             "is": "är",
         },
+        "method_scoring": (
+            "Varje resultat som räknas väger regelns vikt gånger poängen för dess allvarlighet ({points}). Ett "
+            "uppfyllt resultat ger hela sin vikt; ej uppfyllt, okänt och accepterad risk ger inget; resultat som "
+            "inte är tillämpliga eller väntar (en skyldighet som gäller från ett senare datum) räknas inte. En "
+            "poäng är 100 × den vikt som uppnåtts / den vikt som räknas, per dataflöde, bestämmelse, ramverk och "
+            "totalt; 100 där inget räknas."
+        ),
+        "method_verdict": (
+            "Slutsats: inte redo när en kritisk regel inte är uppfylld eller är okänd, eller när den totala "
+            "poängen är under {threshold}; annars redo med villkor när något resultat inte är uppfyllt, är okänt "
+            "eller är en accepterad risk; annars redo."
+        ),
+        "packs_used": "Använda regelpaket",
+        "title_col": "Titel",
+        "pack": "Paket",
+        "version": "Version",
+        "rules_count": "Regler",
+        "origin": "Ursprung",
+        "limitations": "Begränsningar",
+        "limitation_items": [
+            "Bedömningen bygger på de uppgifter som anges i lösningsfilen; den undersöker inte systemen. En "
+            "felaktig uppgift ger ett felaktigt resultat.",
+            "Ett okänt resultat är en uppgift som saknas, inte en konstaterad brist; det väger som en brist tills "
+            "uppgiften anges.",
+            "Skannrarna täcker bara det underlag som angetts (kravfiler, källkodsmappar, SARIF- och SBOM-filer); "
+            "en skanning som misslyckades eller var ofullständig lämnar sina kontroller okända.",
+            "De nationella reglerna täcker Danmark och Sverige; andra medlemsstaters regler bedöms inte.",
+            "Rapporten stöder, men ersätter inte, den personuppgiftsansvariges egen bedömning och juridisk "
+            "rådgivning.",
+        ],
         "assessor": "Bedömd av",
         "signed_by": "Underskriven av",
         "not_given": "inte angivet",
@@ -885,6 +973,14 @@ def render_html(
             for c in a.dpia.criteria + a.dpia.per_se + a.dpia.national
         ],
         dpia_reasons=[dpia_reason(lang, r) for r in a.dpia.reasons],
+        method_scoring=TEXTS[lang]["method_scoring"].format(
+            points=", ".join(
+                f"{TEXTS[lang]['severities'].get(k, k)} {v}"
+                for k, v in a.scoring.get("severity_points", {}).items()
+            )
+        ),
+        method_verdict=TEXTS[lang]["method_verdict"].format(threshold=f"{NOT_READY_BELOW:g}"),
+        pack_rules=Counter(r.pack for r in a.rules.values()),
         facts_to_state=_facts_to_state(a),
         statuses=[s.value for s in ControlStatus],
         top_risks=top_risks,

@@ -333,3 +333,17 @@ def test_the_assessor_is_recorded_once_and_a_report_cannot_name_another(tmp_path
     assert not (tmp_path / "r.pdf").exists()
     assert cli("report", str(saved), "-o", str(tmp_path / "r.pdf")).code == 0
     assert "Assessor Per Holm" in " ".join(pdftotext(tmp_path / "r.pdf").split())
+
+
+def test_the_method_states_the_formula_the_packs_and_the_limits(tmp_path, cli) -> None:
+    pdf = tmp_path / "r.pdf"
+    assert cli("assess", EXAMPLE, "--as-of", AS_OF, "-o", str(pdf), "--lang", "sv").code == 0
+    text = " ".join(pdftotext(pdf).split())
+    assert "kritisk 8, hög 4, medel 2, låg 1" in text  # the severity points the assessment used
+    assert "poängen är under 50" in text and "Använda regelpaket" in text and "Begränsningar" in text
+    a = assess(load_solution(EXAMPLE).solution, load_packs(), date(2026, 12, 1))
+    method = render_html(a, "sv").split('id="method"', 1)[1]
+    for pack in load_packs():
+        rules = sum(1 for r in a.rules.values() if r.pack == pack.meta.pack)
+        assert f"<td>{pack.meta.pack}</td><td>{pack.meta.title}</td><td>{pack.meta.version}</td>" in method
+        assert f"<td>{rules}</td>" in method
