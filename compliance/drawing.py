@@ -32,7 +32,7 @@ def score_chart(a: Assessment) -> str:
         c = group.counts
         counted = bool(c.pass_ + c.fail + c.unknown + c.accepted)
         y = 3 + i * row_h
-        parts.append(f'<text x="0" y="{y + 11}" font-size="9">{escape(name)}</text>')
+        parts.append(f'<text x="0" y="{y + 11}" font-size="9">{escape(_short(name, 40))}</text>')
         parts.append(f'<rect x="{bar_x}" y="{y + 2}" width="{bar_w}" height="10" fill="#eeeeee"/>')
         if counted:
             w = round(bar_w * group.score / 100, 1)
@@ -67,7 +67,7 @@ def coverage_chart(a: Assessment, names: dict[str, str]) -> str:
     for i, (name, counts) in enumerate(rows):
         y = 3 + i * row_h
         total = sum(counts.values()) or 1
-        parts.append(f'<text x="0" y="{y + 11}" font-size="9">{escape(name)}</text>')
+        parts.append(f'<text x="0" y="{y + 11}" font-size="9">{escape(_short(name, 40))}</text>')
         x = float(bar_x)
         for status, colour in STATUS_COLOURS.items():
             n = counts.get(status, 0)
