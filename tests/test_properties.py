@@ -34,6 +34,7 @@ from compliance.models.common import FactModel
 from compliance.models.rules import Outcome
 from compliance.models.solution import Solution, nis2_scope_from_sector
 from compliance.packs import LoadedPack
+from compliance.report import render_html
 
 AS_OF = date(2026, 11, 1)
 NEAR_AS_OF = st.dates(min_value=AS_OF - timedelta(days=5 * 365), max_value=AS_OF + timedelta(days=365))
@@ -384,6 +385,19 @@ def test_any_valid_solution_assesses_and_its_assessment_round_trips_through_json
         (r.id, t) for p in packs() for r in p.rules for t in _targets_of(r.rule.scope.value, solution)
     }
     assert set(outcomes(a)) == expected
+
+
+@PROPERTY_SETTINGS
+@given(solutions(), st.sampled_from(["en", "da", "sv"]))
+def test_any_assessment_renders_as_report_html_in_every_language(solution: Solution, lang: str) -> None:
+    """The templates are strict (an undefined name is an error): no solution the model accepts may
+    break them, and every open finding is in the report."""
+    a = run(solution)
+    html = render_html(a, lang, "0" * 64, "Signer")
+    assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+    for f in a.findings:
+        if f.status.value in ("fail", "unknown"):
+            assert f">{f.rule_id}<" in html or f"{f.rule_id}:" in html, f.rule_id
 
 
 def _targets_of(scope: str, solution: Solution) -> list[str | None]:

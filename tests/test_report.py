@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from helpers import REPO, minimal_solution, solution_model
+from helpers import REPO, minimal_solution, rule_dict, solution_model
 
 from compliance.engine import assess
 from compliance.loader import load_packs, load_solution
@@ -347,3 +347,18 @@ def test_the_method_states_the_formula_the_packs_and_the_limits(tmp_path, cli) -
         rules = sum(1 for r in a.rules.values() if r.pack == pack.meta.pack)
         assert f"<td>{pack.meta.pack}</td><td>{pack.meta.title}</td><td>{pack.meta.version}</td>" in method
         assert f"<td>{rules}</td>" in method
+
+
+def test_a_rule_of_a_users_own_pack_is_marked_as_english_in_a_danish_report(
+    tmp_path, write_pack, write_solution
+) -> None:
+    from compliance.loader import load_packs as load
+
+    folder = write_pack(rule_dict("LOCAL-RETENTION", title="Our own retention rule"))
+    data = minimal_solution()
+    data["flows"][0].pop("retention", None)
+    a = assess(solution_model(data), load([folder]), date(2026, 12, 1))
+    assert any(f.rule_id == "LOCAL-RETENTION" and f.status.value == "unknown" for f in a.findings)
+    html = render_html(a, "da")
+    assert "[EN] Our own retention rule" in html
+    assert "[EN] Set a retention period of at most a year." in html
