@@ -438,13 +438,11 @@ def _signer(args: argparse.Namespace) -> Signer:
             f"{path}: no signing identity; create one with `compliance keys init`, or name a "
             f"PKCS#12 file with --identity or ${signing.IDENTITY_ENV}"
         )
-    identity = signing.load_identity(path, signing.read_passphrase(path, args.passphrase_file))
-    trust = tuple(args.trust)
-    signing.load_certificates(trust)  # a bad --trust file fails now, before any work
+    identity = signing.open_identity(path, args.passphrase_file)
     options = signing.SignOptions(
         tsa_url=args.tsa or os.environ.get(signing.TSA_ENV) or None,
         long_term=args.long_term,
-        trust=trust,
+        trust=tuple(signing.load_certificates(args.trust)),  # a bad file fails now, before any work
         visible=args.visible_signature,
         lang=args.lang,
     )
@@ -514,18 +512,14 @@ def cmd_keys_init(args: argparse.Namespace, out: TextIO) -> Exit:
     if path.exists():
         if not args.exist_ok:
             raise UsageError(f"{path}: a signing identity exists already; it is never overwritten")
-        identity = signing.load_identity(path, signing.read_passphrase(path, args.passphrase_file))
+        identity = signing.open_identity(path, args.passphrase_file)
         out.write(f"using the existing signing identity {path}: {identity.common_name}\n")
         return Exit.OK
-    env_given = bool(os.environ.get(signing.PASSPHRASE_ENV) or os.environ.get(signing.PASSPHRASE_FILE_ENV))
-    generated = args.passphrase_file is None and not env_given
-    if generated:
-        passphrase = signing.new_passphrase()
-    else:
-        passphrase = signing.read_passphrase(path, args.passphrase_file)
+    named = signing.configured_passphrase(args.passphrase_file)
+    generated = named is None
+    passphrase = signing.new_passphrase() if named is None else named
     name = args.name or f"{getpass.getuser()} at {socket.gethostname()}"
     data = signing.create_identity(
-        path,
         passphrase,
         common_name=name,
         organisation=args.organisation,
@@ -561,7 +555,7 @@ def cmd_keys_show(args: argparse.Namespace, out: TextIO) -> Exit:
     path: Path = args.identity or signing.default_identity_path()
     if not path.exists():
         raise UsageError(f"{path}: no signing identity; create one with `compliance keys init`")
-    identity = signing.load_identity(path, signing.read_passphrase(path, args.passphrase_file))
+    identity = signing.open_identity(path, args.passphrase_file)
     out.write(f"{path}\n")
     out.write(f"  signer:      {identity.subject}\n")
     out.write(f"  self-signed: {'yes' if identity.self_signed else 'no'}\n")

@@ -22,27 +22,42 @@ def _colour(score: float, counted: bool) -> str:
     return GREEN if score >= 100 else AMBER if score >= 50 else RED
 
 
+BAR_X, BAR_W, ROW_H, CHART_W = 210, 260, 16, 520
+
+Segment = tuple[float, str]  # a share of the bar (0 to 1) and its colour
+
+
+def _bar_rows(rows: list[tuple[str, list[Segment], str]], background: bool) -> list[str]:
+    """One horizontal bar per row: the name, the bar's segments side by side, a label after it."""
+    parts = []
+    for i, (name, segments, label) in enumerate(rows):
+        y = 3 + i * ROW_H
+        parts.append(f'<text x="0" y="{y + 11}" font-size="9">{escape(_short(name, 40))}</text>')
+        if background:
+            parts.append(f'<rect x="{BAR_X}" y="{y + 2}" width="{BAR_W}" height="10" fill="#eeeeee"/>')
+        x = float(BAR_X)
+        for share, colour in segments:
+            w = round(BAR_W * share, 1)
+            parts.append(f'<rect x="{x}" y="{y + 2}" width="{w}" height="10" fill="{colour}"/>')
+            x += w
+        parts.append(f'<text x="{BAR_X + BAR_W + 6}" y="{y + 11}" font-size="9">{label}</text>')
+    return parts
+
+
+def _svg(height: float, parts: list[str]) -> str:
+    head = f'<svg xmlns="http://www.w3.org/2000/svg" width="{CHART_W}" height="{height}" role="img">'
+    return "".join([head, *parts, "</svg>"])
+
+
 def score_chart(a: Assessment) -> str:
     """A horizontal bar per framework: its score out of 100 ('n/a' where no rule applied)."""
-    rows = list(a.frameworks.items())
-    width, bar_x, bar_w, row_h = 520, 210, 260, 16
-    height = row_h * len(rows) + 6
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
-    for i, (name, group) in enumerate(rows):
+    rows = []
+    for name, group in a.frameworks.items():
         c = group.counts
         counted = bool(c.pass_ + c.fail + c.unknown + c.accepted)
-        y = 3 + i * row_h
-        parts.append(f'<text x="0" y="{y + 11}" font-size="9">{escape(_short(name, 40))}</text>')
-        parts.append(f'<rect x="{bar_x}" y="{y + 2}" width="{bar_w}" height="10" fill="#eeeeee"/>')
-        if counted:
-            w = round(bar_w * group.score / 100, 1)
-            parts.append(
-                f'<rect x="{bar_x}" y="{y + 2}" width="{w}" height="10" fill="{_colour(group.score, True)}"/>'
-            )
-        label = f"{group.score:g}" if counted else "n/a"
-        parts.append(f'<text x="{bar_x + bar_w + 6}" y="{y + 11}" font-size="9">{label}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+        segments = [(group.score / 100, _colour(group.score, True))] if counted else []
+        rows.append((name, segments, f"{group.score:g}" if counted else "n/a"))
+    return _svg(ROW_H * len(rows) + 6, _bar_rows(rows, background=True))
 
 
 STATUS_COLOURS = {
@@ -59,33 +74,24 @@ STATUS_COLOURS = {
 def coverage_chart(a: Assessment, names: dict[str, str]) -> str:
     """A stacked bar per framework: its catalogue controls by status, with a legend in the
     report's language (`names` maps each status to its name)."""
-    rows = [(name, cov.counts) for name, cov in a.coverage.items()]
-    width, bar_x, bar_w, row_h = 520, 210, 260, 16
-    legend_y = row_h * len(rows) + 8
-    height = legend_y + 16
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
-    for i, (name, counts) in enumerate(rows):
-        y = 3 + i * row_h
-        total = sum(counts.values()) or 1
-        parts.append(f'<text x="0" y="{y + 11}" font-size="9">{escape(_short(name, 40))}</text>')
-        x = float(bar_x)
-        for status, colour in STATUS_COLOURS.items():
-            n = counts.get(status, 0)
-            if n:
-                w = round(bar_w * n / total, 1)
-                parts.append(f'<rect x="{x}" y="{y + 2}" width="{w}" height="10" fill="{colour}"/>')
-                x += w
-        parts.append(
-            f'<text x="{bar_x + bar_w + 6}" y="{y + 11}" font-size="9">{sum(counts.values())}</text>'
-        )
+    rows = []
+    for name, cov in a.coverage.items():
+        total = sum(cov.counts.values())
+        segments = [
+            (cov.counts.get(status, 0) / (total or 1), colour)
+            for status, colour in STATUS_COLOURS.items()
+            if cov.counts.get(status, 0)
+        ]
+        rows.append((name, segments, str(total)))
+    legend_y = ROW_H * len(rows) + 8
+    parts = _bar_rows(rows, background=False)
     x = 0.0
     for status, colour in STATUS_COLOURS.items():
-        label = escape(names.get(status, status))
+        label = names.get(status, status)
         parts.append(f'<rect x="{x}" y="{legend_y}" width="8" height="8" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 11}" y="{legend_y + 7.5}" font-size="7.5">{label}</text>')
-        x += 16 + 4.6 * len(names.get(status, status))
-    parts.append("</svg>")
-    return "".join(parts)
+        parts.append(f'<text x="{x + 11}" y="{legend_y + 7.5}" font-size="7.5">{escape(label)}</text>')
+        x += 16 + 4.6 * len(label)
+    return _svg(legend_y + 16, parts)
 
 
 def flow_numbers(a: Assessment) -> dict[str, int]:

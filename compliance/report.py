@@ -78,7 +78,6 @@ TEXTS: dict[str, dict[str, Any]] = {
         "fact": "Fact",
         "decides": "Unknown results it decides",
         "targets": "Applies to",
-        "more": "more",
         "coverage_chart": "Controls by status, per framework",
         "no": "No.",
         "severities": {"critical": "critical", "high": "high", "medium": "medium", "low": "low"},
@@ -249,7 +248,6 @@ TEXTS: dict[str, dict[str, Any]] = {
         "fact": "Oplysning",
         "decides": "Ukendte resultater den afgør",
         "targets": "Gælder",
-        "more": "flere",
         "coverage_chart": "Kontroller efter status, pr. ramme",
         "no": "Nr.",
         "severities": {"critical": "kritisk", "high": "høj", "medium": "middel", "low": "lav"},
@@ -426,7 +424,6 @@ TEXTS: dict[str, dict[str, Any]] = {
         "fact": "Uppgift",
         "decides": "Okända resultat den avgör",
         "targets": "Gäller",
-        "more": "fler",
         "coverage_chart": "Kontroller efter status, per ramverk",
         "no": "Nr",
         "severities": {"critical": "kritisk", "high": "hög", "medium": "medel", "low": "låg"},
@@ -600,98 +597,96 @@ DPIA_TITLES: dict[str, dict[str, str]] = {
     },
 }
 
-DPIA_REASONS: dict[str, list[tuple[str, str | None]]] = {
-    "da": [
-        (r"met by flow\(s\): (.*)", r"opfyldt af datastrøm(me): \1"),
-        (
-            r"cannot tell: facts missing for flow\(s\): (.*)",
-            r"kan ikke afgøres: oplysninger mangler for datastrøm(me): \1",
-        ),
-        (
-            r"not met by any flow that carries personal data",
-            "ikke opfyldt af nogen datastrøm med personoplysninger",
-        ),
-        (r"another criterion besides (\S+) is met", r"et andet kriterium end \1 er opfyldt"),
-        (
-            r"cannot tell whether another criterion besides (\S+) is met",
-            r"kan ikke afgøre, om et andet kriterium end \1 er opfyldt",
-        ),
-        (r"no other criterion besides (\S+) is met", r"intet andet kriterium end \1 er opfyldt"),
-        (r"criteria met: none", "opfyldte kriterier: ingen"),
-        (r"criteria met: (.*)", r"opfyldte kriterier: \1"),
-        (
-            r"(\d+) of 9 WP248 criteria met \((.*?)\)(?:; (\d+) cannot be decided for missing facts \((.*)\))?",
-            None,
-        ),
-        (
-            r"two or more criteria, with large scale or a third criterion: a DPIA is required",
-            "to eller flere kriterier, med stort omfang eller et tredje kriterium: en konsekvensanalyse er påkrævet",
-        ),
-        (
-            r"two criteria, but the processing is not large scale and no third criterion is met \(Recital 91\)",
-            "to kriterier, men behandlingen er ikke i stort omfang, og intet tredje kriterium er opfyldt (betragtning 91)",
-        ),
-        (
-            r"the answer depends on the missing facts; supply them to settle it",
-            "svaret afhænger af de manglende oplysninger; angiv dem for at afgøre det",
-        ),
-        (
-            r"no Art\. 35\(3\) case, national-list item or combination of criteria requires a DPIA",
-            "intet tilfælde efter art. 35, stk. 3, intet punkt på den nationale liste og ingen kombination af kriterier kræver en konsekvensanalyse",
-        ),
-        (
-            r"no flow carries personal data, so Art\. 35 does not apply",
-            "ingen datastrøm indeholder personoplysninger, så art. 35 finder ikke anvendelse",
-        ),
-        (r"national list (\S+): .*", r"national liste \1: {title}"),
-        (r"(Art\. 35\(3\)\([abc]\)): .*", r"\1: {title}"),
-    ],
-    "sv": [
-        (r"met by flow\(s\): (.*)", r"uppfyllt av dataflöde(n): \1"),
-        (
-            r"cannot tell: facts missing for flow\(s\): (.*)",
-            r"kan inte avgöras: uppgifter saknas för dataflöde(n): \1",
-        ),
-        (
-            r"not met by any flow that carries personal data",
-            "inte uppfyllt av något dataflöde med personuppgifter",
-        ),
-        (r"another criterion besides (\S+) is met", r"ett annat kriterium än \1 är uppfyllt"),
-        (
-            r"cannot tell whether another criterion besides (\S+) is met",
-            r"kan inte avgöra om ett annat kriterium än \1 är uppfyllt",
-        ),
-        (r"no other criterion besides (\S+) is met", r"inget annat kriterium än \1 är uppfyllt"),
-        (r"criteria met: none", "uppfyllda kriterier: inga"),
-        (r"criteria met: (.*)", r"uppfyllda kriterier: \1"),
-        (
-            r"(\d+) of 9 WP248 criteria met \((.*?)\)(?:; (\d+) cannot be decided for missing facts \((.*)\))?",
-            None,
-        ),
-        (
-            r"two or more criteria, with large scale or a third criterion: a DPIA is required",
-            "två eller fler kriterier, med stor omfattning eller ett tredje kriterium: en konsekvensbedömning krävs",
-        ),
-        (
-            r"two criteria, but the processing is not large scale and no third criterion is met \(Recital 91\)",
-            "två kriterier, men behandlingen sker inte i stor omfattning och inget tredje kriterium är uppfyllt (skäl 91)",
-        ),
-        (
-            r"the answer depends on the missing facts; supply them to settle it",
-            "svaret beror på de uppgifter som saknas; ange dem för att avgöra det",
-        ),
-        (
-            r"no Art\. 35\(3\) case, national-list item or combination of criteria requires a DPIA",
-            "inget fall enligt artikel 35.3, ingen punkt i den nationella förteckningen och ingen kombination av kriterier kräver en konsekvensbedömning",
-        ),
-        (
-            r"no flow carries personal data, so Art\. 35 does not apply",
-            "inget dataflöde innehåller personuppgifter, så artikel 35 är inte tillämplig",
-        ),
-        (r"national list (\S+): .*", r"nationell förteckning \1: {title}"),
-        (r"(Art\. 35\(3\)\([abc]\)): .*", r"\1: {title}"),
-    ],
-}
+DPIA_REASONS: list[tuple[str, dict[str, str] | None]] = [
+    (
+        r"met by flow\(s\): (.*)",
+        {"da": r"opfyldt af datastrøm(me): \1", "sv": r"uppfyllt av dataflöde(n): \1"},
+    ),
+    (
+        r"cannot tell: facts missing for flow\(s\): (.*)",
+        {
+            "da": r"kan ikke afgøres: oplysninger mangler for datastrøm(me): \1",
+            "sv": r"kan inte avgöras: uppgifter saknas för dataflöde(n): \1",
+        },
+    ),
+    (
+        "not met by any flow that carries personal data",
+        {
+            "da": "ikke opfyldt af nogen datastrøm med personoplysninger",
+            "sv": "inte uppfyllt av något dataflöde med personuppgifter",
+        },
+    ),
+    (
+        r"another criterion besides (\S+) is met",
+        {"da": r"et andet kriterium end \1 er opfyldt", "sv": r"ett annat kriterium än \1 är uppfyllt"},
+    ),
+    (
+        r"cannot tell whether another criterion besides (\S+) is met",
+        {
+            "da": r"kan ikke afgøre, om et andet kriterium end \1 er opfyldt",
+            "sv": r"kan inte avgöra om ett annat kriterium än \1 är uppfyllt",
+        },
+    ),
+    (
+        r"no other criterion besides (\S+) is met",
+        {"da": r"intet andet kriterium end \1 er opfyldt", "sv": r"inget annat kriterium än \1 är uppfyllt"},
+    ),
+    (
+        "criteria met: none",
+        {"da": "opfyldte kriterier: ingen", "sv": "uppfyllda kriterier: inga"},
+    ),
+    (
+        "criteria met: (.*)",
+        {"da": r"opfyldte kriterier: \1", "sv": r"uppfyllda kriterier: \1"},
+    ),
+    (
+        r"(\d+) of 9 WP248 criteria met \((.*?)\)(?:; (\d+) cannot be decided for missing facts \((.*)\))?",
+        None,
+    ),
+    (
+        "two or more criteria, with large scale or a third criterion: a DPIA is required",
+        {
+            "da": "to eller flere kriterier, med stort omfang eller et tredje kriterium: en konsekvensanalyse er påkrævet",
+            "sv": "två eller fler kriterier, med stor omfattning eller ett tredje kriterium: en konsekvensbedömning krävs",
+        },
+    ),
+    (
+        r"two criteria, but the processing is not large scale and no third criterion is met \(Recital 91\)",
+        {
+            "da": "to kriterier, men behandlingen er ikke i stort omfang, og intet tredje kriterium er opfyldt (betragtning 91)",
+            "sv": "två kriterier, men behandlingen sker inte i stor omfattning och inget tredje kriterium är uppfyllt (skäl 91)",
+        },
+    ),
+    (
+        "the answer depends on the missing facts; supply them to settle it",
+        {
+            "da": "svaret afhænger af de manglende oplysninger; angiv dem for at afgøre det",
+            "sv": "svaret beror på de uppgifter som saknas; ange dem för att avgöra det",
+        },
+    ),
+    (
+        r"no Art\. 35\(3\) case, national-list item or combination of criteria requires a DPIA",
+        {
+            "da": "intet tilfælde efter art. 35, stk. 3, intet punkt på den nationale liste og ingen kombination af kriterier kræver en konsekvensanalyse",
+            "sv": "inget fall enligt artikel 35.3, ingen punkt i den nationella förteckningen och ingen kombination av kriterier kräver en konsekvensbedömning",
+        },
+    ),
+    (
+        r"no flow carries personal data, so Art\. 35 does not apply",
+        {
+            "da": "ingen datastrøm indeholder personoplysninger, så art. 35 finder ikke anvendelse",
+            "sv": "inget dataflöde innehåller personuppgifter, så artikel 35 är inte tillämplig",
+        },
+    ),
+    (
+        r"national list (\S+): .*",
+        {"da": r"national liste \1: {title}", "sv": r"nationell förteckning \1: {title}"},
+    ),
+    (
+        r"(Art\. 35\(3\)\([abc]\)): .*",
+        {"da": r"\1: {title}", "sv": r"\1: {title}"},
+    ),
+]
 COUNT_TEXT = {
     "da": (
         "{n} af 9 WP248-kriterier opfyldt ({met})",
@@ -718,15 +713,16 @@ def dpia_reason(lang: str, reason: str) -> str:
     """A screening reason in the report's language; one the table does not know stays English."""
     if lang == "en":
         return reason
-    for pattern, replacement in DPIA_REASONS[lang]:
+    for pattern, replacements in DPIA_REASONS:
         m = re.fullmatch(pattern, reason)
         if m is None:
             continue
-        if replacement is None:  # the criteria count
+        if replacements is None:  # the criteria count
             n, met, u, unknown = m.groups()
             text, more, none = COUNT_TEXT[lang]
             out = text.format(n=n, met=none if met == "none" else met)
             return out + (more.format(u=u, unknown=unknown) if u else "")
+        replacement = replacements[lang]
         cid = m.group(1) if m.groups() else ""
         title = dpia_title(lang, cid, "")[0] if "{title}" in replacement else ""
         return m.expand(replacement).replace("{title}", title)
@@ -735,119 +731,103 @@ def dpia_reason(lang: str, reason: str) -> str:
 
 # The control explanations' sentences (compliance/controls.py) in Danish and Swedish. Control IDs
 # and titles inside them stay as the catalogue writes them.
-CONTROL_SENTENCES: dict[str, list[tuple[str, str]]] = {
-    "da": [
-        (
-            r" Whether it applies is itself unknown, so the crosswalk does not fill it in\.",
-            " Om den finder anvendelse, er selv ukendt, så krydsreferencerne udfylder den ikke.",
-        ),
-        (
-            r"Not met through the equivalent control (.*?)\.(?= |$)",
-            r"Ikke opfyldt via den tilsvarende kontrol \1.",
-        ),
-        (r"Met through the equivalent control (.*?)\.(?= |$)", r"Opfyldt via den tilsvarende kontrol \1."),
-        (
-            r"Partly covered: (.*?), which covers part of it, is met; the rest is not shown\.",
-            r"Delvist dækket: \1, som dækker en del af den, er opfyldt; resten er ikke påvist.",
-        ),
-        (
-            r"No rule assesses it, and its equivalent control (.*?) is not applicable\.",
-            r"Ingen regel vurderer den, og den tilsvarende kontrol \1 er ikke relevant.",
-        ),
-        (
-            r"No rule of the loaded packs assesses it and no equivalent control is met or not met: "
-            r"it is not shown to be met\.",
-            "Ingen regel i de indlæste pakker vurderer den, og ingen tilsvarende kontrol er opfyldt eller ikke "
-            "opfyldt: det er ikke påvist, at den er opfyldt.",
-        ),
-        (
-            r"No rule assesses it, and no rule of its framework applies to this solution\.",
-            "Ingen regel vurderer den, og ingen regel i dens ramme gælder for denne løsning.",
-        ),
-        (
-            r"Scanner evidence: a serious finding fails it\.",
-            "Scanningsresultater: et alvorligt fund gør den ikke opfyldt.",
-        ),
-        (
-            r"Scanner evidence: minor findings make it at most partial\.",
-            "Scanningsresultater: mindre fund gør den højst delvist opfyldt.",
-        ),
-        (r"Scanner evidence: minor findings\.", "Scanningsresultater: mindre fund."),
-        (
-            r"Scanner evidence: a scan could not decide, so it is not shown to be met\.",
-            "Scanningsresultater: en scanning kunne ikke afgøre det, så det er ikke påvist, at den er opfyldt.",
-        ),
-        (
-            r"Scanner evidence: a scan could not decide\.",
-            "Scanningsresultater: en scanning kunne ikke afgøre det.",
-        ),
-        (
-            r"Scanner evidence: findings covered by an accepted risk\.",
-            "Scanningsresultater: fund dækket af en accepteret risiko.",
-        ),
-        (
-            r"Scanner evidence: no findings \(which alone never makes it met\)\.",
-            "Scanningsresultater: ingen fund (hvilket alene aldrig gør den opfyldt).",
-        ),
-    ],
-    "sv": [
-        (
-            r" Whether it applies is itself unknown, so the crosswalk does not fill it in\.",
-            " Om den är tillämplig är i sig okänt, så korsreferenserna fyller inte i den.",
-        ),
-        (
-            r"Not met through the equivalent control (.*?)\.(?= |$)",
-            r"Ej uppfylld genom den motsvarande kontrollen \1.",
-        ),
-        (
-            r"Met through the equivalent control (.*?)\.(?= |$)",
-            r"Uppfylld genom den motsvarande kontrollen \1.",
-        ),
-        (
-            r"Partly covered: (.*?), which covers part of it, is met; the rest is not shown\.",
-            r"Delvis täckt: \1, som täcker en del av den, är uppfylld; resten är inte visat.",
-        ),
-        (
-            r"No rule assesses it, and its equivalent control (.*?) is not applicable\.",
-            r"Ingen regel bedömer den, och den motsvarande kontrollen \1 är inte tillämplig.",
-        ),
-        (
-            r"No rule of the loaded packs assesses it and no equivalent control is met or not met: "
-            r"it is not shown to be met\.",
-            "Ingen regel i de inlästa paketen bedömer den och ingen motsvarande kontroll är uppfylld eller ej "
-            "uppfylld: det är inte visat att den är uppfylld.",
-        ),
-        (
-            r"No rule assesses it, and no rule of its framework applies to this solution\.",
-            "Ingen regel bedömer den, och ingen regel i dess ramverk gäller för denna lösning.",
-        ),
-        (
-            r"Scanner evidence: a serious finding fails it\.",
-            "Skanningsresultat: ett allvarligt fynd gör den ej uppfylld.",
-        ),
-        (
-            r"Scanner evidence: minor findings make it at most partial\.",
-            "Skanningsresultat: mindre fynd gör den högst delvis uppfylld.",
-        ),
-        (r"Scanner evidence: minor findings\.", "Skanningsresultat: mindre fynd."),
-        (
-            r"Scanner evidence: a scan could not decide, so it is not shown to be met\.",
-            "Skanningsresultat: en skanning kunde inte avgöra det, så det är inte visat att den är uppfylld.",
-        ),
-        (
-            r"Scanner evidence: a scan could not decide\.",
-            "Skanningsresultat: en skanning kunde inte avgöra det.",
-        ),
-        (
-            r"Scanner evidence: findings covered by an accepted risk\.",
-            "Skanningsresultat: fynd som täcks av en accepterad risk.",
-        ),
-        (
-            r"Scanner evidence: no findings \(which alone never makes it met\)\.",
-            "Skanningsresultat: inga fynd (vilket ensamt aldrig gör den uppfylld).",
-        ),
-    ],
-}
+CONTROL_SENTENCES: list[tuple[str, dict[str, str]]] = [
+    (
+        r" Whether it applies is itself unknown, so the crosswalk does not fill it in\.",
+        {
+            "da": " Om den finder anvendelse, er selv ukendt, så krydsreferencerne udfylder den ikke.",
+            "sv": " Om den är tillämplig är i sig okänt, så korsreferenserna fyller inte i den.",
+        },
+    ),
+    (
+        r"Not met through the equivalent control (.*?)\.(?= |$)",
+        {
+            "da": r"Ikke opfyldt via den tilsvarende kontrol \1.",
+            "sv": r"Ej uppfylld genom den motsvarande kontrollen \1.",
+        },
+    ),
+    (
+        r"Met through the equivalent control (.*?)\.(?= |$)",
+        {
+            "da": r"Opfyldt via den tilsvarende kontrol \1.",
+            "sv": r"Uppfylld genom den motsvarande kontrollen \1.",
+        },
+    ),
+    (
+        r"Partly covered: (.*?), which covers part of it, is met; the rest is not shown\.",
+        {
+            "da": r"Delvist dækket: \1, som dækker en del af den, er opfyldt; resten er ikke påvist.",
+            "sv": r"Delvis täckt: \1, som täcker en del av den, är uppfylld; resten är inte visat.",
+        },
+    ),
+    (
+        r"No rule assesses it, and its equivalent control (.*?) is not applicable\.",
+        {
+            "da": r"Ingen regel vurderer den, og den tilsvarende kontrol \1 er ikke relevant.",
+            "sv": r"Ingen regel bedömer den, och den motsvarande kontrollen \1 är inte tillämplig.",
+        },
+    ),
+    (
+        r"No rule of the loaded packs assesses it and no equivalent control is met or not met: it is not shown to be met\.",
+        {
+            "da": "Ingen regel i de indlæste pakker vurderer den, og ingen tilsvarende kontrol er opfyldt eller ikke opfyldt: det er ikke påvist, at den er opfyldt.",
+            "sv": "Ingen regel i de inlästa paketen bedömer den och ingen motsvarande kontroll är uppfylld eller ej uppfylld: det är inte visat att den är uppfylld.",
+        },
+    ),
+    (
+        r"No rule assesses it, and no rule of its framework applies to this solution\.",
+        {
+            "da": "Ingen regel vurderer den, og ingen regel i dens ramme gælder for denne løsning.",
+            "sv": "Ingen regel bedömer den, och ingen regel i dess ramverk gäller för denna lösning.",
+        },
+    ),
+    (
+        r"Scanner evidence: a serious finding fails it\.",
+        {
+            "da": "Scanningsresultater: et alvorligt fund gør den ikke opfyldt.",
+            "sv": "Skanningsresultat: ett allvarligt fynd gör den ej uppfylld.",
+        },
+    ),
+    (
+        r"Scanner evidence: minor findings make it at most partial\.",
+        {
+            "da": "Scanningsresultater: mindre fund gør den højst delvist opfyldt.",
+            "sv": "Skanningsresultat: mindre fynd gör den högst delvis uppfylld.",
+        },
+    ),
+    (
+        r"Scanner evidence: minor findings\.",
+        {"da": "Scanningsresultater: mindre fund.", "sv": "Skanningsresultat: mindre fynd."},
+    ),
+    (
+        r"Scanner evidence: a scan could not decide, so it is not shown to be met\.",
+        {
+            "da": "Scanningsresultater: en scanning kunne ikke afgøre det, så det er ikke påvist, at den er opfyldt.",
+            "sv": "Skanningsresultat: en skanning kunde inte avgöra det, så det är inte visat att den är uppfylld.",
+        },
+    ),
+    (
+        r"Scanner evidence: a scan could not decide\.",
+        {
+            "da": "Scanningsresultater: en scanning kunne ikke afgøre det.",
+            "sv": "Skanningsresultat: en skanning kunde inte avgöra det.",
+        },
+    ),
+    (
+        r"Scanner evidence: findings covered by an accepted risk\.",
+        {
+            "da": "Scanningsresultater: fund dækket af en accepteret risiko.",
+            "sv": "Skanningsresultat: fynd som täcks av en accepterad risk.",
+        },
+    ),
+    (
+        r"Scanner evidence: no findings \(which alone never makes it met\)\.",
+        {
+            "da": "Scanningsresultater: ingen fund (hvilket alene aldrig gør den opfyldt).",
+            "sv": "Skanningsresultat: inga fynd (vilket ensamt aldrig gör den uppfylld).",
+        },
+    ),
+]
 OWN_RESULTS = {
     "da": "{status} ud fra reglernes resultater ({tally}).",
     "sv": "{status} utifrån reglernas resultat ({tally}).",
@@ -855,7 +835,6 @@ OWN_RESULTS = {
 OWN_PATTERN = re.compile(
     r"(Met|Not met|Partial|Unknown|Pending|Not applicable|Accepted) from its rules' results \((.*?)\)\."
 )
-TALLY_WORDS = ("pass", "fail", "unknown", "accepted", "pending", "not applicable")
 
 
 def _named_controls(text: str, a: Assessment, lang: str) -> str:
@@ -886,8 +865,8 @@ def translated_control_explanation(text: str, lang: str) -> str:
         return OWN_RESULTS[lang].format(status=status[:1].upper() + status[1:], tally=tally)
 
     text = OWN_PATTERN.sub(own, text)
-    for pattern, replacement in CONTROL_SENTENCES[lang]:
-        text = re.sub(pattern, replacement, text)
+    for pattern, replacements in CONTROL_SENTENCES:
+        text = re.sub(pattern, replacements[lang], text)
     return text
 
 
@@ -963,15 +942,7 @@ def render_html(
         supplier=supplier,
         open_findings=_grouped_findings(a, lang),
         verdict_reasons=_verdict_reasons(a, lang),
-        dpia_rows=[
-            {
-                "label": f"{c.id} {dpia_title(lang, c.id, c.title)[0]}",
-                "en": dpia_title(lang, c.id, c.title)[1],
-                "met": c.met,
-                "reasons": "; ".join(dpia_reason(lang, r) for r in c.reasons),
-            }
-            for c in a.dpia.criteria + a.dpia.per_se + a.dpia.national
-        ],
+        dpia_rows=_dpia_rows(a, lang),
         dpia_reasons=[dpia_reason(lang, r) for r in a.dpia.reasons],
         method_scoring=TEXTS[lang]["method_scoring"].format(
             points=", ".join(
@@ -992,6 +963,22 @@ def render_html(
         diagram=flow_diagram(a),
         flow_legend=flow_legend(a),
     )
+
+
+def _dpia_rows(a: Assessment, lang: str) -> list[dict[str, Any]]:
+    """The screening's criteria as the report lists them, in its language."""
+    rows = []
+    for c in a.dpia.criteria + a.dpia.per_se + a.dpia.national:
+        title, in_english = dpia_title(lang, c.id, c.title)
+        rows.append(
+            {
+                "label": f"{c.id} {title}",
+                "en": in_english,
+                "met": c.met,
+                "reasons": "; ".join(dpia_reason(lang, r) for r in c.reasons),
+            }
+        )
+    return rows
 
 
 def _label(f: Finding) -> str:

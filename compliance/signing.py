@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import logging
 import os
 import secrets
@@ -81,25 +80,38 @@ def check_private(path: Path, what: str) -> None:
         )
 
 
-def read_passphrase(identity: Path, passphrase_file: Path | None) -> bytes:
-    """The passphrase of an identity: a named 0600 file, the environment, or the file beside it."""
-    source = passphrase_file
-    if source is None and os.environ.get(PASSPHRASE_ENV):
-        return os.environ[PASSPHRASE_ENV].encode("utf-8")
-    if source is None and os.environ.get(PASSPHRASE_FILE_ENV):
-        source = Path(os.environ[PASSPHRASE_FILE_ENV])
-    if source is None:
-        source = passphrase_file_beside(identity)
-        if not source.exists():
-            raise UsageError(
-                f"{identity}: no passphrase: set {PASSPHRASE_ENV}, or name a 0600 file with "
-                f"--passphrase-file or {PASSPHRASE_FILE_ENV} (looked for {source})"
-            )
+def _read_secret(source: Path) -> bytes:
     check_private(source, "passphrase file")
     text = source.read_bytes().rstrip(b"\r\n")
     if not text:
         raise UsageError(f"{source}: the passphrase file is empty")
     return text
+
+
+def configured_passphrase(passphrase_file: Path | None) -> bytes | None:
+    """The passphrase named by the command line or the environment: a 0600 file, the variable, or
+    the file the variable names; None when none is named."""
+    if passphrase_file is not None:
+        return _read_secret(passphrase_file)
+    if os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV].encode("utf-8")
+    if os.environ.get(PASSPHRASE_FILE_ENV):
+        return _read_secret(Path(os.environ[PASSPHRASE_FILE_ENV]))
+    return None
+
+
+def read_passphrase(identity: Path, passphrase_file: Path | None) -> bytes:
+    """The passphrase of an identity: as named (`configured_passphrase`), or the file beside it."""
+    named = configured_passphrase(passphrase_file)
+    if named is not None:
+        return named
+    beside = passphrase_file_beside(identity)
+    if not beside.exists():
+        raise UsageError(
+            f"{identity}: no passphrase: set {PASSPHRASE_ENV}, or name a 0600 file with "
+            f"--passphrase-file or {PASSPHRASE_FILE_ENV} (looked for {beside})"
+        )
+    return _read_secret(beside)
 
 
 @dataclass(frozen=True)
@@ -143,6 +155,11 @@ def load_identity(path: Path, passphrase: bytes, *, now: dt.datetime | None = No
     return identity
 
 
+def open_identity(path: Path, passphrase_file: Path | None) -> Identity:
+    """Open the identity at `path` with its passphrase, wherever that is kept."""
+    return load_identity(path, read_passphrase(path, passphrase_file))
+
+
 def describe_identity(path: Path, signer: Any) -> Identity:
     """Subject, fingerprint and validity of a loaded signer."""
     cert = signer.signing_cert
@@ -162,7 +179,6 @@ def describe_identity(path: Path, signer: Any) -> Identity:
 
 
 def create_identity(
-    path: Path,
     passphrase: bytes,
     *,
     common_name: str,
@@ -272,7 +288,7 @@ class SignOptions:
 
     tsa_url: str | None = None
     long_term: bool = False
-    trust: tuple[Path, ...] = ()
+    trust: tuple[Any, ...] = ()  # root certificates (asn1crypto), as `load_certificates` gives them
     visible: bool = False
     reason: str = "Assessment report issued by its assessor"
     location: str | None = None
@@ -302,12 +318,11 @@ def load_certificates(paths: tuple[Path, ...] | list[Path]) -> list[Any]:
     return certs
 
 
-def _validation_context(identity: Identity, trust: tuple[Path, ...]) -> Any:
+def _validation_context(identity: Identity, roots: tuple[Any, ...]) -> Any:
     """The context B-LT collects its data in: the given roots, or the identity's own root (a
     self-signed certificate is its own root), fetching revocation data where it is published."""
     from pyhanko_certvalidator import ValidationContext
 
-    roots = load_certificates(trust)
     own = [c for c in (identity.signer.signing_cert, *identity.chain) if c.self_signed in ("yes", "maybe")]
     return ValidationContext(
         trust_roots=[*roots, *own],
@@ -389,8 +404,3 @@ def sign_pdf(pdf: bytes, identity: Identity, options: SignOptions) -> bytes:
         what = "timestamp authority " + options.tsa_url if options.tsa_url else "signer"
         raise SigningError(f"signing failed ({what}): {type(exc).__name__}: {exc}") from exc
     return bytes(out.getvalue())
-
-
-def sha256_hex(data: bytes) -> str:
-    """The SHA-256 of some bytes, as lowercase hex."""
-    return hashlib.sha256(data).hexdigest()

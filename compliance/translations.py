@@ -40,6 +40,28 @@ class RuleText:
     remediation_in_english: bool
 
 
+def _section(where: str, text: str, lang: str, key: str) -> dict[Any, Any]:
+    """The `key:` mapping of a translation file, after checking it is one for `lang`."""
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict) or data.get("language") != lang or not isinstance(data.get(key), dict):
+        raise InputError.single(where, f"not a translation file: needs language: {lang} and {key}:")
+    section: dict[Any, Any] = data[key]
+    return section
+
+
+def _entry(where: str, path: str, texts: Any, fields: tuple[str, ...]) -> dict[str, str]:
+    """One entry: non-empty texts of the given fields and its `source` stamp, nothing else."""
+    if not isinstance(texts, dict) or not texts:
+        raise InputError.single(where, f"needs {', '.join(fields)} and source", path=path)
+    unknown = set(texts) - {*fields, "source"}
+    if unknown:
+        raise InputError.single(where, f"unknown field(s) {sorted(unknown)}", path=path)
+    for key, value in texts.items():
+        if not isinstance(value, str) or not value.strip():
+            raise InputError.single(where, f"{key} must be non-empty text", path=path)
+    return {str(k): str(v) for k, v in texts.items()}
+
+
 @functools.cache
 def load_translations(lang: str) -> dict[str, dict[str, str]]:
     """Every shipped translation of one language, by rule ID; a file that is not well formed is
@@ -52,28 +74,9 @@ def load_translations(lang: str) -> dict[str, dict[str, str]]:
         if not entry.name.endswith(".yaml") or entry.name == CONTROLS_FILE:
             continue
         where = f"rules/translations/{lang}/{entry.name}"
-        data = yaml.safe_load(entry.read_text(encoding="utf-8"))
-        if (
-            not isinstance(data, dict)
-            or data.get("language") != lang
-            or not isinstance(data.get("rules"), dict)
-        ):
-            raise InputError.single(where, f"not a translation file: needs language: {lang} and rules:")
-        for rule_id, texts in data["rules"].items():
-            out[str(rule_id)] = _entry(where, str(rule_id), texts)
+        for rule_id, texts in _section(where, entry.read_text(encoding="utf-8"), lang, "rules").items():
+            out[str(rule_id)] = _entry(where, f"rules.{rule_id}", texts, FIELDS)
     return out
-
-
-def _entry(where: str, rule_id: str, texts: Any) -> dict[str, str]:
-    if not isinstance(texts, dict) or not texts:
-        raise InputError.single(where, "needs title, remediation and source", path=f"rules.{rule_id}")
-    unknown = set(texts) - {*FIELDS, "source"}
-    if unknown:
-        raise InputError.single(where, f"unknown field(s) {sorted(unknown)}", path=f"rules.{rule_id}")
-    for key, value in texts.items():
-        if not isinstance(value, str) or not value.strip():
-            raise InputError.single(where, f"{key} must be non-empty text", path=f"rules.{rule_id}")
-    return {str(k): str(v) for k, v in texts.items()}
 
 
 def rule_text(lang: str, rule_id: str, title: str, remediation: str) -> RuleText:
@@ -104,23 +107,8 @@ def load_control_titles(lang: str) -> dict[str, dict[str, str]]:
     if not entry.is_file():
         return {}
     where = f"rules/translations/{lang}/{CONTROLS_FILE}"
-    data = yaml.safe_load(entry.read_text(encoding="utf-8"))
-    if (
-        not isinstance(data, dict)
-        or data.get("language") != lang
-        or not isinstance(data.get("controls"), dict)
-    ):
-        raise InputError.single(where, f"not a translation file: needs language: {lang} and controls:")
-    out: dict[str, dict[str, str]] = {}
-    for cid, texts in data["controls"].items():
-        if (
-            not isinstance(texts, dict)
-            or not isinstance(texts.get("title"), str)
-            or set(texts) - {"title", "source"}
-        ):
-            raise InputError.single(where, "needs title and source only", path=f"controls.{cid}")
-        out[str(cid)] = {str(k): str(v) for k, v in texts.items()}
-    return out
+    section = _section(where, entry.read_text(encoding="utf-8"), lang, "controls")
+    return {str(cid): _entry(where, f"controls.{cid}", texts, ("title",)) for cid, texts in section.items()}
 
 
 def control_title(lang: str, control_id: str, title: str) -> tuple[str, bool]:
@@ -128,6 +116,6 @@ def control_title(lang: str, control_id: str, title: str) -> tuple[str, bool]:
     if lang == "en":
         return title, False
     entry = load_control_titles(lang).get(control_id)
-    if entry is None or entry.get("source") != control_stamp(title):
+    if entry is None or entry.get("source") != control_stamp(title) or "title" not in entry:
         return title, True
     return entry["title"], False

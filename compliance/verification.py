@@ -267,20 +267,17 @@ def _embedded_files(reader: Any) -> dict[str, bytes]:
     return out
 
 
-def _shown_text(data: bytes, wanted: list[str]) -> tuple[set[str], int]:
+def _shown_text(data: bytes, wanted: list[str]) -> set[str]:
     """Which of the wanted hex strings the report's pages show, reading pages until all are found."""
     from pypdf import PdfReader
 
     found: set[str] = set()
-    reader = PdfReader(BytesIO(data))
-    pages = 0
-    for page in reader.pages:
-        pages += 1
+    for page in PdfReader(BytesIO(data)).pages:
         text = re.sub(r"\s+", "", page.extract_text() or "").lower()
         found |= {w for w in wanted if w in text}
         if len(found) == len(wanted):
             break
-    return found, pages
+    return found
 
 
 def _check_embedded(reader: Any, data: bytes, result: Verification) -> None:
@@ -297,7 +294,7 @@ def _check_embedded(reader: Any, data: bytes, result: Verification) -> None:
         result.problems.append(f"the embedded {ASSESSMENT_NAME} is not valid JSON")
         return
     hashes = [str(i.get("sha256", "")).lower() for i in inputs]
-    found, _pages = _shown_text(data, [digest, *hashes])
+    found = _shown_text(data, [digest, *hashes])
     result.assessment = {
         "sha256": digest,
         "shown_in_report": digest in found,

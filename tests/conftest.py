@@ -27,9 +27,7 @@ def signing_identity(tmp_path_factory: pytest.TempPathFactory) -> Any:
     identity = home / "identity.p12"
     secret = home / "identity.passphrase"
     passphrase = b"test passphrase, not a secret"
-    signing.write_private(
-        identity, signing.create_identity(identity, passphrase, common_name="Test Assessor")
-    )
+    signing.write_private(identity, signing.create_identity(passphrase, common_name="Test Assessor"))
     signing.write_private(secret, passphrase + b"\n")
     loaded = signing.load_identity(identity, passphrase)
     (home / "identity.crt").write_bytes(signing.certificate_pem(loaded))

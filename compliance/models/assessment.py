@@ -7,8 +7,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from compliance.models.common import Out
 from compliance.models.rules import Outcome, Scope, Severity
 from compliance.models.scan import ScanRun
 
@@ -21,12 +22,6 @@ class Verdict(StrEnum):
     READY = "ready"
     READY_WITH_CONDITIONS = "ready_with_conditions"
     NOT_READY = "not_ready"
-
-
-class Out(BaseModel):
-    """Base of output models: no unknown fields, immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ToolInfo(Out):

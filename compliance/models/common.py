@@ -137,6 +137,12 @@ class SourceKind(StrEnum):
     INTERVIEW = "interview"
 
 
+class Out(BaseModel):
+    """Base of output models (the assessment, scanner runs): no unknown fields, immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
 class Strict(BaseModel):
     """Base of every input model: strict types, no unknown fields, immutable."""
 

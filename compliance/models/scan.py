@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from compliance.models.common import Out
 
 
 class ScanSeverity(StrEnum):
@@ -42,13 +44,7 @@ class RunStatus(StrEnum):
     NOT_RUN = "not_run"
 
 
-class ScanModel(BaseModel):
-    """Base of scan models: no unknown fields, immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ScanFinding(ScanModel):
+class ScanFinding(Out):
     """One finding: a weakness in code (file and line) or a vulnerable dependency (package)."""
 
     tool: str
@@ -70,14 +66,14 @@ class ScanFinding(ScanModel):
     fixed_versions: list[str] = Field(default_factory=list)
 
 
-class NotAssessed(ScanModel):
+class NotAssessed(Out):
     """Something a scanner was given but did not assess, and why."""
 
     item: str = Field(description="A requirement line, a package or a file.")
     reason: str
 
 
-class ScanRun(ScanModel):
+class ScanRun(Out):
     """One run of one scanner over the evidence of one kind."""
 
     tool: str
