@@ -240,7 +240,12 @@ def _judge_document(signatures: list[Any], result: Verification) -> None:
             f"{result.later_revisions} revision(s) after the last signature hold only revocation data or "
             "document timestamps, which PAdES allows"
         )
-    if signatures[0].sig_object_type == "/DocTimeStamp":
+    if all(sig.sig_object_type == "/DocTimeStamp" for sig in signatures):
+        # A timestamp proves when the bytes existed, not who issued them.
+        result.problems.append(
+            "the report carries only document timestamps, no signature: its issuer is unknown"
+        )
+    elif signatures[0].sig_object_type == "/DocTimeStamp":
         result.notes.append("the first signature is a document timestamp, not a signature of the report")
 
 

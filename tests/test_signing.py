@@ -521,6 +521,25 @@ def test_a_document_timestamp_added_later_is_an_allowed_revision(
     assert data["signatures"][0]["later_changes_allowed"] and data["signatures"][1]["timestamp"]["trusted"]
 
 
+def test_a_report_with_only_a_document_timestamp_is_not_verified(tmp_path, local_pki: LocalPki) -> None:
+    """A timestamp says when the bytes existed, not who issued them: no signature, no verdict."""
+    from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    saved = tmp_path / "a.json"
+    assert run("assess", EXAMPLE, "--as-of", AS_OF, "-o", saved)[0] == 0
+    a = Assessment.model_validate_json(saved.read_text())
+    unsigned, _ = render_pdf(
+        render_html(a, "en", hashlib.sha256(saved.read_bytes()).hexdigest()), saved.read_text()
+    )
+    writer = IncrementalPdfFileWriter(BytesIO(unsigned), strict=False)
+    out = PdfTimeStamper(HTTPTimeStamper(local_pki.tsa_url)).timestamp_pdf(writer, "sha256", output=BytesIO())
+    target = tmp_path / "timestamped.pdf"
+    target.write_bytes(out.getvalue())
+    code, text = run("verify", target, "--trust", local_pki.root_cert_path)
+    assert code == 1 and "only document timestamps, no signature" in text
+
+
 def test_an_unreachable_timestamp_authority_writes_nothing(tmp_path, capsys) -> None:
     pdf = tmp_path / "r.pdf"
     pdf.write_bytes(b"earlier")
