@@ -106,6 +106,12 @@ def verify_report(
                 check = _check_signature(sig, context)
                 result.signatures.append(check)
                 _judge(check, result, require_trust, require_timestamp)
+                hidden = padding_bytes(sig)
+                if hidden:
+                    result.problems.append(
+                        f"{check.kind} '{check.field}': {hidden} non-zero byte(s) after the signature in "
+                        "the space reserved for it, which no signature covers"
+                    )
             _judge_document(signatures, result)
         except Exception as exc:  # a damaged file breaks pyHanko in many ways; each is a failure
             result.problems.append(f"a signature cannot be checked: {type(exc).__name__}: {exc}")
@@ -197,6 +203,24 @@ def _revocation(status: Any) -> str | None:
         return None
     reason = getattr(details.revocation_reason, "native", None) or "no reason given"
     return f"{details.revocation_date.isoformat()} ({reason})"
+
+
+def _der_length(data: bytes) -> int:
+    """The length of the DER value at the start of `data`, header included."""
+    if len(data) < 2:
+        return len(data)
+    if data[1] < 0x80:
+        return 2 + data[1]
+    n = data[1] & 0x7F
+    return 2 + n + int.from_bytes(data[2 : 2 + n], "big")
+
+
+def padding_bytes(sig: Any) -> int:
+    """How many bytes after the signature itself, in the space reserved for it in /Contents, are
+    not zero. The reserved space is the one part of the file the signature cannot cover: a
+    validator that ignores it lets anything be hidden there."""
+    contents: bytes = sig.pkcs7_content
+    return sum(1 for b in contents[_der_length(contents) :] if b)
 
 
 def _judge(check: SignatureCheck, result: Verification, require_trust: bool, require_timestamp: bool) -> None:

@@ -271,6 +271,18 @@ def test_flipping_a_byte_in_the_signed_range_is_caught(report, tmp_path, where) 
     assert not verified(tampered)
 
 
+def test_data_hidden_in_the_signatures_reserved_space_is_caught(report, tmp_path) -> None:
+    """The zero padding after the signature in /Contents is the one region no signature covers;
+    pdfsig accepts a change there, verify does not."""
+    data = report.read_bytes()
+    _a, _la, b, _lb = _byte_range(data)
+    position = b - 20  # inside the hex string, in the zeros after the signature's DER
+    assert data[position : position + 1] == b"0"
+    tampered = copy(report, tmp_path, _flip(data, position))
+    code, out = run("verify", tampered)
+    assert code == 1 and "non-zero byte(s) after the signature" in out
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(fraction=st.floats(min_value=0, max_value=1, exclude_max=True))
 def test_no_single_changed_byte_anywhere_verifies(report, tmp_path, fraction) -> None:
