@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import logging
 import os
-import socket
 import sys
 import tempfile
 import traceback
@@ -37,7 +35,6 @@ from compliance.scanning.run import ScanOptions, run_scans
 from compliance.scanning.sarif import export_sarif, solution_target_lines
 from compliance.summary import render
 from compliance.verification import render_text as render_verification
-from compliance.verification import verify_report
 
 
 class Exit(IntEnum):
@@ -70,6 +67,16 @@ def _score(text: str) -> float:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
     if not 0 <= value <= 100:
         raise argparse.ArgumentTypeError("must be between 0 and 100")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 3600 seconds")
     return value
 
 
@@ -226,7 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_controls)
 
     p = sub.add_parser(
-        "report", parents=[signing_opt], help="render a saved assessment (JSON) as a signed PDF report"
+        "report",
+        parents=[signing_opt, rules_opt],
+        help="render a saved assessment (JSON) as a signed PDF report",
     )
     p.add_argument("assessment", type=Path, help="an assessment written by `compliance assess -o FILE.json`")
     p.add_argument("--output", "-o", type=Path, required=True, metavar="FILE.pdf", help="the PDF to write")
@@ -237,15 +246,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="who made the assessment, if the saved one does not say",
     )
+    p.add_argument(
+        "--as-is",
+        action="store_true",
+        help="render an assessment whose results do not recompute; the cover then says that its "
+        "results were not recomputed",
+    )
     p.set_defaults(run=cmd_report)
 
     p = sub.add_parser(
         "verify",
+        parents=[rules_opt],
         help="verify a signed report: integrity, coverage, signer, trust, timestamp, embedded data",
-        description="Exit 0 when every signature is intact and covers the document (later "
-        "revisions only revocation data or document timestamps), 1 when anything is broken or "
-        "changed, 2 for usage errors. An untrusted signer or a missing timestamp is reported "
-        "and fails only with --require-trust / --require-timestamp.",
+        description="Exit 0 when the report is verified: every signature intact, nothing changed "
+        "after signing but revocation data and document timestamps, the embedded data the one the "
+        "report shows, and the signer trusted (by --trust or the trust store, see `compliance "
+        "trust`). Exit 1 for anything else, including an intact report from an untrusted signer "
+        "(unless --allow-untrusted) and a file that cannot be checked within the limits; exit 2 "
+        "for usage errors.",
     )
     p.add_argument("report", type=Path, metavar="REPORT.pdf")
     p.add_argument(
@@ -254,11 +272,25 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="CERT",
-        help="trust this certificate (PEM or DER: the signer's own, or a root); repeatable",
+        help="trust this certificate (PEM or DER: the signer's own, or a root), besides the trust "
+        "store; repeatable",
     )
-    p.add_argument("--require-trust", action="store_true", help="fail unless the signer is trusted")
     p.add_argument(
-        "--require-timestamp", action="store_true", help="fail unless a valid timestamp is present"
+        "--allow-untrusted",
+        action="store_true",
+        help="exit 0 for an intact report whose signer is not trusted (it is still reported as untrusted)",
+    )
+    p.add_argument("--require-trust", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument(
+        "--require-timestamp",
+        action="store_true",
+        help="fail unless a valid timestamp from a trusted authority is present",
+    )
+    p.add_argument(
+        "--recompute",
+        action="store_true",
+        help="run the engine again on the embedded facts with the installed packs; a different "
+        "result fails the report",
     )
     p.add_argument(
         "--inputs",
@@ -272,8 +304,33 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="fetch revocation data (OCSP, CRL) from the network in addition to what the file embeds",
     )
+    p.add_argument(
+        "--time-limit",
+        type=_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="give up on a file that takes longer to check (default 10; the memory limit is 1 GiB)",
+    )
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(run=cmd_verify)
+
+    trust = sub.add_parser(
+        "trust",
+        help="the certificates `verify` trusts without --trust",
+        description=f"Keep the certificates of the signers (or their roots) you trust in one file, "
+        f"{signing.TRUST_STORE_NAME} in your configuration folder (${signing.TRUST_STORE_ENV} names "
+        "another), so that `compliance verify` needs no --trust for them.",
+    )
+    tsub = trust.add_subparsers(dest="trust_command", required=True, parser_class=_Parser)
+    t = tsub.add_parser("add", help="trust the certificates in CERT files (PEM or DER)")
+    t.add_argument("certificates", type=Path, nargs="+", metavar="CERT")
+    t.add_argument("--note", default=None, help="why or from whom (kept beside the certificate)")
+    t.set_defaults(run=cmd_trust_add)
+    t = tsub.add_parser("list", help="list the trusted certificates")
+    t.set_defaults(run=cmd_trust_list)
+    t = tsub.add_parser("remove", help="stop trusting a certificate, named by its SHA-256 fingerprint")
+    t.add_argument("fingerprint", metavar="SHA256")
+    t.set_defaults(run=cmd_trust_remove)
 
     keys = sub.add_parser("keys", help="create and show signing identities")
     ksub = keys.add_subparsers(dest="keys_command", required=True, parser_class=_Parser)
@@ -288,8 +345,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     k.add_argument("--identity", type=Path, default=None, metavar="FILE.p12", help="where to create it")
     k.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE")
-    k.add_argument("--name", default=None, help="the signer's name (certificate common name)")
-    k.add_argument("--organisation", default=None, help="the signer's organisation")
+    k.add_argument(
+        "--name",
+        default=None,
+        help="the signer's name, a person or a role (certificate common name); asked for when "
+        "not given and a terminal is attached",
+    )
+    k.add_argument("--organisation", default=None, help="the signer's organisation; asked for likewise")
     k.add_argument("--country", default=None, metavar="CC", help="two-letter country code")
     k.add_argument("--email", default=None)
     k.add_argument("--days", type=int, default=1095, help="validity in days (default 1095)")
@@ -413,9 +475,15 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     if signer is not None:
         for path in outputs:
             if path.suffix == ".pdf":
+                identity = signer[0]
+                trust = (
+                    f" --trust {signing.certificate_file_beside(identity.path)}"
+                    if identity.self_signed
+                    else ""
+                )
                 print(
-                    f"compliance: wrote {path}, signed by {signer[0].common_name}; "
-                    f"check it with: compliance verify {path}",
+                    f"compliance: wrote {path}, signed by {identity.common_name}; "
+                    f"check it with: compliance verify {path}{trust}",
                     file=sys.stderr,
                 )
     if args.fail_under is not None and assessment.score < args.fail_under:
@@ -449,15 +517,25 @@ def _signer(args: argparse.Namespace) -> Signer:
     return identity, options
 
 
-def signed_report(a: Assessment, lang: str, signer: Signer | None) -> bytes:
-    """The PDF report, signed."""
+def signed_report(a: Assessment, lang: str, signer: Signer | None, *, recomputed: bool = True) -> bytes:
+    """The PDF report, signed; a self-signed identity's fingerprint is shown on the cover."""
     assert signer is not None
     identity, options = signer
-    return signing.sign_pdf(report_pdf(a, lang, identity.common_name), identity, options)
+    pdf = report_pdf(
+        a,
+        lang,
+        identity.common_name,
+        self_signed=identity.fingerprint if identity.self_signed else None,
+        recomputed=recomputed,
+    )
+    return signing.sign_pdf(pdf, identity, options)
 
 
 def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
-    """`compliance report ASSESSMENT.json -o report.pdf`: a saved assessment as a PDF, alone."""
+    """`compliance report ASSESSMENT.json -o report.pdf`: a saved assessment as a PDF, alone, once
+    its results are recomputed from its facts (or `--as-is`, said on the cover)."""
+    from compliance.recompute import Recomputed, recompute
+
     if args.output.suffix != ".pdf":
         raise UsageError(f"{args.output}: the report is a PDF; name the output FILE.pdf")
     signer = _signer(args)
@@ -480,30 +558,81 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
             f"{args.assessment}: the assessment names its assessor ({assessment.assessor}); "
             "a report cannot name another"
         )
-    write_atomically(args.output, signed_report(assessment, args.lang, signer))
+    outcome = recompute(text, load_packs(args.rules))
+    recomputed = outcome.status is Recomputed.SAME
+    if not recomputed and not args.as_is:
+        raise InputError.single(
+            str(args.assessment),
+            f"{outcome.sentence()}. A report shows results the engine gives; render this file anyway "
+            "with --as-is, and its cover will say that its results were not recomputed",
+        )
+    write_atomically(args.output, signed_report(assessment, args.lang, signer, recomputed=recomputed))
     identity, _options = signer
     out.write(f"wrote {args.output}, signed by {identity.common_name}\n")
+    if not recomputed:
+        print(f"compliance: {outcome.sentence()}; the cover says so (--as-is)", file=sys.stderr)
     return Exit.OK
 
 
 def cmd_verify(args: argparse.Namespace, out: TextIO) -> Exit:
-    """`compliance verify REPORT.pdf`: 0 verified, 1 broken or changed, 2 usage."""
+    """`compliance verify REPORT.pdf`: 0 verified, 1 anything else, 2 usage."""
+    from compliance.sandbox import Limits
+    from compliance.verification import VerifyOptions, check_report
+
     if args.inputs is not None and not args.inputs.is_dir():
         raise UsageError(f"{args.inputs}: --inputs must name a directory")
-    trust = signing.load_certificates(tuple(args.trust))
-    result = verify_report(
-        args.report,
-        trust=trust,
-        require_trust=args.require_trust,
+    if args.require_trust:
+        print(
+            "compliance: --require-trust is the default now and is ignored; it will be removed in the "
+            "next release (--allow-untrusted accepts an untrusted signer)",
+            file=sys.stderr,
+        )
+    trusted = [*signing.trusted_certificates(), *signing.load_certificates(tuple(args.trust))]
+    options = VerifyOptions(
+        trust=tuple(c.dump() for c in trusted),
+        allow_untrusted=args.allow_untrusted,
         require_timestamp=args.require_timestamp,
         inputs_dir=args.inputs,
         fetch=args.fetch,
+        recompute=args.recompute,
+        rules=tuple(args.rules),
     )
+    result = check_report(args.report, options, Limits(seconds=args.time_limit))
     if args.format == "json":
         out.write(json.dumps(result.as_json(), indent=2) + "\n")
     else:
         out.write(render_verification(result))
     return Exit.OK if result.ok else Exit.BELOW_THRESHOLD
+
+
+def cmd_trust_add(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance trust add CERT...`."""
+    certs = signing.load_certificates(tuple(args.certificates))
+    added = {c.sha256 for c in signing.add_trusted(certs, args.note, date.today())}
+    for cert in certs:
+        state = "added" if cert.sha256 in added else "already trusted"
+        out.write(f"{state}: {signing.describe_certificate(cert)}\n")
+    out.write(f"trust store: {signing.trust_store_path()}\n")
+    return Exit.OK
+
+
+def cmd_trust_list(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance trust list`."""
+    certs = signing.trusted_certificates()
+    out.write(f"trust store: {signing.trust_store_path()} ({len(certs)} certificate(s))\n")
+    for cert in certs:
+        out.write(f"  {signing.describe_certificate(cert)}\n")
+    return Exit.OK
+
+
+def cmd_trust_remove(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance trust remove SHA256`."""
+    removed = signing.remove_trusted(args.fingerprint)
+    if not removed:
+        raise UsageError(f"no trusted certificate has the fingerprint {args.fingerprint}")
+    for cert in removed:
+        out.write(f"removed: {signing.describe_certificate(cert)}\n")
+    return Exit.OK
 
 
 def cmd_keys_init(args: argparse.Namespace, out: TextIO) -> Exit:
@@ -515,14 +644,18 @@ def cmd_keys_init(args: argparse.Namespace, out: TextIO) -> Exit:
         identity = signing.open_identity(path, args.passphrase_file)
         out.write(f"using the existing signing identity {path}: {identity.common_name}\n")
         return Exit.OK
+    name = _asked(args.name, "--name", "Signer's name (a person or a role, e.g. 'Ida Holm, DPO'): ")
+    organisation = _asked(
+        args.organisation, "--organisation", "Signer's organisation (e.g. 'Vejle Kommune'): "
+    )
+    signing.check_signer_names(name, organisation)
     named = signing.configured_passphrase(args.passphrase_file)
     generated = named is None
     passphrase = signing.new_passphrase() if named is None else named
-    name = args.name or f"{getpass.getuser()} at {socket.gethostname()}"
     data = signing.create_identity(
         passphrase,
         common_name=name,
-        organisation=args.organisation,
+        organisation=organisation,
         country=args.country,
         email=args.email,
         days=args.days,
@@ -543,11 +676,29 @@ def cmd_keys_init(args: argparse.Namespace, out: TextIO) -> Exit:
     write_atomically(cert, signing.certificate_pem(identity))
     out.write(f"created signing identity {path} (PKCS#12, mode 0600)\n")
     out.write(f"  signer:      {identity.subject}\n")
-    out.write(f"  certificate: {cert} (self-signed; give it to readers for `compliance verify --trust`)\n")
+    out.write(
+        f"  certificate: {cert} (self-signed; give it to readers, who check its fingerprint with you and "
+        "trust it with `compliance trust add` or `compliance verify --trust`)\n"
+    )
     out.write(f"  SHA-256:     {identity.fingerprint}\n")
     if generated:
         out.write(f"  passphrase:  {secret} (random, mode 0600)\n")
     return Exit.OK
+
+
+def _asked(value: str | None, option: str, prompt: str) -> str:
+    """A value from the command line, else from the terminal; a usage error without either."""
+    if value is not None:
+        return value.strip()
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"keys init needs {option}: a report names who signed it, and a login name says nothing "
+            "to its reader"
+        )
+    try:
+        return input(prompt).strip()
+    except EOFError:
+        raise UsageError(f"keys init needs {option}") from None
 
 
 def cmd_keys_show(args: argparse.Namespace, out: TextIO) -> Exit:

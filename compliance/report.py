@@ -118,6 +118,14 @@ TEXTS: dict[str, dict[str, Any]] = {
         "none": "none",
         "inputs": "Inputs and their SHA-256",
         "data": "Assessment data embedded in this PDF (assessment.json), SHA-256",
+        "self_signed_note": (
+            "Signed with a self-signed certificate: no certification authority vouches for who signed. "
+            "Check this certificate fingerprint with the sender before you rely on the report. SHA-256:"
+        ),
+        "not_recomputed": (
+            "These results were not recomputed when this report was made: they are shown as the assessment "
+            "file gives them, and the tool has not checked that they follow from the facts."
+        ),
         "signed_note": (
             "This report is signed electronically (PAdES). Check the signature, and that the embedded data "
             "and the input hashes are the ones shown here, with `compliance verify` or any PDF signature validator."
@@ -288,6 +296,15 @@ TEXTS: dict[str, dict[str, Any]] = {
         "none": "ingen",
         "inputs": "Inddata og deres SHA-256",
         "data": "Vurderingens data indlejret i denne PDF (assessment.json), SHA-256",
+        "self_signed_note": (
+            "Underskrevet med et selvsigneret certifikat: ingen certificeringsmyndighed står inde for, hvem "
+            "der har underskrevet. Kontrollér certifikatets fingeraftryk med afsenderen, før du forlader dig "
+            "på rapporten. SHA-256:"
+        ),
+        "not_recomputed": (
+            "Resultaterne blev ikke genberegnet, da rapporten blev lavet: de vises, som vurderingsfilen angiver "
+            "dem, og værktøjet har ikke kontrolleret, at de følger af oplysningerne."
+        ),
         "signed_note": (
             "Rapporten er underskrevet elektronisk (PAdES). Kontrollér underskriften, og at de indlejrede data "
             "og inddataenes SHA-256 er dem, der vises her, med `compliance verify` eller et andet værktøj til "
@@ -464,6 +481,15 @@ TEXTS: dict[str, dict[str, Any]] = {
         "none": "inga",
         "inputs": "Indata och deras SHA-256",
         "data": "Bedömningens data inbäddade i denna PDF (assessment.json), SHA-256",
+        "self_signed_note": (
+            "Underskriven med ett självsignerat certifikat: ingen certifikatutfärdare går i god för vem som "
+            "har skrivit under. Kontrollera certifikatets fingeravtryck med avsändaren innan du förlitar dig "
+            "på rapporten. SHA-256:"
+        ),
+        "not_recomputed": (
+            "Resultaten räknades inte om när rapporten togs fram: de visas så som bedömningsfilen anger dem, "
+            "och verktyget har inte kontrollerat att de följer av uppgifterna."
+        ),
         "signed_note": (
             "Rapporten är elektroniskt underskriven (PAdES). Kontrollera underskriften, och att inbäddade data "
             "och indatas SHA-256 är de som visas här, med `compliance verify` eller ett annat verktyg för "
@@ -895,11 +921,19 @@ def _environment() -> Environment:
 
 
 def render_html(
-    a: Assessment, lang: str = "en", data_sha256: str | None = None, signer: str | None = None
+    a: Assessment,
+    lang: str = "en",
+    data_sha256: str | None = None,
+    signer: str | None = None,
+    *,
+    self_signed: str | None = None,
+    recomputed: bool = True,
 ) -> str:
     """The report as one self-contained HTML document; `data_sha256` is the digest of the
     assessment JSON embedded in the PDF, shown on the cover so that a verifier can match them,
-    and `signer` the name of who signs it."""
+    `signer` the name of who signs it, `self_signed` the SHA-256 fingerprint of a self-signed
+    signing certificate (the cover asks the reader to check it), and `recomputed` False when the
+    results are shown as a saved assessment gives them, without recomputing them."""
     if lang not in LANGUAGES:
         raise ValueError(f"no report texts for language '{lang}' (available: {', '.join(LANGUAGES)})")
     root = reports_root()
@@ -934,6 +968,8 @@ def render_html(
         a=a,
         data_sha256=data_sha256,
         signer=signer,
+        self_signed=self_signed,
+        recomputed=recomputed,
         t=TEXTS[lang],
         lang=lang,
         css=root.joinpath("report.css").read_text(encoding="utf-8"),
@@ -1139,12 +1175,21 @@ def without_object_streams(document: Any, pdf: Any) -> None:
     pdf.write = write_plain
 
 
-def report_pdf(a: Assessment, lang: str = "en", signer: str | None = None) -> bytes:
-    """The PDF report of an assessment (unsigned), the assessment embedded and its digest shown."""
+def report_pdf(
+    a: Assessment,
+    lang: str = "en",
+    signer: str | None = None,
+    *,
+    self_signed: str | None = None,
+    recomputed: bool = True,
+) -> bytes:
+    """The PDF report of an assessment (unsigned), the assessment embedded and its digest shown;
+    `self_signed` and `recomputed` as for `render_html`."""
     data = a.model_dump_json(indent=2, by_alias=True) + "\n"
     digest = hashlib.sha256(data.encode("utf-8")).hexdigest()
     # The attachment is dated by the assessment, not the clock: the same assessment gives the
     # same PDF bytes (the signature then adds its own time).
     as_of = datetime.datetime.combine(a.as_of, datetime.time(0), tzinfo=datetime.UTC)
-    pdf, _refused = render_pdf(render_html(a, lang, digest, signer), data, as_of)
+    html = render_html(a, lang, digest, signer, self_signed=self_signed, recomputed=recomputed)
+    pdf, _refused = render_pdf(html, data, as_of)
     return pdf

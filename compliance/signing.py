@@ -31,6 +31,8 @@ PASSPHRASE_ENV = "COMPLIANCE_SIGNING_PASSPHRASE"  # noqa: S105 (the variable's n
 PASSPHRASE_FILE_ENV = "COMPLIANCE_SIGNING_PASSPHRASE_FILE"  # noqa: S105
 IDENTITY_ENV = "COMPLIANCE_SIGNING_IDENTITY"
 TSA_ENV = "COMPLIANCE_TSA_URL"
+TRUST_STORE_ENV = "COMPLIANCE_TRUST_STORE"
+TRUST_STORE_NAME = "trusted-certificates.pem"
 SELF_SIGNED_LABEL = "Self-signed identity, not vouched for by any certification authority"
 SIGNATURE_FIELD = "ReportSignature"
 # RFC 9336 id-kp-documentSigning: the certificate is meant for signing documents.
@@ -47,13 +49,25 @@ class SigningError(ComplianceError):
     """A report could not be signed (identity, timestamp authority, revocation data)."""
 
 
+def config_dir() -> Path:
+    """The user's configuration folder of the tool: `$XDG_CONFIG_HOME/compliance-engine`."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "compliance-engine"
+
+
 def default_identity_path() -> Path:
     """Where `compliance keys init` keeps the local identity unless told otherwise."""
     configured = os.environ.get(IDENTITY_ENV)
     if configured:
         return Path(configured)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "compliance-engine" / "identity.p12"
+    return config_dir() / "identity.p12"
+
+
+def trust_store_path() -> Path:
+    """The file of certificates the user trusts for `verify` (PEM, one after another), unless
+    $COMPLIANCE_TRUST_STORE names another."""
+    configured = os.environ.get(TRUST_STORE_ENV)
+    return Path(configured) if configured else config_dir() / TRUST_STORE_NAME
 
 
 def passphrase_file_beside(identity: Path) -> Path:
@@ -176,6 +190,47 @@ def describe_identity(path: Path, signer: Any) -> Identity:
         not_after=validity["not_after"].native,
         chain=chain,
     )
+
+
+LOGIN_LIKE = {
+    "root",
+    "admin",
+    "administrator",
+    "user",
+    "localhost",
+    "test",
+    "signer",
+    "nobody",
+    "ubuntu",
+    "debian",
+}
+
+
+def check_signer_names(name: str, organisation: str) -> None:
+    """Refuse a signer's name or organisation a reader cannot recognise: empty, a login or host
+    name (`root at vm`), or an e-mail address."""
+    import getpass
+    import re
+    import socket
+
+    try:
+        login = getpass.getuser().casefold()
+    except (KeyError, OSError):
+        login = ""
+    host = socket.gethostname().casefold()
+    for option, value in (("--name", name), ("--organisation", organisation)):
+        folded = value.strip().casefold()
+        if len(folded) < 2 or not any(c.isalpha() for c in folded):
+            raise UsageError(f"{option}: '{value}' does not name a person, role or organisation")
+        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise UsageError(f"{option}: control characters are not allowed")
+        if folded in LOGIN_LIKE or folded in {login, host} or re.fullmatch(r"\S+ (?:at|@) \S+", folded):
+            raise UsageError(
+                f"{option}: '{value}' looks like a login or host name; a report's reader must recognise "
+                "who signed it (for example --name 'Ida Holm, DPO' --organisation 'Vejle Kommune')"
+            )
+        if "@" in folded:
+            raise UsageError(f"{option}: '{value}' is an e-mail address; give it with --email")
 
 
 def create_identity(
@@ -304,18 +359,123 @@ STAMP_TEXTS = {
 
 def load_certificates(paths: tuple[Path, ...] | list[Path]) -> list[Any]:
     """Certificates (PEM or DER) from files; a file that holds none is an input error."""
-    from pyhanko.keys import load_certs_from_pemder
-
     certs: list[Any] = []
     for path in paths:
         try:
-            found = list(load_certs_from_pemder([str(path)]))  # type: ignore[no-untyped-call]
-        except (OSError, ValueError, TypeError) as exc:
-            raise InputError.single(str(path), f"not a certificate file (PEM or DER): {exc}") from None
-        if not found:
-            raise InputError.single(str(path), "holds no certificate")
-        certs.extend(found)
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError.single(str(path), f"cannot read: {exc.strerror}") from None
+        certs.extend(certificates_in(data, str(path)))
     return certs
+
+
+def certificates_in(data: bytes, where: str) -> list[Any]:
+    """The certificates in PEM or DER bytes, each parsed whole; none, or a damaged one, is an
+    input error naming `where`."""
+    from asn1crypto import pem, x509
+
+    try:
+        if pem.detect(data):
+            ders = [der for kind, _, der in pem.unarmor(data, multiple=True) if kind == "CERTIFICATE"]
+        else:
+            ders = [data]
+        certs = [x509.Certificate.load(der) for der in ders]
+        for cert in certs:
+            cert.native  # noqa: B018 (parse it whole now: asn1crypto parses lazily)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InputError.single(where, f"not a certificate file (PEM or DER): {exc}") from None
+    if not certs:
+        raise InputError.single(where, "holds no certificate")
+    return certs
+
+
+def trusted_certificates() -> list[Any]:
+    """The certificates of the user's trust store; none when it does not exist."""
+    path = trust_store_path()
+    if not path.exists():
+        return []
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the trust store: {exc.strerror}") from None
+    meaningful = [line for line in data.splitlines() if line.strip() and not line.lstrip().startswith(b"#")]
+    if not meaningful:
+        return []  # only comments: every certificate was removed
+    return certificates_in(data, str(path))
+
+
+def describe_certificate(cert: Any) -> str:
+    """Subject, SHA-256 fingerprint and validity of a certificate, on one line."""
+    validity = cert["tbs_certificate"]["validity"]
+    return (
+        f"{cert.subject.human_friendly} (SHA-256 {cert.sha256.hex()}, valid "
+        f"{validity['not_before'].native:%Y-%m-%d} to {validity['not_after'].native:%Y-%m-%d})"
+    )
+
+
+def add_trusted(certs: list[Any], note: str | None, today: dt.date) -> list[Any]:
+    """Add certificates to the trust store (those not in it yet); returns the ones added."""
+    from asn1crypto import pem
+
+    path = trust_store_path()
+    present = {c.sha256 for c in trusted_certificates()}
+    added = []
+    for cert in certs:
+        if cert.sha256 not in present:
+            present.add(cert.sha256)
+            added.append(cert)
+    if not added:
+        return []
+    old = (
+        path.read_bytes()
+        if path.exists()
+        else b"# Certificates trusted by `compliance verify`; one PEM block each.\n"
+    )
+    blocks = []
+    for cert in added:
+        header = f"# {cert.subject.human_friendly}\n# added {today.isoformat()}" + (
+            f": {note}" if note else ""
+        )
+        blocks.append(header.encode("utf-8") + b"\n" + bytes(pem.armor("CERTIFICATE", cert.dump())))
+    _replace_file(path, old.rstrip(b"\n") + b"\n\n" + b"\n".join(blocks))
+    return added
+
+
+def remove_trusted(fingerprint: str) -> list[Any]:
+    """Remove the certificates whose SHA-256 fingerprint starts with `fingerprint` (at least 16
+    hex digits); returns the ones removed."""
+    from asn1crypto import pem
+
+    wanted = fingerprint.lower().replace(":", "")
+    if len(wanted) < 16 or any(c not in "0123456789abcdef" for c in wanted):
+        raise UsageError(f"'{fingerprint}' is not the start of a SHA-256 fingerprint (16 hex digits or more)")
+    path = trust_store_path()
+    kept: list[Any] = []
+    removed: list[Any] = []
+    for cert in trusted_certificates():
+        (removed if cert.sha256.hex().startswith(wanted) else kept).append(cert)
+    if removed:
+        body = b"# Certificates trusted by `compliance verify`; one PEM block each.\n"
+        for cert in kept:
+            body += f"\n# {cert.subject.human_friendly}\n".encode() + bytes(
+                pem.armor("CERTIFICATE", cert.dump())
+            )
+        _replace_file(path, body)
+    return removed
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all (a temporary beside it, then a rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        tmp.chmod(0o644)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _validation_context(identity: Identity, roots: tuple[Any, ...]) -> Any:

@@ -1,18 +1,32 @@
 """`compliance verify`: is a signed report intact, whole, from whom, trusted, timestamped, and do
-the data inside it agree with what it shows?
+the data inside it agree with what it shows and, when asked, with the engine?
 
-Integrity and coverage decide the verdict: every signature must be intact and cryptographically
-valid, and every byte after the signed revision must be a change PAdES allows for long-term
-validation (revocation data, document timestamps), as pyHanko's modification analysis judges.
-Trust and timestamps are reported plainly and fail the verdict only when required.
+A report is handed over by the party it assesses, so nothing in it is taken on trust:
+
+- every signature must be intact and cryptographically valid, and its `/Contents` exactly what a
+  signer writes (`pdf_revisions.signature_value_problems`);
+- every byte after the report's signature must belong to a revision PAdES allows for long-term
+  validation, judged by our own rules (`pdf_revisions`) as well as pyHanko's modification
+  analysis;
+- the signer must chain to a trusted certificate (given with `--trust` or kept in the trust
+  store): an intact report from an untrusted signer is "intact, signed by an untrusted
+  certificate", not verified;
+- the report must show the SHA-256 of the assessment it embeds, and with `recompute` that
+  assessment must follow from its own facts (`recompute`).
+
+`check_report` runs all of it in a child process with limits (`sandbox`), so that no file can
+hang the verifier or take the machine's memory.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import stat
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -20,6 +34,41 @@ from typing import Any
 from compliance.errors import InputError
 
 ASSESSMENT_NAME = "assessment.json"
+# Imported once by the checking server, so that each checking process starts with them loaded.
+PRELOAD = [
+    "__main__",  # the program itself, once, instead of in every checking process
+    __name__,
+    "compliance.pdf_revisions",
+    "compliance.recompute",
+    "compliance.loader",
+    "pyhanko.pdf_utils.reader",
+    "pyhanko.sign.validation",
+    "pyhanko_certvalidator",
+    "pypdf",
+]
+MAX_PAGES_WALKED = 100_000
+
+
+class Verdict(StrEnum):
+    """The answer `verify` gives."""
+
+    VERIFIED = "verified"
+    UNTRUSTED = "untrusted"  # intact and whole, but the signer is not trusted
+    NOT_VERIFIED = "not_verified"
+    NOT_CHECKED = "not_checked"  # the file could not be checked within the limits
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    """What to check besides integrity; plain data, so that it crosses into the checking process."""
+
+    trust: tuple[bytes, ...] = ()  # DER certificates: trust anchors (roots or the signers' own)
+    allow_untrusted: bool = False
+    require_timestamp: bool = False
+    inputs_dir: Path | None = None
+    fetch: bool = False
+    recompute: bool = False
+    rules: tuple[Path, ...] = ()  # folders of the user packs an assessment may have used
 
 
 @dataclass
@@ -53,46 +102,82 @@ class Verification:
     signatures: list[SignatureCheck] = field(default_factory=list)
     assessment: dict[str, Any] = field(default_factory=dict)
     inputs: list[dict[str, Any]] = field(default_factory=list)
+    recomputation: dict[str, Any] | None = None
     problems: list[str] = field(default_factory=list)
+    untrusted: list[str] = field(default_factory=list)  # signers no trust anchor vouches for
     notes: list[str] = field(default_factory=list)
+    allow_untrusted: bool = False
+    limit: str | None = None  # why the file could not be checked within the limits
+
+    @property
+    def verdict(self) -> Verdict:
+        """Verified only when intact, whole, consistent and from a trusted signer."""
+        if self.limit is not None:
+            return Verdict.NOT_CHECKED
+        if not self.signed or self.problems:
+            return Verdict.NOT_VERIFIED
+        if self.untrusted:
+            return Verdict.UNTRUSTED
+        return Verdict.VERIFIED
 
     @property
     def ok(self) -> bool:
-        """True when nothing is broken or changed and every requirement holds."""
-        return self.signed and not self.problems
+        """Exit 0: verified, or intact from an untrusted signer when that was allowed."""
+        verdict = self.verdict
+        return verdict is Verdict.VERIFIED or (verdict is Verdict.UNTRUSTED and self.allow_untrusted)
 
     def as_json(self) -> dict[str, Any]:
         """The verification as plain data."""
         data = asdict(self)
+        data["verdict"] = self.verdict.value
         data["ok"] = self.ok
         return data
 
 
-def verify_report(
-    path: Path,
-    *,
-    trust: list[Any] | None = None,
-    require_trust: bool = False,
-    require_timestamp: bool = False,
-    inputs_dir: Path | None = None,
-    fetch: bool = False,
-) -> Verification:
-    """Verify a signed report; unreadable or non-PDF input is an input error."""
+def check_report(path: Path, options: VerifyOptions, limits: Any = None) -> Verification:
+    """`verify_report` in a child process with memory and time limits; a file that exceeds them
+    is reported as not checked, never as verified."""
+    from compliance.sandbox import ChildError, LimitExceeded, Limits, run_limited
+
+    _check_readable(path)
+    try:
+        result: Verification = run_limited(
+            _verify_quietly, path, options, limits=limits or Limits(), preload=PRELOAD
+        )
+        return result
+    except LimitExceeded as exc:
+        limited = Verification(file=str(path), allow_untrusted=options.allow_untrusted)
+        limited.limit = f"could not be checked within limits: {exc}"
+        return limited
+    except ChildError as exc:
+        raise RuntimeError(f"the verifier failed: {exc}") from None
+
+
+def _verify_quietly(path: Path, options: VerifyOptions) -> Verification:
+    """`verify_report` without pyHanko's logging: it logs every failed path validation with a
+    traceback, and the verification reports each itself."""
+    import logging
+
+    if not os.environ.get("COMPLIANCE_DEBUG"):
+        for name in ("pyhanko", "pyhanko_certvalidator"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+    return verify_report(path, options)
+
+
+def verify_report(path: Path, options: VerifyOptions | None = None) -> Verification:
+    """Verify a signed report in this process; unreadable or non-PDF input is an input error."""
     from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
 
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError.single(str(path), f"cannot read: {exc.strerror}") from None
-    if not data.startswith(b"%PDF-"):
-        raise InputError.single(str(path), "not a PDF file")
-    result = Verification(file=str(path))
+    options = options or VerifyOptions()
+    _check_readable(path)
+    data = path.read_bytes()
+    result = Verification(file=str(path), allow_untrusted=options.allow_untrusted)
     try:
         reader = PdfFileReader(BytesIO(data), strict=False)
-        signatures = list(reader.embedded_signatures)
+        signatures = sorted(reader.embedded_signatures, key=lambda s: s.signed_revision)
         result.revisions = reader.xrefs.total_revisions
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError) as exc:
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         result.problems.append(f"the PDF cannot be read as a whole: {type(exc).__name__}: {exc}")
         return result
     if not signatures:
@@ -101,27 +186,61 @@ def verify_report(
         result.signed = True
         result.later_revisions = result.revisions - 1 - max(sig.signed_revision for sig in signatures)
         try:
-            context = _context(reader, trust or [], fetch)
-            for sig in signatures:
-                check = _check_signature(sig, context)
-                result.signatures.append(check)
-                _judge(check, result, require_trust, require_timestamp)
-                hidden = padding_bytes(sig)
-                if hidden:
-                    result.problems.append(
-                        f"{check.kind} '{check.field}': {hidden} non-zero byte(s) after the signature in "
-                        "the space reserved for it, which no signature covers"
-                    )
-            _judge_document(signatures, result)
+            _check_signatures(data, reader, signatures, options, result)
         except Exception as exc:  # a damaged file breaks pyHanko in many ways; each is a failure
             result.problems.append(f"a signature cannot be checked: {type(exc).__name__}: {exc}")
+    raw: bytes | None = None
     try:
-        _check_embedded(reader, data, result)
+        raw = _check_embedded(reader, data, result)
+    except RecursionError:
+        raise
     except Exception as exc:  # same: damaged streams, broken name trees
         result.problems.append(f"the embedded assessment cannot be read: {type(exc).__name__}: {exc}")
-    if inputs_dir is not None:
-        _check_inputs(inputs_dir, result)
+    if options.recompute and raw is not None:
+        _recompute(raw, options, result)
+    if options.inputs_dir is not None:
+        _check_inputs(options.inputs_dir, result)
     return result
+
+
+def _check_readable(path: Path) -> None:
+    """A regular file that starts like a PDF; anything else (missing, a FIFO or a device, which
+    would make a reader wait forever) is an input error, found without reading it."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise InputError.single(str(path), f"cannot read: {exc.strerror}") from None
+    if not stat.S_ISREG(mode):
+        raise InputError.single(str(path), "not a regular file")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(5)
+    except OSError as exc:
+        raise InputError.single(str(path), f"cannot read: {exc.strerror}") from None
+    if head != b"%PDF-":
+        raise InputError.single(str(path), "not a PDF file")
+
+
+def _check_signatures(
+    data: bytes, reader: Any, signatures: list[Any], options: VerifyOptions, result: Verification
+) -> None:
+    from asn1crypto import x509
+
+    from compliance import pdf_revisions
+
+    trust = [x509.Certificate.load(der) for der in options.trust]
+    context = _context(reader, trust, options.fetch)
+    for sig in signatures:
+        check = _check_signature(sig, context)
+        result.signatures.append(check)
+        _judge(check, result, options.require_timestamp)
+        result.problems += pdf_revisions.signature_value_problems(data, sig, f"{check.kind} '{check.field}'")
+    _judge_document(signatures, result)
+    first = signatures[0]
+    _a, _la, b, lb = (int(x) for x in first.sig_object["/ByteRange"])
+    changes = pdf_revisions.layout_problems(data, reader, first.signed_revision, b + lb)
+    changes += pdf_revisions.revision_problems(reader, first.signed_revision)
+    result.problems += [f"changed after signing: {c}" for c in changes]
 
 
 def _context(reader: Any, trust: list[Any], fetch: bool) -> Any:
@@ -205,26 +324,9 @@ def _revocation(status: Any) -> str | None:
     return f"{details.revocation_date.isoformat()} ({reason})"
 
 
-def _der_length(data: bytes) -> int:
-    """The length of the DER value at the start of `data`, header included."""
-    if len(data) < 2:
-        return len(data)
-    if data[1] < 0x80:
-        return 2 + data[1]
-    n = data[1] & 0x7F
-    return 2 + n + int.from_bytes(data[2 : 2 + n], "big")
-
-
-def padding_bytes(sig: Any) -> int:
-    """How many bytes after the signature itself, in the space reserved for it in /Contents, are
-    not zero. The reserved space is the one part of the file the signature cannot cover: a
-    validator that ignores it lets anything be hidden there."""
-    contents: bytes = sig.pkcs7_content
-    return sum(1 for b in contents[_der_length(contents) :] if b)
-
-
-def _judge(check: SignatureCheck, result: Verification, require_trust: bool, require_timestamp: bool) -> None:
-    """Problems make the verdict fail; notes are told plainly and fail only when required."""
+def _judge(check: SignatureCheck, result: Verification, require_timestamp: bool) -> None:
+    """Problems make the verdict fail; an untrusted signer makes it "untrusted"; notes are told
+    plainly."""
     name = f"{check.kind} '{check.field}'"
     if not check.intact:
         result.problems.append(f"{name}: the signed bytes were changed (digest mismatch)")
@@ -239,10 +341,23 @@ def _judge(check: SignatureCheck, result: Verification, require_trust: bool, req
         )
     if check.revoked:
         result.problems.append(f"{name}: the signer's certificate was revoked on {check.revoked}")
+    elif not check.trusted and check.kind == "signature":
+        fingerprint = check.signer["sha256"]
+        if check.signer["self_signed"]:
+            why = (
+                f"it is self-signed: check its SHA-256 fingerprint {fingerprint} with the sender, then "
+                "trust it with --trust CERT or `compliance trust add CERT`"
+            )
+        else:
+            why = (
+                "it does not chain to a trusted certificate: trust the signer's or its root's "
+                "certificate with --trust CERT or `compliance trust add CERT`"
+            )
+        result.untrusted.append(
+            f"{name}: signed by {check.signer['subject']}, whom no trusted certificate vouches for; {why}"
+        )
     elif not check.trusted:
-        why = "self-signed" if check.signer["self_signed"] else "not chained to a trusted root"
-        text = f"{name}: the signer is not trusted ({why}; name the signer's or its root's certificate with --trust)"
-        (result.problems if require_trust else result.notes).append(text)
+        result.notes.append(f"{name}: the timestamp authority is not trusted")
     ts = check.timestamp
     if check.kind == "signature":
         if ts is None:
@@ -252,7 +367,7 @@ def _judge(check: SignatureCheck, result: Verification, require_trust: bool, req
             result.problems.append(f"{name}: the timestamp token does not verify")
         elif not ts["trusted"]:
             text = f"{name}: the timestamp authority '{ts['authority']}' is not trusted"
-            (result.problems if require_trust else result.notes).append(text)
+            (result.problems if require_timestamp else result.notes).append(text)
 
 
 def _judge_document(signatures: list[Any], result: Verification) -> None:
@@ -270,7 +385,29 @@ def _judge_document(signatures: list[Any], result: Verification) -> None:
             "the report carries only document timestamps, no signature: its issuer is unknown"
         )
     elif signatures[0].sig_object_type == "/DocTimeStamp":
-        result.notes.append("the first signature is a document timestamp, not a signature of the report")
+        result.problems.append("the first signature is a document timestamp, not a signature of the report")
+
+
+def _page_tree_problem(reader: Any) -> str | None:
+    """A page tree that loops or shares nodes would send a page reader round forever."""
+    from pyhanko.pdf_utils import generic
+
+    seen: set[int] = set()
+    stack = [reader.root.raw_get("/Pages")]
+    while stack:
+        ref = stack.pop()
+        if not isinstance(ref, generic.IndirectObject):
+            return "a node of the page tree is not an indirect object"
+        if ref.idnum in seen:
+            return "the page tree has a cycle or a node with two parents"
+        seen.add(ref.idnum)
+        if len(seen) > MAX_PAGES_WALKED:
+            return f"the page tree has more than {MAX_PAGES_WALKED} nodes"
+        node = ref.get_object()  # type: ignore[no-untyped-call]
+        kids = node.get("/Kids") if isinstance(node, generic.DictionaryObject) else None
+        if isinstance(kids, generic.ArrayObject):
+            stack.extend(list.__iter__(kids))
+    return None
 
 
 def _embedded_files(reader: Any) -> dict[str, bytes]:
@@ -281,8 +418,12 @@ def _embedded_files(reader: Any) -> dict[str, bytes]:
     except KeyError:
         return out
     stack = [tree]
+    seen: set[int] = set()
     while stack:
         node = stack.pop()
+        if id(node) in seen or len(seen) > MAX_PAGES_WALKED:
+            continue
+        seen.add(id(node))
         names = node.get("/Names")
         if names is not None:
             for i in range(0, len(names) - 1, 2):
@@ -309,25 +450,32 @@ def _shown_text(data: bytes, wanted: list[str]) -> set[str]:
     return found
 
 
-def _check_embedded(reader: Any, data: bytes, result: Verification) -> None:
+def _check_embedded(reader: Any, data: bytes, result: Verification) -> bytes | None:
+    """Check the embedded assessment against what the pages show; its bytes, for recomputing."""
     files = _embedded_files(reader)
     raw = files.get(ASSESSMENT_NAME)
     if raw is None:
         result.problems.append(f"no embedded {ASSESSMENT_NAME}: the report's data cannot be checked")
-        return
+        return None
     digest = hashlib.sha256(raw).hexdigest()
     try:
         assessment = json.loads(raw)
         inputs = [i for i in assessment.get("inputs", []) if isinstance(i, dict)]
     except (ValueError, AttributeError):
         result.problems.append(f"the embedded {ASSESSMENT_NAME} is not valid JSON")
-        return
+        return None
     hashes = [str(i.get("sha256", "")).lower() for i in inputs]
-    found = _shown_text(data, [digest, *hashes])
+    tree = _page_tree_problem(reader)
+    if tree is not None:
+        result.problems.append(f"the pages cannot be read: {tree}")
+        found: set[str] = set()
+    else:
+        found = _shown_text(data, [digest, *hashes])
+    solution = assessment.get("solution")
     result.assessment = {
         "sha256": digest,
         "shown_in_report": digest in found,
-        "solution": (assessment.get("solution") or {}).get("id"),
+        "solution": solution.get("id") if isinstance(solution, dict) else None,
         "as_of": assessment.get("as_of"),
         "inputs": [
             {"path": i.get("path"), "role": i.get("role"), "sha256": h, "shown_in_report": h in found}
@@ -343,27 +491,77 @@ def _check_embedded(reader: Any, data: bytes, result: Verification) -> None:
             result.problems.append(
                 f"input {entry['path']}: its SHA-256 in the embedded data is not the one the report shows"
             )
+    return raw
+
+
+def _recompute(raw: bytes, options: VerifyOptions, result: Verification) -> None:
+    """Rerun the engine on the embedded facts with the installed packs."""
+    from compliance.errors import ComplianceError
+    from compliance.loader import load_packs
+    from compliance.recompute import Recomputed, recompute
+
+    try:
+        packs = load_packs(options.rules)
+    except ComplianceError as exc:
+        result.problems.append(f"cannot recompute: the rule packs do not load: {exc}")
+        return
+    outcome = recompute(raw, packs)
+    result.recomputation = {
+        "status": outcome.status.value,
+        "differences": outcome.differences,
+        "notes": outcome.notes,
+    }
+    if outcome.status is not Recomputed.SAME:
+        result.problems.append(outcome.sentence())
+    result.notes += [f"recomputed: {n}" for n in outcome.notes]
 
 
 def _check_inputs(directory: Path, result: Verification) -> None:
-    """Re-hash the original input files, found under DIR by their recorded path or their name."""
+    """Re-hash the original input files, found under DIR by their recorded path or a tail of it.
+    A recorded path never leads out of DIR: no `..`, no link to a place outside it, nothing but
+    regular files."""
+    from compliance.loader import sha256_file
+
+    base = directory.resolve()
     for entry in result.assessment.get("inputs", []):
         recorded = Path(str(entry["path"]))
         parts = recorded.parts[1:] if recorded.is_absolute() else recorded.parts
-        # The recorded path, then ever shorter tails of it: an absolute path or one relative to
-        # another working directory still finds the file where DIR keeps it.
-        candidates = [directory.joinpath(*parts[i:]) for i in range(len(parts))]
-        found = next((c for c in candidates if c.is_file()), None)
-        if found is None:
-            status, actual = "missing", None
-            result.problems.append(f"input {recorded}: not found under {directory}")
+        status, actual, found = "missing", None, None
+        if ".." in parts or not parts:
+            status = "refused"
+            result.problems.append(
+                f"input {recorded}: the recorded path leads out of {directory}; not looked up"
+            )
         else:
-            actual = hashlib.sha256(found.read_bytes()).hexdigest()
-            status = "match" if actual == entry["sha256"] else "changed"
-            if status == "changed":
-                result.problems.append(
-                    f"input {recorded}: {found} differs from the assessed file (SHA-256 {actual})"
-                )
+            # The recorded path, then ever shorter tails of it: an absolute path or one relative to
+            # another working directory still finds the file where DIR keeps it.
+            for i in range(len(parts)):
+                candidate = directory.joinpath(*parts[i:])
+                try:
+                    resolved = candidate.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    continue
+                if not resolved.is_relative_to(base):
+                    status = "refused"
+                    result.problems.append(
+                        f"input {recorded}: {candidate} leads outside {directory}; not read"
+                    )
+                    break
+                if not stat.S_ISREG(resolved.stat().st_mode):
+                    status = "refused"
+                    result.problems.append(f"input {recorded}: {candidate} is not a regular file; not read")
+                    break
+                found = resolved
+                break
+            if found is not None:
+                actual = sha256_file(found)
+                status = "match" if actual == entry["sha256"] else "changed"
+                if status == "changed":
+                    result.problems.append(
+                        f"input {recorded}: {found} differs from the assessed file (SHA-256 {actual})"
+                    )
+            elif status == "missing":
+                result.problems.append(f"input {recorded}: not found under {directory}")
         result.inputs.append(
             {
                 "path": str(recorded),
@@ -375,9 +573,23 @@ def _check_inputs(directory: Path, result: Verification) -> None:
         )
 
 
+HEADLINES = {
+    Verdict.VERIFIED: "VERIFIED",
+    Verdict.UNTRUSTED: "INTACT, SIGNED BY AN UNTRUSTED CERTIFICATE",
+    Verdict.NOT_VERIFIED: "NOT VERIFIED",
+    Verdict.NOT_CHECKED: "NOT VERIFIED: COULD NOT BE CHECKED WITHIN LIMITS",
+}
+
+
 def render_text(v: Verification) -> str:
     """The verification for a terminal."""
-    lines = [f"{v.file}: {'VERIFIED' if v.ok else 'NOT VERIFIED'}"]
+    headline = HEADLINES[v.verdict]
+    if v.verdict is Verdict.UNTRUSTED:
+        headline += " (accepted with --allow-untrusted)" if v.allow_untrusted else "; not verified"
+    lines = [f"{v.file}: {headline}"]
+    if v.limit:
+        lines.append(f"  problem: {v.limit}")
+        return "\n".join(lines) + "\n"
     if v.revisions:
         lines.append(
             f"  revisions:       {v.revisions}, of which {v.later_revisions} added after the last signature"
@@ -394,7 +606,7 @@ def render_text(v: Verification) -> str:
             f"    coverage:      {s.coverage.replace('_', ' ')}; later changes: {s.modification.replace('_', ' ')}"
             + ("" if s.later_changes_allowed else " (NOT ALLOWED)")
         )
-        lines.append(f"    trusted:       {'yes' if s.trusted else 'no'}")
+        lines.append(f"    trusted:       {'yes' if s.trusted else 'NO'}")
         if s.revoked:
             lines.append(f"    REVOKED:       {s.revoked}")
         if s.timestamp:
@@ -412,8 +624,11 @@ def render_text(v: Verification) -> str:
         )
         shown = sum(1 for i in v.assessment["inputs"] if i["shown_in_report"])
         lines.append(f"  input hashes shown in the report: {shown} of {len(v.assessment['inputs'])}")
+    if v.recomputation is not None:
+        lines.append(f"  recomputed:      {v.recomputation['status'].replace('_', ' ')}")
     for i in v.inputs:
         lines.append(f"  input {i['path']}: {i['status']}")
     lines += [f"  problem: {p}" for p in v.problems]
+    lines += [f"  untrusted: {u}" for u in v.untrusted]
     lines += [f"  note: {n}" for n in v.notes]
     return "\n".join(lines) + "\n"

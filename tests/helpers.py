@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import io
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -183,3 +185,29 @@ def only_finding(assessment: dict[str, Any], rule_id: str) -> dict[str, Any]:
     """The single finding of a rule in a JSON assessment."""
     (finding,) = findings_for(assessment, rule_id)
     return finding
+
+
+# ---------------------------------------------------------------------------------------------
+# Signed reports
+
+
+def cli(*argv: str | Path) -> tuple[int, str]:
+    """The real CLI in-process: exit code and what it printed to its output."""
+    from compliance.cli import main
+
+    out = io.StringIO()
+    code = main([str(a) for a in argv], out)
+    return code, out.getvalue()
+
+
+def pdfsig(path: Path) -> str:
+    """poppler's own reading of the signatures (it exits 0 even when one is invalid)."""
+    done = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False)
+    return done.stdout + done.stderr
+
+
+def own_certificate() -> Path:
+    """The test identity's certificate, as `keys init` writes it beside the identity."""
+    from compliance import signing
+
+    return Path(os.environ[signing.IDENTITY_ENV]).with_suffix(".crt")

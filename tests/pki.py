@@ -117,6 +117,17 @@ class LocalPki:
         """A certificate by its label in the config: root, interm, signer, revoked-signer, tsa, interm-ocsp."""
         return self.arch.get_cert(CertLabel(label))
 
+    def identity_files(self, folder: Path, *, revoked: bool = False) -> tuple[Path, Path]:
+        """The signer's (or the revoked signer's) PKCS#12 and a passphrase file, both 0600, in
+        `folder`, as `--identity` and `--passphrase-file` take them."""
+        identity = folder / "org.p12"
+        identity.write_bytes((self.revoked_signer_p12_path if revoked else self.signer_p12_path).read_bytes())
+        identity.chmod(0o600)
+        secret = folder / "org.passphrase"
+        secret.write_bytes(self.signer_p12_passphrase)
+        secret.chmod(0o600)
+        return identity, secret
+
     @property
     def root_cert(self) -> x509.Certificate:
         """The root CA certificate, as pyHanko's `ValidationContext(trust_roots=[...])` takes it."""

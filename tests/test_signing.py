@@ -5,9 +5,7 @@ then tampered with. Timestamps and revocation come from the local test PKI on 12
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import os
 import shutil
 import stat
 import subprocess
@@ -17,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pikepdf
 import pytest
+from helpers import cli, own_certificate, pdfsig
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyhanko.pdf_utils import generic
@@ -27,10 +26,9 @@ from pyhanko.sign.validation import add_validation_info
 from pyhanko_certvalidator import ValidationContext
 
 from compliance import signing
-from compliance.cli import main
 from compliance.models.assessment import Assessment
 from compliance.report import render_html, render_pdf
-from compliance.verification import verify_report
+from compliance.verification import Verdict, verify_report
 
 if TYPE_CHECKING:
     from pki import LocalPki
@@ -43,17 +41,7 @@ EXAMPLE = REPO / "examples" / "building-energy-dk" / "solution.yaml"
 AS_OF = "2026-12-01"
 
 
-def run(*argv: str | Path) -> tuple[int, str]:
-    """The real CLI in-process: exit code and what it printed."""
-    out = io.StringIO()
-    code = main([str(a) for a in argv], out)
-    return code, out.getvalue()
-
-
-def pdfsig(path: Path) -> str:
-    """poppler's own reading of the signatures (it exits 0 even when one is invalid)."""
-    done = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False)
-    return done.stdout + done.stderr
+run = cli
 
 
 def pdfsig_verified(path: Path) -> bool:
@@ -63,7 +51,8 @@ def pdfsig_verified(path: Path) -> bool:
 
 
 def verified(path: Path, *extra: str | Path) -> bool:
-    code, _ = run("verify", path, *extra)
+    """`verify` trusting the test identity: exit 0."""
+    code, _ = run("verify", path, "--trust", own_certificate(), *extra)
     assert code in (0, 1)
     return code == 0
 
@@ -133,10 +122,11 @@ def test_an_existing_identity_is_never_overwritten(tmp_path, monkeypatch) -> Non
     monkeypatch.setenv(signing.PASSPHRASE_ENV, "from the environment")
     monkeypatch.delenv(signing.PASSPHRASE_FILE_ENV)
     identity = tmp_path / "identity.p12"
-    assert run("keys", "init", "--identity", identity)[0] == 0
+    names = ("--name", "Ida Holm", "--organisation", "Vejle Kommune")
+    assert run("keys", "init", "--identity", identity, *names)[0] == 0
     assert not identity.with_suffix(".passphrase").exists()  # the environment's passphrase was used
     before = identity.read_bytes()
-    assert run("keys", "init", "--identity", identity)[0] == 2
+    assert run("keys", "init", "--identity", identity, *names)[0] == 2
     assert run("keys", "init", "--identity", identity, "--exist-ok")[0] == 0
     assert identity.read_bytes() == before
 
@@ -145,7 +135,18 @@ def test_a_passphrase_file_others_can_read_is_refused(tmp_path, capsys) -> None:
     secret = tmp_path / "pass"
     secret.write_text("pw\n")
     secret.chmod(0o644)
-    code, _ = run("keys", "init", "--identity", tmp_path / "id.p12", "--passphrase-file", secret)
+    code, _ = run(
+        "keys",
+        "init",
+        "--identity",
+        tmp_path / "id.p12",
+        "--passphrase-file",
+        secret,
+        "--name",
+        "Ida Holm",
+        "--organisation",
+        "Vejle Kommune",
+    )
     assert code == 2
     assert "may be read by others (mode 0644)" in capsys.readouterr().err
     assert not (tmp_path / "id.p12").exists()
@@ -181,27 +182,39 @@ def test_the_report_is_signed_over_the_whole_file(report) -> None:
 
 
 def test_verify_reports_integrity_signer_and_the_embedded_data(report, signing_identity) -> None:
-    code, out = run("verify", report, "--format", "json")
+    code, out = run("verify", report, "--format", "json", "--trust", own_certificate())
     assert code == 0
     data = json.loads(out)
+    assert data["verdict"] == "verified" and data["ok"]
     (sig,) = data["signatures"]
     assert sig["intact"] and sig["valid"] and sig["coverage"] == "entire_file"
     assert sig["modification"] == "none" and sig["certification"] == "no_changes"
     assert sig["signer"]["sha256"] == signing_identity.fingerprint and sig["signer"]["self_signed"]
-    assert not sig["trusted"] and sig["timestamp"] is None
+    assert sig["trusted"] and sig["timestamp"] is None
     saved = (report.parent / "assessment.json").read_bytes()
     assert data["assessment"]["shown_in_report"] and data["assessment"]["inputs"][0]["shown_in_report"]
     assert data["assessment"]["inputs"][0]["sha256"] == hashlib.sha256(EXAMPLE.read_bytes()).hexdigest()
     assert json.loads(saved)["solution"]["id"] == data["assessment"]["solution"]
 
 
-def test_trust_and_timestamps_fail_only_when_required(report, signing_identity) -> None:
-    crt = Path(os.environ[signing.IDENTITY_ENV]).with_suffix(".crt")
+def test_an_untrusted_signer_is_never_verified_and_a_missing_timestamp_fails_only_when_required(
+    report, signing_identity, capsys
+) -> None:
     code, out = run("verify", report)
-    assert code == 0 and "signer is not trusted (self-signed" in out and "no timestamp" in out
+    assert code == 1
+    assert out.splitlines()[0].endswith("INTACT, SIGNED BY AN UNTRUSTED CERTIFICATE; not verified")
+    assert "self-signed: check its SHA-256 fingerprint " + signing_identity.fingerprint in out
+    assert "no timestamp" in out
+    code, out = run("verify", report, "--allow-untrusted", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["verdict"] == "untrusted" and data["untrusted"]
+    assert run("verify", report, "--trust", own_certificate())[0] == 0
+    # --require-trust is the default now: accepted for one release, with a note
+    capsys.readouterr()
     assert run("verify", report, "--require-trust")[0] == 1
-    assert run("verify", report, "--require-trust", "--trust", crt)[0] == 0
-    assert run("verify", report, "--require-timestamp")[0] == 1
+    assert "--require-trust is the default now" in capsys.readouterr().err
+    assert run("verify", report, "--require-trust", "--trust", own_certificate())[0] == 0
+    assert run("verify", report, "--trust", own_certificate(), "--require-timestamp")[0] == 1
 
 
 def test_inputs_are_rehashed_when_asked(report, tmp_path) -> None:
@@ -211,10 +224,10 @@ def test_inputs_are_rehashed_when_asked(report, tmp_path) -> None:
     shutil.copy(EXAMPLE, target)
     assert verified(report, "--inputs", folder)
     target.write_text(target.read_text() + "\n# changed\n")
-    code, out = run("verify", report, "--inputs", folder)
+    code, out = run("verify", report, "--inputs", folder, "--trust", own_certificate())
     assert code == 1 and "differs from the assessed file" in out
     target.unlink()
-    code, out = run("verify", report, "--inputs", folder)
+    code, out = run("verify", report, "--inputs", folder, "--trust", own_certificate())
     assert code == 1 and "not found" in out
 
 
@@ -279,8 +292,8 @@ def test_data_hidden_in_the_signatures_reserved_space_is_caught(report, tmp_path
     position = b - 20  # inside the hex string, in the zeros after the signature's DER
     assert data[position : position + 1] == b"0"
     tampered = copy(report, tmp_path, _flip(data, position))
-    code, out = run("verify", tampered)
-    assert code == 1 and "non-zero byte(s) after the signature" in out
+    code, out = run("verify", tampered, "--trust", own_certificate())
+    assert code == 1 and "other than the zero padding follow the signature" in out
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -292,7 +305,7 @@ def test_no_single_changed_byte_anywhere_verifies(report, tmp_path, fraction) ->
     if position < 5:  # "%PDF-" itself: no longer a PDF, a usage error (exit 2), never verified
         assert run("verify", tampered)[0] == 2
     else:
-        assert not verify_report(tampered).ok
+        assert verify_report(tampered).verdict is Verdict.NOT_VERIFIED
 
 
 def _append_revision(data: bytes, change) -> bytes:
@@ -311,8 +324,9 @@ def test_an_incremental_update_that_changes_content_is_caught(report, tmp_path) 
     tampered = copy(report, tmp_path, _append_revision(report.read_bytes(), stamp_approved))
     text = pdfsig(tampered)
     assert "- Total document signed" not in text  # poppler: the signature no longer covers the file
-    code, out = run("verify", tampered)
+    code, out = run("verify", tampered, "--trust", own_certificate())
     assert code == 1 and "changed after signing" in out
+    assert "changes a page's content" in out
 
 
 def test_replacing_the_embedded_assessment_is_caught(report, tmp_path) -> None:
@@ -328,7 +342,7 @@ def test_replacing_the_embedded_assessment_is_caught(report, tmp_path) -> None:
 
     tampered = copy(report, tmp_path, _append_revision(report.read_bytes(), replace_json))
     assert "- Total document signed" not in pdfsig(tampered)
-    code, out = run("verify", tampered)
+    code, out = run("verify", tampered, "--trust", own_certificate())
     assert code == 1
     assert "changed after signing" in out and "is not the one the report shows" in out
 
@@ -354,7 +368,7 @@ def test_stripping_the_signature_is_caught(report, tmp_path) -> None:
                 page.Annots = pikepdf.Array([a for a in page.Annots if a.get("/FT") != "/Sig"])
         pdf.save(target)
     assert "does not contain any signatures" in pdfsig(target)
-    code, out = run("verify", target)
+    code, out = run("verify", target, "--trust", own_certificate())
     assert code == 1 and "carries no signature" in out
 
 
@@ -368,7 +382,7 @@ def test_a_report_showing_other_data_than_it_embeds_is_caught(tmp_path, signing_
     path = tmp_path / "r.pdf"
     path.write_bytes(signing.sign_pdf(pdf, signing_identity, signing.SignOptions()))
     assert pdfsig_verified(path)  # the signature itself is fine
-    code, out = run("verify", path)
+    code, out = run("verify", path, "--trust", own_certificate())
     assert code == 1 and "is not the one the report shows" in out
 
 
@@ -380,7 +394,7 @@ def test_revocation_data_added_later_is_an_allowed_revision(report, tmp_path, si
     target = copy(report, tmp_path, later)
     text = pdfsig(target)
     assert "Signature is Valid." in text and "- Total document signed" not in text
-    code, out = run("verify", target)
+    code, out = run("verify", target, "--trust", own_certificate())
     assert code == 0 and "which PAdES allows" in out
 
 
@@ -431,31 +445,33 @@ def test_a_visible_signature_keeps_the_pdf_a_points(tmp_path) -> None:
 # Timestamps and revocation against the local test PKI
 
 
-def _pki_identity(tmp_path: Path, p12: Path, passphrase: bytes) -> tuple[Path, Path]:
-    identity = tmp_path / "org.p12"
-    shutil.copy(p12, identity)
-    identity.chmod(0o600)
-    secret = tmp_path / "org.passphrase"
-    secret.write_bytes(passphrase)
-    secret.chmod(0o600)
-    return identity, secret
-
-
 def test_pades_b_t_with_a_timestamp_authority(tmp_path, local_pki: LocalPki) -> None:
     pdf = tmp_path / "bt.pdf"
     code, _ = run("assess", EXAMPLE, "--as-of", AS_OF, "-o", pdf, "--tsa", local_pki.tsa_url)
     assert code == 0
     assert pdfsig_verified(pdf)
-    code, out = run("verify", pdf, "--format", "json", "--require-timestamp")
+    code, out = run("verify", pdf, "--format", "json", "--trust", own_certificate())
     ts = json.loads(out)["signatures"][0]["timestamp"]
     assert code == 0 and ts["valid"] and ts["intact"] and not ts["trusted"]
     assert "Time Stamping" in ts["authority"] or "TSA" in ts["authority"].upper()
-    code, out = run("verify", pdf, "--trust", local_pki.root_cert_path, "--format", "json")
-    assert json.loads(out)["signatures"][0]["timestamp"]["trusted"]
+    # A timestamp is required to come from a trusted authority.
+    assert run("verify", pdf, "--trust", own_certificate(), "--require-timestamp")[0] == 1
+    code, out = run(
+        "verify",
+        pdf,
+        "--trust",
+        own_certificate(),
+        "--trust",
+        local_pki.root_cert_path,
+        "--require-timestamp",
+        "--format",
+        "json",
+    )
+    assert code == 0 and json.loads(out)["signatures"][0]["timestamp"]["trusted"]
 
 
 def test_an_organisation_certificate_with_pades_b_lt(tmp_path, local_pki: LocalPki) -> None:
-    identity, secret = _pki_identity(tmp_path, local_pki.signer_p12_path, local_pki.signer_p12_passphrase)
+    identity, secret = local_pki.identity_files(tmp_path)
     pdf = tmp_path / "blt.pdf"
     code, _ = run(
         "assess",
@@ -486,7 +502,6 @@ def test_an_organisation_certificate_with_pades_b_lt(tmp_path, local_pki: LocalP
         pdf,
         "--trust",
         local_pki.root_cert_path,
-        "--require-trust",
         "--require-timestamp",
         "--format",
         "json",
@@ -498,9 +513,7 @@ def test_an_organisation_certificate_with_pades_b_lt(tmp_path, local_pki: LocalP
 
 
 def test_a_revoked_signer_is_a_failure_even_without_require_trust(tmp_path, local_pki: LocalPki) -> None:
-    identity, secret = _pki_identity(
-        tmp_path, local_pki.revoked_signer_p12_path, local_pki.signer_p12_passphrase
-    )
+    identity, secret = local_pki.identity_files(tmp_path, revoked=True)
     pdf = tmp_path / "revoked.pdf"
     code, _ = run(
         "assess", EXAMPLE, "--as-of", AS_OF, "-o", pdf, "--identity", identity, "--passphrase-file", secret
@@ -525,7 +538,16 @@ def test_a_document_timestamp_added_later_is_an_allowed_revision(
     text = pdfsig(target)
     # poppler validates the report's signature and lists the timestamp, which it cannot check.
     assert "Signature #2" in text and text.count("Signature is Valid.") == 1
-    code, out_text = run("verify", target, "--trust", local_pki.root_cert_path, "--format", "json")
+    code, out_text = run(
+        "verify",
+        target,
+        "--trust",
+        local_pki.root_cert_path,
+        "--trust",
+        own_certificate(),
+        "--format",
+        "json",
+    )
     data = json.loads(out_text)
     assert code == 0, data["problems"]
     kinds = [s["kind"] for s in data["signatures"]]
