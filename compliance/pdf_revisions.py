@@ -83,6 +83,7 @@ class _Revision:
     new_fields: list[tuple[int, int]] = field(default_factory=list)
     new_annotations: list[tuple[int, int]] = field(default_factory=list)
     roots: list[Any] = field(default_factory=list)  # values (or object keys) that may reach new objects
+    dss: list[Any] = field(default_factory=list)  # a new /DSS value of the catalog, to judge
     purpose: bool = False  # it adds or extends /DSS or adds a document timestamp
     metadata_changed: bool = False  # it changed /Info or the XMP (allowed only with a purpose)
 
@@ -359,10 +360,6 @@ def _judge_revision(reader: Any, number: int) -> list[str]:
     metadata_key = indirect(old_root, "/Metadata")
     acroform_key = indirect(old_root, "/AcroForm")
     dss_key = indirect(old_root, "/DSS")
-    dss_parts: set[tuple[int, int]] = set()
-    if dss_key is not None:
-        old_dss = _get(reader, dss_key, prev)
-        dss_parts = {k for name in DSS_KEYS if (k := indirect(old_dss, name)) is not None}
 
     for key, (old, new) in sorted(rev.changed.items()):
         if same(old, new):
@@ -377,15 +374,17 @@ def _judge_revision(reader: Any, number: int) -> list[str]:
             _judge_acroform(rev, old, new)
         elif key == dss_key:
             _judge_dss(rev, new)
-        elif key in dss_parts:
-            rev.purpose = True
-            rev.roots.append(new)
         elif isinstance(old, generic.DictionaryObject) and dict.get(old, "/Type") == "/Page":
             _judge_page(rev, key, old, new)
         elif _is_annots_array_of_a_page(reader, key, prev):
             _judge_appended(rev, old, new, rev.new_annotations, "the annotations of a page")
         else:
             rev.problem(f"changes {_describe(old)} (object {key[0]})")
+    for value in rev.dss:
+        if isinstance(value, generic.IndirectObject):
+            rev.roots.append(value)
+            value = _get(reader, _key(value), number)
+        _judge_dss(rev, value)
     _judge_new_fields(reader, rev)
     _judge_new_objects(rev)
     if rev.metadata_changed and not rev.purpose:
@@ -426,10 +425,7 @@ def _judge_catalog(rev: _Revision, old: Any, new: Any) -> None:
         o, n = dict.get(old, key), dict.get(new, key)
         if key == "/DSS" and n is not None:
             rev.purpose = True
-            if isinstance(n, generic.DictionaryObject):
-                _judge_dss(rev, n)
-            else:
-                rev.roots.append(n)
+            rev.dss.append(n)
         elif key == "/Extensions" and n is not None:
             _judge_extensions(rev, o, n)
         elif (
@@ -488,10 +484,21 @@ def _xmp_properties(stream: Any) -> dict[str, list[str]]:
     return props
 
 
-def _canonical(element: ElementTree.Element) -> str:
-    attrs = ",".join(f"{k}={v}" for k, v in sorted(element.attrib.items()))
-    inner = "".join(_canonical(c) for c in element)
-    return f"<{element.tag} {attrs}>{(element.text or '').strip()}{inner}</>"
+def _canonical(element: ElementTree.Element, skip: frozenset[str] = frozenset()) -> str:
+    """The element as text, attributes sorted, white space around texts ignored, and any
+    attribute or child named in `skip` left out."""
+    attrs = ",".join(f"{k}={v}" for k, v in sorted(element.attrib.items()) if k not in skip)
+    inner = "".join(_canonical(c, skip) for c in element if c.tag not in skip)
+    return f"<{element.tag} {attrs}>{(element.text or '').strip()}{inner}</>{(element.tail or '').strip()}"
+
+
+XMP_TOOLKIT = "{adobe:ns:meta/}xmptk"  # the writer's name on the packet, rewritten by each writer
+
+
+def _xmp_rest(stream: Any) -> str:
+    """The whole XMP packet but the properties a writer may update."""
+    root = ElementTree.fromstring(stream.data)  # noqa: S314 (checked by _xmp_properties first)
+    return _canonical(root, frozenset(XMP_MAY_CHANGE | {XMP_TOOLKIT}))
 
 
 def _judge_xmp(rev: _Revision, old: Any, new: Any) -> None:
@@ -504,9 +511,15 @@ def _judge_xmp(rev: _Revision, old: Any, new: Any) -> None:
     except (ValueError, PdfError) as exc:
         rev.problem(f"changes the XMP metadata: {exc}")
         return
-    for name in sorted(set(before) | set(after)):
-        if name not in XMP_MAY_CHANGE and sorted(before.get(name, [])) != sorted(after.get(name, [])):
-            rev.problem(f"changes the XMP metadata property {_xmp_name(name)}")
+    changed = [
+        name
+        for name in sorted(set(before) | set(after))
+        if name not in XMP_MAY_CHANGE and sorted(before.get(name, [])) != sorted(after.get(name, []))
+    ]
+    for name in changed:
+        rev.problem(f"changes the XMP metadata property {_xmp_name(name)}")
+    if not changed and _xmp_rest(old) != _xmp_rest(new):
+        rev.problem("changes the XMP metadata's structure or content outside its properties")
 
 
 def _xmp_name(name: str) -> str:
@@ -601,7 +614,18 @@ def _judge_dss(rev: _Revision, new: Any) -> None:
         rev.problem(
             f"puts other entries than validation data into the document security store: {', '.join(odd)}"
         )
+    for name in ("/Certs", "/OCSPs", "/CRLs"):
+        value = dict.get(new, name)
+        if value is not None and not (
+            isinstance(value, generic.ArrayObject)
+            and all(isinstance(v, generic.IndirectObject) for v in _raw_list(value))
+        ):
+            # Writers put these arrays in the store itself; an array elsewhere could be shared
+            # with a page and rewritten later under the store's name.
+            rev.problem(f"writes the document security store's {name} otherwise than as a list of references")
     vri = dict.get(new, "/VRI")
+    if vri is not None and not isinstance(vri, generic.DictionaryObject):
+        rev.problem("writes the document security store's /VRI otherwise than in the store itself")
     if isinstance(vri, generic.DictionaryObject):
         for _, entry in _raw_items(vri):
             if isinstance(entry, generic.DictionaryObject):

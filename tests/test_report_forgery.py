@@ -140,6 +140,26 @@ def test_an_xmp_title_is_caught_even_beside_allowed_revocation_data(data, tmp_pa
     assert_forgery_caught(forged, "changes the XMP metadata property dc:title")
 
 
+def test_xmp_content_outside_its_properties_is_caught(data, tmp_path) -> None:
+    num, xml = forgery.metadata(data)
+    forged_xml = xml.replace(b"</rdf:RDF>", b"</rdf:RDF><note>Approved by the council</note>", 1)
+    assert forged_xml != xml
+    objects, _ = forgery.with_dss(data, {num: forgery.xml_stream(forged_xml)}, forgery.size_of(data))
+    forged = write(tmp_path, forgery.append_revision(data, objects))
+    assert_forgery_caught(forged, "changes the XMP metadata's structure or content outside its properties")
+
+
+def test_a_security_store_sharing_an_array_with_a_page_is_caught(data, tmp_path) -> None:
+    """Validation data lists live in the store itself: an indirect list could be shared with a
+    page's annotations and be extended later under the store's name."""
+    new = forgery.size_of(data)
+    objects, _ = forgery.with_dss(data, {}, new)
+    objects[new][pdf_name("/Certs")] = generic.IndirectObject(new + 1, 0, None)
+    objects[new + 1] = generic.ArrayObject()
+    forged = write(tmp_path, forgery.append_revision(data, objects))
+    assert_forgery_caught(forged, "writes the document security store's /Certs otherwise than as a list")
+
+
 def test_allowed_changes_beside_revocation_data_keep_the_report_verified(data, tmp_path) -> None:
     """The dates and producer a writer updates on every incremental save are allowed, in a
     revision that adds revocation data."""
