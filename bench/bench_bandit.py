@@ -4,7 +4,7 @@ Times, as the median of several rounds, each round in this order so that a chang
 the machine hits all three alike:
 
   plain  `bandit -r ROOT -f json` (one process, one core)
-  cold   `compliance.scanning.bandit_runner.scan_report` with an empty cache
+  cold   `compliance.evidence.bandit_runner.scan_report` with an empty cache
   warm   the same again on the cache the cold run filled
 
 and checks that every cold and warm report equals the plain one (all but `generated_at`): the
@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compliance.scanning.bandit_runner import (
+from compliance.evidence.bandit_runner import (
     BanditReport,
     available_cores,
     default_cache_dir,

@@ -3,8 +3,8 @@
 Generates synthetic but realistic solutions (seeded, so every run measures the same files),
 writes them as YAML to a temporary folder, and times for each size the median of several runs of
 
-  (a) load + validate  `compliance.loader.load_solution`
-  (b) engine           `compliance.engine.assess` with the packs of `load_packs()`, loaded once
+  (a) load + validate  `compliance.inputs.loader.load_solution`
+  (b) engine           `compliance.core.engine.assess` with the packs of `load_packs()`, loaded once
   (c) end to end       `compliance assess FILE --format json`, in-process via `compliance.cli.main`
 
 and the flow-rule evaluations per second (flow-scope rules x flows / engine time).
@@ -38,12 +38,13 @@ from typing import Any
 
 import yaml
 
-from compliance import __version__, vocabulary
+from compliance import __version__
 from compliance.cli import main as cli_main
-from compliance.engine import assess
-from compliance.loader import load_packs, load_solution
-from compliance.models.rules import Scope
-from compliance.packs import LoadedPack
+from compliance.core import vocabulary
+from compliance.core.engine import assess
+from compliance.core.models.rules import Scope
+from compliance.core.packs import LoadedPack
+from compliance.inputs.loader import load_packs, load_solution
 
 DEFAULT_SIZES = (10, 100, 1_000, 10_000)
 DEFAULT_REPEAT = 5

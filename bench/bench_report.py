@@ -40,12 +40,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_engine import generate, write_solution
 
-from compliance import signing
-from compliance.engine import assess
-from compliance.loader import load_packs, load_solution
-from compliance.report import refusing_fetcher, render_html, report_pdf, without_object_streams
-from compliance.sandbox import Limits
-from compliance.verification import Verification, VerifyOptions, check_report, verify_report
+from compliance.core.engine import assess
+from compliance.inputs.loader import load_packs, load_solution
+from compliance.outputs.report import refusing_fetcher, render_html, report_pdf, without_object_streams
+from compliance.trust import signing
+from compliance.trust.sandbox import Limits
+from compliance.trust.verification import Verification, VerifyOptions, check_report, verify_report
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,12 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import forgery  # type: ignore[import-not-found]  # the tests' builders of malformed files
 from bench_engine import generate, write_solution
 
-from compliance import signing
-from compliance.engine import assess
-from compliance.loader import load_packs, load_solution
-from compliance.report import report_pdf
-from compliance.sandbox import Limits
-from compliance.verification import Verdict, VerifyOptions, check_report
+from compliance.core.engine import assess
+from compliance.inputs.loader import load_packs, load_solution
+from compliance.outputs.report import report_pdf
+from compliance.trust import signing
+from compliance.trust.sandbox import Limits
+from compliance.trust.verification import Verdict, VerifyOptions, check_report
 
 PAGE = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] >>"
 PAGES = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"

@@ -18,23 +18,24 @@ from typing import Any, NoReturn, TextIO
 
 from pydantic import ValidationError
 
-from compliance import __version__, signing
-from compliance.controls import Catalogue, catalogue
-from compliance.engine import assess
-from compliance.errors import ComplianceError, InputError, OutputError, UsageError
-from compliance.gcpause import gc_paused
-from compliance.loader import check_accepted_risks, load_packs, load_solution, pack_inputs
-from compliance.models.assessment import Assessment
-from compliance.models.solution import Solution
-from compliance.packs import CompiledRule, LoadedPack
-from compliance.report import LANGUAGES, report_pdf
-from compliance.ruledocs import provision_text, render_markdown
-from compliance.ruletest import run_all
-from compliance.scanning.pip_audit_runner import Service
-from compliance.scanning.run import ScanOptions, run_scans
-from compliance.scanning.sarif import export_sarif, solution_target_lines
-from compliance.summary import render
-from compliance.verification import render_text as render_verification
+from compliance import __version__
+from compliance.core.controls import Catalogue, catalogue
+from compliance.core.engine import assess
+from compliance.core.errors import ComplianceError, InputError, OutputError, UsageError
+from compliance.core.gcpause import gc_paused
+from compliance.core.models.assessment import Assessment
+from compliance.core.models.solution import Solution
+from compliance.core.packs import CompiledRule, LoadedPack
+from compliance.core.ruletest import run_all
+from compliance.evidence.pip_audit_runner import Service
+from compliance.evidence.run import ScanOptions, run_scans
+from compliance.inputs.loader import check_accepted_risks, load_packs, load_solution, pack_inputs
+from compliance.outputs.report import LANGUAGES, report_pdf
+from compliance.outputs.ruledocs import provision_text, render_markdown
+from compliance.outputs.sarif import export_sarif, solution_target_lines
+from compliance.outputs.summary import render
+from compliance.trust import signing
+from compliance.trust.verification import render_text as render_verification
 
 
 class Exit(IntEnum):
@@ -534,7 +535,7 @@ def signed_report(a: Assessment, lang: str, signer: Signer | None, *, recomputed
 def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance report ASSESSMENT.json -o report.pdf`: a saved assessment as a PDF, alone, once
     its results are recomputed from its facts (or `--as-is`, said on the cover)."""
-    from compliance.recompute import Recomputed, recompute
+    from compliance.core.recompute import Recomputed, recompute
 
     if args.output.suffix != ".pdf":
         raise UsageError(f"{args.output}: the report is a PDF; name the output FILE.pdf")
@@ -576,8 +577,8 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
 
 def cmd_verify(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance verify REPORT.pdf`: 0 verified, 1 anything else, 2 usage."""
-    from compliance.sandbox import Limits
-    from compliance.verification import VerifyOptions, check_report
+    from compliance.trust.sandbox import Limits
+    from compliance.trust.verification import VerifyOptions, check_report
 
     if args.inputs is not None and not args.inputs.is_dir():
         raise UsageError(f"{args.inputs}: --inputs must name a directory")
@@ -802,7 +803,7 @@ def cmd_rules_docs(args: argparse.Namespace, out: TextIO) -> Exit:
 
 def cmd_controls(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance controls`: the catalogue, or a conformance statement with --statement."""
-    from compliance.statement import statement, statement_csv
+    from compliance.outputs.statement import statement, statement_csv
 
     cat = catalogue()
     packs = load_packs(args.rules)
@@ -838,7 +839,7 @@ def cmd_controls(args: argparse.Namespace, out: TextIO) -> Exit:
 
 
 def _unknown_framework(cat: Catalogue, key: str) -> str:
-    from compliance.vocabulary import suggest
+    from compliance.core.vocabulary import suggest
 
     ids = [fw.id for fw in cat.frameworks]
     hint = suggest(key, ids)
@@ -896,7 +897,7 @@ def _catalogue_text(cat: Catalogue, packs: Sequence[LoadedPack], key: str | None
 
 
 def _find_rule(packs: Sequence[LoadedPack], rule_id: str) -> tuple[LoadedPack, CompiledRule]:
-    from compliance.vocabulary import suggest
+    from compliance.core.vocabulary import suggest
 
     for pack in packs:
         for rule in pack.rules:

@@ -21,7 +21,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from compliance.translations import CONTROLS_FILE, control_stamp, source_stamp  # noqa: E402
+from compliance.core.translations import CONTROLS_FILE, control_stamp, source_stamp  # noqa: E402
 
 
 def english() -> dict[str, tuple[str, str]]:

@@ -12,8 +12,8 @@ import pytest
 import yaml
 from helpers import Run, minimal_solution, pack_text
 
-from compliance import signing
 from compliance.cli import main
+from compliance.trust import signing
 
 # ---------------------------------------------------------------------------------------------
 # A signing identity for the whole session: every PDF report is signed, and no test may read or

@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from compliance.loader import load_pack_text
-from compliance.models.solution import Solution
-from compliance.packs import CompiledRule, LoadedPack
+from compliance.core.models.solution import Solution
+from compliance.core.packs import CompiledRule, LoadedPack
+from compliance.inputs.loader import load_pack_text
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -208,6 +208,6 @@ def pdfsig(path: Path) -> str:
 
 def own_certificate() -> Path:
     """The test identity's certificate, as `keys init` writes it beside the identity."""
-    from compliance import signing
+    from compliance.trust import signing
 
     return Path(os.environ[signing.IDENTITY_ENV]).with_suffix(".crt")

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from compliance.models.scan import RunStatus, ScanSeverity
-from compliance.scanning import bandit_runner
-from compliance.scanning.bandit_runner import (
+from compliance.core.models.scan import RunStatus, ScanSeverity
+from compliance.evidence import bandit_runner
+from compliance.evidence.bandit_runner import (
     BanditOptions,
     Level,
     discover,

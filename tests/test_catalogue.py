@@ -12,7 +12,7 @@ from helpers import pack_text, rule_dict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compliance.catalogue import (
+from compliance.core.catalogue import (
     GDPR_ARTICLES,
     Article,
     CatalogueError,
@@ -24,9 +24,9 @@ from compliance.catalogue import (
     format_citation,
     load_catalogue,
 )
-from compliance.errors import ComplianceError
-from compliance.loader import builtin_pack_files
-from compliance.resources import rules_root
+from compliance.core.errors import ComplianceError
+from compliance.core.resources import rules_root
+from compliance.inputs.loader import builtin_pack_files
 
 CATALOGUE_TEXT = rules_root().joinpath("catalogue", "gdpr.yaml").read_text(encoding="utf-8")
 

@@ -11,7 +11,7 @@ from helpers import REPO, minimal_solution, only_finding, rule_dict, run_subproc
 from jsonschema import Draft202012Validator
 
 from compliance import __version__
-from compliance.yamlio import load_file
+from compliance.inputs.files import load_file
 
 AS_OF = "2026-12-01"
 
@@ -469,8 +469,8 @@ def test_user_pack_findings_appear_in_json_output(write_solution, write_pack) ->
 def test_committed_rule_reference_matches_the_packs() -> None:
     from pathlib import Path
 
-    from compliance.loader import load_packs
-    from compliance.ruledocs import render_markdown
+    from compliance.inputs.loader import load_packs
+    from compliance.outputs.ruledocs import render_markdown
 
     committed = Path(__file__).parent.parent.joinpath("docs", "rules.md").read_text(encoding="utf-8")
     assert committed == render_markdown(load_packs()), "run `compliance rules docs -o docs/rules.md`"

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from helpers import compiled, rule_dict
 
-from compliance.conditions import Compiler, Condition, Trace
-from compliance.engine import evaluate_rule, explain
-from compliance.facts import derive_flow
-from compliance.models.rules import Outcome
-from compliance.yamlio import Located
+from compliance.core.conditions import Compiler, Condition, Trace
+from compliance.core.engine import evaluate_rule, explain
+from compliance.core.facts import derive_flow
+from compliance.core.models.rules import Outcome
+from compliance.core.yamlio import Located
 
 Truth = bool | None
 TRUTHS: list[Truth] = [True, None, False]

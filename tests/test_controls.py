@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 from helpers import minimal_solution, pack_text, rule_dict
 
-from compliance.controls import Catalogue, catalogue, coverage, direct_status
-from compliance.errors import RulePackError
-from compliance.loader import load_pack_text
-from compliance.models.assessment import ControlStatus, Finding
-from compliance.models.controls import Control, Framework, Mapping, Relation
-from compliance.models.rules import Outcome, Scope, Severity
+from compliance.core.controls import Catalogue, catalogue, coverage, direct_status
+from compliance.core.errors import RulePackError
+from compliance.core.models.assessment import ControlStatus, Finding
+from compliance.core.models.controls import Control, Framework, Mapping, Relation
+from compliance.core.models.rules import Outcome, Scope, Severity
+from compliance.inputs.loader import load_pack_text
 
 # ---------------------------------------------------------------------------------------------
 # A small catalogue: framework A (controls A1-A4), framework B (B1-B4), framework C (C1).
@@ -44,7 +44,7 @@ def _catalogue(*mappings: tuple[str, str, Relation]) -> Catalogue:
 
 
 def _finding(rule: str, status: Outcome, target: str | None = None) -> Finding:
-    from compliance.models.assessment import Target
+    from compliance.core.models.assessment import Target
 
     return Finding(
         rule_id=rule,
@@ -226,7 +226,7 @@ def test_a_citation_of_a_catalogued_framework_must_be_known() -> None:
 
 
 def test_a_transposition_is_cited_only_for_its_jurisdiction() -> None:
-    from compliance.engine import assess
+    from compliance.core.engine import assess
 
     rule = rule_dict(
         citation="NIS2 Art. 21(2)(h)",
@@ -265,7 +265,7 @@ def test_a_transposition_is_cited_only_for_its_jurisdiction() -> None:
     ],
 )
 def test_nis2_scope_follows_status_then_sector_and_size(entity: dict | None, expected: bool | None) -> None:
-    from compliance.models.solution import nis2_in_scope
+    from compliance.core.models.solution import nis2_in_scope
 
     assert nis2_in_scope(entity, "DK") is expected
 
@@ -273,7 +273,7 @@ def test_nis2_scope_follows_status_then_sector_and_size(entity: dict | None, exp
 def _valid_entities() -> list[dict]:
     from itertools import product
 
-    from compliance.models.solution import Entity, _entity_consistent
+    from compliance.core.models.solution import Entity, _entity_consistent
 
     domains = {
         "sectors": [
@@ -300,7 +300,7 @@ def test_nis2_scope_with_less_information_is_never_a_different_answer() -> None:
     (the model refuses a status that contradicts the sectors and size)."""
     from itertools import combinations
 
-    from compliance.models.solution import nis2_in_scope
+    from compliance.core.models.solution import nis2_in_scope
 
     valid = _valid_entities()
     valid_keys = [sorted(e.items(), key=lambda kv: kv[0]) for e in valid]
@@ -327,7 +327,7 @@ def test_the_crosswalk_does_not_fill_a_control_whose_applicability_is_unknown() 
     """NIS2 evidence from ISO must not read as 'NIS2 partly met' while nobody knows if NIS2 applies."""
     from dataclasses import replace
 
-    from compliance.models.assessment import FactUsed
+    from compliance.core.models.assessment import FactUsed
 
     cat = _catalogue(("A-1", "B-1", Relation.EQUIVALENT))
     gate = FactUsed(

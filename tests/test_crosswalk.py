@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
-from compliance.controls import Catalogue, catalogue
-from compliance.models.controls import Relation
+from compliance.core.controls import Catalogue, catalogue
+from compliance.core.models.controls import Relation
 
 NIS2_21_2 = [f"NIS2-21-2-{point}" for point in "ABCDEFGHIJ"]
 NIS2_ALL = ["NIS2-20-1", "NIS2-20-2", *NIS2_21_2, "NIS2-23-4-A", "NIS2-23-4-B", "NIS2-23-4-D"]

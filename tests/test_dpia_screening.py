@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from helpers import load_pack, minimal_solution, only_finding, rule_dict, solution_model
 
-from compliance.dpia import dpia_status, screen
-from compliance.engine import assess
-from compliance.facts import registry, solution_facts
-from compliance.models.assessment import DpiaScreening
+from compliance.core.dpia import dpia_status, screen
+from compliance.core.engine import assess
+from compliance.core.facts import registry, solution_facts
+from compliance.core.models.assessment import DpiaScreening
 
 AS_OF = date(2026, 12, 1)
 

@@ -18,9 +18,9 @@ from helpers import (
     solution_model,
 )
 
-from compliance.engine import assess
-from compliance.models.assessment import Assessment, Finding, Verdict
-from compliance.models.rules import Outcome
+from compliance.core.engine import assess
+from compliance.core.models.assessment import Assessment, Finding, Verdict
+from compliance.core.models.rules import Outcome
 
 AS_OF = date(2026, 12, 1)
 
@@ -499,7 +499,7 @@ def test_an_unknown_names_the_stated_facts_a_missing_derived_fact_comes_from() -
 
 
 def test_facts_to_state_lists_only_the_inputs_that_are_missing() -> None:
-    from compliance.facts import facts_to_state
+    from compliance.core.facts import facts_to_state
 
     ctx = {"flow": {"scale": {"subjects": 120}}}
     assert facts_to_state("flow.large_scale", ctx) == ["flow.scale.extent"]

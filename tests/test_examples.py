@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 import yaml
 
-from compliance.engine import assess
-from compliance.loader import load_packs, load_solution
-from compliance.models.rules import Outcome
+from compliance.core.engine import assess
+from compliance.core.models.rules import Outcome
+from compliance.inputs.loader import load_packs, load_solution
 
 EXAMPLES_DIR = Path(__file__).parent.parent.joinpath("examples")
 EXAMPLE_DIRS = sorted(p for p in EXAMPLES_DIR.iterdir() if p.is_dir() and not p.name.startswith("."))

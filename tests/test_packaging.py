@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from compliance.loader import load_packs
+from compliance.inputs.loader import load_packs
 
 REPO = Path(__file__).resolve().parent.parent
 # Repository folder -> the import package it ships as.
@@ -198,7 +198,7 @@ def test_the_installed_package_is_imported_from_the_venv_not_the_repository(
         """
         import json
         import compliance
-        from compliance.resources import reports_root, rules_root, scanners_root
+        from compliance.core.resources import reports_root, rules_root, scanners_root
         print(json.dumps({
             "package": compliance.__file__,
             "version": compliance.__version__,

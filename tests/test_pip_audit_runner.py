@@ -10,10 +10,10 @@ import pytest
 from osv_server import FIXTURES_DIR, OsvServer, refused_url
 from test_osv_server import proxy_guard_env
 
-from compliance.models.scan import RunStatus
-from compliance.scanning import pip_audit_runner
-from compliance.scanning.pip_audit_runner import Service, audit
-from compliance.scanning.requirements import read_dependencies
+from compliance.core.models.scan import RunStatus
+from compliance.evidence import pip_audit_runner
+from compliance.evidence.pip_audit_runner import Service, audit
+from compliance.evidence.requirements import read_dependencies
 
 VULNERABLE = "pyyaml==5.3\njinja2==2.10\nurllib3==1.24.1\n"
 FIXED = "pyyaml==5.4\njinja2==2.11.3\nurllib3==1.26.18\n"

@@ -22,19 +22,19 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from pydantic import BaseModel, ValidationError
 
-import compliance.models.solution as solution_models
-from compliance import vocabulary
-from compliance.dpia import screen
-from compliance.engine import assess
-from compliance.errors import RulePackError
-from compliance.facts import DERIVED, solution_facts
-from compliance.loader import load_pack_text, load_packs
-from compliance.models.assessment import Assessment
-from compliance.models.common import FactModel
-from compliance.models.rules import Outcome
-from compliance.models.solution import Solution, nis2_scope_from_sector
-from compliance.packs import LoadedPack
-from compliance.report import render_html
+import compliance.core.models.solution as solution_models
+from compliance.core import vocabulary
+from compliance.core.dpia import screen
+from compliance.core.engine import assess
+from compliance.core.errors import RulePackError
+from compliance.core.facts import DERIVED, solution_facts
+from compliance.core.models.assessment import Assessment
+from compliance.core.models.common import FactModel
+from compliance.core.models.rules import Outcome
+from compliance.core.models.solution import Solution, nis2_scope_from_sector
+from compliance.core.packs import LoadedPack
+from compliance.inputs.loader import load_pack_text, load_packs
+from compliance.outputs.report import render_html
 
 AS_OF = date(2026, 11, 1)
 NEAR_AS_OF = st.dates(min_value=AS_OF - timedelta(days=5 * 365), max_value=AS_OF + timedelta(days=365))
@@ -545,7 +545,7 @@ def test_removing_a_fact_never_raises_a_score(solution: Solution, data: st.DataO
 
 
 # Facts the rules read that the engine computes rather than the user gives: each must keep its
-# value or become unknown when a fact is removed (compliance/facts.py promises this of every
+# value or become unknown when a fact is removed (compliance/core/facts.py promises this of every
 # derivation), or some rule reading it can be made to raise a score.
 
 

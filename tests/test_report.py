@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from helpers import REPO, minimal_solution, rule_dict, solution_model
 
-from compliance.engine import assess
-from compliance.loader import load_packs, load_solution
-from compliance.models.assessment import Assessment
-from compliance.report import render_html, render_pdf
+from compliance.core.engine import assess
+from compliance.core.models.assessment import Assessment
+from compliance.inputs.loader import load_packs, load_solution
+from compliance.outputs.report import render_html, render_pdf
 
 AS_OF = "2026-12-01"
 EXAMPLE = REPO / "examples" / "wifi-footfall-se" / "solution.yaml"
@@ -189,7 +189,7 @@ def test_no_page_is_blank(tmp_path, cli) -> None:
 
 def test_the_same_assessment_gives_the_same_pdf_bytes() -> None:
     """Unsigned, the PDF depends on the assessment alone (dates included), not on the clock."""
-    from compliance.report import report_pdf
+    from compliance.outputs.report import report_pdf
 
     a = assess(load_solution(EXAMPLE).solution, load_packs(), date(2026, 12, 1))
     assert report_pdf(a, "sv") == report_pdf(a, "sv")
@@ -204,7 +204,7 @@ def test_the_style_sheet_reaches_the_renderer_unescaped() -> None:
 
 
 def test_the_figures_are_svg_drawn_from_the_assessment_with_texts_escaped() -> None:
-    from compliance.drawing import flow_diagram, score_chart
+    from compliance.outputs.drawing import flow_diagram, score_chart
 
     data = minimal_solution()
     data["systems"][0]["name"] = '<script>alert("x")</script>'
@@ -292,7 +292,7 @@ def test_the_cover_names_assessor_and_signer_and_the_flows_are_numbered(tmp_path
 
 
 def test_a_danish_report_shows_the_danish_rule_texts(tmp_path, cli) -> None:
-    from compliance.translations import load_translations
+    from compliance.core.translations import load_translations
 
     pdf = tmp_path / "r.pdf"
     saved = tmp_path / "a.json"
@@ -315,7 +315,7 @@ def test_a_danish_report_shows_the_danish_rule_texts(tmp_path, cli) -> None:
 def test_the_reports_verdict_reasons_are_the_engines(example) -> None:
     """The report words the verdict's reasons in its language from the same facts; in English they
     are exactly the engine's."""
-    from compliance.report import _verdict_reasons
+    from compliance.outputs.report import _verdict_reasons
 
     a = assess(
         load_solution(REPO / "examples" / example / "solution.yaml").solution, load_packs(), date(2026, 12, 1)
@@ -352,7 +352,7 @@ def test_the_method_states_the_formula_the_packs_and_the_limits(tmp_path, cli) -
 def test_a_rule_of_a_users_own_pack_is_marked_as_english_in_a_danish_report(
     tmp_path, write_pack, write_solution
 ) -> None:
-    from compliance.loader import load_packs as load
+    from compliance.inputs.loader import load_packs as load
 
     folder = write_pack(rule_dict("LOCAL-RETENTION", title="Our own retention rule"))
     data = minimal_solution()

@@ -25,9 +25,9 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.validation import add_validation_info
 from pyhanko_certvalidator import ValidationContext
 
-from compliance import pdf_revisions, signing
-from compliance.models.assessment import Assessment
-from compliance.report import report_pdf
+from compliance.core.models.assessment import Assessment
+from compliance.outputs.report import report_pdf
+from compliance.trust import pdf_revisions, signing
 
 if TYPE_CHECKING:
     from pki import LocalPki

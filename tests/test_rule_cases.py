@@ -12,11 +12,11 @@ from datetime import date
 
 import pytest
 
-from compliance.engine import evaluate_rule
-from compliance.loader import load_packs
-from compliance.models.rules import Outcome, RuleCase
-from compliance.packs import CompiledRule, LoadedPack
-from compliance.ruletest import case_context, run_all, run_case
+from compliance.core.engine import evaluate_rule
+from compliance.core.models.rules import Outcome, RuleCase
+from compliance.core.packs import CompiledRule, LoadedPack
+from compliance.core.ruletest import case_context, run_all, run_case
+from compliance.inputs.loader import load_packs
 
 PACKS: list[LoadedPack] = load_packs()
 RULES: list[tuple[LoadedPack, CompiledRule]] = [(pack, rule) for pack in PACKS for rule in pack.rules]

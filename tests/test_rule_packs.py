@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from helpers import load_pack, minimal_solution, only_finding, pack_text, rule_dict
 
-from compliance.errors import RulePackError
-from compliance.loader import load_pack_text
+from compliance.core.errors import RulePackError
+from compliance.inputs.loader import load_pack_text
 
 AS_OF = "2026-12-01"
 
@@ -615,8 +615,8 @@ def _email(retention: str = "P1Y") -> dict[str, object]:
 
 
 def test_a_case_value_no_solution_could_hold_is_refused_with_its_location() -> None:
-    from compliance.errors import RulePackError
-    from compliance.loader import load_pack_text
+    from compliance.core.errors import RulePackError
+    from compliance.inputs.loader import load_pack_text
 
     rule = rule_dict(
         cases=[{"name": "impossible basis", "expect": "fail", "given": {"flow": {"lawful_basis": "zzz"}}}]

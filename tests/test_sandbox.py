@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from compliance.sandbox import ChildError, LimitExceeded, Limits, run_limited
+from compliance.trust.sandbox import ChildError, LimitExceeded, Limits, run_limited
 
 
 def allocate(megabytes: int) -> int:

@@ -20,21 +20,15 @@ import yaml
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
-from compliance.engine import assess
-from compliance.errors import InputError
-from compliance.loader import LoadedSolution, load_packs, load_solution
-from compliance.models.assessment import Assessment
-from compliance.models.rules import Outcome
-from compliance.models.scan import NotAssessed, RunStatus, ScanFinding, ScanRun, ScanSeverity
-from compliance.scanning.cyclonedx import CycloneDxError, import_cyclonedx
-from compliance.scanning.sarif import (
-    SARIF_SCHEMA_URI,
-    SarifError,
-    export_sarif,
-    import_sarif,
-    severity_from_score,
-    solution_target_lines,
-)
+from compliance.core.engine import assess
+from compliance.core.errors import InputError
+from compliance.core.models.assessment import Assessment
+from compliance.core.models.rules import Outcome
+from compliance.core.models.scan import NotAssessed, RunStatus, ScanFinding, ScanRun, ScanSeverity
+from compliance.evidence.cyclonedx import CycloneDxError, import_cyclonedx
+from compliance.evidence.sarif import SARIF_SCHEMA_URI, SarifError, import_sarif, severity_from_score
+from compliance.inputs.loader import LoadedSolution, load_packs, load_solution
+from compliance.outputs.sarif import export_sarif, solution_target_lines
 
 REPO = Path(__file__).resolve().parent.parent
 SARIF = REPO / "tests" / "fixtures" / "sarif"

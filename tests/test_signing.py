@@ -25,10 +25,10 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import add_validation_info
 from pyhanko_certvalidator import ValidationContext
 
-from compliance import signing
-from compliance.models.assessment import Assessment
-from compliance.report import render_html, render_pdf
-from compliance.verification import Verdict, verify_report
+from compliance.core.models.assessment import Assessment
+from compliance.outputs.report import render_html, render_pdf
+from compliance.trust import signing
+from compliance.trust.verification import Verdict, verify_report
 
 if TYPE_CHECKING:
     from pki import LocalPki

@@ -446,7 +446,7 @@ def _documented_fields(model: type, prefix: str = "") -> set[str]:
 
 
 def test_every_field_of_the_solution_model_is_documented() -> None:
-    from compliance.models.solution import Solution
+    from compliance.core.models.solution import Solution
 
     doc = (Path(__file__).parent.parent / "docs" / "solution-format.md").read_text(encoding="utf-8")
     missing = sorted(name for name in _documented_fields(Solution) if f"`{name}`" not in doc)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from compliance.translations import TRANSLATED_LANGUAGES, load_translations, rule_text, source_stamp
+from compliance.core.translations import TRANSLATED_LANGUAGES, load_translations, rule_text, source_stamp
 
 REPO = Path(__file__).resolve().parent.parent
 PACKS = sorted((REPO / "rules" / "packs").glob("*.yaml"))
@@ -78,7 +78,7 @@ def test_english_reports_use_the_rules_own_texts() -> None:
     ],
 )
 def test_explanations_keep_facts_and_values_and_translate_their_frame(lang, expected) -> None:
-    from compliance.report import translated_explanation
+    from compliance.outputs.report import translated_explanation
 
     assert (
         translated_explanation("Not met: flow.retention_indefinite = true; test: is false.", lang) == expected
@@ -86,11 +86,11 @@ def test_explanations_keep_facts_and_values_and_translate_their_frame(lang, expe
 
 
 def test_every_engine_frame_word_has_a_danish_and_swedish_text() -> None:
-    from compliance.report import TEXTS
+    from compliance.outputs.report import TEXTS
 
     assert set(TEXTS["da"]["explanation_words"]) == set(TEXTS["sv"]["explanation_words"])
     assert set(TEXTS["da"]["op_words"]) == set(TEXTS["sv"]["op_words"])
-    from compliance.conditions import OP_WORDS
+    from compliance.core.conditions import OP_WORDS
 
     assert set(OP_WORDS.values()) - {">", "≥", "<", "≤"} <= set(TEXTS["da"]["op_words"])
 
@@ -99,9 +99,9 @@ def test_danish_explanations_of_a_real_assessment_have_no_english_frame_left() -
     """If the engine's wording changes, this fails rather than leaving English in Danish reports."""
     from datetime import date
 
-    from compliance.engine import assess
-    from compliance.loader import load_packs, load_solution
-    from compliance.report import translated_explanation
+    from compliance.core.engine import assess
+    from compliance.inputs.loader import load_packs, load_solution
+    from compliance.outputs.report import translated_explanation
 
     example = REPO / "examples" / "traffic-counting-us-cloud" / "solution.yaml"
     a = assess(load_solution(example).solution, load_packs(), date(2026, 12, 1))
@@ -116,12 +116,12 @@ def test_danish_explanations_of_a_real_assessment_have_no_english_frame_left() -
 @pytest.mark.parametrize("lang", TRANSLATED_LANGUAGES)
 def test_every_dpia_screening_text_of_the_examples_is_translated(lang) -> None:
     """Each criterion title and each reason the screening writes for the examples has a Danish and
-    a Swedish text; a new sentence in compliance/dpia.py fails here until it has one."""
+    a Swedish text; a new sentence in compliance/core/dpia.py fails here until it has one."""
     from datetime import date
 
-    from compliance.engine import assess
-    from compliance.loader import load_packs, load_solution
-    from compliance.report import dpia_reason, dpia_title
+    from compliance.core.engine import assess
+    from compliance.inputs.loader import load_packs, load_solution
+    from compliance.outputs.report import dpia_reason, dpia_title
 
     packs = load_packs()
     for example in sorted((REPO / "examples").glob("*/solution.yaml")):
@@ -135,12 +135,12 @@ def test_every_dpia_screening_text_of_the_examples_is_translated(lang) -> None:
 
 @pytest.mark.parametrize("lang", TRANSLATED_LANGUAGES)
 def test_every_control_explanation_of_the_examples_is_translated(lang) -> None:
-    """The sentences compliance/controls.py writes, for every control of every example."""
+    """The sentences compliance/core/controls.py writes, for every control of every example."""
     from datetime import date
 
-    from compliance.engine import assess
-    from compliance.loader import load_packs, load_solution
-    from compliance.report import translated_control_explanation
+    from compliance.core.engine import assess
+    from compliance.inputs.loader import load_packs, load_solution
+    from compliance.outputs.report import translated_control_explanation
 
     packs = load_packs()
     english = (
@@ -159,7 +159,7 @@ def test_every_control_explanation_of_the_examples_is_translated(lang) -> None:
 
 @pytest.mark.parametrize("lang", TRANSLATED_LANGUAGES)
 def test_every_catalogue_control_has_a_current_title(lang) -> None:
-    from compliance.translations import control_stamp, control_title, load_control_titles
+    from compliance.core.translations import control_stamp, control_title, load_control_titles
 
     english = {
         c["id"]: c["title"]

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from helpers import MINIMAL_SOLUTION_YAML
 
-from compliance.errors import InputError
-from compliance.loader import SOLUTION_MAX_BYTES, load_solution
-from compliance.yamlio import load_file, load_text
+from compliance.core.errors import InputError
+from compliance.core.yamlio import load_text
+from compliance.inputs.files import load_file
+from compliance.inputs.loader import SOLUTION_MAX_BYTES, load_solution
 
 
 def problem_of(text: str) -> str:

@@ -1,0 +1,417 @@
+"""The rule condition language: an all/any/not tree over fact predicates, in Kleene logic.
+
+A condition is YAML data, never code. Leaves test one fact:
+
+    {fact: flow.retention_days, lte: 365}
+    {fact: flow.data_categories, any_under: [user.health]}
+    {safeguard: mfa, at_least: partial}
+
+and branches combine them: `{all: [...]}`, `{any: [...]}`, `{not: {...}}`. A missing fact makes
+its leaf *unknown* (None); `all`, `any` and `not` follow Kleene's strong three-valued logic, so
+an unknown only decides the result when the known facts cannot. Every fact path, operator and
+operand is checked against the fact registry when the pack loads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from compliance.core import vocabulary
+from compliance.core.facts import SCOPE_NAMESPACES, FieldSpec, Truth, lookup, registry
+from compliance.core.yamlio import Located, Path_
+
+SAFEGUARD_ORDER = {"absent": 0, "planned": 1, "partial": 2, "implemented": 3}
+
+SCALAR_OPS = {"equals", "in", "gt", "gte", "lt", "lte", "present"}
+LIST_OPS = {
+    "contains",
+    "contains_any",
+    "contains_all",
+    "any_under",
+    "all_under",
+    "present",
+    "empty",
+}
+NUMERIC_KINDS = {"int", "number"}
+OP_WORDS = {
+    "equals": "is",
+    "in": "is one of",
+    "gt": ">",
+    "gte": "≥",
+    "lt": "<",
+    "lte": "≤",
+    "present": "is given",
+    "contains": "contains",
+    "contains_any": "contains any of",
+    "contains_all": "contains all of",
+    "any_under": "has an item under",
+    "all_under": "has every item under",
+    "empty": "is empty",
+    "at_least": "is at least",
+    "is": "is",
+}
+
+
+@dataclass(frozen=True)
+class LeafResult:
+    """One fact test as evaluated: the explain trace is made of these."""
+
+    fact: str
+    op: str
+    operand: Any
+    value: Any
+    result: Truth
+    negated: bool = False  # the test stands under an odd number of `not`
+
+    def describe(self) -> str:
+        """`flow.lawful_basis = f; test: is f (must not hold)`."""
+        operand = "" if self.op in ("present", "empty") else " " + _show(self.operand)
+        shown = "unknown (not given)" if self.value is None else _show(self.value)
+        must_not = " (must not hold)" if self.negated else ""
+        return f"{self.fact} = {shown}; test: {OP_WORDS.get(self.op, self.op)}{operand}{must_not}"
+
+    def counts_for(self, outcome: bool) -> bool:
+        """Whether this test pushed its condition towards `outcome` (true or false)."""
+        return self.result is not None and (self.result != self.negated) is outcome
+
+
+Trace = list[LeafResult]
+Evaluator = Callable[[dict[str, Any], Trace], Truth]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A compiled condition: evaluate with `cond(ctx, trace)`, show with `text`."""
+
+    evaluate: Evaluator
+    text: str
+    facts: tuple[str, ...]
+
+    def __call__(self, ctx: dict[str, Any], trace: Trace) -> Truth:
+        return self.evaluate(ctx, trace)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+TRUE = Condition(lambda ctx, trace: True, "always", ())
+
+
+class Compiler:
+    """Compiles raw condition data, collecting every problem rather than stopping at the first."""
+
+    def __init__(self, located: Located, scope: str) -> None:
+        self.located = located
+        self.scope = scope
+        self.namespaces = SCOPE_NAMESPACES[scope]
+        self.problems: list[Any] = []
+        # Safeguards may only count in favour of a requirement: never in `applies_when` and never
+        # under `not`, so that adding an implemented safeguard can never lower a score.
+        self.safeguards_allowed = True
+        self.negated = False
+
+    def compile_part(self, raw: Any, path: Path_, *, part: str) -> Condition:
+        """Compile `applies_when` or `require` of a rule."""
+        self.safeguards_allowed = part == "require"
+        self.negated = False
+        return self.compile(raw, path)
+
+    def error(self, path: Path_, message: str) -> Condition:
+        """Record a problem and return a placeholder that is never evaluated."""
+        self.problems.append(self.located.problem(path, message))
+        return TRUE
+
+    def compile(self, raw: Any, path: Path_) -> Condition:
+        """Compile the condition at `path`."""
+        if not isinstance(raw, dict) or not raw:
+            return self.error(path, "a condition must be a mapping such as {fact: ..., equals: ...}")
+        keys = set(raw)
+        branch = keys & {"all", "any", "not"}
+        if branch:
+            if len(keys) != 1:
+                return self.error(path, f"'{next(iter(branch))}' must stand alone in its mapping")
+            kind = next(iter(branch))
+            if kind == "not":
+                return self._not(raw["not"], (*path, "not"))
+            return self._junction(kind, raw[kind], (*path, kind))
+        if "safeguard" in keys:
+            return self._safeguard(raw, path)
+        if "fact" in keys:
+            return self._leaf(raw, path)
+        hint = vocabulary.suggest(sorted(keys)[0], ["all", "any", "not", "fact", "safeguard"])
+        return self.error(
+            path,
+            f"unknown condition keys {sorted(keys)}; expected all, any, not, fact or safeguard"
+            + (f" (did you mean '{hint}'?)" if hint else ""),
+        )
+
+    def _not(self, raw: Any, path: Path_) -> Condition:
+        self.negated = not self.negated
+        inner = self.compile(raw, path)
+        self.negated = not self.negated
+
+        def evaluate(ctx: dict[str, Any], trace: Trace) -> Truth:
+            v = inner.evaluate(ctx, trace)
+            return None if v is None else not v
+
+        return Condition(evaluate, f"not ({inner.text})", inner.facts)
+
+    def _junction(self, kind: str, raw: Any, path: Path_) -> Condition:
+        if not isinstance(raw, list) or not raw:
+            return self.error(path, f"'{kind}' needs a non-empty list of conditions")
+        parts = [self.compile(item, (*path, i)) for i, item in enumerate(raw)]
+        evals = [p.evaluate for p in parts]
+        facts = tuple(f for p in parts for f in p.facts)
+        joiner = " and " if kind == "all" else " or "
+        text = joiner.join(f"({p.text})" if len(p.facts) > 1 else p.text for p in parts)
+        # Every branch is evaluated (no short cut) so that the trace names every missing fact.
+        if kind == "all":
+
+            def evaluate(ctx: dict[str, Any], trace: Trace) -> Truth:
+                result: Truth = True
+                for ev in evals:
+                    v = ev(ctx, trace)
+                    if v is False:
+                        result = False
+                    elif v is None and result is True:
+                        result = None
+                return result
+
+        else:
+
+            def evaluate(ctx: dict[str, Any], trace: Trace) -> Truth:
+                result: Truth = False
+                for ev in evals:
+                    v = ev(ctx, trace)
+                    if v is True:
+                        result = True
+                    elif v is None and result is False:
+                        result = None
+                return result
+
+        return Condition(evaluate, text, facts)
+
+    def _safeguard(self, raw: dict[str, Any], path: Path_) -> Condition:
+        if not self.safeguards_allowed or self.negated:
+            where = "in applies_when" if not self.safeguards_allowed else "under 'not'"
+            return self.error(
+                path,
+                f"a safeguard test cannot stand {where}: safeguards may only count towards "
+                "meeting a requirement (adding one must never lower a score)",
+            )
+        extra = set(raw) - {"safeguard", "at_least", "is"}
+        if extra:
+            return self.error(path, f"unknown keys {sorted(extra)} in a safeguard test")
+        key = raw["safeguard"]
+        vocab = vocabulary.safeguards()
+        if not isinstance(key, str) or key not in vocab:
+            return self.error((*path, "safeguard"), vocab.unknown_message(str(key)))
+        ops = [op for op in ("at_least", "is") if op in raw]
+        if len(ops) != 1:
+            return self.error(path, "a safeguard test needs exactly one of 'at_least' or 'is'")
+        op = ops[0]
+        wanted = raw[op]
+        if wanted not in SAFEGUARD_ORDER:
+            hint = vocabulary.suggest(str(wanted), SAFEGUARD_ORDER)
+            return self.error(
+                (*path, op),
+                f"unknown safeguard status '{wanted}'" + (f" (did you mean '{hint}'?)" if hint else ""),
+            )
+        if op == "is" and wanted != "implemented":
+            return self.error(
+                (*path, op),
+                f"'is: {wanted}' would fail once the safeguard is implemented; "
+                "use 'at_least' (or 'is: implemented')",
+            )
+        level = SAFEGUARD_ORDER[wanted]
+        fact = f"safeguards.{key}"
+        negated = self.negated
+
+        def evaluate(ctx: dict[str, Any], trace: Trace) -> Truth:
+            status = ctx["safeguards"].get(key)
+            if status is None:
+                result: Truth = None
+            elif op == "is":
+                result = status == wanted
+            else:
+                result = SAFEGUARD_ORDER[status] >= level
+            trace.append(LeafResult(fact, op, wanted, status, result, negated))
+            return result
+
+        return Condition(evaluate, f"safeguard {key} {OP_WORDS[op]} {wanted}", (fact,))
+
+    def _leaf(self, raw: dict[str, Any], path: Path_) -> Condition:
+        fact = raw["fact"]
+        ops = [k for k in raw if k != "fact"]
+        if not isinstance(fact, str):
+            return self.error((*path, "fact"), "'fact' must be a dotted path such as flow.retention")
+        spec = self._spec(fact, (*path, "fact"))
+        if spec is None:
+            return TRUE
+        if len(ops) != 1:
+            return self.error(path, f"a fact test needs exactly one operator, found {sorted(ops) or 'none'}")
+        op = ops[0]
+        allowed = LIST_OPS if spec.kind == "list" else SCALAR_OPS
+        if op not in allowed:
+            hint = vocabulary.suggest(op, allowed)
+            return self.error(
+                (*path, op),
+                f"operator '{op}' does not apply to {fact} ({spec.kind}); use one of {sorted(allowed)}"
+                + (f" (did you mean '{hint}'?)" if hint else ""),
+            )
+        operand = raw[op]
+        if not self._check_operand(spec, op, operand, (*path, op)):
+            return TRUE
+        return _leaf_condition(fact, op, operand, spec, negated=self.negated)
+
+    def _spec(self, fact: str, path: Path_) -> FieldSpec | None:
+        namespace = fact.partition(".")[0]
+        if namespace not in self.namespaces:
+            self.error(
+                path,
+                f"'{fact}': a {self.scope}-scope rule can read {', '.join(self.namespaces[:-1] if namespace == 'safeguards' else self.namespaces)}",
+            )
+            return None
+        spec = registry().get(fact)
+        if spec is None:
+            known = [p for p in registry() if p.startswith(namespace + ".")]
+            hint = vocabulary.suggest(fact, known)
+            self.error(path, f"unknown fact '{fact}'" + (f" (did you mean '{hint}'?)" if hint else ""))
+        return spec
+
+    def _check_operand(self, spec: FieldSpec, op: str, operand: Any, path: Path_) -> bool:
+        kind = spec.item_kind if spec.kind == "list" else spec.kind
+        if op in ("present", "empty"):
+            if operand is not True:
+                self.error(path, f"'{op}' takes the value true")
+                return False
+            return True
+        if op in ("gt", "gte", "lt", "lte"):
+            if kind not in NUMERIC_KINDS and kind != "date":
+                self.error(path, f"'{op}' compares numbers or dates; {spec.path} is {kind}")
+                return False
+            if kind == "date":
+                if not isinstance(operand, str) or not _is_iso_date(operand):
+                    self.error(path, f"a date operand is written YYYY-MM-DD, not {operand!r}")
+                    return False
+            elif isinstance(operand, bool) or not isinstance(operand, int | float):
+                self.error(path, f"'{op}' needs a number")
+                return False
+            return True
+        many = op in ("in", "contains_any", "contains_all", "any_under", "all_under")
+        values = operand if many else [operand]
+        if many and (not isinstance(operand, list) or not operand):
+            self.error(path, f"'{op}' needs a non-empty list")
+            return False
+        ok = True
+        for i, value in enumerate(values):
+            where = (*path, i) if many else path
+            ok = self._check_value(spec, kind, value, where, hierarchical=op.endswith("_under")) and ok
+        return ok
+
+    def _check_value(
+        self, spec: FieldSpec, kind: str | None, value: Any, path: Path_, *, hierarchical: bool
+    ) -> bool:
+        if kind == "bool":
+            if not isinstance(value, bool):
+                self.error(path, f"{spec.path} is true or false, not {value!r}")
+                return False
+            return True
+        if kind in NUMERIC_KINDS:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                self.error(path, f"{spec.path} is a number, not {value!r}")
+                return False
+            return True
+        if hierarchical and spec.vocab is None:
+            self.error(path, f"'_under' tests need a vocabulary field; {spec.path} has none")
+            return False
+        if spec.values is not None:
+            if value not in spec.values:
+                hint = vocabulary.suggest(str(value), spec.values)
+                self.error(
+                    path,
+                    f"'{value}' is not a value of {spec.path}"
+                    + (f" (did you mean '{hint}'?)" if hint else ""),
+                )
+                return False
+            return True
+        if not isinstance(value, str):
+            self.error(path, f"{spec.path} is text, not {value!r}")
+            return False
+        return True
+
+
+def _is_iso_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
+def _leaf_condition(fact: str, op: str, operand: Any, spec: FieldSpec, *, negated: bool = False) -> Condition:
+    keys = tuple(fact.split("."))
+    test = _tests(op, operand, spec)
+    text = (
+        f"{fact} {OP_WORDS[op]} {_show(operand)}"
+        if op not in ("present", "empty")
+        else f"{fact} {OP_WORDS[op]}"
+    )
+
+    def evaluate(ctx: dict[str, Any], trace: Trace) -> Truth:
+        value = lookup(ctx, keys)
+        result: Truth = None if value is None else test(value)
+        if op == "present" and value is not None and value in ("", []):
+            result = None
+        trace.append(LeafResult(fact, op, operand, value, result, negated))
+        return result
+
+    return Condition(evaluate, text, (fact,))
+
+
+def _tests(op: str, operand: Any, spec: FieldSpec) -> Callable[[Any], bool]:
+    if op == "equals":
+        return lambda v: bool(v == operand)
+    if op == "in":
+        allowed = set(operand)
+        return lambda v: v in allowed
+    if op == "gt":
+        return lambda v: bool(v > operand)
+    if op == "gte":
+        return lambda v: bool(v >= operand)
+    if op == "lt":
+        return lambda v: bool(v < operand)
+    if op == "lte":
+        return lambda v: bool(v <= operand)
+    if op == "present":
+        return lambda v: True
+    if op == "empty":
+        return lambda v: len(v) == 0
+    if op == "contains":
+        return lambda v: operand in v
+    if op == "contains_any":
+        wanted = set(operand)
+        return lambda v: bool(wanted & set(v))
+    if op == "contains_all":
+        wanted = set(operand)
+        return lambda v: wanted <= set(v)
+    prefixes = tuple(operand)
+
+    def under(item: str) -> bool:
+        return any(item == p or item.startswith(p + ".") for p in prefixes)
+
+    if op == "any_under":
+        return lambda v: any(under(i) for i in v)
+    if op == "all_under":
+        return lambda v: all(under(i) for i in v)
+    raise AssertionError(f"unhandled operator {op}")

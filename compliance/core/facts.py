@@ -1,0 +1,739 @@
+"""Facts the rules may read: the registry of every addressable field, and derived facts.
+
+Rules name facts by dotted paths in namespaces (`flow.retention`, `solution.controller.
+public_authority`, `party.third_country`, `dpia.required`). The registry is built from the
+models themselves, so a misspelt path fails when a pack loads, never at run time. Derived facts
+are computed from plain dictionaries, so that a rule's test case and a real solution pass
+through the same code. Every derivation is monotone: with less information it yields the same
+value or unknown (None), never a different definite value.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+
+from compliance.core import vocabulary
+from compliance.core.models.common import VocabRef, duration_days
+from compliance.core.models.solution import DataFlow, Party, Solution, System, SystemKind, nis2_in_scope
+
+Truth = bool | None
+Facts = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """What a fact path holds: its kind, the values it may take, and whether it is derived."""
+
+    path: str
+    kind: str  # bool | int | number | str | date | enum | vocab | list
+    item_kind: str | None = None  # for lists: the kind of each element
+    values: frozenset[str] | None = None  # allowed values for enum/vocab (of items, for lists)
+    vocab: str | None = None  # vocabulary name, for hierarchical checks
+    description: str = ""
+    derived: bool = False
+
+
+# Namespaces each rule scope may read.
+SCOPE_NAMESPACES: dict[str, tuple[str, ...]] = {
+    "solution": ("solution", "dpia", "safeguards", "scan"),
+    "flow": ("solution", "dpia", "safeguards", "flow"),
+    "party": ("solution", "dpia", "safeguards", "party"),
+    "system": ("solution", "dpia", "safeguards", "system"),
+}
+
+_SKIP_FIELDS = {"sources"}
+# Collections of the solution that rules reach through their own scopes, not as fields.
+_SOLUTION_COLLECTIONS = {"parties", "systems", "flows", "safeguards", "evidence", "accepted_risks"}
+
+
+def _unwrap_optional(tp: Any) -> Any:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return tp
+
+
+def _scalar_spec(tp: Any, path: str, description: str) -> FieldSpec | None:
+    meta: tuple[Any, ...] = ()
+    if typing.get_origin(tp) is typing.Annotated:
+        tp, *rest = typing.get_args(tp)
+        meta = tuple(rest)
+    for m in meta:
+        if isinstance(m, VocabRef):
+            vocab = m.get()
+            keys = vocab.codes if m.name == "countries" else vocab.keys()
+            return FieldSpec(path, "vocab", values=frozenset(keys), vocab=m.name, description=description)
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return FieldSpec(path, "enum", values=frozenset(str(e.value) for e in tp), description=description)
+    if tp is bool:
+        return FieldSpec(path, "bool", description=description)
+    if tp is int:
+        return FieldSpec(path, "int", description=description)
+    if tp is float:
+        return FieldSpec(path, "number", description=description)
+    if tp is str:
+        return FieldSpec(path, "str", description=description)
+    if tp is date:
+        return FieldSpec(path, "date", description=description)
+    return None
+
+
+def _model_specs(model: type[BaseModel], prefix: str, skip: set[str] | None = None) -> dict[str, FieldSpec]:
+    out: dict[str, FieldSpec] = {}
+    for name, info in model.model_fields.items():
+        if name in _SKIP_FIELDS or (skip and name in skip):
+            continue
+        path = f"{prefix}.{name}"
+        tp = _unwrap_optional(info.annotation)
+        if info.metadata and typing.get_origin(tp) is not typing.Annotated:
+            tp = typing.Annotated[(tp, *info.metadata)]
+        desc = info.description or ""
+        base = typing.get_args(tp)[0] if typing.get_origin(tp) is typing.Annotated else tp
+        if isinstance(base, type) and issubclass(base, BaseModel):
+            out.update(_model_specs(base, path))
+            continue
+        if typing.get_origin(base) is list:
+            (item,) = typing.get_args(base)
+            item_spec = _scalar_spec(item, path, desc)
+            if item_spec is None:
+                continue  # lists of objects are reached through scopes
+            out[path] = FieldSpec(
+                path,
+                "list",
+                item_kind=item_spec.kind,
+                values=item_spec.values,
+                vocab=item_spec.vocab,
+                description=desc,
+            )
+            continue
+        spec = _scalar_spec(tp, path, desc)
+        if spec is not None:
+            out[path] = spec
+    return out
+
+
+def _derived(path: str, kind: str, description: str, **kw: Any) -> FieldSpec:
+    return FieldSpec(path, kind, description=description, derived=True, **kw)
+
+
+DERIVED: dict[str, FieldSpec] = {
+    spec.path: spec
+    for spec in [
+        # flow
+        _derived("flow.personal_data", "bool", "Any data category relates to a person."),
+        _derived("flow.special_categories", "bool", "Any category is special (GDPR Art. 9(1))."),
+        _derived("flow.criminal_data", "bool", "Any category is criminal-offence data (Art. 10)."),
+        _derived("flow.national_id", "bool", "Any category is a national identification number."),
+        _derived("flow.location_data", "bool", "Any category is location data."),
+        _derived("flow.biometric_identification", "bool", "Biometric data used to identify people."),
+        _derived("flow.highly_personal", "bool", "Highly personal data in WP248's sense (criterion 4)."),
+        _derived("flow.children", "bool", "Any data subjects are children."),
+        _derived("flow.vulnerable_subjects", "bool", "Any data subjects are vulnerable (WP248 C7)."),
+        _derived("flow.innovative_technology", "bool", "Uses an innovative technology (WP248 C8)."),
+        _derived("flow.retention_indefinite", "bool", "Retention is 'indefinite'."),
+        _derived("flow.retention_days", "number", "Retention in days (unknown when indefinite)."),
+        _derived("flow.large_scale", "bool", "Large-scale processing (WP248 C5), from `scale`."),
+        _derived("flow.third_country_storage", "bool", "Stored in a country outside the EEA."),
+        _derived("flow.third_country_access", "bool", "Accessed from a country outside the EEA."),
+        _derived("flow.encrypted", "bool", "Encrypted both in transit and at rest."),
+        _derived("flow.deidentified", "bool", "Pseudonymised or anonymised."),
+        _derived(
+            "flow.source_kind",
+            "enum",
+            "What the flow starts at: the kind of its source system, or 'party' for an organisation. "
+            "Data enters the solution at flows from a device, app, web app or party.",
+            values=frozenset([*(k.value for k in SystemKind), "party"]),
+        ),
+        _derived(
+            "flow.camera_surveillance",
+            "bool",
+            "Records images of people, or uses a camera or other optical-electronic device.",
+        ),
+        # party
+        _derived("party.processor", "bool", "Acts as processor or sub-processor."),
+        _derived(
+            "party.ict_supplier",
+            "bool",
+            "Supplies ICT products or services: a processor, sub-processor or supplier (NIS2 Art. 21(2)(d)).",
+        ),
+        _derived(
+            "party.incident_notice",
+            "enum",
+            "What the supplier's contract says about incident notices: `security.incident_notice_terms`, "
+            "or `hours` when only `security.incident_notification_hours` is given.",
+            values=frozenset(["hours", "without_undue_delay", "none"]),
+        ),
+        _derived("party.third_country", "bool", "Established outside the EEA."),
+        _derived(
+            "party.third_country_parent",
+            "bool",
+            "Belongs to a group whose parent is outside the EEA.",
+        ),
+        _derived(
+            "party.remote_access_third_country",
+            "bool",
+            "Staff reach the data from outside the EEA.",
+        ),
+        _derived(
+            "party.adequacy",
+            "bool",
+            "Every third country it is in or works from has a full adequacy decision.",
+        ),
+        _derived("party.receives_personal_data", "bool", "Personal data flows to it or its systems."),
+        _derived("party.receives_transfer", "bool", "Personal data is transferred to it under Chapter V."),
+        _derived(
+            "party.art28_clauses_complete",
+            "bool",
+            "The contract covers all Art. 28(3) points (a)-(h).",
+        ),
+        # system
+        _derived("system.third_country_location", "bool", "Runs or stores data outside the EEA."),
+        # solution
+        _derived("solution.personal_data", "bool", "Any flow carries personal data."),
+        _derived("solution.special_categories", "bool", "Any flow carries Art. 9 data."),
+        _derived(
+            "solution.consent_or_contract_basis",
+            "bool",
+            "Any personal-data flow rests on consent or contract (Art. 6(1)(a) or (b)).",
+        ),
+        _derived(
+            "solution.public_task_or_legitimate_interests_basis",
+            "bool",
+            "Any personal-data flow rests on public task or legitimate interests (Art. 6(1)(e) or (f)).",
+        ),
+        _derived("solution.direct_marketing", "bool", "Any personal-data flow serves marketing."),
+        _derived(
+            "solution.automated_decisions",
+            "bool",
+            "Any flow feeds a solely automated decision with legal or similarly significant effect.",
+        ),
+        _derived("solution.camera_surveillance", "bool", "Any flow is camera surveillance of people."),
+        _derived("solution.national_id", "bool", "Any flow carries a national identification number."),
+        _derived(
+            "solution.nis2_in_scope",
+            "bool",
+            "The entity is essential or important under NIS2: from `entity.nis2_status`, or from its "
+            "sectors and size (Art. 2(1)), central government (Art. 2(2)(f)(i)) or the national choice "
+            "for regional and local administration.",
+        ),
+        _derived("system.iot_device", "bool", "A device or gateway: consumer-style IoT (ETSI EN 303 645)."),
+        _derived(
+            "system.digital_product",
+            "bool",
+            "Of a kind that can be a product with digital elements (device, gateway, app, ai_model, "
+            "other), not a hosted service (CRA).",
+        ),
+        _derived("system.sends_personal_data", "bool", "Any flow from the system carries personal data."),
+        _derived(
+            "system.support_period_years",
+            "number",
+            "Years from `product.placed_on_market_on` to `security.support_period_end`.",
+        ),
+        _derived(
+            "system.support_period_sufficient",
+            "bool",
+            "The support period is at least five years, or at least the expected use time when that "
+            "is shorter (CRA Art. 13(8)).",
+        ),
+        _derived(
+            "system.sends_sensitive_data",
+            "bool",
+            "Any flow from the system carries Art. 9 data, or images of people (camera surveillance).",
+        ),
+        # scanner evidence (computed by the engine from the scanner runs, compliance/evidence/)
+        *(
+            spec
+            for kind, what in (("dependencies", "dependency"), ("code", "code"))
+            for spec in (
+                _derived(f"scan.{kind}.declared", "bool", f"The solution declares {what} evidence to scan."),
+                _derived(
+                    f"scan.{kind}.status",
+                    "enum",
+                    f"How the {what} scans went, the worst run first: completed, incomplete, failed, "
+                    "missing, timeout or not_run.",
+                    values=frozenset(["completed", "incomplete", "failed", "missing", "timeout", "not_run"]),
+                ),
+                _derived(
+                    f"scan.{kind}.serious_findings",
+                    "bool",
+                    f"The {what} scans found something of high or critical severity; unknown when a scan "
+                    "did not look at everything and found nothing.",
+                ),
+                _derived(
+                    f"scan.{kind}.other_findings",
+                    "bool",
+                    f"The {what} scans found something of medium or low severity; unknown as above.",
+                ),
+            )
+        ),
+        # dpia screening (computed by the engine from the flows and the assessment date)
+        _derived("dpia.required", "bool", "Whether a DPIA is required (Art. 35(1), (3), (4))."),
+        _derived("dpia.current", "bool", "A completed DPIA covers the processing as it is now."),
+        _derived("dpia.per_se", "bool", "An Art. 35(3) case applies."),
+    ]
+}
+
+
+@cache
+def registry() -> dict[str, FieldSpec]:
+    """Every fact path a rule may read, with its spec."""
+    reg: dict[str, FieldSpec] = {}
+    reg.update(_model_specs(Solution, "solution", skip=_SOLUTION_COLLECTIONS))
+    reg.update(_model_specs(DataFlow, "flow"))
+    reg.update(_model_specs(Party, "party"))
+    reg.update(_model_specs(System, "system"))
+    clash = {d for d in DERIVED for path in reg if path == d or path.startswith(d + ".")}
+    if clash:  # a derived fact must never hide (or be hidden by) a field of the model
+        raise AssertionError(f"derived facts clash with model fields: {sorted(clash)}")
+    reg.update(DERIVED)
+    return reg
+
+
+# What each derived fact is computed from: the facts a user states to decide it. Paths with a
+# namespace prefix are read in the same context; others are descriptions of where it comes from.
+_CATS = ("flow.data_categories",)
+DERIVED_FROM: dict[str, tuple[str, ...]] = {
+    **{
+        f"flow.{name}": _CATS
+        for name in (
+            "personal_data",
+            "special_categories",
+            "criminal_data",
+            "national_id",
+            "location_data",
+            "biometric_identification",
+            "highly_personal",
+        )
+    },
+    "flow.children": ("flow.data_subjects",),
+    "flow.vulnerable_subjects": ("flow.data_subjects",),
+    "flow.innovative_technology": ("flow.technologies",),
+    "flow.retention_indefinite": ("flow.retention",),
+    "flow.retention_days": ("flow.retention",),
+    "flow.large_scale": ("flow.scale.subjects", "flow.scale.extent"),
+    "flow.third_country_storage": ("flow.storage_countries",),
+    "flow.third_country_access": ("flow.access_countries",),
+    "flow.encrypted": ("flow.encryption.in_transit", "flow.encryption.at_rest"),
+    "flow.deidentified": ("flow.deidentification.applied",),
+    "flow.source_kind": ("flow.source",),
+    "flow.camera_surveillance": ("flow.data_categories", "flow.technologies"),
+    "party.processor": ("party.roles",),
+    "party.ict_supplier": ("party.roles",),
+    "party.incident_notice": (
+        "party.security.incident_notice_terms",
+        "party.security.incident_notification_hours",
+    ),
+    "party.third_country": ("party.country",),
+    "party.third_country_parent": ("party.parent_country",),
+    "party.remote_access_third_country": ("party.remote_access_from",),
+    "party.adequacy": ("party.country", "party.remote_access_from"),
+    "party.receives_personal_data": ("the data_categories of the flows into the party or its systems",),
+    "party.receives_transfer": (
+        "party.roles",
+        "party.receives_personal_data",
+        "party.third_country",
+        "party.remote_access_third_country",
+    ),
+    "party.art28_clauses_complete": ("party.contract.clauses",),
+    "system.third_country_location": ("system.locations",),
+    "system.iot_device": ("system.kind",),
+    "system.digital_product": ("system.kind",),
+    "system.sends_personal_data": ("the data_categories of the flows from the system",),
+    "system.support_period_years": (
+        "system.product.placed_on_market_on",
+        "system.security.support_period_end",
+    ),
+    "system.support_period_sufficient": ("system.support_period_years", "system.product.expected_use_years"),
+    "system.sends_sensitive_data": ("the data_categories and technologies of the flows from the system",),
+    "solution.nis2_in_scope": (
+        "solution.entity.nis2_status",
+        "solution.entity.sectors",
+        "solution.entity.size",
+        "solution.entity.public_administration",
+    ),
+    **{
+        f"scan.{kind}.{name}": (f"the {kind} scans (the solution's `evidence`, and whether scanning ran)",)
+        for kind in ("dependencies", "code")
+        for name in ("declared", "status", "serious_findings", "other_findings")
+    },
+    "dpia.required": ("the DPIA screening (its unknown criteria name the facts)",),
+    "dpia.current": ("dpia.status", "dpia.completed_on", "dpia.covers_current_processing"),
+    "dpia.per_se": ("the DPIA screening (Art. 35(3) cases)",),
+    **{
+        f"solution.{name}": ("the facts of the flows",)
+        for name in (
+            "personal_data",
+            "special_categories",
+            "consent_or_contract_basis",
+            "public_task_or_legitimate_interests_basis",
+            "direct_marketing",
+            "automated_decisions",
+            "camera_surveillance",
+            "national_id",
+        )
+    },
+}
+
+
+def facts_to_state(fact: str, ctx: dict[str, Any] | None) -> list[str]:
+    """The stated facts a missing fact depends on: itself when it is stated directly, the missing
+    inputs of a derived fact (recursively), or all its inputs when no context is given."""
+    inputs = DERIVED_FROM.get(fact)
+    if inputs is None:
+        return [fact]
+    out: list[str] = []
+    for item in inputs:
+        namespaced = item.split(".", 1)[0] in SCOPE_NAMESPACES["flow"] + ("party", "system")
+        if not namespaced:
+            out.append(item)
+        elif ctx is None or lookup(ctx, tuple(item.split("."))) is None:
+            out.extend(facts_to_state(item, ctx))
+    return out or [fact]
+
+
+# ---------------------------------------------------------------------------------------------
+# Derivations (monotone, three-valued)
+
+
+def any_true(values: Iterable[Truth]) -> Truth:
+    """Kleene OR."""
+    unknown = False
+    for v in values:
+        if v is True:
+            return True
+        if v is None:
+            unknown = True
+    return None if unknown else False
+
+
+def all_true(values: Iterable[Truth]) -> Truth:
+    """Kleene AND."""
+    unknown = False
+    for v in values:
+        if v is False:
+            return False
+        if v is None:
+            unknown = True
+    return None if unknown else True
+
+
+def _any_flag(keys: list[str] | None, vocab: vocabulary.Vocabulary, flag: str) -> Truth:
+    if keys is None:
+        return None
+    return any(vocab.has_flag(k, flag) for k in keys if k in vocab)
+
+
+def _any_outside_eea(codes: list[str] | None) -> Truth:
+    if codes is None:
+        return None
+    eea = vocabulary.countries().eea
+    return any(c not in eea for c in codes)
+
+
+def _adequacy_covers(country: str | None, remote_access_from: list[str] | None) -> Truth:
+    """Whether adequacy decisions cover every third country the data reaches at this party: where
+    it is established and where its staff reach the data from."""
+    countries = vocabulary.countries()
+    reached = [country, *(remote_access_from if remote_access_from is not None else [None])]
+    return all_true(
+        None if c is None else (countries.is_eea(c) or countries.has_full_adequacy(c)) for c in reached
+    )
+
+
+def _outside_eea(code: str | None) -> Truth:
+    return None if code is None else code not in vocabulary.countries().eea
+
+
+LARGE_SCALE_SUBJECTS = 5_000
+_LARGE_EXTENTS = {"regional", "national", "cross_border"}
+_SMALL_EXTENTS = {"site", "district", "municipal"}
+
+
+def large_scale(scale: Facts | None) -> Truth:
+    """WP248 criterion 5 from the scale facts (thresholds documented in docs/dpia.md)."""
+    if not scale:
+        return None
+    subjects, extent = scale.get("subjects"), scale.get("extent")
+    if subjects is not None and subjects >= LARGE_SCALE_SUBJECTS:
+        return True
+    if extent in _LARGE_EXTENTS:
+        return True
+    if subjects is not None and extent in _SMALL_EXTENTS:
+        return False
+    return None
+
+
+def derive_flow(flow: Facts) -> Facts:
+    """Add derived facts to a flow's facts (given values win, as in rule cases)."""
+    cats = vocabulary.data_categories()
+    subjects = vocabulary.data_subjects()
+    techs = vocabulary.technologies()
+    categories = flow.get("data_categories")
+    derived: Facts = {
+        "personal_data": _any_flag(categories, cats, "personal"),
+        "special_categories": _any_flag(categories, cats, "special"),
+        "criminal_data": _any_flag(categories, cats, "criminal"),
+        "national_id": _any_flag(categories, cats, "national_id"),
+        "location_data": _any_flag(categories, cats, "location"),
+        "biometric_identification": _any_flag(categories, cats, "biometric_identification"),
+        "highly_personal": _any_flag(categories, cats, "highly_personal"),
+        "children": _any_flag(flow.get("data_subjects"), subjects, "child"),
+        "vulnerable_subjects": _any_flag(flow.get("data_subjects"), subjects, "vulnerable"),
+        "innovative_technology": _any_flag(flow.get("technologies"), techs, "innovative"),
+        "large_scale": large_scale(flow.get("scale")),
+        "third_country_storage": _any_outside_eea(flow.get("storage_countries")),
+        "third_country_access": _any_outside_eea(flow.get("access_countries")),
+    }
+    retention = flow.get("retention")
+    derived["retention_indefinite"] = None if retention is None else retention == "indefinite"
+    derived["retention_days"] = None if retention is None else duration_days(retention)
+    enc = flow.get("encryption") or {}
+    derived["encrypted"] = all_true([enc.get("in_transit"), enc.get("at_rest")])
+    deid = (flow.get("deidentification") or {}).get("applied")
+    derived["deidentified"] = None if deid is None else deid != "none"
+    derived["camera_surveillance"] = all_true(
+        [
+            derived["personal_data"],
+            any_true(
+                [
+                    _any_flag(flow.get("technologies"), techs, "camera"),
+                    _any_flag(categories, cats, "imagery"),
+                ]
+            ),
+        ]
+    )
+    return {**derived, **flow}
+
+
+def _basis_in(flow: Facts, points: set[str]) -> Truth:
+    basis = flow.get("lawful_basis")
+    return all_true([flow["personal_data"], None if basis is None else basis in points])
+
+
+def _serves(flow: Facts, purpose: str) -> Truth:
+    purposes = flow.get("purposes")
+    return all_true([flow["personal_data"], None if purposes is None else purpose in purposes])
+
+
+def _automated_decision(flow: Facts) -> Truth:
+    decision = flow.get("automated_decision") or {}
+    return all_true(
+        [flow["personal_data"], decision.get("solely_automated"), decision.get("legal_or_similar_effect")]
+    )
+
+
+def derive_solution_own(sol: Facts) -> Facts:
+    """Add the solution-level facts its own fields determine (no flows needed)."""
+    entity = sol.get("entity")
+    return {"nis2_in_scope": nis2_in_scope(entity, sol.get("jurisdiction")), **sol}
+
+
+def derive_solution(sol: Facts, flows: list[Facts]) -> Facts:
+    """Add the solution-level facts that summarise its flows (false when it has none)."""
+
+    def anywhere(test: Callable[[Facts], Truth]) -> Truth:
+        return any_true(test(f) for f in flows)
+
+    derived: Facts = {
+        "personal_data": anywhere(lambda f: f["personal_data"]),
+        "special_categories": anywhere(lambda f: f["special_categories"]),
+        "consent_or_contract_basis": anywhere(lambda f: _basis_in(f, {"a", "b"})),
+        "public_task_or_legitimate_interests_basis": anywhere(lambda f: _basis_in(f, {"e", "f"})),
+        "direct_marketing": anywhere(lambda f: _serves(f, "marketing")),
+        "automated_decisions": anywhere(_automated_decision),
+        "camera_surveillance": anywhere(lambda f: f["camera_surveillance"]),
+        "national_id": anywhere(lambda f: all_true([f["personal_data"], f["national_id"]])),
+    }
+    return {**derive_solution_own(sol), **derived}
+
+
+_CASE = object()  # marks a rule case, where the solution around the party is not known
+
+
+def derive_party(
+    party: Facts, systems_abroad: list[Truth] | None = None, personal_data_in_solution: Any = _CASE
+) -> Facts:
+    """Add derived facts to a party's facts. `systems_abroad` says, for each system the party
+    operates, whether it runs outside the EEA; `personal_data_in_solution` whether staff with
+    remote access can reach personal data at all (a rule case gives `receives_personal_data`)."""
+    roles = party.get("roles")
+    country = party.get("country")
+    clauses = (party.get("contract") or {}).get("clauses")
+    derived: Facts = {
+        "processor": None if roles is None else bool({"processor", "sub_processor"} & set(roles)),
+        "ict_supplier": None
+        if roles is None
+        else bool({"processor", "sub_processor", "supplier"} & set(roles)),
+        "incident_notice": _incident_notice(party.get("security") or {}),
+        "third_country": _outside_eea(country),
+        "third_country_parent": _outside_eea(party.get("parent_country")),
+        "remote_access_third_country": _any_outside_eea(party.get("remote_access_from")),
+        "adequacy": _adequacy_covers(country, party.get("remote_access_from")),
+        "art28_clauses_complete": None if clauses is None else set("abcdefgh") <= set(clauses),
+    }
+    # Chapter V: personal data reaches the party in, or from, a third country. The controller
+    # exports; it does not receive a transfer. Every input is three-valued, so a missing fact
+    # (where a system runs, where support staff sit) leaves the answer unknown, never "no".
+    receives = party.get("receives_personal_data")
+    accessible = (
+        receives if personal_data_in_solution is _CASE else any_true([receives, personal_data_in_solution])
+    )
+    by_receipt = all_true([receives, any_true([derived["third_country"], *(systems_abroad or [])])])
+    by_remote_access = all_true([accessible, derived["remote_access_third_country"]])
+    exporter = None if roles is None else "controller" in roles
+    derived["receives_transfer"] = all_true([not_(exporter), any_true([by_receipt, by_remote_access])])
+    return {**derived, **party}
+
+
+def _incident_notice(security: Facts) -> str | None:
+    terms = security.get("incident_notice_terms")
+    if terms is None and security.get("incident_notification_hours") is not None:
+        return "hours"
+    return None if terms is None else str(terms)
+
+
+def not_(value: Truth) -> Truth:
+    """Kleene NOT."""
+    return None if value is None else not value
+
+
+def derive_system(system: Facts) -> Facts:
+    """Add derived facts a system's own fields determine."""
+    kind = system.get("kind")
+    years = _years_between(
+        (system.get("product") or {}).get("placed_on_market_on"),
+        (system.get("security") or {}).get("support_period_end"),
+    )
+    return {
+        "third_country_location": _any_outside_eea(system.get("locations")),
+        "iot_device": None if kind is None else kind in ("device", "gateway"),
+        "digital_product": None
+        if kind is None
+        else kind in ("device", "gateway", "app", "ai_model", "other"),
+        "support_period_years": years,
+        "support_period_sufficient": _support_sufficient(
+            years, (system.get("product") or {}).get("expected_use_years")
+        ),
+        **system,
+    }
+
+
+def _years_between(start: Any, end: Any) -> float | None:
+    if start is None or end is None:
+        return None
+    days = (_as_date(end) - _as_date(start)).days
+    return round(days / 365.25, 2)
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _support_sufficient(years: float | None, expected_use: int | None) -> Truth:
+    """CRA Art. 13(8): at least five years, or the expected use time when that is shorter. A period
+    under five years without a stated expected use is unknown: the exception may apply."""
+    if years is None:
+        return None
+    if years >= 5:
+        return True
+    if expected_use is None:
+        return None
+    return expected_use < 5 and years >= expected_use
+
+
+# ---------------------------------------------------------------------------------------------
+# Contexts of a real solution
+
+
+@dataclass(frozen=True)
+class SolutionFacts:
+    """A solution flattened into the fact dictionaries rules read."""
+
+    solution: Facts
+    document: Facts  # the whole validated solution as JSON-ready data, for the assessment
+    flows: list[Facts]
+    parties: list[Facts]
+    systems: list[Facts]
+    safeguards: dict[str, str]
+
+
+def solution_facts(solution: Solution) -> SolutionFacts:
+    """Flatten a validated solution into facts, with derived facts added."""
+    dumped = solution.model_dump(mode="json")
+    systems = [derive_system(s) for s in dumped["systems"]]
+    system_by_id = {s["id"]: s for s in systems}
+    flows = [
+        derive_flow(
+            {
+                "source_kind": system_by_id[f["source"]]["kind"] if f["source"] in system_by_id else "party",
+                **f,
+            }
+        )
+        for f in dumped["flows"]
+    ]
+    # A party receives personal data when a flow with personal data ends at the party or at a
+    # system it operates; unknown when such a flow's categories are unknown.
+    incoming: dict[str, list[Truth]] = {p["id"]: [] for p in dumped["parties"]}
+    for flow in flows:
+        dest = flow["destination"]
+        owner = dest if dest in incoming else system_by_id[dest].get("operator")
+        if owner in incoming:
+            incoming[owner].append(flow["personal_data"])
+        elif flow["personal_data"] is not False:
+            # Nobody is named as operating the destination: any party may be receiving it.
+            for received in incoming.values():
+                received.append(None)
+
+    # A party that operates a system located outside the EEA is reached there too.
+    operates_abroad: dict[str, list[Truth]] = {p: [] for p in incoming}
+    for system in systems:
+        op = system.get("operator")
+        if op in operates_abroad:
+            operates_abroad[op].append(system["third_country_location"])
+        elif system["third_country_location"] is not False:
+            for abroad in operates_abroad.values():
+                abroad.append(None)
+    for system in systems:
+        outgoing = [f for f in flows if f["source"] == system["id"]]
+        system["sends_personal_data"] = any_true(f["personal_data"] for f in outgoing)
+        system["sends_sensitive_data"] = any_true(
+            any_true([f["special_categories"], f["camera_surveillance"]]) for f in outgoing
+        )
+    sol = derive_solution({k: v for k, v in dumped.items() if k not in _SOLUTION_COLLECTIONS}, flows)
+    parties = []
+    for party in dumped["parties"]:
+        facts = dict(party)
+        facts["receives_personal_data"] = any_true(incoming[party["id"]])
+        parties.append(derive_party(facts, operates_abroad[party["id"]], sol["personal_data"]))
+    safeguards = {s["control"]: s["status"] for s in dumped["safeguards"]}
+    return SolutionFacts(sol, dumped, flows, parties, systems, safeguards)
+
+
+def lookup(ctx: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    """The value at a dotted path in a context, or None when any step is missing."""
+    value: Any = ctx
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+        if value is None:
+            return None
+    return value
+
+
+DeriveFn = Callable[[Facts], Facts]
+DERIVERS: dict[str, DeriveFn] = {
+    "flow": derive_flow,
+    "party": derive_party,
+    "system": derive_system,
+}

@@ -1,0 +1,181 @@
+"""Constrained types and the base model shared by every input model."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from pydantic.json_schema import WithJsonSchema
+
+from compliance.core import vocabulary
+
+Identifier = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$"),
+    Field(description="A stable identifier: lower-case letters, digits, '.', '_' or '-'."),
+]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+def _vocab_checker(get: Any) -> Any:
+    def check(value: str) -> str:
+        vocab = get()
+        if value not in vocab:
+            raise ValueError(vocab.unknown_message(value))
+        return value
+
+    return check
+
+
+class VocabRef:
+    """Marks a string type as drawn from a vocabulary (read by the fact registry)."""
+
+    def __init__(self, name: str, get: Any) -> None:
+        self.name = name
+        self.get = get
+
+    def __repr__(self) -> str:
+        return f"VocabRef({self.name!r})"
+
+
+def _vocab_type(get: Any, description: str) -> Any:
+    return Annotated[
+        str,
+        VocabRef(get.__name__, get),
+        AfterValidator(_vocab_checker(get)),
+        WithJsonSchema({"type": "string", "enum": get().keys(), "description": description}),
+    ]
+
+
+CategoryKey = _vocab_type(vocabulary.data_categories, "A data category (dotted key).")
+SubjectKey = _vocab_type(vocabulary.data_subjects, "A category of data subjects.")
+PurposeKey = _vocab_type(vocabulary.purposes, "A purpose of processing.")
+SafeguardKey = _vocab_type(vocabulary.safeguards, "A safeguard or control.")
+TechnologyKey = _vocab_type(vocabulary.technologies, "A technology the flow uses.")
+
+
+def _check_country(value: str) -> str:
+    known = vocabulary.countries().codes
+    if value not in known:
+        hint = vocabulary.suggest(value.upper(), known) if value.upper() != value else None
+        if value.upper() in known:
+            hint = value.upper()
+        raise ValueError(
+            f"unknown country code '{value}' (ISO 3166-1 alpha-2)"
+            + (f" (did you mean '{hint}'?)" if hint else "")
+        )
+    return value
+
+
+CountryCode = Annotated[
+    str,
+    VocabRef("countries", vocabulary.countries),
+    AfterValidator(_check_country),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": sorted(vocabulary.countries().codes),
+            "description": "ISO 3166-1 alpha-2 country code, e.g. DK, SE, US.",
+        }
+    ),
+]
+
+_DURATION = re.compile(
+    r"^P(?!$)(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
+    r"(?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+)S)?)?$"
+)
+
+
+def duration_days(value: str) -> float | None:
+    """Days in an ISO 8601 duration (years as 365 days, months as 30); None for 'indefinite'."""
+    if value == "indefinite":
+        return None
+    match = _DURATION.match(value)
+    if match is None:
+        raise ValueError(f"not an ISO 8601 duration: '{value}'")
+    g = {k: int(v) if v else 0 for k, v in match.groupdict().items()}
+    return g["y"] * 365 + g["mo"] * 30 + g["w"] * 7 + g["d"] + g["h"] / 24 + g["mi"] / 1440 + g["s"] / 86400
+
+
+def _check_retention(value: str) -> str:
+    if value != "indefinite":
+        duration_days(value)
+    return value
+
+
+RetentionPeriod = Annotated[
+    str,
+    AfterValidator(_check_retention),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^(indefinite|P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?)$",
+            "description": "An ISO 8601 duration such as P30D or P5Y, or 'indefinite'.",
+        }
+    ),
+]
+
+
+class SourceKind(StrEnum):
+    """Where a fact comes from."""
+
+    SUPPLIER_DECLARATION = "supplier_declaration"
+    AUDITOR_CHECK = "auditor_check"
+    DOCUMENT = "document"
+    SCANNER = "scanner"
+    INTERVIEW = "interview"
+
+
+class Out(BaseModel):
+    """Base of output models (the assessment, scanner runs): no unknown fields, immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Strict(BaseModel):
+    """Base of every input model: strict types, no unknown fields, immutable."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, validate_default=True)
+
+
+class FactSource(Strict):
+    """The source of a fact: who said it, or where it was checked."""
+
+    kind: SourceKind
+    reference: ShortText | None = Field(None, description="Document, ticket or person.")
+    checked_on: date | None = Field(None, description="When the fact was stated or checked.")
+
+
+class FactModel(Strict):
+    """A model whose facts may name their source: `sources` maps a field name, or `*` for every
+    fact of the object, to where the fact comes from."""
+
+    sources: dict[str, FactSource] = Field(
+        default_factory=dict,
+        description="Sources of facts, keyed by field name; the key '*' covers every fact of this object.",
+    )
+
+    _not_facts: ClassVar[frozenset[str]] = frozenset({"sources", "id"})
+
+    @model_validator(mode="after")
+    def _sources_name_fields(self) -> FactModel:
+        fields = set(type(self).model_fields) - self._not_facts
+        for key in self.sources:
+            if key != "*" and key not in fields:
+                hint = vocabulary.suggest(key, fields)
+                raise ValueError(
+                    f"sources: '{key}' is not a field of this object"
+                    + (f" (did you mean '{hint}'?)" if hint else "")
+                )
+        return self

@@ -1,0 +1,136 @@
+"""Rule packs as data: a pack, its rules, and each rule's test cases."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
+
+from compliance.core.catalogue import check_gdpr_citation
+from compliance.core.models.common import ShortText, Strict, Text
+
+
+class Outcome(StrEnum):
+    """The outcome of one rule for one target, defined once for every framework."""
+
+    PASS = "pass"  # noqa: S105 - the requirement is met
+    FAIL = "fail"  # the requirement is not met
+    UNKNOWN = "unknown"  # a needed fact or piece of evidence is missing; weighs like a failure
+    NOT_APPLICABLE = "not_applicable"  # the rule does not apply to this target
+    ACCEPTED = "accepted"  # a failure covered by an unexpired accepted risk; never a pass
+    PENDING = "pending"  # an obligation that applies only from a later date
+
+
+class Scope(StrEnum):
+    """What a rule is evaluated for: once, or once per data flow, party or system."""
+
+    SOLUTION = "solution"
+    FLOW = "flow"
+    PARTY = "party"
+    SYSTEM = "system"
+
+
+class Severity(StrEnum):
+    """How much a failure matters; `critical` caps the verdict at 'not ready'."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+RuleId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$", max_length=64),
+    Field(description="Stable rule ID, e.g. GDPR-5-1E-RETENTION."),
+]
+
+
+def _check_citation(value: str) -> str:
+    """A GDPR citation must name a provision the article catalogue knows; others pass as written."""
+    if value.startswith("GDPR"):
+        problem = check_gdpr_citation(value)
+        if problem is not None:
+            raise ValueError(problem)
+    return value
+
+
+Citation = Annotated[
+    str,
+    StringConstraints(min_length=3, max_length=200),
+    AfterValidator(_check_citation),
+    Field(description="The exact provision enforced, e.g. 'GDPR Art. 28(3)(a)'."),
+]
+
+
+class RuleCase(Strict):
+    """A test case: facts given for the rule's namespaces, and the outcome they must produce."""
+
+    name: ShortText
+    expect: Outcome
+    given: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Facts by namespace: solution, flow, party, system, dpia, safeguards.",
+    )
+    as_of: date | None = Field(None, description="Assessment date; the pack's law_as_of by default.")
+    accepted_risk: bool = Field(False, description="Whether an unexpired accepted risk covers the rule.")
+
+
+class Rule(Strict):
+    """One rule: where it applies, what it requires, and why."""
+
+    id: RuleId
+    title: ShortText
+    framework: ShortText | None = Field(None, description="Defaults to the pack's framework.")
+    citation: Citation
+    scope: Scope
+    applies_when: dict[str, Any] | None = Field(None, description="Condition; always when left out.")
+    require: dict[str, Any]
+    severity: Severity
+    weight: Annotated[float, Field(gt=0, le=10)] = 1.0
+    rationale: Text
+    remediation: Text
+    references: list[ShortText] = Field(default_factory=list)
+    controls: list[
+        Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9.]+)+$", max_length=64)]
+    ] = Field(
+        default_factory=list,
+        description="IDs of the catalogue controls (rules/controls/) this rule assesses.",
+    )
+    transposition: dict[
+        Annotated[str, StringConstraints(pattern=r"^(DK|SE)$")],
+        Annotated[str, StringConstraints(min_length=3, max_length=200)],
+    ] = Field(
+        default_factory=dict,
+        description="For a directive: the provision of the national act that transposes the cited "
+        "provision, by jurisdiction; findings cite it when the solution's jurisdiction matches.",
+    )
+    evidence_only: bool = Field(
+        False,
+        description="A rule on scanner evidence: its pass never makes a control met (the scan may have "
+        "missed things); its failure fails the control, or makes it partial when the rule is medium "
+        "or low; its unknown leaves the control unknown.",
+    )
+    effective_from: date | None = None
+    effective_until: date | None = None
+    cases: list[RuleCase] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Rule:
+        if self.effective_from and self.effective_until and self.effective_until < self.effective_from:
+            raise ValueError("effective_until is before effective_from")
+        return self
+
+
+class RulePack(Strict):
+    """A versioned set of rules with the date the law was read as of."""
+
+    pack: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
+    title: ShortText
+    version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
+    law_as_of: date
+    framework: ShortText
+    description: Text | None = None
+    rules: list[Rule]

@@ -1,0 +1,1206 @@
+"""The solution description: the user's input, as strict pydantic models.
+
+Every fact is optional unless the solution cannot be described without it. A fact left out is
+*unknown*, never false: rules that need it report `unknown`, which weighs like a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from enum import StrEnum
+from pathlib import PurePosixPath
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, model_validator
+
+from compliance.core.models.common import (
+    CategoryKey,
+    CountryCode,
+    FactModel,
+    Identifier,
+    PurposeKey,
+    RetentionPeriod,
+    SafeguardKey,
+    ShortText,
+    Strict,
+    SubjectKey,
+    TechnologyKey,
+    Text,
+)
+
+
+class LifecycleStage(StrEnum):
+    """Where the solution is in its life."""
+
+    IDEA = "idea"
+    PILOT = "pilot"
+    PROCUREMENT = "procurement"
+    PRODUCTION = "production"
+
+
+class Jurisdiction(StrEnum):
+    """Whose national rules apply besides the GDPR."""
+
+    DK = "DK"
+    SE = "SE"
+    OTHER_EEA = "other-eea"
+
+
+class DpiaStatus(StrEnum):
+    """State of the data protection impact assessment (GDPR Art. 35)."""
+
+    NONE = "none"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class PartyRole(StrEnum):
+    """Roles under the GDPR (Art. 4(7)-(9), 26, 28), and supplier for the supply chain."""
+
+    CONTROLLER = "controller"
+    JOINT_CONTROLLER = "joint_controller"
+    PROCESSOR = "processor"
+    SUB_PROCESSOR = "sub_processor"
+    RECIPIENT = "recipient"
+    SUPPLIER = "supplier"  # supplies ICT products or services (NIS2 Art. 21(2)(d)), not as a processor
+
+
+class Art28Clause(StrEnum):
+    """The points of GDPR Art. 28(3) a processor contract must cover."""
+
+    A = "a"  # documented instructions, including on transfers
+    B = "b"  # confidentiality of authorised persons
+    C = "c"  # Art. 32 security measures
+    D = "d"  # conditions for engaging sub-processors (Art. 28(2) and (4))
+    E = "e"  # assistance with data-subject rights
+    F = "f"  # assistance with Arts. 32-36
+    G = "g"  # deletion or return at the end
+    H = "h"  # information and audits
+
+
+class SubProcessorAuthorisation(StrEnum):
+    """How the controller authorised sub-processors (GDPR Art. 28(2))."""
+
+    NONE = "none"
+    PRIOR_SPECIFIC = "prior_specific"
+    GENERAL_WITH_NOTICE = "general_with_notice"
+
+
+class TransferMechanism(StrEnum):
+    """The Chapter V ground for a transfer to a third country."""
+
+    ADEQUACY = "adequacy"  # Art. 45
+    DPF = "dpf"  # Art. 45, EU-U.S. Data Privacy Framework certification of the recipient
+    SCC = "scc"  # Art. 46(2)(c), Decision (EU) 2021/914
+    BCR = "bcr"  # Art. 46(2)(b) and 47
+    DEROGATION = "derogation"  # Art. 49
+    NONE = "none"
+
+
+class Art49Ground(StrEnum):
+    """The Art. 49(1) derogation relied on."""
+
+    A = "a"  # explicit consent
+    B = "b"  # contract with the data subject
+    C = "c"  # contract in the data subject's interest
+    D = "d"  # important reasons of public interest
+    E = "e"  # legal claims
+    F = "f"  # vital interests
+    G = "g"  # public register
+    COMPELLING_INTERESTS = "compelling_legitimate_interests"  # Art. 49(1), second subparagraph
+
+
+class SccDecision(StrEnum):
+    """The Commission decision whose standard contractual clauses are used (Art. 46(2)(c))."""
+
+    D2021_914 = "2021/914"  # in force since 27 June 2021
+    D2010_87 = "2010/87"  # repealed; contracts on it ceased to give safeguards on 27 December 2022
+    D2004_915 = "2004/915"  # repealed, as above
+    D2001_497 = "2001/497"  # repealed, as above
+
+
+class SystemKind(StrEnum):
+    """What a system is."""
+
+    DEVICE = "device"
+    GATEWAY = "gateway"
+    NETWORK = "network"
+    CLOUD_SERVICE = "cloud_service"
+    DATABASE = "database"
+    APP = "app"
+    WEB_APP = "web_app"
+    DASHBOARD = "dashboard"
+    AI_MODEL = "ai_model"
+    OTHER = "other"
+
+
+class Art6Basis(StrEnum):
+    """Lawful basis, GDPR Art. 6(1) points (a)-(f)."""
+
+    A = "a"  # consent
+    B = "b"  # contract
+    C = "c"  # legal obligation
+    D = "d"  # vital interests
+    E = "e"  # public task or official authority
+    F = "f"  # legitimate interests
+    NONE = "none"  # stated plainly: no basis has been identified
+
+
+class Art9Condition(StrEnum):
+    """Condition for special categories, GDPR Art. 9(2) points (a)-(j)."""
+
+    A = "a"
+    B = "b"
+    C = "c"
+    D = "d"
+    E = "e"
+    F = "f"
+    G = "g"
+    H = "h"
+    I = "i"  # noqa: E741 - the point is called (i) in the Regulation
+    J = "j"
+    NONE = "none"  # stated plainly: no condition has been identified
+
+
+class Art10Basis(StrEnum):
+    """Basis for criminal-offence data, GDPR Art. 10."""
+
+    OFFICIAL_AUTHORITY = "official_authority"
+    AUTHORISED_BY_LAW = "authorised_by_law"
+    NONE = "none"
+
+
+class Art14Exemption(StrEnum):
+    """The Art. 14(5) point relied on for not informing data subjects not asked directly."""
+
+    A = "a"  # the data subject already has the information
+    B = "b"  # impossible or disproportionate effort
+    C = "c"  # obtaining or disclosure laid down by Union or Member State law
+    D = "d"  # professional secrecy
+    NONE = "none"
+
+
+class Art22Exception(StrEnum):
+    """The Art. 22(2) exception for a solely automated decision with legal or similar effect."""
+
+    A = "a"  # necessary for a contract with the data subject
+    B = "b"  # authorised by Union or Member State law
+    C = "c"  # explicit consent
+    NONE = "none"
+
+
+class Art35Content(StrEnum):
+    """What a DPIA contains, GDPR Art. 35(7) points (a)-(d)."""
+
+    A = "a"  # systematic description of the processing and its purposes
+    B = "b"  # necessity and proportionality
+    C = "c"  # risks to the rights and freedoms of data subjects
+    D = "d"  # measures to address the risks
+
+
+class FurtherProcessingGround(StrEnum):
+    """Why processing for a purpose other than the one of collection is allowed (Art. 6(4))."""
+
+    CONSENT = "consent"
+    LAW = "law"  # a Union or Member State law that is a necessary and proportionate measure
+    COMPATIBLE = "compatible"  # the new purpose is compatible with the original one
+    NONE = "none"
+
+
+class NationalIdGround(StrEnum):
+    """The national-law ground for using a national identification number (GDPR Art. 87).
+
+    Denmark, Databeskyttelsesloven § 11: `public_authority` (stk. 1), and for private parties
+    `law` (stk. 2, nr. 1), `consent` (nr. 2), `research_statistics` and
+    `disclosure_normal_operation` (the two limbs of nr. 3), `special_category_conditions` (nr. 4:
+    the conditions of § 7 are met).
+    Sweden, Lag (2018:218) 3 kap. 10 §: `consent`, or without consent only when clearly
+    justified by `purpose`, `secure_identification` or `other_considerable_reason`.
+    """
+
+    PUBLIC_AUTHORITY = "public_authority"
+    LAW = "law"
+    CONSENT = "consent"
+    RESEARCH_STATISTICS = "research_statistics"
+    DISCLOSURE_NORMAL_OPERATION = "disclosure_normal_operation"
+    SPECIAL_CATEGORY_CONDITIONS = "special_category_conditions"
+    PURPOSE = "purpose"
+    SECURE_IDENTIFICATION = "secure_identification"
+    OTHER_CONSIDERABLE_REASON = "other_considerable_reason"
+    NONE = "none"
+
+
+class Extent(StrEnum):
+    """Geographic extent of the processing."""
+
+    SITE = "site"
+    DISTRICT = "district"
+    MUNICIPAL = "municipal"
+    REGIONAL = "regional"
+    NATIONAL = "national"
+    CROSS_BORDER = "cross_border"
+
+
+class Duration(StrEnum):
+    """How long the processing runs."""
+
+    ONE_OFF = "one_off"
+    TEMPORARY = "temporary"
+    CONTINUOUS = "continuous"
+
+
+class Deidentification(StrEnum):
+    """Pseudonymisation (Art. 4(5)) or anonymisation applied to the flow."""
+
+    NONE = "none"
+    PSEUDONYMISED = "pseudonymised"
+    ANONYMISED = "anonymised"
+
+
+class SafeguardStatus(StrEnum):
+    """How far a safeguard is in place."""
+
+    IMPLEMENTED = "implemented"
+    PARTIAL = "partial"
+    PLANNED = "planned"
+    ABSENT = "absent"
+
+
+class Nis2Sector(StrEnum):
+    """A sector or subsector of NIS2 Annex I (high criticality) or Annex II (other critical)."""
+
+    # Annex I
+    ENERGY_ELECTRICITY = "energy_electricity"
+    ENERGY_DISTRICT_HEATING_COOLING = "energy_district_heating_cooling"
+    ENERGY_OIL = "energy_oil"
+    ENERGY_GAS = "energy_gas"
+    ENERGY_HYDROGEN = "energy_hydrogen"
+    TRANSPORT_AIR = "transport_air"
+    TRANSPORT_RAIL = "transport_rail"
+    TRANSPORT_WATER = "transport_water"
+    TRANSPORT_ROAD = "transport_road"
+    BANKING = "banking"
+    FINANCIAL_MARKET_INFRASTRUCTURE = "financial_market_infrastructure"
+    HEALTH = "health"
+    DRINKING_WATER = "drinking_water"
+    WASTE_WATER = "waste_water"
+    DIGITAL_INFRASTRUCTURE = "digital_infrastructure"
+    ICT_SERVICE_MANAGEMENT = "ict_service_management"
+    PUBLIC_ADMINISTRATION = "public_administration"
+    SPACE = "space"
+    # Annex II
+    POSTAL_COURIER = "postal_courier"
+    WASTE_MANAGEMENT = "waste_management"
+    CHEMICALS = "chemicals"
+    FOOD = "food"
+    MANUFACTURING = "manufacturing"
+    DIGITAL_PROVIDERS = "digital_providers"
+    RESEARCH = "research"
+    # Neither annex
+    OTHER = "other"
+
+
+class EntitySize(StrEnum):
+    """Enterprise size under Commission Recommendation 2003/361/EC (NIS2 Art. 2(1))."""
+
+    MICRO = "micro"
+    SMALL = "small"
+    MEDIUM = "medium"
+    LARGE = "large"
+
+
+class Nis2Status(StrEnum):
+    """The entity's status under NIS2 as the national act determines it (Art. 3)."""
+
+    ESSENTIAL = "essential"
+    IMPORTANT = "important"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
+class AdministrationLevel(StrEnum):
+    """For a public administration entity: its level (NIS2 Art. 2(2)(f) and 2(5)(a))."""
+
+    CENTRAL = "central"
+    REGIONAL = "regional"
+    LOCAL = "local"
+
+
+class Standard(StrEnum):
+    """A voluntary standard the review assesses the solution against."""
+
+    ISO27001 = "iso27001"
+    ETSI_EN_303_645 = "etsi-en-303-645"
+
+
+class CredentialKind(StrEnum):
+    """How a device's or product's initial credentials are set (ETSI EN 303 645 5.1)."""
+
+    UNIQUE_PER_DEVICE = "unique_per_device"
+    USER_DEFINED = "user_defined"
+    UNIVERSAL_DEFAULT = "universal_default"
+    NO_AUTHENTICATION = "no_authentication"
+
+
+class IncidentNoticeTerms(StrEnum):
+    """What a supplier's contract says about telling you of security incidents."""
+
+    HOURS = "hours"  # a deadline in hours: `incident_notification_hours`
+    WITHOUT_UNDUE_DELAY = "without_undue_delay"  # standard terms: without undue delay, no hours
+    NONE = "none"  # no duty to notify incidents at all
+
+
+class CraCategory(StrEnum):
+    """A product's category under the Cyber Resilience Act (Art. 7, 8, Annexes III and IV)."""
+
+    DEFAULT = "default"
+    IMPORTANT_CLASS_I = "important_class_i"
+    IMPORTANT_CLASS_II = "important_class_ii"
+    CRITICAL = "critical"
+
+
+class Interface(StrEnum):
+    """An interface a device or system exposes, on the network or physically."""
+
+    HTTPS = "https"
+    HTTP = "http"
+    SSH = "ssh"
+    TELNET = "telnet"
+    FTP = "ftp"
+    SNMP_V1_V2 = "snmp_v1_v2"
+    SNMP_V3 = "snmp_v3"
+    MQTT_TLS = "mqtt_tls"
+    MQTT = "mqtt"
+    COAP_DTLS = "coap_dtls"
+    COAP = "coap"
+    MODBUS_TCP = "modbus_tcp"
+    BACNET = "bacnet"
+    OPC_UA = "opc_ua"
+    LORAWAN = "lorawan"
+    NB_IOT = "nb_iot"
+    BLUETOOTH = "bluetooth"
+    WIFI = "wifi"
+    ZIGBEE = "zigbee"
+    USB = "usb"
+    DEBUG_SERIAL = "debug_serial"
+    JTAG = "jtag"
+    OTHER = "other"
+
+
+def _relative_path(value: str) -> str:
+    path = PurePosixPath(value.replace("\\", "/"))
+    if path.is_absolute() or (len(value) > 1 and value[1] == ":"):
+        raise ValueError(f"'{value}' is an absolute path; evidence paths are relative to the solution file")
+    if ".." in path.parts:
+        raise ValueError(f"'{value}' leaves the solution's folder ('..' is not allowed)")
+    if not value.strip():
+        raise ValueError("empty path")
+    return value
+
+
+EvidencePath = Annotated[
+    str,
+    AfterValidator(_relative_path),
+    Field(description="A path relative to the solution file's folder, inside it."),
+]
+
+
+class Controller(FactModel):
+    """The controller of the solution and its governance facts."""
+
+    party: Identifier = Field(description="The id of the controlling party in `parties`.")
+    public_authority: bool | None = Field(
+        None,
+        description="Whether the controller is a public authority or body (GDPR Art. 37(1)(a)).",
+    )
+    dpo_designated: bool | None = Field(None, description="Whether a DPO is designated (Art. 37).")
+    dpo_contact: ShortText | None = None
+
+
+class Dpia(FactModel):
+    """The data protection impact assessment (GDPR Art. 35)."""
+
+    status: DpiaStatus | None = None
+    completed_on: date | None = None
+    last_reviewed_on: date | None = None
+    covers_current_processing: bool | None = Field(
+        None, description="Whether the DPIA describes the processing as it is now (Art. 35(11))."
+    )
+    residual_high_risk: bool | None = Field(
+        None, description="Whether a high risk remains after the planned measures (Art. 36(1))."
+    )
+    prior_consultation: bool | None = Field(
+        None, description="Whether the supervisory authority was consulted (Art. 36(1))."
+    )
+    contents: list[Art35Content] | None = Field(
+        None, description="Which Art. 35(7) points (a)-(d) the DPIA contains."
+    )
+    dpo_advice_sought: bool | None = Field(
+        None, description="Whether the DPO's advice was sought when carrying it out (Art. 35(2))."
+    )
+    reference: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _done_has_date(self) -> Dpia:
+        if self.status is DpiaStatus.DONE and self.completed_on is None:
+            raise ValueError("a DPIA with status 'done' needs 'completed_on' (its date)")
+        return self
+
+
+class RecordOfProcessing(FactModel):
+    """The entry in the controller's record of processing activities (GDPR Art. 30(1))."""
+
+    entry_exists: bool | None = None
+    reference: ShortText | None = None
+
+
+class ProcessorContract(FactModel):
+    """The contract or other legal act with a processor (GDPR Art. 28(3) and (9))."""
+
+    in_place: bool | None = Field(None, description="Whether a written contract binds the processor.")
+    clauses: list[Art28Clause] | None = Field(
+        None, description="Which Art. 28(3) points (a)-(h) the contract covers."
+    )
+    in_writing: bool | None = Field(
+        None, description="Whether it is in writing, including in electronic form (Art. 28(9))."
+    )
+    same_obligations: bool | None = Field(
+        None,
+        description="For a sub-processor: whether the processor imposed the same data protection "
+        "obligations as in its own contract with the controller (Art. 28(4)).",
+    )
+    breach_notification_hours: Annotated[int, Field(ge=0, le=8760)] | None = Field(
+        None,
+        description="The longest time, in hours, the contract allows the processor to notify the "
+        "controller of a personal data breach (Art. 33(2)).",
+    )
+    breach_notice_without_undue_delay: bool | None = Field(
+        None,
+        description="For a sub-processor: whether its terms oblige it to notify the processor of a "
+        "breach without undue delay and allow no longer deadline (the words of Art. 33(2)).",
+    )
+    reference: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _deadline_consistent(self) -> ProcessorContract:
+        hours = self.breach_notification_hours
+        if self.breach_notice_without_undue_delay and hours is not None and hours > 72:
+            raise ValueError(
+                f"'breach_notice_without_undue_delay: true' means the terms allow no longer deadline, "
+                f"but 'breach_notification_hours' allows {hours} hours; correct one of them"
+            )
+        return self
+
+
+class Transfer(FactModel):
+    """How transfers to this party (a third-country party, or one accessed from one) are covered."""
+
+    mechanism: TransferMechanism | None = None
+    transfer_impact_assessment: bool | None = Field(
+        None, description="Whether a documented transfer impact assessment supports SCCs or BCRs."
+    )
+    derogation: Art49Ground | None = Field(None, description="The Art. 49(1) ground, if a derogation.")
+    scc_decision: SccDecision | None = Field(
+        None, description="The Commission decision of the standard contractual clauses used."
+    )
+    supplementary_measures: bool | None = Field(
+        None,
+        description="Whether the supplementary measures the transfer impact assessment calls for "
+        "are in place (or it found none needed).",
+    )
+    dpf_listed: bool | None = Field(
+        None,
+        description="Whether the U.S. recipient is on the Data Privacy Framework List, with "
+        "certification covering the data transferred.",
+    )
+    bcr_approved: bool | None = Field(
+        None, description="Whether the binding corporate rules are approved under Art. 47(1)."
+    )
+    occasional: bool | None = Field(
+        None, description="Whether a transfer on a derogation is occasional rather than repetitive."
+    )
+    reference: ShortText | None = None
+
+
+class Management(FactModel):
+    """What the entity's management body does about cybersecurity (NIS2 Art. 20)."""
+
+    approves_measures: bool | None = Field(
+        None, description="Whether the management body approved the risk-management measures (Art. 20(1))."
+    )
+    oversees_implementation: bool | None = Field(
+        None, description="Whether it oversees their implementation (Art. 20(1))."
+    )
+    trained: bool | None = Field(
+        None, description="Whether its members follow cybersecurity training (Art. 20(2))."
+    )
+    staff_training_offered: bool | None = Field(
+        None, description="Whether similar training is offered to employees regularly (Art. 20(2))."
+    )
+
+
+class Entity(FactModel):
+    """The organisation that operates the solution as an entity under NIS2."""
+
+    party: Identifier | None = Field(
+        None, description="The id of the party that is the entity; the controller when left out."
+    )
+    sectors: list[Nis2Sector] | None = Field(
+        None, description="Its sectors or subsectors in NIS2 Annex I or II (`other` for neither)."
+    )
+    size: EntitySize | None = None
+    public_administration: AdministrationLevel | None = Field(
+        None, description="For a public administration entity: central, regional or local."
+    )
+    nis2_status: Nis2Status | None = Field(
+        None, description="Its status under the national NIS2 act, where it has been determined."
+    )
+    registered: bool | None = Field(
+        None, description="Whether it has registered with the competent authority (NIS2 Art. 3(3), 27)."
+    )
+    management: Management | None = None
+
+
+class IncidentResponse(FactModel):
+    """The incident response plan and the reporting deadlines it sets."""
+
+    plan: bool | None = Field(None, description="Whether a documented incident response plan exists.")
+    early_warning_hours: Annotated[int, Field(ge=0, le=8760)] | None = Field(
+        None,
+        description="Hours within which the plan sends the early warning of a significant "
+        "incident to the CSIRT or authority (NIS2 Art. 23(4)(a): 24).",
+    )
+    notification_hours: Annotated[int, Field(ge=0, le=8760)] | None = Field(
+        None, description="Hours within which it sends the incident notification (Art. 23(4)(b): 72)."
+    )
+    final_report_days: Annotated[int, Field(ge=0, le=365)] | None = Field(
+        None,
+        description="Days after the notification within which it sends the final report "
+        "(Art. 23(4)(d): one month).",
+    )
+    personal_data_breach_hours: Annotated[int, Field(ge=0, le=8760)] | None = Field(
+        None,
+        description="Hours within which it notifies a personal data breach to the supervisory "
+        "authority (GDPR Art. 33(1): 72).",
+    )
+    last_exercised_on: date | None = Field(None, description="When the plan was last exercised or tested.")
+    reference: ShortText | None = None
+
+
+class SupplierSecurity(FactModel):
+    """How the security of a supplier is managed (NIS2 Art. 21(2)(d) and 21(3))."""
+
+    requirements_in_contract: bool | None = Field(
+        None, description="Whether the contract sets security requirements the supplier must meet."
+    )
+    assessed: bool | None = Field(
+        None,
+        description="Whether its security practices and products were assessed (questionnaire, "
+        "audit report, certification).",
+    )
+    incident_notification_hours: Annotated[int, Field(ge=0, le=8760)] | None = Field(
+        None, description="Hours within which the contract makes it report security incidents to you."
+    )
+    incident_notice_terms: IncidentNoticeTerms | None = Field(
+        None,
+        description="What the contract says about incident notices: a deadline in `hours`, only "
+        "`without_undue_delay`, or `none` at all.",
+    )
+    certifications: list[ShortText] | None = Field(
+        None, description="Security certifications relied on, e.g. 'ISO/IEC 27001:2022', 'SOC 2 Type II'."
+    )
+
+    @model_validator(mode="after")
+    def _notice_consistent(self) -> SupplierSecurity:
+        terms = self.incident_notice_terms
+        if self.incident_notification_hours is not None and terms not in (None, IncidentNoticeTerms.HOURS):
+            raise ValueError(
+                f"'incident_notice_terms: {terms.value}' means the contract sets no deadline in hours, "
+                "but 'incident_notification_hours' gives one; correct one of them"
+            )
+        return self
+
+
+class Party(FactModel):
+    """An organisation taking part in the processing."""
+
+    id: Identifier
+    name: ShortText
+    roles: Annotated[list[PartyRole], Field(min_length=1)]
+    country: CountryCode | None = Field(None, description="Where the party is established.")
+    parent_country: CountryCode | None = Field(
+        None, description="Country of the parent company, for a provider that belongs to a group."
+    )
+    engaged_by: Identifier | None = Field(
+        None, description="For a sub-processor: the id of the processor that engaged it."
+    )
+    contract: ProcessorContract | None = None
+    subprocessor_authorisation: SubProcessorAuthorisation | None = None
+    transfer: Transfer | None = None
+    remote_access_from: list[CountryCode] | None = Field(
+        None,
+        description="Countries from which the party's staff reach the data (support, operations).",
+    )
+    guarantees_assessed: bool | None = Field(
+        None,
+        description="For a processor: whether the controller checked that it gives sufficient "
+        "guarantees of appropriate measures before engaging it (Art. 28(1)).",
+    )
+    keeps_processing_record: bool | None = Field(
+        None, description="For a processor: whether it keeps a record under Art. 30(2)."
+    )
+    joint_arrangement: bool | None = Field(
+        None,
+        description="For a joint controller: whether an arrangement sets out each controller's "
+        "responsibilities (Art. 26(1)).",
+    )
+    joint_arrangement_essence_available: bool | None = Field(
+        None,
+        description="Whether the essence of that arrangement is made available to data subjects "
+        "(Art. 26(2)).",
+    )
+    security: SupplierSecurity | None = Field(
+        None, description="For a supplier or service provider: how its security is managed."
+    )
+
+
+class UpdateMechanism(FactModel):
+    """How software updates reach a device or product."""
+
+    available: bool | None = Field(None, description="Whether its software can be updated in the field.")
+    authenticity_verified: bool | None = Field(
+        None, description="Whether it verifies the signature of an update before installing it."
+    )
+    secure_delivery: bool | None = Field(
+        None, description="Whether updates travel over an authenticated, encrypted channel."
+    )
+    automatic: bool | None = Field(
+        None, description="Whether security updates install automatically by default (with an opt-out)."
+    )
+    users_notified: bool | None = Field(
+        None, description="Whether users are told of available updates and what they fix."
+    )
+    free_of_charge: bool | None = Field(
+        None, description="Whether security updates are provided free of charge."
+    )
+
+
+class SystemSecurity(FactModel):
+    """Security properties of a system: for devices, apps and services alike."""
+
+    credentials: CredentialKind | None = Field(
+        None, description="How its initial passwords or keys are set (no universal defaults)."
+    )
+    brute_force_protection: bool | None = Field(
+        None, description="Whether repeated failed logins are limited (rate limiting, lockout)."
+    )
+    mfa: bool | None = Field(
+        None, description="Whether administrative and remote access require multi-factor authentication."
+    )
+    update: UpdateMechanism | None = None
+    support_period_end: date | None = Field(
+        None, description="The date until which the maker promises security updates."
+    )
+    support_period_published: bool | None = Field(
+        None, description="Whether that support period is published for buyers and users."
+    )
+    vulnerability_disclosure_policy: bool | None = Field(
+        None,
+        description="Whether its maker publishes a policy for reporting vulnerabilities, with a "
+        "contact and timelines.",
+    )
+    sbom_available: bool | None = Field(
+        None, description="Whether a software bill of materials of its components is available."
+    )
+    known_exploitable_vulnerabilities: bool | None = Field(
+        None, description="Whether it ships with known exploitable vulnerabilities."
+    )
+    secrets_protected: bool | None = Field(
+        None, description="Whether keys and credentials are stored in protected storage on it."
+    )
+    hard_coded_secrets: bool | None = Field(
+        None, description="Whether the same secret is hard-coded into every copy of its software."
+    )
+    encrypted_communication: bool | None = Field(
+        None, description="Whether all its communication is authenticated and encrypted."
+    )
+    exposed_interfaces: list[Interface] | None = Field(
+        None, description="The network and physical interfaces it exposes."
+    )
+    unused_interfaces_disabled: bool | None = Field(
+        None, description="Whether interfaces it does not need are disabled."
+    )
+    debug_interfaces_disabled: bool | None = Field(
+        None, description="Whether debug interfaces (serial console, JTAG) are disabled in the field."
+    )
+    secure_boot: bool | None = Field(
+        None, description="Whether it verifies its own software at boot (software integrity)."
+    )
+    secure_by_default: bool | None = Field(
+        None, description="Whether it ships with a secure default configuration."
+    )
+    security_logging: bool | None = Field(
+        None, description="Whether it records security-relevant events (logins, changes, failures)."
+    )
+    telemetry_monitored: bool | None = Field(
+        None, description="Whether its logs or telemetry are watched for anomalies."
+    )
+    resilient_to_outages: bool | None = Field(
+        None,
+        description="Whether it keeps working, or recovers by itself, when the network or power fails.",
+    )
+    input_validation: bool | None = Field(
+        None, description="Whether it validates data received through interfaces and from users."
+    )
+    data_deletion: bool | None = Field(
+        None, description="Whether users can easily erase their data and settings from it."
+    )
+    installation_guidance: bool | None = Field(
+        None, description="Whether secure installation and maintenance are documented and simple."
+    )
+    exploitation_mitigation: bool | None = Field(
+        None,
+        description="Whether it uses exploit mitigations (memory protection, least privilege, sandboxing).",
+    )
+    security_testing: bool | None = Field(
+        None, description="Whether its maker tests its security regularly (tests, reviews)."
+    )
+    reference: ShortText | None = None
+
+
+class Product(FactModel):
+    """A product with digital elements and its maker, for the Cyber Resilience Act."""
+
+    manufacturer: Identifier | None = Field(None, description="The id of the manufacturer's party.")
+    placed_on_eu_market: bool | None = Field(
+        None, description="Whether it is (to be) placed on the EU market by its manufacturer."
+    )
+    cra_category: CraCategory | None = None
+    placed_on_market_on: date | None = Field(
+        None, description="When it was, or will be, first placed on the EU market."
+    )
+    expected_use_years: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        None, description="How many years it is expected to be in use (CRA Art. 13(8))."
+    )
+    security_contact: bool | None = Field(
+        None, description="Whether the manufacturer publishes a single point of contact for vulnerabilities."
+    )
+    fixed_vulnerabilities_disclosed: bool | None = Field(
+        None, description="Whether advisories describe fixed vulnerabilities once an update is out."
+    )
+    vulnerability_reporting_process: bool | None = Field(
+        None,
+        description="Whether the manufacturer can notify an actively exploited vulnerability or "
+        "a severe incident to the CSIRT and ENISA (early warning in 24 hours).",
+    )
+
+
+class System(FactModel):
+    """A device, gateway, network, service, app, dashboard or model."""
+
+    id: Identifier
+    name: ShortText
+    kind: SystemKind
+    operator: Identifier | None = Field(None, description="The id of the party that operates it.")
+    locations: list[CountryCode] | None = Field(None, description="Countries where it runs or stores data.")
+    description: Text | None = None
+    security: SystemSecurity | None = None
+    product: Product | None = None
+
+
+class Scale(FactModel):
+    """How large the processing is (WP248 criterion 5)."""
+
+    subjects: Annotated[int, Field(ge=0)] | None = Field(None, description="Number of data subjects.")
+    extent: Extent | None = None
+    duration: Duration | None = None
+
+
+class Encryption(FactModel):
+    """Encryption of the flow (GDPR Art. 32(1)(a))."""
+
+    in_transit: bool | None = None
+    at_rest: bool | None = None
+
+
+class Deidentifying(FactModel):
+    """Pseudonymisation or anonymisation applied."""
+
+    applied: Deidentification | None = None
+    method: ShortText | None = None
+
+
+class AutomatedDecision(FactModel):
+    """Automated decision-making (GDPR Art. 22)."""
+
+    solely_automated: bool | None = None
+    legal_or_similar_effect: bool | None = None
+    exception: Art22Exception | None = Field(None, description="The Art. 22(2) point relied on.")
+    human_intervention: bool | None = Field(
+        None,
+        description="Whether the data subject can obtain human intervention, express a view and "
+        "contest the decision (Art. 22(3)).",
+    )
+
+
+class Notice(FactModel):
+    """How the data subjects of a flow are informed (GDPR Arts. 12-14)."""
+
+    provided: bool | None = Field(None, description="Whether a privacy notice reaches these data subjects.")
+    at_collection: bool | None = Field(
+        None, description="Whether it is given when the data is obtained from them (Art. 13(1))."
+    )
+    within_one_month: bool | None = Field(
+        None,
+        description="For data not obtained from the data subject: whether they are informed within "
+        "one month at the latest, or at first contact (Art. 14(3)).",
+    )
+    signage: bool | None = Field(
+        None,
+        description="Whether signs at the monitored area give the first layer of information "
+        "before people enter it.",
+    )
+    plain_language: bool | None = Field(
+        None, description="Whether it is concise, intelligible and in clear and plain language (Art. 12(1))."
+    )
+    art14_exemption: Art14Exemption | None = Field(
+        None, description="The Art. 14(5) point relied on for not informing, if any."
+    )
+
+
+class Consent(FactModel):
+    """How consent is obtained and managed, for flows that rely on it (GDPR Arts. 7, 8, 9(2)(a))."""
+
+    recorded: bool | None = Field(None, description="Whether each consent can be demonstrated (Art. 7(1)).")
+    distinguishable: bool | None = Field(
+        None,
+        description="Whether a written request for consent is clearly distinguishable from other "
+        "matters (Art. 7(2)).",
+    )
+    withdrawal_as_easy: bool | None = Field(
+        None, description="Whether withdrawing is as easy as giving consent (Art. 7(3))."
+    )
+    service_conditional: bool | None = Field(
+        None,
+        description="Whether a service is made conditional on consent to processing not necessary "
+        "for it (Art. 7(4)).",
+    )
+    explicit: bool | None = Field(
+        None, description="Whether the consent is explicit (Arts. 9(2)(a), 22(2)(c), 49(1)(a))."
+    )
+    information_society_service: bool | None = Field(
+        None,
+        description="Whether it is given for an information society service offered directly to a child (Art. 8(1)).",
+    )
+    parental_authorisation_below_age: Annotated[int, Field(ge=0, le=18)] | None = Field(
+        None,
+        description="The age below which the holder of parental responsibility gives or "
+        "authorises consent (Art. 8(1)).",
+    )
+    age_verification: bool | None = Field(
+        None, description="Whether reasonable efforts verify that authorisation (Art. 8(2))."
+    )
+
+
+class FurtherProcessing(FactModel):
+    """Processing for a purpose other than the one the data was collected for (GDPR Art. 6(4))."""
+
+    original_purposes: list[PurposeKey] | None = Field(None, description="The purposes of collection.")
+    ground: FurtherProcessingGround | None = None
+    compatibility_assessed: bool | None = Field(
+        None, description="Whether the Art. 6(4)(a)-(e) factors were assessed and documented."
+    )
+
+
+class NationalIdUse(FactModel):
+    """Use of a national identification number (GDPR Art. 87; DK CPR, SE personnummer)."""
+
+    ground: NationalIdGround | None = None
+    published: bool | None = Field(None, description="Whether the numbers are published or shown publicly.")
+    justification: ShortText | None = Field(None, description="Why the number is needed.")
+
+
+class CameraRules(FactModel):
+    """National camera-surveillance law (Sweden: kamerabevakningslag (2018:1200))."""
+
+    permit: bool | None = Field(
+        None, description="Whether a permit from the supervisory authority covers the surveillance."
+    )
+    permit_exemption: ShortText | None = Field(
+        None, description="The provision that exempts the surveillance from a permit, if one does."
+    )
+    interests_weighed: bool | None = Field(
+        None,
+        description="Whether the interest in surveillance was documented as outweighing the "
+        "privacy interest of those filmed.",
+    )
+
+
+class DataFlow(FactModel):
+    """Data moving from one system or party to another, with the facts the law asks about."""
+
+    id: Identifier
+    name: ShortText
+    source: Identifier = Field(description="Id of the system or party the data comes from.")
+    destination: Identifier = Field(description="Id of the system or party the data goes to.")
+    data_categories: list[CategoryKey] | None = None
+    data_subjects: list[SubjectKey] | None = None
+    purposes: list[PurposeKey] | None = None
+    lawful_basis: Art6Basis | None = Field(None, description="GDPR Art. 6(1) point.")
+    legal_basis_law: ShortText | None = Field(
+        None,
+        description="The Union or Member State law a basis under Art. 6(1)(c) or (e) rests on.",
+    )
+    art9_condition: Art9Condition | None = Field(None, description="GDPR Art. 9(2) point.")
+    art10_basis: Art10Basis | None = None
+    scale: Scale | None = None
+    retention: RetentionPeriod | None = None
+    retention_justification: ShortText | None = None
+    storage_countries: list[CountryCode] | None = None
+    access_countries: list[CountryCode] | None = None
+    encryption: Encryption | None = None
+    deidentification: Deidentifying | None = None
+    profiling: bool | None = None
+    automated_decision: AutomatedDecision | None = None
+    public_area_monitoring: bool | None = Field(
+        None, description="Systematic monitoring of a publicly accessible area."
+    )
+    systematic_monitoring: bool | None = Field(
+        None, description="Systematic observation of people (e.g. employees, residents at home)."
+    )
+    combines_datasets: bool | None = Field(None, description="Matches or combines data sets (WP248 C6).")
+    prevents_right_or_service: bool | None = Field(
+        None, description="Decides access to a service or the exercise of a right (WP248 C9)."
+    )
+    technologies: list[TechnologyKey] | None = None
+    collected_from_subject: bool | None = Field(
+        None,
+        description="Whether the data is obtained from the data subjects themselves (Art. 13) "
+        "rather than from elsewhere (Art. 14). Sensors observing people count as from them.",
+    )
+    notice: Notice | None = None
+    consent: Consent | None = None
+    further_processing: FurtherProcessing | None = None
+    necessity_assessed: bool | None = Field(
+        None,
+        description="Whether each data category was checked as necessary for the purposes "
+        "(data minimisation, Art. 5(1)(c)).",
+    )
+    accuracy_measures: bool | None = Field(
+        None, description="Whether inaccurate data is corrected or erased without delay (Art. 5(1)(d))."
+    )
+    professional_secrecy: bool | None = Field(
+        None,
+        description="Whether those processing health or care data are bound by professional secrecy "
+        "(Art. 9(3)).",
+    )
+    research_safeguards: bool | None = Field(
+        None, description="Whether Art. 89(1) safeguards apply to research or statistical use."
+    )
+    national_id_use: NationalIdUse | None = None
+    camera_rules: CameraRules | None = None
+
+
+class Safeguard(FactModel):
+    """A safeguard or control and how far it is in place."""
+
+    control: SafeguardKey
+    status: SafeguardStatus
+    notes: Text | None = None
+
+
+class Evidence(Strict):
+    """Files that later checks read: code, dependency manifests, SBOMs, SARIF results."""
+
+    code: list[EvidencePath] = Field(default_factory=list)
+    dependencies: list[EvidencePath] = Field(default_factory=list)
+    sboms: list[EvidencePath] = Field(default_factory=list)
+    sarif: list[EvidencePath] = Field(default_factory=list)
+
+
+class AcceptedRisk(Strict):
+    """A failure the controller has knowingly accepted, until it expires."""
+
+    rule: ShortText = Field(description="The rule ID accepted.")
+    target: Identifier | None = Field(
+        None, description="The flow, party or system it covers; all of them when left out."
+    )
+    reason: Text
+    approved_by: ShortText
+    approved_on: date | None = None
+    expires: date
+
+
+# ---------------------------------------------------------------------------------------------
+# Whether NIS2 applies (read by the rules as the derived fact solution.nis2_in_scope)
+
+# NIS2 sectors outside both annexes, or handled on their own (public administration).
+_NOT_ANNEX = {"other", "public_administration"}
+
+# The Member State's choice for public administration entities below central government
+# (NIS2 Art. 2(2)(f)(ii) for regional, Art. 2(5)(a) for local): True when the national act
+# covers them as such, None when this tool does not decide it (the entity states nis2_status).
+# Denmark: lov nr. 434 af 6. maj 2025 (NIS 2-loven) is reported to cover every municipality, but
+# the provision that does so has not been verified here, so a Danish municipality states its status.
+NIS2_PUBLIC_ADMINISTRATION: dict[tuple[str, str], bool | None] = {
+    ("DK", "regional"): None,
+    ("DK", "local"): None,
+    # Cybersäkerhetslag (2025:1506) 1 kap. 3 § 2: the act applies to "en region, en kommun eller
+    # ett kommunalförbund" (1 kap. 9 § makes the larger ones essential, the others important).
+    ("SE", "regional"): True,
+    ("SE", "local"): True,
+}
+
+
+def _any(values: list[bool | None]) -> bool | None:
+    if any(v is True for v in values):
+        return True
+    return None if any(v is None for v in values) else False
+
+
+def nis2_scope_from_sector(entity: dict[str, Any], jurisdiction: str | None) -> bool | None:
+    """Whether sectors, size and administration level put the entity in NIS2's scope; unknown
+    where they, or the national choice, leave it open."""
+    level = entity.get("public_administration")
+    sectors = entity.get("sectors")
+    size = entity.get("size")
+    reasons: list[bool | None] = []
+    if level == "central":
+        reasons.append(True)  # Art. 2(2)(f)(i)
+    elif level is not None:
+        reasons.append(NIS2_PUBLIC_ADMINISTRATION.get((str(jurisdiction), str(level))))
+    if sectors is None:
+        reasons.append(None)
+    elif set(sectors) - _NOT_ANNEX:
+        # Medium and large entities of an annex sector are in scope (Art. 2(1)); smaller ones
+        # only in the cases of Art. 2(2), which the entity's own status must settle.
+        reasons.append(True if size in ("medium", "large") else None)
+    else:
+        reasons.append(None if level is None and "public_administration" in sectors else False)
+    return _any(reasons)
+
+
+def nis2_in_scope(entity: dict[str, Any] | None, jurisdiction: str | None) -> bool | None:
+    """Whether the entity is essential or important under NIS2: its stated status decides, else
+    its sectors and size (the two never disagree: the model refuses a contradiction)."""
+    entity = entity or {}
+    status = entity.get("nis2_status")
+    if status is not None:
+        return bool(status != "out_of_scope")
+    return nis2_scope_from_sector(entity, jurisdiction)
+
+
+class Solution(FactModel):
+    """A data-driven solution under review: the root of a solution file."""
+
+    id: Identifier
+    name: ShortText
+    description: Text | None = None
+    lifecycle_stage: LifecycleStage | None = None
+    jurisdiction: Jurisdiction
+    controller: Controller
+    supplier: Identifier | None = Field(None, description="The id of the supplier party, if any.")
+    dpia: Dpia | None = None
+    record_of_processing: RecordOfProcessing | None = None
+    standards: list[Standard] = Field(
+        default_factory=lambda: list(Standard),
+        description="The voluntary standards the review assesses against (ISO/IEC 27001 Annex A for "
+        "the organisation and solution, ETSI EN 303 645 for IoT devices); all of them when left out. "
+        "The law (GDPR, NIS2, CRA, national acts) applies by its own conditions whatever this says.",
+    )
+    entity: Entity | None = None
+    incident_response: IncidentResponse | None = None
+    parties: list[Party]
+    systems: list[System] = Field(default_factory=list)
+    flows: list[DataFlow] = Field(default_factory=list)
+    safeguards: list[Safeguard] = Field(default_factory=list)
+    evidence: Evidence = Field(default_factory=Evidence)
+    accepted_risks: list[AcceptedRisk] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Solution:
+        problems: list[str] = []
+        party_ids = _unique(self.parties, "parties", problems)
+        system_ids = _unique(self.systems, "systems", problems)
+        _unique(self.flows, "flows", problems)
+        clash = party_ids & system_ids
+        if clash:
+            problems.append(f"ids used by both a party and a system: {', '.join(sorted(clash))}")
+        nodes = party_ids | system_ids
+        if self.controller.party not in party_ids:
+            problems.append(_missing("controller.party", self.controller.party, party_ids))
+        if self.supplier is not None and self.supplier not in party_ids:
+            problems.append(_missing("supplier", self.supplier, party_ids))
+        for i, party in enumerate(self.parties):
+            if party.engaged_by is not None and party.engaged_by not in party_ids:
+                problems.append(_missing(f"parties[{i}].engaged_by", party.engaged_by, party_ids))
+        if self.entity is not None:
+            if self.entity.party is not None and self.entity.party not in party_ids:
+                problems.append(_missing("entity.party", self.entity.party, party_ids))
+            problems += _entity_consistent(self.entity, self.jurisdiction.value)
+        for i, system in enumerate(self.systems):
+            if system.operator is not None and system.operator not in party_ids:
+                problems.append(_missing(f"systems[{i}].operator", system.operator, party_ids))
+            maker = system.product.manufacturer if system.product is not None else None
+            if maker is not None and maker not in party_ids:
+                problems.append(_missing(f"systems[{i}].product.manufacturer", maker, party_ids))
+        for i, flow in enumerate(self.flows):
+            for end in ("source", "destination"):
+                ref = getattr(flow, end)
+                if ref not in nodes:
+                    problems.append(_missing(f"flows[{i}].{end}", ref, nodes))
+        seen: set[str] = set()
+        for i, control in enumerate(self.safeguards):
+            if control.control in seen:
+                problems.append(f"safeguards[{i}]: '{control.control}' is declared twice")
+            seen.add(control.control)
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+
+def _unique(items: Sequence[Party | System | DataFlow], name: str, problems: list[str]) -> set[str]:
+    ids: set[str] = set()
+    for i, item in enumerate(items):
+        if item.id in ids:
+            problems.append(f"{name}[{i}].id: '{item.id}' is used twice")
+        ids.add(item.id)
+    return ids
+
+
+def _entity_consistent(entity: Entity, jurisdiction: str) -> list[str]:
+    """The stated NIS2 status agrees with what the sectors and size say, and a public
+    administration level comes with the public administration sector."""
+    problems = []
+    sectors = entity.sectors
+    if (
+        entity.public_administration is not None
+        and sectors is not None
+        and "public_administration" not in sectors
+    ):
+        problems.append(
+            "entity: 'public_administration' gives a level, so 'sectors' must include 'public_administration'"
+        )
+        return problems
+    data = entity.model_dump(mode="json")
+    derived = nis2_scope_from_sector(data, jurisdiction)
+    status = entity.nis2_status
+    if status is not None and derived is not None and derived != (status is not Nis2Status.OUT_OF_SCOPE):
+        why = (
+            "a medium or large entity of an Annex I or II sector, or central government, is in scope "
+            "(NIS2 Art. 2(1) and 2(2)(f)(i))"
+            if derived
+            else "an entity in no sector of Annex I or II and no public administration is outside NIS2"
+        )
+        problems.append(
+            f"entity: nis2_status '{status.value}' contradicts its sectors and size: {why}; "
+            "correct the sectors, the size or the status"
+        )
+    return problems
+
+
+def _missing(where: str, ref: str, known: set[str]) -> str:
+    from compliance.core.vocabulary import suggest
+
+    hint = suggest(ref, known)
+    return f"{where}: '{ref}' is not defined" + (f" (did you mean '{hint}'?)" if hint else "")

@@ -1,0 +1,121 @@
+"""Danish and Swedish texts of the shipped rules' titles and remediations.
+
+`rules/translations/<lang>/<pack>.yaml` holds, per rule, a translated `title` and `remediation`
+and `source`: a stamp of the English text it was translated from. A translation is used only
+while its stamp matches the English the finding carries: when a rule's English text changes, its
+old translation could state a different obligation, so the English is shown (and marked) until
+the translation is reviewed and restamped (`python scripts/stamp_translations.py`). A rule of a
+user's own pack has no translation and is shown in English, marked the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from compliance.core.errors import InputError
+from compliance.core.resources import rules_root
+
+FIELDS = ("title", "remediation")
+CONTROLS_FILE = "controls.yaml"
+TRANSLATED_LANGUAGES = ("da", "sv")
+
+
+def source_stamp(title: str, remediation: str) -> str:
+    """The stamp of a rule's English title and remediation: 16 hex digits of their SHA-256."""
+    return hashlib.sha256(f"{title}\x00{remediation}".encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class RuleText:
+    """A rule's title and remediation in a report's language, and which fell back to English."""
+
+    title: str
+    remediation: str
+    title_in_english: bool
+    remediation_in_english: bool
+
+
+def _section(where: str, text: str, lang: str, key: str) -> dict[Any, Any]:
+    """The `key:` mapping of a translation file, after checking it is one for `lang`."""
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict) or data.get("language") != lang or not isinstance(data.get(key), dict):
+        raise InputError.single(where, f"not a translation file: needs language: {lang} and {key}:")
+    section: dict[Any, Any] = data[key]
+    return section
+
+
+def _entry(where: str, path: str, texts: Any, fields: tuple[str, ...]) -> dict[str, str]:
+    """One entry: non-empty texts of the given fields and its `source` stamp, nothing else."""
+    if not isinstance(texts, dict) or not texts:
+        raise InputError.single(where, f"needs {', '.join(fields)} and source", path=path)
+    unknown = set(texts) - {*fields, "source"}
+    if unknown:
+        raise InputError.single(where, f"unknown field(s) {sorted(unknown)}", path=path)
+    for key, value in texts.items():
+        if not isinstance(value, str) or not value.strip():
+            raise InputError.single(where, f"{key} must be non-empty text", path=path)
+    return {str(k): str(v) for k, v in texts.items()}
+
+
+@functools.cache
+def load_translations(lang: str) -> dict[str, dict[str, str]]:
+    """Every shipped translation of one language, by rule ID; a file that is not well formed is
+    an error (shipped content is tested, so this is for edits)."""
+    out: dict[str, dict[str, str]] = {}
+    folder = rules_root().joinpath("translations").joinpath(lang)
+    if not folder.is_dir():
+        return out
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".yaml") or entry.name == CONTROLS_FILE:
+            continue
+        where = f"rules/translations/{lang}/{entry.name}"
+        for rule_id, texts in _section(where, entry.read_text(encoding="utf-8"), lang, "rules").items():
+            out[str(rule_id)] = _entry(where, f"rules.{rule_id}", texts, FIELDS)
+    return out
+
+
+def rule_text(lang: str, rule_id: str, title: str, remediation: str) -> RuleText:
+    """A rule's texts in `lang`, each falling back to the English given when no current
+    translation exists."""
+    if lang == "en":
+        return RuleText(title, remediation, False, False)
+    entry = load_translations(lang).get(rule_id)
+    if entry is None or entry.get("source") != source_stamp(title, remediation):
+        return RuleText(title, remediation, True, True)
+    return RuleText(
+        entry.get("title", title),
+        entry.get("remediation", remediation),
+        "title" not in entry,
+        "remediation" not in entry,
+    )
+
+
+def control_stamp(title: str) -> str:
+    """The stamp of a catalogue control's English title."""
+    return hashlib.sha256(title.encode()).hexdigest()[:16]
+
+
+@functools.cache
+def load_control_titles(lang: str) -> dict[str, dict[str, str]]:
+    """The translated titles of the catalogue's controls, by control ID, with their stamps."""
+    entry = rules_root().joinpath("translations").joinpath(lang).joinpath(CONTROLS_FILE)
+    if not entry.is_file():
+        return {}
+    where = f"rules/translations/{lang}/{CONTROLS_FILE}"
+    section = _section(where, entry.read_text(encoding="utf-8"), lang, "controls")
+    return {str(cid): _entry(where, f"controls.{cid}", texts, ("title",)) for cid, texts in section.items()}
+
+
+def control_title(lang: str, control_id: str, title: str) -> tuple[str, bool]:
+    """A control's title in `lang`, and whether it fell back to the English given."""
+    if lang == "en":
+        return title, False
+    entry = load_control_titles(lang).get(control_id)
+    if entry is None or entry.get("source") != control_stamp(title) or "title" not in entry:
+        return title, True
+    return entry["title"], False

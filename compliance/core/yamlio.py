@@ -1,0 +1,205 @@
+"""Safe YAML (and JSON) parsing that keeps every value's line and column (reading files is
+`compliance.inputs.files`).
+
+Hostile input is refused early and plainly: files above a size limit, alias bombs (by their
+expanded size, computed without expanding them), recursive aliases, duplicate keys and
+multi-document streams. Booleans follow YAML 1.2 (`true`/`false` only), so the country code
+`NO` stays a string, and dates stay ISO strings for the models to parse.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from compliance.core.errors import InputError, Problem
+from compliance.core.gcpause import gc_paused
+
+DEFAULT_MAX_NODES = 2_000_000
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """SafeLoader with YAML 1.2 booleans and no implicit timestamps."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL_TAG, _TIMESTAMP_TAG)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|false|True|False|TRUE|FALSE)$"), list("tTfF"))
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Located:
+    """A loaded document with the position of every mapping key and sequence item."""
+
+    data: Any
+    file: str
+    positions: dict[Path_, tuple[int, int]]
+
+    def where(self, path: Path_) -> tuple[int | None, int | None]:
+        """Line and column (1-based) of the closest known ancestor of `path`."""
+        probe = tuple(path)
+        while probe:
+            if probe in self.positions:
+                return self.positions[probe]
+            probe = probe[:-1]
+        return self.positions.get((), (None, None))
+
+    def problem(self, path: Path_, message: str) -> Problem:
+        """A Problem located at `path`."""
+        line, column = self.where(path)
+        return Problem(self.file, message, line, column, format_path(path))
+
+
+def format_path(path: Path_) -> str:
+    """`('flows', 2, 'retention')` -> `flows[2].retention`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def load_text(text: str, file: str, *, max_nodes: int = DEFAULT_MAX_NODES) -> Located:
+    """Load one YAML (or JSON) document from text, keeping positions."""
+    with gc_paused():
+        return _load_text(text, file, max_nodes)
+
+
+def _load_text(text: str, file: str, max_nodes: int) -> Located:
+    loader = _Loader(text)
+    try:
+        try:
+            root = loader.get_single_node()
+        except yaml.composer.ComposerError as exc:
+            raise _yaml_problem(file, exc) from None
+        except yaml.YAMLError as exc:
+            raise _yaml_problem(file, exc) from None
+        if root is None:
+            raise InputError.single(file, "the file is empty", line=1, column=1)
+        _check_expanded_size(root, file, max_nodes)
+        positions: dict[Path_, tuple[int, int]] = {(): _mark(root)}
+        data = _convert(root, (), positions, file, loader)
+        return Located(data, file, positions)
+    finally:
+        loader.dispose()
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _yaml_problem(file: str, exc: yaml.YAMLError) -> InputError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    if mark is not None:
+        return InputError.single(file, message, line=mark.line + 1, column=mark.column + 1)
+    return InputError.single(file, message)
+
+
+def _check_expanded_size(root: yaml.Node, file: str, max_nodes: int) -> None:
+    """Refuse documents whose aliases would expand past `max_nodes` (billion laughs)."""
+    sizes: dict[int, int] = {}
+    in_progress: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in in_progress:
+            line, column = _mark(node)
+            raise InputError.single(file, "recursive YAML alias", line=line, column=column)
+        in_progress.add(key)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                total += size(k) + size(v)
+                if total > max_nodes:
+                    break
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += size(item)
+                if total > max_nodes:
+                    break
+        in_progress.discard(key)
+        sizes[key] = total
+        return total
+
+    stack_limit_guard = size(root)
+    if stack_limit_guard > max_nodes:
+        raise InputError.single(
+            file,
+            f"document expands to more than {max_nodes:,} values (YAML aliases); refused",
+            line=1,
+            column=1,
+        )
+
+
+def _convert(
+    node: yaml.Node,
+    path: Path_,
+    positions: dict[Path_, tuple[int, int]],
+    file: str,
+    loader: Any,
+) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                line, column = _mark(key_node)
+                raise InputError.single(
+                    file, "YAML merge keys (<<) are not supported", line=line, column=column
+                )
+            if not isinstance(key_node, yaml.ScalarNode):
+                line, column = _mark(key_node)
+                raise InputError.single(file, "mapping keys must be plain text", line=line, column=column)
+            key = str(key_node.value)
+            if key in result:
+                line, column = _mark(key_node)
+                raise InputError(
+                    [Problem(file, f"duplicate key '{key}'", line, column, format_path((*path, key)))]
+                )
+            child = (*path, key)
+            positions[child] = _mark(key_node)
+            result[key] = _convert(value_node, child, positions, file, loader)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            child = (*path, index)
+            positions[child] = _mark(item)
+            items.append(_convert(item, child, positions, file, loader))
+        return items
+    try:
+        value = loader.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        raise _yaml_problem(file, exc) from None
+    if value is not None and not isinstance(value, str | int | float | bool):
+        line, column = _mark(node)
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    f"unsupported YAML value of type {node.tag.rsplit(':', 1)[-1]}; use plain text, numbers or true/false",
+                    line,
+                    column,
+                    format_path(path),
+                )
+            ]
+        )
+    return value

@@ -1,0 +1,344 @@
+"""Loading: YAML and JSON files into validated models, with file:line:column errors.
+
+Built-in rule packs ship in `rules/packs/`; users add packs with `--rules DIR`. A pack that
+does not load stops the run: it is never skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from compliance.core import vocabulary
+from compliance.core.conditions import Compiler
+from compliance.core.errors import InputError, Problem, RulePackError, SolutionError
+from compliance.core.facts import SCOPE_NAMESPACES, FieldSpec, registry
+from compliance.core.models.assessment import InputFile
+from compliance.core.models.rules import RulePack
+from compliance.core.models.solution import Solution
+from compliance.core.packs import CompiledRule, LoadedPack
+from compliance.core.resources import rules_root
+from compliance.core.validation import validate_located
+from compliance.core.yamlio import Located, Path_, load_text
+from compliance.inputs.files import DEFAULT_MAX_BYTES, load_file
+
+SOLUTION_MAX_BYTES = DEFAULT_MAX_BYTES
+PACK_MAX_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LoadedSolution:
+    """A validated solution, where it came from, and every file read."""
+
+    solution: Solution
+    path: Path
+    inputs: list[InputFile]
+    located: Located
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 of bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Solutions
+
+
+def load_solution(path: Path) -> LoadedSolution:
+    """Load and validate a solution file, and check its evidence paths stay in its folder."""
+    located = load_file(path, max_bytes=SOLUTION_MAX_BYTES)
+    solution: Solution = validate_located(Solution, located, SolutionError)
+    inputs = [InputFile(path=str(path), sha256=sha256_file(path), role="solution")]
+    inputs += _check_evidence(solution, path, located)
+    return LoadedSolution(solution, path, inputs, located)
+
+
+def _check_evidence(solution: Solution, path: Path, located: Located) -> list[InputFile]:
+    base = path.resolve().parent
+    problems: list[Problem] = []
+    inputs: list[InputFile] = []
+    for kind in ("code", "dependencies", "sboms", "sarif"):
+        for index, rel in enumerate(getattr(solution.evidence, kind)):
+            where: Path_ = ("evidence", kind, index)
+            target = base / rel
+            try:
+                resolved = target.resolve(strict=True)
+            except FileNotFoundError:
+                problems.append(located.problem(where, f"'{rel}' does not exist"))
+                continue
+            except (OSError, RuntimeError) as exc:
+                problems.append(located.problem(where, f"'{rel}' cannot be resolved: {exc}"))
+                continue
+            if not resolved.is_relative_to(base):
+                problems.append(
+                    located.problem(where, f"'{rel}' leads outside the solution's folder (symlink)")
+                )
+                continue
+            if resolved.is_file():
+                inputs.append(
+                    InputFile(
+                        path=str(path.parent / rel),
+                        sha256=sha256_file(resolved),
+                        role=f"evidence:{kind}",
+                    )
+                )
+    if problems:
+        raise SolutionError(problems)
+    return inputs
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule packs
+
+
+def builtin_pack_files() -> list[Traversable]:
+    """The packs shipped in `rules/packs/`, in name order."""
+    folder = rules_root().joinpath("packs")
+    return sorted((f for f in folder.iterdir() if f.name.endswith((".yaml", ".yml"))), key=lambda f: f.name)
+
+
+def user_pack_files(folder: Path) -> list[Path]:
+    """The packs in a user's folder (recursively), in path order."""
+    if not folder.is_dir():
+        raise InputError.single(str(folder), "not a folder of rule packs")
+    files = sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    if not files:
+        raise InputError.single(str(folder), "no rule packs (*.yaml) found in this folder")
+    return files
+
+
+def load_pack_text(text: str, file: str, origin: str) -> LoadedPack:
+    """Load one pack from its text."""
+    if len(text.encode()) > PACK_MAX_BYTES:
+        raise RulePackError.single(file, f"rule pack is above the limit of {PACK_MAX_BYTES:,} bytes")
+    try:
+        located = load_text(text, file)
+    except InputError as exc:
+        raise RulePackError(exc.problems) from None
+    meta: RulePack = validate_located(RulePack, located, RulePackError)
+    problems: list[Problem] = []
+    compiled: list[CompiledRule] = []
+    for index, rule in enumerate(meta.rules):
+        where: Path_ = ("rules", index)
+        compiler = Compiler(located, rule.scope.value)
+        applies = (
+            compiler.compile_part(rule.applies_when, (*where, "applies_when"), part="applies_when")
+            if rule.applies_when is not None
+            else None
+        )
+        require = compiler.compile_part(rule.require, (*where, "require"), part="require")
+        problems += compiler.problems
+        problems += _check_cases(rule.cases, rule.scope.value, located, (*where, "cases"))
+        problems += _check_controls(rule, located, where)
+        line, _ = located.where(where)
+        compiled.append(
+            CompiledRule(rule, meta.pack, rule.framework or meta.framework, applies, require, file, line)
+        )
+    seen: dict[str, int] = {}
+    for index, rule in enumerate(meta.rules):
+        if rule.id in seen:
+            problems.append(
+                located.problem(("rules", index, "id"), f"rule ID '{rule.id}' is used twice in this pack")
+            )
+        seen[rule.id] = index
+    if problems:
+        raise RulePackError(problems)
+    return LoadedPack(meta, tuple(compiled), origin, file, sha256_bytes(text.encode()))
+
+
+def _check_controls(rule: Any, located: Located, where: Path_) -> list[Problem]:
+    """The rule's controls exist in the control catalogue, and a citation of a catalogued
+    framework (NIS2, CRA, ISO/IEC 27001, ETSI EN 303 645) names a provision it knows."""
+    from compliance.core.controls import catalogue
+    from compliance.core.vocabulary import suggest
+
+    cat = catalogue()
+    problems: list[Problem] = []
+    for i, cid in enumerate(rule.controls):
+        if cid not in cat.controls:
+            hint = suggest(cid, list(cat.controls))
+            problems.append(
+                located.problem(
+                    (*where, "controls", i),
+                    f"unknown control '{cid}'" + (f" (did you mean '{hint}'?)" if hint else ""),
+                )
+            )
+    for jurisdiction, citation in [("", rule.citation), *rule.transposition.items()]:
+        problem = cat.check_citation(citation)
+        if problem is not None:
+            path = (*where, "transposition", jurisdiction) if jurisdiction else (*where, "citation")
+            problems.append(located.problem(path, problem))
+    return problems
+
+
+def _check_cases(cases: Iterable[Any], scope: str, located: Located, where: Path_) -> list[Problem]:
+    problems: list[Problem] = []
+    namespaces = SCOPE_NAMESPACES[scope]
+    reg = registry()
+    safeguards = vocabulary.safeguards()
+    for i, case in enumerate(cases):
+        base = (*where, i, "given")
+        for ns, facts in case.given.items():
+            if ns not in namespaces:
+                problems.append(
+                    located.problem((*base, ns), f"a {scope}-scope case can give {', '.join(namespaces)}")
+                )
+                continue
+            if not isinstance(facts, dict):
+                problems.append(located.problem((*base, ns), "facts are given as a mapping"))
+                continue
+            if ns == "safeguards":
+                for key, status in facts.items():
+                    if key not in safeguards:
+                        problems.append(located.problem((*base, ns, key), safeguards.unknown_message(key)))
+                    elif status not in ("implemented", "partial", "planned", "absent"):
+                        problems.append(
+                            located.problem((*base, ns, key), f"unknown safeguard status '{status}'")
+                        )
+                continue
+            problems += _check_given(facts, ns, reg, located, (*base, ns))
+    return problems
+
+
+def _check_given(
+    facts: dict[str, Any], prefix: str, reg: dict[str, Any], located: Located, where: Path_
+) -> list[Problem]:
+    problems: list[Problem] = []
+    for key, value in facts.items():
+        path = f"{prefix}.{key}"
+        if path in reg:
+            wrong = _wrong_value(reg[path], value)
+            if wrong:
+                problems.append(located.problem((*where, key), wrong))
+            continue
+        if isinstance(value, dict) and any(p.startswith(path + ".") for p in reg):
+            problems += _check_given(value, path, reg, located, (*where, key))
+            continue
+        if key in ("id", "name", "roles") and prefix in ("flow", "party", "system"):
+            continue
+        hint = vocabulary.suggest(path, [p for p in reg if p.startswith(prefix.split(".")[0] + ".")])
+        problems.append(
+            located.problem(
+                (*where, key),
+                f"unknown fact '{path}'" + (f" (did you mean '{hint}'?)" if hint else ""),
+            )
+        )
+    return problems
+
+
+def _wrong_value(spec: FieldSpec, value: Any) -> str | None:
+    """Why a case's value could never occur in a validated solution, or None when it could."""
+    if value is None:
+        return None
+    if spec.kind == "list":
+        if not isinstance(value, list):
+            return f"{spec.path} is a list"
+        item = FieldSpec(spec.path, spec.item_kind or "str", values=spec.values, vocab=spec.vocab)
+        return next((w for w in (_wrong_value(item, v) for v in value) if w), None)
+    if spec.kind == "bool":
+        return None if isinstance(value, bool) else f"{spec.path} is true or false, not {value!r}"
+    if spec.kind in ("int", "number"):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if ok else f"{spec.path} is a number, not {value!r}"
+    if spec.values is not None and value not in spec.values:
+        hint = vocabulary.suggest(str(value), spec.values)
+        return f"'{value}' is not a value of {spec.path}" + (f" (did you mean '{hint}'?)" if hint else "")
+    if spec.kind == "str" and not isinstance(value, str):
+        return f"{spec.path} is text, not {value!r}"
+    return None
+
+
+def load_packs(extra_dirs: Iterable[Path] = ()) -> list[LoadedPack]:
+    """The built-in packs and any user packs; rule IDs must be unique across all of them."""
+    packs: list[LoadedPack] = []
+    problems: list[Problem] = []
+    sources: list[tuple[str, str, str]] = []
+    for res in builtin_pack_files():
+        sources.append((res.read_text(encoding="utf-8"), f"rules/packs/{res.name}", "built-in"))
+    for folder in extra_dirs:
+        for pack_file in user_pack_files(folder):
+            try:
+                text = pack_file.read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(Problem(str(pack_file), f"cannot read rule pack: {exc}"))
+                continue
+            sources.append((text, str(pack_file), str(folder)))
+    for text, file, origin in sources:
+        try:
+            packs.append(load_pack_text(text, file, origin))
+        except RulePackError as exc:
+            problems += exc.problems
+    owners: dict[str, str] = {}
+    pack_ids: dict[str, str] = {}
+    for pack in packs:
+        if pack.meta.pack in pack_ids:
+            problems.append(
+                Problem(
+                    pack.file,
+                    f"pack id '{pack.meta.pack}' is also used by {pack_ids[pack.meta.pack]}",
+                )
+            )
+        pack_ids[pack.meta.pack] = pack.file
+        for rule in pack.rules:
+            if rule.id in owners and owners[rule.id] != pack.file:
+                problems.append(
+                    Problem(
+                        pack.file,
+                        f"rule ID '{rule.id}' is also defined in {owners[rule.id]}",
+                        rule.line,
+                    )
+                )
+            owners[rule.id] = pack.file
+    if problems:
+        raise RulePackError(problems)
+    return packs
+
+
+def pack_inputs(packs: Iterable[LoadedPack]) -> list[InputFile]:
+    """Input records for user packs (built-in packs are identified by version and hash)."""
+    return [
+        InputFile(path=p.file, sha256=p.sha256, role="rule-pack") for p in packs if p.origin != "built-in"
+    ]
+
+
+def check_accepted_risks(solution: LoadedSolution, packs: Iterable[LoadedPack]) -> None:
+    """Every accepted risk must name a rule that exists."""
+    known = {r.id for p in packs for r in p.rules}
+    located = solution.located
+    sol = solution.solution
+    targets = {f.id for f in sol.flows} | {p.id for p in sol.parties} | {s.id for s in sol.systems}
+    problems = []
+    for index, risk in enumerate(sol.accepted_risks):
+        if risk.target is not None and risk.target not in targets:
+            hint = vocabulary.suggest(risk.target, targets)
+            problems.append(
+                located.problem(
+                    ("accepted_risks", index, "target"),
+                    f"no flow, party or system '{risk.target}'"
+                    + (f" (did you mean '{hint}'?)" if hint else ""),
+                )
+            )
+        if risk.rule not in known:
+            hint = vocabulary.suggest(risk.rule, known)
+            problems.append(
+                located.problem(
+                    ("accepted_risks", index, "rule"),
+                    f"no rule '{risk.rule}' is loaded" + (f" (did you mean '{hint}'?)" if hint else ""),
+                )
+            )
+    if problems:
+        raise SolutionError(problems)

@@ -1,1 +1,0 @@
-"""Scanners as evidence: definitions, runners and importers of their output."""
