@@ -30,7 +30,8 @@ from compliance.core.ruletest import run_all
 from compliance.evidence.pip_audit_runner import Service
 from compliance.evidence.run import ScanOptions, run_scans
 from compliance.inputs.loader import check_accepted_risks, load_packs, load_solution, pack_inputs
-from compliance.outputs.report import LANGUAGES, report_pdf
+from compliance.outputs.i18n import LANGUAGES
+from compliance.outputs.report import report_pdf
 from compliance.outputs.ruledocs import provision_text, render_markdown
 from compliance.outputs.sarif import export_sarif, solution_target_lines
 from compliance.outputs.summary import render
@@ -159,7 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--as-of", type=_date, default=None, metavar="DATE", help="assessment date (default today)"
     )
-    p.add_argument("--lang", choices=list(LANGUAGES), default="en", help="language of a PDF report")
+    p.add_argument(
+        "--lang", choices=list(LANGUAGES), default="en", help="language of the summary and the PDF report"
+    )
     p.add_argument(
         "--assessor",
         default=None,
@@ -378,6 +381,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", type=Path, nargs="?", default=Path("solution.yaml"))
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(run=cmd_init)
+
+    p = sub.add_parser(
+        "upgrade",
+        help="upgrade a solution file to the current version of the format",
+        description="Rewrite a solution file (YAML or JSON) for the current version of the solution "
+        "format, keeping its comments and layout, and list each change on stderr. A value the new "
+        "version cannot say faithfully stays as it is, marked '# compliance upgrade: ...', for a "
+        "person to decide. Exit 0 upgraded or already current, 1 upgraded but values wait for a "
+        "decision, 2 bad input (nothing written).",
+    )
+    p.add_argument("file", type=Path, metavar="FILE", help="solution file (YAML or JSON)")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument(
+        "--output", "-o", type=Path, default=None, metavar="OUT", help="write to OUT and leave FILE alone"
+    )
+    target.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
+    p.set_defaults(run=cmd_upgrade)
     return parser
 
 
@@ -463,7 +483,7 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
 
     renderers: dict[str, Callable[[Assessment], str | bytes]] = {
         ".json": assessment_json,
-        ".txt": render,
+        ".txt": lambda a: render(a, args.lang),
         ".sarif": sarif,
         ".pdf": lambda a: signed_report(a, args.lang, signer),
     }
@@ -958,6 +978,45 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> Exit:
     text = files("compliance").joinpath("starter_solution.yaml").read_text(encoding="utf-8")
     write_atomically(path, text)
     out.write(f"wrote {path}: fill it in, then run `compliance assess {path}`\n")
+    return Exit.OK
+
+
+def cmd_upgrade(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance upgrade FILE`: 0 upgraded or current, 1 values wait for a decision, 2 bad input."""
+    from compliance.inputs.upgrade import Format, upgrade_file
+
+    result = upgrade_file(args.file)
+    for step in result.steps:
+        print(f"compliance: {args.file}: version {step}", file=sys.stderr)
+    for change in result.changes:
+        print(change, file=sys.stderr)
+    if not result.needed:
+        print(f"compliance: {args.file}: already at version {result.to_version}", file=sys.stderr)
+    if args.diff:
+        out.write(result.diff())
+    elif args.output is not None:
+        write_atomically(args.output, result.text)
+        print(f"compliance: wrote {args.output} (version {result.to_version})", file=sys.stderr)
+    elif result.needed:
+        path = args.file.resolve()  # a symbolic link stays one: its target is upgraded
+        mode = path.stat().st_mode & 0o7777
+        write_atomically(path, result.text)
+        path.chmod(mode)
+        print(f"compliance: upgraded {args.file} to version {result.to_version}", file=sys.stderr)
+    if result.relaid_lines:
+        print(
+            f"compliance: {result.relaid_lines} other line(s) are laid out anew by the YAML writer "
+            "(see --diff)",
+            file=sys.stderr,
+        )
+    if result.undecided:
+        where = "listed above" if result.format is Format.JSON else "marked '# compliance upgrade:'"
+        print(
+            f"compliance: {len(result.undecided)} value(s) wait for a person's decision ({where}); "
+            "decide each, then delete its mark",
+            file=sys.stderr,
+        )
+        return Exit.BELOW_THRESHOLD  # 1: upgraded, but not every value could be carried over
     return Exit.OK
 
 

@@ -39,3 +39,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! .venv/bin/python -
   fi
   echo "$want" > "$stamp"
 fi
+
+# The message catalogs of the tool's own texts (Danish, Swedish): compiled on every run, so that a
+# catalog edited since the last run is what the tool reads (a wheel compiles them itself, setup.py).
+.venv/bin/python scripts/catalogs.py compile >/dev/null

@@ -43,7 +43,7 @@ def test_assess_prints_a_text_summary(write_solution, cli) -> None:
     run = cli("assess", write_solution(), "--as-of", AS_OF)
 
     assert run.code == 0, run.err
-    assert run.out.startswith("Assessment of Demo solution (demo), as of 2026-12-01\n")
+    assert run.out.startswith("Assessment of Demo solution (demo), as of 1 December 2026\n")
     assert "Verdict: " in run.out
     assert "DPIA screening: required:" in run.out
     assert "All results:" in run.out

@@ -10,7 +10,8 @@ import pytest
 from helpers import compiled, rule_dict
 
 from compliance.core.conditions import Compiler, Condition, Trace
-from compliance.core.engine import evaluate_rule, explain
+from compliance.core.engine import evaluate_rule
+from compliance.core.engine import explain_result as explain
 from compliance.core.facts import derive_flow
 from compliance.core.models.rules import Outcome
 from compliance.core.yamlio import Located

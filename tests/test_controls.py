@@ -93,7 +93,7 @@ def test_a_controls_own_results_decide_its_status(outcomes: list[Outcome], expec
 def test_a_control_no_rule_assesses_is_unknown_never_met() -> None:
     results, _ = coverage([], {}, _catalogue())
     assert _status(results, "A-1") is ControlStatus.UNKNOWN
-    assert "not shown to be met" in results["A-1"].explanation
+    assert "not shown to be met" in results["A-1"].explanation_text
 
 
 def test_one_failing_device_keeps_the_control_from_being_met() -> None:
@@ -126,7 +126,7 @@ def test_a_met_subset_makes_the_target_partial_never_met() -> None:
     cat = _catalogue(("A-1", "B-1", Relation.SUBSET))
     results, _ = coverage([_finding("R", Outcome.PASS)], {"R": ["A-1"]}, cat)
     assert _status(results, "B-1") is ControlStatus.PARTIAL
-    assert "Partly covered" in results["B-1"].explanation
+    assert "Partly covered" in results["B-1"].explanation_text
 
 
 def test_a_met_superset_does_not_carry_to_its_part() -> None:
@@ -336,7 +336,7 @@ def test_the_crosswalk_does_not_fill_a_control_whose_applicability_is_unknown() 
     unknown_scope = replace(_finding("RB", Outcome.UNKNOWN), facts=[gate])
     results, _ = coverage([_finding("RA", Outcome.PASS), unknown_scope], {"RA": ["A-1"], "RB": ["B-1"]}, cat)
     assert _status(results, "B-1") is ControlStatus.UNKNOWN
-    assert "Whether it applies is itself unknown" in results["B-1"].explanation
+    assert "Whether it applies is itself unknown" in results["B-1"].explanation_text
 
 
 def test_the_assessment_json_and_summary_carry_coverage(write_solution, cli) -> None:
@@ -357,7 +357,7 @@ def test_a_control_without_rules_is_not_applicable_where_its_framework_does_not_
     results, _ = coverage([_finding("R", Outcome.NOT_APPLICABLE)], {"R": ["A-1"]}, _catalogue())
     assert _status(results, "A-1") is ControlStatus.NOT_APPLICABLE
     assert _status(results, "A-2") is ControlStatus.NOT_APPLICABLE
-    assert "no rule of its framework applies" in results["A-2"].explanation
+    assert "no rule of its framework applies" in results["A-2"].explanation_text
     assert _status(results, "B-1") is ControlStatus.UNKNOWN  # no rule of B ran at all
 
 

@@ -413,7 +413,7 @@ def test_critical_fail_or_unknown_is_not_ready_whatever_the_score(outcome: str) 
 
     assert assessment.score > 95
     assert assessment.verdict is Verdict.NOT_READY
-    assert any(r.startswith(f"critical {outcome}: TEST-CRITICAL") for r in assessment.verdict_reasons)
+    assert any(r.text.startswith(f"critical {outcome}: TEST-CRITICAL") for r in assessment.verdict_reasons)
 
 
 def test_critical_failure_covered_by_an_accepted_risk_does_not_block() -> None:

@@ -244,6 +244,22 @@ def test_the_installed_wheel_assesses_the_starter_solution(installed: InstalledW
     assert assessment["solution"]["id"] == "my-solution"
 
 
+def test_the_wheel_ships_the_compiled_message_catalogs(wheel_names: set[str]) -> None:
+    assert {
+        "compliance/_locale/da/LC_MESSAGES/compliance.mo",
+        "compliance/_locale/sv/LC_MESSAGES/compliance.mo",
+    } <= (wheel_names)
+
+
+def test_the_installed_wheel_speaks_danish_and_swedish(installed: InstalledWheel) -> None:
+    """The summary comes from the compiled catalogs in the wheel, with decimal commas."""
+    _check(installed.compliance("init", "starter.yaml", "--force"))
+    danish = _check(installed.compliance("assess", "starter.yaml", "--as-of", AS_OF, "--lang", "da")).stdout
+    swedish = _check(installed.compliance("assess", "starter.yaml", "--as-of", AS_OF, "--lang", "sv")).stdout
+    assert danish.startswith("Vurdering af ") and "Konklusion: " in danish
+    assert swedish.startswith("Bedömning av ") and "Slutsats: " in swedish
+
+
 def test_the_installed_wheel_prints_the_solution_schema(installed: InstalledWheel) -> None:
     schema = json.loads(_check(installed.compliance("schema")).stdout)
     # The vocabularies are read from the shipped data when the schema is built.

@@ -315,13 +315,15 @@ def test_a_danish_report_shows_the_danish_rule_texts(tmp_path, cli) -> None:
 def test_the_reports_verdict_reasons_are_the_engines(example) -> None:
     """The report words the verdict's reasons in its language from the same facts; in English they
     are exactly the engine's."""
-    from compliance.outputs.report import _verdict_reasons
+    from compliance.outputs.report import verdict_reasons
 
     a = assess(
         load_solution(REPO / "examples" / example / "solution.yaml").solution, load_packs(), date(2026, 12, 1)
     )
-    assert _verdict_reasons(a, "en") == a.verdict_reasons
-    assert len(_verdict_reasons(a, "da")) == len(a.verdict_reasons) == len(_verdict_reasons(a, "sv"))
+    assert verdict_reasons(a, "en") == [r.text for r in a.verdict_reasons]
+    assert len(verdict_reasons(a, "da")) == len(a.verdict_reasons) == len(verdict_reasons(a, "sv"))
+    for lang in ("da", "sv"):
+        assert "[EN]" not in " ".join(verdict_reasons(a, lang))  # every shipped rule title is translated
 
 
 def test_the_assessor_is_recorded_once_and_a_report_cannot_name_another(tmp_path, cli) -> None:

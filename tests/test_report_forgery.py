@@ -385,11 +385,9 @@ def test_an_organisations_signature_value_is_checked_the_same_way(
 
 def _forged_assessment(saved: Path) -> Assessment:
     forged = json.loads(saved.read_text())
-    forged["verdict"], forged["score"], forged["verdict_reasons"] = (
-        "ready",
-        100.0,
-        ["every applicable rule passes"],
-    )
+    reason = "every applicable rule passes"
+    forged["verdict"], forged["score"] = "ready", 100.0
+    forged["verdict_reasons"] = [{"text": reason, "id": reason, "args": {}}]
     return Assessment.model_validate(forged)
 
 

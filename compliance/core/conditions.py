@@ -20,6 +20,8 @@ from datetime import date
 from typing import Any
 
 from compliance.core import vocabulary
+from compliance.core.explanations import OP_WORDS, counts_for, describe
+from compliance.core.explanations import show as _show
 from compliance.core.facts import SCOPE_NAMESPACES, FieldSpec, Truth, lookup, registry
 from compliance.core.yamlio import Located, Path_
 
@@ -36,23 +38,6 @@ LIST_OPS = {
     "empty",
 }
 NUMERIC_KINDS = {"int", "number"}
-OP_WORDS = {
-    "equals": "is",
-    "in": "is one of",
-    "gt": ">",
-    "gte": "≥",
-    "lt": "<",
-    "lte": "≤",
-    "present": "is given",
-    "contains": "contains",
-    "contains_any": "contains any of",
-    "contains_all": "contains all of",
-    "any_under": "has an item under",
-    "all_under": "has every item under",
-    "empty": "is empty",
-    "at_least": "is at least",
-    "is": "is",
-}
 
 
 @dataclass(frozen=True)
@@ -68,14 +53,11 @@ class LeafResult:
 
     def describe(self) -> str:
         """`flow.lawful_basis = f; test: is f (must not hold)`."""
-        operand = "" if self.op in ("present", "empty") else " " + _show(self.operand)
-        shown = "unknown (not given)" if self.value is None else _show(self.value)
-        must_not = " (must not hold)" if self.negated else ""
-        return f"{self.fact} = {shown}; test: {OP_WORDS.get(self.op, self.op)}{operand}{must_not}"
+        return describe(self)
 
     def counts_for(self, outcome: bool) -> bool:
         """Whether this test pushed its condition towards `outcome` (true or false)."""
-        return self.result is not None and (self.result != self.negated) is outcome
+        return counts_for(self, outcome)
 
 
 Trace = list[LeafResult]
@@ -92,16 +74,6 @@ class Condition:
 
     def __call__(self, ctx: dict[str, Any], trace: Trace) -> Truth:
         return self.evaluate(ctx, trace)
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 TRUE = Condition(lambda ctx, trace: True, "always", ())

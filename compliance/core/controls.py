@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from compliance.core.errors import Problem, RulePackError
-from compliance.core.models.assessment import ControlResult, ControlStatus, Finding, FrameworkCoverage
+from compliance.core.messages import N_, NP_, Message, say, say_n
+from compliance.core.models.assessment import ControlResult, ControlStatus, Counts, Finding, FrameworkCoverage
 from compliance.core.models.controls import (
     Control,
     ControlFile,
@@ -233,27 +234,33 @@ def coverage(
     for cid, status in direct.items():
         if status is None and cat.framework_of[cid].id in inapplicable:
             direct[cid] = ControlStatus.NOT_APPLICABLE
-    notes: dict[str, str] = {}
+    notes: dict[str, list[Message]] = defaultdict(list)
     for cid in cat.controls:
         scans = [f for f in by_control.get(cid, []) if f.rule_id in scanner_rules]
         direct[cid], note = _with_scanner_evidence(direct[cid], scans)
+        if note is not None:
+            notes[cid].append(note)
         hits = (scan_hits or {}).get(cid, [])
         if hits and direct[cid] not in (ControlStatus.NOT_APPLICABLE, ControlStatus.PENDING):
             serious = [what for is_serious, what in hits if is_serious]
             direct[cid] = _found(direct[cid], serious=bool(serious))
-            shown = ", ".join((serious or [what for _, what in hits])[:3])
-            more = f" and {len(hits) - 3} more" if len(hits) > 3 else ""
-            note = (note + " " if note else "") + f"Scanner findings of a CWE it covers: {shown}{more}."
-        if note:
-            notes[cid] = note
+            shown = (serious or [what for _, what in hits])[:3]
+            if len(hits) > 3:
+                notes[cid].append(
+                    say(
+                        N_("Scanner findings of a CWE it covers: {findings} and {more} more."),
+                        findings=shown,
+                        more=len(hits) - 3,
+                    )
+                )
+            else:
+                notes[cid].append(say(N_("Scanner findings of a CWE it covers: {findings}."), findings=shown))
 
     results: dict[str, ControlResult] = {}
     for cid, control in cat.controls.items():
         fw = cat.framework_of[cid]
         own = direct[cid]
         status, via, explanation = _resolve(cid, own, direct, cat, by_control.get(cid, []))
-        if cid in notes:
-            explanation += " " + notes[cid]
         results[cid] = ControlResult(
             framework=fw.name,
             citation=control.citation,
@@ -267,7 +274,7 @@ def coverage(
                 {"control": other, "relation": rel.value, "direction": direction}
                 for other, rel, direction in cat.mappings_of(cid)
             ],
-            explanation=explanation,
+            explanation=[*explanation, *notes.get(cid, [])],
         )
     per_framework: dict[str, FrameworkCoverage] = {}
     for fw in cat.frameworks:
@@ -295,30 +302,30 @@ def _found(status: ControlStatus | None, *, serious: bool) -> ControlStatus | No
 
 def _with_scanner_evidence(
     status: ControlStatus | None, scans: list[Finding]
-) -> tuple[ControlStatus | None, str]:
+) -> tuple[ControlStatus | None, Message | None]:
     """Scanner evidence never makes a control met: a serious failure fails it, a minor one makes a
     met control partial, a scan that could not decide makes a met control unknown. Where the
     control's framework does not apply (or not yet), the scans change nothing."""
     counted = [f for f in scans if f.status not in (Outcome.NOT_APPLICABLE, Outcome.PENDING)]
     if not counted or status in (ControlStatus.NOT_APPLICABLE, ControlStatus.PENDING):
-        return status, ""
+        return status, None
     if any(f.status is Outcome.FAIL and f.severity in _SERIOUS for f in counted):
-        return _found(status, serious=True), "Scanner evidence: a serious finding fails it."
+        return _found(status, serious=True), say(N_("Scanner evidence: a serious finding fails it."))
     if any(f.status is Outcome.FAIL for f in counted):
         lowered = _found(status, serious=False)
         if lowered is not status:
-            return lowered, "Scanner evidence: minor findings make it at most partial."
-        return status, "Scanner evidence: minor findings."
+            return lowered, say(N_("Scanner evidence: minor findings make it at most partial."))
+        return status, say(N_("Scanner evidence: minor findings."))
     if any(f.status is Outcome.UNKNOWN for f in counted):
         if status in (None, ControlStatus.MET):
             return (
                 ControlStatus.UNKNOWN,
-                "Scanner evidence: a scan could not decide, so it is not shown to be met.",
+                say(N_("Scanner evidence: a scan could not decide, so it is not shown to be met.")),
             )
-        return status, "Scanner evidence: a scan could not decide."
+        return status, say(N_("Scanner evidence: a scan could not decide."))
     if any(f.status is Outcome.ACCEPTED for f in counted) and status in (None, ControlStatus.MET):
-        return ControlStatus.ACCEPTED, "Scanner evidence: findings covered by an accepted risk."
-    return status, "Scanner evidence: no findings (which alone never makes it met)."
+        return ControlStatus.ACCEPTED, say(N_("Scanner evidence: findings covered by an accepted risk."))
+    return status, say(N_("Scanner evidence: no findings (which alone never makes it met)."))
 
 
 def _resolve(
@@ -327,19 +334,25 @@ def _resolve(
     direct: Mapping[str, ControlStatus | None],
     cat: Catalogue,
     findings: list[Finding],
-) -> tuple[ControlStatus, list[str], str]:
+) -> tuple[ControlStatus, list[str], list[Message]]:
     if own is ControlStatus.NOT_APPLICABLE and not findings:
-        return own, [], "No rule assesses it, and no rule of its framework applies to this solution."
+        return (
+            own,
+            [],
+            [say(N_("No rule assesses it, and no rule of its framework applies to this solution."))],
+        )
     if own is not None and own is not ControlStatus.UNKNOWN:
-        return own, [], _own_text(own, findings)
+        return own, [], [_own_text(own, findings)]
     unknowns = [f for f in findings if f.status is Outcome.UNKNOWN]
     if own is ControlStatus.UNKNOWN and all(_applicability_unknown(f) for f in unknowns):
         # Evidence from elsewhere says nothing about whether this framework applies at all.
         return (
             own,
             [],
-            _own_text(own, findings)
-            + " Whether it applies is itself unknown, so the crosswalk does not fill it in.",
+            [
+                _own_text(own, findings),
+                say(N_("Whether it applies is itself unknown, so the crosswalk does not fill it in.")),
+            ],
         )
     equivalents = [o for o, rel, _ in cat.mappings_of(cid) if rel is Relation.EQUIVALENT]
     parts = [m.source for m in cat.mappings if m.target == cid and m.relation is Relation.SUBSET]
@@ -350,30 +363,51 @@ def _resolve(
         return (
             ControlStatus.NOT_MET,
             not_met,
-            f"Not met through the equivalent control {_names(not_met, cat)}.",
+            [_named(N_("Not met through the equivalent control {controls}."), not_met, cat)],
         )
     if met:
-        return ControlStatus.MET, met, f"Met through the equivalent control {_names(met, cat)}."
+        return (
+            ControlStatus.MET,
+            met,
+            [_named(N_("Met through the equivalent control {controls}."), met, cat)],
+        )
     if parts_met:
         return (
             ControlStatus.PARTIAL,
             parts_met,
-            f"Partly covered: {_names(parts_met, cat)}, which covers part of it, is met; "
-            "the rest is not shown.",
+            [
+                _named(
+                    N_("Partly covered: {controls}, which covers part of it, is met; the rest is not shown."),
+                    parts_met,
+                    cat,
+                )
+            ],
         )
     if own is ControlStatus.UNKNOWN:
-        return own, [], _own_text(own, findings)
+        return own, [], [_own_text(own, findings)]
     if equivalents and all(direct.get(o) is ControlStatus.NOT_APPLICABLE for o in equivalents):
         return (
             ControlStatus.NOT_APPLICABLE,
             [],
-            f"No rule assesses it, and its equivalent control {_names(equivalents, cat)} is not applicable.",
+            [
+                _named(
+                    N_("No rule assesses it, and its equivalent control {controls} is not applicable."),
+                    equivalents,
+                    cat,
+                )
+            ],
         )
     return (
         ControlStatus.UNKNOWN,
         [],
-        "No rule of the loaded packs assesses it and no equivalent control is met or not met: "
-        "it is not shown to be met.",
+        [
+            say(
+                N_(
+                    "No rule of the loaded packs assesses it and no equivalent control is met or not met: "
+                    "it is not shown to be met."
+                )
+            )
+        ],
     )
 
 
@@ -382,10 +416,41 @@ def _applicability_unknown(f: Finding) -> bool:
     return any(u.part == "applies_when" and u.result is None for u in f.facts)
 
 
-def _names(ids: list[str], cat: Catalogue) -> str:
-    return ", ".join(f"{i} ({cat.controls[i].title})" for i in ids)
+def _named(template: str, ids: list[str], cat: Catalogue) -> Message:
+    """A sentence naming controls as "ID (title)"; in English here, titles translated by a report."""
+    message = say(template, {"controls": "controls"}, controls=ids)
+    english = ", ".join(f"{i} ({cat.controls[i].title})" for i in ids)
+    return message.model_copy(update={"text": template.format(controls=english)})
 
 
-def _own_text(status: ControlStatus, findings: list[Finding]) -> str:
-    tally = counts(findings).describe("not applicable")
-    return f"{status.value.replace('_', ' ').capitalize()} from its rules' results ({tally})."
+# The statuses of a control as the first word of a sentence.
+STATUS_WORDS = {
+    ControlStatus.MET: N_("Met"),
+    ControlStatus.PARTIAL: N_("Partial"),
+    ControlStatus.NOT_MET: N_("Not met"),
+    ControlStatus.UNKNOWN: N_("Unknown"),
+    ControlStatus.ACCEPTED: N_("Accepted"),
+    ControlStatus.PENDING: N_("Pending"),
+    ControlStatus.NOT_APPLICABLE: N_("Not applicable"),
+}
+
+
+def _own_text(status: ControlStatus, findings: list[Finding]) -> Message:
+    return say(
+        N_("{status} from its rules' results ({tally})."),
+        status=say(STATUS_WORDS[status]),
+        tally=tally(counts(findings)),
+    )
+
+
+def tally(c: Counts) -> list[Message]:
+    """`3 pass, 1 fail, 2 not applicable` as sentences, outcomes with none left out."""
+    words = (
+        (c.pass_, NP_("{n} pass", "{n} pass")),
+        (c.fail, NP_("{n} fail", "{n} fail")),
+        (c.unknown, NP_("{n} unknown", "{n} unknown")),
+        (c.accepted, NP_("{n} accepted", "{n} accepted")),
+        (c.pending, NP_("{n} pending", "{n} pending")),
+        (c.not_applicable, NP_("{n} not applicable", "{n} not applicable")),
+    )
+    return [say_n(*forms, n) for n, forms in words if n]

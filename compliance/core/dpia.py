@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from compliance.core.facts import Facts, SolutionFacts, Truth, all_true, any_true
+from compliance.core.messages import N_, NP_, Format, Message, say, say_n
 from compliance.core.models.assessment import Criterion, DpiaScreening, DpiaStatusInfo
 
 DPIA_REVIEW_PERIOD = timedelta(days=3 * 365)  # our policy for "regularly re-assessed" (docs/dpia.md)
@@ -41,35 +42,37 @@ def _automated(flow: Facts) -> Facts:
 WP248 = [
     CriterionDef(
         "C1",
-        "Evaluation or scoring, including profiling",
+        N_("Evaluation or scoring, including profiling"),
         lambda f: any_true([f.get("profiling"), _contains(f.get("purposes"), "profiling")]),
     ),
     CriterionDef(
         "C2",
-        "Automated decision with legal or similar significant effect",
+        N_("Automated decision with legal or similar significant effect"),
         lambda f: all_true(
             [_automated(f).get("solely_automated"), _automated(f).get("legal_or_similar_effect")]
         ),
     ),
     CriterionDef(
         "C3",
-        "Systematic monitoring, including of publicly accessible areas",
+        N_("Systematic monitoring, including of publicly accessible areas"),
         lambda f: any_true([f.get("public_area_monitoring"), f.get("systematic_monitoring")]),
     ),
     CriterionDef(
         "C4",
-        "Sensitive or highly personal data (Art. 9 and 10, location, financial, private life)",
+        N_("Sensitive or highly personal data (Art. 9 and 10, location, financial, private life)"),
         lambda f: any_true(
             [f["special_categories"], f["criminal_data"], f["location_data"], f["highly_personal"]]
         ),
     ),
-    CriterionDef("C5", "Data processed on a large scale", lambda f: f["large_scale"]),
-    CriterionDef("C6", "Matching or combining data sets", lambda f: f.get("combines_datasets")),
-    CriterionDef("C7", "Data concerning vulnerable data subjects", lambda f: f["vulnerable_subjects"]),
-    CriterionDef("C8", "Innovative use or new technological solutions", lambda f: f["innovative_technology"]),
+    CriterionDef("C5", N_("Data processed on a large scale"), lambda f: f["large_scale"]),
+    CriterionDef("C6", N_("Matching or combining data sets"), lambda f: f.get("combines_datasets")),
+    CriterionDef("C7", N_("Data concerning vulnerable data subjects"), lambda f: f["vulnerable_subjects"]),
+    CriterionDef(
+        "C8", N_("Innovative use or new technological solutions"), lambda f: f["innovative_technology"]
+    ),
     CriterionDef(
         "C9",
-        "Processing that prevents exercising a right or using a service or contract",
+        N_("Processing that prevents exercising a right or using a service or contract"),
         lambda f: f.get("prevents_right_or_service"),
     ),
 ]
@@ -77,7 +80,7 @@ WP248 = [
 PER_SE = [
     CriterionDef(
         "Art. 35(3)(a)",
-        "Systematic and extensive evaluation, including profiling, with legal or similar effects",
+        N_("Systematic and extensive evaluation, including profiling, with legal or similar effects"),
         lambda f: all_true(
             [
                 any_true([f.get("profiling"), _automated(f).get("solely_automated")]),
@@ -87,12 +90,12 @@ PER_SE = [
     ),
     CriterionDef(
         "Art. 35(3)(b)",
-        "Large-scale processing of special categories (Art. 9(1)) or criminal data (Art. 10)",
+        N_("Large-scale processing of special categories (Art. 9(1)) or criminal data (Art. 10)"),
         lambda f: all_true([any_true([f["special_categories"], f["criminal_data"]]), f["large_scale"]]),
     ),
     CriterionDef(
         "Art. 35(3)(c)",
-        "Systematic monitoring of a publicly accessible area on a large scale",
+        N_("Systematic monitoring of a publicly accessible area on a large scale"),
         lambda f: all_true([f.get("public_area_monitoring"), f["large_scale"]]),
     ),
 ]
@@ -118,8 +121,10 @@ DK_ITEMS: list[tuple[CriterionDef, str | None]] = [
     (
         CriterionDef(
             "DK-1",
-            "Datatilsynet's Art. 35(4) list, item 1: biometric data for unique identification"
-            " together with another criterion",
+            N_(
+                "Datatilsynet's Art. 35(4) list, item 1: biometric data for unique identification"
+                " together with another criterion"
+            ),
             lambda f: f["biometric_identification"],
         ),
         "C4",
@@ -127,7 +132,7 @@ DK_ITEMS: list[tuple[CriterionDef, str | None]] = [
     (
         CriterionDef(
             "DK-2",
-            "Datatilsynet's Art. 35(4) list, item 2: genetic data together with another criterion",
+            N_("Datatilsynet's Art. 35(4) list, item 2: genetic data together with another criterion"),
             _genetic,
         ),
         "C4",
@@ -135,7 +140,7 @@ DK_ITEMS: list[tuple[CriterionDef, str | None]] = [
     (
         CriterionDef(
             "DK-3",
-            "Datatilsynet's Art. 35(4) list, item 3: location data together with another criterion",
+            N_("Datatilsynet's Art. 35(4) list, item 3: location data together with another criterion"),
             lambda f: f["location_data"],
         ),
         "C4",
@@ -143,7 +148,9 @@ DK_ITEMS: list[tuple[CriterionDef, str | None]] = [
     (
         CriterionDef(
             "DK-4",
-            "Datatilsynet's Art. 35(4) list, item 4: innovative technology together with another criterion",
+            N_(
+                "Datatilsynet's Art. 35(4) list, item 4: innovative technology together with another criterion"
+            ),
             lambda f: f["innovative_technology"],
         ),
         "C8",
@@ -151,8 +158,10 @@ DK_ITEMS: list[tuple[CriterionDef, str | None]] = [
     (
         CriterionDef(
             "DK-5",
-            "Datatilsynet's Art. 35(4) list, item 5: a decision on access to a product, service or"
-            " benefit based on automated decision-making, profiling included",
+            N_(
+                "Datatilsynet's Art. 35(4) list, item 5: a decision on access to a product, service or"
+                " benefit based on automated decision-making, profiling included"
+            ),
             lambda f: all_true(
                 [
                     any_true([_automated(f).get("solely_automated"), f.get("profiling")]),
@@ -164,7 +173,7 @@ DK_ITEMS: list[tuple[CriterionDef, str | None]] = [
     ),
 ]
 
-SE_LIST_TITLE = (
+SE_LIST_TITLE = N_(
     "IMY's Art. 35(4) list (förteckning enligt artikel 35.4): at least two of its points,"
     " which restate the WP248 criteria"
 )
@@ -198,11 +207,23 @@ def _over_flows(defn: CriterionDef, flows: list[Facts]) -> tuple[Truth, list[str
 def _criterion(defn: CriterionDef, flows: list[Facts]) -> Criterion:
     met, met_flows, unknown_flows = _over_flows(defn, flows)
     if met is True:
-        reasons = [f"met by flow(s): {', '.join(met_flows)}"]
+        reasons = [
+            say_n(*NP_("met by flow: {flows}", "met by flows: {flows}"), len(met_flows), flows=met_flows)
+        ]
     elif met is None:
-        reasons = [f"cannot tell: facts missing for flow(s): {', '.join(unknown_flows)}"]
+        n = len(unknown_flows)
+        reasons = [
+            say_n(
+                *NP_(
+                    "cannot tell: facts missing for flow: {flows}",
+                    "cannot tell: facts missing for flows: {flows}",
+                ),
+                n,
+                flows=unknown_flows,
+            )
+        ]
     else:
-        reasons = ["not met by any flow that carries personal data"]
+        reasons = [say(N_("not met by any flow that carries personal data"))]
     return Criterion(id=defn.id, title=defn.title, met=met, reasons=reasons, flows=met_flows)
 
 
@@ -233,7 +254,11 @@ def screen(facts: SolutionFacts, jurisdiction: str, as_of: date) -> DpiaScreenin
                 id="SE-1",
                 title=SE_LIST_TITLE,
                 met=two,
-                reasons=[f"criteria met: {', '.join(met_ids) or 'none'}"],
+                reasons=[
+                    say(N_("criteria met: {criteria}"), criteria=met_ids)
+                    if met_ids
+                    else say(N_("criteria met: none"))
+                ],
                 flows=[],
             )
         )
@@ -242,7 +267,7 @@ def screen(facts: SolutionFacts, jurisdiction: str, as_of: date) -> DpiaScreenin
     required = any_true([*(c.met for c in per_se), *(c.met for c in national), wp248])
     reasons = _reasons(criteria, per_se, national, wp248, required)
     if facts.solution.get("personal_data") is False:
-        required, reasons = False, ["no flow carries personal data, so Art. 35 does not apply"]
+        required, reasons = False, [say(N_("no flow carries personal data, so Art. 35 does not apply"))]
     return DpiaScreening(
         required=required,
         reasons=reasons,
@@ -253,12 +278,12 @@ def screen(facts: SolutionFacts, jurisdiction: str, as_of: date) -> DpiaScreenin
     )
 
 
-def _other_reason(others: Truth, own: str) -> str:
+def _other_reason(others: Truth, own: str) -> Message:
     if others is True:
-        return f"another criterion besides {own} is met"
+        return say(N_("another criterion besides {criterion} is met"), criterion=own)
     if others is None:
-        return f"cannot tell whether another criterion besides {own} is met"
-    return f"no other criterion besides {own} is met"
+        return say(N_("cannot tell whether another criterion besides {criterion} is met"), criterion=own)
+    return say(N_("no other criterion besides {criterion} is met"), criterion=own)
 
 
 def _reasons(
@@ -267,26 +292,49 @@ def _reasons(
     national: list[Criterion],
     wp248: Truth,
     required: Truth,
-) -> list[str]:
+) -> list[Message]:
     met = [c.id for c in criteria if c.met is True]
     unknown = [c.id for c in criteria if c.met is None]
-    reasons = []
-    reasons += [f"{c.id}: {c.title}" for c in per_se if c.met is True]
-    reasons += [f"national list {c.id}: {c.title}" for c in national if c.met is True]
-    count = f"{len(met)} of 9 WP248 criteria met ({', '.join(met) or 'none'})"
+    reasons: list[Message] = []
+    reasons += [say(N_("{id}: {title}"), id=c.id, title=say(c.title)) for c in per_se if c.met is True]
+    reasons += [
+        say(N_("national list {id}: {title}"), id=c.id, title=say(c.title)) for c in national if c.met is True
+    ]
     if unknown:
-        count += f"; {len(unknown)} cannot be decided for missing facts ({', '.join(unknown)})"
-    reasons.append(count)
+        reasons.append(
+            say(
+                N_(
+                    "{n} of 9 WP248 criteria met ({met}); {u} cannot be decided for missing facts ({unknown})"
+                ),
+                n=len(met),
+                met=met or say(N_("none")),
+                u=len(unknown),
+                unknown=unknown,
+            )
+        )
+    elif met:
+        reasons.append(say(N_("{n} of 9 WP248 criteria met ({met})"), n=len(met), met=met))
+    else:
+        reasons.append(say(N_("none of the 9 WP248 criteria met")))
     if wp248 is True:
-        reasons.append("two or more criteria, with large scale or a third criterion: a DPIA is required")
+        reasons.append(
+            say(N_("two or more criteria, with large scale or a third criterion: a DPIA is required"))
+        )
     elif wp248 is False and len(met) == 2:
         reasons.append(
-            "two criteria, but the processing is not large scale and no third criterion is met (Recital 91)"
+            say(
+                N_(
+                    "two criteria, but the processing is not large scale and no third criterion is met "
+                    "(Recital 91)"
+                )
+            )
         )
     if required is None:
-        reasons.append("the answer depends on the missing facts; supply them to settle it")
+        reasons.append(say(N_("the answer depends on the missing facts; supply them to settle it")))
     elif required is False:
-        reasons.append("no Art. 35(3) case, national-list item or combination of criteria requires a DPIA")
+        reasons.append(
+            say(N_("no Art. 35(3) case, national-list item or combination of criteria requires a DPIA"))
+        )
     return reasons
 
 
@@ -297,39 +345,55 @@ def dpia_status(dpia: Facts | None, as_of: date) -> DpiaStatusInfo:
     completed = date.fromisoformat(dpia["completed_on"]) if dpia.get("completed_on") else None
     reviewed = date.fromisoformat(dpia["last_reviewed_on"]) if dpia.get("last_reviewed_on") else None
     covers = dpia.get("covers_current_processing")
-    reasons: list[str] = []
+    reasons: list[Message] = []
     exists: Truth
     current: Truth
+    day: dict[str, Format] = {"date": "date"}
     if status is None:
         exists = current = None
-        reasons.append("the DPIA status is not given")
+        reasons.append(say(N_("the DPIA status is not given")))
     elif status != "done":
         exists = current = False
         reasons.append(
-            "no DPIA has been carried out" if status == "none" else "the DPIA is in progress, not completed"
+            say(N_("no DPIA has been carried out"))
+            if status == "none"
+            else say(N_("the DPIA is in progress, not completed"))
         )
     else:
         latest = max(d for d in (completed, reviewed) if d is not None)
         exists = completed is not None and completed <= as_of
         if not exists:
             current = False
-            reasons.append(f"the DPIA's completion date {completed} is after the assessment date")
+            reasons.append(
+                say(
+                    N_("the DPIA's completion date {date} is after the assessment date"),
+                    day,
+                    date=str(completed),
+                )
+            )
         elif as_of - latest > DPIA_REVIEW_PERIOD:
             # Without a review date we cannot tell whether a later review happened.
             current = False if reviewed is not None else None
-            reasons.append(
-                f"last completed or reviewed on {latest}, more than three years ago (Art. 35(11))"
-                + ("" if reviewed is not None else "; no review date is given")
+            template = (
+                N_("last completed or reviewed on {date}, more than three years ago (Art. 35(11))")
+                if reviewed is not None
+                else N_(
+                    "last completed or reviewed on {date}, more than three years ago (Art. 35(11)); "
+                    "no review date is given"
+                )
             )
+            reasons.append(say(template, day, date=str(latest)))
         elif covers is None:
             current = None
-            reasons.append("not stated whether the DPIA covers the processing as it is now")
+            reasons.append(say(N_("not stated whether the DPIA covers the processing as it is now")))
         else:
             current = bool(covers)
-            reasons.append(
-                f"completed on {completed}"
-                + ("; covers the current processing" if covers else "; does not cover the current processing")
+            template = (
+                N_("completed on {date}; covers the current processing")
+                if covers
+                else N_("completed on {date}; does not cover the current processing")
             )
+            reasons.append(say(template, day, date=str(completed)))
     return DpiaStatusInfo(
         status=status, completed_on=completed, exists=exists, current=current, reasons=reasons
     )

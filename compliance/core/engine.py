@@ -14,9 +14,10 @@ from typing import Any
 
 from compliance import TOOL_NAME, __version__
 from compliance.core.catalogue import Language, cited_article
-from compliance.core.conditions import LeafResult, Trace
+from compliance.core.conditions import Trace
 from compliance.core.controls import coverage
 from compliance.core.dpia import screen
+from compliance.core.explanations import explain, missing_facts, test_words
 from compliance.core.facts import SolutionFacts, any_true, facts_to_state, solution_facts
 from compliance.core.gcpause import gc_paused
 from compliance.core.models.assessment import (
@@ -74,57 +75,43 @@ def evaluate_rule(rule: CompiledRule, ctx: dict[str, Any], as_of: date, *, accep
     return RuleResult(outcome, applies_trace, require_trace)
 
 
-def _missing_facts(result: RuleResult, ctx: dict[str, Any] | None) -> tuple[list[str], list[str]]:
-    """The facts an unknown result lacks, and the stated facts to give to decide it."""
-    missing = sorted(
-        {leaf.fact for leaf in result.applies_trace + result.require_trace if leaf.result is None}
-    )
-    return missing, sorted({s for fact in missing for s in facts_to_state(fact, ctx)})
+def _facts_used(result: RuleResult) -> list[FactUsed]:
+    return [
+        FactUsed(
+            fact=leaf.fact,
+            value=leaf.value,
+            test=test_words(leaf.op, leaf.operand),
+            result=leaf.result,
+            part=part,
+            op=leaf.op,
+            operand=leaf.operand,
+            negated=leaf.negated,
+        )
+        for part, trace in (("applies_when", result.applies_trace), ("require", result.require_trace))
+        for leaf in trace
+    ]
 
 
-def explain(
+def _to_state(outcome: Outcome, facts: list[FactUsed], ctx: dict[str, Any] | None) -> list[str]:
+    """For an unknown result: the stated facts to give, a derived fact traced back (in `ctx`) to
+    the missing facts it is computed from."""
+    if outcome is not Outcome.UNKNOWN:
+        return []
+    return sorted({s for fact in missing_facts(facts) for s in facts_to_state(fact, ctx)})
+
+
+def explain_result(
     outcome: Outcome, result: RuleResult, rule: CompiledRule, ctx: dict[str, Any] | None = None
 ) -> str:
-    """A plain-language explanation built from the facts that decided the outcome; for unknown,
-    the facts to state (a derived fact is traced back to the missing facts it is computed from,
-    looked up in `ctx` when given)."""
-    if outcome is Outcome.NOT_APPLICABLE:
-        if rule.rule.effective_until is not None and not result.applies_trace:
-            return f"Not applicable: the obligation ended on {rule.rule.effective_until}."
-        decisive = [leaf for leaf in result.applies_trace if leaf.counts_for(False)]
-        return "Not applicable: " + _list(decisive, "the rule's conditions are not met")
-    if outcome is Outcome.PENDING:
-        return f"Pending: the obligation applies from {rule.rule.effective_from}."
-    if outcome is Outcome.PASS:
-        return "Met: " + _list(
-            [leaf for leaf in result.require_trace if leaf.counts_for(True)], "requirement met"
-        )
-    if outcome is Outcome.UNKNOWN:
-        missing, to_state = _missing_facts(result, ctx)
-        text = "Unknown: facts needed to decide are missing: " + ", ".join(missing) + "."
-        if to_state != missing:
-            text += " To decide, state: " + ", ".join(to_state) + "."
-        return text
-    decisive = [leaf for leaf in result.require_trace if leaf.counts_for(False)]
-    text = "Not met: " + _list(decisive, "the requirement is not met")
-    if outcome is Outcome.ACCEPTED:
-        text += " The failure is covered by an accepted risk."
-    return text
-
-
-def _list(leaves: list[LeafResult], fallback: str) -> str:
-    if not leaves:
-        return fallback + "."
-    return "; ".join(leaf.describe() for leaf in leaves) + "."
-
-
-def _facts_used(result: RuleResult) -> list[FactUsed]:
-    out = []
-    for part, trace in (("applies_when", result.applies_trace), ("require", result.require_trace)):
-        for leaf in trace:
-            test = f"{leaf.op} {leaf.operand}" if leaf.op not in ("present", "empty") else leaf.op
-            out.append(FactUsed(fact=leaf.fact, value=leaf.value, test=test, result=leaf.result, part=part))
-    return out
+    """The English explanation of one evaluated rule (the engine's own, for tests and tools)."""
+    facts = _facts_used(result)
+    return explain(
+        outcome,
+        facts,
+        to_state=_to_state(outcome, facts, ctx),
+        effective_from=rule.rule.effective_from,
+        effective_until=rule.rule.effective_until,
+    )
 
 
 def _targets(scope: Scope, facts: SolutionFacts) -> list[tuple[dict[str, Any] | None, Target | None]]:
@@ -271,9 +258,16 @@ def _finding(
             expires=risk.expires,
             expired=risk.expires < as_of,
         )
-    explanation = explain(result.outcome, result, rule, ctx)
-    if risk_info is not None and risk_info.expired:
-        explanation += f" An accepted risk for this rule expired on {risk_info.expires}."
+    facts = _facts_used(result)
+    to_state = _to_state(result.outcome, facts, ctx)
+    explanation = explain(
+        result.outcome,
+        facts,
+        to_state=to_state,
+        effective_from=r.effective_from,
+        effective_until=r.effective_until,
+        risk_expired_on=risk_info.expires if risk_info is not None and risk_info.expired else None,
+    )
     return Finding(
         rule_id=r.id,
         title=r.title,
@@ -287,11 +281,11 @@ def _finding(
         target=target,
         explanation=explanation,
         remediation=r.remediation,
-        facts=_facts_used(result),
+        facts=facts,
         effective_from=r.effective_from,
         accepted_risk=risk_info,
         national_citation=r.transposition.get(jurisdiction) if jurisdiction else None,
-        to_state=_missing_facts(result, ctx)[1] if result.outcome is Outcome.UNKNOWN else [],
+        to_state=to_state,
     )
 
 

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from compliance import __version__
 from compliance.core.engine import assess
 from compliance.core.models.assessment import Assessment
-from compliance.core.models.solution import Solution
+from compliance.core.models.solution import FIRST_SCHEMA_VERSION, Solution
 from compliance.core.packs import LoadedPack
 
 MAX_LISTED = 5  # differences named one by one; the rest are counted
@@ -75,7 +75,7 @@ def recompute(raw: bytes | str, installed: Sequence[LoadedPack]) -> Recomputatio
     again = again.model_copy(update={"assessor": saved.assessor})
     fresh = json.loads(again.model_dump_json(by_alias=True))
     notes = ["scanner runs are taken as recorded; they are not run again"] if saved.scanners else []
-    differences = _differences(recorded, fresh)
+    differences = _differences(_versioned(recorded), fresh)
     same_tool = saved.tool.version == __version__
     left_out = _left_out(saved, installed) if same_tool else []
     if differences or left_out:
@@ -154,6 +154,15 @@ def _differences(recorded: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
     rest = sorted(k for k in set(recorded) | set(fresh) if k not in ("verdict", "score", "findings"))
     out += [f"{k} differs" for k in rest if recorded.get(k) != fresh.get(k)]
     return out
+
+
+def _versioned(recorded: dict[str, Any]) -> dict[str, Any]:
+    """The record with its solution's format version made explicit: assessments made before
+    solution files had a `schema_version` record none, and such a solution is of the first version."""
+    solution = recorded.get("solution")
+    if isinstance(solution, dict) and "schema_version" not in solution:
+        return {**recorded, "solution": {"schema_version": FIRST_SCHEMA_VERSION, **solution}}
+    return recorded
 
 
 def _finding_key(f: dict[str, Any]) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from compliance.core.messages import N_, NP_, Message, say, say_n
 from compliance.core.models.assessment import Counts, Finding, Verdict
 from compliance.core.models.rules import Outcome, Severity
 
@@ -81,29 +82,51 @@ def worst(findings: Iterable[Finding]) -> Outcome:
     return Outcome.NOT_APPLICABLE
 
 
-def verdict(findings: list[Finding], overall: float) -> tuple[Verdict, list[str]]:
+# The critical reason names the rule by its title, which a report says in its own language.
+CRITICAL_REASON = N_("critical {status}: {rule} {title}")
+CRITICAL_REASON_AT = N_("critical {status}: {rule} {title} ({target})")
+OUTCOME_WORDS = {
+    Outcome.PASS: N_("pass"),
+    Outcome.FAIL: N_("fail"),
+    Outcome.UNKNOWN: N_("unknown"),
+    Outcome.ACCEPTED: N_("accepted"),
+    Outcome.PENDING: N_("pending"),
+    Outcome.NOT_APPLICABLE: N_("not applicable"),
+}
+TARGET_WORDS = {"flow": N_("flow {id}"), "party": N_("party {id}"), "system": N_("system {id}")}
+
+
+def verdict(findings: list[Finding], overall: float) -> tuple[Verdict, list[Message]]:
     """The verdict and the reasons for it."""
     blockers = [
         f for f in findings if f.severity is Severity.CRITICAL and f.status in (Outcome.FAIL, Outcome.UNKNOWN)
     ]
-    reasons: list[str] = []
+    reasons: list[Message] = []
     for f in blockers:
-        target = f" ({f.target.kind.value} {f.target.id})" if f.target else ""
-        reasons.append(f"critical {f.status.value}: {f.rule_id} {f.title}{target}")
+        status = say(OUTCOME_WORDS[f.status])
+        if f.target is not None:
+            target = say(TARGET_WORDS[f.target.kind.value], id=f.target.id)
+            reasons.append(
+                say(CRITICAL_REASON_AT, status=status, rule=f.rule_id, title=f.title, target=target)
+            )
+        else:
+            reasons.append(say(CRITICAL_REASON, status=status, rule=f.rule_id, title=f.title))
     if overall < NOT_READY_BELOW:
-        reasons.append(f"overall score {overall:g} is below {NOT_READY_BELOW:g}")
+        reasons.append(
+            say(N_("overall score {score} is below {threshold}"), score=overall, threshold=NOT_READY_BELOW)
+        )
     if reasons:
         return Verdict.NOT_READY, reasons
     c = counts(findings)
     if c.fail or c.unknown or c.accepted:
-        parts = [
-            f"{n} {label}"
-            for n, label in (
-                (c.fail, "failed"),
-                (c.unknown, "unknown"),
-                (c.accepted, "accepted risk(s)"),
+        items = [
+            say_n(*forms, n)
+            for n, forms in (
+                (c.fail, NP_("{n} failed", "{n} failed")),
+                (c.unknown, NP_("{n} unknown", "{n} unknown")),
+                (c.accepted, NP_("{n} accepted risk", "{n} accepted risks")),
             )
             if n
         ]
-        return Verdict.READY_WITH_CONDITIONS, [f"open items: {', '.join(parts)}; none critical"]
-    return Verdict.READY, ["every applicable rule passes"]
+        return Verdict.READY_WITH_CONDITIONS, [say(N_("open items: {items}; none critical"), items=items)]
+    return Verdict.READY, [say(N_("every applicable rule passes"))]

@@ -24,7 +24,8 @@ from compliance.core.packs import CompiledRule, LoadedPack
 from compliance.core.resources import rules_root
 from compliance.core.validation import validate_located
 from compliance.core.yamlio import Located, Path_, load_text
-from compliance.inputs.files import DEFAULT_MAX_BYTES, load_file
+from compliance.inputs.files import DEFAULT_MAX_BYTES, read_text
+from compliance.inputs.upgrade import check_loadable, explain_replaced_fields
 
 SOLUTION_MAX_BYTES = DEFAULT_MAX_BYTES
 PACK_MAX_BYTES = 4 * 1024 * 1024
@@ -59,9 +60,18 @@ def sha256_file(path: Path) -> str:
 
 
 def load_solution(path: Path) -> LoadedSolution:
-    """Load and validate a solution file, and check its evidence paths stay in its folder."""
-    located = load_file(path, max_bytes=SOLUTION_MAX_BYTES)
-    solution: Solution = validate_located(Solution, located, SolutionError)
+    """Load and validate a solution file, and check its evidence paths stay in its folder.
+
+    A file of an older version of the format loads when it means the same under the current one;
+    otherwise each field that changed is a problem naming what replaced it and `compliance upgrade`.
+    """
+    text = read_text(path, max_bytes=SOLUTION_MAX_BYTES)
+    located = load_text(text, str(path))
+    check_loadable(located, text)
+    try:
+        solution: Solution = validate_located(Solution, located, SolutionError)
+    except SolutionError as exc:
+        raise SolutionError(explain_replaced_fields(exc.problems)) from None
     inputs = [InputFile(path=str(path), sha256=sha256_file(path), role="solution")]
     inputs += _check_evidence(solution, path, located)
     return LoadedSolution(solution, path, inputs, located)

@@ -8,12 +8,20 @@ markup; the drawings are deterministic (same assessment, same SVG).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
 from compliance.core.models.assessment import Assessment
 
 GREEN, AMBER, RED, GREY = "#2e7d32", "#b26a00", "#b00020", "#777777"
+
+
+def _plain_number(value: float) -> str:
+    return f"{value:g}"
+
+
+Numbers = Callable[[float], str]
 
 
 def _colour(score: float, counted: bool) -> str:
@@ -49,14 +57,15 @@ def _svg(height: float, parts: list[str]) -> str:
     return "".join([head, *parts, "</svg>"])
 
 
-def score_chart(a: Assessment) -> str:
-    """A horizontal bar per framework: its score out of 100 ('n/a' where no rule applied)."""
+def score_chart(a: Assessment, number: Numbers = _plain_number, none: str = "n/a") -> str:
+    """A horizontal bar per framework: its score out of 100 (`none` where no rule applied), the
+    figures written by `number` (as the report's language writes them)."""
     rows = []
     for name, group in a.frameworks.items():
         c = group.counts
         counted = bool(c.pass_ + c.fail + c.unknown + c.accepted)
         segments = [(group.score / 100, _colour(group.score, True))] if counted else []
-        rows.append((name, segments, f"{group.score:g}" if counted else "n/a"))
+        rows.append((name, segments, number(group.score) if counted else none))
     return _svg(ROW_H * len(rows) + 6, _bar_rows(rows, background=True))
 
 
@@ -99,7 +108,7 @@ def flow_numbers(a: Assessment) -> dict[str, int]:
     return {f["id"]: i for i, f in enumerate(a.solution.get("flows", []), start=1)}
 
 
-def flow_legend(a: Assessment) -> list[dict[str, Any]]:
+def flow_legend(a: Assessment, number: Numbers = _plain_number, none: str = "n/a") -> list[dict[str, Any]]:
     """The diagram's legend: number, name, data categories and score of every flow."""
     results = {f.id: f for f in a.flows}
     numbers = flow_numbers(a)
@@ -113,7 +122,7 @@ def flow_legend(a: Assessment) -> list[dict[str, Any]]:
                 "name": f["name"],
                 "route": f"{f['source']} → {f['destination']}",
                 "categories": ", ".join(f.get("data_categories") or []) or "-",
-                "score": f"{r.score:g}" if r and counted else "n/a",
+                "score": number(r.score) if r and counted else none,
                 "colour": _colour(r.score, counted) if r else GREY,
             }
         )

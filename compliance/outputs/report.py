@@ -10,890 +10,228 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import re
 from collections import Counter, defaultdict
 from typing import Any
 
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
+from compliance.core.explanations import explain
 from compliance.core.facts import derive_flow
+from compliance.core.messages import N_, Message
 from compliance.core.models.assessment import Assessment, ControlStatus, Finding
 from compliance.core.models.rules import Outcome, Severity
 from compliance.core.resources import reports_root
-from compliance.core.scoring import NOT_READY_BELOW
+from compliance.core.scoring import CRITICAL_REASON, CRITICAL_REASON_AT, NOT_READY_BELOW, TARGET_WORDS
 from compliance.core.translations import control_title, rule_text
+from compliance.outputs import i18n
 from compliance.outputs.drawing import coverage_chart, flow_diagram, flow_legend, score_chart
+from compliance.outputs.i18n import LANGUAGES
 
-LANGUAGES = ("en", "da", "sv")
 SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED)
 
-TEXTS: dict[str, dict[str, Any]] = {
-    "en": {
-        "title": "GDPR and cybersecurity assessment",
-        "reasons_text": {
-            "critical": "critical {status}: {rule} {title}",
-            "below": "overall score {score} is below {threshold}",
-            "open": "open items: {parts}; none critical",
-            "all_pass": "every applicable rule passes",
-            "failed": "failed",
-            "unknown": "unknown",
-            "accepted": "accepted risk(s)",
-        },
-        "explanation_words": {},
-        "op_words": {},
-        "method_scoring": (
-            "Each result that counts weighs its rule's weight times the points of its severity ({points}). "
-            "A pass earns its full weight; a fail, an unknown and an accepted risk earn nothing; results that "
-            "are not applicable or pending (an obligation that applies from a later date) do not count. A "
-            "score is 100 × the weight earned / the weight that counts, per data flow, provision, framework "
-            "and overall; 100 where nothing counts."
+# The report's fixed texts in English: message IDs, translated through the catalogs in locale/
+# (Danish with the terms Datatilsynet uses: konsekvensanalyse, dataansvarlig, databehandler;
+# Swedish with IMY's: konsekvensbedömning, personuppgiftsansvarig, personuppgiftsbiträde).
+TEXTS: dict[str, Any] = {
+    "title": N_("GDPR and cybersecurity assessment"),
+    "not_available": N_("n/a"),
+    "method_scoring": N_(
+        "Each result that counts weighs its rule's weight times the points of its severity "
+        "({points}). A pass earns its full weight; a fail, an unknown and an accepted risk earn "
+        "nothing; results that are not applicable or pending (an obligation that applies from a later "
+        "date) do not count. A score is 100 × the weight earned / the weight that counts, per data "
+        "flow, provision, framework and overall; 100 where nothing counts."
+    ),
+    "method_verdict": N_(
+        "Verdict: not ready when any critical rule fails or is unknown, or the overall score is below "
+        "{threshold}; otherwise ready with conditions when any result fails, is unknown or is an "
+        "accepted risk; otherwise ready."
+    ),
+    "packs_used": N_("Rule packs used"),
+    "title_col": N_("Title"),
+    "pack": N_("Pack"),
+    "version": N_("Version"),
+    "rules_count": N_("Rules"),
+    "origin": N_("Origin"),
+    "limitations": N_("Limitations"),
+    "limitation_items": [
+        N_(
+            "The assessment rests on the facts stated in the solution file; it does not inspect the "
+            "systems. A fact stated wrongly gives a wrong result."
         ),
-        "method_verdict": (
-            "Verdict: not ready when any critical rule fails or is unknown, or the overall score is below "
-            "{threshold}; otherwise ready with conditions when any result fails, is unknown or is an accepted "
-            "risk; otherwise ready."
+        N_(
+            "An unknown result is a missing fact, not a shortcoming found; it weighs like a failure until "
+            "the fact is stated."
         ),
-        "packs_used": "Rule packs used",
-        "title_col": "Title",
-        "pack": "Pack",
-        "version": "Version",
-        "rules_count": "Rules",
-        "origin": "Origin",
-        "limitations": "Limitations",
-        "limitation_items": [
-            "The assessment rests on the facts stated in the solution file; it does not inspect the systems. "
-            "A fact stated wrongly gives a wrong result.",
-            "An unknown result is a missing fact, not a shortcoming found; it weighs like a failure until the "
-            "fact is stated.",
+        N_(
             "Scanners cover only the evidence declared (requirement files, source folders, SARIF and SBOM "
-            "files); a scan that failed or was incomplete leaves its controls unknown.",
-            "National rules cover Denmark and Sweden; other Member States' rules are not assessed.",
-            "The report supports, and does not replace, the controller's own assessment and legal advice.",
-        ],
-        "assessor": "Assessor",
-        "signed_by": "Signed by",
-        "not_given": "not given",
-        "facts_to_state": "Facts to state",
-        "facts_note": "The missing facts that decide the most unknown results; stating them is the quickest way to a decided assessment.",
-        "fact": "Fact",
-        "decides": "Unknown results it decides",
-        "targets": "Applies to",
-        "coverage_chart": "Controls by status, per framework",
-        "no": "No.",
-        "severities": {"critical": "critical", "high": "high", "medium": "medium", "low": "low"},
-        "en_marker": "[EN]",
-        "control_statuses": {
-            "met": "met",
-            "partial": "partial",
-            "not_met": "not met",
-            "unknown": "unknown",
-            "accepted": "accepted",
-            "pending": "pending",
-            "not_applicable": "not applicable",
-        },
-        "scan_statuses": {
-            "completed": "completed",
-            "incomplete": "incomplete",
-            "failed": "failed",
-            "missing": "scanner missing",
-            "timeout": "timed out",
-            "not_run": "not run",
-        },
-        "as_of": "as of",
-        "verdict": "Verdict",
-        "verdicts": {
-            "ready": "ready for a pilot",
-            "ready_with_conditions": "ready with conditions",
-            "not_ready": "not ready for a pilot",
-        },
-        "score": "Score",
-        "solution": "Solution",
-        "controller": "Controller",
-        "supplier": "Supplier",
-        "jurisdiction": "Jurisdiction",
-        "tool": "Tool",
-        "packs": "Rule packs",
-        "law_as_of": "law as of",
-        "scanners": "Scanners",
-        "none": "none",
-        "inputs": "Inputs and their SHA-256",
-        "data": "Assessment data embedded in this PDF (assessment.json), SHA-256",
-        "self_signed_note": (
-            "Signed with a self-signed certificate: no certification authority vouches for who signed. "
-            "Check this certificate fingerprint with the sender before you rely on the report. SHA-256:"
+            "files); a scan that failed or was incomplete leaves its controls unknown."
         ),
-        "not_recomputed": (
-            "These results were not recomputed when this report was made: they are shown as the assessment "
-            "file gives them, and the tool has not checked that they follow from the facts."
-        ),
-        "signed_note": (
-            "This report is signed electronically (PAdES). Check the signature, and that the embedded data "
-            "and the input hashes are the ones shown here, with `compliance verify` or any PDF signature validator."
-        ),
-        "file": "File",
-        "role": "Role",
-        "contents": "Contents",
-        "summary": "Summary",
-        "dpia": "DPIA screening",
-        "dpia_required": "DPIA required",
-        "criterion": "Criterion",
-        "met": "Met",
-        "reasons": "Reasons",
-        "coverage": "Control coverage by framework",
-        "findings": "Findings to act on, by provision",
-        "framework": "Framework",
-        "rule": "Rule",
-        "status": "Status",
-        "target": "Target",
-        "explanation": "Explanation",
-        "remediation": "Remediation",
-        "severity": "Severity",
-        "where": "Where",
-        "message": "Message",
-        "method": "Method",
-        "method_text": (
-            "Every rule cites the provision it enforces and is evaluated on the facts of the solution; "
-            "a missing fact makes the result unknown, which weighs like a failure. Scores follow the "
-            "formula below; a critical failure or critical unknown makes the verdict 'not ready'."
-        ),
-        "diagram": "Data flows",
-        "diagram_note": (
-            "Boxes are parties (blue) and systems (grey) with their countries; arrows are data flows, green where every rule passes, amber with open items, red below a score of 50, grey where no rule applied."
-        ),
-        "accepted_risks": "Accepted risks",
-        "approved_by": "Approved by",
-        "expires": "Expires",
-        "controls": "Controls",
-        "control": "Control",
-        "top_risks": "Top risks",
-        "record": "Record of processing (GDPR Art. 30(1))",
-        "record_note": "Generated from the solution's data flows that carry personal data; the controller's record must hold them.",
-        "flow": "Data flow",
-        "purposes": "Purposes",
-        "subjects": "Data subjects",
-        "categories": "Categories of data",
-        "route": "From → to",
-        "recipient": "Recipient",
-        "retention": "Retention",
-        "countries": "Storage and access countries",
-        "outcomes": {
-            "pass": "pass",
-            "fail": "fail",
-            "unknown": "unknown",
-            "accepted": "accepted",
-            "pending": "pending",
-        },
-        "tri": {True: "yes", False: "no", None: "unknown"},
-        "fallback": "",
+        N_("National rules cover Denmark and Sweden; other Member States' rules are not assessed."),
+        N_("The report supports, and does not replace, the controller's own assessment and legal advice."),
+    ],
+    "assessor": N_("Assessor"),
+    "signed_by": N_("Signed by"),
+    "not_given": N_("not given"),
+    "facts_to_state": N_("Facts to state"),
+    "facts_note": N_(
+        "The missing facts that decide the most unknown results; stating them is the quickest way to "
+        "a decided assessment."
+    ),
+    "fact": N_("Fact"),
+    "decides": N_("Unknown results it decides"),
+    "targets": N_("Applies to"),
+    "coverage_chart": N_("Controls by status, per framework"),
+    "no": N_("No."),
+    "severities": {
+        "critical": N_("critical"),
+        "high": N_("high"),
+        "medium": N_("medium"),
+        "low": N_("low"),
     },
-    # Danish: the terms Datatilsynet uses (konsekvensanalyse, dataansvarlig, databehandler).
-    "da": {
-        "title": "Vurdering af databeskyttelse og cybersikkerhed",
-        "reasons_text": {
-            "critical": "kritisk {status}: {rule} {title}",
-            "below": "den samlede score {score} er under {threshold}",
-            "open": "åbne punkter: {parts}; ingen kritiske",
-            "all_pass": "alle relevante regler er opfyldt",
-            "failed": "ikke opfyldt",
-            "unknown": "ukendt",
-            "accepted": "accepteret risiko",
-        },
-        "explanation_words": {
-            "Unknown: facts needed to decide are missing: ": "Ukendt: disse oplysninger mangler for at afgøre det: ",
-            " To decide, state: ": " Angiv for at afgøre det: ",
-            "Not met: ": "Ikke opfyldt: ",
-            " The failure is covered by an accepted risk.": " Manglen er dækket af en accepteret risiko.",
-            "unknown (not given)": "ukendt (ikke angivet)",
-            " (must not hold)": " (må ikke gælde)",
-            "; test: ": "; krav: ",
-        },
-        "op_words": {
-            "is one of": "er en af",
-            "is given": "er angivet",
-            "contains any of": "indeholder en af",
-            "contains all of": "indeholder alle",
-            "contains": "indeholder",
-            "has an item under": "har et punkt under",
-            "has every item under": "har alle punkter under",
-            "is empty": "er tom",
-            "is at least": "er mindst",
-            "is": "er",
-        },
-        "method_scoring": (
-            "Hvert resultat, der tæller, vejer reglens vægt gange point for dens alvor ({points}). Et opfyldt "
-            "resultat giver hele sin vægt; ikke opfyldt, ukendt og accepteret risiko giver intet; resultater, "
-            "der ikke er relevante eller afventer (en forpligtelse, der gælder fra en senere dato), tæller ikke. "
-            "En score er 100 × den opnåede vægt / den vægt, der tæller, pr. datastrøm, bestemmelse, ramme og "
-            "samlet; 100, hvor intet tæller."
-        ),
-        "method_verdict": (
-            "Konklusion: ikke klar, når en kritisk regel ikke er opfyldt eller er ukendt, eller den samlede "
-            "score er under {threshold}; ellers klar med forbehold, når et resultat ikke er opfyldt, er ukendt "
-            "eller er en accepteret risiko; ellers klar."
-        ),
-        "packs_used": "Anvendte regelpakker",
-        "title_col": "Titel",
-        "pack": "Pakke",
-        "version": "Version",
-        "rules_count": "Regler",
-        "origin": "Oprindelse",
-        "limitations": "Begrænsninger",
-        "limitation_items": [
-            "Vurderingen bygger på de oplysninger, der er angivet i løsningsfilen; den undersøger ikke "
-            "systemerne. En forkert oplysning giver et forkert resultat.",
-            "Et ukendt resultat er en manglende oplysning, ikke en konstateret mangel; det vejer som en mangel, "
-            "indtil oplysningen er angivet.",
-            "Scannerne dækker kun den angivne dokumentation (kravfiler, kildemapper, SARIF- og SBOM-filer); en "
-            "scanning, der fejlede eller var ufuldstændig, efterlader sine kontroller ukendte.",
-            "De nationale regler dækker Danmark og Sverige; andre medlemsstaters regler vurderes ikke.",
-            "Rapporten understøtter, men erstatter ikke, den dataansvarliges egen vurdering og juridisk rådgivning.",
-        ],
-        "assessor": "Vurderet af",
-        "signed_by": "Underskrevet af",
-        "not_given": "ikke angivet",
-        "facts_to_state": "Oplysninger der mangler",
-        "facts_note": "De manglende oplysninger, der afgør flest ukendte resultater; at angive dem er den hurtigste vej til en afklaret vurdering.",
-        "fact": "Oplysning",
-        "decides": "Ukendte resultater den afgør",
-        "targets": "Gælder",
-        "coverage_chart": "Kontroller efter status, pr. ramme",
-        "no": "Nr.",
-        "severities": {"critical": "kritisk", "high": "høj", "medium": "middel", "low": "lav"},
-        "en_marker": "[EN]",
-        "control_statuses": {
-            "met": "opfyldt",
-            "partial": "delvist",
-            "not_met": "ikke opfyldt",
-            "unknown": "ukendt",
-            "accepted": "accepteret",
-            "pending": "afventer",
-            "not_applicable": "ikke relevant",
-        },
-        "scan_statuses": {
-            "completed": "gennemført",
-            "incomplete": "ufuldstændig",
-            "failed": "fejlet",
-            "missing": "scanner mangler",
-            "timeout": "tidsgrænse overskredet",
-            "not_run": "ikke kørt",
-        },
-        "as_of": "pr.",
-        "verdict": "Konklusion",
-        "verdicts": {
-            "ready": "klar til pilotprojekt",
-            "ready_with_conditions": "klar med forbehold",
-            "not_ready": "ikke klar til pilotprojekt",
-        },
-        "score": "Score",
-        "solution": "Løsning",
-        "controller": "Dataansvarlig",
-        "supplier": "Leverandør",
-        "jurisdiction": "Jurisdiktion",
-        "tool": "Værktøj",
-        "packs": "Regelpakker",
-        "law_as_of": "retsstilling pr.",
-        "scanners": "Scannere",
-        "none": "ingen",
-        "inputs": "Inddata og deres SHA-256",
-        "data": "Vurderingens data indlejret i denne PDF (assessment.json), SHA-256",
-        "self_signed_note": (
-            "Underskrevet med et selvsigneret certifikat: ingen certificeringsmyndighed står inde for, hvem "
-            "der har underskrevet. Kontrollér certifikatets fingeraftryk med afsenderen, før du forlader dig "
-            "på rapporten. SHA-256:"
-        ),
-        "not_recomputed": (
-            "Resultaterne blev ikke genberegnet, da rapporten blev lavet: de vises, som vurderingsfilen angiver "
-            "dem, og værktøjet har ikke kontrolleret, at de følger af oplysningerne."
-        ),
-        "signed_note": (
-            "Rapporten er underskrevet elektronisk (PAdES). Kontrollér underskriften, og at de indlejrede data "
-            "og inddataenes SHA-256 er dem, der vises her, med `compliance verify` eller et andet værktøj til "
-            "validering af PDF-underskrifter."
-        ),
-        "file": "Fil",
-        "role": "Rolle",
-        "contents": "Indhold",
-        "summary": "Sammenfatning",
-        "dpia": "Screening for konsekvensanalyse",
-        "dpia_required": "Konsekvensanalyse påkrævet",
-        "criterion": "Kriterium",
-        "met": "Opfyldt",
-        "reasons": "Begrundelse",
-        "coverage": "Dækning af kontroller pr. ramme",
-        "findings": "Fund der kræver handling, pr. bestemmelse",
-        "framework": "Ramme",
-        "rule": "Regel",
-        "status": "Status",
-        "target": "Genstand",
-        "explanation": "Forklaring",
-        "remediation": "Afhjælpning",
-        "severity": "Alvor",
-        "where": "Sted",
-        "message": "Meddelelse",
-        "method": "Metode",
-        "method_text": (
-            "Hver regel henviser til den bestemmelse, den håndhæver, og vurderes på løsningens "
-            "oplysninger; en manglende oplysning gør resultatet ukendt, hvilket vejer som en mangel. "
-            "Scoren følger formlen nedenfor; en kritisk mangel eller et kritisk ukendt resultat gør "
-            "konklusionen 'ikke klar'."
-        ),
-        "diagram": "Datastrømme",
-        "diagram_note": (
-            "Kasser er parter (blå) og systemer (grå) med deres lande; pile er datastrømme, grønne hvor alle regler er opfyldt, gule med åbne punkter, røde under en score på 50, grå hvor ingen regel fandt anvendelse."
-        ),
-        "accepted_risks": "Accepterede risici",
-        "approved_by": "Godkendt af",
-        "expires": "Udløber",
-        "controls": "Kontroller",
-        "control": "Kontrol",
-        "top_risks": "Største risici",
-        "record": "Fortegnelse over behandlingsaktiviteter (databeskyttelsesforordningens art. 30, stk. 1)",
-        "record_note": "Dannet ud fra løsningens datastrømme med personoplysninger; den dataansvarliges fortegnelse skal indeholde dem.",
-        "flow": "Datastrøm",
-        "purposes": "Formål",
-        "subjects": "Registrerede",
-        "categories": "Kategorier af oplysninger",
-        "route": "Fra → til",
-        "recipient": "Modtager",
-        "retention": "Opbevaring",
-        "countries": "Lande for opbevaring og adgang",
-        "outcomes": {
-            "pass": "opfyldt",
-            "fail": "ikke opfyldt",
-            "unknown": "ukendt",
-            "accepted": "accepteret",
-            "pending": "afventer",
-        },
-        "tri": {True: "ja", False: "nej", None: "ukendt"},
-        "fallback": (
-            "Tekster mærket [EN] har endnu ingen gældende dansk oversættelse og vises på engelsk. I "
-            "forklaringerne står oplysningernes navne og værdier, som løsningsfilen skriver dem."
-        ),
+    "en_marker": N_("[EN]"),
+    "control_statuses": {
+        "met": N_("met"),
+        "partial": N_("partial"),
+        "not_met": N_("not met"),
+        "unknown": N_("unknown"),
+        "accepted": N_("accepted"),
+        "pending": N_("pending"),
+        "not_applicable": N_("not applicable"),
     },
-    # Swedish: the terms IMY uses (konsekvensbedömning, personuppgiftsansvarig, personuppgiftsbiträde).
-    "sv": {
-        "title": "Bedömning av dataskydd och cybersäkerhet",
-        "reasons_text": {
-            "critical": "kritiskt {status}: {rule} {title}",
-            "below": "den totala poängen {score} är under {threshold}",
-            "open": "öppna punkter: {parts}; inga kritiska",
-            "all_pass": "alla tillämpliga regler är uppfyllda",
-            "failed": "ej uppfyllt",
-            "unknown": "okänt",
-            "accepted": "accepterad risk",
-        },
-        "explanation_words": {
-            "Unknown: facts needed to decide are missing: ": "Okänt: dessa uppgifter saknas för att avgöra det: ",
-            " To decide, state: ": " Ange för att avgöra det: ",
-            "Not met: ": "Ej uppfyllt: ",
-            " The failure is covered by an accepted risk.": " Bristen täcks av en accepterad risk.",
-            "unknown (not given)": "okänt (inte angivet)",
-            " (must not hold)": " (får inte gälla)",
-            "; test: ": "; krav: ",
-        },
-        "op_words": {
-            "is one of": "är en av",
-            "is given": "är angivet",
-            "contains any of": "innehåller någon av",
-            "contains all of": "innehåller alla",
-            "contains": "innehåller",
-            "has an item under": "har en post under",
-            "has every item under": "har alla poster under",
-            "is empty": "är tom",
-            "is at least": "är minst",
-            "is": "är",
-        },
-        "method_scoring": (
-            "Varje resultat som räknas väger regelns vikt gånger poängen för dess allvarlighet ({points}). Ett "
-            "uppfyllt resultat ger hela sin vikt; ej uppfyllt, okänt och accepterad risk ger inget; resultat som "
-            "inte är tillämpliga eller väntar (en skyldighet som gäller från ett senare datum) räknas inte. En "
-            "poäng är 100 × den vikt som uppnåtts / den vikt som räknas, per dataflöde, bestämmelse, ramverk och "
-            "totalt; 100 där inget räknas."
-        ),
-        "method_verdict": (
-            "Slutsats: inte redo när en kritisk regel inte är uppfylld eller är okänd, eller när den totala "
-            "poängen är under {threshold}; annars redo med villkor när något resultat inte är uppfyllt, är okänt "
-            "eller är en accepterad risk; annars redo."
-        ),
-        "packs_used": "Använda regelpaket",
-        "title_col": "Titel",
-        "pack": "Paket",
-        "version": "Version",
-        "rules_count": "Regler",
-        "origin": "Ursprung",
-        "limitations": "Begränsningar",
-        "limitation_items": [
-            "Bedömningen bygger på de uppgifter som anges i lösningsfilen; den undersöker inte systemen. En "
-            "felaktig uppgift ger ett felaktigt resultat.",
-            "Ett okänt resultat är en uppgift som saknas, inte en konstaterad brist; det väger som en brist tills "
-            "uppgiften anges.",
-            "Skannrarna täcker bara det underlag som angetts (kravfiler, källkodsmappar, SARIF- och SBOM-filer); "
-            "en skanning som misslyckades eller var ofullständig lämnar sina kontroller okända.",
-            "De nationella reglerna täcker Danmark och Sverige; andra medlemsstaters regler bedöms inte.",
-            "Rapporten stöder, men ersätter inte, den personuppgiftsansvariges egen bedömning och juridisk "
-            "rådgivning.",
-        ],
-        "assessor": "Bedömd av",
-        "signed_by": "Underskriven av",
-        "not_given": "inte angivet",
-        "facts_to_state": "Uppgifter som saknas",
-        "facts_note": "De saknade uppgifter som avgör flest okända resultat; att ange dem är den snabbaste vägen till en avgjord bedömning.",
-        "fact": "Uppgift",
-        "decides": "Okända resultat den avgör",
-        "targets": "Gäller",
-        "coverage_chart": "Kontroller efter status, per ramverk",
-        "no": "Nr",
-        "severities": {"critical": "kritisk", "high": "hög", "medium": "medel", "low": "låg"},
-        "en_marker": "[EN]",
-        "control_statuses": {
-            "met": "uppfyllt",
-            "partial": "delvis",
-            "not_met": "ej uppfyllt",
-            "unknown": "okänt",
-            "accepted": "accepterat",
-            "pending": "väntande",
-            "not_applicable": "ej tillämpligt",
-        },
-        "scan_statuses": {
-            "completed": "slutförd",
-            "incomplete": "ofullständig",
-            "failed": "misslyckad",
-            "missing": "skanner saknas",
-            "timeout": "tidsgräns överskriden",
-            "not_run": "inte körd",
-        },
-        "as_of": "per",
-        "verdict": "Slutsats",
-        "verdicts": {
-            "ready": "redo för pilot",
-            "ready_with_conditions": "redo med villkor",
-            "not_ready": "inte redo för pilot",
-        },
-        "score": "Poäng",
-        "solution": "Lösning",
-        "controller": "Personuppgiftsansvarig",
-        "supplier": "Leverantör",
-        "jurisdiction": "Jurisdiktion",
-        "tool": "Verktyg",
-        "packs": "Regelpaket",
-        "law_as_of": "rättsläge per",
-        "scanners": "Skannrar",
-        "none": "inga",
-        "inputs": "Indata och deras SHA-256",
-        "data": "Bedömningens data inbäddade i denna PDF (assessment.json), SHA-256",
-        "self_signed_note": (
-            "Underskriven med ett självsignerat certifikat: ingen certifikatutfärdare går i god för vem som "
-            "har skrivit under. Kontrollera certifikatets fingeravtryck med avsändaren innan du förlitar dig "
-            "på rapporten. SHA-256:"
-        ),
-        "not_recomputed": (
-            "Resultaten räknades inte om när rapporten togs fram: de visas så som bedömningsfilen anger dem, "
-            "och verktyget har inte kontrollerat att de följer av uppgifterna."
-        ),
-        "signed_note": (
-            "Rapporten är elektroniskt underskriven (PAdES). Kontrollera underskriften, och att inbäddade data "
-            "och indatas SHA-256 är de som visas här, med `compliance verify` eller ett annat verktyg för "
-            "validering av PDF-underskrifter."
-        ),
-        "file": "Fil",
-        "role": "Roll",
-        "contents": "Innehåll",
-        "summary": "Sammanfattning",
-        "dpia": "Bedömning av behovet av konsekvensbedömning",
-        "dpia_required": "Konsekvensbedömning krävs",
-        "criterion": "Kriterium",
-        "met": "Uppfyllt",
-        "reasons": "Skäl",
-        "coverage": "Täckning av kontroller per ramverk",
-        "findings": "Brister att åtgärda, per bestämmelse",
-        "framework": "Ramverk",
-        "rule": "Regel",
-        "status": "Status",
-        "target": "Objekt",
-        "explanation": "Förklaring",
-        "remediation": "Åtgärd",
-        "severity": "Allvarlighet",
-        "where": "Plats",
-        "message": "Meddelande",
-        "method": "Metod",
-        "method_text": (
-            "Varje regel hänvisar till den bestämmelse den tillämpar och bedöms utifrån lösningens "
-            "uppgifter; en uppgift som saknas gör resultatet okänt, vilket väger som en brist. "
-            "Poängen följer formeln nedan; en kritisk brist eller ett kritiskt okänt resultat gör "
-            "slutsatsen 'inte redo'."
-        ),
-        "diagram": "Dataflöden",
-        "diagram_note": (
-            "Rutor är parter (blå) och system (grå) med sina länder; pilar är dataflöden, gröna där alla regler är uppfyllda, gula med öppna punkter, röda under poängen 50, grå där ingen regel var tillämplig."
-        ),
-        "accepted_risks": "Accepterade risker",
-        "approved_by": "Godkänd av",
-        "expires": "Upphör",
-        "controls": "Kontroller",
-        "control": "Kontroll",
-        "top_risks": "Största risker",
-        "record": "Registerförteckning (dataskyddsförordningen artikel 30.1)",
-        "record_note": "Skapad från lösningens dataflöden med personuppgifter; den personuppgiftsansvariges registerförteckning ska innehålla dem.",
-        "flow": "Dataflöde",
-        "purposes": "Ändamål",
-        "subjects": "Registrerade",
-        "categories": "Kategorier av uppgifter",
-        "route": "Från → till",
-        "recipient": "Mottagare",
-        "retention": "Lagringstid",
-        "countries": "Länder för lagring och åtkomst",
-        "outcomes": {
-            "pass": "uppfyllt",
-            "fail": "ej uppfyllt",
-            "unknown": "okänt",
-            "accepted": "accepterat",
-            "pending": "väntande",
-        },
-        "tri": {True: "ja", False: "nej", None: "okänt"},
-        "fallback": (
-            "Texter märkta [EN] har ännu ingen gällande svensk översättning och visas på engelska. I "
-            "förklaringarna står uppgifternas namn och värden som lösningsfilen skriver dem."
-        ),
+    "scan_statuses": {
+        "completed": N_("completed"),
+        "incomplete": N_("incomplete"),
+        "failed": N_("failed"),
+        "missing": N_("scanner missing"),
+        "timeout": N_("timed out"),
+        "not_run": N_("not run"),
     },
-}
-
-
-# The DPIA screening's titles and reasons in Danish and Swedish. The titles of the WP248 criteria
-# follow the Danish and Swedish versions of the guidelines as the authorities publish them; the
-# reasons are the screening's own sentences (compliance/core/dpia.py), matched whole.
-DPIA_TITLES: dict[str, dict[str, str]] = {
-    "da": {
-        "C1": "Evaluering eller scoring, herunder profilering",
-        "C2": "Automatiske afgørelser med retsvirkning eller tilsvarende betydelig virkning",
-        "C3": "Systematisk overvågning, herunder af offentligt tilgængelige områder",
-        "C4": "Følsomme oplysninger eller oplysninger af meget personlig karakter (art. 9 og 10, lokalitet, "
-        "økonomi, privatliv)",
-        "C5": "Oplysninger, der behandles i stort omfang",
-        "C6": "Matchning eller sammenkobling af datasæt",
-        "C7": "Oplysninger om sårbare registrerede",
-        "C8": "Innovativ anvendelse eller nye teknologiske løsninger",
-        "C9": "Behandling, der forhindrer de registrerede i at udøve en rettighed eller bruge en tjeneste "
-        "eller kontrakt",
-        "Art. 35(3)(a)": "Systematisk og omfattende vurdering, herunder profilering, med retsvirkning eller "
-        "tilsvarende betydelig virkning",
-        "Art. 35(3)(b)": "Behandling i stort omfang af særlige kategorier (art. 9, stk. 1) eller af oplysninger "
-        "om straffedomme (art. 10)",
-        "Art. 35(3)(c)": "Systematisk overvågning i stort omfang af et offentligt tilgængeligt område",
-        "DK-1": "Datatilsynets liste efter art. 35, stk. 4, punkt 1: biometriske data til entydig "
-        "identifikation sammen med et andet kriterium",
-        "DK-2": "Datatilsynets liste efter art. 35, stk. 4, punkt 2: genetiske data sammen med et andet kriterium",
-        "DK-3": "Datatilsynets liste efter art. 35, stk. 4, punkt 3: lokaliseringsdata sammen med et andet "
-        "kriterium",
-        "DK-4": "Datatilsynets liste efter art. 35, stk. 4, punkt 4: innovativ teknologi sammen med et andet "
-        "kriterium",
-        "DK-5": "Datatilsynets liste efter art. 35, stk. 4, punkt 5: afgørelse om adgang til et produkt, en "
-        "tjeneste eller en ydelse på grundlag af automatiske afgørelser, herunder profilering",
-        "SE-1": "IMY's liste efter art. 35, stk. 4 (förteckning enligt artikel 35.4): mindst to af punkterne, "
-        "som gentager WP248-kriterierne",
+    "as_of": N_("as of"),
+    "verdict": N_("Verdict"),
+    "verdicts": {
+        "ready": N_("ready for a pilot"),
+        "ready_with_conditions": N_("ready with conditions"),
+        "not_ready": N_("not ready for a pilot"),
     },
-    "sv": {
-        "C1": "Utvärdering eller poängsättning, inklusive profilering",
-        "C2": "Automatiserat beslutsfattande med rättslig eller motsvarande betydande verkan",
-        "C3": "Systematisk övervakning, även av allmänt tillgängliga platser",
-        "C4": "Känsliga uppgifter eller uppgifter av mycket personlig karaktär (artiklarna 9 och 10, "
-        "platsuppgifter, ekonomi, privatliv)",
-        "C5": "Uppgifter som behandlas i stor omfattning",
-        "C6": "Matchning eller sammanförande av datamängder",
-        "C7": "Uppgifter om sårbara registrerade",
-        "C8": "Innovativ användning eller ny teknisk lösning",
-        "C9": "Behandling som hindrar de registrerade från att utöva en rättighet eller använda en tjänst "
-        "eller ett avtal",
-        "Art. 35(3)(a)": "Systematisk och omfattande bedömning, inklusive profilering, med rättslig eller "
-        "motsvarande betydande verkan",
-        "Art. 35(3)(b)": "Behandling i stor omfattning av särskilda kategorier (artikel 9.1) eller av uppgifter "
-        "om lagöverträdelser (artikel 10)",
-        "Art. 35(3)(c)": "Systematisk övervakning i stor omfattning av en allmän plats",
-        "DK-1": "Datatilsynets förteckning enligt artikel 35.4, punkt 1: biometriska uppgifter för unik "
-        "identifiering tillsammans med ett annat kriterium",
-        "DK-2": "Datatilsynets förteckning enligt artikel 35.4, punkt 2: genetiska uppgifter tillsammans med ett "
-        "annat kriterium",
-        "DK-3": "Datatilsynets förteckning enligt artikel 35.4, punkt 3: platsuppgifter tillsammans med ett "
-        "annat kriterium",
-        "DK-4": "Datatilsynets förteckning enligt artikel 35.4, punkt 4: innovativ teknik tillsammans med ett "
-        "annat kriterium",
-        "DK-5": "Datatilsynets förteckning enligt artikel 35.4, punkt 5: beslut om tillgång till en produkt, "
-        "tjänst eller förmån grundat på automatiserat beslutsfattande, inklusive profilering",
-        "SE-1": "IMY:s förteckning enligt artikel 35.4: minst två av dess punkter, som återger "
-        "WP248-kriterierna",
+    "score": N_("Score"),
+    "solution": N_("Solution"),
+    "controller": N_("Controller"),
+    "supplier": N_("Supplier"),
+    "jurisdiction": N_("Jurisdiction"),
+    "tool": N_("Tool"),
+    "packs": N_("Rule packs"),
+    "law_as_of": N_("law as of"),
+    "scanners": N_("Scanners"),
+    "none": N_("none"),
+    "inputs": N_("Inputs and their SHA-256"),
+    "data": N_("Assessment data embedded in this PDF (assessment.json), SHA-256"),
+    "self_signed_note": N_(
+        "Signed with a self-signed certificate: no certification authority vouches for who signed. "
+        "Check this certificate fingerprint with the sender before you rely on the report. SHA-256:"
+    ),
+    "not_recomputed": N_(
+        "These results were not recomputed when this report was made: they are shown as the "
+        "assessment file gives them, and the tool has not checked that they follow from the facts."
+    ),
+    "signed_note": N_(
+        "This report is signed electronically (PAdES). Check the signature, and that the embedded "
+        "data and the input hashes are the ones shown here, with `compliance verify` or any PDF "
+        "signature validator."
+    ),
+    "file": N_("File"),
+    "role": N_("Role"),
+    "contents": N_("Contents"),
+    "summary": N_("Summary"),
+    "dpia": N_("DPIA screening"),
+    "dpia_required": N_("DPIA required"),
+    "criterion": N_("Criterion"),
+    "met": N_("Met"),
+    "reasons": N_("Reasons"),
+    "coverage": N_("Control coverage by framework"),
+    "findings": N_("Findings to act on, by provision"),
+    "framework": N_("Framework"),
+    "rule": N_("Rule"),
+    "status": N_("Status"),
+    "target": N_("Target"),
+    "explanation": N_("Explanation"),
+    "remediation": N_("Remediation"),
+    "severity": N_("Severity"),
+    "where": N_("Where"),
+    "message": N_("Message"),
+    "method": N_("Method"),
+    "method_text": N_(
+        "Every rule cites the provision it enforces and is evaluated on the facts of the solution; a "
+        "missing fact makes the result unknown, which weighs like a failure. Scores follow the "
+        "formula below; a critical failure or critical unknown makes the verdict 'not ready'."
+    ),
+    "diagram": N_("Data flows"),
+    "diagram_note": N_(
+        "Boxes are parties (blue) and systems (grey) with their countries; arrows are data flows, "
+        "green where every rule passes, amber with open items, red below a score of 50, grey where no "
+        "rule applied."
+    ),
+    "accepted_risks": N_("Accepted risks"),
+    "approved_by": N_("Approved by"),
+    "expires": N_("Expires"),
+    "controls": N_("Controls"),
+    "control": N_("Control"),
+    "top_risks": N_("Top risks"),
+    "record": N_("Record of processing (GDPR Art. 30(1))"),
+    "record_note": N_(
+        "Generated from the solution's data flows that carry personal data; the controller's record "
+        "must hold them."
+    ),
+    "flow": N_("Data flow"),
+    "purposes": N_("Purposes"),
+    "subjects": N_("Data subjects"),
+    "categories": N_("Categories of data"),
+    "route": N_("From → to"),
+    "recipient": N_("Recipient"),
+    "retention": N_("Retention"),
+    "countries": N_("Storage and access countries"),
+    "outcomes": {
+        "pass": N_("pass"),
+        "fail": N_("fail"),
+        "unknown": N_("unknown"),
+        "accepted": N_("accepted"),
+        "pending": N_("pending"),
     },
-}
-
-DPIA_REASONS: list[tuple[str, dict[str, str] | None]] = [
-    (
-        r"met by flow\(s\): (.*)",
-        {"da": r"opfyldt af datastrøm(me): \1", "sv": r"uppfyllt av dataflöde(n): \1"},
-    ),
-    (
-        r"cannot tell: facts missing for flow\(s\): (.*)",
-        {
-            "da": r"kan ikke afgøres: oplysninger mangler for datastrøm(me): \1",
-            "sv": r"kan inte avgöras: uppgifter saknas för dataflöde(n): \1",
-        },
-    ),
-    (
-        "not met by any flow that carries personal data",
-        {
-            "da": "ikke opfyldt af nogen datastrøm med personoplysninger",
-            "sv": "inte uppfyllt av något dataflöde med personuppgifter",
-        },
-    ),
-    (
-        r"another criterion besides (\S+) is met",
-        {"da": r"et andet kriterium end \1 er opfyldt", "sv": r"ett annat kriterium än \1 är uppfyllt"},
-    ),
-    (
-        r"cannot tell whether another criterion besides (\S+) is met",
-        {
-            "da": r"kan ikke afgøre, om et andet kriterium end \1 er opfyldt",
-            "sv": r"kan inte avgöra om ett annat kriterium än \1 är uppfyllt",
-        },
-    ),
-    (
-        r"no other criterion besides (\S+) is met",
-        {"da": r"intet andet kriterium end \1 er opfyldt", "sv": r"inget annat kriterium än \1 är uppfyllt"},
-    ),
-    (
-        "criteria met: none",
-        {"da": "opfyldte kriterier: ingen", "sv": "uppfyllda kriterier: inga"},
-    ),
-    (
-        "criteria met: (.*)",
-        {"da": r"opfyldte kriterier: \1", "sv": r"uppfyllda kriterier: \1"},
-    ),
-    (
-        r"(\d+) of 9 WP248 criteria met \((.*?)\)(?:; (\d+) cannot be decided for missing facts \((.*)\))?",
-        None,
-    ),
-    (
-        "two or more criteria, with large scale or a third criterion: a DPIA is required",
-        {
-            "da": "to eller flere kriterier, med stort omfang eller et tredje kriterium: en konsekvensanalyse er påkrævet",
-            "sv": "två eller fler kriterier, med stor omfattning eller ett tredje kriterium: en konsekvensbedömning krävs",
-        },
-    ),
-    (
-        r"two criteria, but the processing is not large scale and no third criterion is met \(Recital 91\)",
-        {
-            "da": "to kriterier, men behandlingen er ikke i stort omfang, og intet tredje kriterium er opfyldt (betragtning 91)",
-            "sv": "två kriterier, men behandlingen sker inte i stor omfattning och inget tredje kriterium är uppfyllt (skäl 91)",
-        },
-    ),
-    (
-        "the answer depends on the missing facts; supply them to settle it",
-        {
-            "da": "svaret afhænger af de manglende oplysninger; angiv dem for at afgøre det",
-            "sv": "svaret beror på de uppgifter som saknas; ange dem för att avgöra det",
-        },
-    ),
-    (
-        r"no Art\. 35\(3\) case, national-list item or combination of criteria requires a DPIA",
-        {
-            "da": "intet tilfælde efter art. 35, stk. 3, intet punkt på den nationale liste og ingen kombination af kriterier kræver en konsekvensanalyse",
-            "sv": "inget fall enligt artikel 35.3, ingen punkt i den nationella förteckningen och ingen kombination av kriterier kräver en konsekvensbedömning",
-        },
-    ),
-    (
-        r"no flow carries personal data, so Art\. 35 does not apply",
-        {
-            "da": "ingen datastrøm indeholder personoplysninger, så art. 35 finder ikke anvendelse",
-            "sv": "inget dataflöde innehåller personuppgifter, så artikel 35 är inte tillämplig",
-        },
-    ),
-    (
-        r"national list (\S+): .*",
-        {"da": r"national liste \1: {title}", "sv": r"nationell förteckning \1: {title}"},
-    ),
-    (
-        r"(Art\. 35\(3\)\([abc]\)): .*",
-        {"da": r"\1: {title}", "sv": r"\1: {title}"},
-    ),
-]
-COUNT_TEXT = {
-    "da": (
-        "{n} af 9 WP248-kriterier opfyldt ({met})",
-        "; {u} kan ikke afgøres, da oplysninger mangler ({unknown})",
-        "ingen",
-    ),
-    "sv": (
-        "{n} av 9 WP248-kriterier uppfyllda ({met})",
-        "; {u} kan inte avgöras eftersom uppgifter saknas ({unknown})",
-        "inga",
+    "tri": {
+        True: N_("yes"),
+        False: N_("no"),
+        None: N_("unknown"),
+    },
+    "fallback": N_(
+        "Texts marked [EN] have no current translation into the report's language yet and are shown "
+        "in English. In the explanations, the names and values of facts are as the solution file "
+        "writes them."
     ),
 }
 
 
-def dpia_title(lang: str, cid: str, title: str) -> tuple[str, bool]:
-    """A screening criterion's title in the report's language, and whether it fell back to English."""
+def texts(lang: str) -> dict[str, Any]:
+    """The report's fixed texts in a language; the note on English fallbacks only where one can occur."""
+    out: dict[str, Any] = i18n.translate_tree(TEXTS, lang)
     if lang == "en":
-        return title, False
-    local = DPIA_TITLES[lang].get(cid)
-    return (local, False) if local else (title, True)
+        out["fallback"] = ""
+    return out
 
 
-def dpia_reason(lang: str, reason: str) -> str:
-    """A screening reason in the report's language; one the table does not know stays English."""
-    if lang == "en":
-        return reason
-    for pattern, replacements in DPIA_REASONS:
-        m = re.fullmatch(pattern, reason)
-        if m is None:
-            continue
-        if replacements is None:  # the criteria count
-            n, met, u, unknown = m.groups()
-            text, more, none = COUNT_TEXT[lang]
-            out = text.format(n=n, met=none if met == "none" else met)
-            return out + (more.format(u=u, unknown=unknown) if u else "")
-        replacement = replacements[lang]
-        cid = m.group(1) if m.groups() else ""
-        title = dpia_title(lang, cid, "")[0] if "{title}" in replacement else ""
-        return m.expand(replacement).replace("{title}", title)
-    return reason
+def dpia_title(lang: str, title: str) -> str:
+    """A screening criterion's title in the report's language."""
+    return i18n.translator(lang).gettext(title)
 
 
-# The control explanations' sentences (compliance/core/controls.py) in Danish and Swedish. Control IDs
-# and titles inside them stay as the catalogue writes them.
-CONTROL_SENTENCES: list[tuple[str, dict[str, str]]] = [
-    (
-        r" Whether it applies is itself unknown, so the crosswalk does not fill it in\.",
-        {
-            "da": " Om den finder anvendelse, er selv ukendt, så krydsreferencerne udfylder den ikke.",
-            "sv": " Om den är tillämplig är i sig okänt, så korsreferenserna fyller inte i den.",
-        },
-    ),
-    (
-        r"Not met through the equivalent control (.*?)\.(?= |$)",
-        {
-            "da": r"Ikke opfyldt via den tilsvarende kontrol \1.",
-            "sv": r"Ej uppfylld genom den motsvarande kontrollen \1.",
-        },
-    ),
-    (
-        r"Met through the equivalent control (.*?)\.(?= |$)",
-        {
-            "da": r"Opfyldt via den tilsvarende kontrol \1.",
-            "sv": r"Uppfylld genom den motsvarande kontrollen \1.",
-        },
-    ),
-    (
-        r"Partly covered: (.*?), which covers part of it, is met; the rest is not shown\.",
-        {
-            "da": r"Delvist dækket: \1, som dækker en del af den, er opfyldt; resten er ikke påvist.",
-            "sv": r"Delvis täckt: \1, som täcker en del av den, är uppfylld; resten är inte visat.",
-        },
-    ),
-    (
-        r"No rule assesses it, and its equivalent control (.*?) is not applicable\.",
-        {
-            "da": r"Ingen regel vurderer den, og den tilsvarende kontrol \1 er ikke relevant.",
-            "sv": r"Ingen regel bedömer den, och den motsvarande kontrollen \1 är inte tillämplig.",
-        },
-    ),
-    (
-        r"No rule of the loaded packs assesses it and no equivalent control is met or not met: it is not shown to be met\.",
-        {
-            "da": "Ingen regel i de indlæste pakker vurderer den, og ingen tilsvarende kontrol er opfyldt eller ikke opfyldt: det er ikke påvist, at den er opfyldt.",
-            "sv": "Ingen regel i de inlästa paketen bedömer den och ingen motsvarande kontroll är uppfylld eller ej uppfylld: det är inte visat att den är uppfylld.",
-        },
-    ),
-    (
-        r"No rule assesses it, and no rule of its framework applies to this solution\.",
-        {
-            "da": "Ingen regel vurderer den, og ingen regel i dens ramme gælder for denne løsning.",
-            "sv": "Ingen regel bedömer den, och ingen regel i dess ramverk gäller för denna lösning.",
-        },
-    ),
-    (
-        r"Scanner evidence: a serious finding fails it\.",
-        {
-            "da": "Scanningsresultater: et alvorligt fund gør den ikke opfyldt.",
-            "sv": "Skanningsresultat: ett allvarligt fynd gör den ej uppfylld.",
-        },
-    ),
-    (
-        r"Scanner evidence: minor findings make it at most partial\.",
-        {
-            "da": "Scanningsresultater: mindre fund gør den højst delvist opfyldt.",
-            "sv": "Skanningsresultat: mindre fynd gör den högst delvis uppfylld.",
-        },
-    ),
-    (
-        r"Scanner evidence: minor findings\.",
-        {"da": "Scanningsresultater: mindre fund.", "sv": "Skanningsresultat: mindre fynd."},
-    ),
-    (
-        r"Scanner evidence: a scan could not decide, so it is not shown to be met\.",
-        {
-            "da": "Scanningsresultater: en scanning kunne ikke afgøre det, så det er ikke påvist, at den er opfyldt.",
-            "sv": "Skanningsresultat: en skanning kunde inte avgöra det, så det är inte visat att den är uppfylld.",
-        },
-    ),
-    (
-        r"Scanner evidence: a scan could not decide\.",
-        {
-            "da": "Scanningsresultater: en scanning kunne ikke afgøre det.",
-            "sv": "Skanningsresultat: en skanning kunde inte avgöra det.",
-        },
-    ),
-    (
-        r"Scanner evidence: findings covered by an accepted risk\.",
-        {
-            "da": "Scanningsresultater: fund dækket af en accepteret risiko.",
-            "sv": "Skanningsresultat: fynd som täcks av en accepterad risk.",
-        },
-    ),
-    (
-        r"Scanner evidence: no findings \(which alone never makes it met\)\.",
-        {
-            "da": "Scanningsresultater: ingen fund (hvilket alene aldrig gør den opfyldt).",
-            "sv": "Skanningsresultat: inga fynd (vilket ensamt aldrig gör den uppfylld).",
-        },
-    ),
-]
-OWN_RESULTS = {
-    "da": "{status} ud fra reglernes resultater ({tally}).",
-    "sv": "{status} utifrån reglernas resultat ({tally}).",
-}
-OWN_PATTERN = re.compile(
-    r"(Met|Not met|Partial|Unknown|Pending|Not applicable|Accepted) from its rules' results \((.*?)\)\."
-)
+def control_explanation(messages: list[Message], a: Assessment, lang: str) -> str:
+    """A control's explanation in the report's language, other controls named with their titles in it."""
 
+    def name(cid: str) -> str:
+        control = a.controls.get(cid)
+        title = control_title(lang, cid, control.title)[0] if control is not None else ""
+        return f"{cid} ({title})" if title else cid
 
-def _named_controls(text: str, a: Assessment, lang: str) -> str:
-    """Other controls named in an explanation ("ID (title)"), with their titles translated."""
-    if lang == "en" or "(" not in text:
-        return text
-    for cid, other in a.controls.items():
-        named = f"{cid} ({other.title})"
-        if named in text:
-            text = text.replace(named, f"{cid} ({control_title(lang, cid, other.title)[0]})")
-    return text
-
-
-def translated_control_explanation(text: str, lang: str) -> str:
-    """A control's explanation with its sentences in the report's language."""
-    if lang == "en":
-        return text
-    statuses = TEXTS[lang]["control_statuses"]
-    outcomes = {**TEXTS[lang]["outcomes"], "not applicable": statuses["not_applicable"]}
-
-    def own(m: re.Match[str]) -> str:
-        status = statuses[m.group(1).lower().replace(" ", "_")]
-        tally = re.sub(
-            r"\b(not applicable|pass|fail|unknown|accepted|pending)\b",
-            lambda w: outcomes[w.group(1)],
-            m.group(2),
-        )
-        return OWN_RESULTS[lang].format(status=status[:1].upper() + status[1:], tally=tally)
-
-    text = OWN_PATTERN.sub(own, text)
-    for pattern, replacements in CONTROL_SENTENCES:
-        text = re.sub(pattern, replacements[lang], text)
-    return text
+    return " ".join(i18n.say(m, lang, control_name=name) for m in messages)
 
 
 def refusing_fetcher(refused: list[str]) -> Any:
@@ -936,8 +274,12 @@ def render_html(
     results are shown as a saved assessment gives them, without recomputing them."""
     if lang not in LANGUAGES:
         raise ValueError(f"no report texts for language '{lang}' (available: {', '.join(LANGUAGES)})")
+    t = texts(lang)
     root = reports_root()
-    template = _environment().from_string(root.joinpath("report.html").read_text(encoding="utf-8"))
+    env = _environment()
+    env.filters["num"] = lambda value: i18n.number(value, lang)
+    env.filters["day"] = lambda value: i18n.date(value, lang) if value else ""
+    template = env.from_string(root.joinpath("report.html").read_text(encoding="utf-8"))
     parties = {p["id"]: p for p in a.solution.get("parties", [])}
     controller = parties.get(a.solution["controller"]["party"], {}).get(
         "name", a.solution["controller"]["party"]
@@ -947,7 +289,7 @@ def render_html(
     rank = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.MEDIUM: 2, Severity.LOW: 3}
     failing = [f for f in a.findings if f.status in (Outcome.FAIL, Outcome.UNKNOWN)]
     top_risks = [
-        _row([f], lang)
+        _row([f], a, lang)
         for f in sorted(failing, key=lambda f: (rank[f.severity], f.status is not Outcome.FAIL, f.rule_id))[
             :10
         ]
@@ -961,7 +303,7 @@ def render_html(
                 "title": title,
                 "title_en": title_en,
                 "status": c.status.value,
-                "explanation": _named_controls(translated_control_explanation(c.explanation, lang), a, lang),
+                "explanation": control_explanation(c.explanation, a, lang),
             }
         )
     return template.render(
@@ -970,23 +312,23 @@ def render_html(
         signer=signer,
         self_signed=self_signed,
         recomputed=recomputed,
-        t=TEXTS[lang],
+        t=t,
         lang=lang,
         css=root.joinpath("report.css").read_text(encoding="utf-8"),
         tool=f"{a.tool.name} {a.tool.version}",
         controller=controller,
         supplier=supplier,
         open_findings=_grouped_findings(a, lang),
-        verdict_reasons=_verdict_reasons(a, lang),
+        verdict_reasons=verdict_reasons(a, lang),
         dpia_rows=_dpia_rows(a, lang),
-        dpia_reasons=[dpia_reason(lang, r) for r in a.dpia.reasons],
-        method_scoring=TEXTS[lang]["method_scoring"].format(
+        dpia_reasons=[i18n.say(r, lang) for r in a.dpia.reasons],
+        method_scoring=t["method_scoring"].format(
             points=", ".join(
-                f"{TEXTS[lang]['severities'].get(k, k)} {v}"
+                f"{t['severities'].get(k, k)} {i18n.number(v, lang)}"
                 for k, v in a.scoring.get("severity_points", {}).items()
             )
         ),
-        method_verdict=TEXTS[lang]["method_verdict"].format(threshold=f"{NOT_READY_BELOW:g}"),
+        method_verdict=t["method_verdict"].format(threshold=i18n.number(NOT_READY_BELOW, lang)),
         pack_rules=Counter(r.pack for r in a.rules.values()),
         facts_to_state=_facts_to_state(a),
         statuses=[s.value for s in ControlStatus],
@@ -994,34 +336,52 @@ def render_html(
         risks=a.solution.get("accepted_risks", []),
         controls_by_framework=sorted(by_framework.items()),
         record=_record(a),
-        score_chart=score_chart(a),
-        coverage_chart=coverage_chart(a, TEXTS[lang]["control_statuses"]),
+        score_chart=score_chart(a, lambda v: i18n.number(v, lang), t["not_available"]),
+        coverage_chart=coverage_chart(a, t["control_statuses"]),
         diagram=flow_diagram(a),
-        flow_legend=flow_legend(a),
+        flow_legend=flow_legend(a, lambda v: i18n.number(v, lang), t["not_available"]),
     )
 
 
 def _dpia_rows(a: Assessment, lang: str) -> list[dict[str, Any]]:
     """The screening's criteria as the report lists them, in its language."""
-    rows = []
-    for c in a.dpia.criteria + a.dpia.per_se + a.dpia.national:
-        title, in_english = dpia_title(lang, c.id, c.title)
-        rows.append(
-            {
-                "label": f"{c.id} {title}",
-                "en": in_english,
-                "met": c.met,
-                "reasons": "; ".join(dpia_reason(lang, r) for r in c.reasons),
-            }
-        )
-    return rows
+    return [
+        {
+            "label": f"{c.id} {dpia_title(lang, c.title)}",
+            "en": False,
+            "met": c.met,
+            "reasons": "; ".join(i18n.say(r, lang) for r in c.reasons),
+        }
+        for c in a.dpia.criteria + a.dpia.per_se + a.dpia.national
+    ]
 
 
-def _label(f: Finding) -> str:
-    return f"{f.target.kind.value} {f.target.id}" if f.target else ""
+def target_label(f: Finding, lang: str) -> str:
+    """`flow f1`, `datastrøm f1`: the flow, party or system a result is about."""
+    if f.target is None:
+        return ""
+    return i18n.translator(lang).gettext(TARGET_WORDS[f.target.kind.value]).format(id=f.target.id)
 
 
-def _row(group: list[Finding], lang: str) -> dict[str, Any]:
+def finding_explanation(f: Finding, a: Assessment, lang: str) -> str:
+    """A result's explanation in the report's language, phrased from the facts that decided it."""
+    if lang == "en":
+        return f.explanation
+    rule = a.rules.get(f.rule_id)
+    risk = f.accepted_risk
+    return explain(
+        f.status,
+        f.facts,
+        to_state=f.to_state,
+        effective_from=f.effective_from,
+        effective_until=rule.effective_until if rule is not None else None,
+        risk_expired_on=risk.expires if risk is not None and risk.expired else None,
+        tr=i18n.translator(lang),
+        date_text=lambda d: i18n.date(d, lang),
+    )
+
+
+def _row(group: list[Finding], a: Assessment, lang: str) -> dict[str, Any]:
     """One line of the findings: a rule's result with the same explanation on every target it
     lists, its texts in the report's language."""
     first = group[0]
@@ -1034,8 +394,8 @@ def _row(group: list[Finding], lang: str) -> dict[str, Any]:
         "remediation_en": text.remediation_in_english,
         "status": first.status.value,
         "severity": first.severity.value,
-        "targets": [_label(f) for f in group if f.target],
-        "explanation": translated_explanation(first.explanation, lang),
+        "targets": [target_label(f, lang) for f in group if f.target],
+        "explanation": finding_explanation(first, a, lang),
         "national": first.national_citation,
     }
 
@@ -1047,51 +407,28 @@ def _grouped_findings(a: Assessment, lang: str) -> list[tuple[str, list[dict[str
     for f in a.findings:
         if f.status in SHOWN:
             groups[f.citation].setdefault((f.rule_id, f.status.value, f.explanation), []).append(f)
-    return [(c, [_row(g, lang) for g in groups[c].values()]) for c in a.provisions if c in groups]
+    return [(c, [_row(g, a, lang) for g in groups[c].values()]) for c in a.provisions if c in groups]
 
 
-def _verdict_reasons(a: Assessment, lang: str) -> list[str]:
-    """The reasons for the verdict in the report's language, from the same facts the engine
-    decided it on: critical failures and unknowns, the score threshold, the open items."""
-    t = TEXTS[lang]["reasons_text"]
-    outcomes = TEXTS[lang]["outcomes"]
-    reasons = []
-    for f in a.findings:
-        if f.severity is Severity.CRITICAL and f.status in (Outcome.FAIL, Outcome.UNKNOWN):
-            row = _row([f], lang)
-            target = f" ({row['targets'][0]})" if row["targets"] else ""
-            title = f"{t_marker(lang, row['title_en'])}{row['title']}{target}"
-            reasons.append(t["critical"].format(status=outcomes[row["status"]], rule=f.rule_id, title=title))
-    if a.score < NOT_READY_BELOW:
-        reasons.append(t["below"].format(score=f"{a.score:g}", threshold=f"{NOT_READY_BELOW:g}"))
-    if reasons:
-        return reasons
-    c = a.counts
-    parts = [
-        f"{n} {t[key]}"
-        for n, key in ((c.fail, "failed"), (c.unknown, "unknown"), (c.accepted, "accepted"))
-        if n
-    ]
-    return [t["open"].format(parts=", ".join(parts))] if parts else [t["all_pass"]]
-
-
-def translated_explanation(text: str, lang: str) -> str:
-    """An engine explanation with its frame words in the report's language; the fact names and
-    values stay as the solution file writes them."""
-    words: dict[str, str] = TEXTS[lang]["explanation_words"]
-    if not words:
-        return text
-    ops: dict[str, str] = TEXTS[lang]["op_words"]
-    pattern = "|".join(re.escape(w) for w in sorted(ops, key=len, reverse=True))
-    for english, local in words.items():
-        text = text.replace(english, local)
-    marker = re.escape(words["; test: "])
-    return re.sub(rf"(?<={marker})({pattern})\b", lambda m: ops[m.group(1)], text)
+def verdict_reasons(a: Assessment, lang: str) -> list[str]:
+    """The engine's reasons for the verdict in a language; a critical rule is named by its title
+    in that language (marked [EN] where it has no translation yet)."""
+    out = []
+    for reason in a.verdict_reasons:
+        if reason.id in (CRITICAL_REASON, CRITICAL_REASON_AT) and lang != "en":
+            rule = str(reason.args.get("rule", ""))
+            info = a.rules.get(rule)
+            english = (info.title, info.remediation) if info else (str(reason.args.get("title", "")), "")
+            text = rule_text(lang, rule, *english)
+            title = t_marker(lang, text.title_in_english) + text.title
+            reason = reason.model_copy(update={"args": {**reason.args, "title": title}})
+        out.append(i18n.say(reason, lang))
+    return out
 
 
 def t_marker(lang: str, in_english: bool) -> str:
     """The mark before a text that fell back to English in a Danish or Swedish report."""
-    return f"{TEXTS[lang]['en_marker']} " if in_english and lang != "en" else ""
+    return f"{i18n.translator(lang).gettext(TEXTS['en_marker'])} " if in_english and lang != "en" else ""
 
 
 def _facts_to_state(a: Assessment, limit: int = 12) -> list[tuple[str, int]]:

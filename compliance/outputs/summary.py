@@ -1,34 +1,297 @@
-"""The terminal summary of an assessment: plain text for people, not for parsing."""
+"""The terminal summary of an assessment: plain text for people, not for parsing, in English,
+Danish or Swedish (`assess --lang`)."""
 
 from __future__ import annotations
 
 import textwrap
 from collections import Counter, defaultdict
 
+from compliance.core.controls import STATUS_WORDS, tally
+from compliance.core.messages import N_, Translator
 from compliance.core.models.assessment import Assessment, ControlStatus, Counts, Finding, Verdict
 from compliance.core.models.rules import Outcome
+from compliance.core.scoring import OUTCOME_WORDS
+from compliance.core.translations import control_title, rule_text
+from compliance.outputs import i18n
+from compliance.outputs.report import finding_explanation, t_marker, target_label, verdict_reasons
 
-VERDICT_TEXT = {
-    Verdict.READY: "READY for a pilot",
-    Verdict.READY_WITH_CONDITIONS: "READY WITH CONDITIONS",
-    Verdict.NOT_READY: "NOT READY for a pilot",
+DPIA_STATUS_WORDS = {
+    "done": N_("done"),
+    "in_progress": N_("in progress"),
+    "none": N_("none carried out"),
 }
+VERDICT_TEXT = {
+    Verdict.READY: N_("READY for a pilot"),
+    Verdict.READY_WITH_CONDITIONS: N_("READY WITH CONDITIONS"),
+    Verdict.NOT_READY: N_("NOT READY for a pilot"),
+}
+SEVERITY_WORDS = {"critical": N_("critical"), "high": N_("high"), "medium": N_("medium"), "low": N_("low")}
 SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED)
 WIDTH = 100
+COVERAGE_COLUMNS = (
+    (ControlStatus.MET, N_("met")),
+    (ControlStatus.PARTIAL, N_("partial")),
+    (ControlStatus.NOT_MET, N_("not met")),
+    (ControlStatus.UNKNOWN, N_("unknown")),
+    (ControlStatus.ACCEPTED, N_("accepted")),
+    (ControlStatus.PENDING, N_("pending")),
+    (ControlStatus.NOT_APPLICABLE, N_("n/a")),
+)
 
 
-def _score(score: float, counts: Counts) -> str:
-    """The score, or 'n/a' where no rule applied (the score then carries no information)."""
-    applied = counts.pass_ + counts.fail + counts.unknown + counts.accepted + counts.pending
-    return f"{score:g}" if applied else "n/a"
+class _Summary:
+    """The summary of one assessment in one language."""
 
+    def __init__(self, a: Assessment, lang: str) -> None:
+        self.a = a
+        self.lang = lang
+        self.tr: Translator = i18n.translator(lang)
 
-def _tri(value: bool | None) -> str:
-    return {True: "yes", False: "no", None: "unknown"}[value]
+    def _(self, message: str) -> str:
+        return self.tr.gettext(message)
 
+    def num(self, value: float) -> str:
+        return i18n.number(value, self.lang)
 
-def _counts(c: Counts) -> str:
-    return c.describe() or "no results"
+    def day(self, value: object) -> str:
+        return i18n.date(str(value), self.lang)
+
+    def tri(self, value: bool | None) -> str:
+        return {True: self._("yes"), False: self._("no"), None: self._("unknown")}[value]
+
+    def counts(self, c: Counts) -> str:
+        return ", ".join(i18n.say(m, self.lang) for m in tally(c)) or self._("no results")
+
+    def score(self, score: float, counts: Counts) -> str:
+        """The score, or 'n/a' where no rule applied (the score then carries no information)."""
+        applied = counts.pass_ + counts.fail + counts.unknown + counts.accepted + counts.pending
+        return self.num(score) if applied else self._("n/a")
+
+    def render(self) -> str:
+        a, _ = self.a, self._
+        sol = a.solution
+        packs = ", ".join(
+            _("{pack} {version} (law as of {date})").format(
+                pack=p.id, version=p.version, date=self.day(p.law_as_of)
+            )
+            for p in a.rule_packs
+        )
+        lines = [
+            _("Assessment of {name} ({id}), as of {date}").format(
+                name=sol["name"], id=sol["id"], date=self.day(a.as_of)
+            ),
+            *textwrap.wrap(
+                _("Rule packs: {packs}").format(packs=packs),
+                WIDTH,
+                subsequent_indent="  ",
+                break_on_hyphens=False,
+            ),
+            "",
+            _("Verdict: {verdict}    Score: {score}/100").format(
+                verdict=_(VERDICT_TEXT[a.verdict]), score=self.num(a.score)
+            ),
+        ]
+        for reason in verdict_reasons(a, self.lang):
+            lines += _wrap(f"- {reason}", 2)
+        lines += ["", _("Scores by framework:")]
+        width = max((len(name) for name in a.frameworks), default=0)
+        for name, group in a.frameworks.items():
+            lines.append(
+                f"  {name:<{width}}  {self.score(group.score, group.counts):>5}   ({self.counts(group.counts)})"
+            )
+        lines += self.coverage()
+        lines += self.scanners()
+        if a.flows:
+            lines += ["", _("Scores by data flow:")]
+            for flow in a.flows:
+                lines.append(f"  {flow.id:<24} {self.num(flow.score):>5}   {flow.name}")
+        lines += self.dpia()
+        lines += self.facts_to_state()
+        lines += self.findings()
+        lines += self.pending()
+        lines += ["", _("All results: {counts}").format(counts=self.counts(a.counts))]
+        return "\n".join(lines) + "\n"
+
+    def coverage(self) -> list[str]:
+        """Controls per status for each framework, and the controls not met or partly met."""
+        a, _ = self.a, self._
+        if not a.coverage:
+            return []
+        width = max(len(name) for name in a.coverage)
+        labels = [_(label) for _status, label in COVERAGE_COLUMNS]
+        column = max(9, *(len(label) + 1 for label in labels))
+        lines = ["", _("Control coverage by framework (controls per status; crosswalk applied):")]
+        lines.append("  " + " " * width + "  " + "".join(f"{label:>{column}}" for label in labels))
+        for name, cov in a.coverage.items():
+            cells = "".join(
+                f"{cov.counts.get(status.value, 0):>{column}}" for status, _label in COVERAGE_COLUMNS
+            )
+            lines.append(f"  {name:<{width}}  {cells}")
+        gaps = [
+            (cid, c)
+            for cid, c in a.controls.items()
+            if c.status in (ControlStatus.NOT_MET, ControlStatus.PARTIAL)
+        ]
+        if gaps:
+            lines.append(
+                "  " + _("Controls not met or only partly met (unknown ones: see the findings or the JSON):")
+            )
+            for cid, c in gaps:
+                via = " " + _("(via {controls})").format(controls=", ".join(c.via)) if c.via else ""
+                title = control_title(self.lang, cid, c.title)[0]
+                lines += _wrap(f"{_(STATUS_WORDS[c.status]):<8} {cid}: {title}{via}", 4)
+        return lines
+
+    def scanners(self) -> list[str]:
+        """Each scanner run: tool, version, status, findings by severity, and what it left out."""
+        a, _ = self.a, self._
+        if not a.scanners:
+            return []
+        lines = ["", _("Scanners:")]
+        for run in a.scanners:
+            version = f" {run.version}" if run.version else ""
+            found = ", ".join(f"{n} {sev}" for sev, n in run.counts.items() if n) or _("no findings")
+            lines += _wrap(f"{run.tool}{version} ({run.kind}): {run.status.value.upper()}; {found}", 2)
+            for error in run.errors:
+                lines += _wrap(f"- {error}", 4)
+            if run.not_assessed:
+                n = len(run.not_assessed)
+                lines += _wrap(
+                    "- "
+                    + self.tr.ngettext("not assessed: {n} item", "not assessed: {n} items", n).format(n=n),
+                    4,
+                )
+                for item in run.not_assessed[:5]:
+                    lines += _wrap(f"{item.item}: {item.reason}", 6)
+                if len(run.not_assessed) > 5:
+                    lines += _wrap(
+                        _("... and {n} more (see the JSON)").format(n=len(run.not_assessed) - 5), 6
+                    )
+            for f in run.findings[:10]:
+                where = f"{f.package}=={f.version}" if f.package else f"{f.file}:{f.line}"
+                fix = (
+                    " " + _("(fixed in {versions})").format(versions=", ".join(f.fixed_versions))
+                    if f.fixed_versions
+                    else ""
+                )
+                lines += _wrap(f"{f.severity.value:<8} {f.rule_id} {where}{fix}", 4)
+            if len(run.findings) > 10:
+                lines += _wrap(_("... and {n} more (see the JSON)").format(n=len(run.findings) - 10), 4)
+        return lines
+
+    def dpia(self) -> list[str]:
+        """The screening's answer, the criteria met or undecided, and the DPIA on file."""
+        a, _ = self.a, self._
+        lines = ["", _("DPIA screening: required: {answer}").format(answer=self.tri(a.dpia.required))]
+        for reason in a.dpia.reasons:
+            lines += _wrap(f"- {i18n.say(reason, self.lang)}", 2)
+        for c in a.dpia.criteria + a.dpia.per_se + a.dpia.national:
+            if c.met is not False:
+                reasons = "; ".join(i18n.say(r, self.lang) for r in c.reasons)
+                lines += _wrap(f"{c.id} {self.tri(c.met)}: {_(c.title)} ({reasons})", 4)
+        st = a.dpia.status
+        lines.append(
+            "  "
+            + _("DPIA on file: {status}; current: {current}").format(
+                status=_(DPIA_STATUS_WORDS.get(st.status, st.status)) if st.status else _("not stated"),
+                current=self.tri(st.current),
+            )
+        )
+        for reason in st.reasons:
+            lines += _wrap(f"- {i18n.say(reason, self.lang)}", 4)
+        return lines
+
+    def facts_to_state(self, top: int = 10) -> list[str]:
+        """The missing facts that decide the most unknown results: what to fill in first."""
+        a, _ = self.a, self._
+        decides: Counter[str] = Counter()
+        for f in a.findings:
+            if f.status is Outcome.UNKNOWN:
+                decides.update(f.to_state)
+        if not decides:
+            return []
+        unknown = sum(1 for f in a.findings if f.status is Outcome.UNKNOWN)
+        lines = [
+            "",
+            _(
+                "Facts to state ({facts} missing facts leave {results} results unknown; most decisive first):"
+            ).format(facts=len(decides), results=unknown),
+        ]
+        for fact, n in decides.most_common(top):
+            lines.append(
+                f"  {fact:<56} " + self.tr.ngettext("{n:>4} result", "{n:>4} results", n).format(n=n)
+            )
+        if len(decides) > top:
+            lines.append(
+                "  "
+                + _("... and {n} more (each unknown finding below names its own)").format(
+                    n=len(decides) - top
+                )
+            )
+        return lines
+
+    def findings(self) -> list[str]:
+        """The results to act on, by provision, each with its explanation and remediation."""
+        a, _, lang = self.a, self._, self.lang
+        open_items = [f for f in a.findings if f.status in SHOWN]
+        lines = ["", _("Findings to act on ({n}), by provision:").format(n=len(open_items))]
+        if not open_items:
+            lines.append("  " + _("none"))
+        grouped: dict[str, list[Finding]] = defaultdict(list)
+        for f in open_items:
+            grouped[f.citation].append(f)
+        for citation in (c for c in a.provisions if c in grouped):
+            lines.append(f"  {citation}")
+            for f in grouped[citation]:
+                text = rule_text(lang, f.rule_id, f.title, f.remediation)
+                target = f" - {target_label(f, lang)}" if f.target else ""
+                status = _(OUTCOME_WORDS[f.status]).upper()
+                title = t_marker(lang, text.title_in_english) + text.title
+                lines.append(
+                    f"    [{status} {_(SEVERITY_WORDS[f.severity.value])}] {f.rule_id}: {title}{target}"
+                )
+                if f.national_citation:
+                    lines += _wrap(_("National law: {citation}").format(citation=f.national_citation), 8)
+                lines += _wrap(finding_explanation(f, a, lang), 8)
+                remediation = t_marker(lang, text.remediation_in_english) + text.remediation
+                lines += _wrap(_("Remediation: {text}").format(text=remediation), 8)
+                if f.accepted_risk is not None:
+                    r = f.accepted_risk
+                    template = (
+                        _("Risk expired, accepted by {who} until {date}: {reason}")
+                        if r.expired
+                        else _("Risk accepted by {who} until {date}: {reason}")
+                    )
+                    lines += _wrap(
+                        template.format(who=r.approved_by, date=self.day(r.expires), reason=r.reason), 8
+                    )
+        return lines
+
+    def pending(self) -> list[str]:
+        """Obligations that apply only from a later date, by framework and date (not to act on yet)."""
+        a, _ = self.a, self._
+        groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+        for f in a.findings:
+            if f.status is Outcome.PENDING:
+                groups[(f.framework, str(f.effective_from))].append(f)
+        if not groups:
+            return []
+        lines = [
+            "",
+            _("Obligations that apply from a later date (pending; they do not count in the scores yet):"),
+        ]
+        for (framework, start), group in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            rules = len({f.rule_id for f in group})
+            lines += _wrap(
+                _("{framework}: {rules}, {results}, from {date}").format(
+                    framework=framework,
+                    rules=self.tr.ngettext("{n} rule", "{n} rules", rules).format(n=rules),
+                    results=self.tr.ngettext("{n} result", "{n} results", len(group)).format(n=len(group)),
+                    date=self.day(start),
+                ),
+                2,
+            )
+        return lines
 
 
 def _wrap(text: str, indent: int) -> list[str]:
@@ -38,160 +301,6 @@ def _wrap(text: str, indent: int) -> list[str]:
     ]
 
 
-COVERAGE_COLUMNS = (
-    (ControlStatus.MET, "met"),
-    (ControlStatus.PARTIAL, "partial"),
-    (ControlStatus.NOT_MET, "not met"),
-    (ControlStatus.UNKNOWN, "unknown"),
-    (ControlStatus.ACCEPTED, "accepted"),
-    (ControlStatus.PENDING, "pending"),
-    (ControlStatus.NOT_APPLICABLE, "n/a"),
-)
-
-
-def _coverage(a: Assessment) -> list[str]:
-    """Controls per status for each framework, and the controls not met, unknown or partial."""
-    if not a.coverage:
-        return []
-    width = max(len(name) for name in a.coverage)
-    lines = ["", "Control coverage by framework (controls per status; crosswalk applied):"]
-    header = "  " + " " * width + "  " + "".join(f"{label:>9}" for _, label in COVERAGE_COLUMNS)
-    lines.append(header)
-    for name, cov in a.coverage.items():
-        cells = "".join(f"{cov.counts.get(status.value, 0):>9}" for status, _ in COVERAGE_COLUMNS)
-        lines.append(f"  {name:<{width}}  {cells}")
-    gaps = [
-        (cid, c)
-        for cid, c in a.controls.items()
-        if c.status in (ControlStatus.NOT_MET, ControlStatus.PARTIAL)
-    ]
-    if gaps:
-        lines.append("  Controls not met or only partly met (unknown ones: see the findings or the JSON):")
-        for cid, c in gaps:
-            via = f" (via {', '.join(c.via)})" if c.via else ""
-            lines += _wrap(f"{c.status.value.replace('_', ' '):<8} {cid}: {c.title}{via}", 4)
-    return lines
-
-
-def _facts_to_state(a: Assessment, top: int = 10) -> list[str]:
-    """The missing facts that decide the most unknown results: what to fill in first."""
-    decides: Counter[str] = Counter()
-    for f in a.findings:
-        if f.status is Outcome.UNKNOWN:
-            decides.update(f.to_state)
-    if not decides:
-        return []
-    unknown = sum(1 for f in a.findings if f.status is Outcome.UNKNOWN)
-    lines = [
-        "",
-        f"Facts to state ({len(decides)} missing facts leave {unknown} results unknown; most decisive first):",
-    ]
-    for fact, n in decides.most_common(top):
-        lines.append(f"  {fact:<56} {n:>4} result(s)")
-    if len(decides) > top:
-        lines.append(f"  ... and {len(decides) - top} more (each unknown finding below names its own)")
-    return lines
-
-
-def _scanners(a: Assessment) -> list[str]:
-    """Each scanner run: tool, version, status, findings by severity, and what it left out."""
-    if not a.scanners:
-        return []
-    lines = ["", "Scanners:"]
-    for run in a.scanners:
-        version = f" {run.version}" if run.version else ""
-        found = ", ".join(f"{n} {sev}" for sev, n in run.counts.items() if n) or "no findings"
-        lines += _wrap(f"{run.tool}{version} ({run.kind}): {run.status.value.upper()}; {found}", 2)
-        for error in run.errors:
-            lines += _wrap(f"- {error}", 4)
-        if run.not_assessed:
-            lines += _wrap(f"- not assessed: {len(run.not_assessed)} item(s)", 4)
-            for item in run.not_assessed[:5]:
-                lines += _wrap(f"{item.item}: {item.reason}", 6)
-            if len(run.not_assessed) > 5:
-                lines += _wrap(f"... and {len(run.not_assessed) - 5} more (see the JSON)", 6)
-        for f in run.findings[:10]:
-            where = f"{f.package}=={f.version}" if f.package else f"{f.file}:{f.line}"
-            fix = f" (fixed in {', '.join(f.fixed_versions)})" if f.fixed_versions else ""
-            lines += _wrap(f"{f.severity.value:<8} {f.rule_id} {where}{fix}", 4)
-        if len(run.findings) > 10:
-            lines += _wrap(f"... and {len(run.findings) - 10} more (see the JSON)", 4)
-    return lines
-
-
-def _pending(a: Assessment) -> list[str]:
-    """Obligations that apply only from a later date, by framework and date (not to act on yet)."""
-    groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    for f in a.findings:
-        if f.status is Outcome.PENDING:
-            groups[(f.framework, str(f.effective_from))].append(f)
-    if not groups:
-        return []
-    lines = ["", "Obligations that apply from a later date (pending; they do not count in the scores yet):"]
-    for (framework, start), group in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        rules = len({f.rule_id for f in group})
-        lines += _wrap(f"{framework}: {rules} rule(s), {len(group)} result(s), from {start}", 2)
-    return lines
-
-
-def render(a: Assessment) -> str:
-    """The readable summary printed by `compliance assess`."""
-    sol = a.solution
-    lines = [
-        f"Assessment of {sol['name']} ({sol['id']}), as of {a.as_of}",
-        *textwrap.wrap(
-            "Rule packs: " + ", ".join(f"{p.id} {p.version} (law as of {p.law_as_of})" for p in a.rule_packs),
-            WIDTH,
-            subsequent_indent="  ",
-            break_on_hyphens=False,
-        ),
-        "",
-        f"Verdict: {VERDICT_TEXT[a.verdict]}    Score: {a.score:g}/100",
-    ]
-    for reason in a.verdict_reasons:
-        lines += _wrap(f"- {reason}", 2)
-    lines += ["", "Scores by framework:"]
-    width = max((len(name) for name in a.frameworks), default=0)
-    for name, group in a.frameworks.items():
-        lines.append(f"  {name:<{width}}  {_score(group.score, group.counts):>5}   ({_counts(group.counts)})")
-    lines += _coverage(a)
-    lines += _scanners(a)
-    if a.flows:
-        lines += ["", "Scores by data flow:"]
-        for flow in a.flows:
-            lines.append(f"  {flow.id:<24} {flow.score:>5g}   {flow.name}")
-    lines += ["", f"DPIA screening: required: {_tri(a.dpia.required)}"]
-    for reason in a.dpia.reasons:
-        lines += _wrap(f"- {reason}", 2)
-    met = [c for c in a.dpia.criteria + a.dpia.per_se + a.dpia.national if c.met is not False]
-    for c in met:
-        lines += _wrap(f"{c.id} {_tri(c.met)}: {c.title} ({'; '.join(c.reasons)})", 4)
-    st = a.dpia.status
-    lines.append(f"  DPIA on file: {st.status or 'not stated'}; current: {_tri(st.current)}")
-    for reason in st.reasons:
-        lines += _wrap(f"- {reason}", 4)
-    lines += _facts_to_state(a)
-    open_items = [f for f in a.findings if f.status in SHOWN]
-    lines += ["", f"Findings to act on ({len(open_items)}), by provision:"]
-    if not open_items:
-        lines.append("  none")
-    grouped: dict[str, list[Finding]] = defaultdict(list)
-    for f in open_items:
-        grouped[f.citation].append(f)
-    for citation in (c for c in a.provisions if c in grouped):
-        lines.append(f"  {citation}")
-        for f in grouped[citation]:
-            target = f" - {f.target.kind.value} {f.target.id}" if f.target else ""
-            lines.append(f"    [{f.status.value.upper()} {f.severity.value}] {f.rule_id}: {f.title}{target}")
-            if f.national_citation:
-                lines += _wrap(f"National law: {f.national_citation}", 8)
-            lines += _wrap(f.explanation, 8)
-            if f.status in (Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED):
-                lines += _wrap(f"Remediation: {f.remediation}", 8)
-            if f.accepted_risk is not None:
-                r = f.accepted_risk
-                state = "expired" if r.expired else "accepted"
-                lines += _wrap(f"Risk {state} by {r.approved_by} until {r.expires}: {r.reason}", 8)
-    lines += _pending(a)
-    lines += ["", f"All results: {_counts(a.counts)}"]
-    return "\n".join(lines) + "\n"
+def render(a: Assessment, lang: str = "en") -> str:
+    """The readable summary printed by `compliance assess`, in English, Danish or Swedish."""
+    return _Summary(a, lang).render()

@@ -9,11 +9,12 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
+from compliance.core.messages import Message
 from compliance.core.models.common import Out
 from compliance.core.models.rules import Outcome, Scope, Severity
 from compliance.core.models.scan import ScanRun
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: the tool's sentences are messages (text, id, args)
 
 
 class Verdict(StrEnum):
@@ -61,9 +62,12 @@ class FactUsed:
 
     fact: str
     value: Any
-    test: str
+    test: str  # the test in English words, `is one of [a, b]`
     result: bool | None
     part: str  # 'applies_when' or 'require'
+    op: str = ""  # the operator and operand of the test, to say it in another language
+    operand: Any = None
+    negated: bool = False  # the test stands under an odd number of `not`
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +187,12 @@ class ControlResult(Out):
     counts: Counts = Field(description="Its own rules' results per outcome.")
     via: list[str] = Field(description="The mapped controls its status was carried from.")
     mappings: list[dict[str, str]] = Field(description="Every crosswalk mapping touching it.")
-    explanation: str
+    explanation: list[Message] = Field(description="Why it has its status, sentence by sentence.")
+
+    @property
+    def explanation_text(self) -> str:
+        """The explanation in English, as one paragraph."""
+        return " ".join(m.text for m in self.explanation)
 
 
 class FrameworkCoverage(Out):
@@ -232,7 +241,7 @@ class Criterion(Out):
     id: str
     title: str
     met: bool | None
-    reasons: list[str]
+    reasons: list[Message]
     flows: list[str]
 
 
@@ -243,14 +252,14 @@ class DpiaStatusInfo(Out):
     completed_on: date | None
     exists: bool | None
     current: bool | None
-    reasons: list[str]
+    reasons: list[Message]
 
 
 class DpiaScreening(Out):
     """The DPIA screening: WP248 criteria, Art. 35(3), national lists, and the answer."""
 
     required: bool | None
-    reasons: list[str]
+    reasons: list[Message]
     criteria: list[Criterion]
     per_se: list[Criterion]
     national: list[Criterion]
@@ -267,7 +276,7 @@ class Assessment(Out):
     rule_packs: list[PackInfo]
     inputs: list[InputFile]
     verdict: Verdict
-    verdict_reasons: list[str]
+    verdict_reasons: list[Message]
     score: float
     counts: Counts
     frameworks: dict[str, ScoreGroup]

@@ -166,7 +166,8 @@ class FactModel(Strict):
         description="Sources of facts, keyed by field name; the key '*' covers every fact of this object.",
     )
 
-    _not_facts: ClassVar[frozenset[str]] = frozenset({"sources", "id"})
+    # Not facts: where facts come from, identifiers, and the version of the file format.
+    _not_facts: ClassVar[frozenset[str]] = frozenset({"sources", "id", "schema_version"})
 
     @model_validator(mode="after")
     def _sources_name_fields(self) -> FactModel:

@@ -29,6 +29,40 @@ from compliance.core.models.common import (
     Text,
 )
 
+# The version of the solution format that this engine reads and writes. A file says which version
+# it was written for in `schema_version`; a file without it is of the first version. Every change
+# of the format that would make an older file fail, or read differently, raises this number and
+# adds its step to `compliance/inputs/upgrade.py`, which `compliance upgrade` applies.
+CURRENT_SCHEMA_VERSION = 1
+FIRST_SCHEMA_VERSION = 1
+
+
+def newer_version_message(version: int) -> str:
+    """What to say of a file written for a version of the format newer than this engine reads."""
+    # CURRENT_SCHEMA_VERSION is read at call time, so that the tests of upgrade steps can raise it.
+    return (
+        f"written for version {version} of the solution format; this compliance-engine reads up "
+        f"to {CURRENT_SCHEMA_VERSION}: upgrade compliance-engine"
+    )
+
+
+def _not_newer(version: int) -> int:
+    if version > CURRENT_SCHEMA_VERSION:
+        raise ValueError(newer_version_message(version))
+    return version
+
+
+SchemaVersion = Annotated[
+    int,
+    Field(
+        ge=FIRST_SCHEMA_VERSION,
+        description="The version of the solution format the file is written for; "
+        f"{FIRST_SCHEMA_VERSION} when left out. `compliance upgrade` moves a file to the current version.",
+        json_schema_extra={"maximum": CURRENT_SCHEMA_VERSION},
+    ),
+    AfterValidator(_not_newer),
+]
+
 
 class LifecycleStage(StrEnum):
     """Where the solution is in its life."""
@@ -1093,6 +1127,8 @@ def nis2_in_scope(entity: dict[str, Any] | None, jurisdiction: str | None) -> bo
 class Solution(FactModel):
     """A data-driven solution under review: the root of a solution file."""
 
+    # The version of the file format, not a fact: no rule reads it and `sources` cannot name it.
+    schema_version: SchemaVersion = FIRST_SCHEMA_VERSION
     id: Identifier
     name: ShortText
     description: Text | None = None

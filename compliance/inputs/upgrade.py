@@ -1,0 +1,687 @@
+"""Upgrading solution files to the current version of the format: the steps, as data and code, and
+a rewrite that keeps comments, key order, quoting and layout.
+
+A solution file names the version of the format it was written for in `schema_version` (none: the
+first version). Each change of the format that would make an older file fail, or read differently,
+raises `CURRENT_SCHEMA_VERSION` (in `compliance.core.models.solution`) and adds a `Step` to `STEPS`
+here, with a test that upgrades and loads a file of the old version. A step says what it replaces
+(for messages), how to tell whether an old file loads unchanged (for the loader), and how to upgrade
+a document in place (for `compliance upgrade`).
+
+The file is always read by the safe loader first (size limits, alias bombs, duplicate keys), so
+hostile input is refused with the usual located errors before ruamel.yaml parses it for the round
+trip. JSON files are rewritten as JSON. A value without a faithful form in the new version is never
+reinterpreted: it stays as it is, marked `# compliance upgrade: ...` (YAML) and listed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import io
+import json
+import re
+import shlex
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.representer import RoundTripRepresenter
+
+from compliance.core.errors import InputError, Problem, SolutionError
+from compliance.core.models import solution as solution_model
+from compliance.core.models.solution import Solution
+from compliance.core.validation import validate_located
+from compliance.core.yamlio import Located, Path_, format_path, load_text
+from compliance.inputs.files import DEFAULT_MAX_BYTES, read_text
+
+MARK = "compliance upgrade:"
+"""The start of the comment that marks a value left for a person to decide."""
+
+VERSION_FIELD = "schema_version"
+
+
+# ---------------------------------------------------------------------------------------------
+# The steps
+
+
+@dataclass(frozen=True)
+class Obstacle:
+    """Why a file of an older version cannot be loaded unchanged: the field, and what changed."""
+
+    path: Path_
+    message: str
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One thing a step did to a document: a change, or a value left as it was for a person to decide."""
+
+    path: Path_
+    message: str
+    decision: bool = False
+
+
+class Edits:
+    """What the steps did to one document, in order. A value left for a decision is also marked
+    with a `# compliance upgrade: ...` comment on its line (YAML only: JSON has no comments)."""
+
+    def __init__(self, doc: Any) -> None:
+        self.doc = doc
+        self.done: list[Edit] = []
+
+    def changed(self, path: Path_, message: str) -> None:
+        """Record a change made at `path`."""
+        self.done.append(Edit(tuple(path), message))
+
+    def undecided(self, path: Path_, message: str) -> None:
+        """Leave the value at `path` as it is, mark it, and record what a person must decide."""
+        if isinstance(self.doc, CommentedBase):
+            _mark(self.doc, tuple(path), message)
+        self.done.append(Edit(tuple(path), message, decision=True))
+
+
+def _no_obstacles(data: Mapping[str, Any]) -> list[Obstacle]:
+    return []
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the format, from `version` to `version + 1`.
+
+    `replaces` maps each field pattern the step renames or splits (`flows[].retention_days`; `[]`
+    stands for every item of a list) to what replaces it, for messages. `apply` upgrades a document
+    in place (a ruamel.yaml round-trip mapping, or plain dicts for JSON) and records every change in
+    the `Edits`. `check` finds, in the plain data of a file of `version`, what the new version would
+    read differently (an omitted field that now means something else, an old value with a new
+    meaning); the fields in `replaces` are found without it.
+    """
+
+    version: int
+    description: str
+    apply: Callable[[Any, Edits], None]
+    replaces: Mapping[str, str] = field(default_factory=dict)
+    check: Callable[[Mapping[str, Any]], list[Obstacle]] = _no_obstacles
+
+    def obstacles(self, data: Mapping[str, Any]) -> list[Obstacle]:
+        """What keeps a file of `version` from loading unchanged under `version + 1` (none: it loads)."""
+        found = [
+            Obstacle(
+                path,
+                f"version {self.version + 1} of the solution format replaces this field with "
+                f"{_concrete(new, [p for p in path if isinstance(p, int)])}",
+            )
+            for old, new in self.replaces.items()
+            for path in find(data, old)
+        ]
+        return found + list(self.check(data))
+
+
+STEPS: tuple[Step, ...] = ()
+"""Every step, one per version from 1 to the current one. None yet: version 1 is current."""
+
+
+def current_version() -> int:
+    """The version of the solution format this engine reads and writes."""
+    return solution_model.CURRENT_SCHEMA_VERSION
+
+
+def steps_from(version: int) -> list[Step]:
+    """The steps from `version` up to the current version, in order."""
+    by_version: dict[int, Step] = {}
+    for step in STEPS:
+        if step.version in by_version:
+            raise AssertionError(f"two upgrade steps from version {step.version} of the solution format")
+        by_version[step.version] = step
+    steps = []
+    for v in range(version, current_version()):
+        if v not in by_version:
+            raise AssertionError(f"no upgrade step from version {v} to {v + 1} of the solution format")
+        steps.append(by_version[v])
+    return steps
+
+
+def upgrade_command(file: str) -> str:
+    """The command that upgrades `file`, as a user would type it."""
+    return f"compliance upgrade {shlex.quote(file)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers for steps: finding fields, renaming them
+
+
+_PATTERN_PART = re.compile(r"([A-Za-z0-9_-]+)((?:\[\])*)")
+
+
+def _pattern(pattern: str) -> tuple[str | None, ...]:
+    parts: list[str | None] = []
+    for name in pattern.split("."):
+        match = _PATTERN_PART.fullmatch(name)
+        if match is None:
+            raise ValueError(f"not a field pattern: {pattern!r}")
+        parts.append(match[1])
+        parts += [None] * (len(match[2]) // 2)
+    return tuple(parts)
+
+
+def find(data: Any, pattern: str) -> list[Path_]:
+    """Every path in `data` that `pattern` names (`flows[].retention`: `[]` is every item of a list),
+    in document order."""
+    found: list[Path_] = []
+
+    def walk(node: Any, rest: tuple[str | None, ...], path: Path_) -> None:
+        if not rest:
+            found.append(path)
+            return
+        head, tail = rest[0], rest[1:]
+        if head is None:
+            if isinstance(node, list):
+                for index, item in enumerate(node):
+                    walk(item, tail, (*path, index))
+        elif isinstance(node, dict) and head in node:
+            walk(node[head], tail, (*path, head))
+
+    walk(data, _pattern(pattern), ())
+    return found
+
+
+def pattern_of(path: str) -> str:
+    """A located field path as a pattern: `flows[2].retention` -> `flows[].retention`."""
+    return re.sub(r"\[\d+\]", "[]", path)
+
+
+def _concrete(text: str, indices: list[int]) -> str:
+    """`text` with its `[]` filled with the indices of the field it is about, in order."""
+    numbers = iter(indices)
+    return re.sub(r"\[\]", lambda _: f"[{next(numbers, '')}]", text)
+
+
+def value_at(doc: Any, path: Path_) -> Any:
+    """The value at `path` in a document."""
+    node = doc
+    for part in path:
+        node = node[part]
+    return node
+
+
+def rename(doc: Any, pattern: str, new_key: str, edits: Edits) -> None:
+    """Rename the field at every path `pattern` names to `new_key` where it stands, with its comments;
+    where the new name is already given too, leave both for a person to decide."""
+    for path in find(doc, pattern):
+        parent = value_at(doc, path[:-1])
+        old = str(path[-1])
+        if new_key in parent:
+            edits.undecided(
+                path, f"'{new_key}' is given too: keep the right value as '{new_key}' and delete '{old}'"
+            )
+            continue
+        _rename_key(parent, old, new_key)
+        edits.changed(path, f"renamed to '{new_key}'")
+
+
+def _rename_key(mapping: dict[str, Any], old: str, new: str) -> None:
+    """Rename a key in place, keeping its position (and, in YAML, its comments)."""
+    if isinstance(mapping, CommentedMap):
+        position = list(mapping).index(old)
+        comment = mapping.ca.items.pop(old, None)
+        value = mapping.pop(old)
+        mapping.insert(position, new, value)
+        if comment is not None:
+            mapping.ca.items[new] = comment
+        return
+    items = [(new if key == old else key, value) for key, value in mapping.items()]
+    mapping.clear()
+    mapping.update(items)
+
+
+def _insert_first(mapping: dict[str, Any], key: str, value: Any) -> None:
+    if isinstance(mapping, CommentedMap):
+        mapping.insert(0, key, value)
+        return
+    items = [(key, value), *mapping.items()]
+    mapping.clear()
+    mapping.update(items)
+
+
+def _mark(doc: Any, path: Path_, message: str) -> None:
+    """Put `# compliance upgrade: PATH: MESSAGE` at the end of the line of the value at `path`
+    (the line of the nearest block-style entry holding it, when it sits in a flow collection)."""
+    chain = [doc]
+    for part in path[:-1]:
+        chain.append(chain[-1][part])
+    level = len(path) - 1
+    while level > 0 and (_is_flow(chain[level]) or not isinstance(chain[level], CommentedBase)):
+        level -= 1  # a flow collection, or one a step made anew: the line of what holds it
+    if level == 0 and _is_flow(chain[0]):
+        chain[0].fa.set_block_style()
+    container, key = chain[level], path[level]
+    text = f"# {MARK} {format_path(path)}: {message}"
+    slot = 0 if isinstance(container, CommentedSeq) else 2
+    entry = container.ca.items.get(key)
+    token = entry[slot] if entry is not None and len(entry) > slot else None
+    if token is None:
+        container.yaml_add_eol_comment(text, key)
+    elif token.value.startswith("#"):
+        # an end-of-line comment already: ours goes first, theirs stays after it
+        token.value = f"{text}  {token.value}"
+    else:
+        # only comment lines below: ours goes on the line itself, they stay below
+        token.value = f" {text}{token.value}"
+
+
+def _is_flow(node: Any) -> bool:
+    return isinstance(node, CommentedBase) and node.fa.flow_style() is True
+
+
+# ---------------------------------------------------------------------------------------------
+# What the loader asks
+
+
+def declared_version(located: Located) -> int:
+    """The version of the format a loaded solution file is written for: its `schema_version`, else
+    the first; a version newer than this engine reads, or not a version at all, is refused."""
+    data = located.data
+    if not isinstance(data, dict) or VERSION_FIELD not in data:
+        return solution_model.FIRST_SCHEMA_VERSION
+    value = data[VERSION_FIELD]
+    current = current_version()
+    where = (VERSION_FIELD,)
+    if isinstance(value, bool) or not isinstance(value, int) or value < solution_model.FIRST_SCHEMA_VERSION:
+        raise SolutionError(
+            [
+                located.problem(
+                    where,
+                    f"{value!r} is not a version of the solution format: write a whole number from "
+                    f"{solution_model.FIRST_SCHEMA_VERSION} to {current}",
+                )
+            ]
+        )
+    if value > current:
+        raise SolutionError([located.problem(where, solution_model.newer_version_message(value))])
+    return value
+
+
+def check_loadable(located: Located, text: str) -> None:
+    """Refuse a solution file this engine would misread: one written for a newer version; one of an
+    older version with fields that changed since (each problem names what replaced the field and
+    the command that upgrades the file); one with values `compliance upgrade` left for a decision."""
+    version = declared_version(located)
+    problems: list[Problem] = []
+    if isinstance(located.data, dict):
+        command = upgrade_command(located.file)
+        for step in steps_from(version):
+            obstacles = step.obstacles(located.data)
+            if obstacles:
+                # a later step's check reads the next version, which this file is not yet
+                problems += [located.problem(o.path, f"{o.message}; run: {command}") for o in obstacles]
+                break
+    problems += open_decisions(text, located.file)
+    if problems:
+        raise SolutionError(problems)
+
+
+_MARK_COMMENT = re.compile(r"(?:^|\s)(#\s*" + re.escape(MARK) + r"\s*(.*))$")
+
+
+def open_decisions(text: str, file: str) -> list[Problem]:
+    """The `# compliance upgrade: ...` comments still in a file: values that wait for a decision."""
+    problems: list[Problem] = []
+    if MARK not in text:
+        return problems
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _MARK_COMMENT.search(line)
+        if match is not None:
+            what = match[2].split("  #", 1)[0].strip()  # a comment of the file's own may follow
+            problems.append(
+                Problem(
+                    file,
+                    f"`compliance upgrade` left this value for a person to decide: {what}; "
+                    "decide, then delete the comment",
+                    number,
+                    match.start(1) + 1,
+                )
+            )
+    return problems
+
+
+def explain_replaced_fields(problems: list[Problem]) -> list[Problem]:
+    """Unknown-field problems about a field that a step replaced, told what replaced it instead."""
+    replaced = {old: (step, new) for step in STEPS for old, new in step.replaces.items()}
+    out = []
+    for problem in problems:
+        known = replaced.get(pattern_of(problem.path))
+        if known is None or not problem.message.startswith("unknown field "):
+            out.append(problem)
+            continue
+        step, new = known
+        indices = [int(i) for i in re.findall(r"\[(\d+)\]", problem.path)]
+        name = pattern_of(problem.path).rsplit(".", 1)[-1].removesuffix("[]")
+        out.append(
+            replace(
+                problem,
+                message=f"'{name}' is a field of version {step.version} of the solution format; "
+                f"version {step.version + 1} replaces it with {_concrete(new, indices)}",
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The upgrade
+
+
+class Format(StrEnum):
+    """How a solution file is written."""
+
+    YAML = "yaml"
+    JSON = "json"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of what an upgrade did, located in the file as it was."""
+
+    file: str
+    line: int | None
+    column: int | None
+    path: str
+    message: str
+    decision: bool
+
+    def __str__(self) -> str:
+        what = f"decide: {self.message}" if self.decision else self.message
+        return str(Problem(self.file, what, self.line, self.column, self.path))
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """A solution file upgraded in memory: its text before and after, and what changed."""
+
+    file: str
+    format: Format
+    from_version: int
+    to_version: int
+    original: str
+    text: str
+    changes: tuple[Change, ...]
+    steps: tuple[str, ...] = ()  # each step applied: `1 -> 2: what changed`
+    relaid_lines: int = 0  # lines the YAML rewrite lays out anew besides the changes (0: kept)
+
+    @property
+    def needed(self) -> bool:
+        """Whether the file had to change: not at the current version, or not saying so."""
+        return bool(self.changes)
+
+    @property
+    def undecided(self) -> tuple[Change, ...]:
+        """The values left as they were for a person to decide."""
+        return tuple(c for c in self.changes if c.decision)
+
+    def diff(self) -> str:
+        """The upgrade as a unified diff."""
+        lines = difflib.unified_diff(
+            self.original.splitlines(keepends=True),
+            self.text.splitlines(keepends=True),
+            fromfile=self.file,
+            tofile=f"{self.file} (version {self.to_version})",
+        )
+        return "".join(
+            line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n" for line in lines
+        )
+
+
+def upgrade_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Upgrade:
+    """Upgrade a solution file read from disk, in memory (`Upgrade.text` is what to write)."""
+    result = upgrade_text(read_text(path, max_bytes=max_bytes), str(path))
+    with path.open("rb") as fh:
+        if fh.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8:  # read_text drops it; keep it
+            result = replace(result, original=f"\ufeff{result.original}", text=f"\ufeff{result.text}")
+    return result
+
+
+def upgrade_text(text: str, file: str) -> Upgrade:
+    """Upgrade the text of a solution file to the current version of the format."""
+    located = load_text(text, file)
+    if not isinstance(located.data, dict):
+        raise SolutionError(
+            [located.problem((), "not a solution file: the top level must be a mapping of fields")]
+        )
+    version = declared_version(located)
+    current = current_version()
+    declared = VERSION_FIELD in located.data
+    fmt = Format.JSON if _is_json(text) else Format.YAML
+    if version == current and declared:
+        return Upgrade(file, fmt, version, version, text, text, ())
+    relaid = 0
+    if fmt is Format.JSON:
+        doc = json.loads(text)
+        layout = None
+    else:
+        doc, layout = _load_round_trip(text, file)
+    edits = Edits(doc)
+    steps = steps_from(version)
+    for step in steps:
+        step.apply(doc, edits)
+    if declared:
+        doc[VERSION_FIELD] = current
+        edits.changed((VERSION_FIELD,), f"set to {current} (was {version})")
+    else:
+        _insert_first(doc, VERSION_FIELD, current)
+        edits.changed(
+            (VERSION_FIELD,),
+            f"set to {current} (left out, which means version {solution_model.FIRST_SCHEMA_VERSION})",
+        )
+    if layout is None:
+        new_text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    else:
+        new_text = layout.dump(doc)
+        relaid = layout.relaid_lines
+    _check_result(new_text, located, edits)
+    changes = tuple(sorted((_change(located, e) for e in edits.done), key=_reading_order))
+    applied = tuple(f"{s.version} -> {s.version + 1}: {s.description}" for s in steps)
+    return Upgrade(file, fmt, version, current, text, new_text, changes, applied, relaid)
+
+
+def _change(located: Located, edit: Edit) -> Change:
+    line, column = located.where(edit.path)
+    return Change(located.file, line, column, format_path(edit.path), edit.message, edit.decision)
+
+
+def _reading_order(change: Change) -> tuple[int, int]:
+    return (change.line or 0, change.column or 0)
+
+
+def _is_json(text: str) -> bool:
+    if not text.lstrip().startswith("{"):
+        return False
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_result(text: str, original: Located, edits: Edits) -> None:
+    """The upgraded text loads as a solution of the current version, but for the values left for a
+    person to decide; its problems are located in the file as it was."""
+    try:
+        upgraded = load_text(text, original.file)
+    except InputError as exc:  # the rewrite made text the safe loader refuses: a bug of ours
+        raise AssertionError(f"the upgraded text does not load: {exc}") from None
+    try:
+        validate_located(Solution, Located(upgraded.data, original.file, original.positions), SolutionError)
+    except SolutionError as exc:
+        open_ = [format_path(e.path) for e in edits.done if e.decision]
+        left = [p for p in exc.problems if not any(_within(p.path, o) for o in open_)]
+        if left:
+            left.append(
+                Problem(
+                    original.file,
+                    "nothing was upgraded: once upgraded, the file must load; correct the problems above "
+                    f"and run {upgrade_command(original.file)} again",
+                )
+            )
+            raise SolutionError(left) from None
+
+
+def _within(path: str, ancestor: str) -> bool:
+    return path == ancestor or path.startswith((ancestor + ".", ancestor + "["))
+
+
+# ---------------------------------------------------------------------------------------------
+# The YAML round trip: ruamel.yaml, set up to write the file as it was laid out
+
+
+class _Representer(RoundTripRepresenter):
+    """Writes null as the file wrote it (`null`, `~` or nothing)."""
+
+    null_word = ""
+
+    def represent_null(self, data: Any) -> Any:
+        """A null, in the file's own word for it."""
+        if self.null_word:
+            return self.represent_scalar("tag:yaml.org,2002:null", self.null_word)
+        return self.represent_none(data)
+
+
+_Representer.add_representer(type(None), _Representer.represent_null)
+
+
+@dataclass
+class _Layout:
+    """How a YAML file is laid out, as far as ruamel.yaml can be told."""
+
+    mapping: int
+    sequence: int
+    offset: int
+    null_word: str
+    explicit_start: bool
+    explicit_end: bool
+    crlf: bool
+    final_newline: bool
+    relaid_lines: int = 0
+
+    def yaml(self) -> YAML:
+        """A round-trip YAML instance that writes this layout."""
+        y = YAML(typ="rt")
+        y.Representer = _Representer
+        y.preserve_quotes = True
+        y.width = 1 << 16  # never re-wrap a long line
+        y.indent(mapping=self.mapping, sequence=self.sequence, offset=self.offset)
+        y.explicit_start = self.explicit_start
+        y.explicit_end = self.explicit_end
+        representer = y.representer
+        assert isinstance(representer, _Representer)
+        representer.null_word = self.null_word
+        return y
+
+    def dump(self, doc: Any) -> str:
+        """The document as text in this layout."""
+        buffer = io.StringIO()
+        self.yaml().dump(doc, buffer)
+        text = buffer.getvalue()
+        if not self.final_newline:
+            text = text.removesuffix("\n")
+        return text.replace("\n", "\r\n") if self.crlf else text
+
+
+def _load_round_trip(text: str, file: str) -> tuple[Any, _Layout]:
+    """The document, and the layout among a few likely ones that writes it back most faithfully."""
+    plain = text.replace("\r\n", "\n")
+    base = _Layout(
+        mapping=2,
+        sequence=2,
+        offset=0,
+        null_word=_null_word(plain),
+        explicit_start=re.search(r"^---(\s|$)", plain, re.MULTILINE) is not None,
+        explicit_end=re.search(r"^\.\.\.(\s|$)", plain, re.MULTILINE) is not None,
+        crlf="\r\n" in text,
+        final_newline=plain.endswith("\n"),
+    )
+    try:
+        doc = base.yaml().load(plain)
+    except YAMLError as exc:
+        mark = exc.problem_mark if isinstance(exc, MarkedYAMLError) else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        where: dict[str, int] = {}
+        if mark is not None:
+            where = {"line": mark.line + 1, "column": mark.column + 1}
+        raise InputError.single(
+            file, f"cannot be rewritten: the round-trip YAML parser reads it otherwise: {problem}", **where
+        ) from None
+    original = plain.splitlines()
+    best: _Layout | None = None
+    for mapping, sequence, offset in _indent_candidates(plain):
+        layout = replace(base, mapping=mapping, sequence=sequence, offset=offset, crlf=False)
+        written = layout.dump(doc).splitlines()
+        layout.relaid_lines = _differing_lines(original, written)
+        if best is None or layout.relaid_lines < best.relaid_lines:
+            best = layout
+        if best.relaid_lines == 0:
+            break
+    assert best is not None
+    return doc, replace(best, crlf=base.crlf)
+
+
+def _null_word(text: str) -> str:
+    words = Counter(re.findall(r"(?:[:-]|^)[ \t]+(null|Null|NULL|~)[ \t]*(?:#.*)?$", text, re.MULTILINE))
+    return words.most_common(1)[0][0] if words else ""
+
+
+def _differing_lines(before: list[str], after: list[str]) -> int:
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal")
+
+
+def _indent_candidates(text: str) -> Iterator[tuple[int, int, int]]:
+    """(mapping, sequence, offset) indents to try, the file's own guessed first."""
+    guessed = _guess_indent(text)
+    seen: set[tuple[int, int, int]] = set()
+    for mapping in (guessed[0], 2, 4):
+        for sequence, offset in (
+            (guessed[1], guessed[2]),
+            (2, 0),
+            (4, 2),
+            (mapping, 0),
+            (mapping + 2, mapping),
+        ):
+            candidate = (mapping, sequence, offset)
+            if candidate not in seen and mapping >= 1 and sequence >= offset + 2:
+                seen.add(candidate)
+                yield candidate
+
+
+def _guess_indent(text: str) -> tuple[int, int, int]:
+    """The most common mapping indent, sequence indent and dash offset of a file's block collections."""
+    mappings: Counter[int] = Counter()
+    sequences: Counter[tuple[int, int]] = Counter()
+    opener: int | None = None  # the column of the key whose line opens a block (`key:`)
+    for raw in text.splitlines():
+        line = re.sub(r"(^|\s)#.*$", "", raw).rstrip()
+        content = line.lstrip(" ")
+        if not content:
+            continue
+        column = len(line) - len(content)
+        if opener is not None and column > opener:
+            if content.startswith("- ") or content == "-":
+                after = content[1:]
+                sequences[(column - opener, 1 + len(after) - len(after.lstrip(" ")))] += 1
+            else:
+                mappings[column - opener] += 1
+        key_column = column
+        while content.startswith("- "):
+            rest = content[2:].lstrip(" ")
+            key_column += len(content) - len(rest)
+            content = rest
+        opener = key_column if content.endswith(":") else None
+    mapping = mappings.most_common(1)[0][0] if mappings else 2
+    if sequences:
+        (offset, dash_width), _ = sequences.most_common(1)[0]
+        return mapping, offset + dash_width, offset
+    return mapping, mapping, 0
