@@ -30,13 +30,49 @@ from compliance.core.ruletest import run_all
 from compliance.evidence.pip_audit_runner import Service
 from compliance.evidence.run import ScanOptions, run_scans
 from compliance.inputs.loader import check_accepted_risks, load_packs, load_solution, pack_inputs
-from compliance.outputs.i18n import LANGUAGES
+from compliance.outputs.i18n import LANGUAGES, environment_language, number, translator
 from compliance.outputs.report import report_pdf
 from compliance.outputs.ruledocs import provision_text, render_markdown
 from compliance.outputs.sarif import export_sarif, solution_target_lines
 from compliance.outputs.summary import render
 from compliance.trust import signing
 from compliance.trust.verification import render_text as render_verification
+
+# The language of the CLI's own messages: chosen once per run by `main()` from the locale
+# environment, as gettext programs do; English (the message IDs themselves) until then. `--lang`
+# chooses the language of the summary and the report, not of these messages.
+_language = "en"
+
+
+def _(message: str) -> str:
+    """A message of the CLI in its language (gettext's usual name, which extraction finds)."""
+    return translator(_language).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """A message with a count in the CLI's language, in the form the language uses for `n`."""
+    return translator(_language).ngettext(singular, plural, n)
+
+
+def _choose_language() -> str:
+    """The language of the environment; English when its catalog cannot be read, so that the
+    messages about every other failure can still be said."""
+    lang = environment_language()
+    try:
+        translator(lang)
+    except OSError:
+        return "en"
+    return lang
+
+
+def _note(message: str) -> None:
+    """A note or error for the user, on stderr, after the program's name."""
+    print(f"compliance: {message}", file=sys.stderr)
+
+
+def _field(label: str, value: object, *, indent: int = 2, column: int = 15) -> str:
+    """One `label: value` line; the values line up however long a language's labels are."""
+    return f"{' ' * indent}{label}".ljust(column - 1) + f" {value}\n"
 
 
 class Exit(IntEnum):
@@ -59,16 +95,16 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+        raise argparse.ArgumentTypeError(_("'{text}' is not a date (YYYY-MM-DD)").format(text=text)) from None
 
 
 def _score(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        raise argparse.ArgumentTypeError(_("'{text}' is not a number").format(text=text)) from None
     if not 0 <= value <= 100:
-        raise argparse.ArgumentTypeError("must be between 0 and 100")
+        raise argparse.ArgumentTypeError(_("must be between 0 and 100"))
     return value
 
 
@@ -76,48 +112,54 @@ def _seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+        raise argparse.ArgumentTypeError(_("'{text}' is not a number of seconds").format(text=text)) from None
     if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError("must be more than 0 and at most 3600 seconds")
+        raise argparse.ArgumentTypeError(_("must be more than 0 and at most 3600 seconds"))
     return value
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every command."""
+    """The argument parser for every command, its help in the CLI's language."""
     parser = _Parser(
         prog="compliance",
-        description="Assess data-driven solutions against GDPR and cybersecurity rules.",
+        description=_("Assess data-driven solutions against GDPR and cybersecurity rules."),
     )
     parser.add_argument("--version", action="version", version=f"compliance-engine {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     signing_opt = _Parser(add_help=False)
-    g = signing_opt.add_argument_group("signing (every PDF report is signed)")
+    g = signing_opt.add_argument_group(_("signing (every PDF report is signed)"))
     g.add_argument(
         "--identity",
         type=Path,
         default=None,
         metavar="FILE.p12",
-        help=f"PKCS#12 signing identity (default ${signing.IDENTITY_ENV}, else the one `compliance keys init` made)",
+        help=_(
+            "PKCS#12 signing identity (default ${identity}, else the one `compliance keys init` made)"
+        ).format(identity=signing.IDENTITY_ENV),
     )
     g.add_argument(
         "--passphrase-file",
         type=Path,
         default=None,
         metavar="FILE",
-        help=f"0600 file holding the identity's passphrase (else ${signing.PASSPHRASE_ENV}, "
-        f"${signing.PASSPHRASE_FILE_ENV}, or the .passphrase file beside the identity)",
+        help=_(
+            "0600 file holding the identity's passphrase (else ${passphrase}, ${passphrase_file}, or "
+            "the .passphrase file beside the identity)"
+        ).format(passphrase=signing.PASSPHRASE_ENV, passphrase_file=signing.PASSPHRASE_FILE_ENV),
     )
     g.add_argument(
         "--tsa",
         metavar="URL",
         default=None,
-        help=f"RFC 3161 timestamp authority for PAdES B-T (default ${signing.TSA_ENV}; none: no timestamp)",
+        help=_("RFC 3161 timestamp authority for PAdES B-T (default ${tsa}; none: no timestamp)").format(
+            tsa=signing.TSA_ENV
+        ),
     )
     g.add_argument(
         "--long-term",
         action="store_true",
-        help="PAdES B-LT: embed the certificates and revocation data that can be fetched",
+        help=_("PAdES B-LT: embed the certificates and revocation data that can be fetched"),
     )
     g.add_argument(
         "--trust",
@@ -125,9 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="CERT",
-        help="a root certificate (PEM or DER) to build the chain from for --long-term; repeatable",
+        help=_("a root certificate (PEM or DER) to build the chain from for --long-term; repeatable"),
     )
-    g.add_argument("--visible-signature", action="store_true", help="draw a signature block on the cover")
+    g.add_argument("--visible-signature", action="store_true", help=_("draw a signature block on the cover"))
 
     rules_opt = _Parser(add_help=False)
     rules_opt.add_argument(
@@ -136,16 +178,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         action="append",
         default=[],
-        help="add the rule packs in DIR",
+        help=_("add the rule packs in DIR"),
     )
+    output_opt = _("write to FILE (default: print)")
+    as_of_opt = _("assessment date (default today)")
 
-    p = sub.add_parser("assess", parents=[rules_opt, signing_opt], help="assess a solution file")
-    p.add_argument("solution", type=Path, help="solution file (YAML or JSON)")
+    p = sub.add_parser("assess", parents=[rules_opt, signing_opt], help=_("assess a solution file"))
+    p.add_argument("solution", type=Path, help=_("solution file (YAML or JSON)"))
     p.add_argument(
         "--format",
         choices=["text", "json", "sarif"],
         default="text",
-        help="what to print (sarif: SARIF 2.1.0)",
+        help=_("what to print (sarif: SARIF 2.1.0)"),
     )
     p.add_argument(
         "--output",
@@ -154,120 +198,135 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FILE",
-        help="also write the assessment to FILE (.pdf for the signed report, .json, .sarif, or .txt for "
-        "the summary); repeatable",
+        help=_(
+            "also write the assessment to FILE (.pdf for the signed report, .json, .sarif, or .txt for "
+            "the summary); repeatable"
+        ),
     )
+    p.add_argument("--as-of", type=_date, default=None, metavar="DATE", help=as_of_opt)
     p.add_argument(
-        "--as-of", type=_date, default=None, metavar="DATE", help="assessment date (default today)"
-    )
-    p.add_argument(
-        "--lang", choices=list(LANGUAGES), default="en", help="language of the summary and the PDF report"
+        "--lang",
+        choices=list(LANGUAGES),
+        default="en",
+        help=_("language of the summary and the PDF report"),
     )
     p.add_argument(
         "--assessor",
         default=None,
         metavar="NAME",
-        help="who makes the assessment (recorded, shown on the report)",
+        help=_("who makes the assessment (recorded, shown on the report)"),
     )
     p.add_argument(
         "--no-scan",
         action="store_true",
-        help="do not run the scanners for the declared evidence (their controls then show unknown)",
+        help=_("do not run the scanners for the declared evidence (their controls then show unknown)"),
     )
     p.add_argument(
         "--vulnerability-service",
         choices=["default", "osv"],
         default=None,
-        help="where pip-audit looks up vulnerabilities: its default service or OSV",
+        help=_("where pip-audit looks up vulnerabilities: its default service or OSV"),
     )
     p.add_argument(
         "--osv-url",
         metavar="URL",
         default=None,
-        help="an OSV-compatible query URL (e.g. a mirror on the municipal network), for pip-audit",
+        help=_("an OSV-compatible query URL (e.g. a mirror on the municipal network), for pip-audit"),
     )
     p.add_argument(
         "--fail-under",
         type=_score,
         default=None,
         metavar="N",
-        help="exit 1 when the overall score is below N (outputs are still written)",
+        help=_("exit 1 when the overall score is below N (outputs are still written)"),
+    )
+    p.add_argument(
+        "--fail-if-blocked",
+        action="store_true",
+        help=_(
+            "exit 1 when the verdict stops a pilot or a purchase: incomplete or not ready alike "
+            "(outputs are still written)"
+        ),
     )
     p.set_defaults(run=cmd_assess)
 
-    rules = sub.add_parser("rules", help="list, lint and test rule packs")
+    rules = sub.add_parser("rules", help=_("list, lint and test rule packs"))
     rsub = rules.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
-    r = rsub.add_parser("list", parents=[rules_opt], help="list every rule")
+    r = rsub.add_parser("list", parents=[rules_opt], help=_("list every rule"))
     r.add_argument("--format", choices=["text", "json"], default="text")
     r.set_defaults(run=cmd_rules_list)
-    r = rsub.add_parser("lint", parents=[rules_opt], help="check packs load and every rule has cases")
+    r = rsub.add_parser("lint", parents=[rules_opt], help=_("check packs load and every rule has cases"))
     r.set_defaults(run=cmd_rules_lint)
-    r = rsub.add_parser("test", parents=[rules_opt], help="run every rule's cases")
-    r.add_argument("--verbose", "-v", action="store_true", help="list every case")
+    r = rsub.add_parser("test", parents=[rules_opt], help=_("run every rule's cases"))
+    r.add_argument("--verbose", "-v", action="store_true", help=_("list every case"))
     r.set_defaults(run=cmd_rules_test)
 
-    r = rsub.add_parser("docs", parents=[rules_opt], help="write the Markdown rule reference")
-    r.add_argument(
-        "--output", "-o", type=Path, default=None, metavar="FILE", help="write to FILE (default: print)"
-    )
+    r = rsub.add_parser("docs", parents=[rules_opt], help=_("write the Markdown rule reference"))
+    r.add_argument("--output", "-o", type=Path, default=None, metavar="FILE", help=output_opt)
     r.set_defaults(run=cmd_rules_docs)
 
     p = sub.add_parser(
         "controls",
         parents=[rules_opt],
-        help="list the control catalogue and crosswalk, or write a conformance statement",
-        description="List the controls of every framework (or one) with their crosswalk mappings "
-        "and the rules that assess them; with --statement, assess SOLUTION and write the "
-        "per-provision conformance statement of that framework (e.g. etsi-en-303-645).",
+        help=_("list the control catalogue and crosswalk, or write a conformance statement"),
+        description=_(
+            "List the controls of every framework (or one) with their crosswalk mappings and the "
+            "rules that assess them; with --statement, assess SOLUTION and write the per-provision "
+            "conformance statement of that framework (e.g. etsi-en-303-645)."
+        ),
     )
-    p.add_argument("solution", type=Path, nargs="?", help="solution file, for --statement")
-    p.add_argument("--framework", metavar="ID", help="only this framework (id or name)")
+    p.add_argument("solution", type=Path, nargs="?", help=_("solution file, for --statement"))
+    p.add_argument("--framework", metavar="ID", help=_("only this framework (id or name)"))
     p.add_argument(
-        "--statement", metavar="FRAMEWORK", help="write FRAMEWORK's conformance statement for SOLUTION"
-    )
-    p.add_argument(
-        "--format", choices=["text", "json", "csv"], default=None, help="text, json or csv (statements)"
-    )
-    p.add_argument(
-        "--output", "-o", type=Path, default=None, metavar="FILE", help="write to FILE (default: print)"
+        "--statement",
+        metavar="FRAMEWORK",
+        help=_("write FRAMEWORK's conformance statement for SOLUTION"),
     )
     p.add_argument(
-        "--as-of", type=_date, default=None, metavar="DATE", help="assessment date (default today)"
+        "--format", choices=["text", "json", "csv"], default=None, help=_("text, json or csv (statements)")
     )
+    p.add_argument("--output", "-o", type=Path, default=None, metavar="FILE", help=output_opt)
+    p.add_argument("--as-of", type=_date, default=None, metavar="DATE", help=as_of_opt)
     p.set_defaults(run=cmd_controls)
 
     p = sub.add_parser(
         "report",
         parents=[signing_opt, rules_opt],
-        help="render a saved assessment (JSON) as a signed PDF report",
+        help=_("render a saved assessment (JSON) as a signed PDF report"),
     )
-    p.add_argument("assessment", type=Path, help="an assessment written by `compliance assess -o FILE.json`")
-    p.add_argument("--output", "-o", type=Path, required=True, metavar="FILE.pdf", help="the PDF to write")
-    p.add_argument("--lang", choices=list(LANGUAGES), default="en", help="language of the report")
+    p.add_argument(
+        "assessment", type=Path, help=_("an assessment written by `compliance assess -o FILE.json`")
+    )
+    p.add_argument("--output", "-o", type=Path, required=True, metavar="FILE.pdf", help=_("the PDF to write"))
+    p.add_argument("--lang", choices=list(LANGUAGES), default="en", help=_("language of the report"))
     p.add_argument(
         "--assessor",
         default=None,
         metavar="NAME",
-        help="who made the assessment, if the saved one does not say",
+        help=_("who made the assessment, if the saved one does not say"),
     )
     p.add_argument(
         "--as-is",
         action="store_true",
-        help="render an assessment whose results do not recompute; the cover then says that its "
-        "results were not recomputed",
+        help=_(
+            "render an assessment whose results do not recompute; the cover then says that its "
+            "results were not recomputed"
+        ),
     )
     p.set_defaults(run=cmd_report)
 
     p = sub.add_parser(
         "verify",
         parents=[rules_opt],
-        help="verify a signed report: integrity, coverage, signer, trust, timestamp, embedded data",
-        description="Exit 0 when the report is verified: every signature intact, nothing changed "
-        "after signing but revocation data and document timestamps, the embedded data the one the "
-        "report shows, and the signer trusted (by --trust or the trust store, see `compliance "
-        "trust`). Exit 1 for anything else, including an intact report from an untrusted signer "
-        "(unless --allow-untrusted) and a file that cannot be checked within the limits; exit 2 "
-        "for usage errors.",
+        help=_("verify a signed report: integrity, coverage, signer, trust, timestamp, embedded data"),
+        description=_(
+            "Exit 0 when the report is verified: every signature intact, nothing changed after "
+            "signing but revocation data and document timestamps, the embedded data the one the "
+            "report shows, and the signer trusted (by --trust or the trust store, see `compliance "
+            "trust`). Exit 1 for anything else, including an intact report from an untrusted signer "
+            "(unless --allow-untrusted) and a file that cannot be checked within the limits; exit 2 "
+            "for usage errors."
+        ),
     )
     p.add_argument("report", type=Path, metavar="REPORT.pdf")
     p.add_argument(
@@ -276,127 +335,139 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="CERT",
-        help="trust this certificate (PEM or DER: the signer's own, or a root), besides the trust "
-        "store; repeatable",
+        help=_(
+            "trust this certificate (PEM or DER: the signer's own, or a root), besides the trust "
+            "store; repeatable"
+        ),
     )
     p.add_argument(
         "--allow-untrusted",
         action="store_true",
-        help="exit 0 for an intact report whose signer is not trusted (it is still reported as untrusted)",
+        help=_("exit 0 for an intact report whose signer is not trusted (it is still reported as untrusted)"),
     )
     p.add_argument("--require-trust", action="store_true", help=argparse.SUPPRESS)
     p.add_argument(
         "--require-timestamp",
         action="store_true",
-        help="fail unless a valid timestamp from a trusted authority is present",
+        help=_("fail unless a valid timestamp from a trusted authority is present"),
     )
     p.add_argument(
         "--recompute",
         action="store_true",
-        help="run the engine again on the embedded facts with the installed packs; a different "
-        "result fails the report",
+        help=_(
+            "run the engine again on the embedded facts with the installed packs; a different "
+            "result fails the report"
+        ),
     )
     p.add_argument(
         "--inputs",
         type=Path,
         default=None,
         metavar="DIR",
-        help="re-hash the original input files found in DIR and compare them with the report",
+        help=_("re-hash the original input files found in DIR and compare them with the report"),
     )
     p.add_argument(
         "--fetch",
         action="store_true",
-        help="fetch revocation data (OCSP, CRL) from the network in addition to what the file embeds",
+        help=_("fetch revocation data (OCSP, CRL) from the network in addition to what the file embeds"),
     )
     p.add_argument(
         "--time-limit",
         type=_seconds,
         default=10.0,
         metavar="SECONDS",
-        help="give up on a file that takes longer to check (default 10; the memory limit is 1 GiB)",
+        help=_("give up on a file that takes longer to check (default 10; the memory limit is 1 GiB)"),
     )
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(run=cmd_verify)
 
     trust = sub.add_parser(
         "trust",
-        help="the certificates `verify` trusts without --trust",
-        description=f"Keep the certificates of the signers (or their roots) you trust in one file, "
-        f"{signing.TRUST_STORE_NAME} in your configuration folder (${signing.TRUST_STORE_ENV} names "
-        "another), so that `compliance verify` needs no --trust for them.",
+        help=_("the certificates `verify` trusts without --trust"),
+        description=_(
+            "Keep the certificates of the signers (or their roots) you trust in one file, {file} in "
+            "your configuration folder (${variable} names another), so that `compliance verify` "
+            "needs no --trust for them."
+        ).format(file=signing.TRUST_STORE_NAME, variable=signing.TRUST_STORE_ENV),
     )
     tsub = trust.add_subparsers(dest="trust_command", required=True, parser_class=_Parser)
-    t = tsub.add_parser("add", help="trust the certificates in CERT files (PEM or DER)")
+    t = tsub.add_parser("add", help=_("trust the certificates in CERT files (PEM or DER)"))
     t.add_argument("certificates", type=Path, nargs="+", metavar="CERT")
-    t.add_argument("--note", default=None, help="why or from whom (kept beside the certificate)")
+    t.add_argument("--note", default=None, help=_("why or from whom (kept beside the certificate)"))
     t.set_defaults(run=cmd_trust_add)
-    t = tsub.add_parser("list", help="list the trusted certificates")
+    t = tsub.add_parser("list", help=_("list the trusted certificates"))
     t.set_defaults(run=cmd_trust_list)
-    t = tsub.add_parser("remove", help="stop trusting a certificate, named by its SHA-256 fingerprint")
+    t = tsub.add_parser("remove", help=_("stop trusting a certificate, named by its SHA-256 fingerprint"))
     t.add_argument("fingerprint", metavar="SHA256")
     t.set_defaults(run=cmd_trust_remove)
 
-    keys = sub.add_parser("keys", help="create and show signing identities")
+    keys = sub.add_parser("keys", help=_("create and show signing identities"))
     ksub = keys.add_subparsers(dest="keys_command", required=True, parser_class=_Parser)
     k = ksub.add_parser(
         "init",
-        help="create a local signing identity (self-signed certificate)",
-        description="Creates an RSA key and a self-signed certificate for signing reports, stored "
-        "as PKCS#12 (mode 0600) with the certificate beside it (.crt, for readers' --trust). The "
-        f"passphrase comes from --passphrase-file, ${signing.PASSPHRASE_ENV} or "
-        f"${signing.PASSPHRASE_FILE_ENV}; with none, a random one is written to a 0600 .passphrase "
-        "file beside the identity. It is never taken from the command line.",
+        help=_("create a local signing identity (self-signed certificate)"),
+        description=_(
+            "Creates an RSA key and a self-signed certificate for signing reports, stored as PKCS#12 "
+            "(mode 0600) with the certificate beside it (.crt, for readers' --trust). The passphrase "
+            "comes from --passphrase-file, ${passphrase} or ${passphrase_file}; with none, a random "
+            "one is written to a 0600 .passphrase file beside the identity. It is never taken from "
+            "the command line."
+        ).format(passphrase=signing.PASSPHRASE_ENV, passphrase_file=signing.PASSPHRASE_FILE_ENV),
     )
-    k.add_argument("--identity", type=Path, default=None, metavar="FILE.p12", help="where to create it")
+    k.add_argument("--identity", type=Path, default=None, metavar="FILE.p12", help=_("where to create it"))
     k.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE")
     k.add_argument(
         "--name",
         default=None,
-        help="the signer's name, a person or a role (certificate common name); asked for when "
-        "not given and a terminal is attached",
+        help=_(
+            "the signer's name, a person or a role (certificate common name); asked for when not "
+            "given and a terminal is attached"
+        ),
     )
-    k.add_argument("--organisation", default=None, help="the signer's organisation; asked for likewise")
-    k.add_argument("--country", default=None, metavar="CC", help="two-letter country code")
+    k.add_argument("--organisation", default=None, help=_("the signer's organisation; asked for likewise"))
+    k.add_argument("--country", default=None, metavar="CC", help=_("two-letter country code"))
     k.add_argument("--email", default=None)
-    k.add_argument("--days", type=int, default=1095, help="validity in days (default 1095)")
+    k.add_argument("--days", type=int, default=1095, help=_("validity in days (default 1095)"))
     k.add_argument(
         "--exist-ok",
         action="store_true",
-        help="if the identity exists and opens, keep it and succeed (it is never overwritten)",
+        help=_("if the identity exists and opens, keep it and succeed (it is never overwritten)"),
     )
     k.set_defaults(run=cmd_keys_init)
-    k = ksub.add_parser("show", help="show a signing identity")
+    k = ksub.add_parser("show", help=_("show a signing identity"))
     k.add_argument("--identity", type=Path, default=None, metavar="FILE.p12")
     k.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE")
     k.set_defaults(run=cmd_keys_show)
 
-    p = sub.add_parser("explain", parents=[rules_opt], help="explain one rule")
+    p = sub.add_parser("explain", parents=[rules_opt], help=_("explain one rule"))
     p.add_argument("rule_id", metavar="RULE_ID")
     p.set_defaults(run=cmd_explain)
 
-    p = sub.add_parser("schema", help="print the JSON Schema of solution files")
+    p = sub.add_parser("schema", help=_("print the JSON Schema of solution files"))
     p.set_defaults(run=cmd_schema)
 
-    p = sub.add_parser("init", help="write a commented starter solution file")
+    p = sub.add_parser("init", help=_("write a commented starter solution file"))
     p.add_argument("path", type=Path, nargs="?", default=Path("solution.yaml"))
-    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.add_argument("--force", action="store_true", help=_("overwrite an existing file"))
     p.set_defaults(run=cmd_init)
 
     p = sub.add_parser(
         "upgrade",
-        help="upgrade a solution file to the current version of the format",
-        description="Rewrite a solution file (YAML or JSON) for the current version of the solution "
-        "format, keeping its comments and layout, and list each change on stderr. A value the new "
-        "version cannot say faithfully stays as it is, marked '# compliance upgrade: ...', for a "
-        "person to decide. Exit 0 upgraded or already current, 1 upgraded but values wait for a "
-        "decision, 2 bad input (nothing written).",
+        help=_("upgrade a solution file to the current version of the format"),
+        description=_(
+            "Rewrite a solution file (YAML or JSON) for the current version of the solution format, "
+            "keeping its comments and layout, and list each change on stderr. A value the new "
+            "version cannot say faithfully stays as it is, marked '# compliance upgrade: ...', for a "
+            "person to decide. Exit 0 upgraded or already current, 1 upgraded but values wait for a "
+            "decision, 2 bad input (nothing written)."
+        ),
     )
-    p.add_argument("file", type=Path, metavar="FILE", help="solution file (YAML or JSON)")
+    p.add_argument("file", type=Path, metavar="FILE", help=_("solution file (YAML or JSON)"))
     target = p.add_mutually_exclusive_group()
     target.add_argument(
-        "--output", "-o", type=Path, default=None, metavar="OUT", help="write to OUT and leave FILE alone"
+        "--output", "-o", type=Path, default=None, metavar="OUT", help=_("write to OUT and leave FILE alone")
     )
-    target.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
+    target.add_argument("--diff", action="store_true", help=_("print a unified diff and write nothing"))
     p.set_defaults(run=cmd_upgrade)
     return parser
 
@@ -431,15 +502,19 @@ def write_all_atomically(outputs: Sequence[tuple[Path, str | bytes]]) -> None:
                     with os.fdopen(fd, "w", encoding="utf-8") as fh:
                         fh.write(text)
             except OSError as exc:
-                raise OutputError(f"{path}: cannot write: {exc.strerror}") from exc
+                raise OutputError(_cannot_write(path, exc)) from exc
         for staged_file, path in staged:
             try:
                 staged_file.replace(path)
             except OSError as exc:
-                raise OutputError(f"{path}: cannot write: {exc.strerror}") from exc
+                raise OutputError(_cannot_write(path, exc)) from exc
     finally:
         for staged_file, _ in staged:
             staged_file.unlink(missing_ok=True)
+
+
+def _cannot_write(path: Path, exc: OSError) -> str:
+    return _("{path}: cannot write: {reason}").format(path=path, reason=exc.strerror)
 
 
 def write_atomically(path: Path, text: str | bytes) -> None:
@@ -462,7 +537,9 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     for path in outputs:
         if path.suffix not in (".json", ".txt", ".sarif", ".pdf"):
             raise UsageError(
-                f"{path}: unsupported output type '{path.suffix}' (use .json, .sarif, .pdf or .txt)"
+                _("{path}: unsupported output type '{suffix}' (use .json, .sarif, .pdf or .txt)").format(
+                    path=path, suffix=path.suffix
+                )
             )
     # The identity opens before any work, so that a wrong passphrase costs nothing.
     signer = _signer(args) if any(p.suffix == ".pdf" for p in outputs) else None
@@ -497,20 +574,26 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
         for path in outputs:
             if path.suffix == ".pdf":
                 identity = signer[0]
-                trust = (
-                    f" --trust {signing.certificate_file_beside(identity.path)}"
-                    if identity.self_signed
-                    else ""
-                )
-                print(
-                    f"compliance: wrote {path}, signed by {identity.common_name}; "
-                    f"check it with: compliance verify {path}{trust}",
-                    file=sys.stderr,
+                command = f"compliance verify {path}"
+                if identity.self_signed:
+                    command += f" --trust {signing.certificate_file_beside(identity.path)}"
+                _note(
+                    _("wrote {path}, signed by {signer}; check it with: {command}").format(
+                        path=path, signer=identity.common_name, command=command
+                    )
                 )
     if args.fail_under is not None and assessment.score < args.fail_under:
-        print(
-            f"compliance: score {assessment.score:g} is below --fail-under {args.fail_under:g}",
-            file=sys.stderr,
+        _note(
+            _("score {score} is below --fail-under {threshold}").format(
+                score=number(assessment.score, _language), threshold=f"{args.fail_under:g}"
+            )
+        )
+        return Exit.BELOW_THRESHOLD
+    if args.fail_if_blocked and assessment.verdict.blocks:
+        _note(
+            _("the verdict is {verdict}: not ready to proceed (--fail-if-blocked)").format(
+                verdict=assessment.verdict.value
+            )
         )
         return Exit.BELOW_THRESHOLD
     return Exit.OK
@@ -524,8 +607,10 @@ def _signer(args: argparse.Namespace) -> Signer:
     path = args.identity or signing.default_identity_path()
     if not path.exists():
         raise UsageError(
-            f"{path}: no signing identity; create one with `compliance keys init`, or name a "
-            f"PKCS#12 file with --identity or ${signing.IDENTITY_ENV}"
+            _(
+                "{path}: no signing identity; create one with `compliance keys init`, or name a "
+                "PKCS#12 file with --identity or ${variable}"
+            ).format(path=path, variable=signing.IDENTITY_ENV)
         )
     identity = signing.open_identity(path, args.passphrase_file)
     options = signing.SignOptions(
@@ -558,40 +643,46 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
     from compliance.core.recompute import Recomputed, recompute
 
     if args.output.suffix != ".pdf":
-        raise UsageError(f"{args.output}: the report is a PDF; name the output FILE.pdf")
+        raise UsageError(_("{path}: the report is a PDF; name the output FILE.pdf").format(path=args.output))
     signer = _signer(args)
     try:
         text = args.assessment.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError.single(str(args.assessment), f"cannot read: {exc}") from None
+        raise InputError.single(str(args.assessment), _("cannot read: {reason}").format(reason=exc)) from None
     try:
         assessment = Assessment.model_validate_json(text)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"]) or "(top level)"
+        where = ".".join(str(x) for x in first["loc"]) or _("(top level)")
         raise InputError.single(
-            str(args.assessment), f"not an assessment of this tool: {where}: {first['msg']}"
+            str(args.assessment),
+            _("not an assessment of this tool: {where}: {reason}").format(where=where, reason=first["msg"]),
         ) from None
     if args.assessor and not assessment.assessor:
         assessment = assessment.model_copy(update={"assessor": args.assessor})
     elif args.assessor and args.assessor != assessment.assessor:
         raise UsageError(
-            f"{args.assessment}: the assessment names its assessor ({assessment.assessor}); "
-            "a report cannot name another"
+            _("{path}: the assessment names its assessor ({assessor}); a report cannot name another").format(
+                path=args.assessment, assessor=assessment.assessor
+            )
         )
     outcome = recompute(text, load_packs(args.rules))
     recomputed = outcome.status is Recomputed.SAME
     if not recomputed and not args.as_is:
         raise InputError.single(
             str(args.assessment),
-            f"{outcome.sentence()}. A report shows results the engine gives; render this file anyway "
-            "with --as-is, and its cover will say that its results were not recomputed",
+            _(
+                "{reason}. A report shows results the engine gives; render this file anyway with "
+                "--as-is, and its cover will say that its results were not recomputed"
+            ).format(reason=outcome.sentence()),
         )
     write_atomically(args.output, signed_report(assessment, args.lang, signer, recomputed=recomputed))
     identity, _options = signer
-    out.write(f"wrote {args.output}, signed by {identity.common_name}\n")
+    out.write(
+        _("wrote {path}, signed by {signer}").format(path=args.output, signer=identity.common_name) + "\n"
+    )
     if not recomputed:
-        print(f"compliance: {outcome.sentence()}; the cover says so (--as-is)", file=sys.stderr)
+        _note(_("{reason}; the cover says so (--as-is)").format(reason=outcome.sentence()))
     return Exit.OK
 
 
@@ -601,12 +692,13 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> Exit:
     from compliance.trust.verification import VerifyOptions, check_report
 
     if args.inputs is not None and not args.inputs.is_dir():
-        raise UsageError(f"{args.inputs}: --inputs must name a directory")
+        raise UsageError(_("{path}: --inputs must name a directory").format(path=args.inputs))
     if args.require_trust:
-        print(
-            "compliance: --require-trust is the default now and is ignored; it will be removed in the "
-            "next release (--allow-untrusted accepts an untrusted signer)",
-            file=sys.stderr,
+        _note(
+            _(
+                "--require-trust is the default now and is ignored; it will be removed in the next "
+                "release (--allow-untrusted accepts an untrusted signer)"
+            )
         )
     trusted = [*signing.trusted_certificates(), *signing.load_certificates(tuple(args.trust))]
     options = VerifyOptions(
@@ -622,7 +714,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> Exit:
     if args.format == "json":
         out.write(json.dumps(result.as_json(), indent=2) + "\n")
     else:
-        out.write(render_verification(result))
+        out.write(render_verification(result, _language))
     return Exit.OK if result.ok else Exit.BELOW_THRESHOLD
 
 
@@ -631,18 +723,21 @@ def cmd_trust_add(args: argparse.Namespace, out: TextIO) -> Exit:
     certs = signing.load_certificates(tuple(args.certificates))
     added = {c.sha256 for c in signing.add_trusted(certs, args.note, date.today())}
     for cert in certs:
-        state = "added" if cert.sha256 in added else "already trusted"
-        out.write(f"{state}: {signing.describe_certificate(cert)}\n")
-    out.write(f"trust store: {signing.trust_store_path()}\n")
+        state = _("added: {certificate}") if cert.sha256 in added else _("already trusted: {certificate}")
+        out.write(state.format(certificate=_certificate(cert)) + "\n")
+    out.write(_("trust store: {path}").format(path=signing.trust_store_path()) + "\n")
     return Exit.OK
 
 
 def cmd_trust_list(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance trust list`."""
     certs = signing.trusted_certificates()
-    out.write(f"trust store: {signing.trust_store_path()} ({len(certs)} certificate(s))\n")
+    heading = ngettext(
+        "trust store: {path} ({n} certificate)", "trust store: {path} ({n} certificates)", len(certs)
+    )
+    out.write(heading.format(path=signing.trust_store_path(), n=len(certs)) + "\n")
     for cert in certs:
-        out.write(f"  {signing.describe_certificate(cert)}\n")
+        out.write(f"  {_certificate(cert)}\n")
     return Exit.OK
 
 
@@ -650,10 +745,17 @@ def cmd_trust_remove(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance trust remove SHA256`."""
     removed = signing.remove_trusted(args.fingerprint)
     if not removed:
-        raise UsageError(f"no trusted certificate has the fingerprint {args.fingerprint}")
+        raise UsageError(
+            _("no trusted certificate has the fingerprint {fingerprint}").format(fingerprint=args.fingerprint)
+        )
     for cert in removed:
-        out.write(f"removed: {signing.describe_certificate(cert)}\n")
+        out.write(_("removed: {certificate}").format(certificate=_certificate(cert)) + "\n")
     return Exit.OK
+
+
+def _certificate(cert: Any) -> str:
+    """A certificate on one line, in the CLI's language."""
+    return signing.describe_certificate(cert, translator(_language))
 
 
 def cmd_keys_init(args: argparse.Namespace, out: TextIO) -> Exit:
@@ -661,13 +763,20 @@ def cmd_keys_init(args: argparse.Namespace, out: TextIO) -> Exit:
     path: Path = args.identity or signing.default_identity_path()
     if path.exists():
         if not args.exist_ok:
-            raise UsageError(f"{path}: a signing identity exists already; it is never overwritten")
+            raise UsageError(
+                _("{path}: a signing identity exists already; it is never overwritten").format(path=path)
+            )
         identity = signing.open_identity(path, args.passphrase_file)
-        out.write(f"using the existing signing identity {path}: {identity.common_name}\n")
+        out.write(
+            _("using the existing signing identity {path}: {signer}").format(
+                path=path, signer=identity.common_name
+            )
+            + "\n"
+        )
         return Exit.OK
-    name = _asked(args.name, "--name", "Signer's name (a person or a role, e.g. 'Ida Holm, DPO'): ")
+    name = _asked(args.name, "--name", _("Signer's name (a person or a role, e.g. 'Ida Holm, DPO'): "))
     organisation = _asked(
-        args.organisation, "--organisation", "Signer's organisation (e.g. 'Vejle Kommune'): "
+        args.organisation, "--organisation", _("Signer's organisation (e.g. 'Vejle Kommune'): ")
     )
     signing.check_signer_names(name, organisation)
     named = signing.configured_passphrase(args.passphrase_file)
@@ -684,26 +793,33 @@ def cmd_keys_init(args: argparse.Namespace, out: TextIO) -> Exit:
     secret = signing.passphrase_file_beside(path)
     if generated and secret.exists():
         raise UsageError(
-            f"{secret}: exists already without an identity beside it; remove it or name a passphrase"
+            _("{path}: exists already without an identity beside it; remove it or name a passphrase").format(
+                path=secret
+            )
         )
     try:
         signing.write_private(path, data)
         if generated:
             signing.write_private(secret, passphrase + b"\n")
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
+        raise OutputError(_cannot_write(path, exc)) from None
     identity = signing.load_identity(path, passphrase)
     cert = signing.certificate_file_beside(path)
     write_atomically(cert, signing.certificate_pem(identity))
-    out.write(f"created signing identity {path} (PKCS#12, mode 0600)\n")
-    out.write(f"  signer:      {identity.subject}\n")
+    out.write(_("created signing identity {path} (PKCS#12, mode 0600)").format(path=path) + "\n")
+    out.write(_field(_("signer:"), identity.subject))
     out.write(
-        f"  certificate: {cert} (self-signed; give it to readers, who check its fingerprint with you and "
-        "trust it with `compliance trust add` or `compliance verify --trust`)\n"
+        _field(
+            _("certificate:"),
+            _(
+                "{path} (self-signed; give it to readers, who check its fingerprint with you and trust "
+                "it with `compliance trust add` or `compliance verify --trust`)"
+            ).format(path=cert),
+        )
     )
-    out.write(f"  SHA-256:     {identity.fingerprint}\n")
+    out.write(_field("SHA-256:", identity.fingerprint))
     if generated:
-        out.write(f"  passphrase:  {secret} (random, mode 0600)\n")
+        out.write(_field(_("passphrase:"), _("{path} (random, mode 0600)").format(path=secret)))
     return Exit.OK
 
 
@@ -713,28 +829,35 @@ def _asked(value: str | None, option: str, prompt: str) -> str:
         return value.strip()
     if not sys.stdin.isatty():
         raise UsageError(
-            f"keys init needs {option}: a report names who signed it, and a login name says nothing "
-            "to its reader"
+            _(
+                "keys init needs {option}: a report names who signed it, and a login name says nothing "
+                "to its reader"
+            ).format(option=option)
         )
     try:
         return input(prompt).strip()
     except EOFError:
-        raise UsageError(f"keys init needs {option}") from None
+        raise UsageError(_("keys init needs {option}").format(option=option)) from None
 
 
 def cmd_keys_show(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance keys show`."""
     path: Path = args.identity or signing.default_identity_path()
     if not path.exists():
-        raise UsageError(f"{path}: no signing identity; create one with `compliance keys init`")
+        raise UsageError(
+            _("{path}: no signing identity; create one with `compliance keys init`").format(path=path)
+        )
     identity = signing.open_identity(path, args.passphrase_file)
     out.write(f"{path}\n")
-    out.write(f"  signer:      {identity.subject}\n")
-    out.write(f"  self-signed: {'yes' if identity.self_signed else 'no'}\n")
-    out.write(f"  valid:       {identity.not_before:%Y-%m-%d} to {identity.not_after:%Y-%m-%d}\n")
-    out.write(f"  SHA-256:     {identity.fingerprint}\n")
+    out.write(_field(_("signer:"), identity.subject))
+    out.write(_field(_("self-signed:"), _("yes") if identity.self_signed else _("no")))
+    valid = _("{start} to {end}").format(
+        start=f"{identity.not_before:%Y-%m-%d}", end=f"{identity.not_after:%Y-%m-%d}"
+    )
+    out.write(_field(_("valid:"), valid))
+    out.write(_field("SHA-256:", identity.fingerprint))
     for c in identity.chain:
-        out.write(f"  chain:       {c.subject.human_friendly}\n")
+        out.write(_field(_("chain:"), c.subject.human_friendly))
     return Exit.OK
 
 
@@ -742,7 +865,7 @@ def _scan_options(args: argparse.Namespace) -> ScanOptions:
     if args.osv_url is not None:
         if args.vulnerability_service == "default":
             raise UsageError(
-                "--osv-url is an OSV service; it cannot be combined with --vulnerability-service default"
+                _("--osv-url is an OSV service; it cannot be combined with --vulnerability-service default")
             )
         service = Service("osv-url", args.osv_url)
     else:
@@ -772,22 +895,42 @@ def cmd_rules_list(args: argparse.Namespace, out: TextIO) -> Exit:
         return Exit.OK
     for row in rows:
         out.write(f"{row['id']:<34} {row['citation']:<34} {row['severity']:<8} {row['title']}\n")
-    out.write(f"{len(rows)} rules in {len(packs)} pack(s)\n")
+    out.write(_rules_in_packs(len(rows), len(packs)) + "\n")
     return Exit.OK
+
+
+def _rules_in_packs(rules: int, packs: int) -> str:
+    """`247 rules in 11 packs`, in the CLI's language."""
+    return _("{rules} in {packs}").format(
+        rules=ngettext("{n} rule", "{n} rules", rules).format(n=rules),
+        packs=ngettext("{n} pack", "{n} packs", packs).format(n=packs),
+    )
+
+
+def _no_case_for(location: str, rule: str, missing: Sequence[Any]) -> str:
+    """A rule's outcomes that no case shows (outcome names as the rule files write them)."""
+    return _("{location}: {rule}: no case for outcome(s): {outcomes}").format(
+        location=location, rule=rule, outcomes=", ".join(o.value for o in missing)
+    )
 
 
 def cmd_rules_lint(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance rules lint`: packs load (citations, facts, operators checked) and cases cover outcomes."""
     packs = load_packs(args.rules)
-    _, gaps = run_all(packs)
+    _results, gaps = run_all(packs)
     for gap in gaps:
-        missing = ", ".join(o.value for o in gap.missing)
-        out.write(f"{gap.location}: {gap.rule}: no case for outcome(s): {missing}\n")
+        out.write(_no_case_for(str(gap.location), gap.rule, gap.missing) + "\n")
     total = sum(len(p.rules) for p in packs)
     if gaps:
-        out.write(f"{len(gaps)} of {total} rules lack cases\n")
+        lacking = ngettext("{n} of {total} rule lacks cases", "{n} of {total} rules lack cases", total)
+        out.write(lacking.format(n=len(gaps), total=total) + "\n")
         return Exit.BAD_INPUT
-    out.write(f"{total} rules in {len(packs)} pack(s): all load, every outcome has a case\n")
+    out.write(
+        _("{rules_in_packs}: all load, every outcome has a case").format(
+            rules_in_packs=_rules_in_packs(total, len(packs))
+        )
+        + "\n"
+    )
     return Exit.OK
 
 
@@ -796,17 +939,21 @@ def cmd_rules_test(args: argparse.Namespace, out: TextIO) -> Exit:
     packs = load_packs(args.rules)
     results, gaps = run_all(packs)
     failed = [r for r in results if not r.ok]
+    ok, fail = _("ok"), _("FAIL")
     for r in results:
         if args.verbose or not r.ok:
-            mark = "ok  " if r.ok else "FAIL"
-            detail = "" if r.ok else f" (expected {r.expected.value}, got {r.actual.value})"
-            out.write(f"{mark} {r.location}: {r.rule}: {r.case}{detail}\n")
+            line = f"{r.location}: {r.rule}: {r.case}"
+            if not r.ok:
+                line += " " + _("(expected {expected}, got {actual})").format(
+                    expected=r.expected.value, actual=r.actual.value
+                )
+            out.write(f"{ok if r.ok else fail:<4} {line}\n")
     for gap in gaps:
-        out.write(
-            f"FAIL {gap.location}: {gap.rule}: no case for outcome(s): {', '.join(o.value for o in gap.missing)}\n"
-        )
+        out.write(f"{fail:<4} {_no_case_for(str(gap.location), gap.rule, gap.missing)}\n")
     passed = len(results) - len(failed)
-    out.write(f"{passed} passed, {len(failed) + len(gaps)} failed\n")
+    out.write(
+        _("{passed} passed, {failed} failed").format(passed=passed, failed=len(failed) + len(gaps)) + "\n"
+    )
     return Exit.BAD_INPUT if failed or gaps else Exit.OK
 
 
@@ -817,7 +964,7 @@ def cmd_rules_docs(args: argparse.Namespace, out: TextIO) -> Exit:
         out.write(text)
     else:
         write_atomically(args.output, text)
-        out.write(f"wrote {args.output}\n")
+        out.write(_("wrote {path}").format(path=args.output) + "\n")
     return Exit.OK
 
 
@@ -829,15 +976,15 @@ def cmd_controls(args: argparse.Namespace, out: TextIO) -> Exit:
     packs = load_packs(args.rules)
     if args.statement is None:
         if args.solution is not None:
-            raise UsageError("a solution file is only read with --statement FRAMEWORK")
+            raise UsageError(_("a solution file is only read with --statement FRAMEWORK"))
         if args.format == "csv":
-            raise UsageError("--format csv is for statements; the catalogue prints as text or json")
+            raise UsageError(_("--format csv is for statements; the catalogue prints as text or json"))
         text = _catalogue_text(cat, packs, args.framework, args.format or "text")
     else:
         if cat.framework(args.statement) is None:
             raise UsageError(_unknown_framework(cat, args.statement))
         if args.solution is None:
-            raise UsageError("--statement needs a SOLUTION file")
+            raise UsageError(_("--statement needs a SOLUTION file"))
         loaded = load_solution(args.solution)
         check_accepted_risks(loaded, packs)
         a = assess(
@@ -847,14 +994,14 @@ def cmd_controls(args: argparse.Namespace, out: TextIO) -> Exit:
         if (args.format or "json") == "csv":
             text = statement_csv(st)
         elif args.format == "text":
-            raise UsageError("a statement is written as json or csv")
+            raise UsageError(_("a statement is written as json or csv"))
         else:
             text = json.dumps(st, indent=2, ensure_ascii=False) + "\n"
     if args.output is None:
         out.write(text)
     else:
         write_atomically(args.output, text)
-        out.write(f"wrote {args.output}\n")
+        out.write(_("wrote {path}").format(path=args.output) + "\n")
     return Exit.OK
 
 
@@ -863,9 +1010,11 @@ def _unknown_framework(cat: Catalogue, key: str) -> str:
 
     ids = [fw.id for fw in cat.frameworks]
     hint = suggest(key, ids)
-    return f"no framework '{key}' (choose from {', '.join(ids)})" + (
-        f" (did you mean '{hint}'?)" if hint else ""
-    )
+    if hint:
+        return _("no framework '{key}' (choose from {ids}) (did you mean '{hint}'?)").format(
+            key=key, ids=", ".join(ids), hint=hint
+        )
+    return _("no framework '{key}' (choose from {ids})").format(key=key, ids=", ".join(ids))
 
 
 def _catalogue_text(cat: Catalogue, packs: Sequence[LoadedPack], key: str | None, fmt: str) -> str:
@@ -902,16 +1051,27 @@ def _catalogue_text(cat: Catalogue, packs: Sequence[LoadedPack], key: str | None
     arrows = {"to": "->", "from": "<-"}
     lines: list[str] = []
     for fw in frameworks:
-        lines += [f"{fw.name}: {fw.title}", f"  source: {fw.source}"]
+        lines += [f"{fw.name}: {fw.title}", "  " + _("source: {source}").format(source=fw.source)]
         for row in (r for r in rows if r["framework_id"] == fw.id):
-            rules = f"  [{len(row['rules'])} rule(s)]" if row["rules"] else "  [no rule]"
-            lines.append(f"  {row['id']:<18} {row['citation']:<34} {row['title']}{rules}")
+            n_rules = len(row["rules"])
+            rules = (
+                ngettext("[{n} rule]", "[{n} rules]", n_rules).format(n=n_rules)
+                if n_rules
+                else _("[no rule]")
+            )
+            lines.append(f"  {row['id']:<18} {row['citation']:<34} {row['title']}  {rules}")
             for m in row["mappings"]:
                 lines.append(f"      {arrows[m['direction']]} {m['relation']:<10} {m['control']}")
         lines.append("")
-    n = len(rows)
+    n, n_frameworks, n_mappings = len(rows), len(frameworks), len(cat.mappings)
     lines.append(
-        f"{n} controls in {len(frameworks)} framework(s), {len(cat.mappings)} crosswalk mappings in all"
+        _("{controls} in {frameworks}, {mappings} in all").format(
+            controls=ngettext("{n} control", "{n} controls", n).format(n=n),
+            frameworks=ngettext("{n} framework", "{n} frameworks", n_frameworks).format(n=n_frameworks),
+            mappings=ngettext("{n} crosswalk mapping", "{n} crosswalk mappings", n_mappings).format(
+                n=n_mappings
+            ),
+        )
     )
     return "\n".join(lines) + "\n"
 
@@ -924,33 +1084,44 @@ def _find_rule(packs: Sequence[LoadedPack], rule_id: str) -> tuple[LoadedPack, C
             if rule.id == rule_id:
                 return pack, rule
     hint = suggest(rule_id, [r.id for p in packs for r in p.rules])
-    raise UsageError(f"no rule '{rule_id}'" + (f" (did you mean '{hint}'?)" if hint else ""))
+    if hint:
+        raise UsageError(_("no rule '{rule}' (did you mean '{hint}'?)").format(rule=rule_id, hint=hint))
+    raise UsageError(_("no rule '{rule}'").format(rule=rule_id))
 
 
 def cmd_explain(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance explain RULE_ID`."""
     pack, rule = _find_rule(load_packs(args.rules), args.rule_id)
     r = rule.rule
-    lines = [
-        f"{r.id}: {r.title}",
-        f"  Provision:  {provision_text(r.citation)} ({rule.framework})",
-        *(f"  National ({j}): {c}" for j, c in sorted(r.transposition.items())),
-        *([f"  Controls:   {', '.join(r.controls)}"] if r.controls else []),
-        f"  Pack:       {pack.meta.pack} {pack.meta.version}, law as of {pack.meta.law_as_of}",
-        f"  Scope:      evaluated once per {r.scope.value}",
-        f"  Severity:   {r.severity.value} (weight {r.weight:g})",
-        f"  Applies when: {rule.applies.text if rule.applies else 'always'}",
-        f"  Requires:   {rule.require.text}",
-    ]
+
+    def field(label: str, value: object) -> str:
+        return _field(label, value, column=14)
+
+    out.write(f"{r.id}: {r.title}\n")
+    out.write(field(_("Provision:"), f"{provision_text(r.citation)} ({rule.framework})"))
+    for jurisdiction, citation in sorted(r.transposition.items()):
+        out.write(field(_("National ({jurisdiction}):").format(jurisdiction=jurisdiction), citation))
+    if r.controls:
+        out.write(field(_("Controls:"), ", ".join(r.controls)))
+    pack_text = _("{pack} {version}, law as of {date}").format(
+        pack=pack.meta.pack, version=pack.meta.version, date=pack.meta.law_as_of
+    )
+    out.write(field(_("Pack:"), pack_text))
+    out.write(field(_("Scope:"), _("evaluated once per {scope}").format(scope=r.scope.value)))
+    severity = _("{severity} (weight {weight})").format(severity=r.severity.value, weight=f"{r.weight:g}")
+    out.write(field(_("Severity:"), severity))
+    out.write(field(_("Applies when:"), rule.applies.text if rule.applies else _("always")))
+    out.write(field(_("Requires:"), rule.require.text))
     if r.effective_from:
-        lines.append(f"  Applies from: {r.effective_from} (pending before)")
+        pending = _("{date} (pending before)").format(date=r.effective_from)
+        out.write(field(_("Applies from:"), pending))
     if r.effective_until:
-        lines.append(f"  Applies until: {r.effective_until}")
-    lines += ["", "Why:", *_indent(r.rationale), "", "Remediation:", *_indent(r.remediation)]
+        out.write(field(_("Applies until:"), r.effective_until))
+    lines = ["", _("Why:"), *_indent(r.rationale), "", _("Remediation:"), *_indent(r.remediation)]
     if r.references:
-        lines += ["", "References:", *(f"  - {ref}" for ref in r.references)]
-    lines += ["", "Cases:", *(f"  {c.expect.value:<15} {c.name}" for c in r.cases)]
-    lines += ["", "A missing fact makes the result unknown, which weighs like a failure."]
+        lines += ["", _("References:"), *(f"  - {ref}" for ref in r.references)]
+    lines += ["", _("Cases:"), *(f"  {c.expect.value:<15} {c.name}" for c in r.cases)]
+    lines += ["", _("A missing fact makes the result unknown, which weighs like a failure.")]
     out.write("\n".join(lines) + "\n")
     return Exit.OK
 
@@ -974,10 +1145,10 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance init`."""
     path: Path = args.path
     if path.exists() and not args.force:
-        raise UsageError(f"{path}: already exists; choose another path or pass --force")
+        raise UsageError(_("{path}: already exists; choose another path or pass --force").format(path=path))
     text = files("compliance").joinpath("starter_solution.yaml").read_text(encoding="utf-8")
     write_atomically(path, text)
-    out.write(f"wrote {path}: fill it in, then run `compliance assess {path}`\n")
+    out.write(_("wrote {path}: fill it in, then run `compliance assess {path}`").format(path=path) + "\n")
     return Exit.OK
 
 
@@ -987,35 +1158,46 @@ def cmd_upgrade(args: argparse.Namespace, out: TextIO) -> Exit:
 
     result = upgrade_file(args.file)
     for step in result.steps:
-        print(f"compliance: {args.file}: version {step}", file=sys.stderr)
+        _note(_("{path}: version {step}").format(path=args.file, step=step))
     for change in result.changes:
         print(change, file=sys.stderr)
     if not result.needed:
-        print(f"compliance: {args.file}: already at version {result.to_version}", file=sys.stderr)
+        _note(_("{path}: already at version {version}").format(path=args.file, version=result.to_version))
     if args.diff:
         out.write(result.diff())
     elif args.output is not None:
         write_atomically(args.output, result.text)
-        print(f"compliance: wrote {args.output} (version {result.to_version})", file=sys.stderr)
+        _note(_("wrote {path} (version {version})").format(path=args.output, version=result.to_version))
     elif result.needed:
         path = args.file.resolve()  # a symbolic link stays one: its target is upgraded
         mode = path.stat().st_mode & 0o7777
         write_atomically(path, result.text)
         path.chmod(mode)
-        print(f"compliance: upgraded {args.file} to version {result.to_version}", file=sys.stderr)
+        _note(_("upgraded {path} to version {version}").format(path=args.file, version=result.to_version))
     if result.relaid_lines:
-        print(
-            f"compliance: {result.relaid_lines} other line(s) are laid out anew by the YAML writer "
-            "(see --diff)",
-            file=sys.stderr,
+        relaid = ngettext(
+            "{n} other line is laid out anew by the YAML writer (see --diff)",
+            "{n} other lines are laid out anew by the YAML writer (see --diff)",
+            result.relaid_lines,
         )
+        _note(relaid.format(n=result.relaid_lines))
     if result.undecided:
-        where = "listed above" if result.format is Format.JSON else "marked '# compliance upgrade:'"
-        print(
-            f"compliance: {len(result.undecided)} value(s) wait for a person's decision ({where}); "
-            "decide each, then delete its mark",
-            file=sys.stderr,
-        )
+        n = len(result.undecided)
+        if result.format is Format.JSON:
+            waiting = ngettext(
+                "{n} value waits for a person's decision (listed above); decide it, then delete its mark",
+                "{n} values wait for a person's decision (listed above); decide each, then delete its mark",
+                n,
+            )
+        else:
+            waiting = ngettext(
+                "{n} value waits for a person's decision (marked '# compliance upgrade:'); decide it, "
+                "then delete its mark",
+                "{n} values wait for a person's decision (marked '# compliance upgrade:'); decide each, "
+                "then delete its mark",
+                n,
+            )
+        _note(waiting.format(n=n))
         return Exit.BELOW_THRESHOLD  # 1: upgraded, but not every value could be carried over
     return Exit.OK
 
@@ -1025,6 +1207,8 @@ def cmd_upgrade(args: argparse.Namespace, out: TextIO) -> Exit:
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Entry point of the `compliance` command."""
+    global _language
+    _language = _choose_language()
     out = out or sys.stdout
     if not os.environ.get("COMPLIANCE_DEBUG"):
         # pyHanko logs every failed path validation with a traceback; verify reports them itself.
@@ -1036,25 +1220,28 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         with gc_paused():
             return int(run(args, out))
     except InputError as exc:
-        print(f"compliance: {len(exc.problems)} problem(s) in the input:", file=sys.stderr)
+        n = len(exc.problems)
+        # TRANSLATORS: the English says "problem(s)" in both forms for now (the tests of the
+        # solution format read it); give the language's own singular and plural.
+        _note(ngettext("{n} problem(s) in the input:", "{n} problem(s) in the input:", n).format(n=n))
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return Exit.BAD_INPUT
     except (UsageError, OutputError) as exc:
-        print(f"compliance: {exc}", file=sys.stderr)
+        _note(str(exc))
         return Exit.BAD_INPUT
     except ComplianceError as exc:
-        print(f"compliance: {exc}", file=sys.stderr)
+        _note(str(exc))
         return Exit.BAD_INPUT
     except KeyboardInterrupt:
-        print("compliance: interrupted", file=sys.stderr)
+        _note(_("interrupted"))
         return 130
     except BrokenPipeError:
         return Exit.OK
     except Exception as exc:
-        print(f"compliance: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        _note(_("internal error: {kind}: {error}").format(kind=type(exc).__name__, error=exc))
         print(
-            "This is a bug in compliance-engine; please report it with the command you ran.",
+            _("This is a bug in compliance-engine; please report it with the command you ran."),
             file=sys.stderr,
         )
         if os.environ.get("COMPLIANCE_DEBUG"):

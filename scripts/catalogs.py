@@ -37,10 +37,15 @@ def extract() -> Catalog:
     """Every message ID marked in the package's Python code."""
     template = Catalog(project="compliance-engine", domain=DOMAIN, header_comment=f"# {HEADER}")
     found = extract_from_dir(
-        str(ROOT / "compliance"), method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
+        str(ROOT / "compliance"),
+        method_map=[("**.py", "python")],
+        keywords=KEYWORDS,
+        comment_tags=("TRANSLATORS:",),
     )
     for filename, lineno, message, comments, context in found:
-        template.add(message, locations=[(f"compliance/{filename}", lineno)], auto_comments=comments, context=context)
+        template.add(
+            message, locations=[(f"compliance/{filename}", lineno)], auto_comments=comments, context=context
+        )
     return template
 
 

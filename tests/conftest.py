@@ -40,6 +40,15 @@ def signing_identity(tmp_path_factory: pytest.TempPathFactory) -> Any:
         yield loaded
 
 
+@pytest.fixture(scope="session", autouse=True)
+def english_messages() -> Any:
+    """The CLI speaks English in the tests, whatever the locale of the machine that runs them;
+    a test of another language sets the locale environment itself (`LANGUAGE` comes first)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LANGUAGE", "en")
+        yield
+
+
 # ---------------------------------------------------------------------------------------------
 # Files in tmp_path
 

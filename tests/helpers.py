@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 # A minimal valid solution: one controller, two systems and one flow of location traces.
 
 MINIMAL_SOLUTION: dict[str, Any] = {
+    "schema_version": 2,
     "id": "demo",
     "name": "Demo solution",
     "jurisdiction": "DK",
@@ -48,6 +49,7 @@ MINIMAL_SOLUTION: dict[str, Any] = {
 
 # The same solution written out by hand, so that tests can name the line of each field.
 MINIMAL_SOLUTION_YAML = """\
+schema_version: 2
 id: demo
 name: Demo solution
 jurisdiction: DK
@@ -163,13 +165,17 @@ class Run:
         return json.loads(self.out)
 
 
-def run_subprocess(argv: Sequence[str | Path], cwd: Path | None = None) -> Run:
-    """Run `python -m compliance.cli` as a real process."""
+def run_subprocess(
+    argv: Sequence[str | Path], cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> Run:
+    """Run `python -m compliance.cli` as a real process; `env` sets variables besides the ones it
+    inherits (e.g. `{"LANGUAGE": "da"}`)."""
     proc = subprocess.run(
         [sys.executable, "-m", "compliance.cli", *(str(a) for a in argv)],
         capture_output=True,
         text=True,
         cwd=cwd,
+        env=None if env is None else {**os.environ, **env},
         timeout=60,
         check=False,
     )

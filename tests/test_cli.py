@@ -60,7 +60,9 @@ def test_assess_prints_json_with_every_section(write_solution, cli) -> None:
     assert result["as_of"] == AS_OF
     assert result["tool"] == {"name": "compliance-engine", "version": __version__}
     assert result["solution"]["id"] == "demo"
-    assert result["verdict"] in {"ready", "ready_with_conditions", "not_ready"}
+    assert result["verdict"] in {"ready", "ready_with_conditions", "incomplete", "not_ready"}
+    assert result["blocking"] is (result["verdict"] in {"incomplete", "not_ready"})
+    assert isinstance(result["questions"], list)
     assert 0 <= result["score"] <= 100
     assert [f["id"] for f in result["flows"]] == ["readings"]
     assert {p["origin"] for p in result["rule_packs"]} == {"built-in"}
@@ -208,7 +210,7 @@ def test_rules_list_prints_one_line_per_rule_and_a_total(cli) -> None:
 
     assert run.code == 0, run.err
     lines = run.out.splitlines()
-    assert lines[-1].endswith("pack(s)")
+    assert lines[-1].endswith(" packs")
     count = int(lines[-1].split()[0])
     assert count >= 1
     assert len(lines) == count + 1

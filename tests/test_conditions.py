@@ -233,9 +233,9 @@ def test_operator_gives_true_false_or_unknown(
 )
 def test_dates_compare_as_dates(operand_op: str, completed_on: str | None, expected: Truth) -> None:
     condition = compile_condition(
-        {"fact": "solution.dpia.completed_on", operand_op: "2024-01-01"}, "solution"
+        {"fact": "solution.dpia.last_reviewed_on", operand_op: "2024-01-01"}, "solution"
     )
-    dpia = {} if completed_on is None else {"completed_on": completed_on}
+    dpia = {} if completed_on is None else {"last_reviewed_on": completed_on}
 
     result = condition(context(solution={"dpia": dpia}), [])
 

@@ -331,7 +331,7 @@ def test_the_crosswalk_does_not_fill_a_control_whose_applicability_is_unknown() 
 
     cat = _catalogue(("A-1", "B-1", Relation.EQUIVALENT))
     gate = FactUsed(
-        fact="solution.nis2_in_scope", value=None, test="equals True", result=None, part="applies_when"
+        fact="solution.nis2_in_scope", value=None, op="equals", operand=True, result=None, part="applies_when"
     )
     unknown_scope = replace(_finding("RB", Outcome.UNKNOWN), facts=[gate])
     results, _ = coverage([_finding("RA", Outcome.PASS), unknown_scope], {"RA": ["A-1"], "RB": ["B-1"]}, cat)

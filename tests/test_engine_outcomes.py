@@ -299,7 +299,7 @@ def test_accepted_risk_naming_an_unknown_rule_is_an_input_error(write_solution, 
 
     assert run.code == 2
     assert (
-        f"{path}:22:5: accepted_risks[0].rule: no rule 'TEST-RETENTION-SETT' is loaded "
+        f"{path}:23:5: accepted_risks[0].rule: no rule 'TEST-RETENTION-SETT' is loaded "
         "(did you mean 'TEST-RETENTION-SET'?)"
     ) in run.err
     assert run.out == ""
@@ -404,15 +404,19 @@ def test_non_critical_failure_is_ready_with_conditions() -> None:
     assert assessment.verdict is Verdict.READY_WITH_CONDITIONS
 
 
-@pytest.mark.parametrize("outcome", ["fail", "unknown"])
-def test_critical_fail_or_unknown_is_not_ready_whatever_the_score(outcome: str) -> None:
+@pytest.mark.parametrize(
+    ("outcome", "expected"), [("fail", Verdict.NOT_READY), ("unknown", Verdict.INCOMPLETE)]
+)
+def test_a_critical_fail_is_not_ready_and_a_critical_unknown_incomplete_whatever_the_score(
+    outcome: str, expected: Verdict
+) -> None:
     assessment = run_engine(
         rule_giving("pass", "TEST-P", "critical", weight=10),
         rule_giving(outcome, "TEST-CRITICAL", "critical", weight=0.1),
     )
 
     assert assessment.score > 95
-    assert assessment.verdict is Verdict.NOT_READY
+    assert assessment.verdict is expected and assessment.blocking
     assert any(r.text.startswith(f"critical {outcome}: TEST-CRITICAL") for r in assessment.verdict_reasons)
 
 
@@ -501,9 +505,9 @@ def test_an_unknown_names_the_stated_facts_a_missing_derived_fact_comes_from() -
 def test_facts_to_state_lists_only_the_inputs_that_are_missing() -> None:
     from compliance.core.facts import facts_to_state
 
-    ctx = {"flow": {"scale": {"subjects": 120}}}
-    assert facts_to_state("flow.large_scale", ctx) == ["flow.scale.extent"]
-    assert facts_to_state("flow.large_scale", None) == ["flow.scale.subjects", "flow.scale.extent"]
+    ctx = {"flow": {"scale": {"subjects": 1200}}}
+    assert facts_to_state("flow.large_scale", ctx) == ["flow.scale.population_share"]
+    assert facts_to_state("flow.large_scale", None) == ["flow.scale.subjects", "flow.scale.population_share"]
     assert facts_to_state("flow.lawful_basis", ctx) == ["flow.lawful_basis"]
     # Nested: a party's transfer is decided by its country and where its staff work from.
     party = {"party": {"roles": ["processor"], "receives_personal_data": True}}

@@ -218,6 +218,9 @@ def solution_data(draw: st.DrawFn) -> dict[str, Any]:
         flow["source"] = draw(node_ids)
         flow["destination"] = draw(node_ids)
 
+    if data.get("contract_standards"):
+        # A standard the contract requires must be among those assessed (a model check): repair it.
+        data["standards"] = sorted({*(data.get("standards") or []), *data["contract_standards"]})
     dpia = data.get("dpia")
     if dpia is not None:
         # Dates near the assessment date, so that "current", "expired" and "in the future" all occur.
@@ -683,3 +686,63 @@ def test_a_loadable_safeguard_test_never_fails_after_an_upgrade_to_implemented(o
         assert after.score >= before.score, (
             f"{op} {wanted}: upgrading {status} to implemented lowered the score"
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# The verdict: removing a fact never unblocks it, and answering a question never condemns it
+
+
+def blocking_results(a: Assessment) -> set[tuple[str, str | None]]:
+    """The results that block the verdict: critical results of legal duties that fail or are unknown."""
+    law = {p.id for p in a.rule_packs if p.obligation.value == "law"} | set(
+        a.solution.get("contract_standards") or []
+    )
+    return {
+        (f.rule_id, f.target.id if f.target else None)
+        for f in a.findings
+        if f.pack in law and f.severity.value == "critical" and f.status in (Outcome.FAIL, Outcome.UNKNOWN)
+    }
+
+
+@PROPERTY_SETTINGS
+@given(solutions(), st.data())
+def test_removing_a_fact_never_unblocks_the_verdict_or_shrinks_what_blocks_it(
+    solution: Solution, data: st.DataObject
+) -> None:
+    before = run(solution)
+    for path, smaller in _less_informed(solution, _some_facts(solution, data)):
+        after = run(smaller)
+        if before.verdict.blocks:
+            assert after.verdict.blocks, f"removing {path} turned {before.verdict} into {after.verdict}"
+        assert blocking_results(before) <= blocking_results(after), (
+            f"removing {path} removed a blocking result"
+        )
+
+
+@PROPERTY_SETTINGS
+@given(solutions())
+def test_answering_the_unknowns_well_never_turns_incomplete_into_not_ready(solution: Solution) -> None:
+    """Turning every unknown result into a pass (the best answer to every question) leaves an
+    incomplete verdict incomplete or better, never not ready."""
+    from dataclasses import replace
+
+    from compliance.core.scoring import verdict
+
+    a = run(solution)
+    law = {p.id for p in a.rule_packs if p.obligation.value == "law"} | set(
+        a.solution.get("contract_standards") or []
+    )
+    answered = [replace(f, status=Outcome.PASS) if f.status is Outcome.UNKNOWN else f for f in a.findings]
+    again, _ = verdict(answered, lambda f: f.pack in law)
+    if a.verdict.value == "incomplete":
+        assert again.value != "not_ready"
+    for i in range(len(a.findings)):
+        some = [
+            replace(f, status=Outcome.PASS) if j <= i and f.status is Outcome.UNKNOWN else f
+            for j, f in enumerate(a.findings)
+        ]
+        partly, _ = verdict(some, lambda f: f.pack in law)
+        if a.verdict.value == "incomplete":
+            assert partly.value != "not_ready"
+        if i > 20:
+            break

@@ -47,7 +47,7 @@ def test_assess_writes_a_pdf_report_with_every_section(tmp_path, cli) -> None:
         "Method",
     ):
         assert heading in text, heading
-    assert "not ready for a pilot" in text
+    assert "not ready to proceed: not ready" in text
     assert "GDPR Art. 35(1)" in text  # a provision with findings
     info = pdfinfo(pdf)
     assert "Wi-Fi footfall counting" in info["Title"]
@@ -143,11 +143,14 @@ def test_the_report_is_pdf_a_3_and_embeds_the_assessment(tmp_path, cli) -> None:
             [
                 "Screening for konsekvensanalyse",
                 "Dataansvarlig",
-                "ikke klar til pilotprojekt",
+                "ikke klar til at gå videre",
                 "vises på engelsk",
             ],
         ),
-        ("sv", ["konsekvensbedömning", "Personuppgiftsansvarig", "inte redo för pilot", "visas på engelska"]),
+        (
+            "sv",
+            ["konsekvensbedömning", "Personuppgiftsansvarig", "inte redo att gå vidare", "visas på engelska"],
+        ),
     ],
 )
 def test_danish_and_swedish_reports_use_the_authorities_terms(
@@ -342,7 +345,7 @@ def test_the_method_states_the_formula_the_packs_and_the_limits(tmp_path, cli) -
     assert cli("assess", EXAMPLE, "--as-of", AS_OF, "-o", str(pdf), "--lang", "sv").code == 0
     text = " ".join(pdftotext(pdf).split())
     assert "kritisk 8, hög 4, medel 2, låg 1" in text  # the severity points the assessment used
-    assert "poängen är under 50" in text and "Använda regelpaket" in text and "Begränsningar" in text
+    assert "poäng är under 50" in text and "Använda regelpaket" in text and "Begränsningar" in text
     a = assess(load_solution(EXAMPLE).solution, load_packs(), date(2026, 12, 1))
     method = render_html(a, "sv").split('id="method"', 1)[1]
     for pack in load_packs():

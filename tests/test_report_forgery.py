@@ -423,7 +423,7 @@ def test_the_trust_store_is_configured_once(genuine, tmp_path, monkeypatch) -> N
     assert run("trust", "add", own_certificate())[1].startswith("already trusted")
     assert "the university's assessor" in store.read_text()
     code, out = run("trust", "list")
-    assert "1 certificate(s)" in out and "Test Assessor" in out
+    assert "(1 certificate)" in out and "Test Assessor" in out
     code, out = run("verify", genuine[0])
     assert code == 0 and out.splitlines()[0].endswith(": VERIFIED")
     fingerprint = signing.load_certificates([own_certificate()])[0].sha256.hex()

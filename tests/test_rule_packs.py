@@ -152,7 +152,7 @@ def test_number_compared_with_a_string_is_refused(write_pack, write_solution, cl
 @pytest.mark.parametrize("operand", ["yesterday", "2024-13-45", "01/02/2024"])
 def test_date_operand_that_is_not_an_iso_date_is_refused(operand: str) -> None:
     text = pack_with(
-        f"    require: {{fact: solution.dpia.completed_on, gte: '{operand}'}}\n",
+        f"    require: {{fact: solution.dpia.last_reviewed_on, gte: '{operand}'}}\n",
         PACK_HEAD.replace("scope: flow", "scope: solution"),
     )
 
@@ -164,7 +164,7 @@ def test_date_operand_that_is_not_an_iso_date_is_refused(operand: str) -> None:
 
 def test_iso_date_operand_is_accepted() -> None:
     text = pack_with(
-        "    require: {fact: solution.dpia.completed_on, gte: 2024-01-01}\n",
+        "    require: {fact: solution.dpia.last_reviewed_on, gte: 2024-01-01}\n",
         PACK_HEAD.replace("scope: flow", "scope: solution"),
     )
 

@@ -41,7 +41,7 @@ def test_misspelt_field_is_refused_with_did_you_mean_and_position(write_solution
 
     assert run.code == 2
     assert problems(run) == [
-        f"{path}:20:5: flows[0].retension: unknown field 'retension' (did you mean 'retention'?)"
+        f"{path}:21:5: flows[0].retension: unknown field 'retension' (did you mean 'retention'?)"
     ]
 
 
@@ -50,7 +50,7 @@ def test_unknown_top_level_field_is_refused_with_did_you_mean(write_solution, cl
 
     assert run.code == 2
     assert problems(run) == [
-        f"{path}:21:1: safegaurds: unknown field 'safegaurds' (did you mean 'safeguards'?)"
+        f"{path}:22:1: safegaurds: unknown field 'safegaurds' (did you mean 'safeguards'?)"
     ]
 
 
@@ -61,7 +61,7 @@ def test_unknown_data_category_is_refused_with_did_you_mean(write_solution, cli)
 
     assert run.code == 2
     assert problems(run) == [
-        f"{path}:19:23: flows[0].data_categories[0]: unknown data category 'user.location.trase' "
+        f"{path}:20:23: flows[0].data_categories[0]: unknown data category 'user.location.trase' "
         "(did you mean 'user.location.trace'?)"
     ]
 
@@ -72,7 +72,7 @@ def test_unknown_safeguard_is_refused_with_did_you_mean(write_solution, cli) -> 
 
     assert run.code == 2
     assert problems(run) == [
-        f"{path}:22:6: safeguards[0].control: unknown safeguard 'mfaa' (did you mean 'mfa'?)"
+        f"{path}:23:6: safeguards[0].control: unknown safeguard 'mfaa' (did you mean 'mfa'?)"
     ]
 
 
@@ -81,7 +81,7 @@ def test_lower_case_country_code_is_refused_with_the_upper_case_hint(write_solut
 
     assert run.code == 2
     assert problems(run) == [
-        f"{path}:10:5: parties[0].country: unknown country code 'dk' (ISO 3166-1 alpha-2) "
+        f"{path}:11:5: parties[0].country: unknown country code 'dk' (ISO 3166-1 alpha-2) "
         "(did you mean 'DK'?)"
     ]
 
@@ -91,7 +91,7 @@ def test_three_letter_country_code_is_refused(write_solution, cli) -> None:
 
     assert run.code == 2
     (problem,) = problems(run)
-    assert problem.startswith(f"{path}:10:5: parties[0].country: unknown country code 'DKK'")
+    assert problem.startswith(f"{path}:11:5: parties[0].country: unknown country code 'DKK'")
     assert "ISO 3166-1 alpha-2" in problem
 
 
@@ -102,7 +102,7 @@ def test_bad_enum_value_lists_the_choices_and_suggests_one(write_solution, cli) 
 
     assert run.code == 2
     (problem,) = problems(run)
-    assert problem.startswith(f"{path}:13:41: systems[1].kind: 'databse' is not allowed; expected ")
+    assert problem.startswith(f"{path}:14:41: systems[1].kind: 'databse' is not allowed; expected ")
     assert "'cloud_service'" in problem
     assert problem.endswith("(did you mean 'database'?)")
 
@@ -114,7 +114,7 @@ def test_jurisdiction_in_the_wrong_case_is_refused_with_a_hint(write_solution, c
 
     assert run.code == 2
     (problem,) = problems(run)
-    assert problem.startswith(f"{path}:3:1: jurisdiction: 'dk' is not allowed")
+    assert problem.startswith(f"{path}:4:1: jurisdiction: 'dk' is not allowed")
     assert problem.endswith("(did you mean 'DK'?)")
 
 
@@ -124,7 +124,7 @@ def test_retention_that_is_not_an_iso_duration_is_refused(write_solution, cli) -
     )
 
     assert run.code == 2
-    assert problems(run) == [f"{path}:20:5: flows[0].retention: not an ISO 8601 duration: '1 year'"]
+    assert problems(run) == [f"{path}:21:5: flows[0].retention: not an ISO 8601 duration: '1 year'"]
 
 
 def test_missing_required_field_is_named(write_solution, cli) -> None:
@@ -156,14 +156,14 @@ def test_dangling_flow_source_is_refused_with_did_you_mean_on_its_line(write_sol
     )
 
     assert run.code == 2
-    assert problems(run) == [f"{path}:17:5: flows[0].source: 'sensr' is not defined (did you mean 'sensor'?)"]
+    assert problems(run) == [f"{path}:18:5: flows[0].source: 'sensr' is not defined (did you mean 'sensor'?)"]
 
 
 def test_controller_naming_an_undefined_party_is_refused(write_solution, cli) -> None:
     path, run = assess_text(MINIMAL_SOLUTION_YAML.replace("party: city", "party: town"), write_solution, cli)
 
     assert run.code == 2
-    assert problems(run) == [f"{path}:5:3: controller.party: 'town' is not defined"]
+    assert problems(run) == [f"{path}:6:3: controller.party: 'town' is not defined"]
 
 
 def test_duplicate_flow_id_is_refused_at_the_second_flow(write_solution, cli) -> None:
@@ -171,7 +171,7 @@ def test_duplicate_flow_id_is_refused_at_the_second_flow(write_solution, cli) ->
     path, run = assess_text(MINIMAL_SOLUTION_YAML + second_flow, write_solution, cli)
 
     assert run.code == 2
-    assert problems(run) == [f"{path}:21:5: flows[1].id: 'readings' is used twice"]
+    assert problems(run) == [f"{path}:22:5: flows[1].id: 'readings' is used twice"]
 
 
 def test_id_shared_by_a_party_and_a_system_is_refused(write_solution, cli) -> None:
@@ -193,7 +193,7 @@ def test_safeguard_declared_twice_is_refused(write_solution, cli) -> None:
     path, run = assess_text(text, write_solution, cli)
 
     assert run.code == 2
-    assert problems(run) == [f"{path}:23:5: safeguards[1]: 'mfa' is declared twice"]
+    assert problems(run) == [f"{path}:24:5: safeguards[1]: 'mfa' is declared twice"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,7 +204,7 @@ def test_dpia_done_without_completion_date_is_refused(write_solution, cli) -> No
     path, run = assess_text(MINIMAL_SOLUTION_YAML + "dpia:\n  status: done\n", write_solution, cli)
 
     assert run.code == 2
-    assert problems(run) == [f"{path}:21:1: dpia: a DPIA with status 'done' needs 'completed_on' (its date)"]
+    assert problems(run) == [f"{path}:22:1: dpia: a DPIA with status 'done' needs 'completed_on' (its date)"]
 
 
 def test_dpia_done_with_completion_date_is_accepted(write_solution, cli) -> None:
@@ -238,7 +238,7 @@ def test_invalid_calendar_date_is_refused(write_solution, cli) -> None:
     path, run = assess_text(text, write_solution, cli)
 
     assert run.code == 2
-    assert f"{path}:23:3: dpia.completed_on:" in run.err
+    assert f"{path}:24:3: dpia.completed_on:" in run.err
 
 
 def test_sources_keyed_by_a_non_field_are_refused_with_did_you_mean(write_solution, cli) -> None:
@@ -247,7 +247,7 @@ def test_sources_keyed_by_a_non_field_are_refused_with_did_you_mean(write_soluti
 
     assert run.code == 2
     assert problems(run) == [
-        f"{path}:21:5: flows[0].sources: 'retension' is not a field of this object "
+        f"{path}:22:5: flows[0].sources: 'retension' is not a field of this object "
         "(did you mean 'retention'?)"
     ]
 
@@ -268,7 +268,7 @@ def test_negative_number_of_subjects_is_refused(write_solution, cli) -> None:
     path, run = assess_text(text, write_solution, cli)
 
     assert run.code == 2
-    assert f"{path}:21:13: flows[0].scale.subjects:" in run.err
+    assert f"{path}:22:13: flows[0].scale.subjects:" in run.err
 
 
 def test_string_where_a_boolean_is_expected_is_refused(write_solution, cli) -> None:
@@ -276,7 +276,7 @@ def test_string_where_a_boolean_is_expected_is_refused(write_solution, cli) -> N
     path, run = assess_text(text, write_solution, cli)
 
     assert run.code == 2
-    assert f"{path}:21:5: flows[0].profiling:" in run.err
+    assert f"{path}:22:5: flows[0].profiling:" in run.err
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,14 +292,14 @@ def test_absolute_evidence_path_is_refused(write_solution, cli) -> None:
 
     assert run.code == 2
     assert "'/etc/passwd' is an absolute path" in run.err
-    assert f"{path}:22:10: evidence.code[0]:" in run.err
+    assert f"{path}:23:10: evidence.code[0]:" in run.err
 
 
 def test_absolute_evidence_path_is_one_problem_with_its_whole_message(write_solution, cli) -> None:
     path, run = assess_text(with_evidence("/etc/passwd"), write_solution, cli)
 
     assert problems(run) == [
-        f"{path}:22:10: evidence.code[0]: '/etc/passwd' is an absolute path; "
+        f"{path}:23:10: evidence.code[0]: '/etc/passwd' is an absolute path; "
         "evidence paths are relative to the solution file"
     ]
 
@@ -317,7 +317,7 @@ def test_evidence_path_climbing_out_with_dotdot_is_refused(rel: str, write_solut
 
     assert run.code == 2
     assert "('..' is not allowed)" in run.err
-    assert f"{path}:22:10: evidence.code[0]:" in run.err
+    assert f"{path}:23:10: evidence.code[0]:" in run.err
 
 
 def test_evidence_symlink_leading_out_of_the_folder_is_refused(tmp_path: Path, write_solution, cli) -> None:
@@ -333,7 +333,7 @@ def test_evidence_symlink_leading_out_of_the_folder_is_refused(tmp_path: Path, w
 
     assert run.code == 2
     assert problems(run) == [
-        f"{path}:22:10: evidence.code[0]: 'link.txt' leads outside the solution's folder (symlink)"
+        f"{path}:23:10: evidence.code[0]: 'link.txt' leads outside the solution's folder (symlink)"
     ]
 
 
@@ -356,7 +356,7 @@ def test_missing_evidence_file_is_refused(write_solution, cli) -> None:
     path, run = assess_text(with_evidence("requirements.txt"), write_solution, cli)
 
     assert run.code == 2
-    assert problems(run) == [f"{path}:22:10: evidence.code[0]: 'requirements.txt' does not exist"]
+    assert problems(run) == [f"{path}:23:10: evidence.code[0]: 'requirements.txt' does not exist"]
 
 
 def test_evidence_inside_the_folder_is_accepted_and_hashed(tmp_path: Path, write_solution, cli) -> None:

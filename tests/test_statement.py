@@ -14,6 +14,7 @@ AS_OF = "2026-12-01"
 
 def _device_solution(**security: Any) -> dict[str, Any]:
     data = minimal_solution()
+    data["standards"] = ["etsi-en-303-645"]  # a statement for a standard the review assesses against
     data["systems"][0]["name"] = '=HYPERLINK("http://example.invalid")'  # a hostile name
     data["systems"][0]["security"] = security
     return data

@@ -17,7 +17,7 @@ from compliance.core.catalogue import Language, cited_article
 from compliance.core.conditions import Trace
 from compliance.core.controls import coverage
 from compliance.core.dpia import screen
-from compliance.core.explanations import explain, missing_facts, test_words
+from compliance.core.explanations import explain, missing_facts
 from compliance.core.facts import SolutionFacts, any_true, facts_to_state, solution_facts
 from compliance.core.gcpause import gc_paused
 from compliance.core.models.assessment import (
@@ -34,10 +34,11 @@ from compliance.core.models.assessment import (
     Target,
     ToolInfo,
 )
-from compliance.core.models.rules import Outcome, Scope
+from compliance.core.models.rules import Obligation, Outcome, Scope
 from compliance.core.models.scan import ScanRun
 from compliance.core.models.solution import AcceptedRisk, Solution
 from compliance.core.packs import CompiledRule, LoadedPack
+from compliance.core.questions import open_questions
 from compliance.core.scan_facts import cwe_hits, scan_facts
 from compliance.core.scoring import FORMULA, counts, score, verdict, weight_of, worst
 
@@ -80,11 +81,10 @@ def _facts_used(result: RuleResult) -> list[FactUsed]:
         FactUsed(
             fact=leaf.fact,
             value=leaf.value,
-            test=test_words(leaf.op, leaf.operand),
-            result=leaf.result,
-            part=part,
             op=leaf.op,
             operand=leaf.operand,
+            result=leaf.result,
+            part=part,
             negated=leaf.negated,
         )
         for part, trace in (("applies_when", result.applies_trace), ("require", result.require_trace))
@@ -92,12 +92,15 @@ def _facts_used(result: RuleResult) -> list[FactUsed]:
     ]
 
 
-def _to_state(outcome: Outcome, facts: list[FactUsed], ctx: dict[str, Any] | None) -> list[str]:
-    """For an unknown result: the stated facts to give, a derived fact traced back (in `ctx`) to
-    the missing facts it is computed from."""
+def _to_state(
+    outcome: Outcome, facts: list[FactUsed], ctx: dict[str, Any] | None, part: str | None = None
+) -> list[str]:
+    """For an unknown result: the stated facts to give (of one part of the rule, or all), a derived
+    fact traced back (in `ctx`) to the missing facts it is computed from."""
     if outcome is not Outcome.UNKNOWN:
         return []
-    return sorted({s for fact in missing_facts(facts) for s in facts_to_state(fact, ctx)})
+    chosen = facts if part is None else [t for t in facts if t.part == part]
+    return sorted({s for fact in missing_facts(chosen) for s in facts_to_state(fact, ctx)})
 
 
 def explain_result(
@@ -159,7 +162,13 @@ def assess(
     with gc_paused():
         findings = _evaluate_all(solution, packs, facts, base, as_of)
     overall = score(findings)
-    the_verdict, reasons = verdict(findings, overall)
+    deciding_packs = {p.meta.pack for p in packs if p.meta.obligation is Obligation.LAW}
+    deciding_packs |= {s.value for s in solution.contract_standards}
+
+    def deciding(f: Finding) -> bool:
+        return f.pack in deciding_packs
+
+    the_verdict, reasons = verdict(findings, deciding)
     control_results, framework_coverage = coverage(
         findings,
         {rule.id: rule.rule.controls for pack in packs for rule in pack.rules},
@@ -176,6 +185,7 @@ def assess(
                 title=p.meta.title,
                 version=p.meta.version,
                 law_as_of=p.meta.law_as_of,
+                obligation=p.meta.obligation,
                 origin=p.origin,
                 sha256=p.sha256,
             )
@@ -183,6 +193,7 @@ def assess(
         ],
         inputs=list(inputs),
         verdict=the_verdict,
+        blocking=the_verdict.blocks,
         verdict_reasons=reasons,
         score=overall,
         counts=counts(findings),
@@ -211,6 +222,7 @@ def assess(
             for rule in pack.rules
         },
         dpia=screening,
+        questions=open_questions(findings, screening, deciding),
         coverage=framework_coverage,
         controls=control_results,
         scanners=list(scans),
@@ -286,6 +298,7 @@ def _finding(
         accepted_risk=risk_info,
         national_citation=r.transposition.get(jurisdiction) if jurisdiction else None,
         to_state=to_state,
+        applies_unknown=_to_state(result.outcome, facts, ctx, "applies_when"),
     )
 
 

@@ -113,9 +113,8 @@ def explain(
 ) -> str:
     """A plain explanation of one result from the tests that decided it; for unknown, the facts
     to state (`to_state`: the stated facts a derived fact is computed from)."""
-    applies = [t for t in tests if t.part == "applies_when"]
-    require = [t for t in tests if t.part == "require"]
     if outcome is Outcome.NOT_APPLICABLE:
+        applies = [t for t in tests if t.part == "applies_when"]
         if effective_until is not None and not applies:
             text = tr.gettext("Not applicable: the obligation ended on {date}.").format(
                 date=date_text(effective_until)
@@ -128,6 +127,7 @@ def explain(
         when = date_text(effective_from) if effective_from is not None else "?"
         text = tr.gettext("Pending: the obligation applies from {date}.").format(date=when)
     elif outcome is Outcome.PASS:
+        require = [t for t in tests if t.part == "require"]
         text = tr.gettext("Met: {tests}").format(
             tests=_listed(require, True, tr.gettext("requirement met."), tr)
         )
@@ -139,6 +139,7 @@ def explain(
         if list(to_state) != missing:
             text += " " + tr.gettext("To decide, state: {facts}.").format(facts=", ".join(to_state))
     else:
+        require = [t for t in tests if t.part == "require"]
         text = tr.gettext("Not met: {tests}").format(
             tests=_listed(require, False, tr.gettext("the requirement is not met."), tr)
         )

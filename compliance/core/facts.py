@@ -140,10 +140,19 @@ DERIVED: dict[str, FieldSpec] = {
         _derived("flow.highly_personal", "bool", "Highly personal data in WP248's sense (criterion 4)."),
         _derived("flow.children", "bool", "Any data subjects are children."),
         _derived("flow.vulnerable_subjects", "bool", "Any data subjects are vulnerable (WP248 C7)."),
-        _derived("flow.innovative_technology", "bool", "Uses an innovative technology (WP248 C8)."),
+        _derived(
+            "flow.innovative_technology",
+            "bool",
+            "Uses an innovative technology (WP248 C8), or a sensor that observes people's presence or "
+            "activity in their homes.",
+        ),
         _derived("flow.retention_indefinite", "bool", "Retention is 'indefinite'."),
         _derived("flow.retention_days", "number", "Retention in days (unknown when indefinite)."),
-        _derived("flow.large_scale", "bool", "Large-scale processing (WP248 C5), from `scale`."),
+        _derived(
+            "flow.large_scale",
+            "bool",
+            "Large-scale processing (WP248 C5): from `scale.subjects` or `scale.population_share`.",
+        ),
         _derived("flow.third_country_storage", "bool", "Stored in a country outside the EEA."),
         _derived("flow.third_country_access", "bool", "Accessed from a country outside the EEA."),
         _derived("flow.encrypted", "bool", "Encrypted both in transit and at rest."),
@@ -318,10 +327,10 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     },
     "flow.children": ("flow.data_subjects",),
     "flow.vulnerable_subjects": ("flow.data_subjects",),
-    "flow.innovative_technology": ("flow.technologies",),
+    "flow.innovative_technology": ("flow.technologies", "flow.data_categories"),
     "flow.retention_indefinite": ("flow.retention",),
     "flow.retention_days": ("flow.retention",),
-    "flow.large_scale": ("flow.scale.subjects", "flow.scale.extent"),
+    "flow.large_scale": ("flow.scale.subjects", "flow.scale.population_share"),
     "flow.third_country_storage": ("flow.storage_countries",),
     "flow.third_country_access": ("flow.access_countries",),
     "flow.encrypted": ("flow.encryption.in_transit", "flow.encryption.at_rest"),
@@ -455,23 +464,40 @@ def _outside_eea(code: str | None) -> Truth:
     return None if code is None else code not in vocabulary.countries().eea
 
 
-LARGE_SCALE_SUBJECTS = 5_000
-_LARGE_EXTENTS = {"regional", "national", "cross_border"}
-_SMALL_EXTENTS = {"site", "district", "municipal"}
+# The project's reading of the WP29 factors for "large scale" (WP243 rev.01, WP248 rev.01;
+# docs/dpia.md): the number of people, as a number or as a share of the relevant population,
+# decides. Extent and duration are recorded and shown, but never decide alone.
+LARGE_SCALE_SUBJECTS = 5_000  # this many people is large scale whatever the share
+SMALL_SCALE_SUBJECTS = 1_000  # fewer people is not large scale whatever the share
+LARGE_SCALE_SHARE = 0.10  # between the two, a share of the relevant population this large is
 
 
 def large_scale(scale: Facts | None) -> Truth:
-    """WP248 criterion 5 from the scale facts (thresholds documented in docs/dpia.md)."""
-    if not scale:
+    """WP248 criterion 5, the project's reading of the WP29 factors (docs/dpia.md): at least
+    5,000 people is large scale; fewer than 1,000 is not; in between, it is large where the people
+    are at least 10 % of the relevant population. Extent and duration are shown, never decisive
+    alone: an unknown count is unknown, whatever the extent."""
+    scale = scale or {}
+    subjects, share = scale.get("subjects"), scale.get("population_share")
+    if subjects is None:
         return None
-    subjects, extent = scale.get("subjects"), scale.get("extent")
-    if subjects is not None and subjects >= LARGE_SCALE_SUBJECTS:
+    if subjects >= LARGE_SCALE_SUBJECTS:
         return True
-    if extent in _LARGE_EXTENTS:
-        return True
-    if subjects is not None and extent in _SMALL_EXTENTS:
+    if subjects < SMALL_SCALE_SUBJECTS:
         return False
-    return None
+    return None if share is None else share >= LARGE_SCALE_SHARE
+
+
+def innovative_technology(technologies: list[str] | None, categories: list[str] | None) -> Truth:
+    """WP248 criterion 8: an innovative technology, or a sensor in a flow that carries an
+    observation of people's presence or activity in their homes (an IoT application WP248 means)."""
+    techs, cats = vocabulary.technologies(), vocabulary.data_categories()
+    return any_true(
+        [
+            _any_flag(technologies, techs, "innovative"),
+            all_true([_any_flag(technologies, techs, "sensor"), _any_flag(categories, cats, "in_home")]),
+        ]
+    )
 
 
 def derive_flow(flow: Facts) -> Facts:
@@ -490,7 +516,7 @@ def derive_flow(flow: Facts) -> Facts:
         "highly_personal": _any_flag(categories, cats, "highly_personal"),
         "children": _any_flag(flow.get("data_subjects"), subjects, "child"),
         "vulnerable_subjects": _any_flag(flow.get("data_subjects"), subjects, "vulnerable"),
-        "innovative_technology": _any_flag(flow.get("technologies"), techs, "innovative"),
+        "innovative_technology": innovative_technology(flow.get("technologies"), categories),
         "large_scale": large_scale(flow.get("scale")),
         "third_country_storage": _any_outside_eea(flow.get("storage_countries")),
         "third_country_access": _any_outside_eea(flow.get("access_countries")),

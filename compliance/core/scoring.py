@@ -1,20 +1,32 @@
-"""Scores and the verdict: one documented formula, applied at every level.
+"""Scores and the verdict: one documented formula, applied at every level (docs/scoring.md).
 
     weight(result) = rule.weight x severity points (critical 8, high 4, medium 2, low 1)
     credit(result) = 1 for pass; 0 for fail, unknown and accepted
     score(group)   = 100 x sum(weight x credit) / sum(weight), over results that are not
                      `not_applicable` or `pending`; 100 when no result counts
 
-Unknown weighs exactly like fail. An accepted risk earns no credit (the risk is still there);
-it only keeps a failure from blocking the verdict. Because every rule is monotone in the facts
-and credit only grows with better facts, adding an implemented safeguard never lowers a score
-and removing a fact never raises one.
+Unknown weighs exactly like fail in a score. An accepted risk earns no credit (the risk is still
+there); it only keeps a failure from blocking the verdict. Because every rule is monotone in the
+facts and credit only grows with better facts, adding an implemented safeguard never lowers a
+score and removing a fact never raises one.
+
+The verdict tells "fix these" from "answer these", and only legal duties decide it:
+
+    not ready             a critical result of a legal duty fails, or failed and accepted
+                          results hold more than half of the legal duties' decided weight
+    incomplete            otherwise, a critical result of a legal duty is unknown, or the legal
+                          duties' score is below 50 only because of unknown results
+    ready with conditions otherwise, any result fails, is unknown or is an accepted risk
+                          (a critical result of a voluntary baseline at most makes it this)
+    ready                 otherwise
+
+Incomplete and not ready both block a pilot or a purchase.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from compliance.core.messages import N_, NP_, Message, say, say_n
 from compliance.core.models.assessment import Counts, Finding, Verdict
@@ -31,9 +43,15 @@ FORMULA = {
     "excluded": [Outcome.NOT_APPLICABLE.value, Outcome.PENDING.value],
     "score": "100 x sum(weight x credit) / sum(weight); 100 when nothing counts",
     "verdict": {
-        "not_ready": f"any critical fail or unknown, or an overall score below {NOT_READY_BELOW:g}",
-        "ready_with_conditions": "otherwise, any fail, unknown or accepted risk",
+        "not_ready": "a critical fail of a legal duty, or failed and accepted results above half of the "
+        "legal duties' decided weight (pass, fail, accepted)",
+        "incomplete": "otherwise, a critical unknown of a legal duty, or the legal duties' score below "
+        f"{NOT_READY_BELOW:g} only because of unknown results",
+        "ready_with_conditions": "otherwise, any fail, unknown or accepted risk, a voluntary baseline's "
+        "critical results included",
         "ready": "otherwise",
+        "blocking": ["not_ready", "incomplete"],
+        "legal_duties": "the packs whose obligation is law, and the voluntary standards a contract requires",
     },
 }
 
@@ -96,27 +114,65 @@ OUTCOME_WORDS = {
 TARGET_WORDS = {"flow": N_("flow {id}"), "party": N_("party {id}"), "system": N_("system {id}")}
 
 
-def verdict(findings: list[Finding], overall: float) -> tuple[Verdict, list[Message]]:
-    """The verdict and the reasons for it."""
-    blockers = [
-        f for f in findings if f.severity is Severity.CRITICAL and f.status in (Outcome.FAIL, Outcome.UNKNOWN)
-    ]
-    reasons: list[Message] = []
-    for f in blockers:
-        status = say(OUTCOME_WORDS[f.status])
-        if f.target is not None:
-            target = say(TARGET_WORDS[f.target.kind.value], id=f.target.id)
-            reasons.append(
-                say(CRITICAL_REASON_AT, status=status, rule=f.rule_id, title=f.title, target=target)
-            )
-        else:
-            reasons.append(say(CRITICAL_REASON, status=status, rule=f.rule_id, title=f.title))
-    if overall < NOT_READY_BELOW:
+def decided_score(findings: Iterable[Finding]) -> float:
+    """The score counting decided results only (pass, fail, accepted): unknowns left out."""
+    return score(f for f in findings if f.status is not Outcome.UNKNOWN)
+
+
+def _critical(f: Finding, reason_status: Outcome) -> Message:
+    status = say(OUTCOME_WORDS[reason_status])
+    if f.target is not None:
+        target = say(TARGET_WORDS[f.target.kind.value], id=f.target.id)
+        return say(CRITICAL_REASON_AT, status=status, rule=f.rule_id, title=f.title, target=target)
+    return say(CRITICAL_REASON, status=status, rule=f.rule_id, title=f.title)
+
+
+def verdict(
+    findings: list[Finding], deciding: Callable[[Finding], bool] = lambda f: True
+) -> tuple[Verdict, list[Message]]:
+    """The verdict and the reasons for it; `deciding` says which results are legal duties (the
+    others are voluntary baselines, which advise)."""
+    legal = [f for f in findings if deciding(f)]
+    critical = [f for f in legal if f.severity is Severity.CRITICAL]
+    fails = [f for f in critical if f.status is Outcome.FAIL]
+    unknowns = [f for f in critical if f.status is Outcome.UNKNOWN]
+    decided = [f for f in legal if f.status in (Outcome.PASS, Outcome.FAIL, Outcome.ACCEPTED)]
+    decided_weight = sum(f.weight for f in decided)
+    failed_weight = sum(f.weight for f in decided if f.status is not Outcome.PASS)
+    outweighed = decided_weight > 0 and failed_weight > decided_weight / 2
+    reasons = [_critical(f, Outcome.FAIL) for f in fails]
+    if outweighed:
+        share = round(100 * failed_weight / decided_weight, 1)
         reasons.append(
-            say(N_("overall score {score} is below {threshold}"), score=overall, threshold=NOT_READY_BELOW)
+            say(
+                N_(
+                    "failed results and accepted risks hold {share}% of the decided weight of the legal duties (more than half)"
+                ),
+                share=share,
+            )
         )
-    if reasons:
-        return Verdict.NOT_READY, reasons
+    unknown_reasons = [_critical(f, Outcome.UNKNOWN) for f in unknowns]
+    low = score(legal) < NOT_READY_BELOW
+    if low and not outweighed:
+        unknown_reasons.append(
+            say(
+                N_(
+                    "the legal duties' score {score} is below {threshold} only because of unknown results (decided results score {decided})"
+                ),
+                score=score(legal),
+                threshold=NOT_READY_BELOW,
+                decided=decided_score(legal),
+            )
+        )
+    if fails or outweighed:
+        return Verdict.NOT_READY, reasons + unknown_reasons
+    if unknown_reasons:
+        return Verdict.INCOMPLETE, unknown_reasons
+    advice = [
+        _critical(f, f.status)
+        for f in findings
+        if not deciding(f) and f.severity is Severity.CRITICAL and f.status in (Outcome.FAIL, Outcome.UNKNOWN)
+    ]
     c = counts(findings)
     if c.fail or c.unknown or c.accepted:
         items = [
@@ -128,5 +184,16 @@ def verdict(findings: list[Finding], overall: float) -> tuple[Verdict, list[Mess
             )
             if n
         ]
-        return Verdict.READY_WITH_CONDITIONS, [say(N_("open items: {items}; none critical"), items=items)]
+        reasons = [say(N_("open items: {items}; none critical for a legal duty"), items=items)]
+        if advice:
+            reasons.append(
+                say_n(
+                    *NP_(
+                        "{n} critical result of a voluntary baseline is open: advice, as no contract requires the standard",
+                        "{n} critical results of voluntary baselines are open: advice, as no contract requires the standards",
+                    ),
+                    len(advice),
+                )
+            )
+        return Verdict.READY_WITH_CONDITIONS, reasons + advice
     return Verdict.READY, [say(N_("every applicable rule passes"))]

@@ -123,8 +123,110 @@ class Step:
         return found + list(self.check(data))
 
 
-STEPS: tuple[Step, ...] = ()
-"""Every step, one per version from 1 to the current one. None yet: version 1 is current."""
+def _version_1_obstacles(data: Mapping[str, Any]) -> list[Obstacle]:
+    # The DPIA screening of version 2 (docs/dpia.md) no longer counts as large scale, or as highly
+    # personal, what version 1 did: such a value would weaken the screening silently. (Where
+    # version 2 reads more strictly, the screening itself shows it: unknown criteria ask for facts.)
+    from compliance.core import vocabulary
+    from compliance.core.facts import LARGE_SCALE_SUBJECTS, large_scale
+
+    def number(value: Any) -> bool:
+        return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+    def large_in_version_1(scale: Mapping[str, Any]) -> bool:
+        subjects = scale.get("subjects")
+        counted = isinstance(subjects, int) and subjects >= LARGE_SCALE_SUBJECTS
+        return counted or scale.get("extent") in ("regional", "national", "cross_border")
+
+    def weaker_in_version_2(scale: Mapping[str, Any]) -> bool:
+        # a value that is not a number is the validation's to report, where it is
+        if not (number(scale.get("subjects")) and number(scale.get("population_share"))):
+            return False
+        return large_in_version_1(scale) and large_scale(dict(scale)) is not True
+
+    categories = vocabulary.data_categories()
+    dpia: list[Obstacle] = []
+    flows = data.get("flows")
+    for i, flow in enumerate(flows if isinstance(flows, list) else []):
+        if not isinstance(flow, Mapping):
+            continue
+        scale = flow.get("scale")
+        if isinstance(scale, Mapping) and weaker_in_version_2(scale):
+            subjects = scale.get("subjects")
+            dpia.append(
+                Obstacle(
+                    ("flows", i, "scale", "extent"),  # the extent version 1 read as large
+                    f"version 1 of the solution format read this scale ({scale.get('extent')} extent, "
+                    f"{'no number of' if subjects is None else subjects} people) as large scale (WP248 criterion 5); "
+                    "version 2 decides it by the number of people (at least 5,000; between 1,000 and "
+                    "5,000 where they are at least a tenth of the relevant population, `population_share`), "
+                    "never by the extent alone: state the number, and the share where it is between",
+                )
+            )
+        cats = flow.get("data_categories")
+        if isinstance(cats, list) and "user.financial" in cats:
+            others = [c for c in cats if isinstance(c, str) and c in categories and c != "user.financial"]
+            if not any(categories.has_flag(c, "highly_personal") for c in others):
+                dpia.append(
+                    Obstacle(
+                        ("flows", i, "data_categories", cats.index("user.financial")),
+                        "version 1 of the solution format counted `user.financial` as highly personal "
+                        "data (WP248 criterion 4); version 2 counts only financial data that might be "
+                        "used for payment fraud (`user.financial.payment`, `user.financial.bank_account`) "
+                        "and income and benefits (`user.financial.income`): name the specific category, "
+                        "or keep `user.financial` if none of them applies",
+                    )
+                )
+    if "standards" in data:
+        return dpia
+    return [
+        *dpia,
+        Obstacle(
+            (),
+            "standards: version 1 of the solution format read a file without `standards` as assessed "
+            "against every voluntary standard; version 2 reads it as not stated (the assessment asks)",
+        ),
+    ]
+
+
+STANDARDS_NOTE = "version 1 assessed against every standard when this was left out; keep those that apply"
+
+
+def _state_every_standard(doc: Any, edits: Edits) -> None:
+    """Write out what version 1 read an omitted `standards` as: every voluntary standard; leave the
+    DPIA facts that version 2 reads more weakly marked for a person to decide."""
+    for obstacle in _version_1_obstacles(doc):
+        if obstacle.path:  # a DPIA fact (`standards` itself is written out below)
+            edits.undecided(obstacle.path, obstacle.message)
+    if "standards" in doc:
+        return
+    every = [s.value for s in solution_model.Standard]
+    anchor = next((k for k in ("jurisdiction", "lifecycle_stage", "description", "name") if k in doc), None)
+    position = list(doc).index(anchor) + 1 if anchor is not None else len(doc)
+    if isinstance(doc, CommentedMap):
+        value = CommentedSeq(every)
+        value.fa.set_flow_style()
+        doc.insert(position, "standards", value)
+        doc.yaml_set_comment_before_after_key("standards", before=STANDARDS_NOTE, indent=0)
+    else:
+        items = list(doc.items())
+        items.insert(position, ("standards", every))
+        doc.clear()
+        doc.update(items)
+    edits.changed(("standards",), f"added {', '.join(every)}: {STANDARDS_NOTE}")
+
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        version=1,
+        description="`standards` left out means not stated (a question), no longer every standard; "
+        "the DPIA screening no longer reads an extent alone as large scale, nor generic financial "
+        "data as highly personal",
+        apply=_state_every_standard,
+        check=_version_1_obstacles,
+    ),
+)
+"""Every step, one per version from 1 to the current one."""
 
 
 def current_version() -> int:
@@ -267,9 +369,10 @@ def _mark(doc: Any, path: Path_, message: str) -> None:
     token = entry[slot] if entry is not None and len(entry) > slot else None
     if token is None:
         container.yaml_add_eol_comment(text, key)
-    elif token.value.startswith("#"):
-        # an end-of-line comment already: ours goes first, theirs stays after it
-        token.value = f"{text}  {token.value}"
+    elif token.value.lstrip(" ").startswith("#"):
+        # an end-of-line comment already (the file's own, or an earlier mark): ours goes first,
+        # two spaces before the next `#` so that each is read back on its own
+        token.value = f"{' ' if token.value.startswith(' ') else ''}{text}  {token.value.lstrip(' ')}"
     else:
         # only comment lines below: ours goes on the line itself, they stay below
         token.value = f" {text}{token.value}"
@@ -336,17 +439,24 @@ def open_decisions(text: str, file: str) -> list[Problem]:
         return problems
     for number, line in enumerate(text.splitlines(), start=1):
         match = _MARK_COMMENT.search(line)
-        if match is not None:
-            what = match[2].split("  #", 1)[0].strip()  # a comment of the file's own may follow
-            problems.append(
-                Problem(
-                    file,
-                    f"`compliance upgrade` left this value for a person to decide: {what}; "
-                    "decide, then delete the comment",
-                    number,
-                    match.start(1) + 1,
+        if match is None:
+            continue
+        # marks on one line stand two spaces apart; a comment of the file's own may follow them
+        column = match.start(1)
+        for part in match[1].split("  #"):
+            text = part if part.startswith("#") else "#" + part
+            mark = re.match(r"#\s*" + re.escape(MARK) + r"\s*(.*)$", text)
+            if mark is not None:
+                problems.append(
+                    Problem(
+                        file,
+                        f"`compliance upgrade` left this value for a person to decide: {mark[1].strip()}; "
+                        "decide, then delete the comment",
+                        number,
+                        column + 1,
+                    )
                 )
-            )
+            column += len(part) + 2
     return problems
 
 

@@ -43,9 +43,12 @@ TEXTS: dict[str, Any] = {
         "flow, provision, framework and overall; 100 where nothing counts."
     ),
     "method_verdict": N_(
-        "Verdict: not ready when any critical rule fails or is unknown, or the overall score is below "
-        "{threshold}; otherwise ready with conditions when any result fails, is unknown or is an "
-        "accepted risk; otherwise ready."
+        "Verdict: only legal duties decide it; a voluntary standard's results advise unless the contract "
+        "requires the standard. Not ready when a critical result of a legal duty fails, or failed results "
+        "and accepted risks hold more than half of the legal duties' decided weight; incomplete when a "
+        "critical result of a legal duty is unknown, or their score is below {threshold} only because "
+        "of unknown results; both stop a pilot or a purchase. Otherwise ready with conditions when any "
+        "result fails, is unknown or is an accepted risk; otherwise ready."
     ),
     "packs_used": N_("Rule packs used"),
     "title_col": N_("Title"),
@@ -112,8 +115,15 @@ TEXTS: dict[str, Any] = {
     "verdicts": {
         "ready": N_("ready for a pilot"),
         "ready_with_conditions": N_("ready with conditions"),
-        "not_ready": N_("not ready for a pilot"),
+        "incomplete": N_("not ready to proceed: incomplete, answer the questions below"),
+        "not_ready": N_("not ready to proceed: not ready, fix the findings below"),
     },
+    "questions": N_("Questions that decide the verdict"),
+    "questions_note": N_(
+        "The facts still missing that decide the verdict or whether a DPIA is required, most decisive "
+        "first. Answer them in the solution file and assess again."
+    ),
+    "question_decides": N_("Decides"),
     "score": N_("Score"),
     "solution": N_("Solution"),
     "controller": N_("Controller"),

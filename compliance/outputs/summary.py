@@ -23,11 +23,15 @@ DPIA_STATUS_WORDS = {
 VERDICT_TEXT = {
     Verdict.READY: N_("READY for a pilot"),
     Verdict.READY_WITH_CONDITIONS: N_("READY WITH CONDITIONS"),
-    Verdict.NOT_READY: N_("NOT READY for a pilot"),
+    Verdict.INCOMPLETE: N_(
+        "NOT READY TO PROCEED: incomplete (cannot conclude yet: answer the questions below)"
+    ),
+    Verdict.NOT_READY: N_("NOT READY TO PROCEED: not ready (fix the findings below)"),
 }
 SEVERITY_WORDS = {"critical": N_("critical"), "high": N_("high"), "medium": N_("medium"), "low": N_("low")}
 SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED)
 WIDTH = 100
+REASONS_SHOWN = 8
 COVERAGE_COLUMNS = (
     (ControlStatus.MET, N_("met")),
     (ControlStatus.PARTIAL, N_("partial")),
@@ -91,8 +95,15 @@ class _Summary:
                 verdict=_(VERDICT_TEXT[a.verdict]), score=self.num(a.score)
             ),
         ]
-        for reason in verdict_reasons(a, self.lang):
+        reasons = verdict_reasons(a, self.lang)
+        for reason in reasons[:REASONS_SHOWN]:
             lines += _wrap(f"- {reason}", 2)
+        if len(reasons) > REASONS_SHOWN:
+            lines.append(
+                "  "
+                + _("... and {n} more (see the report or the JSON)").format(n=len(reasons) - REASONS_SHOWN)
+            )
+        lines += self.questions()
         lines += ["", _("Scores by framework:")]
         width = max((len(name) for name in a.frameworks), default=0)
         for name, group in a.frameworks.items():
@@ -111,6 +122,30 @@ class _Summary:
         lines += self.pending()
         lines += ["", _("All results: {counts}").format(counts=self.counts(a.counts))]
         return "\n".join(lines) + "\n"
+
+    def questions(self, top: int = 12) -> list[str]:
+        """The questions that decide the verdict or the DPIA answer, most decisive first."""
+        a, _ = self.a, self._
+        if not a.questions:
+            return []
+        n = len(a.questions)
+        lines = [
+            "",
+            self.tr.ngettext(
+                "{n} question decides the verdict; answer it in the solution file:",
+                "{n} questions decide the verdict; answer them in the solution file, most decisive first:",
+                n,
+            ).format(n=n),
+        ]
+        for i, q in enumerate(a.questions[:top], start=1):
+            decides = self.tr.ngettext("decides {n} open result", "decides {n} open results", len(q.decides))
+            text = f"{q.ask} ({decides.format(n=len(q.decides))})"
+            lines += textwrap.wrap(
+                text, WIDTH, initial_indent=f"  {i:>2}. ", subsequent_indent=" " * 6, break_on_hyphens=False
+            )
+        if n > top:
+            lines.append("  " + _("... and {n} more (see the JSON)").format(n=n - top))
+        return lines
 
     def coverage(self) -> list[str]:
         """Controls per status for each framework, and the controls not met or partly met."""

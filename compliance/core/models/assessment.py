@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 
 from compliance.core.messages import Message
 from compliance.core.models.common import Out
-from compliance.core.models.rules import Outcome, Scope, Severity
+from compliance.core.models.rules import Obligation, Outcome, Scope, Severity
 from compliance.core.models.scan import ScanRun
 
 SCHEMA_VERSION = "2"  # 2: the tool's sentences are messages (text, id, args)
@@ -22,7 +22,13 @@ class Verdict(StrEnum):
 
     READY = "ready"
     READY_WITH_CONDITIONS = "ready_with_conditions"
-    NOT_READY = "not_ready"
+    INCOMPLETE = "incomplete"  # cannot conclude yet: answer the questions
+    NOT_READY = "not_ready"  # fix these
+
+    @property
+    def blocks(self) -> bool:
+        """Whether the verdict stops a pilot or a purchase: incomplete and not ready alike."""
+        return self in (Verdict.INCOMPLETE, Verdict.NOT_READY)
 
 
 class ToolInfo(Out):
@@ -39,6 +45,7 @@ class PackInfo(Out):
     title: str
     version: str
     law_as_of: date
+    obligation: Obligation = Field(description="'law' (decides the verdict) or 'baseline' (advises).")
     origin: str = Field(description="'built-in' or the folder it came from.")
     sha256: str
 
@@ -62,11 +69,10 @@ class FactUsed:
 
     fact: str
     value: Any
-    test: str  # the test in English words, `is one of [a, b]`
+    op: str  # the test: an operator of the rule language and its operand
+    operand: Any
     result: bool | None
     part: str  # 'applies_when' or 'require'
-    op: str = ""  # the operator and operand of the test, to say it in another language
-    operand: Any = None
     negated: bool = False  # the test stands under an odd number of `not`
 
 
@@ -110,6 +116,7 @@ class Finding:
     accepted_risk: AcceptedRiskInfo | None = None
     national_citation: str | None = None  # the national act transposing a directive's provision
     to_state: list[str] = field(default_factory=list)  # for unknown: the stated facts that decide it
+    applies_unknown: list[str] = field(default_factory=list)  # those of them that decide whether it applies
 
 
 class RuleInfo(Out):
@@ -243,6 +250,8 @@ class Criterion(Out):
     met: bool | None
     reasons: list[Message]
     flows: list[str]
+    unknown_flows: list[str] = Field(default_factory=list, description="The flows it cannot be decided for.")
+    to_state: list[str] = Field(default_factory=list, description="The stated facts missing there.")
 
 
 class DpiaStatusInfo(Out):
@@ -266,6 +275,22 @@ class DpiaScreening(Out):
     status: DpiaStatusInfo
 
 
+class Question(Out):
+    """An open fact that decides the verdict or the DPIA answer, and how to ask for it."""
+
+    fact: str = Field(description="The fact, as rules read it.")
+    ask: str = Field(description="The question in plain English (from the question bank).")
+    help: str | None = None
+    why: str | None = None
+    choices: dict[str, str] = Field(
+        default_factory=dict, description="A label for each answer of a closed set."
+    )
+    in_bank: bool = Field(description="Whether the question bank has a question for the fact yet.")
+    decides: list[str] = Field(description="The open results it decides: rule and target, or DPIA criterion.")
+    weight: float = Field(description="The weight of those results: the asking order, heaviest first.")
+    applicability: bool = Field(description="It decides whether a critical rule applies at all: asked first.")
+
+
 class Assessment(Out):
     """The whole assessment of one solution on one date."""
 
@@ -276,6 +301,9 @@ class Assessment(Out):
     rule_packs: list[PackInfo]
     inputs: list[InputFile]
     verdict: Verdict
+    blocking: bool = Field(
+        description="Whether the verdict stops a pilot or purchase: incomplete or not ready."
+    )
     verdict_reasons: list[Message]
     score: float
     counts: Counts
@@ -285,6 +313,10 @@ class Assessment(Out):
     findings: list[Finding]
     rules: dict[str, RuleInfo] = Field(description="Every rule evaluated, by ID.")
     dpia: DpiaScreening
+    questions: list[Question] = Field(
+        default_factory=list,
+        description="The open facts that decide the verdict or the DPIA answer, in asking order.",
+    )
     coverage: dict[str, FrameworkCoverage] = Field(
         default_factory=dict, description="Controls per status, for every framework of the catalogue."
     )

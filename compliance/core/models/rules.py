@@ -124,6 +124,13 @@ class Rule(Strict):
         return self
 
 
+class Obligation(StrEnum):
+    """Whether a pack's rules are a legal duty or a voluntary baseline."""
+
+    LAW = "law"
+    BASELINE = "baseline"
+
+
 class RulePack(Strict):
     """A versioned set of rules with the date the law was read as of."""
 
@@ -132,5 +139,11 @@ class RulePack(Strict):
     version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
     law_as_of: date
     framework: ShortText
+    obligation: Obligation = Field(
+        Obligation.LAW,
+        description="'law' for a legal duty (GDPR, national acts, NIS2, the CRA), whose results decide "
+        "the verdict; 'baseline' for a voluntary standard (ETSI EN 303 645, ISO/IEC 27001), whose "
+        "results advise unless the solution's contract requires the standard.",
+    )
     description: Text | None = None
     rules: list[Rule]

@@ -33,7 +33,7 @@ from compliance.core.models.common import (
 # it was written for in `schema_version`; a file without it is of the first version. Every change
 # of the format that would make an older file fail, or read differently, raises this number and
 # adds its step to `compliance/inputs/upgrade.py`, which `compliance upgrade` applies.
-CURRENT_SCHEMA_VERSION = 1
+CURRENT_SCHEMA_VERSION = 2  # 2: `standards` left out is a question; the DPIA's large scale and C4 read anew
 FIRST_SCHEMA_VERSION = 1
 
 
@@ -449,13 +449,40 @@ class Controller(FactModel):
     )
     dpo_designated: bool | None = Field(None, description="Whether a DPO is designated (Art. 37).")
     dpo_contact: ShortText | None = None
+    individual_professional: bool | None = Field(
+        None,
+        description="Whether the controller is an individual physician, other health-care professional "
+        "or lawyer processing the personal data of their own patients or clients. GDPR Recital 91 says "
+        "such processing is not large scale, so WP248 criteria 4 and 7 (sensitive data of vulnerable "
+        "people) alone do not require a DPIA for it. Only for that case; a public authority is not one.",
+    )
 
 
 class Dpia(FactModel):
     """The data protection impact assessment (GDPR Art. 35)."""
 
     status: DpiaStatus | None = None
-    completed_on: date | None = None
+    # A day, a year or `unknown`, kept as text: a year is not a date that rules may compare.
+    completed_on: (
+        Annotated[
+            str,
+            Field(strict=False, coerce_numbers_to_str=True),  # a year written as a number (2023) too
+            AfterValidator(lambda v: Dpia.completion_form(v)),
+        ]
+        | None
+    ) = Field(
+        None,
+        description="When it was completed: a date (YYYY-MM-DD); a year (2023) when only the year is "
+        "known; or `unknown`. Whether it is current is decided from what the year allows (docs/dpia.md).",
+        json_schema_extra=lambda schema: schema.update(
+            anyOf=[
+                {"type": "string", "format": "date"},
+                {"type": "integer", "minimum": 1900, "maximum": 2999},
+                {"const": "unknown"},
+                {"type": "null"},
+            ]
+        ),
+    )
     last_reviewed_on: date | None = None
     covers_current_processing: bool | None = Field(
         None, description="Whether the DPIA describes the processing as it is now (Art. 35(11))."
@@ -473,6 +500,19 @@ class Dpia(FactModel):
         None, description="Whether the DPO's advice was sought when carrying it out (Art. 35(2))."
     )
     reference: ShortText | None = None
+
+    @staticmethod
+    def completion_form(value: str) -> str:
+        """`completed_on` as text: a valid date (YYYY-MM-DD), a year from 1900 to 2999, or `unknown`."""
+        if value == "unknown" or (value.isdigit() and len(value) == 4 and 1900 <= int(value) <= 2999):
+            return value
+        if len(value) == 10 and value[4] == value[7] == "-":
+            try:
+                date.fromisoformat(value)
+            except ValueError as exc:
+                raise ValueError(f"'{value}' is not a date: {exc}") from None
+            return value
+        raise ValueError(f"'{value}' is not a date (YYYY-MM-DD), a year from 1900 to 2999, or 'unknown'")
 
     @model_validator(mode="after")
     def _done_has_date(self) -> Dpia:
@@ -845,9 +885,21 @@ class System(FactModel):
 class Scale(FactModel):
     """How large the processing is (WP248 criterion 5)."""
 
-    subjects: Annotated[int, Field(ge=0)] | None = Field(None, description="Number of data subjects.")
-    extent: Extent | None = None
-    duration: Duration | None = None
+    subjects: Annotated[int, Field(ge=0, le=10_000_000_000)] | None = Field(
+        None, description="Number of data subjects (at most 10 billion, more than live on Earth)."
+    )
+    population_share: Annotated[float, Field(ge=0, le=1)] | None = Field(
+        None,
+        description="The share of the relevant population whose data the flow carries, from 0 to 1: of "
+        "the residents of the area the processing serves (the municipality's for municipal processing, "
+        "the region's or country's for wider processing), not of a group such as a workforce.",
+    )
+    extent: Extent | None = Field(
+        None, description="Where the processing reaches; recorded, but never decides large scale alone."
+    )
+    duration: Duration | None = Field(
+        None, description="How long the processing runs; recorded, but never decides large scale alone."
+    )
 
 
 class Encryption(FactModel):
@@ -1138,11 +1190,18 @@ class Solution(FactModel):
     supplier: Identifier | None = Field(None, description="The id of the supplier party, if any.")
     dpia: Dpia | None = None
     record_of_processing: RecordOfProcessing | None = None
-    standards: list[Standard] = Field(
-        default_factory=lambda: list(Standard),
+    standards: list[Standard] | None = Field(
+        None,
         description="The voluntary standards the review assesses against (ISO/IEC 27001 Annex A for "
-        "the organisation and solution, ETSI EN 303 645 for IoT devices); all of them when left out. "
-        "The law (GDPR, NIS2, CRA, national acts) applies by its own conditions whatever this says.",
+        "the organisation and solution, ETSI EN 303 645 for IoT devices); an empty list for none. "
+        "Left out, it is a question the assessment asks (the standards' rules are unknown). The law "
+        "(GDPR, NIS2, CRA, national acts) applies by its own conditions whatever this says.",
+    )
+    contract_standards: list[Standard] = Field(
+        default_factory=list,
+        description="The voluntary standards the contract (or the tender) requires of the solution: "
+        "their critical results then decide the verdict as a legal duty's do. Each must be among "
+        "`standards`.",
     )
     entity: Entity | None = None
     incident_response: IncidentResponse | None = None
@@ -1190,6 +1249,12 @@ class Solution(FactModel):
             if control.control in seen:
                 problems.append(f"safeguards[{i}]: '{control.control}' is declared twice")
             seen.add(control.control)
+        for i, standard in enumerate(self.contract_standards):
+            if standard not in (self.standards or []):
+                problems.append(
+                    f"contract_standards[{i}]: '{standard.value}' is required by the contract but not among "
+                    "`standards`: add it there, so that the review assesses against it"
+                )
         if problems:
             raise ValueError("\n".join(problems))
         return self
