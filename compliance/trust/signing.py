@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance.core.errors import ComplianceError, InputError, UsageError
+from compliance.core.messages import ENGLISH, Translator
 
 PASSPHRASE_ENV = "COMPLIANCE_SIGNING_PASSPHRASE"  # noqa: S105 (the variable's name, not a secret)
 PASSPHRASE_FILE_ENV = "COMPLIANCE_SIGNING_PASSPHRASE_FILE"  # noqa: S105
@@ -404,12 +405,14 @@ def trusted_certificates() -> list[Any]:
     return certificates_in(data, str(path))
 
 
-def describe_certificate(cert: Any) -> str:
-    """Subject, SHA-256 fingerprint and validity of a certificate, on one line."""
+def describe_certificate(cert: Any, tr: Translator = ENGLISH) -> str:
+    """Subject, SHA-256 fingerprint and validity of a certificate, on one line (in `tr`'s language)."""
     validity = cert["tbs_certificate"]["validity"]
-    return (
-        f"{cert.subject.human_friendly} (SHA-256 {cert.sha256.hex()}, valid "
-        f"{validity['not_before'].native:%Y-%m-%d} to {validity['not_after'].native:%Y-%m-%d})"
+    return tr.gettext("{subject} (SHA-256 {fingerprint}, valid {start} to {end})").format(
+        subject=cert.subject.human_friendly,
+        fingerprint=cert.sha256.hex(),
+        start=f"{validity['not_before'].native:%Y-%m-%d}",
+        end=f"{validity['not_after'].native:%Y-%m-%d}",
     )
 
 

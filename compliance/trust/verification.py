@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from compliance.core.errors import InputError
+from compliance.core.messages import N_
+from compliance.outputs.i18n import translator
 
 ASSESSMENT_NAME = "assessment.json"
 # Imported once by the checking server, so that each checking process starts with them loaded.
@@ -574,61 +576,113 @@ def _check_inputs(directory: Path, result: Verification) -> None:
 
 
 HEADLINES = {
-    Verdict.VERIFIED: "VERIFIED",
-    Verdict.UNTRUSTED: "INTACT, SIGNED BY AN UNTRUSTED CERTIFICATE",
-    Verdict.NOT_VERIFIED: "NOT VERIFIED",
-    Verdict.NOT_CHECKED: "NOT VERIFIED: COULD NOT BE CHECKED WITHIN LIMITS",
+    Verdict.VERIFIED: N_("VERIFIED"),
+    Verdict.UNTRUSTED: N_("INTACT, SIGNED BY AN UNTRUSTED CERTIFICATE; not verified"),
+    Verdict.NOT_VERIFIED: N_("NOT VERIFIED"),
+    Verdict.NOT_CHECKED: N_("NOT VERIFIED: COULD NOT BE CHECKED WITHIN LIMITS"),
+}
+UNTRUSTED_ACCEPTED = N_("INTACT, SIGNED BY AN UNTRUSTED CERTIFICATE (accepted with --allow-untrusted)")
+# The words of pyHanko's coverage and modification levels, of the recomputation and of the input
+# checks, as the terminal shows them; a value not listed is shown as it is.
+VALUE_WORDS = {
+    "signature": N_("signature"),
+    "document timestamp": N_("document timestamp"),
+    "entire_file": N_("entire file"),
+    "entire_revision": N_("entire revision"),
+    "contiguous_block_from_start": N_("contiguous block from start"),
+    "unclear": N_("unclear"),
+    "none": N_("none"),
+    "lta_updates": N_("lta updates"),
+    "form_filling": N_("form filling"),
+    "annotations": N_("annotations"),
+    "other": N_("other"),
+    "unknown": N_("unknown"),
+    "same": N_("same"),
+    "different": N_("different"),
+    "packs_differ": N_("packs differ"),
+    "unreadable": N_("unreadable"),
+    "match": N_("match"),
+    "changed": N_("changed"),
+    "missing": N_("missing"),
+    "refused": N_("refused"),
 }
 
 
-def render_text(v: Verification) -> str:
-    """The verification for a terminal."""
-    headline = HEADLINES[v.verdict]
-    if v.verdict is Verdict.UNTRUSTED:
-        headline += " (accepted with --allow-untrusted)" if v.allow_untrusted else "; not verified"
+def render_text(v: Verification, lang: str = "en") -> str:
+    """The verification for a terminal, its headline and labels in `lang` (the problems it found
+    are English sentences for now; `--format json` stays English)."""
+    tr = translator(lang)
+    _ = tr.gettext
+
+    def word(value: str) -> str:
+        known = VALUE_WORDS.get(value)
+        return _(known) if known else value.replace("_", " ")
+
+    def field(label: str, value: object, indent: int) -> str:
+        return f"{' ' * indent}{label}".ljust(18) + f" {value}"
+
+    if v.verdict is Verdict.UNTRUSTED and v.allow_untrusted:
+        headline = _(UNTRUSTED_ACCEPTED)
+    else:
+        headline = _(HEADLINES[v.verdict])
     lines = [f"{v.file}: {headline}"]
+    problem = _("problem:")
     if v.limit:
-        lines.append(f"  problem: {v.limit}")
+        lines.append(f"  {problem} {v.limit}")
         return "\n".join(lines) + "\n"
     if v.revisions:
-        lines.append(
-            f"  revisions:       {v.revisions}, of which {v.later_revisions} added after the last signature"
+        revisions = _("{revisions}, of which {later} added after the last signature").format(
+            revisions=v.revisions, later=v.later_revisions
         )
+        lines.append(field(_("revisions:"), revisions, 2))
     for s in v.signatures:
-        lines.append(f"  {s.kind} '{s.field}'")
-        lines.append(f"    signer:        {s.signer['subject']}")
-        lines.append(
-            f"    certificate:   SHA-256 {s.signer['sha256']}"
-            + (" (self-signed)" if s.signer["self_signed"] else "")
+        lines.append(f"  {word(s.kind)} '{s.field}'")
+        lines.append(field(_("signer:"), s.signer["subject"], 4))
+        certificate = f"SHA-256 {s.signer['sha256']}" + (
+            " " + _("(self-signed)") if s.signer["self_signed"] else ""
         )
-        lines.append(f"    integrity:     {'intact' if s.intact and s.valid else 'BROKEN'}")
-        lines.append(
-            f"    coverage:      {s.coverage.replace('_', ' ')}; later changes: {s.modification.replace('_', ' ')}"
-            + ("" if s.later_changes_allowed else " (NOT ALLOWED)")
+        lines.append(field(_("certificate:"), certificate, 4))
+        lines.append(field(_("integrity:"), _("intact") if s.intact and s.valid else _("BROKEN"), 4))
+        coverage = _("{coverage}; later changes: {changes}").format(
+            coverage=word(s.coverage), changes=word(s.modification)
         )
-        lines.append(f"    trusted:       {'yes' if s.trusted else 'NO'}")
+        if not s.later_changes_allowed:
+            coverage += " " + _("(NOT ALLOWED)")
+        lines.append(field(_("coverage:"), coverage, 4))
+        lines.append(field(_("trusted:"), _("yes") if s.trusted else _("NO"), 4))
         if s.revoked:
-            lines.append(f"    REVOKED:       {s.revoked}")
+            lines.append(field(_("REVOKED:"), s.revoked, 4))
         if s.timestamp:
-            lines.append(
-                f"    timestamp:     {s.timestamp['time']} by {s.timestamp['authority']}"
-                f" ({'valid' if s.timestamp['valid'] and s.timestamp['intact'] else 'INVALID'},"
-                f" {'trusted' if s.timestamp['trusted'] else 'not trusted'})"
+            timestamp = _("{time} by {authority} ({validity}, {trust})").format(
+                time=s.timestamp["time"],
+                authority=s.timestamp["authority"],
+                validity=_("valid") if s.timestamp["valid"] and s.timestamp["intact"] else _("INVALID"),
+                trust=_("trusted") if s.timestamp["trusted"] else _("not trusted"),
             )
         else:
-            lines.append(f"    timestamp:     none (claimed signing time {s.claimed_time or 'none'})")
+            timestamp = _("none (claimed signing time {time})").format(time=s.claimed_time or _("none"))
+        lines.append(field(_("timestamp:"), timestamp, 4))
     if v.assessment:
+        shown_as = _("shown in the report") if v.assessment["shown_in_report"] else _("NOT the one shown")
         lines.append(
-            f"  embedded assessment: SHA-256 {v.assessment['sha256']}"
-            f" ({'shown in the report' if v.assessment['shown_in_report'] else 'NOT the one shown'})"
+            "  "
+            + _("embedded assessment: SHA-256 {sha256} ({shown})").format(
+                sha256=v.assessment["sha256"], shown=shown_as
+            )
         )
         shown = sum(1 for i in v.assessment["inputs"] if i["shown_in_report"])
-        lines.append(f"  input hashes shown in the report: {shown} of {len(v.assessment['inputs'])}")
+        lines.append(
+            "  "
+            + _("input hashes shown in the report: {shown} of {total}").format(
+                shown=shown, total=len(v.assessment["inputs"])
+            )
+        )
     if v.recomputation is not None:
-        lines.append(f"  recomputed:      {v.recomputation['status'].replace('_', ' ')}")
+        lines.append(field(_("recomputed:"), word(v.recomputation["status"]), 2))
     for i in v.inputs:
-        lines.append(f"  input {i['path']}: {i['status']}")
-    lines += [f"  problem: {p}" for p in v.problems]
-    lines += [f"  untrusted: {u}" for u in v.untrusted]
-    lines += [f"  note: {n}" for n in v.notes]
+        lines.append("  " + _("input {path}: {status}").format(path=i["path"], status=word(i["status"])))
+    untrusted, note = _("untrusted:"), _("note:")
+    lines += [f"  {problem} {p}" for p in v.problems]
+    lines += [f"  {untrusted} {u}" for u in v.untrusted]
+    lines += [f"  {note} {n}" for n in v.notes]
     return "\n".join(lines) + "\n"
