@@ -29,7 +29,8 @@ from compliance.core.packs import CompiledRule, LoadedPack
 from compliance.core.ruletest import run_all
 from compliance.evidence.pip_audit_runner import Service
 from compliance.evidence.run import ScanOptions, run_scans
-from compliance.inputs.loader import check_accepted_risks, load_packs, load_solution, pack_inputs
+from compliance.inputs.decisions import default_path, load_decisions
+from compliance.inputs.loader import load_packs, load_solution, pack_inputs
 from compliance.outputs.i18n import LANGUAGES, environment_language, number, translator
 from compliance.outputs.report import report_pdf
 from compliance.outputs.ruledocs import provision_text, render_markdown
@@ -215,6 +216,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="NAME",
         help=_("who makes the assessment (recorded, shown on the report)"),
+    )
+    p.add_argument(
+        "--decisions",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help=_(
+            "the assessor's decisions file (reviews, accepted risks, action plan, checked facts); "
+            "read only when named, never found by itself"
+        ),
     )
     p.add_argument(
         "--no-scan",
@@ -439,6 +450,43 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE")
     k.set_defaults(run=cmd_keys_show)
 
+    decide = sub.add_parser(
+        "decide",
+        help=_("record a review decision or a checked fact in the decisions file"),
+        description=_(
+            "Record what the assessor decided in the decisions file beside the solution "
+            "(SOLUTION.decisions.yaml unless --decisions names another). A review decision is bound to "
+            "the facts the result rests on now: when they change, the result needs review again."
+        ),
+    )
+    dsub = decide.add_subparsers(dest="what", required=True, metavar="WHAT", parser_class=_Parser)
+    person = _Parser(add_help=False)
+    person.add_argument("--by", required=True, metavar="NAME", help=_("who decides or checked"))
+    person.add_argument(
+        "--organisation", required=True, metavar="ORG", help=_("the organisation that person acts for")
+    )
+    person.add_argument(
+        "--on", type=_date, default=None, metavar="YYYY-MM-DD", help=_("when (today by default)")
+    )
+    person.add_argument("--decisions", type=Path, default=None, metavar="FILE", help=_("the decisions file"))
+    d = dsub.add_parser(
+        "review", parents=[rules_opt, person], help=_("decide a result that needs review: met or not met")
+    )
+    d.add_argument("solution", type=Path, metavar="SOLUTION")
+    d.add_argument("rule", metavar="RULE_ID")
+    d.add_argument("--target", default=None, metavar="ID", help=_("the flow, party or system"))
+    d.add_argument(
+        "--outcome", required=True, choices=["pass", "fail"], help=_("met (pass) or not met (fail)")
+    )
+    d.add_argument("--reason", required=True, metavar="TEXT", help=_("why, in plain words"))
+    d.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD", help=_("assessment date"))
+    d.set_defaults(run=cmd_decide_review)
+    d = dsub.add_parser("check", parents=[person], help=_("record that you checked a fact against evidence"))
+    d.add_argument("solution", type=Path, metavar="SOLUTION")
+    d.add_argument("fact", metavar="PATH", help=_("the fact, e.g. flows[readings].encryption.at_rest"))
+    d.add_argument("--evidence", required=True, metavar="TEXT", help=_("what you saw: a document, a test"))
+    d.set_defaults(run=cmd_decide_check)
+
     p = sub.add_parser("explain", parents=[rules_opt], help=_("explain one rule"))
     p.add_argument("rule_id", metavar="RULE_ID")
     p.set_defaults(run=cmd_explain)
@@ -545,11 +593,24 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     signer = _signer(args) if any(p.suffix == ".pdf" for p in outputs) else None
     loaded = load_solution(args.solution)
     packs = load_packs(args.rules)
-    check_accepted_risks(loaded, packs)
+    decided = load_decisions(args.decisions, loaded, packs) if args.decisions is not None else None
+    beside = default_path(loaded.path)
+    if decided is None and beside.exists():
+        _note(
+            _(
+                "{path} was not read: decisions count only when the assessor names them with --decisions"
+            ).format(path=beside)
+        )
     as_of = args.as_of or date.today()
     scans = run_scans(loaded.solution, loaded.path.parent, _scan_options(args))
     assessment = assess(
-        loaded.solution, packs, as_of, inputs=[*loaded.inputs, *pack_inputs(packs)], scans=scans
+        loaded.solution,
+        packs,
+        as_of,
+        inputs=[*loaded.inputs, *([decided.input] if decided else []), *pack_inputs(packs)],
+        scans=scans,
+        decisions=decided.decisions if decided else None,
+        decisions_file=decided.input if decided else None,
     )
     if args.assessor:
         assessment = assessment.model_copy(update={"assessor": args.assessor})
@@ -986,7 +1047,6 @@ def cmd_controls(args: argparse.Namespace, out: TextIO) -> Exit:
         if args.solution is None:
             raise UsageError(_("--statement needs a SOLUTION file"))
         loaded = load_solution(args.solution)
-        check_accepted_risks(loaded, packs)
         a = assess(
             loaded.solution, packs, args.as_of or date.today(), inputs=[*loaded.inputs, *pack_inputs(packs)]
         )
@@ -1191,10 +1251,10 @@ def cmd_upgrade(args: argparse.Namespace, out: TextIO) -> Exit:
             )
         else:
             waiting = ngettext(
-                "{n} value waits for a person's decision (marked '# compliance upgrade:'); decide it, "
-                "then delete its mark",
-                "{n} values wait for a person's decision (marked '# compliance upgrade:'); decide each, "
-                "then delete its mark",
+                "{n} value waits for a person's decision (listed above; in the file, marked "
+                "'# compliance upgrade:'); decide it, then delete its mark",
+                "{n} values wait for a person's decision (listed above; those in the file, marked "
+                "'# compliance upgrade:'); decide each, then delete its mark",
                 n,
             )
         _note(waiting.format(n=n))
@@ -1203,6 +1263,88 @@ def cmd_upgrade(args: argparse.Namespace, out: TextIO) -> Exit:
 
 
 # ---------------------------------------------------------------------------------------------
+
+
+def cmd_decide_review(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance decide review SOLUTION RULE`: record a person's decision on a needs-review result,
+    bound to the facts it rests on now."""
+    from compliance.core.models.rules import Outcome
+    from compliance.inputs.decisions import record
+
+    loaded = load_solution(args.solution)
+    packs = load_packs(args.rules)
+    path = args.decisions or default_path(loaded.path)
+    existing = load_decisions(path, loaded, packs) if path.exists() else None
+    as_of = args.as_of or date.today()
+    a = assess(loaded.solution, packs, as_of, decisions=existing.decisions if existing else None)
+    found = [
+        f for f in a.findings if f.rule_id == args.rule and (f.target.id if f.target else None) == args.target
+    ]
+    if not found:
+        targets = sorted({f.target.id for f in a.findings if f.rule_id == args.rule and f.target})
+        hint = _(" (its targets: {targets})").format(targets=", ".join(targets)) if targets else ""
+        raise UsageError(
+            _("{rule}: no such result for {target}{hint}").format(
+                rule=args.rule, target=args.target or _("the solution"), hint=hint
+            )
+        )
+    finding = found[0]
+    if finding.status is not Outcome.NEEDS_REVIEW and finding.review is None:
+        raise UsageError(
+            _("{rule}: the result is {outcome}, not one that needs review; a review cannot change it").format(
+                rule=args.rule, outcome=finding.status.value
+            )
+        )
+    person = {"name": args.by, "organisation": args.organisation}
+    entry: dict[str, Any] = {"rule": args.rule}
+    if args.target is not None:
+        entry["target"] = args.target
+    entry |= {
+        "outcome": args.outcome,
+        "reason": args.reason,
+        "decided_by": dict(person),
+        "decided_on": (args.on or date.today()).isoformat(),
+        "facts_sha256": finding.facts_sha256,
+    }
+    replaced = record(path, loaded.solution.id, person, "reviews", entry, (args.rule, args.target))
+    message = (
+        _("replaced the review of {rule} in {path}")
+        if replaced
+        else _("recorded the review of {rule} in {path}")
+    )
+    _note(message.format(rule=args.rule, path=path))
+    return Exit.OK
+
+
+def cmd_decide_check(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance decide check SOLUTION PATH`: record that the assessor checked a fact's value."""
+    from compliance.core.provenance import value_at
+    from compliance.inputs.decisions import record
+
+    loaded = load_solution(args.solution)
+    path = args.decisions or default_path(loaded.path)
+    if path.exists():
+        load_decisions(path, loaded, load_packs())  # the file must be this solution's, and valid
+    try:
+        value = value_at(loaded.solution.model_dump(mode="json"), args.fact)
+    except ValueError as exc:
+        raise UsageError(f"{args.fact}: {exc}") from None
+    person = {"name": args.by, "organisation": args.organisation}
+    entry = {
+        "fact": args.fact,
+        "value": value,
+        "checked_by": dict(person),
+        "checked_on": (args.on or date.today()).isoformat(),
+        "evidence": args.evidence,
+    }
+    replaced = record(path, loaded.solution.id, person, "checks", entry, (args.fact,))
+    message = (
+        _("replaced the check of {fact} in {path}")
+        if replaced
+        else _("recorded the check of {fact} in {path}")
+    )
+    _note(message.format(fact=args.fact, path=path))
+    return Exit.OK
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:

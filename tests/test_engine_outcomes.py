@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from helpers import (
+    MINIMAL_SOLUTION,
     MINIMAL_SOLUTION_YAML,
     findings_for,
     load_pack,
@@ -20,6 +21,7 @@ from helpers import (
 
 from compliance.core.engine import assess
 from compliance.core.models.assessment import Assessment, Finding, Verdict
+from compliance.core.models.decisions import Decisions
 from compliance.core.models.rules import Outcome
 
 AS_OF = date(2026, 12, 1)
@@ -172,48 +174,61 @@ def test_order_of_flows_never_changes_a_result() -> None:
 # Accepted risks
 
 
-def with_risk(rule: str, expires: str, target: str | None = None) -> dict[str, Any]:
-    risk = {"rule": rule, "reason": "Being fixed", "approved_by": "CISO", "expires": expires}
+APPROVER = {"name": "CISO", "organisation": "Example Kommune"}
+
+
+def decisions_with(*risks: dict[str, Any]) -> Decisions:
+    """A decisions file of the assessor holding these accepted risks."""
+    return Decisions.model_validate_json(
+        json.dumps(
+            {"solution": MINIMAL_SOLUTION["id"], "recorded_by": APPROVER, "accepted_risks": list(risks)}
+        )
+    )
+
+
+def risk(rule: str, expires: str, target: str | None = None, reason: str = "Being fixed") -> dict[str, Any]:
+    entry: dict[str, Any] = {"rule": rule, "reason": reason, "approved_by": APPROVER, "expires": expires}
     if target is not None:
-        risk["target"] = target
-    return governed_solution(accepted_risks=[risk])
+        entry["target"] = target
+    return entry
+
+
+def run_with_risks(
+    *rules: dict[str, Any], risks: list[dict[str, Any]], data: dict[str, Any] | None = None
+) -> Assessment:
+    return assess(
+        solution_model(data or governed_solution()),
+        [load_pack(*rules)],
+        AS_OF,
+        decisions=decisions_with(*risks),
+    )
 
 
 def test_unexpired_accepted_risk_turns_a_failure_into_accepted() -> None:
-    assessment = run_engine(rule_giving("fail", "TEST-FAIL"), data=with_risk("TEST-FAIL", "2027-01-01"))
+    assessment = run_with_risks(rule_giving("fail", "TEST-FAIL"), risks=[risk("TEST-FAIL", "2027-01-01")])
 
     finding = finding_of(assessment, "TEST-FAIL")
     assert finding.status is Outcome.ACCEPTED
     assert finding.accepted_risk is not None
     assert finding.accepted_risk.expired is False
+    assert finding.accepted_risk.approved_by == "CISO (Example Kommune)"
     assert "covered by an accepted risk" in finding.explanation
 
 
-def test_accepted_risk_expiring_today_still_covers_the_failure() -> None:
-    assessment = run_engine(rule_giving("fail", "TEST-FAIL"), data=with_risk("TEST-FAIL", "2026-12-01"))
-
-    assert status_of(assessment, "TEST-FAIL") is Outcome.ACCEPTED
-
-
-def test_expired_accepted_risk_stays_a_failure_and_says_so() -> None:
-    assessment = run_engine(rule_giving("fail", "TEST-FAIL"), data=with_risk("TEST-FAIL", "2026-11-30"))
+def test_expired_accepted_risk_leaves_the_failure_and_says_so() -> None:
+    assessment = run_with_risks(rule_giving("fail", "TEST-FAIL"), risks=[risk("TEST-FAIL", "2026-01-01")])
 
     finding = finding_of(assessment, "TEST-FAIL")
     assert finding.status is Outcome.FAIL
     assert finding.accepted_risk is not None
     assert finding.accepted_risk.expired is True
-    assert "An accepted risk for this rule expired on 2026-11-30." in finding.explanation
+    assert "expired on 2026-01-01" in finding.explanation
 
 
 def test_accepted_risk_never_turns_unknown_or_pass_into_accepted() -> None:
     rules = [rule_giving("unknown", "TEST-UNKNOWN"), rule_giving("pass", "TEST-PASS")]
-    data = governed_solution(
-        accepted_risks=[
-            {"rule": r["id"], "reason": "r", "approved_by": "a", "expires": "2030-01-01"} for r in rules
-        ]
-    )
 
-    assessment = run_engine(*rules, data=data)
+    assessment = run_with_risks(*rules, risks=[risk(r["id"], "2030-01-01") for r in rules])
 
     assert status_of(assessment, "TEST-UNKNOWN") is Outcome.UNKNOWN
     assert status_of(assessment, "TEST-PASS") is Outcome.PASS
@@ -224,31 +239,21 @@ def test_accepted_risk_with_a_target_covers_only_that_flow() -> None:
     data = minimal_solution()
     data["flows"][0]["retention"] = "P2Y"
     data["flows"].append(dict(data["flows"][0], id="other", name="Other"))
-    data["accepted_risks"] = [
-        {
-            "rule": "TEST-RETENTION-SET",
-            "target": "other",
-            "reason": "r",
-            "approved_by": "a",
-            "expires": "2030-01-01",
-        }
-    ]
 
-    assessment = run_engine(rule_dict("TEST-RETENTION-SET", cases=[]), data=data)
+    assessment = run_with_risks(
+        rule_dict("TEST-RETENTION-SET", cases=[]),
+        risks=[risk("TEST-RETENTION-SET", "2030-01-01", "other")],
+        data=data,
+    )
 
     by_target = {f.target.id: f.status for f in assessment.findings if f.target is not None}
     assert by_target == {"readings": Outcome.FAIL, "other": Outcome.ACCEPTED}
 
 
 def test_live_accepted_risk_wins_over_an_expired_one_for_the_same_rule() -> None:
-    data = governed_solution(
-        accepted_risks=[
-            {"rule": "TEST-FAIL", "reason": "old", "approved_by": "a", "expires": "2025-01-01"},
-            {"rule": "TEST-FAIL", "reason": "renewed", "approved_by": "a", "expires": "2027-01-01"},
-        ]
-    )
+    risks = [risk("TEST-FAIL", "2025-01-01", reason="old"), risk("TEST-FAIL", "2027-01-01", reason="renewed")]
 
-    finding = finding_of(run_engine(rule_giving("fail", "TEST-FAIL"), data=data), "TEST-FAIL")
+    finding = finding_of(run_with_risks(rule_giving("fail", "TEST-FAIL"), risks=risks), "TEST-FAIL")
 
     assert finding.status is Outcome.ACCEPTED
     assert finding.accepted_risk is not None
@@ -257,29 +262,35 @@ def test_live_accepted_risk_wins_over_an_expired_one_for_the_same_rule() -> None
 
 def risk_yaml(rule: str, expires: str) -> str:
     return (
+        f"solution: {MINIMAL_SOLUTION['id']}\n"
+        "recorded_by: {name: Mette Jensen, organisation: Example Kommune}\n"
         "accepted_risks:\n"
         f"  - rule: {rule}\n"
         "    reason: Retention under review\n"
-        "    approved_by: Head of IT\n"
+        "    approved_by: {name: Head of IT, organisation: Example Kommune}\n"
         f"    expires: {expires}\n"
     )
 
 
-def test_accepted_risk_through_the_cli_is_reported(write_solution, write_pack, cli) -> None:
-    text = MINIMAL_SOLUTION_YAML.replace("P1Y", "P2Y") + risk_yaml("TEST-RETENTION-SET", "2027-06-30")
+def test_accepted_risk_through_the_cli_is_reported(write_solution, write_pack, cli, tmp_path) -> None:
+    path = write_solution(MINIMAL_SOLUTION_YAML.replace("P1Y", "P2Y"))
+    decisions = tmp_path / "solution.decisions.yaml"
+    decisions.write_text(risk_yaml("TEST-RETENTION-SET", "2027-06-30"), encoding="utf-8")
     packs = write_pack(rule_dict("TEST-RETENTION-SET"))
 
-    live = cli("assess", write_solution(text), "--rules", packs, "--as-of", "2026-12-01", "--format", "json")
-    expired = cli(
-        "assess", write_solution(text), "--rules", packs, "--as-of", "2027-07-01", "--format", "json"
-    )
+    def run(as_of: str) -> Any:
+        return cli(
+            "assess", path, "--rules", packs, "--decisions", decisions, "--as-of", as_of, "--format", "json"
+        )
+
+    live, expired = run("2026-12-01"), run("2027-07-01")
 
     assert live.code == 0, live.err
     finding = only_finding(live.json(), "TEST-RETENTION-SET")
     assert finding["status"] == "accepted"
     assert finding["accepted_risk"] == {
         "reason": "Retention under review",
-        "approved_by": "Head of IT",
+        "approved_by": "Head of IT (Example Kommune)",
         "expires": "2027-06-30",
         "expired": False,
     }
@@ -290,16 +301,19 @@ def test_accepted_risk_through_the_cli_is_reported(write_solution, write_pack, c
     assert finding["explanation"].endswith("An accepted risk for this rule expired on 2027-06-30.")
 
 
-def test_accepted_risk_naming_an_unknown_rule_is_an_input_error(write_solution, write_pack, cli) -> None:
-    text = MINIMAL_SOLUTION_YAML + risk_yaml("TEST-RETENTION-SETT", "2027-06-30")
+def test_accepted_risk_naming_an_unknown_rule_is_an_input_error(
+    write_solution, write_pack, cli, tmp_path
+) -> None:
+    path = write_solution(MINIMAL_SOLUTION_YAML)
+    decisions = tmp_path / "solution.decisions.yaml"
+    decisions.write_text(risk_yaml("TEST-RETENTION-SETT", "2027-06-30"), encoding="utf-8")
     packs = write_pack(rule_dict("TEST-RETENTION-SET"))
-    path = write_solution(text)
 
-    run = cli("assess", path, "--rules", packs)
+    run = cli("assess", path, "--rules", packs, "--decisions", decisions)
 
     assert run.code == 2
     assert (
-        f"{path}:23:5: accepted_risks[0].rule: no rule 'TEST-RETENTION-SETT' is loaded "
+        f"{decisions}:4:5: accepted_risks[0].rule: no rule 'TEST-RETENTION-SETT' is loaded "
         "(did you mean 'TEST-RETENTION-SET'?)"
     ) in run.err
     assert run.out == ""
@@ -332,9 +346,9 @@ def test_unknown_weighs_exactly_like_fail() -> None:
 
 
 def test_accepted_risk_earns_no_credit() -> None:
-    data = with_risk("TEST-F", "2030-01-01")
-
-    assessment = run_engine(rule_giving("pass", "TEST-P"), rule_giving("fail", "TEST-F"), data=data)
+    assessment = run_with_risks(
+        rule_giving("pass", "TEST-P"), rule_giving("fail", "TEST-F"), risks=[risk("TEST-F", "2030-01-01")]
+    )
 
     assert status_of(assessment, "TEST-F") is Outcome.ACCEPTED
     assert assessment.score == 50.0
@@ -352,6 +366,7 @@ def test_not_applicable_and_pending_are_left_out_of_the_score() -> None:
         "pass": 1,
         "fail": 0,
         "unknown": 0,
+        "needs_review": 0,
         "not_applicable": 1,
         "accepted": 0,
         "pending": 1,
@@ -421,10 +436,10 @@ def test_a_critical_fail_is_not_ready_and_a_critical_unknown_incomplete_whatever
 
 
 def test_critical_failure_covered_by_an_accepted_risk_does_not_block() -> None:
-    assessment = run_engine(
+    assessment = run_with_risks(
         rule_giving("pass", "TEST-P", "critical", weight=10),
         rule_giving("fail", "TEST-CRITICAL", "critical", weight=0.1),
-        data=with_risk("TEST-CRITICAL", "2030-01-01"),
+        risks=[risk("TEST-CRITICAL", "2030-01-01")],
     )
 
     assert assessment.verdict is Verdict.READY_WITH_CONDITIONS

@@ -23,6 +23,7 @@ import yaml
 
 from compliance.core.engine import assess
 from compliance.core.models.rules import Outcome
+from compliance.inputs.decisions import default_path, load_decisions
 from compliance.inputs.loader import load_packs, load_solution
 
 EXAMPLES_DIR = Path(__file__).parent.parent.joinpath("examples")
@@ -66,12 +67,19 @@ def packs() -> list[Any]:
     return load_packs()
 
 
+def _assess_example(expected: Path, packs: list[Any]) -> Any:
+    """An example assessed as its README says: with the assessor's decisions where it has them."""
+    loaded = load_solution(expected.parent / "solution.yaml")
+    beside = default_path(loaded.path)
+    decided = load_decisions(beside, loaded, packs) if beside.exists() else None
+    return assess(
+        loaded.solution, packs, _as_of(_expected(expected)), decisions=decided.decisions if decided else None
+    )
+
+
 @pytest.fixture(scope="module")
 def results(packs: list[Any]) -> dict[Path, Any]:
-    return {
-        p: assess(load_solution(p.parent / "solution.yaml").solution, packs, _as_of(_expected(p)))
-        for p in EXAMPLES
-    }
+    return {p: _assess_example(p, packs) for p in EXAMPLES}
 
 
 def _actual(result: Any) -> set[Finding]:

@@ -2,7 +2,7 @@
 
 The strategies come from `Solution.model_json_schema()` (through hypothesis-jsonschema), so they
 reach every field the schema describes; the generated data is then repaired into a valid solution
-(unique ids, references that resolve, no duplicate safeguards, accepted risks naming real rules).
+(unique ids, references that resolve, no duplicate safeguards).
 Every property runs against all built-in rule packs on a fixed date.
 """
 
@@ -48,7 +48,7 @@ PROPERTY_SETTINGS = settings(
 
 # Parts of the solution the strategy builds itself, so that references resolve; `evidence` is
 # left at its default (empty lists), since evidence paths are checked against the file system.
-COLLECTIONS = ("parties", "systems", "flows", "safeguards", "evidence", "accepted_risks")
+COLLECTIONS = ("parties", "systems", "flows", "safeguards", "evidence")
 
 
 @cache
@@ -160,7 +160,6 @@ PARTY = _def_strategy("Party")
 SYSTEM = _def_strategy("System")
 FLOW = _def_strategy("DataFlow")
 SAFEGUARD = _def_strategy("Safeguard")
-ACCEPTED_RISK = _def_strategy("AcceptedRisk")
 
 
 @st.composite
@@ -171,7 +170,6 @@ def solution_data(draw: st.DrawFn) -> dict[str, Any]:
     systems = draw(st.lists(SYSTEM, max_size=3))
     flows = draw(st.lists(FLOW, max_size=4))
     safeguards = draw(st.lists(SAFEGUARD, max_size=5, unique_by=lambda s: s["control"]))
-    risks = draw(st.lists(ACCEPTED_RISK, max_size=2))
 
     for i, party in enumerate(parties):
         party["id"] = f"party-{i}"
@@ -230,20 +228,12 @@ def solution_data(draw: st.DrawFn) -> dict[str, Any]:
         if dpia.get("status") == "done" and dpia.get("completed_on") is None:
             dpia["completed_on"] = draw(NEAR_AS_OF).isoformat()
 
-    targets = [x["id"] for x in parties + systems + flows]
-    for risk in risks:
-        risk["rule"] = draw(st.sampled_from(rule_ids()))
-        risk["expires"] = draw(NEAR_AS_OF).isoformat()
-        if risk.get("target") is not None:
-            risk["target"] = draw(st.sampled_from(targets))
-
     return {
         **data,
         "parties": parties,
         "systems": systems,
         "flows": flows,
         "safeguards": safeguards,
-        "accepted_risks": risks,
     }
 
 
@@ -418,7 +408,7 @@ def test_the_order_of_flows_parties_systems_and_safeguards_never_changes_a_resul
     solution: Solution, data: st.DataObject
 ) -> None:
     dumped = solution.model_dump(mode="json")
-    for key in ("flows", "parties", "systems", "safeguards", "accepted_risks"):
+    for key in ("flows", "parties", "systems", "safeguards"):
         dumped[key] = data.draw(st.permutations(dumped[key]), label=key)
     reordered = validate(dumped)
     before, after = run(solution), run(reordered)
@@ -508,6 +498,7 @@ LESS_INFORMED = {
     Outcome.PASS: {Outcome.PASS, Outcome.UNKNOWN},
     Outcome.FAIL: {Outcome.FAIL, Outcome.UNKNOWN},
     Outcome.ACCEPTED: {Outcome.ACCEPTED, Outcome.UNKNOWN},
+    Outcome.NEEDS_REVIEW: {Outcome.NEEDS_REVIEW, Outcome.UNKNOWN},  # a person's judgement, or a fact, missing
     Outcome.UNKNOWN: {Outcome.UNKNOWN},
     Outcome.PENDING: {Outcome.PENDING},
     Outcome.NOT_APPLICABLE: {Outcome.NOT_APPLICABLE, Outcome.UNKNOWN, Outcome.PENDING},

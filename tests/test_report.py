@@ -167,9 +167,10 @@ def test_danish_and_swedish_reports_use_the_authorities_terms(
 
 
 def test_the_report_lists_accepted_risks_controls_and_the_record_of_processing(tmp_path, cli) -> None:
-    example = REPO / "examples" / "traffic-counting-us-cloud" / "solution.yaml"  # has an accepted risk
+    example = REPO / "examples" / "traffic-counting-us-cloud" / "solution.yaml"
+    decisions = example.with_name("solution.decisions.yaml")  # the assessor accepted a risk
     pdf = tmp_path / "r.pdf"
-    assert cli("assess", example, "--as-of", AS_OF, "-o", str(pdf)).code == 0
+    assert cli("assess", example, "--decisions", decisions, "--as-of", AS_OF, "-o", str(pdf)).code == 0
     text = " ".join(pdftotext(pdf).split())
     assert "Accepted risks" in text and "Top risks" in text
     assert "Record of processing (GDPR Art. 30(1))" in text

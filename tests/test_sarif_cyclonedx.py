@@ -752,12 +752,21 @@ def test_failures_export_as_a_valid_log_with_one_result_each(
     log = export_sarif(assessment, base=REPO, target_lines=solution_target_lines(loaded))
     assert _schema_errors(sarif_validator, log) == []
     (run,) = log["runs"]
-    failed = [f for f in assessment.findings if f.status is Outcome.FAIL]
-    assert len(run["results"]) == len(failed) == 24
-    assert [r["ruleId"] for r in run["results"]] == [f.rule_id for f in failed]
-    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == sorted({f.rule_id for f in failed})
-    levels = {(f.severity.value, r["level"]) for f, r in zip(failed, run["results"], strict=True)}
+    exported = [f for f in assessment.findings if f.status in (Outcome.FAIL, Outcome.NEEDS_REVIEW)]
+    failed = [f for f in exported if f.status is Outcome.FAIL]
+    assert len(failed) == 24
+    assert len(run["results"]) == len(exported) == 26  # and two that need a person's review
+    assert [r["ruleId"] for r in run["results"]] == [f.rule_id for f in exported]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == sorted({f.rule_id for f in exported})
+    levels = {
+        (f.severity.value, r["level"])
+        for f, r in zip(exported, run["results"], strict=True)
+        if f.status is Outcome.FAIL
+    }
     assert levels == {("critical", "error"), ("high", "error"), ("medium", "warning"), ("low", "warning")}
+    reviews = [r for f, r in zip(exported, run["results"], strict=True) if f.status is Outcome.NEEDS_REVIEW]
+    assert {r["level"] for r in reviews} == {"warning"}
+    assert all(len(r["properties"]["factsSha256"]) == 64 for r in reviews)
     assert "informationUri" not in json.dumps(log)
 
 
@@ -783,7 +792,9 @@ def test_an_exported_result_is_located_in_the_solution_file_at_its_target(
     (run,) = export_sarif(assessment, base=REPO, target_lines=solution_target_lines(loaded))["runs"]
     lines = loaded.path.read_text(encoding="utf-8").splitlines()
     for finding, result in zip(
-        [f for f in assessment.findings if f.status is Outcome.FAIL], run["results"], strict=True
+        [f for f in assessment.findings if f.status in (Outcome.FAIL, Outcome.NEEDS_REVIEW)],
+        run["results"],
+        strict=True,
     ):
         (location,) = result["locations"]
         physical = location["physicalLocation"]
@@ -851,7 +862,9 @@ def test_an_exported_log_imports_back_with_the_same_rules_and_counts(
     back = import_sarif(_write(tmp_path / "assessment.sarif", log))
 
     ours, *theirs = back
-    exported = [f for f in assessment.findings if f.status in (Outcome.FAIL, Outcome.UNKNOWN)]
+    exported = [
+        f for f in assessment.findings if f.status in (Outcome.FAIL, Outcome.UNKNOWN, Outcome.NEEDS_REVIEW)
+    ]
     assert (ours.tool, ours.version, ours.status) == (
         "compliance-engine",
         assessment.tool.version,

@@ -69,7 +69,7 @@ def test_a_missing_lawful_basis_makes_it_incomplete_not_not_ready() -> None:
     texts = [r.text for r in reasons]
     assert texts[0] == "critical unknown: R-4 Rule 4 (flow readings)"
     assert texts[1] == (
-        "the legal duties' score 38.1 is below 50 only because of unknown results (decided results score 80)"
+        "the legal duties' score 38.1 is below 50 only because of unknown and needs-review results (decided results score 80)"
     )
 
 

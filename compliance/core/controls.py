@@ -170,7 +170,7 @@ def catalogue() -> Catalogue:
 # ---------------------------------------------------------------------------------------------
 # Coverage
 
-_CREDITED = (Outcome.PASS, Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED)
+_CREDITED = (Outcome.PASS, Outcome.FAIL, Outcome.UNKNOWN, Outcome.NEEDS_REVIEW, Outcome.ACCEPTED)
 
 
 def direct_status(findings: list[Finding]) -> ControlStatus | None:
@@ -189,8 +189,8 @@ def direct_status(findings: list[Finding]) -> ControlStatus | None:
         return ControlStatus.PARTIAL
     if Outcome.FAIL in counted:
         return ControlStatus.NOT_MET
-    if Outcome.UNKNOWN in counted:
-        return ControlStatus.UNKNOWN
+    if Outcome.UNKNOWN in counted or Outcome.NEEDS_REVIEW in counted:
+        return ControlStatus.UNKNOWN  # not shown to be met: a fact, or a person's judgement, is missing
     return ControlStatus.ACCEPTED
 
 
@@ -316,7 +316,7 @@ def _with_scanner_evidence(
         if lowered is not status:
             return lowered, say(N_("Scanner evidence: minor findings make it at most partial."))
         return status, say(N_("Scanner evidence: minor findings."))
-    if any(f.status is Outcome.UNKNOWN for f in counted):
+    if any(f.status in (Outcome.UNKNOWN, Outcome.NEEDS_REVIEW) for f in counted):
         if status in (None, ControlStatus.MET):
             return (
                 ControlStatus.UNKNOWN,
@@ -343,6 +343,13 @@ def _resolve(
         )
     if own is not None and own is not ControlStatus.UNKNOWN:
         return own, [], [_own_text(own, findings)]
+    if own is ControlStatus.UNKNOWN and any(f.status is Outcome.NEEDS_REVIEW for f in findings):
+        # A person must judge its own rule's facts: no mapped control decides that for them.
+        return (
+            own,
+            [],
+            [say(N_("A result of its rules needs a person's review; the crosswalk does not fill it in."))],
+        )
     unknowns = [f for f in findings if f.status is Outcome.UNKNOWN]
     if own is ControlStatus.UNKNOWN and all(_applicability_unknown(f) for f in unknowns):
         # Evidence from elsewhere says nothing about whether this framework applies at all.
@@ -449,6 +456,7 @@ def tally(c: Counts) -> list[Message]:
         (c.pass_, NP_("{n} pass", "{n} pass")),
         (c.fail, NP_("{n} fail", "{n} fail")),
         (c.unknown, NP_("{n} unknown", "{n} unknown")),
+        (c.needs_review, NP_("{n} needs review", "{n} need review")),
         (c.accepted, NP_("{n} accepted", "{n} accepted")),
         (c.pending, NP_("{n} pending", "{n} pending")),
         (c.not_applicable, NP_("{n} not applicable", "{n} not applicable")),

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -22,23 +22,30 @@ from compliance.core.facts import SolutionFacts, any_true, facts_to_state, solut
 from compliance.core.gcpause import gc_paused
 from compliance.core.models.assessment import (
     AcceptedRiskInfo,
+    ActionInfo,
     Assessment,
+    DecisionsInfo,
     FactUsed,
     Finding,
     FlowResult,
     InputFile,
     PackInfo,
+    ProvenanceCounts,
     ProvisionResult,
+    ReviewInfo,
     RuleInfo,
     ScoreGroup,
     Target,
     ToolInfo,
 )
-from compliance.core.models.rules import Obligation, Outcome, Scope
+from compliance.core.models.decisions import DecidedRisk, Decisions
+from compliance.core.models.rules import Obligation, Outcome, Scope, Severity
 from compliance.core.models.scan import ScanRun
-from compliance.core.models.solution import AcceptedRisk, Solution
+from compliance.core.models.solution import Solution
 from compliance.core.packs import CompiledRule, LoadedPack
+from compliance.core.provenance import Provenances, declared_only
 from compliance.core.questions import open_questions
+from compliance.core.review import Reviewer, facts_digest, who
 from compliance.core.scan_facts import cwe_hits, scan_facts
 from compliance.core.scoring import FORMULA, counts, score, verdict, weight_of, worst
 
@@ -50,12 +57,23 @@ class RuleResult:
     outcome: Outcome
     applies_trace: Trace
     require_trace: Trace
+    review_trace: Trace = field(default_factory=list)
+    reviewed: bool = False  # a person's decision turned a needs-review result into this outcome
 
 
-def evaluate_rule(rule: CompiledRule, ctx: dict[str, Any], as_of: date, *, accepted: bool) -> RuleResult:
-    """Evaluate one rule on one context; `accepted` says an unexpired accepted risk covers it."""
+def evaluate_rule(
+    rule: CompiledRule,
+    ctx: dict[str, Any],
+    as_of: date,
+    *,
+    accepted: bool,
+    review: Callable[[list[FactUsed]], Outcome | None] | None = None,
+) -> RuleResult:
+    """Evaluate one rule on one context; `accepted` says an unexpired accepted risk covers it;
+    `review` gives a person's decision on a needs-review result, from the facts it rests on."""
     applies_trace: Trace = []
     require_trace: Trace = []
+    review_trace: Trace = []
     r = rule.rule
     if r.effective_until is not None and as_of > r.effective_until:
         return RuleResult(Outcome.NOT_APPLICABLE, applies_trace, require_trace)
@@ -69,11 +87,23 @@ def evaluate_rule(rule: CompiledRule, ctx: dict[str, Any], as_of: date, *, accep
     # it a pass (or not applicable) would let a missing fact raise a score.
     if applies is None or met is None:
         outcome = Outcome.UNKNOWN
+    elif not met:
+        outcome = Outcome.FAIL
+    elif rule.review is None:
+        outcome = Outcome.PASS
     else:
-        outcome = Outcome.PASS if met else Outcome.FAIL
+        # The requirement is met as far as facts go; `review_when` names where the facts leave
+        # it to a person's judgement.
+        doubtful = rule.review(ctx, review_trace)
+        outcome = Outcome.UNKNOWN if doubtful is None else Outcome.NEEDS_REVIEW if doubtful else Outcome.PASS
+    reviewed = False
+    if outcome is Outcome.NEEDS_REVIEW and review is not None:
+        decided = review(_facts_used(RuleResult(outcome, applies_trace, require_trace, review_trace)))
+        if decided is not None:
+            outcome, reviewed = decided, True
     if outcome is Outcome.FAIL and accepted:
         outcome = Outcome.ACCEPTED
-    return RuleResult(outcome, applies_trace, require_trace)
+    return RuleResult(outcome, applies_trace, require_trace, review_trace, reviewed)
 
 
 def _facts_used(result: RuleResult) -> list[FactUsed]:
@@ -87,7 +117,11 @@ def _facts_used(result: RuleResult) -> list[FactUsed]:
             part=part,
             negated=leaf.negated,
         )
-        for part, trace in (("applies_when", result.applies_trace), ("require", result.require_trace))
+        for part, trace in (
+            ("applies_when", result.applies_trace),
+            ("require", result.require_trace),
+            ("review_when", result.review_trace),
+        )
         for leaf in trace
     ]
 
@@ -124,17 +158,10 @@ def _targets(scope: Scope, facts: SolutionFacts) -> list[tuple[dict[str, Any] | 
     return [(item, Target(kind=scope, id=item["id"], name=item["name"])) for item in items]
 
 
-def _accepted_risk(
-    risks: Sequence[AcceptedRisk], rule_id: str, target: Target | None, as_of: date
-) -> AcceptedRisk | None:
-    """The accepted risk for this rule and target: an unexpired one first, else an expired one."""
-    matches = [
-        r
-        for r in risks
-        if r.rule == rule_id and (r.target is None or (target is not None and r.target == target.id))
-    ]
-    matches.sort(key=lambda r: r.expires, reverse=True)
-    return matches[0] if matches else None
+def supplier_names(solution: Solution) -> list[str]:
+    """The names (and id) of the assessed supplier, as the solution file names it."""
+    party = next((p for p in solution.parties if p.id == solution.supplier), None)
+    return [] if party is None else [party.name, party.id]
 
 
 def assess(
@@ -144,9 +171,12 @@ def assess(
     *,
     inputs: Sequence[InputFile] = (),
     scans: Sequence[ScanRun] = (),
+    decisions: Decisions | None = None,
+    decisions_file: InputFile | None = None,
 ) -> Assessment:
     """Assess a solution against rule packs on a date, with the scanner runs the caller made
-    (`compliance.evidence`); declared evidence without a run is `not_run`, never clean."""
+    (`compliance.evidence`) and the assessor's decisions (reviews, accepted risks, the action plan
+    and checked facts); declared evidence without a run is `not_run`, never clean."""
     facts = solution_facts(solution)
     screening = screen(facts, solution.jurisdiction.value, as_of)
     base: dict[str, Any] = {
@@ -159,8 +189,12 @@ def assess(
         "safeguards": facts.safeguards,
         "scan": scan_facts(solution.evidence, scans),
     }
+    reviewer = Reviewer(decisions, supplier_names(solution))
+    provenances = Provenances(
+        facts.document, decisions.checks if decisions else (), scans, by_supplier=reviewer.by_supplier
+    )
     with gc_paused():
-        findings = _evaluate_all(solution, packs, facts, base, as_of)
+        findings = _evaluate_all(solution, packs, facts, base, as_of, reviewer, provenances)
     overall = score(findings)
     deciding_packs = {p.meta.pack for p in packs if p.meta.obligation is Obligation.LAW}
     deciding_packs |= {s.value for s in solution.contract_standards}
@@ -227,11 +261,56 @@ def assess(
         controls=control_results,
         scanners=list(scans),
         scoring=FORMULA,
+        decisions=_decisions_info(decisions, decisions_file, reviewer, provenances, findings),
+        provenance=_provenance_counts(findings, provenances),
+    )
+
+
+def _decisions_info(
+    decisions: Decisions | None,
+    file: InputFile | None,
+    reviewer: Reviewer,
+    provenances: Provenances,
+    findings: Sequence[Finding],
+) -> DecisionsInfo | None:
+    if decisions is None:
+        return None
+    results = {(f.rule_id, f.target.id if f.target else None): f.status for f in findings}
+    checks = {c.fact for c in decisions.checks}
+    unused = checks - provenances.used_checks - provenances.lapsed_checks - provenances.supplier_checks
+    return DecisionsInfo(
+        path=file.path if file is not None else "",
+        sha256=file.sha256 if file is not None else "",
+        recorded_by=decisions.recorded_by.name,
+        organisation=decisions.recorded_by.organisation,
+        document=decisions.model_dump(mode="json"),
+        notes=reviewer.finish(results, provenances.lapsed_checks, unused, provenances.supplier_checks),
+    )
+
+
+def _provenance_counts(findings: Sequence[Finding], provenances: Provenances) -> ProvenanceCounts:
+    passes = [f for f in findings if f.status is Outcome.PASS]
+    declared = [f for f in passes if f.declared_only]
+    return ProvenanceCounts(
+        passes=len(passes),
+        declared_only=len(declared),
+        declared_only_critical_or_high=[
+            f"{f.rule_id} ({f.target.id})" if f.target else f.rule_id
+            for f in declared
+            if f.severity in (Severity.CRITICAL, Severity.HIGH)
+        ],
+        checked_facts=len(provenances.used_checks),
     )
 
 
 def _evaluate_all(
-    solution: Solution, packs: Sequence[LoadedPack], facts: SolutionFacts, base: dict[str, Any], as_of: date
+    solution: Solution,
+    packs: Sequence[LoadedPack],
+    facts: SolutionFacts,
+    base: dict[str, Any],
+    as_of: date,
+    reviewer: Reviewer,
+    provenances: Provenances,
 ) -> list[Finding]:
     findings: list[Finding] = []
     jurisdiction = solution.jurisdiction.value
@@ -241,10 +320,36 @@ def _evaluate_all(
             scope = rule.rule.scope
             for item, target in targets[scope]:
                 ctx = base if item is None else {**base, scope.value: item}
-                risk = _accepted_risk(solution.accepted_risks, rule.id, target, as_of)
+                risk = reviewer.accepted_risk(rule.id, target) if reviewer.risks else None
                 live = risk is not None and risk.expires >= as_of
-                result = evaluate_rule(rule, ctx, as_of, accepted=live)
-                findings.append(_finding(rule, result, target, risk, as_of, ctx, jurisdiction))
+                recorded = reviewer.review_of(rule.id, target) if reviewer.reviews else None
+                decided: list[ReviewInfo] = []
+
+                def review(
+                    used: list[FactUsed], recorded: Any = recorded, decided: list[ReviewInfo] = decided
+                ) -> Any:
+                    outcome, info = reviewer.decide(recorded, used)
+                    decided.append(info)
+                    return outcome
+
+                result = evaluate_rule(
+                    rule, ctx, as_of, accepted=live, review=review if recorded is not None else None
+                )
+                action = reviewer.action(rule.id, target) if reviewer.actions else None
+                findings.append(
+                    _finding(
+                        rule,
+                        result,
+                        target,
+                        risk,
+                        as_of,
+                        ctx,
+                        jurisdiction,
+                        review=decided[0] if decided else None,
+                        action=action,
+                        provenances=provenances,
+                    )
+                )
     return findings
 
 
@@ -256,21 +361,29 @@ def _finding(
     rule: CompiledRule,
     result: RuleResult,
     target: Target | None,
-    risk: AcceptedRisk | None,
+    risk: DecidedRisk | None,
     as_of: date,
     ctx: dict[str, Any],
     jurisdiction: str | None = None,
+    *,
+    review: ReviewInfo | None = None,
+    action: ActionInfo | None = None,
+    provenances: Provenances | None = None,
 ) -> Finding:
     r = rule.rule
     risk_info = None
     if risk is not None and result.outcome in (Outcome.FAIL, Outcome.ACCEPTED):
         risk_info = AcceptedRiskInfo(
             reason=risk.reason,
-            approved_by=risk.approved_by,
+            approved_by=who(risk.approved_by),
             expires=risk.expires,
             expired=risk.expires < as_of,
         )
     facts = _facts_used(result)
+    # Provenance and the digest of the facts (which binds a review decision) for the results that
+    # count: not for not-applicable, pending or unknown ones.
+    counted = result.outcome in _PROVENANCED
+    provenance = provenances.of_result(facts, target) if provenances is not None and counted else []
     to_state = _to_state(result.outcome, facts, ctx)
     explanation = explain(
         result.outcome,
@@ -279,6 +392,7 @@ def _finding(
         effective_from=r.effective_from,
         effective_until=r.effective_until,
         risk_expired_on=risk_info.expires if risk_info is not None and risk_info.expired else None,
+        review=review,
     )
     return Finding(
         rule_id=r.id,
@@ -299,7 +413,15 @@ def _finding(
         national_citation=r.transposition.get(jurisdiction) if jurisdiction else None,
         to_state=to_state,
         applies_unknown=_to_state(result.outcome, facts, ctx, "applies_when"),
+        facts_sha256=facts_digest(facts) if counted else "",
+        review=review,
+        action=action,
+        provenance=provenance,
+        declared_only=result.outcome is Outcome.PASS and declared_only(provenance),
     )
+
+
+_PROVENANCED = frozenset({Outcome.PASS, Outcome.FAIL, Outcome.NEEDS_REVIEW, Outcome.ACCEPTED})
 
 
 def _groups(findings: list[Finding], key: Any) -> dict[str, ScoreGroup]:
@@ -354,7 +476,9 @@ def _flows(findings: list[Finding], facts: SolutionFacts) -> list[FlowResult]:
                 score=score(group),
                 counts=counts(group),
                 findings=[
-                    f.rule_id for f in group if f.status in (Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED)
+                    f.rule_id
+                    for f in group
+                    if f.status in (Outcome.FAIL, Outcome.UNKNOWN, Outcome.NEEDS_REVIEW, Outcome.ACCEPTED)
                 ],
             )
         )

@@ -108,12 +108,32 @@ def explain(
     effective_from: date | None = None,
     effective_until: date | None = None,
     risk_expired_on: date | None = None,
+    review: ReviewLike | None = None,
     tr: Translator = ENGLISH,
     date_text: Callable[[date], str] = date.isoformat,
 ) -> str:
     """A plain explanation of one result from the tests that decided it; for unknown, the facts
-    to state (`to_state`: the stated facts a derived fact is computed from)."""
-    if outcome is Outcome.NOT_APPLICABLE:
+    to state (`to_state`: the stated facts a derived fact is computed from); for a result that
+    needs review, why, and what became of a recorded decision (`review`)."""
+    if outcome is Outcome.NEEDS_REVIEW or (review is not None and review.counts):
+        frame = (
+            tr.gettext("Decided on review: the stated facts left this to a person's judgement: {tests}")
+            if outcome is not Outcome.NEEDS_REVIEW
+            else tr.gettext("Needs review: the stated facts leave this to a person's judgement: {tests}")
+        )
+        text = frame.format(
+            tests=_listed(
+                [t for t in tests if t.part == "review_when"],
+                True,
+                tr.gettext("the rule's review conditions hold."),
+                tr,
+            )
+        )
+        if review is not None:
+            text += " " + _review_note(review, tr, date_text)
+        if outcome is Outcome.ACCEPTED:
+            text += " " + tr.gettext("The failure is covered by an accepted risk.")
+    elif outcome is Outcome.NOT_APPLICABLE:
         applies = [t for t in tests if t.part == "applies_when"]
         if effective_until is not None and not applies:
             text = tr.gettext("Not applicable: the obligation ended on {date}.").format(
@@ -150,6 +170,42 @@ def explain(
             date=date_text(risk_expired_on)
         )
     return text
+
+
+class ReviewLike(Protocol):
+    """A review decision as a result records it (`ReviewInfo`)."""
+
+    @property
+    def outcome(self) -> Outcome: ...
+    @property
+    def decided_by(self) -> str: ...
+    @property
+    def organisation(self) -> str: ...
+    @property
+    def decided_on(self) -> date: ...
+    @property
+    def counts(self) -> bool: ...
+    @property
+    def lapsed(self) -> bool: ...
+    @property
+    def by_supplier(self) -> bool: ...
+
+
+def _review_note(review: ReviewLike, tr: Translator, date_text: Callable[[date], str]) -> str:
+    words = {
+        "who": f"{review.decided_by} ({review.organisation})",
+        "date": date_text(review.decided_on),
+    }
+    decided = tr.gettext("met") if review.outcome is Outcome.PASS else tr.gettext("not met")
+    if review.counts:
+        return tr.gettext("On review, {who} decided on {date}: {decision}.").format(decision=decided, **words)
+    if review.by_supplier:
+        return tr.gettext(
+            "The assessed supplier's own decision ({decision}, {who}, {date}) is shown but is no review."
+        ).format(decision=decided, **words)
+    return tr.gettext(
+        "The review decision of {date} by {who} lapsed: the facts it judged have changed since."
+    ).format(**words)
 
 
 def _listed(tests: Sequence[Test], outcome: bool, fallback: str, tr: Translator) -> str:

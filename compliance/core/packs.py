@@ -19,6 +19,7 @@ class CompiledRule:
     require: Condition
     file: str
     line: int | None
+    review: Condition | None = None
 
     @property
     def id(self) -> str:
@@ -32,6 +33,8 @@ class CompiledRule:
             out.add(Outcome.NOT_APPLICABLE)
         if self.rule.effective_from is not None:
             out.add(Outcome.PENDING)
+        if self.review is not None:
+            out.add(Outcome.NEEDS_REVIEW)
         return out
 
 

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from compliance import __version__
 from compliance.core.engine import assess
 from compliance.core.models.assessment import Assessment
+from compliance.core.models.decisions import Decisions
 from compliance.core.models.solution import FIRST_SCHEMA_VERSION, Solution
 from compliance.core.packs import LoadedPack
 
@@ -71,7 +72,22 @@ def recompute(raw: bytes | str, installed: Sequence[LoadedPack]) -> Recomputatio
     packs, missing = _match_packs(saved, installed)
     if missing:
         return Recomputation(Recomputed.PACKS_DIFFER, missing)
-    again = assess(solution, packs, saved.as_of, inputs=saved.inputs, scans=saved.scanners)
+    decisions = None
+    if saved.decisions is not None:
+        try:
+            decisions = Decisions.model_validate_json(json.dumps(saved.decisions.document))
+        except ValidationError as exc:
+            return Recomputation(Recomputed.UNREADABLE, [f"its decisions are not valid: {_first_error(exc)}"])
+    decisions_file = next((i for i in saved.inputs if i.role == "decisions"), None)
+    again = assess(
+        solution,
+        packs,
+        saved.as_of,
+        inputs=saved.inputs,
+        scans=saved.scanners,
+        decisions=decisions,
+        decisions_file=decisions_file,
+    )
     again = again.model_copy(update={"assessor": saved.assessor})
     fresh = json.loads(again.model_dump_json(by_alias=True))
     notes = ["scanner runs are taken as recorded; they are not run again"] if saved.scanners else []

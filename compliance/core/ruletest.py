@@ -56,7 +56,10 @@ def case_context(rule: CompiledRule, case: RuleCase) -> dict[str, Any]:
 def run_case(rule: CompiledRule, case: RuleCase, default_date: date) -> Outcome:
     """The outcome the rule produces for a case."""
     as_of = case.as_of or default_date
-    return evaluate_rule(rule, case_context(rule, case), as_of, accepted=case.accepted_risk).outcome
+    decided = None if case.review is None else Outcome(case.review)
+    return evaluate_rule(
+        rule, case_context(rule, case), as_of, accepted=case.accepted_risk, review=lambda _facts: decided
+    ).outcome
 
 
 def run_all(packs: Iterable[LoadedPack]) -> tuple[list[CaseResult], list[CoverageGap]]:

@@ -1,11 +1,12 @@
 """Scores and the verdict: one documented formula, applied at every level (docs/scoring.md).
 
     weight(result) = rule.weight x severity points (critical 8, high 4, medium 2, low 1)
-    credit(result) = 1 for pass; 0 for fail, unknown and accepted
+    credit(result) = 1 for pass; 0 for fail, unknown, needs review and accepted
     score(group)   = 100 x sum(weight x credit) / sum(weight), over results that are not
                      `not_applicable` or `pending`; 100 when no result counts
 
-Unknown weighs exactly like fail in a score. An accepted risk earns no credit (the risk is still
+Unknown and needs review (the facts are known, a person must judge them) weigh exactly like
+fail in a score. An accepted risk earns no credit (the risk is still
 there); it only keeps a failure from blocking the verdict. Because every rule is monotone in the
 facts and credit only grows with better facts, adding an implemented safeguard never lowers a
 score and removing a fact never raises one.
@@ -14,9 +15,11 @@ The verdict tells "fix these" from "answer these", and only legal duties decide 
 
     not ready             a critical result of a legal duty fails, or failed and accepted
                           results hold more than half of the legal duties' decided weight
-    incomplete            otherwise, a critical result of a legal duty is unknown, or the legal
-                          duties' score is below 50 only because of unknown results
-    ready with conditions otherwise, any result fails, is unknown or is an accepted risk
+    incomplete            otherwise, a critical result of a legal duty is unknown or needs
+                          review, or the legal duties' score is below 50 only because of such
+                          results
+    ready with conditions otherwise, any result fails, is unknown, needs review or is an
+                          accepted risk
                           (a critical result of a voluntary baseline at most makes it this)
     ready                 otherwise
 
@@ -33,7 +36,14 @@ from compliance.core.models.assessment import Counts, Finding, Verdict
 from compliance.core.models.rules import Outcome, Severity
 
 SEVERITY_POINTS = {Severity.CRITICAL: 8, Severity.HIGH: 4, Severity.MEDIUM: 2, Severity.LOW: 1}
-CREDIT = {Outcome.PASS: 1.0, Outcome.FAIL: 0.0, Outcome.UNKNOWN: 0.0, Outcome.ACCEPTED: 0.0}
+CREDIT = {
+    Outcome.PASS: 1.0,
+    Outcome.FAIL: 0.0,
+    Outcome.UNKNOWN: 0.0,
+    Outcome.NEEDS_REVIEW: 0.0,
+    Outcome.ACCEPTED: 0.0,
+}
+OPEN = (Outcome.UNKNOWN, Outcome.NEEDS_REVIEW)  # not decided yet: a fact, or a person's judgement, is missing
 NOT_READY_BELOW = 50.0
 
 FORMULA = {
@@ -45,10 +55,10 @@ FORMULA = {
     "verdict": {
         "not_ready": "a critical fail of a legal duty, or failed and accepted results above half of the "
         "legal duties' decided weight (pass, fail, accepted)",
-        "incomplete": "otherwise, a critical unknown of a legal duty, or the legal duties' score below "
-        f"{NOT_READY_BELOW:g} only because of unknown results",
-        "ready_with_conditions": "otherwise, any fail, unknown or accepted risk, a voluntary baseline's "
-        "critical results included",
+        "incomplete": "otherwise, a critical unknown or needs-review result of a legal duty, or the legal "
+        f"duties' score below {NOT_READY_BELOW:g} only because of unknown and needs-review results",
+        "ready_with_conditions": "otherwise, any fail, unknown, needs-review result or accepted risk, a "
+        "voluntary baseline's critical results included",
         "ready": "otherwise",
         "blocking": ["not_ready", "incomplete"],
         "legal_duties": "the packs whose obligation is law, and the voluntary standards a contract requires",
@@ -84,6 +94,7 @@ def counts(findings: Iterable[Finding]) -> Counts:
 WORST_FIRST = [
     Outcome.FAIL,
     Outcome.UNKNOWN,
+    Outcome.NEEDS_REVIEW,
     Outcome.ACCEPTED,
     Outcome.PASS,
     Outcome.PENDING,
@@ -107,6 +118,7 @@ OUTCOME_WORDS = {
     Outcome.PASS: N_("pass"),
     Outcome.FAIL: N_("fail"),
     Outcome.UNKNOWN: N_("unknown"),
+    Outcome.NEEDS_REVIEW: N_("needs review"),
     Outcome.ACCEPTED: N_("accepted"),
     Outcome.PENDING: N_("pending"),
     Outcome.NOT_APPLICABLE: N_("not applicable"),
@@ -115,8 +127,9 @@ TARGET_WORDS = {"flow": N_("flow {id}"), "party": N_("party {id}"), "system": N_
 
 
 def decided_score(findings: Iterable[Finding]) -> float:
-    """The score counting decided results only (pass, fail, accepted): unknowns left out."""
-    return score(f for f in findings if f.status is not Outcome.UNKNOWN)
+    """The score counting decided results only (pass, fail, accepted): unknown and needs-review
+    results left out."""
+    return score(f for f in findings if f.status not in OPEN)
 
 
 def _critical(f: Finding, reason_status: Outcome) -> Message:
@@ -135,7 +148,7 @@ def verdict(
     legal = [f for f in findings if deciding(f)]
     critical = [f for f in legal if f.severity is Severity.CRITICAL]
     fails = [f for f in critical if f.status is Outcome.FAIL]
-    unknowns = [f for f in critical if f.status is Outcome.UNKNOWN]
+    unknowns = [f for f in critical if f.status in OPEN]
     decided = [f for f in legal if f.status in (Outcome.PASS, Outcome.FAIL, Outcome.ACCEPTED)]
     decided_weight = sum(f.weight for f in decided)
     failed_weight = sum(f.weight for f in decided if f.status is not Outcome.PASS)
@@ -151,13 +164,13 @@ def verdict(
                 share=share,
             )
         )
-    unknown_reasons = [_critical(f, Outcome.UNKNOWN) for f in unknowns]
+    unknown_reasons = [_critical(f, f.status) for f in unknowns]
     low = score(legal) < NOT_READY_BELOW
     if low and not outweighed:
         unknown_reasons.append(
             say(
                 N_(
-                    "the legal duties' score {score} is below {threshold} only because of unknown results (decided results score {decided})"
+                    "the legal duties' score {score} is below {threshold} only because of unknown and needs-review results (decided results score {decided})"
                 ),
                 score=score(legal),
                 threshold=NOT_READY_BELOW,
@@ -171,15 +184,16 @@ def verdict(
     advice = [
         _critical(f, f.status)
         for f in findings
-        if not deciding(f) and f.severity is Severity.CRITICAL and f.status in (Outcome.FAIL, Outcome.UNKNOWN)
+        if not deciding(f) and f.severity is Severity.CRITICAL and f.status in (Outcome.FAIL, *OPEN)
     ]
     c = counts(findings)
-    if c.fail or c.unknown or c.accepted:
+    if c.fail or c.unknown or c.needs_review or c.accepted:
         items = [
             say_n(*forms, n)
             for n, forms in (
                 (c.fail, NP_("{n} failed", "{n} failed")),
                 (c.unknown, NP_("{n} unknown", "{n} unknown")),
+                (c.needs_review, NP_("{n} needs review", "{n} need review")),
                 (c.accepted, NP_("{n} accepted risk", "{n} accepted risks")),
             )
             if n

@@ -151,12 +151,19 @@ def load_pack_text(text: str, file: str, origin: str) -> LoadedPack:
             else None
         )
         require = compiler.compile_part(rule.require, (*where, "require"), part="require")
+        review = (
+            compiler.compile_part(rule.review_when, (*where, "review_when"), part="review_when")
+            if rule.review_when is not None
+            else None
+        )
         problems += compiler.problems
         problems += _check_cases(rule.cases, rule.scope.value, located, (*where, "cases"))
         problems += _check_controls(rule, located, where)
         line, _ = located.where(where)
         compiled.append(
-            CompiledRule(rule, meta.pack, rule.framework or meta.framework, applies, require, file, line)
+            CompiledRule(
+                rule, meta.pack, rule.framework or meta.framework, applies, require, file, line, review
+            )
         )
     seen: dict[str, int] = {}
     for index, rule in enumerate(meta.rules):
@@ -323,32 +330,3 @@ def pack_inputs(packs: Iterable[LoadedPack]) -> list[InputFile]:
     return [
         InputFile(path=p.file, sha256=p.sha256, role="rule-pack") for p in packs if p.origin != "built-in"
     ]
-
-
-def check_accepted_risks(solution: LoadedSolution, packs: Iterable[LoadedPack]) -> None:
-    """Every accepted risk must name a rule that exists."""
-    known = {r.id for p in packs for r in p.rules}
-    located = solution.located
-    sol = solution.solution
-    targets = {f.id for f in sol.flows} | {p.id for p in sol.parties} | {s.id for s in sol.systems}
-    problems = []
-    for index, risk in enumerate(sol.accepted_risks):
-        if risk.target is not None and risk.target not in targets:
-            hint = vocabulary.suggest(risk.target, targets)
-            problems.append(
-                located.problem(
-                    ("accepted_risks", index, "target"),
-                    f"no flow, party or system '{risk.target}'"
-                    + (f" (did you mean '{hint}'?)" if hint else ""),
-                )
-            )
-        if risk.rule not in known:
-            hint = vocabulary.suggest(risk.rule, known)
-            problems.append(
-                located.problem(
-                    ("accepted_risks", index, "rule"),
-                    f"no rule '{risk.rule}' is loaded" + (f" (did you mean '{hint}'?)" if hint else ""),
-                )
-            )
-    if problems:
-        raise SolutionError(problems)

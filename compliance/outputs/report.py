@@ -18,7 +18,7 @@ from jinja2 import Environment, StrictUndefined, select_autoescape
 from compliance.core.explanations import explain
 from compliance.core.facts import derive_flow
 from compliance.core.messages import N_, Message
-from compliance.core.models.assessment import Assessment, ControlStatus, Finding
+from compliance.core.models.assessment import Assessment, ControlStatus, FactProvenance, Finding, Provenance
 from compliance.core.models.rules import Outcome, Severity
 from compliance.core.resources import reports_root
 from compliance.core.scoring import CRITICAL_REASON, CRITICAL_REASON_AT, NOT_READY_BELOW, TARGET_WORDS
@@ -27,7 +27,7 @@ from compliance.outputs import i18n
 from compliance.outputs.drawing import coverage_chart, flow_diagram, flow_legend, score_chart
 from compliance.outputs.i18n import LANGUAGES
 
-SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED)
+SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.NEEDS_REVIEW, Outcome.ACCEPTED)
 
 # The report's fixed texts in English: message IDs, translated through the catalogs in locale/
 # (Danish with the terms Datatilsynet uses: konsekvensanalyse, dataansvarlig, databehandler;
@@ -200,10 +200,24 @@ TEXTS: dict[str, Any] = {
     "recipient": N_("Recipient"),
     "retention": N_("Retention"),
     "countries": N_("Storage and access countries"),
+    "provenance": N_(
+        "{declared} of {passes} passes rest on the solution file's declarations only: nothing behind "
+        "them was checked by the assessor or scanned by this tool."
+    ),
+    "provenance_serious": N_("Critical or high rules that pass on declarations only: {results}."),
+    "decisions": N_("Decisions recorded by {who} ({organisation})."),
+    "action": N_("Action ({status}): {action}; owner: {owner}"),
+    "action_due": N_("due {date}"),
+    "response": N_("Management response: {text}"),
+    "review_reason": N_("Reviewer's reason: {text}"),
+    "declared_only": N_("Rests on declarations only."),
+    "facts_from": N_("Facts from: {sources}"),
+    "action_status": {"open": N_("open"), "in_progress": N_("in progress"), "done": N_("done")},
     "outcomes": {
         "pass": N_("pass"),
         "fail": N_("fail"),
         "unknown": N_("unknown"),
+        "needs_review": N_("needs review"),
         "accepted": N_("accepted"),
         "pending": N_("pending"),
     },
@@ -297,7 +311,7 @@ def render_html(
     supplier_id = a.solution.get("supplier")
     supplier = parties.get(supplier_id, {}).get("name", supplier_id) if supplier_id else None
     rank = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.MEDIUM: 2, Severity.LOW: 3}
-    failing = [f for f in a.findings if f.status in (Outcome.FAIL, Outcome.UNKNOWN)]
+    failing = [f for f in a.findings if f.status in (Outcome.FAIL, Outcome.UNKNOWN, Outcome.NEEDS_REVIEW)]
     top_risks = [
         _row([f], a, lang)
         for f in sorted(failing, key=lambda f: (rank[f.severity], f.status is not Outcome.FAIL, f.rule_id))[
@@ -343,7 +357,7 @@ def render_html(
         facts_to_state=_facts_to_state(a),
         statuses=[s.value for s in ControlStatus],
         top_risks=top_risks,
-        risks=a.solution.get("accepted_risks", []),
+        risks=_risks(a),
         controls_by_framework=sorted(by_framework.items()),
         record=_record(a),
         score_chart=score_chart(a, lambda v: i18n.number(v, lang), t["not_available"]),
@@ -351,6 +365,17 @@ def render_html(
         diagram=flow_diagram(a),
         flow_legend=flow_legend(a, lambda v: i18n.number(v, lang), t["not_available"]),
     )
+
+
+def _risks(a: Assessment) -> list[dict[str, Any]]:
+    """The accepted risks the assessor's decisions file records, with who approved them."""
+    if a.decisions is None:
+        return []
+    out = []
+    for r in a.decisions.document.get("accepted_risks", []):
+        by = r.get("approved_by") or {}
+        out.append({**r, "approved_by": f"{by.get('name', '')} ({by.get('organisation', '')})"})
+    return out
 
 
 def _dpia_rows(a: Assessment, lang: str) -> list[dict[str, Any]]:
@@ -386,6 +411,7 @@ def finding_explanation(f: Finding, a: Assessment, lang: str) -> str:
         effective_from=f.effective_from,
         effective_until=rule.effective_until if rule is not None else None,
         risk_expired_on=risk.expires if risk is not None and risk.expired else None,
+        review=f.review,
         tr=i18n.translator(lang),
         date_text=lambda d: i18n.date(d, lang),
     )
@@ -407,7 +433,65 @@ def _row(group: list[Finding], a: Assessment, lang: str) -> dict[str, Any]:
         "targets": [target_label(f, lang) for f in group if f.target],
         "explanation": finding_explanation(first, a, lang),
         "national": first.national_citation,
+        "notes": _notes(first, lang),
     }
+
+
+PROVENANCE_WORDS = {
+    Provenance.DECLARED: N_("declared"),
+    Provenance.DECLARED_CHECKED: N_("declared as checked"),
+    Provenance.ASSESSOR_CHECKED: N_("checked by the assessor"),
+    Provenance.SCANNER_RUN: N_("scanner run"),
+    Provenance.SUPPLIER_SCAN: N_("supplier-supplied scan"),
+    Provenance.DERIVED: N_("derived"),
+}
+
+
+def fact_sources(provenance: list[FactProvenance], lang: str) -> str:
+    """`declared in the solution file; scanner run: bandit`: where a result's facts come from, in
+    plain words (who said or checked it, never a field path)."""
+    _ = i18n.translator(lang).gettext
+    parts: list[str] = []
+    for item in provenance:
+        if item.kind is Provenance.DERIVED:
+            continue
+        if item.kind is Provenance.DECLARED_CHECKED:
+            text = _("declared as checked by {who}").format(who=item.by or _("an unnamed person"))
+        elif item.kind is Provenance.DECLARED:
+            text = (
+                _("declared by {who}").format(who=item.by) if item.by else _("declared in the solution file")
+            )
+        else:
+            text = (
+                f"{_(PROVENANCE_WORDS[item.kind])}: {item.by}" if item.by else _(PROVENANCE_WORDS[item.kind])
+            )
+        if text not in parts:
+            parts.append(text)
+    return "; ".join(parts)
+
+
+def _notes(f: Finding, lang: str) -> list[str]:
+    """The action plan's entry, the reviewer's reason: lines under a finding, in the report's language."""
+    tr = i18n.translator(lang)
+    notes = []
+    if f.action is not None:
+        act = f.action
+        text = tr.gettext(TEXTS["action"]).format(
+            status=tr.gettext(TEXTS["action_status"].get(act.status, act.status)),
+            action=act.action,
+            owner=act.owner,
+        )
+        if act.due is not None:
+            text += "; " + tr.gettext(TEXTS["action_due"]).format(date=i18n.date(act.due, lang))
+        notes.append(text)
+        if act.response:
+            notes.append(tr.gettext(TEXTS["response"]).format(text=act.response))
+    if f.review is not None and f.review.reason:
+        notes.append(tr.gettext(TEXTS["review_reason"]).format(text=f.review.reason))
+    sources = fact_sources(f.provenance, lang)
+    if sources:
+        notes.append(tr.gettext(TEXTS["facts_from"]).format(sources=sources))
+    return notes
 
 
 def _grouped_findings(a: Assessment, lang: str) -> list[tuple[str, list[dict[str, Any]]]]:

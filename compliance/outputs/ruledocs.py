@@ -31,10 +31,30 @@ def render_markdown(packs: Sequence[LoadedPack]) -> str:
         "## Contents",
         "",
     ]
+    reviewed = [rule for pack in packs for rule in pack.rules if rule.review is not None]
     for pack in packs:
         lines.append(
             f"- [{pack.meta.title}](#{_anchor(pack.meta.pack)}) (`{pack.meta.pack}` {pack.meta.version})"
         )
+    lines.append("- [Rules that can need a person's review](#needs-review)")
+    lines += [
+        "",
+        '<a id="needs-review"></a>',
+        "## Rules that can need a person's review",
+        "",
+        "These rules give *needs review* where the stated facts are known but leave the point to a "
+        "person's judgement (the rule's `review_when`); where the facts decide it, they pass or fail. "
+        "An assessor records the decision in the decisions file (docs/decisions.md).",
+        "",
+    ]
+    if reviewed:
+        lines += ["| Rule | Provision | Needs review when |", "|---|---|---|"]
+        for rule in reviewed:
+            assert rule.review is not None
+            r = rule.rule
+            lines.append(f"| [{r.id}](#{_anchor(r.id)}) | {r.citation} | {rule.review.text} |")
+    else:
+        lines.append("None in the loaded packs.")
     for pack in packs:
         m = pack.meta
         lines += [
@@ -68,6 +88,7 @@ def _rule_section(rule: CompiledRule) -> list[str]:
         f"- **Evaluated:** {_SCOPE_TEXT[r.scope.value]}; severity {r.severity.value}, weight {r.weight:g}",
         f"- **Applies when:** {rule.applies.text if rule.applies else 'always'}",
         f"- **Requires:** {rule.require.text}",
+        *([f"- **Needs review when:** {rule.review.text}"] if rule.review is not None else []),
     ]
     if r.effective_from:
         lines.append(f"- **Applies from:** {r.effective_from} (pending before that date)")

@@ -31,7 +31,7 @@ _SCORES = {  # security-severity written for each severity: inside its band, so 
     ScanSeverity.LOW: "2.0",
     ScanSeverity.INFO: "0.0",
 }
-_EXPORTED = (Outcome.FAIL, Outcome.UNKNOWN)
+_EXPORTED = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.NEEDS_REVIEW)
 _UNKNOWN_SAYS = "Unknown: facts needed to decide are missing"  # how the engine explains an unknown
 
 
@@ -157,6 +157,8 @@ def _assessment_result(
     about = f" ({kind} {target.id}: {target.name})" if target else ""
     text = f"{finding.title}{about}. {finding.explanation}"
     level = _fail_level(finding.severity.value)
+    if finding.status is Outcome.NEEDS_REVIEW:
+        level = "warning"  # the facts are known; a person must judge them
     if finding.status is Outcome.UNKNOWN:
         level = "note"
         if not finding.explanation.startswith(_UNKNOWN_SAYS):
@@ -175,6 +177,17 @@ def _assessment_result(
     properties: dict[str, Any] = {"status": finding.status.value}
     if finding.to_state:
         properties["factsToState"] = list(finding.to_state)
+    if finding.facts_sha256:
+        properties["factsSha256"] = finding.facts_sha256
+    if finding.review is not None:
+        properties["review"] = {
+            "outcome": finding.review.outcome.value,
+            "decidedBy": f"{finding.review.decided_by} ({finding.review.organisation})",
+            "decidedOn": finding.review.decided_on.isoformat(),
+            "counts": finding.review.counts,
+            "lapsed": finding.review.lapsed,
+            "bySupplier": finding.review.by_supplier,
+        }
     return {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,

@@ -8,12 +8,24 @@ from collections import Counter, defaultdict
 
 from compliance.core.controls import STATUS_WORDS, tally
 from compliance.core.messages import N_, Translator
-from compliance.core.models.assessment import Assessment, ControlStatus, Counts, Finding, Verdict
+from compliance.core.models.assessment import (
+    Assessment,
+    ControlStatus,
+    Counts,
+    Finding,
+    Verdict,
+)
 from compliance.core.models.rules import Outcome
 from compliance.core.scoring import OUTCOME_WORDS
 from compliance.core.translations import control_title, rule_text
 from compliance.outputs import i18n
-from compliance.outputs.report import finding_explanation, t_marker, target_label, verdict_reasons
+from compliance.outputs.report import (
+    fact_sources,
+    finding_explanation,
+    t_marker,
+    target_label,
+    verdict_reasons,
+)
 
 DPIA_STATUS_WORDS = {
     "done": N_("done"),
@@ -29,7 +41,8 @@ VERDICT_TEXT = {
     Verdict.NOT_READY: N_("NOT READY TO PROCEED: not ready (fix the findings below)"),
 }
 SEVERITY_WORDS = {"critical": N_("critical"), "high": N_("high"), "medium": N_("medium"), "low": N_("low")}
-SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.ACCEPTED)
+SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.NEEDS_REVIEW, Outcome.ACCEPTED)
+ACTION_STATUS_WORDS = {"open": N_("open"), "in_progress": N_("in progress"), "done": N_("done")}
 WIDTH = 100
 REASONS_SHOWN = 8
 COVERAGE_COLUMNS = (
@@ -68,7 +81,14 @@ class _Summary:
 
     def score(self, score: float, counts: Counts) -> str:
         """The score, or 'n/a' where no rule applied (the score then carries no information)."""
-        applied = counts.pass_ + counts.fail + counts.unknown + counts.accepted + counts.pending
+        applied = (
+            counts.pass_
+            + counts.fail
+            + counts.unknown
+            + counts.needs_review
+            + counts.accepted
+            + counts.pending
+        )
         return self.num(score) if applied else self._("n/a")
 
     def render(self) -> str:
@@ -118,6 +138,8 @@ class _Summary:
                 lines.append(f"  {flow.id:<24} {self.num(flow.score):>5}   {flow.name}")
         lines += self.dpia()
         lines += self.facts_to_state()
+        lines += self.decisions()
+        lines += self.provenance()
         lines += self.findings()
         lines += self.pending()
         lines += ["", _("All results: {counts}").format(counts=self.counts(a.counts))]
@@ -290,6 +312,25 @@ class _Summary:
                 lines += _wrap(finding_explanation(f, a, lang), 8)
                 remediation = t_marker(lang, text.remediation_in_english) + text.remediation
                 lines += _wrap(_("Remediation: {text}").format(text=remediation), 8)
+                if f.action is not None:
+                    act = f.action
+                    due = _(", due {date}").format(date=self.day(act.due)) if act.due else ""
+                    lines += _wrap(
+                        _("Action ({status}): {action} (owner: {owner}{due})").format(
+                            status=_(ACTION_STATUS_WORDS.get(act.status, act.status)),
+                            action=act.action,
+                            owner=act.owner,
+                            due=due,
+                        ),
+                        8,
+                    )
+                    if act.response:
+                        lines += _wrap(_("Management response: {text}").format(text=act.response), 8)
+                if f.review is not None and f.review.reason:
+                    lines += _wrap(_("Reviewer's reason: {text}").format(text=f.review.reason), 8)
+                sources = fact_sources(f.provenance, lang)
+                if sources:
+                    lines += _wrap(_("Facts from: {sources}").format(sources=sources), 8)
                 if f.accepted_risk is not None:
                     r = f.accepted_risk
                     template = (
@@ -300,6 +341,52 @@ class _Summary:
                     lines += _wrap(
                         template.format(who=r.approved_by, date=self.day(r.expires), reason=r.reason), 8
                     )
+        return lines
+
+    def decisions(self) -> list[str]:
+        """The decisions file read, and the entries that changed nothing."""
+        a, _ = self.a, self._
+        d = a.decisions
+        if d is None:
+            return []
+        lines = [
+            "",
+            _("Decisions: {path}, kept by {who} ({organisation})").format(
+                path=d.path, who=d.recorded_by, organisation=d.organisation
+            ),
+        ]
+        reviewed = [f for f in a.findings if f.review is not None and f.review.counts]
+        if reviewed:
+            lines.append("  " + _("Decided on review:"))
+            for f in reviewed:
+                target = f" - {target_label(f, self.lang)}" if f.target else ""
+                lines += _wrap(f"[{_(OUTCOME_WORDS[f.status]).upper()}] {f.rule_id}{target}", 4)
+        for note in d.notes:
+            lines += _wrap(f"- {i18n.say(note, self.lang)}", 2)
+        return lines
+
+    def provenance(self) -> list[str]:
+        """How many passes rest on the file's declarations only."""
+        a, _ = self.a, self._
+        p = a.provenance
+        if p is None or not p.passes:
+            return []
+        lines = [
+            "",
+            _(
+                "Provenance: {declared} of {passes} passes rest on declarations only (nothing checked by "
+                "the assessor or scanned by this tool); facts checked by the assessor: {checked}"
+            ).format(declared=p.declared_only, passes=p.passes, checked=p.checked_facts),
+        ]
+        lines = lines[:1] + _wrap(lines[1], 0)
+        if p.declared_only_critical_or_high:
+            lines += _wrap(
+                _("Critical or high rules passing on declarations only: {results}").format(
+                    results=", ".join(p.declared_only_critical_or_high[:20])
+                    + (" ..." if len(p.declared_only_critical_or_high) > 20 else "")
+                ),
+                2,
+            )
         return lines
 
     def pending(self) -> list[str]:

@@ -14,7 +14,7 @@ from compliance.core.models.common import Out
 from compliance.core.models.rules import Obligation, Outcome, Scope, Severity
 from compliance.core.models.scan import ScanRun
 
-SCHEMA_VERSION = "2"  # 2: the tool's sentences are messages (text, id, args)
+SCHEMA_VERSION = "3"  # 2: the tool's sentences are messages; 3: reviews, decisions, provenance
 
 
 class Verdict(StrEnum):
@@ -72,7 +72,7 @@ class FactUsed:
     op: str  # the test: an operator of the rule language and its operand
     operand: Any
     result: bool | None
-    part: str  # 'applies_when' or 'require'
+    part: str  # 'applies_when', 'require' or 'review_when'
     negated: bool = False  # the test stands under an odd number of `not`
 
 
@@ -93,6 +93,59 @@ class AcceptedRiskInfo:
     approved_by: str
     expires: date
     expired: bool
+
+
+class Provenance(StrEnum):
+    """Where a fact a result rests on comes from, as far as an auditor can rely on it."""
+
+    DECLARED = "declared"  # stated in the solution file by whoever wrote it (supplier, interview, document)
+    DECLARED_CHECKED = "declared_checked"  # the solution file says someone checked it: still a declaration
+    ASSESSOR_CHECKED = "assessor_checked"  # the assessor recorded a check of this value (decisions file)
+    SCANNER_RUN = "scanner_run"  # a scan this tool ran
+    SUPPLIER_SCAN = "supplier_scan"  # scan results the supplier handed in (SARIF, SBOM)
+    DERIVED = "derived"  # computed by the tool from the screening or vocabularies, not stated
+
+    @property
+    def verified(self) -> bool:
+        """Whether the fact rests on more than a declaration."""
+        return self in (Provenance.ASSESSOR_CHECKED, Provenance.SCANNER_RUN)
+
+
+@dataclass(frozen=True, slots=True)
+class FactProvenance:
+    """Where one fact of a result comes from."""
+
+    fact: str  # as the rules read it: flow.encryption.at_rest
+    path: str | None  # where the solution file states it: flows[readings].encryption.at_rest
+    kind: Provenance
+    by: str | None = None  # who asserted or checked it, as recorded
+    on: date | None = None  # when it was stated or checked
+    reference: str | None = None  # the document, ticket or evidence named
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewInfo:
+    """A person's decision on a result that needed review, as the decisions file records it."""
+
+    outcome: Outcome  # pass or fail: what the person decided
+    reason: str
+    decided_by: str
+    organisation: str
+    decided_on: date
+    counts: bool  # False: the decision lapsed, or the assessed supplier made it
+    lapsed: bool = False  # the facts changed since the decision
+    by_supplier: bool = False  # decided by a person of the assessed supplier
+
+
+@dataclass(frozen=True, slots=True)
+class ActionInfo:
+    """The action-plan entry for a result."""
+
+    action: str
+    owner: str
+    due: date | None
+    status: str
+    response: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +170,11 @@ class Finding:
     national_citation: str | None = None  # the national act transposing a directive's provision
     to_state: list[str] = field(default_factory=list)  # for unknown: the stated facts that decide it
     applies_unknown: list[str] = field(default_factory=list)  # those of them that decide whether it applies
+    facts_sha256: str = ""  # of the facts a decided result rests on (a review decision is bound to it)
+    review: ReviewInfo | None = None
+    action: ActionInfo | None = None
+    provenance: list[FactProvenance] = field(default_factory=list)
+    declared_only: bool = False  # a pass resting on declarations only: nothing checked or scanned
 
 
 class RuleInfo(Out):
@@ -146,6 +204,7 @@ class Counts(Out):
     pass_: int = Field(0, alias="pass", serialization_alias="pass")
     fail: int = 0
     unknown: int = 0
+    needs_review: int = 0
     not_applicable: int = 0
     accepted: int = 0
     pending: int = 0
@@ -160,6 +219,7 @@ class Counts(Out):
                 (self.pass_, "pass"),
                 (self.fail, "fail"),
                 (self.unknown, "unknown"),
+                (self.needs_review, "needs review"),
                 (self.accepted, "accepted"),
                 (self.pending, "pending"),
                 (self.not_applicable, not_applicable),
@@ -291,6 +351,31 @@ class Question(Out):
     applicability: bool = Field(description="It decides whether a critical rule applies at all: asked first.")
 
 
+class DecisionsInfo(Out):
+    """The decisions file read, and what of it was used."""
+
+    path: str
+    sha256: str
+    recorded_by: str
+    organisation: str
+    document: dict[str, Any] = Field(description="The decisions as read: a recomputation applies them again.")
+    notes: list[Message] = Field(
+        default_factory=list,
+        description="Entries not used, and why (no such result, lapsed, by the supplier).",
+    )
+
+
+class ProvenanceCounts(Out):
+    """How far the passes rest on more than the file's declarations."""
+
+    passes: int
+    declared_only: int = Field(description="Passes resting on declarations only.")
+    declared_only_critical_or_high: list[str] = Field(
+        default_factory=list, description="Those of a critical or high rule: rule and target."
+    )
+    checked_facts: int = Field(0, description="Facts the assessor recorded as checked and still as stated.")
+
+
 class Assessment(Out):
     """The whole assessment of one solution on one date."""
 
@@ -329,4 +414,10 @@ class Assessment(Out):
     scoring: dict[str, Any] = Field(description="The formula and weights used.")
     assessor: str | None = Field(
         default=None, description="Who made the assessment, as given to `assess --assessor`."
+    )
+    decisions: DecisionsInfo | None = Field(
+        default=None, description="The assessor's decisions file, when one was given."
+    )
+    provenance: ProvenanceCounts | None = Field(
+        default=None, description="How many passes rest on declarations only."
     )

@@ -153,6 +153,11 @@ class FactSource(Strict):
     """The source of a fact: who said it, or where it was checked."""
 
     kind: SourceKind
+    asserted_by: ShortText | None = Field(
+        None,
+        description="Who asserts the fact (a person and organisation). In a solution file every source is "
+        "the file author's declaration: 'auditor_check' here reads as declared as checked by this person.",
+    )
     reference: ShortText | None = Field(None, description="Document, ticket or person.")
     checked_on: date | None = Field(None, description="When the fact was stated or checked.")
 

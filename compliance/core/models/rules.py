@@ -19,6 +19,7 @@ class Outcome(StrEnum):
     FAIL = "fail"  # the requirement is not met
     UNKNOWN = "unknown"  # a needed fact or piece of evidence is missing; weighs like a failure
     NOT_APPLICABLE = "not_applicable"  # the rule does not apply to this target
+    NEEDS_REVIEW = "needs_review"  # the facts are known, a person must judge them; weighs like unknown
     ACCEPTED = "accepted"  # a failure covered by an unexpired accepted risk; never a pass
     PENDING = "pending"  # an obligation that applies only from a later date
 
@@ -76,6 +77,11 @@ class RuleCase(Strict):
     )
     as_of: date | None = Field(None, description="Assessment date; the pack's law_as_of by default.")
     accepted_risk: bool = Field(False, description="Whether an unexpired accepted risk covers the rule.")
+    review: Annotated[str, StringConstraints(pattern=r"^(pass|fail)$")] | None = Field(
+        None,
+        description="A person's review decision on a needs-review result ('pass' or 'fail'), recorded "
+        "by the assessor and bound to the facts as given.",
+    )
 
 
 class Rule(Strict):
@@ -88,6 +94,12 @@ class Rule(Strict):
     scope: Scope
     applies_when: dict[str, Any] | None = Field(None, description="Condition; always when left out.")
     require: dict[str, Any]
+    review_when: dict[str, Any] | None = Field(
+        None,
+        description="Condition naming the facts that leave the requirement to a person's judgement: "
+        "where the requirement is met and this holds, the result is needs_review (unknown where this "
+        "is unknown); where it does not hold, the requirement decides.",
+    )
     severity: Severity
     weight: Annotated[float, Field(gt=0, le=10)] = 1.0
     rationale: Text
