@@ -201,7 +201,9 @@ def test_public_area_monitoring_per_se_case_holds_even_with_other_facts_missing(
 
 def test_large_scale_special_categories_need_a_dpia_per_se() -> None:
     result = screening(
-        solution_with({**doctor(), "data_subjects": ["customers"], "scale": {"subjects": 2000, "population_share": 0.2}})
+        solution_with(
+            {**doctor(), "data_subjects": ["customers"], "scale": {"subjects": 2000, "population_share": 0.2}}
+        )
     )
 
     assert met(result.per_se)["Art. 35(3)(b)"] is True

@@ -1,15 +1,18 @@
 """Versioned solution files: `schema_version`, the loader's word on old and newer files, and
 `compliance upgrade`, which rewrites a file for the current version keeping comments and layout.
 
-Version 2 is current, reached from version 1 by the real step in `compliance.inputs.upgrade`: an
-omitted `standards` list is written out as every standard (what version 1 read it as), and the DPIA
-facts version 2 reads more weakly are left marked for a person to decide. Its tests run the real CLI
-and the real loader on version-1 files, the examples among them.
+Version 3 is current, reached by the real steps in `compliance.inputs.upgrade`. From version 1 to 2
+an omitted `standards` list is written out as every standard (what version 1 read it as), and the
+DPIA facts version 2 reads more weakly are left marked for a person to decide. From version 2 to 3 a
+flow's law given as text becomes `{act: TEXT}`, marked for a person to state its provision and kind,
+and is copied, marked too, to `art9_law` where the flow's Art. 9(2) condition rests on a law; the
+accepted risks leave the file, each listed for the assessor's decisions file. The tests run the real
+CLI and the real loader on files of versions 1 and 2, the examples among them.
 
 The machinery a future step will use (renaming a field with its comments, a value without a faithful
-form, JSON, `-o`, `--diff`, atomic writes) is tested with synthetic steps from version 2 to 3: each
-such test raises the current version to 3 with monkeypatch and registers its step after the real
-one, then runs the real CLI and the real loader on real files.
+form, JSON, `-o`, `--diff`, atomic writes) is tested with synthetic steps from version 3 to 4: each
+such test raises the current version to 4 with monkeypatch and registers its step after the real
+ones, then runs the real CLI and the real loader on real files.
 """
 
 from __future__ import annotations
@@ -35,6 +38,26 @@ from compliance.inputs.loader import load_packs, load_solution
 
 AS_OF = "2026-12-01"
 EXAMPLES = sorted((REPO / "examples").glob("*/solution.yaml"))
+CURRENT = 3
+
+MINIMAL = re.sub(
+    r"^schema_version: \d+$", f"schema_version: {CURRENT}", MINIMAL_SOLUTION_YAML, flags=re.MULTILINE
+)
+"""The minimal solution, at the current version."""
+
+VERSION_3_FIELDS = re.compile(r"^\s*(legal_basis_law|art9_law):", re.MULTILINE)
+
+
+def uses_version_3_fields(path: Path) -> bool:
+    """Whether an example states a law (in its version-3 form) or keeps a decisions file beside it
+    (where version 2 had accepted risks): such an example has no version-1 or version-2 twin that
+    upgrades to it without a person's decision."""
+    text = path.read_text(encoding="utf-8")
+    return VERSION_3_FIELDS.search(text) is not None or path.with_name("solution.decisions.yaml").exists()
+
+
+PLAIN_EXAMPLES = [p for p in EXAMPLES if not uses_version_3_fields(p)]
+"""The examples that read the same at versions 1, 2 and 3 but for `standards`."""
 
 REAL_STEPS = upgrade.STEPS
 """The real steps, kept in every tuple of steps a test patches in."""
@@ -60,10 +83,11 @@ def without_version(text: str) -> str:
 
 
 def example_at_version_1(text: str) -> str:
-    """An example as it was at version 1: `schema_version: 1`, without the `standards` line (and its
-    comment) that it gained for version 2, where version 1 read the omission as every standard."""
-    old, count = re.subn(r"^schema_version: 2$", "schema_version: 1", text, flags=re.MULTILINE)
-    assert count == 1, "an example declares version 2 once"
+    """An example (of those that use no field version 3 changed) as it was at version 1:
+    `schema_version: 1`, without the `standards` line (and its comment) that it gained for version 2,
+    where version 1 read the omission as every standard."""
+    old, count = re.subn(rf"^schema_version: {CURRENT}$", "schema_version: 1", text, flags=re.MULTILINE)
+    assert count == 1, "an example declares the current version once"
     return old.replace(EXAMPLE_STANDARDS, "")
 
 
@@ -96,10 +120,8 @@ def without_marks(text: str) -> str:
 
 # The minimal solution as a version-1 file: no `schema_version`, and no `standards`, which version 1
 # read as every standard.
-OLD_MINIMAL = without_version(MINIMAL_SOLUTION_YAML)
-UPGRADED_MINIMAL = MINIMAL_SOLUTION_YAML.replace(
-    "jurisdiction: DK\n", "jurisdiction: DK\n" + UPGRADE_STANDARDS
-)
+OLD_MINIMAL = without_version(MINIMAL)
+UPGRADED_MINIMAL = MINIMAL.replace("jurisdiction: DK\n", "jurisdiction: DK\n" + UPGRADE_STANDARDS)
 OLD_MINIMAL_WITH_STANDARDS = OLD_MINIMAL.replace(
     "jurisdiction: DK\n", "jurisdiction: DK\nstandards: [iso27001]\n"
 )
@@ -114,7 +136,7 @@ def version_1_flow(scale: str | None = None, categories: str = "[user.location.t
 
 
 # ---------------------------------------------------------------------------------------------
-# Synthetic steps from version 2 to version 3
+# Synthetic steps from version 3 to version 4
 
 
 def _rename_keep_for(doc: Any, edits: upgrade.Edits) -> None:
@@ -122,7 +144,7 @@ def _rename_keep_for(doc: Any, edits: upgrade.Edits) -> None:
 
 
 RENAME_KEEP_FOR = upgrade.Step(
-    version=2,
+    version=3,
     description="a flow's 'keep_for' is called 'retention'",
     apply=_rename_keep_for,
     replaces={"flows[].keep_for": "flows[].retention"},
@@ -136,19 +158,19 @@ def _indefinite_retentions(data: Any) -> list[tuple[str | int, ...]]:
 def _leave_indefinite_for_a_decision(doc: Any, edits: upgrade.Edits) -> None:
     for path in _indefinite_retentions(doc):
         edits.undecided(
-            path, "version 3 reads 'indefinite' as 'until deleted by hand': keep it or give a period"
+            path, "version 4 reads 'indefinite' as 'until deleted by hand': keep it or give a period"
         )
 
 
 def _check_indefinite(data: Mapping[str, Any]) -> list[upgrade.Obstacle]:
     return [
-        upgrade.Obstacle(path, "version 3 of the solution format reads 'indefinite' otherwise")
+        upgrade.Obstacle(path, "version 4 of the solution format reads 'indefinite' otherwise")
         for path in _indefinite_retentions(data)
     ]
 
 
 INDEFINITE_CHANGES_MEANING = upgrade.Step(
-    version=2,
+    version=3,
     description="'indefinite' retention means 'until deleted by hand'",
     apply=_leave_indefinite_for_a_decision,
     check=_check_indefinite,
@@ -156,22 +178,22 @@ INDEFINITE_CHANGES_MEANING = upgrade.Step(
 
 
 @pytest.fixture
-def version_3(monkeypatch: pytest.MonkeyPatch) -> Callable[[upgrade.Step], None]:
-    """Make version 3 current, reached from version 2 by the given step (after the real steps)."""
+def version_4(monkeypatch: pytest.MonkeyPatch) -> Callable[[upgrade.Step], None]:
+    """Make version 4 current, reached from version 3 by the given step (after the real steps)."""
 
     def use(step: upgrade.Step) -> None:
-        monkeypatch.setattr(solution_model, "CURRENT_SCHEMA_VERSION", 3)
+        monkeypatch.setattr(solution_model, "CURRENT_SCHEMA_VERSION", 4)
         monkeypatch.setattr(upgrade, "STEPS", (*REAL_STEPS, step))
 
     return use
 
 
-# A version-2 file whose flows give their retention under the old name, with comments on, above
+# A version-3 file whose flows give their retention under the old name, with comments on, above
 # and below it, and one flow in flow style.
 OLD_KEEP_FOR = textwrap.dedent(
     """\
-    # A version 2 solution file.
-    schema_version: 2
+    # A version 3 solution file.
+    schema_version: 3
     id: demo
     name: Demo solution
     jurisdiction: DK
@@ -211,9 +233,9 @@ def test_every_example_and_the_starter_declare_the_current_version() -> None:
         assert next(iter(data)) == "schema_version", f"{path}: schema_version comes first"
 
 
-def test_the_current_version_is_2() -> None:
-    assert solution_model.CURRENT_SCHEMA_VERSION == 2
-    assert upgrade.current_version() == 2
+def test_the_current_version_is_3() -> None:
+    assert solution_model.CURRENT_SCHEMA_VERSION == CURRENT == 3
+    assert upgrade.current_version() == 3
 
 
 def test_a_file_without_a_version_is_read_as_version_1(write_solution) -> None:
@@ -231,18 +253,18 @@ def test_the_registry_has_one_step_for_every_version_below_the_current_one() -> 
 
 
 def test_a_version_without_its_step_is_a_bug_not_a_skipped_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(solution_model, "CURRENT_SCHEMA_VERSION", 3)
-    assert upgrade.STEPS == REAL_STEPS  # the real step 1 -> 2, and none from 2
+    monkeypatch.setattr(solution_model, "CURRENT_SCHEMA_VERSION", 4)
+    assert upgrade.STEPS == REAL_STEPS  # the real steps 1 -> 2 and 2 -> 3, and none from 3
 
-    with pytest.raises(AssertionError, match="no upgrade step from version 2 to 3"):
+    with pytest.raises(AssertionError, match="no upgrade step from version 3 to 4"):
         upgrade.steps_from(1)
 
 
 def test_two_steps_from_one_version_are_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(solution_model, "CURRENT_SCHEMA_VERSION", 3)
+    monkeypatch.setattr(solution_model, "CURRENT_SCHEMA_VERSION", 4)
     monkeypatch.setattr(upgrade, "STEPS", (*REAL_STEPS, RENAME_KEEP_FOR, INDEFINITE_CHANGES_MEANING))
 
-    with pytest.raises(AssertionError, match="two upgrade steps from version 2"):
+    with pytest.raises(AssertionError, match="two upgrade steps from version 3"):
         upgrade.steps_from(1)
 
 
@@ -263,7 +285,7 @@ def test_the_version_is_not_a_fact_that_rules_or_sources_can_name(write_solution
     from compliance.core.facts import registry
 
     assert not [path for path in registry() if "schema_version" in path]
-    path = write_solution(MINIMAL_SOLUTION_YAML + "sources:\n  schema_version: {kind: document}\n")
+    path = write_solution(MINIMAL + "sources:\n  schema_version: {kind: document}\n")
     run = cli("assess", path)
 
     assert run.code == 2
@@ -272,25 +294,25 @@ def test_the_version_is_not_a_fact_that_rules_or_sources_can_name(write_solution
 
 @pytest.mark.parametrize("value", ["0", '"1"', "true", "1.5", "null"])
 def test_a_version_that_is_not_a_whole_number_from_1_is_refused(value: str, write_solution, cli) -> None:
-    path = write_solution(MINIMAL_SOLUTION_YAML.replace("schema_version: 2\n", f"schema_version: {value}\n"))
+    path = write_solution(MINIMAL.replace("schema_version: 3\n", f"schema_version: {value}\n"))
 
     for argv in (("assess", path), ("upgrade", path)):
         run = cli(*argv)
         assert run.code == 2, run.err
         assert f"{path}:1:1: schema_version: " in run.err
-        assert "is not a version of the solution format: write a whole number from 1 to 2" in run.err
+        assert "is not a version of the solution format: write a whole number from 1 to 3" in run.err
 
 
 def test_a_file_written_for_a_newer_version_is_refused_and_left_alone(write_solution, cli) -> None:
-    text = MINIMAL_SOLUTION_YAML.replace("schema_version: 2\n", "schema_version: 3\n")
+    text = MINIMAL.replace("schema_version: 3\n", "schema_version: 4\n")
     path = write_solution(text)
 
     upgraded = cli("upgrade", path)
     assessed = cli("assess", path)
 
     message = (
-        f"{path}:1:1: schema_version: written for version 3 of the solution format; this "
-        "compliance-engine reads up to 2: upgrade compliance-engine"
+        f"{path}:1:1: schema_version: written for version 4 of the solution format; this "
+        "compliance-engine reads up to 3: upgrade compliance-engine"
     )
     assert (upgraded.code, assessed.code) == (2, 2)
     assert message in upgraded.err
@@ -300,20 +322,18 @@ def test_a_file_written_for_a_newer_version_is_refused_and_left_alone(write_solu
 
 
 def test_the_newest_version_read_follows_the_current_one_when_it_is_raised(
-    version_3, write_solution, cli
+    version_4, write_solution, cli
 ) -> None:
-    version_3(RENAME_KEEP_FOR)
-    current = write_solution(MINIMAL_SOLUTION_YAML.replace("schema_version: 2\n", "schema_version: 3\n"))
-    newer = write_solution(
-        MINIMAL_SOLUTION_YAML.replace("schema_version: 2\n", "schema_version: 4\n"), name="newer.yaml"
-    )
+    version_4(RENAME_KEEP_FOR)
+    current = write_solution(MINIMAL.replace("schema_version: 3\n", "schema_version: 4\n"))
+    newer = write_solution(MINIMAL.replace("schema_version: 3\n", "schema_version: 5\n"), name="newer.yaml")
 
-    assert load_solution(current).solution.schema_version == 3
+    assert load_solution(current).solution.schema_version == 4
     run = cli("assess", newer)
     assert run.code == 2
     assert (
-        f"{newer}:1:1: schema_version: written for version 4 of the solution format; this "
-        "compliance-engine reads up to 3: upgrade compliance-engine"
+        f"{newer}:1:1: schema_version: written for version 5 of the solution format; this "
+        "compliance-engine reads up to 4: upgrade compliance-engine"
     ) in run.err
 
 
@@ -360,7 +380,7 @@ def test_upgrading_a_version_1_file_without_standards_states_every_standard_and_
     text = path.read_text(encoding="utf-8")
     assert added_and_removed(OLD_MINIMAL, text) == (
         [
-            "schema_version: 2",
+            "schema_version: 3",
             "# version 1 assessed against every standard when this was left out; keep those that apply",
             EVERY_STANDARD,
         ],
@@ -371,18 +391,19 @@ def test_upgrading_a_version_1_file_without_standards_states_every_standard_and_
         f"compliance: {path}: version 1 -> 2: `standards` left out means not stated (a question), no "
         "longer every standard; the DPIA screening no longer reads an extent alone as large scale, nor "
         "generic financial data as highly personal",
+        f"compliance: {path}: version 2 -> 3: {upgrade.STEPS[1].description}",
         f"{path}:1:1: standards: added iso27001, etsi-en-303-645: version 1 assessed against every "
         "standard when this was left out; keep those that apply",
-        f"{path}:1:1: schema_version: set to 2 (left out, which means version 1)",
-        f"compliance: upgraded {path} to version 2",
+        f"{path}:1:1: schema_version: set to 3 (left out, which means version 1)",
+        f"compliance: upgraded {path} to version 3",
     ]
     solution = load_solution(path).solution
-    assert solution.schema_version == 2
+    assert solution.schema_version == 3
     assert solution.standards == list(solution_model.Standard)
     assert cli("assess", path, "--as-of", AS_OF).code == 0
 
 
-def test_a_declared_version_1_is_set_to_2_where_it_stands(write_solution, cli) -> None:
+def test_a_declared_version_1_is_set_to_3_where_it_stands(write_solution, cli) -> None:
     old = "# mine\nschema_version: 1   # as written in 2025\n" + OLD_MINIMAL
     path = write_solution(old)
 
@@ -392,12 +413,12 @@ def test_a_declared_version_1_is_set_to_2_where_it_stands(write_solution, cli) -
     added, removed = added_and_removed(old, path.read_text(encoding="utf-8"))
     assert removed == ["schema_version: 1   # as written in 2025"]
     assert added == [
-        "schema_version: 2   # as written in 2025",
+        "schema_version: 3   # as written in 2025",
         "# version 1 assessed against every standard when this was left out; keep those that apply",
         EVERY_STANDARD,
     ]
-    assert f"{path}:2:1: schema_version: set to 2 (was 1)" in run.err.splitlines()
-    assert load_solution(path).solution.schema_version == 2
+    assert f"{path}:2:1: schema_version: set to 3 (was 1)" in run.err.splitlines()
+    assert load_solution(path).solution.schema_version == 3
 
 
 @pytest.mark.parametrize("standards", ["[iso27001]", "[]", "[iso27001, etsi-en-303-645]"])
@@ -415,10 +436,10 @@ def test_a_version_1_file_stating_its_standards_loads_unchanged_and_upgrading_on
     run = cli("upgrade", path)
 
     assert run.code == 0, run.err
-    assert path.read_text(encoding="utf-8") == "schema_version: 2\n" + old
-    assert run.err.splitlines()[1:] == [
-        f"{path}:1:1: schema_version: set to 2 (left out, which means version 1)",
-        f"compliance: upgraded {path} to version 2",
+    assert path.read_text(encoding="utf-8") == "schema_version: 3\n" + old
+    assert run.err.splitlines()[2:] == [
+        f"{path}:1:1: schema_version: set to 3 (left out, which means version 1)",
+        f"compliance: upgraded {path} to version 3",
     ]
     assert load_solution(path).solution.standards == solution.standards
 
@@ -437,7 +458,7 @@ def test_a_version_1_json_file_without_standards_gets_them_after_its_jurisdictio
     keys = list(data)
     after = keys.index("jurisdiction") + 1
     assert list(written) == ["schema_version", *keys[:after], "standards", *keys[after:]]
-    assert written == {**data, "schema_version": 2, "standards": ["iso27001", "etsi-en-303-645"]}
+    assert written == {**data, "schema_version": 3, "standards": ["iso27001", "etsi-en-303-645"]}
     assert "version 1 assessed against every standard" not in path.read_text(encoding="utf-8")
     assert load_solution(path).solution.standards == list(solution_model.Standard)
 
@@ -529,7 +550,7 @@ def test_a_version_1_dpia_fact_that_version_2_reads_alike_loads_unchanged(
     assert load_solution(path).solution.schema_version == 1
     run = cli("upgrade", path)
     assert run.code == 0, run.err
-    assert path.read_text(encoding="utf-8") == "schema_version: 2\n" + text
+    assert path.read_text(encoding="utf-8") == "schema_version: 3\n" + text
 
 
 # A version-1 file without `standards`, with a scale version 1 read as large and generic financial
@@ -586,7 +607,7 @@ def test_upgrading_dpia_facts_that_version_2_reads_more_weakly_marks_them_and_ex
         "share where it is between"
     )
     assert added == [
-        "schema_version: 2",
+        "schema_version: 3",
         "# version 1 assessed against every standard when this was left out; keep those that apply",
         EVERY_STANDARD,
         f"      - user.financial   {financial_mark}  # from the payment provider",
@@ -600,8 +621,8 @@ def test_upgrading_dpia_facts_that_version_2_reads_more_weakly_marks_them_and_ex
         + extent_mark.split(": ", 2)[2],
     ]
     assert (
-        "compliance: 2 values wait for a person's decision (marked '# compliance upgrade:'); decide each, "
-        "then delete its mark"
+        "compliance: 2 values wait for a person's decision (listed above; those in the file, marked "
+        "'# compliance upgrade:'); decide each, then delete its mark"
     ) in run.err
 
 
@@ -636,7 +657,7 @@ def test_a_marked_dpia_fact_keeps_the_file_from_loading_until_its_mark_is_delete
     path.write_text(decided, encoding="utf-8")
 
     solution = load_solution(path).solution
-    assert solution.schema_version == 2
+    assert solution.schema_version == 3
     assert solution.flows[0].data_categories == ["user.contact.email", "user.financial"]
     assert cli("assess", path, "--as-of", AS_OF).code == 0
 
@@ -651,7 +672,7 @@ def test_a_version_1_json_files_dpia_facts_are_listed_for_a_decision_on_stderr_o
     run = cli("upgrade", path)
 
     assert run.code == 1, run.err
-    assert json.loads(path.read_text(encoding="utf-8")) == {"schema_version": 2, **data}
+    assert json.loads(path.read_text(encoding="utf-8")) == {"schema_version": 3, **data}
     assert "compliance upgrade" not in path.read_text(encoding="utf-8")
     assert "flows[0].scale.extent: decide: version 1 of the solution format read this scale" in run.err
     assert "flows[0].data_categories[1]: decide: version 1 of the solution format counted" in run.err
@@ -711,7 +732,347 @@ def test_a_large_extent_with_a_null_number_of_people_is_said_to_have_no_number(w
 
 
 # ---------------------------------------------------------------------------------------------
-# Upgrading the examples as files of version 1
+# The real step from version 2 to 3: laws as objects, accepted risks out of the file
+
+
+MINIMAL_V2 = MINIMAL.replace(f"schema_version: {CURRENT}\n", "schema_version: 2\n")
+
+# A version-2 file with a care flow whose law is a folded text with a comment of its own, a flow
+# whose law is a plain text, and accepted risks last.
+OLD_LAWS = MINIMAL_V2.replace(
+    "    data_categories: [user.location.trace]\n    retention: P1Y\n",
+    textwrap.indent(
+        textwrap.dedent(
+            """\
+            data_categories: [user.health.condition]
+            lawful_basis: e
+            legal_basis_law: >-   # from the care department
+              Ældreloven § 10 og serviceloven § 83;
+              databeskyttelsesloven § 7, stk. 3
+            art9_condition: h
+            retention: P1Y
+            """
+        ),
+        "    ",
+    ),
+) + textwrap.dedent(
+    """\
+      - id: passages
+        name: Plate passages
+        source: sensor
+        destination: platform
+        data_categories: [user.identifier.licence_plate]
+        lawful_basis: e
+        legal_basis_law: Vejloven § 1, nr. 4   # the road authority's task
+        retention: P30D
+    accepted_risks:
+      - rule: GDPR-5-1E-RETENTION
+        target: readings
+        reason: Retention is under review with the city archive
+        approved_by: Head of IT, City of Example
+        approved_on: 2026-06-01
+        expires: 2027-06-30
+      - {rule: GDPR-32-1A-ENCRYPTION-AT-REST, reason: Encryption planned, approved_by: CISO, expires: 2027-01-31}
+    """
+)
+
+LAW_MARK = (
+    "version 3 states this law as an object: keep the act (name and number) here, and state the "
+    "provision and its kind: specific, general, unwritten or none"
+)
+
+
+def art9_mark(point: str) -> str:
+    return (
+        f"version 2 read legal_basis_law as the law of Art. 9(2)({point}) too; version 3 keeps that law "
+        "apart: keep here only the law that allows the sensitive data, and state its provision and its "
+        "kind: specific, general, unwritten or none"
+    )
+
+
+def test_a_version_2_file_with_laws_as_text_and_accepted_risks_is_refused_where_each_stands(
+    write_solution, cli
+) -> None:
+    path = write_solution(OLD_LAWS)
+
+    run = cli("assess", path, "--as-of", AS_OF)
+
+    assert run.code == 2
+    command = f"run: compliance upgrade {path}"
+    law = (
+        "version 3 of the solution format states this law as an object (act, provision and its kind: "
+        "specific, general, unwritten or none), and the law of an Art. 9(2) condition apart, as art9_law"
+    )
+    assert sorted(run.err.splitlines()[1:]) == sorted(
+        [
+            f"  {path}:{located(OLD_LAWS, '    legal_basis_law: >-', 'legal')}: flows[0].legal_basis_law: "
+            f"{law}; {command}",
+            f"  {path}:{located(OLD_LAWS, '    legal_basis_law: Vejloven', 'legal')}: flows[1].legal_basis_law: "
+            f"{law}; {command}",
+            f"  {path}:{located(OLD_LAWS, 'accepted_risks:', 'accepted')}: accepted_risks: version 3 of the "
+            "solution format replaces this field with accepted_risks in the assessor's decisions file "
+            f"beside the solution; {command}",
+        ]
+    )
+    assert path.read_text(encoding="utf-8") == OLD_LAWS
+
+
+def test_upgrading_keeps_each_law_as_the_act_marked_for_its_provision_and_kind(write_solution, cli) -> None:
+    path = write_solution(OLD_LAWS)
+
+    run = cli("upgrade", path)
+
+    assert run.code == 1, run.err
+    text = path.read_text(encoding="utf-8")
+    added, removed = added_and_removed(OLD_LAWS, text)
+    assert removed[:4] == [
+        "schema_version: 2",
+        "    legal_basis_law: >-   # from the care department",
+        "      Ældreloven § 10 og serviceloven § 83;",
+        "      databeskyttelsesloven § 7, stk. 3",
+    ]
+    assert "    legal_basis_law: Vejloven § 1, nr. 4   # the road authority's task" in removed
+    assert added[:7] == [
+        "schema_version: 3",
+        f"    legal_basis_law:  # compliance upgrade: flows[0].legal_basis_law: {LAW_MARK}  # from the care "
+        "department",
+        "      act: >-",
+        "        Ældreloven § 10 og serviceloven § 83;",
+        "        databeskyttelsesloven § 7, stk. 3",
+        "    art9_law: {act: 'Ældreloven § 10 og serviceloven § 83; databeskyttelsesloven § 7, stk. 3'}  "
+        f"# compliance upgrade: flows[0].art9_law: {art9_mark('h')}",
+        "    legal_basis_law: {act: 'Vejloven § 1, nr. 4'} # compliance upgrade: flows[1].legal_basis_law: "
+        f"{LAW_MARK}  # the road authority's task",
+    ]
+    assert "accepted_risks" not in text
+    assert "approved_by" not in text
+    data = yaml.safe_load(text)
+    assert [f.get("legal_basis_law") for f in data["flows"]] == [
+        {"act": "Ældreloven § 10 og serviceloven § 83; databeskyttelsesloven § 7, stk. 3"},
+        {"act": "Vejloven § 1, nr. 4"},
+    ]
+    assert files_in(path.parent) == ["solution.yaml"]  # no decisions file: that is the assessor's to write
+
+
+def test_each_removed_accepted_risk_is_listed_with_the_decisions_file_to_record_it_in(
+    write_solution, cli
+) -> None:
+    path = write_solution(OLD_LAWS)
+
+    run = cli("upgrade", path)
+
+    assert run.code == 1, run.err
+    lines = run.err.splitlines()
+    assert (
+        f"{path}:{located(OLD_LAWS, '  - rule: GDPR-5-1E', 'rule')}: accepted_risks[0]: decide: removed "
+        "GDPR-5-1E-RETENTION for readings approved by Head of IT, City of Example until 2027-06-30: version 3 "
+        "keeps accepted risks out of the solution file; if it still stands, the assessor records it in "
+        "solution.decisions.yaml beside the solution, under accepted_risks, with approved_by as the "
+        "approver's name and organisation"
+    ) in lines
+    assert any(
+        line.startswith(f"{path}:")
+        and ": accepted_risks[1]: decide: removed GDPR-32-1A-ENCRYPTION-AT-REST approved by CISO until "
+        "2027-01-31: "
+        in line
+        for line in lines
+    )
+    assert (
+        f"{path}:{located(OLD_LAWS, 'accepted_risks:', 'accepted')}: accepted_risks: removed: accepted risks "
+        "are recorded by the assessor in solution.decisions.yaml"
+    ) in lines
+    assert "compliance: 5 values wait for a person's decision" in run.err  # 2 laws, 1 Art. 9 law, 2 risks
+
+
+def test_a_marked_law_keeps_the_file_from_loading_until_a_person_states_its_provision_and_kind(
+    write_solution, cli
+) -> None:
+    path = write_solution(OLD_LAWS)
+    assert cli("upgrade", path).code == 1
+    marked = path.read_text(encoding="utf-8")
+
+    refused = cli("assess", path, "--as-of", AS_OF)
+
+    assert refused.code == 2
+    assert [p.split(": ", 3)[2] for p in refused.err.splitlines()[1:]] == [
+        "flows[0].legal_basis_law",
+        "flows[0].art9_law",
+        "flows[1].legal_basis_law",
+    ]
+
+    # The person states each law and deletes the marks.
+    decided = without_marks(marked)
+    decided = decided.replace(
+        "    art9_law: {act: 'Ældreloven § 10 og serviceloven § 83; databeskyttelsesloven § 7, stk. 3'}\n",
+        "    art9_law: {act: Databeskyttelsesloven, provision: '§ 7, stk. 3', kind: specific}\n",
+    )
+    decided = decided.replace(
+        "        databeskyttelsesloven § 7, stk. 3\n",
+        "        databeskyttelsesloven § 7, stk. 3\n      provision: § 10\n      kind: specific\n",
+    )
+    decided = decided.replace(
+        "{act: 'Vejloven § 1, nr. 4'}", "{act: Vejloven, provision: '§ 1, nr. 4', kind: general}"
+    )
+    path.write_text(decided, encoding="utf-8")
+
+    flows = load_solution(path).solution.flows
+    assert [(f.legal_basis_law.kind, f.art9_law) for f in flows if f.legal_basis_law] == [
+        (
+            solution_model.LawKind.SPECIFIC,
+            solution_model.LawReference(
+                act="Databeskyttelsesloven", provision="§ 7, stk. 3", kind=solution_model.LawKind.SPECIFIC
+            ),
+        ),
+        (solution_model.LawKind.GENERAL, None),
+    ]
+    assert cli("assess", path, "--as-of", AS_OF).code == 0
+
+
+@pytest.mark.parametrize(
+    ("point", "copied"),
+    [("b", True), ("g", True), ("h", True), ("i", True), ("j", True), ("a", False), ("e", False)],
+)
+def test_the_law_is_copied_to_art9_law_only_where_the_art9_condition_rests_on_a_law(
+    point: str, copied: bool, write_solution, cli
+) -> None:
+    path = write_solution(OLD_LAWS.replace("    art9_condition: h\n", f"    art9_condition: {point}\n"))
+
+    run = cli("upgrade", path)
+
+    assert run.code == 1, run.err
+    flow = yaml.safe_load(path.read_text(encoding="utf-8"))["flows"][0]
+    assert ("art9_law" in flow) is copied
+    assert (f"flows[0].art9_law: decide: {art9_mark(point)}" in run.err) is copied
+    if copied:
+        assert list(flow).index("art9_law") == list(flow).index("art9_condition") + 1
+        line = located(OLD_LAWS, "    art9_condition", "art9")
+        assert f"{path}:{line}: flows[0].art9_law: decide: " in run.err  # located at the condition it serves
+
+
+def test_a_version_2_json_file_gets_its_laws_as_objects_and_its_decisions_listed_on_stderr_only(
+    tmp_path: Path, cli
+) -> None:
+    data = yaml.safe_load(OLD_LAWS)
+    path = tmp_path / "solution.json"
+    path.write_text(json.dumps(data, indent=2, default=str, ensure_ascii=False), encoding="utf-8")
+
+    run = cli("upgrade", path)
+
+    assert run.code == 1, run.err
+    written = json.loads(path.read_text(encoding="utf-8"))
+    assert "compliance upgrade" not in path.read_text(encoding="utf-8")
+    assert "accepted_risks" not in written
+    first, second = written["flows"]
+    keys = list(data["flows"][0])
+    after = keys.index("art9_condition") + 1
+    assert list(first) == [*keys[:after], "art9_law", *keys[after:]]
+    assert first["legal_basis_law"] == first["art9_law"] == {"act": data["flows"][0]["legal_basis_law"]}
+    assert second["legal_basis_law"] == {"act": "Vejloven § 1, nr. 4"}
+    assert "5 values wait for a person's decision (listed above)" in run.err
+
+
+def test_a_version_2_file_without_laws_or_accepted_risks_loads_unchanged_and_upgrading_only_sets_the_version(
+    write_solution, cli
+) -> None:
+    path = write_solution(MINIMAL_V2)
+
+    assert load_solution(path).solution.schema_version == 2
+    run = cli("upgrade", path)
+
+    assert run.code == 0, run.err
+    assert path.read_text(encoding="utf-8") == MINIMAL
+    assert run.err.splitlines()[1:] == [
+        f"{path}:1:1: schema_version: set to 3 (was 2)",
+        f"compliance: upgraded {path} to version 3",
+    ]
+
+
+def test_a_version_3_file_with_accepted_risks_is_told_they_moved_to_the_decisions_file(
+    write_solution, cli
+) -> None:
+    path = write_solution(
+        MINIMAL
+        + "accepted_risks:\n  - {rule: GDPR-5-1E-RETENTION, reason: x, approved_by: y, expires: 2027-01-01}\n"
+    )
+
+    run = cli("assess", path)
+
+    assert run.code == 2
+    assert "unknown field" not in run.err
+    assert (
+        f"{path}:22:1: accepted_risks: 'accepted_risks' is a field of version 2 of the solution format; "
+        "version 3 replaces it with accepted_risks in the assessor's decisions file beside the solution"
+    ) in run.err
+
+
+def test_a_version_3_file_with_a_law_as_text_is_refused_as_not_an_object(write_solution, cli) -> None:
+    path = write_solution(
+        MINIMAL.replace(
+            "    retention: P1Y\n", "    lawful_basis: e\n    legal_basis_law: Vejloven\n    retention: P1Y\n"
+        )
+    )
+
+    run = cli("assess", path)
+
+    assert run.code == 2
+    assert f"{path}:22:5: flows[0].legal_basis_law: Input should be an object" in run.err
+
+
+def law_text(law: dict[str, Any]) -> str:
+    """A law object as the text version 2 had: its act and provision."""
+    return " ".join(str(law[k]) for k in ("act", "provision") if k in law)
+
+
+def laws_as_text(example: str) -> str:
+    """An example as it was at version 2: each law object back to a text of its act and provision,
+    no `art9_law`, `schema_version: 2`."""
+    text = re.sub(rf"^schema_version: {CURRENT}$", "schema_version: 2", example, count=1, flags=re.MULTILINE)
+    laws = iter(f["legal_basis_law"] for f in yaml.safe_load(text)["flows"] if "legal_basis_law" in f)
+    out: list[str] = []
+    skip = False
+    for line in text.splitlines(keepends=True):
+        if skip and line.startswith("      "):
+            continue
+        skip = False
+        key = re.match(r"^    (legal_basis_law|art9_law):", line)
+        if key is None:
+            out.append(line)
+            continue
+        skip = True
+        if key[1] == "legal_basis_law":
+            out.append(f"    legal_basis_law: {json.dumps(law_text(next(laws)), ensure_ascii=False)}\n")
+    return "".join(out)
+
+
+@pytest.mark.parametrize(
+    "example", [p for p in EXAMPLES if p not in PLAIN_EXAMPLES], ids=lambda p: p.parent.name
+)
+def test_an_example_with_laws_at_version_2_upgrades_with_every_law_marked_for_a_person(
+    example: Path, tmp_path: Path, cli
+) -> None:
+    original = example.read_text(encoding="utf-8")
+    data = yaml.safe_load(original)
+    old = tmp_path / "solution.yaml"
+    old.write_text(laws_as_text(original), encoding="utf-8")
+
+    run = cli("upgrade", old)
+
+    laws = [f for f in data["flows"] if "legal_basis_law" in f]
+    art9 = [f for f in laws if f.get("art9_condition") in upgrade.ART9_LAW_POINTS]
+    assert run.code == (1 if laws else 0), run.err
+    assert run.err.count(": legal_basis_law: decide: ") + run.err.count("].legal_basis_law: decide: ") == len(
+        laws
+    )
+    assert run.err.count("].art9_law: decide: ") == len(art9)
+    upgraded = yaml.safe_load(old.read_text(encoding="utf-8"))
+    assert [f.get("legal_basis_law", {}).get("act") for f in upgraded["flows"]] == [
+        law_text(f["legal_basis_law"]) if "legal_basis_law" in f else None for f in data["flows"]
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Upgrading the examples as files of version 1 (those that use no field version 3 changed; the
+# others are upgraded from version 2 below)
 
 
 def test_the_examples_include_ones_that_stated_their_standards_in_version_1_and_ones_that_did_not() -> None:
@@ -720,7 +1081,11 @@ def test_the_examples_include_ones_that_stated_their_standards_in_version_1_and_
     assert 0 < len(gained) < len(EXAMPLES)
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.parent.name)
+def test_some_examples_use_no_field_that_version_3_changed_and_some_do() -> None:
+    assert 0 < len(PLAIN_EXAMPLES) < len(EXAMPLES)
+
+
+@pytest.mark.parametrize("example", PLAIN_EXAMPLES, ids=lambda p: p.parent.name)
 def test_an_example_at_version_1_upgrades_to_the_example_itself(example: Path, tmp_path: Path, cli) -> None:
     original = example.read_text(encoding="utf-8")
     old_text = example_at_version_1(original)
@@ -735,12 +1100,12 @@ def test_an_example_at_version_1_upgrades_to_the_example_itself(example: Path, t
     # hand for version 2, the upgrade writes the same list with its own comment
     assert upgraded == original.replace(EXAMPLE_STANDARDS, UPGRADE_STANDARDS)
     line = located(old_text, "schema_version: 1", "schema_version")
-    assert f"{old}:{line}: schema_version: set to 2 (was 1)\n" in run.err
+    assert f"{old}:{line}: schema_version: set to 3 (was 1)\n" in run.err
     assert (": standards: added iso27001, etsi-en-303-645: " in run.err) == (EXAMPLE_STANDARDS in original)
-    assert f"compliance: upgraded {old} to version 2\n" in run.err
+    assert f"compliance: upgraded {old} to version 3\n" in run.err
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.parent.name)
+@pytest.mark.parametrize("example", PLAIN_EXAMPLES, ids=lambda p: p.parent.name)
 def test_an_upgraded_example_assesses_to_the_same_results_as_the_example(
     example: Path, tmp_path: Path, cli
 ) -> None:
@@ -770,13 +1135,13 @@ def test_upgrading_twice_changes_nothing_the_second_time(tmp_path: Path, cli) ->
     again = cli("upgrade", path)
 
     assert again.code == 0, again.err
-    assert again.err == f"compliance: {path}: already at version 2\n"
+    assert again.err == f"compliance: {path}: already at version 3\n"
     assert path.read_bytes() == once
     assert path.stat().st_mtime_ns == stamp
 
 
 def test_an_old_json_file_is_upgraded_as_json_with_its_key_order(tmp_path: Path, cli) -> None:
-    data = load_text(without_version(EXAMPLES[0].read_text(encoding="utf-8")), "example").data
+    data = load_text(without_version(PLAIN_EXAMPLES[0].read_text(encoding="utf-8")), "example").data
     assert "standards" in data
     path = tmp_path / "solution.json"
     path.write_text(json.dumps(data, indent=4, ensure_ascii=False), encoding="utf-8")
@@ -785,9 +1150,9 @@ def test_an_old_json_file_is_upgraded_as_json_with_its_key_order(tmp_path: Path,
 
     assert run.code == 0, run.err
     text = path.read_text(encoding="utf-8")
-    assert text == json.dumps({"schema_version": 2, **data}, indent=2, ensure_ascii=False) + "\n"
+    assert text == json.dumps({"schema_version": 3, **data}, indent=2, ensure_ascii=False) + "\n"
     assert list(json.loads(text)) == ["schema_version", *data]
-    assert load_solution(path).solution.schema_version == 2
+    assert load_solution(path).solution.schema_version == 3
 
 
 # ---------------------------------------------------------------------------------------------
@@ -795,14 +1160,12 @@ def test_an_old_json_file_is_upgraded_as_json_with_its_key_order(tmp_path: Path,
 
 
 LAYOUTS = [
-    pytest.param(MINIMAL_SOLUTION_YAML, id="two-space-mappings-indented-sequences"),
-    pytest.param(
-        MINIMAL_SOLUTION_YAML.replace("\n  - ", "\n- ").replace("\n    ", "\n  "), id="flush-dashes"
-    ),
-    pytest.param(MINIMAL_SOLUTION_YAML.replace("\n  ", "\n    "), id="four-space-mappings"),
+    pytest.param(MINIMAL, id="two-space-mappings-indented-sequences"),
+    pytest.param(MINIMAL.replace("\n  - ", "\n- ").replace("\n    ", "\n  "), id="flush-dashes"),
+    pytest.param(MINIMAL.replace("\n  ", "\n    "), id="four-space-mappings"),
     pytest.param(
         "---\n# a comment\n"
-        + MINIMAL_SOLUTION_YAML.replace("jurisdiction: DK", "jurisdiction: 'DK'")
+        + MINIMAL.replace("jurisdiction: DK", "jurisdiction: 'DK'")
         + "description: null\nsupplier: null   # none yet\n",
         id="document-start-quotes-and-nulls",
     ),
@@ -820,24 +1183,24 @@ def test_a_version_1_file_keeps_its_own_layout_when_upgraded(text: str, write_so
     added, removed = added_and_removed(old, path.read_text(encoding="utf-8"))
     assert removed == []
     assert added == [
-        "schema_version: 2",
+        "schema_version: 3",
         "# version 1 assessed against every standard when this was left out; keep those that apply",
         EVERY_STANDARD,
     ]
     assert "laid out anew" not in run.err
-    assert load_solution(path).solution.schema_version == 2
+    assert load_solution(path).solution.schema_version == 3
 
 
 @pytest.mark.parametrize("text", LAYOUTS)
-def test_a_file_keeps_its_own_layout_through_a_later_step(text: str, version_3, write_solution, cli) -> None:
-    version_3(RENAME_KEEP_FOR)
+def test_a_file_keeps_its_own_layout_through_a_later_step(text: str, version_4, write_solution, cli) -> None:
+    version_4(RENAME_KEEP_FOR)
     path = write_solution(text)
 
     run = cli("upgrade", path)
 
     assert run.code == 0, run.err
     added, removed = added_and_removed(text, path.read_text(encoding="utf-8"))
-    assert (added, removed) == (["schema_version: 3"], ["schema_version: 2"])
+    assert (added, removed) == (["schema_version: 4"], ["schema_version: 3"])
     assert "laid out anew" not in run.err
 
 
@@ -878,9 +1241,9 @@ def test_a_byte_order_mark_is_kept(tmp_path: Path, cli) -> None:
 
 
 def test_the_loader_names_the_field_that_replaced_a_renamed_one_and_the_command(
-    version_3, write_solution, cli
+    version_4, write_solution, cli
 ) -> None:
-    version_3(RENAME_KEEP_FOR)
+    version_4(RENAME_KEEP_FOR)
     path = write_solution(OLD_KEEP_FOR)
 
     run = cli("assess", path, "--as-of", AS_OF)
@@ -889,19 +1252,19 @@ def test_the_loader_names_the_field_that_replaced_a_renamed_one_and_the_command(
     assert "unknown field" not in run.err
     command = f"run: compliance upgrade {path}"
     assert (
-        f"{path}:23:5: flows[0].keep_for: version 3 of the solution format replaces this field with "
+        f"{path}:23:5: flows[0].keep_for: version 4 of the solution format replaces this field with "
         f"flows[0].retention; {command}"
     ) in run.err
     assert (
-        f"{path}:25:71: flows[1].keep_for: version 3 of the solution format replaces this field with "
+        f"{path}:25:71: flows[1].keep_for: version 4 of the solution format replaces this field with "
         f"flows[1].retention; {command}"
     ) in run.err
 
 
 def test_a_renamed_field_keeps_its_place_and_every_comment_on_and_around_it(
-    version_3, write_solution, cli
+    version_4, write_solution, cli
 ) -> None:
-    version_3(RENAME_KEEP_FOR)
+    version_4(RENAME_KEEP_FOR)
     path = write_solution(OLD_KEEP_FOR)
 
     run = cli("upgrade", path)
@@ -910,23 +1273,23 @@ def test_a_renamed_field_keeps_its_place_and_every_comment_on_and_around_it(
     text = path.read_text(encoding="utf-8")
     added, removed = added_and_removed(OLD_KEEP_FOR, text)
     assert removed == [
-        "schema_version: 2",
+        "schema_version: 3",
         "    keep_for: P1Y     # case 2025-0142",
         '  - {id: status, name: Status, source: sensor, destination: platform, keep_for: "P30D"}',
     ]
     assert added == [
-        "schema_version: 3",
+        "schema_version: 4",
         "    retention: P1Y    # case 2025-0142",
         '  - {id: status, name: Status, source: sensor, destination: platform, retention: "P30D"}',
     ]
     assert "    # agreed with the city archive in 2025\n    retention: P1Y" in text
     assert "# case 2025-0142\n    # the purposes are still open\n" in text
     assert run.err.splitlines() == [
-        f"compliance: {path}: version 2 -> 3: a flow's 'keep_for' is called 'retention'",
-        f"{path}:2:1: schema_version: set to 3 (was 2)",
+        f"compliance: {path}: version 3 -> 4: a flow's 'keep_for' is called 'retention'",
+        f"{path}:2:1: schema_version: set to 4 (was 3)",
         f"{path}:23:5: flows[0].keep_for: renamed to 'retention'",
         f"{path}:25:71: flows[1].keep_for: renamed to 'retention'",
-        f"compliance: upgraded {path} to version 3",
+        f"compliance: upgraded {path} to version 4",
     ]
     flows = load_solution(path).solution.flows
     assert [f.retention for f in flows] == ["P1Y", "P30D"]
@@ -934,39 +1297,39 @@ def test_a_renamed_field_keeps_its_place_and_every_comment_on_and_around_it(
 
 
 def test_a_file_of_the_new_version_using_a_renamed_field_is_told_what_replaced_it(
-    version_3, write_solution, cli
+    version_4, write_solution, cli
 ) -> None:
-    version_3(RENAME_KEEP_FOR)
-    path = write_solution(OLD_KEEP_FOR.replace("schema_version: 2\n", "schema_version: 3\n"))
+    version_4(RENAME_KEEP_FOR)
+    path = write_solution(OLD_KEEP_FOR.replace("schema_version: 3\n", "schema_version: 4\n"))
 
     run = cli("assess", path)
 
     assert run.code == 2
     assert (
-        f"{path}:23:5: flows[0].keep_for: 'keep_for' is a field of version 2 of the solution format; "
-        "version 3 replaces it with flows[0].retention"
+        f"{path}:23:5: flows[0].keep_for: 'keep_for' is a field of version 3 of the solution format; "
+        "version 4 replaces it with flows[0].retention"
     ) in run.err
     assert "unknown field" not in run.err
-    assert "compliance upgrade" not in run.err  # it is at version 3 already: upgrading does nothing
+    assert "compliance upgrade" not in run.err  # it is at version 4 already: upgrading does nothing
 
 
-def test_an_old_file_that_uses_no_replaced_field_loads_unchanged(version_3, write_solution, cli) -> None:
-    version_3(RENAME_KEEP_FOR)
-    path = write_solution(MINIMAL_SOLUTION_YAML)
+def test_an_old_file_that_uses_no_replaced_field_loads_unchanged(version_4, write_solution, cli) -> None:
+    version_4(RENAME_KEEP_FOR)
+    path = write_solution(MINIMAL)
 
     run = cli("assess", path, "--as-of", AS_OF)
 
     assert run.code == 0, run.err
-    assert load_solution(path).solution.schema_version == 2
+    assert load_solution(path).solution.schema_version == 3
 
 
 def test_a_version_1_file_is_carried_through_every_step_to_the_current_version(
-    version_3, write_solution, cli
+    version_4, write_solution, cli
 ) -> None:
-    version_3(RENAME_KEEP_FOR)
+    version_4(RENAME_KEEP_FOR)
     old = without_version(OLD_KEEP_FOR)
     path = write_solution(old)
-    # the loader names what keeps the file from version 2 first: a later step reads version 2
+    # the loader names what keeps the file from version 2 first: a later step reads a later version
     refused = cli("assess", path)
     assert refused.code == 2
     assert f"{path}:2:1: standards: version 1 of the solution format read a file without" in refused.err
@@ -981,7 +1344,7 @@ def test_a_version_1_file_is_carried_through_every_step_to_the_current_version(
         '  - {id: status, name: Status, source: sensor, destination: platform, keep_for: "P30D"}',
     ]
     assert added == [
-        "schema_version: 3",
+        "schema_version: 4",
         "# version 1 assessed against every standard when this was left out; keep those that apply",
         EVERY_STANDARD,
         "    retention: P1Y    # case 2025-0142",
@@ -989,16 +1352,17 @@ def test_a_version_1_file_is_carried_through_every_step_to_the_current_version(
     ]
     assert [line for line in run.err.splitlines() if " -> " in line] == [
         f"compliance: {path}: version 1 -> 2: {upgrade.STEPS[0].description}",
-        f"compliance: {path}: version 2 -> 3: a flow's 'keep_for' is called 'retention'",
+        f"compliance: {path}: version 2 -> 3: {upgrade.STEPS[1].description}",
+        f"compliance: {path}: version 3 -> 4: a flow's 'keep_for' is called 'retention'",
     ]
     solution = load_solution(path).solution
-    assert (solution.schema_version, solution.standards) == (3, list(solution_model.Standard))
+    assert (solution.schema_version, solution.standards) == (4, list(solution_model.Standard))
 
 
 def test_a_version_1_file_stating_its_standards_is_told_of_a_later_steps_renamed_field(
-    version_3, write_solution, cli
+    version_4, write_solution, cli
 ) -> None:
-    version_3(RENAME_KEEP_FOR)
+    version_4(RENAME_KEEP_FOR)
     path = write_solution(
         without_version(OLD_KEEP_FOR).replace("jurisdiction: DK\n", "jurisdiction: DK\nstandards: []\n")
     )
@@ -1007,13 +1371,13 @@ def test_a_version_1_file_stating_its_standards_is_told_of_a_later_steps_renamed
 
     assert run.code == 2
     assert (
-        f"{path}:23:5: flows[0].keep_for: version 3 of the solution format replaces this field with "
+        f"{path}:23:5: flows[0].keep_for: version 4 of the solution format replaces this field with "
         f"flows[0].retention; run: compliance upgrade {path}"
     ) in run.err
 
 
-def test_an_old_json_file_gets_its_renamed_field_in_the_same_place(version_3, tmp_path: Path, cli) -> None:
-    version_3(RENAME_KEEP_FOR)
+def test_an_old_json_file_gets_its_renamed_field_in_the_same_place(version_4, tmp_path: Path, cli) -> None:
+    version_4(RENAME_KEEP_FOR)
     data = yaml.safe_load(OLD_KEEP_FOR)
     path = tmp_path / "solution.json"
     path.write_text(json.dumps(data), encoding="utf-8")
@@ -1023,17 +1387,17 @@ def test_an_old_json_file_gets_its_renamed_field_in_the_same_place(version_3, tm
     assert run.code == 0, run.err
     written = json.loads(path.read_text(encoding="utf-8"))
     assert list(written) == list(data)
-    assert written["schema_version"] == 3
+    assert written["schema_version"] == 4
     assert [list(f) for f in written["flows"]] == [
         [k.replace("keep_for", "retention") for k in f] for f in data["flows"]
     ]
-    assert path.read_text(encoding="utf-8").startswith('{\n  "schema_version": 3,\n  "id": "demo",\n')
+    assert path.read_text(encoding="utf-8").startswith('{\n  "schema_version": 4,\n  "id": "demo",\n')
 
 
 def test_a_file_giving_both_the_old_and_the_new_name_keeps_both_for_a_decision(
-    version_3, write_solution, cli
+    version_4, write_solution, cli
 ) -> None:
-    version_3(RENAME_KEEP_FOR)
+    version_4(RENAME_KEEP_FOR)
     text = OLD_KEEP_FOR.replace("    keep_for: P1Y", "    retention: P2Y\n    keep_for: P1Y")
     path = write_solution(text)
 
@@ -1049,9 +1413,9 @@ def test_a_file_giving_both_the_old_and_the_new_name_keeps_both_for_a_decision(
 
 
 def test_upgrading_twice_through_a_later_step_changes_nothing_the_second_time(
-    version_3, write_solution, cli
+    version_4, write_solution, cli
 ) -> None:
-    version_3(RENAME_KEEP_FOR)
+    version_4(RENAME_KEEP_FOR)
     path = write_solution(OLD_KEEP_FOR)
     assert cli("upgrade", path).code == 0
     once = path.read_bytes()
@@ -1059,7 +1423,7 @@ def test_upgrading_twice_through_a_later_step_changes_nothing_the_second_time(
     again = cli("upgrade", path)
 
     assert again.code == 0, again.err
-    assert again.err == f"compliance: {path}: already at version 3\n"
+    assert again.err == f"compliance: {path}: already at version 4\n"
     assert path.read_bytes() == once
 
 
@@ -1067,50 +1431,53 @@ def test_upgrading_twice_through_a_later_step_changes_nothing_the_second_time(
 # A step whose old value has no faithful form in the new version
 
 
-INDEFINITE = MINIMAL_SOLUTION_YAML.replace("retention: P1Y", "retention: indefinite")
+INDEFINITE = MINIMAL.replace("retention: P1Y", "retention: indefinite")
 
 
-def test_the_loader_says_an_old_value_would_now_mean_something_else(version_3, write_solution, cli) -> None:
-    version_3(INDEFINITE_CHANGES_MEANING)
+def test_the_loader_says_an_old_value_would_now_mean_something_else(version_4, write_solution, cli) -> None:
+    version_4(INDEFINITE_CHANGES_MEANING)
     path = write_solution(INDEFINITE)
 
     run = cli("assess", path)
 
     assert run.code == 2
     assert (
-        f"{path}:21:5: flows[0].retention: version 3 of the solution format reads 'indefinite' otherwise; "
+        f"{path}:21:5: flows[0].retention: version 4 of the solution format reads 'indefinite' otherwise; "
         f"run: compliance upgrade {path}"
     ) in run.err
 
 
 def test_a_value_without_a_faithful_form_stays_marked_for_a_decision_and_exits_1(
-    version_3, write_solution, cli
+    version_4, write_solution, cli
 ) -> None:
-    version_3(INDEFINITE_CHANGES_MEANING)
-    old = MINIMAL_SOLUTION_YAML.replace("retention: P1Y", "retention: indefinite  # as the law says")
+    version_4(INDEFINITE_CHANGES_MEANING)
+    old = MINIMAL.replace("retention: P1Y", "retention: indefinite  # as the law says")
     path = write_solution(old)
 
     run = cli("upgrade", path)
 
     assert run.code == 1, run.err
     added, removed = added_and_removed(old, path.read_text(encoding="utf-8"))
-    assert removed == ["schema_version: 2", "    retention: indefinite  # as the law says"]
+    assert removed == ["schema_version: 3", "    retention: indefinite  # as the law says"]
     assert added == [
-        "schema_version: 3",
-        "    retention: indefinite  # compliance upgrade: flows[0].retention: version 3 reads 'indefinite' "
+        "schema_version: 4",
+        "    retention: indefinite  # compliance upgrade: flows[0].retention: version 4 reads 'indefinite' "
         "as 'until deleted by hand': keep it or give a period  # as the law says",
     ]
     assert (
-        f"{path}:21:5: flows[0].retention: decide: version 3 reads 'indefinite' as 'until deleted by hand': "
+        f"{path}:21:5: flows[0].retention: decide: version 4 reads 'indefinite' as 'until deleted by hand': "
         "keep it or give a period"
     ) in run.err
-    assert "1 value waits for a person's decision (marked '# compliance upgrade:')" in run.err
+    assert (
+        "1 value waits for a person's decision (listed above; in the file, marked '# compliance upgrade:')"
+        in run.err
+    )
 
 
 def test_a_marked_value_keeps_the_file_from_loading_until_its_mark_is_deleted(
-    version_3, write_solution, cli
+    version_4, write_solution, cli
 ) -> None:
-    version_3(INDEFINITE_CHANGES_MEANING)
+    version_4(INDEFINITE_CHANGES_MEANING)
     path = write_solution(INDEFINITE)
     assert cli("upgrade", path).code == 1
 
@@ -1119,7 +1486,7 @@ def test_a_marked_value_keeps_the_file_from_loading_until_its_mark_is_deleted(
     assert refused.code == 2
     assert (
         f"{path}:21:28: `compliance upgrade` left this value for a person to decide: flows[0].retention: "
-        "version 3 reads 'indefinite' as 'until deleted by hand': keep it or give a period; decide, then "
+        "version 4 reads 'indefinite' as 'until deleted by hand': keep it or give a period; decide, then "
         "delete the comment"
     ) in refused.err
     decided = "\n".join(line.split("  # compliance upgrade:")[0] for line in path.read_text().splitlines())
@@ -1128,9 +1495,9 @@ def test_a_marked_value_keeps_the_file_from_loading_until_its_mark_is_deleted(
 
 
 def test_a_json_value_without_a_faithful_form_is_listed_on_stderr_only(
-    version_3, tmp_path: Path, cli
+    version_4, tmp_path: Path, cli
 ) -> None:
-    version_3(INDEFINITE_CHANGES_MEANING)
+    version_4(INDEFINITE_CHANGES_MEANING)
     data = yaml.safe_load(INDEFINITE)
     path = tmp_path / "solution.json"
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
@@ -1138,10 +1505,10 @@ def test_a_json_value_without_a_faithful_form_is_listed_on_stderr_only(
     run = cli("upgrade", path)
 
     assert run.code == 1, run.err
-    assert json.loads(path.read_text(encoding="utf-8")) == {**data, "schema_version": 3}
+    assert json.loads(path.read_text(encoding="utf-8")) == {**data, "schema_version": 4}
     assert "compliance upgrade" not in path.read_text(encoding="utf-8")
     assert f"{path}:" in run.err
-    assert "flows[0].retention: decide: version 3 reads 'indefinite'" in run.err
+    assert "flows[0].retention: decide: version 4 reads 'indefinite'" in run.err
     assert "1 value waits for a person's decision (listed above)" in run.err
 
 
@@ -1160,13 +1527,13 @@ def test_output_writes_the_upgraded_file_elsewhere_and_leaves_the_file_alone(
     assert run.code == 0, run.err
     assert path.read_text(encoding="utf-8") == OLD_MINIMAL
     assert out.read_text(encoding="utf-8") == UPGRADED_MINIMAL
-    assert f"compliance: wrote {out} (version 2)" in run.err
+    assert f"compliance: wrote {out} (version 3)" in run.err
 
 
 def test_output_through_a_later_step_writes_the_upgraded_file_elsewhere(
-    version_3, write_solution, tmp_path: Path, cli
+    version_4, write_solution, tmp_path: Path, cli
 ) -> None:
-    version_3(RENAME_KEEP_FOR)
+    version_4(RENAME_KEEP_FOR)
     path = write_solution(OLD_KEEP_FOR)
     out = tmp_path / "new.yaml"
 
@@ -1175,18 +1542,18 @@ def test_output_through_a_later_step_writes_the_upgraded_file_elsewhere(
     assert run.code == 0, run.err
     assert path.read_text(encoding="utf-8") == OLD_KEEP_FOR
     assert "retention: P1Y" in out.read_text(encoding="utf-8")
-    assert f"compliance: wrote {out} (version 3)" in run.err
+    assert f"compliance: wrote {out} (version 4)" in run.err
 
 
 def test_output_of_a_file_at_the_current_version_is_a_copy_of_it(write_solution, tmp_path: Path, cli) -> None:
-    text = MINIMAL_SOLUTION_YAML
+    text = MINIMAL
     path = write_solution(text)
     out = tmp_path / "copy.yaml"
 
     run = cli("upgrade", path, "-o", out)
 
     assert run.code == 0, run.err
-    assert f"compliance: {path}: already at version 2\n" in run.err
+    assert f"compliance: {path}: already at version 3\n" in run.err
     assert out.read_text(encoding="utf-8") == path.read_text(encoding="utf-8") == text
 
 
@@ -1198,9 +1565,9 @@ def test_diff_prints_a_unified_diff_and_writes_nothing(write_solution, cli) -> N
     assert run.code == 0, run.err
     assert run.out.splitlines()[:9] == [
         f"--- {path}",
-        f"+++ {path} (version 2)",
+        f"+++ {path} (version 3)",
         "@@ -1,6 +1,9 @@",
-        "+schema_version: 2",
+        "+schema_version: 3",
         " id: demo",
         " name: Demo solution",
         " jurisdiction: DK",
@@ -1212,15 +1579,15 @@ def test_diff_prints_a_unified_diff_and_writes_nothing(write_solution, cli) -> N
 
 
 def test_diff_through_a_later_step_prints_the_rename_and_writes_nothing(
-    version_3, write_solution, cli
+    version_4, write_solution, cli
 ) -> None:
-    version_3(RENAME_KEEP_FOR)
+    version_4(RENAME_KEEP_FOR)
     path = write_solution(OLD_KEEP_FOR)
 
     run = cli("upgrade", path, "--diff")
 
     assert run.code == 0, run.err
-    assert "-schema_version: 2\n+schema_version: 3\n" in run.out
+    assert "-schema_version: 3\n+schema_version: 4\n" in run.out
     assert "-    keep_for: P1Y     # case 2025-0142\n+    retention: P1Y    # case 2025-0142\n" in run.out
     assert path.read_text(encoding="utf-8") == OLD_KEEP_FOR
     assert files_in(path.parent) == ["solution.yaml"]
@@ -1263,8 +1630,8 @@ def _rename_then_fail(doc: Any, edits: upgrade.Edits) -> None:
     raise RuntimeError("a step that fails half-way")
 
 
-def test_a_step_failing_half_way_leaves_the_file_byte_identical(version_3, write_solution, cli) -> None:
-    version_3(upgrade.Step(2, "fails", _rename_then_fail, replaces={"flows[].keep_for": "flows[].retention"}))
+def test_a_step_failing_half_way_leaves_the_file_byte_identical(version_4, write_solution, cli) -> None:
+    version_4(upgrade.Step(3, "fails", _rename_then_fail, replaces={"flows[].keep_for": "flows[].retention"}))
     path = write_solution(OLD_KEEP_FOR)
 
     run = cli("upgrade", path)
@@ -1294,9 +1661,7 @@ def test_a_file_that_would_not_load_once_upgraded_is_refused_where_it_is_wrong(w
     ("text", "where", "message"),
     [
         pytest.param("id: demo\n  name: [x\n", ":2:7:", "invalid YAML", id="broken-yaml"),
-        pytest.param(
-            MINIMAL_SOLUTION_YAML + "id: again\n", ":22:1:", "duplicate key 'id'", id="duplicate-key"
-        ),
+        pytest.param(MINIMAL + "id: again\n", ":22:1:", "duplicate key 'id'", id="duplicate-key"),
         pytest.param("base: &b {a: 1}\nid: demo\nmore:\n  <<: *b\n", ":4:3:", "merge keys", id="merge-key"),
         pytest.param("- id: demo\n", ":1:1:", "not a solution file", id="a-list"),
     ],
@@ -1341,9 +1706,9 @@ def test_an_assessment_saved_before_solutions_had_a_version_still_recomputes(
 
 
 def test_the_loader_raises_the_problems_it_finds_rather_than_printing_them(
-    version_3, write_solution, capsys
+    version_4, write_solution, capsys
 ) -> None:
-    version_3(RENAME_KEEP_FOR)
+    version_4(RENAME_KEEP_FOR)
     path = write_solution(OLD_KEEP_FOR)
 
     with pytest.raises(SolutionError) as info:

@@ -33,6 +33,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
 from compliance.core.errors import InputError, Problem, SolutionError
 from compliance.core.models import solution as solution_model
@@ -66,24 +67,32 @@ class Edit:
     path: Path_
     message: str
     decision: bool = False
+    at: Path_ | None = None  # where to locate it in the file as it was, when not at `path` (a new field)
 
 
 class Edits:
     """What the steps did to one document, in order. A value left for a decision is also marked
     with a `# compliance upgrade: ...` comment on its line (YAML only: JSON has no comments)."""
 
-    def __init__(self, doc: Any) -> None:
+    def __init__(self, doc: Any, file: str = "") -> None:
         self.doc = doc
+        self.file = file  # the solution file, for messages that name a file beside it
         self.done: list[Edit] = []
 
     def changed(self, path: Path_, message: str) -> None:
         """Record a change made at `path`."""
         self.done.append(Edit(tuple(path), message))
 
-    def undecided(self, path: Path_, message: str) -> None:
-        """Leave the value at `path` as it is, mark it, and record what a person must decide."""
+    def undecided(self, path: Path_, message: str, at: Path_ | None = None) -> None:
+        """Leave the value at `path` as it is, mark it, and record what a person must decide (`at`:
+        the field of the file as it was to locate it by, for a field a step added)."""
         if isinstance(self.doc, CommentedBase):
             _mark(self.doc, tuple(path), message)
+        self.done.append(Edit(tuple(path), message, decision=True, at=None if at is None else tuple(at)))
+
+    def moved_out(self, path: Path_, message: str) -> None:
+        """Record that the value at `path` (of the file as it was) left the file and waits for a
+        person to record it elsewhere: listed, never marked, since it is no longer there."""
         self.done.append(Edit(tuple(path), message, decision=True))
 
 
@@ -216,6 +225,120 @@ def _state_every_standard(doc: Any, edits: Edits) -> None:
     edits.changed(("standards",), f"added {', '.join(every)}: {STANDARDS_NOTE}")
 
 
+# Version 2 -> 3: a flow's laws are structured, the Art. 9 law apart; accepted risks leave the file.
+
+LAW_KINDS = "specific, general, unwritten or none"
+ART9_LAW_POINTS = ("b", "g", "h", "i", "j")
+"""The Art. 9(2) points whose rules read the law the condition rests on (`art9_law` since version 3)."""
+
+LAW_NOTE = (
+    "version 3 states this law as an object: keep the act (name and number) here, and state the "
+    f"provision and its kind: {LAW_KINDS}"
+)
+
+
+def _art9_note(point: str) -> str:
+    return (
+        f"version 2 read legal_basis_law as the law of Art. 9(2)({point}) too; version 3 keeps that law "
+        "apart: keep here only the law that allows the sensitive data, and state its provision and its "
+        f"kind: {LAW_KINDS}"
+    )
+
+
+def _text_laws(data: Any) -> list[Path_]:
+    """The paths of every flow's `legal_basis_law` given as text (version 2's form)."""
+    return [p for p in find(data, "flows[].legal_basis_law") if isinstance(value_at(data, p), str)]
+
+
+def _version_2_obstacles(data: Mapping[str, Any]) -> list[Obstacle]:
+    return [
+        Obstacle(
+            path,
+            "version 3 of the solution format states this law as an object (act, provision and its kind: "
+            f"{LAW_KINDS}), and the law of an Art. 9(2) condition apart, as art9_law",
+        )
+        for path in _text_laws(data)
+    ]
+
+
+def _decisions_file(edits: Edits) -> str:
+    return f"{Path(edits.file).stem}.decisions.yaml" if edits.file else "SOLUTION.decisions.yaml"
+
+
+def _structure_laws(doc: Any, edits: Edits) -> None:
+    """Carry each law given as text into `{act: TEXT}`, marked for the provision and kind; where the
+    flow's Art. 9(2) condition rests on a law, copy the text to `art9_law` too, marked for a person
+    to keep only that law there; take accepted risks out of the file, listing each for the assessor's
+    decisions file."""
+    for path in _text_laws(doc):
+        flow = value_at(doc, path[:-1])
+        text = flow["legal_basis_law"]
+        flow["legal_basis_law"] = _law_object(flow, "legal_basis_law", text)
+        edits.undecided(path, LAW_NOTE)
+        point = flow.get("art9_condition")
+        if point in ART9_LAW_POINTS and "art9_law" not in flow:
+            _insert_after(flow, "art9_condition", "art9_law", _law_object(flow, None, str(text)))
+            edits.undecided(
+                (*path[:-1], "art9_law"), _art9_note(str(point)), at=(*path[:-1], "art9_condition")
+            )
+    risks = doc.get("accepted_risks")
+    if "accepted_risks" not in doc:
+        return
+    target = _decisions_file(edits)
+    for i, risk in enumerate(risks if isinstance(risks, list) else []):
+        what = _risk_summary(risk) if isinstance(risk, Mapping) else "an entry"
+        edits.moved_out(
+            ("accepted_risks", i),
+            f"removed {what}: version 3 keeps accepted risks out of the solution file; if it still "
+            f"stands, the assessor records it in {target} beside the solution, under accepted_risks, "
+            "with approved_by as the approver's name and organisation",
+        )
+    del doc["accepted_risks"]
+    edits.changed(("accepted_risks",), f"removed: accepted risks are recorded by the assessor in {target}")
+
+
+def _risk_summary(risk: Mapping[str, Any]) -> str:
+    parts = [f"{risk.get('rule')}"]
+    if risk.get("target") is not None:
+        parts.append(f"for {risk['target']}")
+    if risk.get("approved_by") is not None:
+        parts.append(f"approved by {risk['approved_by']}")
+    if risk.get("expires") is not None:
+        parts.append(f"until {risk['expires']}")
+    return " ".join(parts)
+
+
+def _law_object(flow: Any, key: str | None, text: Any) -> Any:
+    """`{act: TEXT}` in the file's own style: a block mapping for a folded or literal text, else a
+    flow mapping on the line where the text stood (with `key`'s own comment kept on that line)."""
+    if not isinstance(flow, CommentedMap):
+        return {"act": str(text)}
+    law = CommentedMap()
+    law["act"] = text
+    if not isinstance(text, (FoldedScalarString, LiteralScalarString)):
+        law.fa.set_flow_style()
+    entry = flow.ca.items.get(key) if key is not None else None
+    if entry is not None and len(entry) > 3 and entry[3]:
+        # a comment after a block text's indicator (`key: >-  # note`): keep it on the key's line
+        note = " ".join(str(c).strip() for c in entry[3] if str(c).strip())
+        entry[3] = None
+        if note:
+            flow.yaml_add_eol_comment(note, key)
+    return law
+
+
+def _insert_after(mapping: Any, after: str, key: str, value: Any) -> None:
+    keys = list(mapping)
+    position = keys.index(after) + 1 if after in keys else len(keys)
+    if isinstance(mapping, CommentedMap):
+        mapping.insert(position, key, value)
+        return
+    items = list(mapping.items())
+    items.insert(position, (key, value))
+    mapping.clear()
+    mapping.update(items)
+
+
 STEPS: tuple[Step, ...] = (
     Step(
         version=1,
@@ -224,6 +347,14 @@ STEPS: tuple[Step, ...] = (
         "data as highly personal",
         apply=_state_every_standard,
         check=_version_1_obstacles,
+    ),
+    Step(
+        version=2,
+        description="a flow's law is an object (act, provision and its kind), the law of an Art. 9(2) "
+        "condition apart as art9_law; accepted risks move to the assessor's decisions file",
+        apply=_structure_laws,
+        replaces={"accepted_risks": "accepted_risks in the assessor's decisions file beside the solution"},
+        check=_version_2_obstacles,
     ),
 )
 """Every step, one per version from 1 to the current one."""
@@ -574,7 +705,7 @@ def upgrade_text(text: str, file: str) -> Upgrade:
         layout = None
     else:
         doc, layout = _load_round_trip(text, file)
-    edits = Edits(doc)
+    edits = Edits(doc, file)
     steps = steps_from(version)
     for step in steps:
         step.apply(doc, edits)
@@ -599,7 +730,7 @@ def upgrade_text(text: str, file: str) -> Upgrade:
 
 
 def _change(located: Located, edit: Edit) -> Change:
-    line, column = located.where(edit.path)
+    line, column = located.where(edit.at if edit.at is not None else edit.path)
     return Change(located.file, line, column, format_path(edit.path), edit.message, edit.decision)
 
 

@@ -33,7 +33,10 @@ from compliance.core.models.common import (
 # it was written for in `schema_version`; a file without it is of the first version. Every change
 # of the format that would make an older file fail, or read differently, raises this number and
 # adds its step to `compliance/inputs/upgrade.py`, which `compliance upgrade` applies.
-CURRENT_SCHEMA_VERSION = 2  # 2: `standards` left out is a question; the DPIA's large scale and C4 read anew
+# 2: `standards` left out is a question; the DPIA's large scale and C4 read anew.
+# 3: a flow's laws are structured (act, provision, kind), the Art. 9 law apart from the Art. 6(3) one;
+#    accepted risks leave the solution for the assessor's decisions file.
+CURRENT_SCHEMA_VERSION = 3
 FIRST_SCHEMA_VERSION = 1
 
 
@@ -240,6 +243,19 @@ class FurtherProcessingGround(StrEnum):
     LAW = "law"  # a Union or Member State law that is a necessary and proportionate measure
     COMPATIBLE = "compatible"  # the new purpose is compatible with the original one
     NONE = "none"
+
+
+class LawKind(StrEnum):
+    """What kind of legal basis a stated law is (GDPR Art. 6(3), Art. 9(2)(b), (g)-(j)).
+
+    The kind decides how far a rule can judge the basis from facts: a specific provision names the
+    task or the processing; a general task or competence provision, or an unwritten competence,
+    may be too unclear for intrusive processing, which a person must judge (GDPR Recital 41)."""
+
+    SPECIFIC = "specific"  # a statutory provision that sets this task, obligation or processing
+    GENERAL = "general"  # a general task or competence provision (e.g. lag (2018:218) 2 kap. 2 §)
+    UNWRITTEN = "unwritten"  # an unwritten competence (e.g. the Danish kommunalfuldmagt)
+    NONE = "none"  # stated plainly: no law has been identified
 
 
 class NationalIdGround(StrEnum):
@@ -695,6 +711,27 @@ class SupplierSecurity(FactModel):
         return self
 
 
+class ThirdCountryLaw(FactModel):
+    """A provider's exposure to the law of a third country through its group (no transfer by itself,
+    but a risk to assess before engaging it: GDPR Art. 28(1) and 32; EDPB Guidelines 05/2021,
+    example 12)."""
+
+    assessed: bool | None = Field(
+        None,
+        description="Whether the controller assessed whether the law of the parent's country can make "
+        "the provider disclose the data, and chose measures against it, before engaging it.",
+    )
+    provider_can_read_data: bool | None = Field(
+        None,
+        description="Whether, with the measures chosen, the provider or its group can still read the "
+        "personal data (false where, for example, the data is encrypted with keys only the controller "
+        "holds).",
+    )
+    measures: ShortText | None = Field(
+        None, description="The measures chosen, and where the assessment is documented."
+    )
+
+
 class Party(FactModel):
     """An organisation taking part in the processing."""
 
@@ -735,6 +772,11 @@ class Party(FactModel):
     )
     security: SupplierSecurity | None = Field(
         None, description="For a supplier or service provider: how its security is managed."
+    )
+    third_country_law: ThirdCountryLaw | None = Field(
+        None,
+        description="For a processor whose parent is outside the EEA: what the controller found about "
+        "its exposure to that country's law (GDPR Art. 28(1), 32).",
     )
 
 
@@ -998,6 +1040,24 @@ class FurtherProcessing(FactModel):
     )
 
 
+class LawReference(FactModel):
+    """A Union or Member State law a flow rests on: the act, the provision and its kind."""
+
+    act: ShortText | None = Field(
+        None,
+        description="The act by name and number, e.g. 'Lov om social service (LBK nr 1287 af 28/08/2025)' or "
+        "'Plan- och bygglag (2010:900)'; for an unwritten competence, its name (kommunalfuldmagten).",
+    )
+    provision: ShortText | None = Field(
+        None, description="The provision within the act, e.g. '§ 83' or '2 kap. 2 § 1'."
+    )
+    kind: LawKind | None = Field(
+        None,
+        description="Whether it is a specific statutory provision, a general task or competence "
+        "provision, an unwritten competence, or none.",
+    )
+
+
 class NationalIdUse(FactModel):
     """Use of a national identification number (GDPR Art. 87; DK CPR, SE personnummer)."""
 
@@ -1033,11 +1093,16 @@ class DataFlow(FactModel):
     data_subjects: list[SubjectKey] | None = None
     purposes: list[PurposeKey] | None = None
     lawful_basis: Art6Basis | None = Field(None, description="GDPR Art. 6(1) point.")
-    legal_basis_law: ShortText | None = Field(
+    legal_basis_law: LawReference | None = Field(
         None,
-        description="The Union or Member State law a basis under Art. 6(1)(c) or (e) rests on.",
+        description="The Union or Member State law a basis under Art. 6(1)(c) or (e) rests on (Art. 6(3)).",
     )
     art9_condition: Art9Condition | None = Field(None, description="GDPR Art. 9(2) point.")
+    art9_law: LawReference | None = Field(
+        None,
+        description="The Union or Member State law (or collective agreement) the Art. 9(2) condition "
+        "rests on, for points (b), (g), (h), (i) and (j).",
+    )
     art10_basis: Art10Basis | None = None
     scale: Scale | None = None
     retention: RetentionPeriod | None = None
@@ -1102,19 +1167,6 @@ class Evidence(Strict):
     dependencies: list[EvidencePath] = Field(default_factory=list)
     sboms: list[EvidencePath] = Field(default_factory=list)
     sarif: list[EvidencePath] = Field(default_factory=list)
-
-
-class AcceptedRisk(Strict):
-    """A failure the controller has knowingly accepted, until it expires."""
-
-    rule: ShortText = Field(description="The rule ID accepted.")
-    target: Identifier | None = Field(
-        None, description="The flow, party or system it covers; all of them when left out."
-    )
-    reason: Text
-    approved_by: ShortText
-    approved_on: date | None = None
-    expires: date
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1210,7 +1262,6 @@ class Solution(FactModel):
     flows: list[DataFlow] = Field(default_factory=list)
     safeguards: list[Safeguard] = Field(default_factory=list)
     evidence: Evidence = Field(default_factory=Evidence)
-    accepted_risks: list[AcceptedRisk] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Solution:
