@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 # A minimal valid solution: one controller, two systems and one flow of location traces.
 
 MINIMAL_SOLUTION: dict[str, Any] = {
-    "schema_version": 3,
+    "schema_version": 4,
     "id": "demo",
     "name": "Demo solution",
     "jurisdiction": "DK",
@@ -49,7 +49,7 @@ MINIMAL_SOLUTION: dict[str, Any] = {
 
 # The same solution written out by hand, so that tests can name the line of each field.
 MINIMAL_SOLUTION_YAML = """\
-schema_version: 3
+schema_version: 4
 id: demo
 name: Demo solution
 jurisdiction: DK

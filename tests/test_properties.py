@@ -31,7 +31,7 @@ from compliance.core.facts import DERIVED, solution_facts
 from compliance.core.models.assessment import Assessment
 from compliance.core.models.common import FactModel
 from compliance.core.models.rules import Outcome
-from compliance.core.models.solution import Solution, nis2_scope_from_sector
+from compliance.core.models.solution import INCIDENT_STEPS, Solution, nis2_scope_from_sector
 from compliance.core.packs import LoadedPack
 from compliance.inputs.loader import load_pack_text, load_packs
 from compliance.outputs.report import render_html
@@ -186,6 +186,17 @@ def solution_data(draw: st.DrawFn) -> dict[str, Any]:
     for party in parties:
         if party.get("engaged_by") is not None:
             party["engaged_by"] = draw(party_ids)
+        # Who reaches the data from abroad names countries of remote_access_from, never one country
+        # twice, and other entities only with their countries (model checks): repair it.
+        others, travelling = party.get("other_entity_access_from"), party.get("travelling_staff_access_from")
+        if travelling and others:
+            party["travelling_staff_access_from"] = travelling = [c for c in travelling if c not in others]
+        if others or travelling:
+            party["remote_access_from"] = sorted(
+                {*(party.get("remote_access_from") or []), *(others or []), *(travelling or [])}
+            )
+        if party.get("other_entities") and not others:
+            party.pop("other_entities")
         security = party.get("security") or {}
         if security.get("incident_notice_terms") not in (None, "hours"):
             security.pop("incident_notification_hours", None)
@@ -196,11 +207,22 @@ def solution_data(draw: st.DrawFn) -> dict[str, Any]:
         ):
             # Terms "without undue delay" allow no longer deadline than 72 hours (a model check).
             contract["breach_notification_hours"] = draw(st.integers(0, 72))
+        if "not_settled" in party["roles"]:
+            # "not settled" stands alone or beside "supplier" (a model check): repair it.
+            party["roles"] = [r for r in party["roles"] if r in ("not_settled", "supplier")]
     for system in systems:
+        if system.get("safeguards"):
+            # each control at most once on a system (a model check): repair it.
+            system["safeguards"] = list({s["control"]: s for s in system["safeguards"]}.values())
         if system.get("operator") is not None:
             system["operator"] = draw(party_ids)
         if (system.get("product") or {}).get("manufacturer") is not None:
             system["product"]["manufacturer"] = draw(party_ids)
+    plan = data.get("incident_response") or {}
+    for step, deadline in INCIDENT_STEPS:
+        if plan.get(step) is False:
+            # a step stated absent has no deadline (a model check): repair it.
+            plan.pop(deadline, None)
     entity = data.get("entity")
     if entity is not None:
         if entity.get("party") is not None:
@@ -215,6 +237,39 @@ def solution_data(draw: st.DrawFn) -> dict[str, Any]:
     for flow in flows:
         flow["source"] = draw(node_ids)
         flow["destination"] = draw(node_ids)
+        # Model checks the schema cannot say: repair them.
+        until = flow.get("retention_until")
+        if isinstance(until, dict) and until.get("then") == "indefinite":
+            until["then"] = "P1Y"  # the period after an event is a duration
+        consent = flow.get("consent")
+        if isinstance(consent, dict):
+            if (
+                consent.get("given_by") == "required_for_service"
+                and consent.get("service_conditional") is False
+            ):
+                consent["service_conditional"] = True
+            if consent.get("given_by") == "bundled_with_terms" and consent.get("distinguishable") is True:
+                consent["distinguishable"] = False
+        further = flow.get("further_processing")
+        if isinstance(further, dict) and further.get("new_purposes"):
+            original = set(further.get("original_purposes") or [])
+            seen: set[str] = set()
+            kept = []
+            for entry in further["new_purposes"]:
+                if entry.get("purpose") in original or entry.get("purpose") in seen:
+                    continue  # one entry per further purpose, none for an original one
+                seen.add(entry.get("purpose"))
+                kept.append(entry)
+            further["new_purposes"] = kept
+    for flow in flows:
+        if (flow.get("encryption") or {}).get("at_rest") is True or flow.get("retention") in ("PT0S", "P0D"):
+            # no system at its ends keeps it unencrypted (a model check): repair it.
+            for system in systems:
+                if system["id"] in (flow["source"], flow["destination"]) and system.get("security"):
+                    system["security"].pop("stores_data_unencrypted", None)
+        if flow.get("retention") is not None and flow.get("retention_until") is not None:
+            # a retention is a period or an event, not both (a model check): repair it.
+            flow.pop(draw(st.sampled_from(["retention", "retention_until"])))
 
     if data.get("contract_standards"):
         # A standard the contract requires must be among those assessed (a model check): repair it.

@@ -755,7 +755,7 @@ def test_failures_export_as_a_valid_log_with_one_result_each(
     exported = [f for f in assessment.findings if f.status in (Outcome.FAIL, Outcome.NEEDS_REVIEW)]
     failed = [f for f in exported if f.status is Outcome.FAIL]
     assert len(failed) == 24
-    assert len(run["results"]) == len(exported) == 26  # and two that need a person's review
+    assert len(run["results"]) == len(exported) == 27  # and three that need a person's review
     assert [r["ruleId"] for r in run["results"]] == [f.rule_id for f in exported]
     assert [r["id"] for r in run["tool"]["driver"]["rules"]] == sorted({f.rule_id for f in exported})
     levels = {

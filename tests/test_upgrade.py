@@ -1,18 +1,22 @@
 """Versioned solution files: `schema_version`, the loader's word on old and newer files, and
 `compliance upgrade`, which rewrites a file for the current version keeping comments and layout.
 
-Version 3 is current, reached by the real steps in `compliance.inputs.upgrade`. From version 1 to 2
+Version 4 is current, reached by the real steps in `compliance.inputs.upgrade`. From version 1 to 2
 an omitted `standards` list is written out as every standard (what version 1 read it as), and the
 DPIA facts version 2 reads more weakly are left marked for a person to decide. From version 2 to 3 a
 flow's law given as text becomes `{act: TEXT}`, marked for a person to state its provision and kind,
 and is copied, marked too, to `art9_law` where the flow's Art. 9(2) condition rests on a law; the
-accepted risks leave the file, each listed for the assessor's decisions file. The tests run the real
-CLI and the real loader on files of versions 1 and 2, the examples among them.
+accepted risks leave the file, each listed for the assessor's decisions file. From version 3 to 4 the
+facts that decide real cases (consent, retention and de-identification, security, incidents and
+roles, transfers) are asked for anew; a file stating none of them (the minimal solution) only has its
+version set. An upgrade runs every step from the file's version to the current one, so a file of
+version 1 or 2 ends at version 4. The tests run the real CLI and the real loader on files of versions
+1, 2 and 3, the examples among them.
 
 The machinery a future step will use (renaming a field with its comments, a value without a faithful
-form, JSON, `-o`, `--diff`, atomic writes) is tested with synthetic steps from version 3 to 4: each
-such test raises the current version to 4 with monkeypatch and registers its step after the real
-ones, then runs the real CLI and the real loader on real files.
+form, JSON, `-o`, `--diff`, atomic writes) is tested with synthetic steps from the current version
+(`CURRENT`) to the next (`NEXT`): each such test raises the current version to `NEXT` with monkeypatch
+and registers its step after the real ones, then runs the real CLI and the real loader on real files.
 """
 
 from __future__ import annotations
@@ -32,18 +36,23 @@ from helpers import MINIMAL_SOLUTION_YAML, REPO
 from compliance.core.errors import SolutionError
 from compliance.core.models import solution as solution_model
 from compliance.core.recompute import Recomputed, recompute
-from compliance.core.yamlio import load_text
+from compliance.core.yamlio import format_path, load_text
 from compliance.inputs import upgrade
 from compliance.inputs.loader import load_packs, load_solution
 
 AS_OF = "2026-12-01"
 EXAMPLES = sorted((REPO / "examples").glob("*/solution.yaml"))
-CURRENT = 3
+CURRENT = 4
+NEXT = CURRENT + 1
+"""The version a synthetic step upgrades to, made current by the `next_version` fixture."""
 
 MINIMAL = re.sub(
     r"^schema_version: \d+$", f"schema_version: {CURRENT}", MINIMAL_SOLUTION_YAML, flags=re.MULTILINE
 )
 """The minimal solution, at the current version."""
+
+MINIMAL_V3 = MINIMAL.replace(f"schema_version: {CURRENT}\n", "schema_version: 3\n")
+"""The minimal solution as a version-3 file: it states none of the facts version 4 asks for anew."""
 
 VERSION_3_FIELDS = re.compile(r"^\s*(legal_basis_law|art9_law):", re.MULTILINE)
 
@@ -57,7 +66,7 @@ def uses_version_3_fields(path: Path) -> bool:
 
 
 PLAIN_EXAMPLES = [p for p in EXAMPLES if not uses_version_3_fields(p)]
-"""The examples that read the same at versions 1, 2 and 3 but for `standards`."""
+"""The examples that read the same at versions 1 to 3 but for `standards` (and at version 4 as at 3)."""
 
 REAL_STEPS = upgrade.STEPS
 """The real steps, kept in every tuple of steps a test patches in."""
@@ -91,12 +100,46 @@ def example_at_version_1(text: str) -> str:
     return old.replace(EXAMPLE_STANDARDS, "")
 
 
+def example_at_version_3(text: str) -> str:
+    """An example as a version-3 file: only its `schema_version` set back."""
+    old, count = re.subn(rf"^schema_version: {CURRENT}$", "schema_version: 3", text, flags=re.MULTILINE)
+    assert count == 1, "an example declares the current version once"
+    return old
+
+
+def version_4_obstacles(example: str) -> list[str]:
+    """The fields of an example that version 4 reads otherwise than version 3 did: what the loader
+    refuses in its version-3 twin, sorted."""
+    data = yaml.safe_load(example_at_version_3(example))
+    return sorted(format_path(o.path) for o in upgrade.STEPS[2].obstacles(data))
+
+
+def version_4_decisions(example: str) -> list[str]:
+    """The fields the upgrade of an example's version-3 twin leaves marked for a person to decide
+    (those version 4 reads otherwise, and those a person may have meant otherwise), sorted."""
+    upgraded = upgrade.upgrade_text(example_at_version_3(example), "solution.yaml")
+    return sorted(change.path for change in upgraded.undecided)
+
+
+def decided(err: str) -> list[str]:
+    """The fields an upgrade's stderr lists for a person's decision, sorted."""
+    return sorted(line.split(": ")[1] for line in err.splitlines() if ": decide: " in line)
+
+
 def added_and_removed(before: str, after: str) -> tuple[list[str], list[str]]:
     """The lines a unified diff adds and removes."""
     diff = list(difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0))
     added = [d[1:] for d in diff if d.startswith("+") and not d.startswith("+++")]
     removed = [d[1:] for d in diff if d.startswith("-") and not d.startswith("---")]
     return added, removed
+
+
+STEP_LINE = re.compile(r"^compliance: .*: version \d+ -> \d+: ")
+
+
+def without_steps(err: str) -> list[str]:
+    """The lines an upgrade writes to stderr but those naming each step it ran (`version N -> N+1: ...`)."""
+    return [line for line in err.splitlines() if STEP_LINE.match(line) is None]
 
 
 def files_in(folder: Path) -> list[str]:
@@ -136,7 +179,7 @@ def version_1_flow(scale: str | None = None, categories: str = "[user.location.t
 
 
 # ---------------------------------------------------------------------------------------------
-# Synthetic steps from version 3 to version 4
+# Synthetic steps from the current version to the next
 
 
 def _rename_keep_for(doc: Any, edits: upgrade.Edits) -> None:
@@ -144,7 +187,7 @@ def _rename_keep_for(doc: Any, edits: upgrade.Edits) -> None:
 
 
 RENAME_KEEP_FOR = upgrade.Step(
-    version=3,
+    version=CURRENT,
     description="a flow's 'keep_for' is called 'retention'",
     apply=_rename_keep_for,
     replaces={"flows[].keep_for": "flows[].retention"},
@@ -158,19 +201,19 @@ def _indefinite_retentions(data: Any) -> list[tuple[str | int, ...]]:
 def _leave_indefinite_for_a_decision(doc: Any, edits: upgrade.Edits) -> None:
     for path in _indefinite_retentions(doc):
         edits.undecided(
-            path, "version 4 reads 'indefinite' as 'until deleted by hand': keep it or give a period"
+            path, f"version {NEXT} reads 'indefinite' as 'until deleted by hand': keep it or give a period"
         )
 
 
 def _check_indefinite(data: Mapping[str, Any]) -> list[upgrade.Obstacle]:
     return [
-        upgrade.Obstacle(path, "version 4 of the solution format reads 'indefinite' otherwise")
+        upgrade.Obstacle(path, f"version {NEXT} of the solution format reads 'indefinite' otherwise")
         for path in _indefinite_retentions(data)
     ]
 
 
 INDEFINITE_CHANGES_MEANING = upgrade.Step(
-    version=3,
+    version=CURRENT,
     description="'indefinite' retention means 'until deleted by hand'",
     apply=_leave_indefinite_for_a_decision,
     check=_check_indefinite,
@@ -178,22 +221,23 @@ INDEFINITE_CHANGES_MEANING = upgrade.Step(
 
 
 @pytest.fixture
-def version_4(monkeypatch: pytest.MonkeyPatch) -> Callable[[upgrade.Step], None]:
-    """Make version 4 current, reached from version 3 by the given step (after the real steps)."""
+def next_version(monkeypatch: pytest.MonkeyPatch) -> Callable[[upgrade.Step], None]:
+    """Make the next version current, reached from the current one by the given step (after the
+    real steps)."""
 
     def use(step: upgrade.Step) -> None:
-        monkeypatch.setattr(solution_model, "CURRENT_SCHEMA_VERSION", 4)
+        monkeypatch.setattr(solution_model, "CURRENT_SCHEMA_VERSION", NEXT)
         monkeypatch.setattr(upgrade, "STEPS", (*REAL_STEPS, step))
 
     return use
 
 
-# A version-3 file whose flows give their retention under the old name, with comments on, above
-# and below it, and one flow in flow style.
+# A file of the current version whose flows give their retention under the name a synthetic step
+# renames, with comments on, above and below it, and one flow in flow style.
 OLD_KEEP_FOR = textwrap.dedent(
-    """\
-    # A version 3 solution file.
-    schema_version: 3
+    f"""\
+    # A version {CURRENT} solution file.
+    schema_version: {CURRENT}
     id: demo
     name: Demo solution
     jurisdiction: DK
@@ -205,8 +249,8 @@ OLD_KEEP_FOR = textwrap.dedent(
         roles: [controller]
         country: DK
     systems:
-      - {id: sensor, name: Street sensor, kind: device, operator: city}
-      - {id: platform, name: Data platform, kind: database, operator: city}
+      - {{id: sensor, name: Street sensor, kind: device, operator: city}}
+      - {{id: platform, name: Data platform, kind: database, operator: city}}
     flows:
       - id: readings
         name: Sensor readings
@@ -216,7 +260,7 @@ OLD_KEEP_FOR = textwrap.dedent(
         # agreed with the city archive in 2025
         keep_for: P1Y     # case 2025-0142
         # the purposes are still open
-      - {id: status, name: Status, source: sensor, destination: platform, keep_for: "P30D"}
+      - {{id: status, name: Status, source: sensor, destination: platform, keep_for: "P30D"}}
     """
 )
 
@@ -233,9 +277,9 @@ def test_every_example_and_the_starter_declare_the_current_version() -> None:
         assert next(iter(data)) == "schema_version", f"{path}: schema_version comes first"
 
 
-def test_the_current_version_is_3() -> None:
-    assert solution_model.CURRENT_SCHEMA_VERSION == CURRENT == 3
-    assert upgrade.current_version() == 3
+def test_the_current_version_is_4() -> None:
+    assert solution_model.CURRENT_SCHEMA_VERSION == CURRENT == 4
+    assert upgrade.current_version() == 4
 
 
 def test_a_file_without_a_version_is_read_as_version_1(write_solution) -> None:
@@ -253,18 +297,18 @@ def test_the_registry_has_one_step_for_every_version_below_the_current_one() -> 
 
 
 def test_a_version_without_its_step_is_a_bug_not_a_skipped_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(solution_model, "CURRENT_SCHEMA_VERSION", 4)
-    assert upgrade.STEPS == REAL_STEPS  # the real steps 1 -> 2 and 2 -> 3, and none from 3
+    monkeypatch.setattr(solution_model, "CURRENT_SCHEMA_VERSION", NEXT)
+    assert upgrade.STEPS == REAL_STEPS  # the real steps 1 -> 2, 2 -> 3 and 3 -> 4, and none from 4
 
-    with pytest.raises(AssertionError, match="no upgrade step from version 3 to 4"):
+    with pytest.raises(AssertionError, match=f"no upgrade step from version {CURRENT} to {NEXT}"):
         upgrade.steps_from(1)
 
 
 def test_two_steps_from_one_version_are_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(solution_model, "CURRENT_SCHEMA_VERSION", 4)
+    monkeypatch.setattr(solution_model, "CURRENT_SCHEMA_VERSION", NEXT)
     monkeypatch.setattr(upgrade, "STEPS", (*REAL_STEPS, RENAME_KEEP_FOR, INDEFINITE_CHANGES_MEANING))
 
-    with pytest.raises(AssertionError, match="two upgrade steps from version 3"):
+    with pytest.raises(AssertionError, match=f"two upgrade steps from version {CURRENT}"):
         upgrade.steps_from(1)
 
 
@@ -294,25 +338,25 @@ def test_the_version_is_not_a_fact_that_rules_or_sources_can_name(write_solution
 
 @pytest.mark.parametrize("value", ["0", '"1"', "true", "1.5", "null"])
 def test_a_version_that_is_not_a_whole_number_from_1_is_refused(value: str, write_solution, cli) -> None:
-    path = write_solution(MINIMAL.replace("schema_version: 3\n", f"schema_version: {value}\n"))
+    path = write_solution(MINIMAL.replace(f"schema_version: {CURRENT}\n", f"schema_version: {value}\n"))
 
     for argv in (("assess", path), ("upgrade", path)):
         run = cli(*argv)
         assert run.code == 2, run.err
         assert f"{path}:1:1: schema_version: " in run.err
-        assert "is not a version of the solution format: write a whole number from 1 to 3" in run.err
+        assert f"is not a version of the solution format: write a whole number from 1 to {CURRENT}" in run.err
 
 
 def test_a_file_written_for_a_newer_version_is_refused_and_left_alone(write_solution, cli) -> None:
-    text = MINIMAL.replace("schema_version: 3\n", "schema_version: 4\n")
+    text = MINIMAL.replace(f"schema_version: {CURRENT}\n", f"schema_version: {NEXT}\n")
     path = write_solution(text)
 
     upgraded = cli("upgrade", path)
     assessed = cli("assess", path)
 
     message = (
-        f"{path}:1:1: schema_version: written for version 4 of the solution format; this "
-        "compliance-engine reads up to 3: upgrade compliance-engine"
+        f"{path}:1:1: schema_version: written for version {NEXT} of the solution format; this "
+        f"compliance-engine reads up to {CURRENT}: upgrade compliance-engine"
     )
     assert (upgraded.code, assessed.code) == (2, 2)
     assert message in upgraded.err
@@ -322,18 +366,20 @@ def test_a_file_written_for_a_newer_version_is_refused_and_left_alone(write_solu
 
 
 def test_the_newest_version_read_follows_the_current_one_when_it_is_raised(
-    version_4, write_solution, cli
+    next_version, write_solution, cli
 ) -> None:
-    version_4(RENAME_KEEP_FOR)
-    current = write_solution(MINIMAL.replace("schema_version: 3\n", "schema_version: 4\n"))
-    newer = write_solution(MINIMAL.replace("schema_version: 3\n", "schema_version: 5\n"), name="newer.yaml")
+    next_version(RENAME_KEEP_FOR)
+    current = write_solution(MINIMAL.replace(f"schema_version: {CURRENT}\n", f"schema_version: {NEXT}\n"))
+    newer = write_solution(
+        MINIMAL.replace(f"schema_version: {CURRENT}\n", f"schema_version: {NEXT + 1}\n"), name="newer.yaml"
+    )
 
-    assert load_solution(current).solution.schema_version == 4
+    assert load_solution(current).solution.schema_version == NEXT
     run = cli("assess", newer)
     assert run.code == 2
     assert (
-        f"{newer}:1:1: schema_version: written for version 5 of the solution format; this "
-        "compliance-engine reads up to 4: upgrade compliance-engine"
+        f"{newer}:1:1: schema_version: written for version {NEXT + 1} of the solution format; this "
+        f"compliance-engine reads up to {NEXT}: upgrade compliance-engine"
     ) in run.err
 
 
@@ -380,7 +426,7 @@ def test_upgrading_a_version_1_file_without_standards_states_every_standard_and_
     text = path.read_text(encoding="utf-8")
     assert added_and_removed(OLD_MINIMAL, text) == (
         [
-            "schema_version: 3",
+            f"schema_version: {CURRENT}",
             "# version 1 assessed against every standard when this was left out; keep those that apply",
             EVERY_STANDARD,
         ],
@@ -392,18 +438,19 @@ def test_upgrading_a_version_1_file_without_standards_states_every_standard_and_
         "longer every standard; the DPIA screening no longer reads an extent alone as large scale, nor "
         "generic financial data as highly personal",
         f"compliance: {path}: version 2 -> 3: {upgrade.STEPS[1].description}",
+        f"compliance: {path}: version 3 -> 4: {upgrade.STEPS[2].description}",
         f"{path}:1:1: standards: added iso27001, etsi-en-303-645: version 1 assessed against every "
         "standard when this was left out; keep those that apply",
-        f"{path}:1:1: schema_version: set to 3 (left out, which means version 1)",
-        f"compliance: upgraded {path} to version 3",
+        f"{path}:1:1: schema_version: set to {CURRENT} (left out, which means version 1)",
+        f"compliance: upgraded {path} to version {CURRENT}",
     ]
     solution = load_solution(path).solution
-    assert solution.schema_version == 3
+    assert solution.schema_version == CURRENT
     assert solution.standards == list(solution_model.Standard)
     assert cli("assess", path, "--as-of", AS_OF).code == 0
 
 
-def test_a_declared_version_1_is_set_to_3_where_it_stands(write_solution, cli) -> None:
+def test_a_declared_version_1_is_set_to_the_current_version_where_it_stands(write_solution, cli) -> None:
     old = "# mine\nschema_version: 1   # as written in 2025\n" + OLD_MINIMAL
     path = write_solution(old)
 
@@ -413,12 +460,12 @@ def test_a_declared_version_1_is_set_to_3_where_it_stands(write_solution, cli) -
     added, removed = added_and_removed(old, path.read_text(encoding="utf-8"))
     assert removed == ["schema_version: 1   # as written in 2025"]
     assert added == [
-        "schema_version: 3   # as written in 2025",
+        f"schema_version: {CURRENT}   # as written in 2025",
         "# version 1 assessed against every standard when this was left out; keep those that apply",
         EVERY_STANDARD,
     ]
-    assert f"{path}:2:1: schema_version: set to 3 (was 1)" in run.err.splitlines()
-    assert load_solution(path).solution.schema_version == 3
+    assert f"{path}:2:1: schema_version: set to {CURRENT} (was 1)" in run.err.splitlines()
+    assert load_solution(path).solution.schema_version == CURRENT
 
 
 @pytest.mark.parametrize("standards", ["[iso27001]", "[]", "[iso27001, etsi-en-303-645]"])
@@ -436,10 +483,10 @@ def test_a_version_1_file_stating_its_standards_loads_unchanged_and_upgrading_on
     run = cli("upgrade", path)
 
     assert run.code == 0, run.err
-    assert path.read_text(encoding="utf-8") == "schema_version: 3\n" + old
-    assert run.err.splitlines()[2:] == [
-        f"{path}:1:1: schema_version: set to 3 (left out, which means version 1)",
-        f"compliance: upgraded {path} to version 3",
+    assert path.read_text(encoding="utf-8") == f"schema_version: {CURRENT}\n" + old
+    assert without_steps(run.err) == [
+        f"{path}:1:1: schema_version: set to {CURRENT} (left out, which means version 1)",
+        f"compliance: upgraded {path} to version {CURRENT}",
     ]
     assert load_solution(path).solution.standards == solution.standards
 
@@ -458,7 +505,7 @@ def test_a_version_1_json_file_without_standards_gets_them_after_its_jurisdictio
     keys = list(data)
     after = keys.index("jurisdiction") + 1
     assert list(written) == ["schema_version", *keys[:after], "standards", *keys[after:]]
-    assert written == {**data, "schema_version": 3, "standards": ["iso27001", "etsi-en-303-645"]}
+    assert written == {**data, "schema_version": CURRENT, "standards": ["iso27001", "etsi-en-303-645"]}
     assert "version 1 assessed against every standard" not in path.read_text(encoding="utf-8")
     assert load_solution(path).solution.standards == list(solution_model.Standard)
 
@@ -550,7 +597,7 @@ def test_a_version_1_dpia_fact_that_version_2_reads_alike_loads_unchanged(
     assert load_solution(path).solution.schema_version == 1
     run = cli("upgrade", path)
     assert run.code == 0, run.err
-    assert path.read_text(encoding="utf-8") == "schema_version: 3\n" + text
+    assert path.read_text(encoding="utf-8") == f"schema_version: {CURRENT}\n" + text
 
 
 # A version-1 file without `standards`, with a scale version 1 read as large and generic financial
@@ -607,7 +654,7 @@ def test_upgrading_dpia_facts_that_version_2_reads_more_weakly_marks_them_and_ex
         "share where it is between"
     )
     assert added == [
-        "schema_version: 3",
+        f"schema_version: {CURRENT}",
         "# version 1 assessed against every standard when this was left out; keep those that apply",
         EVERY_STANDARD,
         f"      - user.financial   {financial_mark}  # from the payment provider",
@@ -657,7 +704,7 @@ def test_a_marked_dpia_fact_keeps_the_file_from_loading_until_its_mark_is_delete
     path.write_text(decided, encoding="utf-8")
 
     solution = load_solution(path).solution
-    assert solution.schema_version == 3
+    assert solution.schema_version == CURRENT
     assert solution.flows[0].data_categories == ["user.contact.email", "user.financial"]
     assert cli("assess", path, "--as-of", AS_OF).code == 0
 
@@ -672,7 +719,7 @@ def test_a_version_1_json_files_dpia_facts_are_listed_for_a_decision_on_stderr_o
     run = cli("upgrade", path)
 
     assert run.code == 1, run.err
-    assert json.loads(path.read_text(encoding="utf-8")) == {"schema_version": 3, **data}
+    assert json.loads(path.read_text(encoding="utf-8")) == {"schema_version": CURRENT, **data}
     assert "compliance upgrade" not in path.read_text(encoding="utf-8")
     assert "flows[0].scale.extent: decide: version 1 of the solution format read this scale" in run.err
     assert "flows[0].data_categories[1]: decide: version 1 of the solution format counted" in run.err
@@ -833,7 +880,7 @@ def test_upgrading_keeps_each_law_as_the_act_marked_for_its_provision_and_kind(w
     ]
     assert "    legal_basis_law: Vejloven § 1, nr. 4   # the road authority's task" in removed
     assert added[:7] == [
-        "schema_version: 3",
+        f"schema_version: {CURRENT}",
         f"    legal_basis_law:  # compliance upgrade: flows[0].legal_basis_law: {LAW_MARK}  # from the care "
         "department",
         "      act: >-",
@@ -981,17 +1028,20 @@ def test_a_version_2_file_without_laws_or_accepted_risks_loads_unchanged_and_upg
 
     assert run.code == 0, run.err
     assert path.read_text(encoding="utf-8") == MINIMAL
-    assert run.err.splitlines()[1:] == [
-        f"{path}:1:1: schema_version: set to 3 (was 2)",
-        f"compliance: upgraded {path} to version 3",
+    assert run.err.splitlines() == [
+        f"compliance: {path}: version 2 -> 3: {upgrade.STEPS[1].description}",
+        f"compliance: {path}: version 3 -> 4: {upgrade.STEPS[2].description}",
+        f"{path}:1:1: schema_version: set to {CURRENT} (was 2)",
+        f"compliance: upgraded {path} to version {CURRENT}",
     ]
 
 
-def test_a_version_3_file_with_accepted_risks_is_told_they_moved_to_the_decisions_file(
-    write_solution, cli
+@pytest.mark.parametrize("minimal", [MINIMAL_V3, MINIMAL], ids=["version-3", "current-version"])
+def test_a_file_of_version_3_or_later_with_accepted_risks_is_told_they_moved_to_the_decisions_file(
+    minimal: str, write_solution, cli
 ) -> None:
     path = write_solution(
-        MINIMAL
+        minimal
         + "accepted_risks:\n  - {rule: GDPR-5-1E-RETENTION, reason: x, approved_by: y, expires: 2027-01-01}\n"
     )
 
@@ -1005,9 +1055,12 @@ def test_a_version_3_file_with_accepted_risks_is_told_they_moved_to_the_decision
     ) in run.err
 
 
-def test_a_version_3_file_with_a_law_as_text_is_refused_as_not_an_object(write_solution, cli) -> None:
+@pytest.mark.parametrize("minimal", [MINIMAL_V3, MINIMAL], ids=["version-3", "current-version"])
+def test_a_file_of_version_3_or_later_with_a_law_as_text_is_refused_as_not_an_object(
+    minimal: str, write_solution, cli
+) -> None:
     path = write_solution(
-        MINIMAL.replace(
+        minimal.replace(
             "    retention: P1Y\n", "    lawful_basis: e\n    legal_basis_law: Vejloven\n    retention: P1Y\n"
         )
     )
@@ -1059,7 +1112,7 @@ def test_an_example_with_laws_at_version_2_upgrades_with_every_law_marked_for_a_
 
     laws = [f for f in data["flows"] if "legal_basis_law" in f]
     art9 = [f for f in laws if f.get("art9_condition") in upgrade.ART9_LAW_POINTS]
-    assert run.code == (1 if laws else 0), run.err
+    assert run.code == (1 if laws or version_4_decisions(original) else 0), run.err
     assert run.err.count(": legal_basis_law: decide: ") + run.err.count("].legal_basis_law: decide: ") == len(
         laws
     )
@@ -1072,7 +1125,7 @@ def test_an_example_with_laws_at_version_2_upgrades_with_every_law_marked_for_a_
 
 # ---------------------------------------------------------------------------------------------
 # Upgrading the examples as files of version 1 (those that use no field version 3 changed; the
-# others are upgraded from version 2 below)
+# others are upgraded from version 2 above; every example is upgraded from version 3 below)
 
 
 def test_the_examples_include_ones_that_stated_their_standards_in_version_1_and_ones_that_did_not() -> None:
@@ -1092,17 +1145,21 @@ def test_an_example_at_version_1_upgrades_to_the_example_itself(example: Path, t
     old = tmp_path / "solution.yaml"
     old.write_text(old_text, encoding="utf-8")
 
+    decisions = version_4_decisions(original)  # the version-3 twin's: steps 1 -> 3 add none
+
     run = cli("upgrade", old)
 
-    assert run.code == 0, run.err
+    assert run.code == (1 if decisions else 0), run.err
+    assert decided(run.err) == decisions
     upgraded = old.read_text(encoding="utf-8")
-    # every comment, blank line, quote and indent as it was; where the example gained `standards` by
-    # hand for version 2, the upgrade writes the same list with its own comment
-    assert upgraded == original.replace(EXAMPLE_STANDARDS, UPGRADE_STANDARDS)
+    # every comment, blank line, quote and indent as it was (once each value version 4 reads
+    # otherwise is decided as it stands); where the example gained `standards` by hand for version 2,
+    # the upgrade writes the same list with its own comment
+    assert without_marks(upgraded) == original.replace(EXAMPLE_STANDARDS, UPGRADE_STANDARDS)
     line = located(old_text, "schema_version: 1", "schema_version")
-    assert f"{old}:{line}: schema_version: set to 3 (was 1)\n" in run.err
+    assert f"{old}:{line}: schema_version: set to {CURRENT} (was 1)\n" in run.err
     assert (": standards: added iso27001, etsi-en-303-645: " in run.err) == (EXAMPLE_STANDARDS in original)
-    assert f"compliance: upgraded {old} to version 3\n" in run.err
+    assert f"compliance: upgraded {old} to version {CURRENT}\n" in run.err
 
 
 @pytest.mark.parametrize("example", PLAIN_EXAMPLES, ids=lambda p: p.parent.name)
@@ -1110,8 +1167,10 @@ def test_an_upgraded_example_assesses_to_the_same_results_as_the_example(
     example: Path, tmp_path: Path, cli
 ) -> None:
     old = tmp_path / "solution.yaml"
-    old.write_text(example_at_version_1(example.read_text(encoding="utf-8")), encoding="utf-8")
-    assert cli("upgrade", old).code == 0
+    original = example.read_text(encoding="utf-8")
+    old.write_text(example_at_version_1(original), encoding="utf-8")
+    assert cli("upgrade", old).code == (1 if version_4_decisions(original) else 0)
+    old.write_text(without_marks(old.read_text(encoding="utf-8")), encoding="utf-8")  # decided as they stand
 
     before = cli("assess", example, "--as-of", AS_OF, "--format", "json", "--no-scan")
     after = cli("assess", old, "--as-of", AS_OF, "--format", "json", "--no-scan")
@@ -1135,24 +1194,25 @@ def test_upgrading_twice_changes_nothing_the_second_time(tmp_path: Path, cli) ->
     again = cli("upgrade", path)
 
     assert again.code == 0, again.err
-    assert again.err == f"compliance: {path}: already at version 3\n"
+    assert again.err == f"compliance: {path}: already at version {CURRENT}\n"
     assert path.read_bytes() == once
     assert path.stat().st_mtime_ns == stamp
 
 
 def test_an_old_json_file_is_upgraded_as_json_with_its_key_order(tmp_path: Path, cli) -> None:
-    data = load_text(without_version(PLAIN_EXAMPLES[0].read_text(encoding="utf-8")), "example").data
+    example = PLAIN_EXAMPLES[0].read_text(encoding="utf-8")
+    data = load_text(without_version(example), "example").data
     assert "standards" in data
     path = tmp_path / "solution.json"
     path.write_text(json.dumps(data, indent=4, ensure_ascii=False), encoding="utf-8")
 
     run = cli("upgrade", path)
 
-    assert run.code == 0, run.err
+    assert run.code == (1 if version_4_decisions(example) else 0), run.err
     text = path.read_text(encoding="utf-8")
-    assert text == json.dumps({"schema_version": 3, **data}, indent=2, ensure_ascii=False) + "\n"
+    assert text == json.dumps({"schema_version": CURRENT, **data}, indent=2, ensure_ascii=False) + "\n"
     assert list(json.loads(text)) == ["schema_version", *data]
-    assert load_solution(path).solution.schema_version == 3
+    assert load_solution(path).solution.schema_version == CURRENT
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1183,24 +1243,26 @@ def test_a_version_1_file_keeps_its_own_layout_when_upgraded(text: str, write_so
     added, removed = added_and_removed(old, path.read_text(encoding="utf-8"))
     assert removed == []
     assert added == [
-        "schema_version: 3",
+        f"schema_version: {CURRENT}",
         "# version 1 assessed against every standard when this was left out; keep those that apply",
         EVERY_STANDARD,
     ]
     assert "laid out anew" not in run.err
-    assert load_solution(path).solution.schema_version == 3
+    assert load_solution(path).solution.schema_version == CURRENT
 
 
 @pytest.mark.parametrize("text", LAYOUTS)
-def test_a_file_keeps_its_own_layout_through_a_later_step(text: str, version_4, write_solution, cli) -> None:
-    version_4(RENAME_KEEP_FOR)
+def test_a_file_keeps_its_own_layout_through_a_later_step(
+    text: str, next_version, write_solution, cli
+) -> None:
+    next_version(RENAME_KEEP_FOR)
     path = write_solution(text)
 
     run = cli("upgrade", path)
 
     assert run.code == 0, run.err
     added, removed = added_and_removed(text, path.read_text(encoding="utf-8"))
-    assert (added, removed) == (["schema_version: 4"], ["schema_version: 3"])
+    assert (added, removed) == ([f"schema_version: {NEXT}"], [f"schema_version: {CURRENT}"])
     assert "laid out anew" not in run.err
 
 
@@ -1237,13 +1299,124 @@ def test_a_byte_order_mark_is_kept(tmp_path: Path, cli) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# The real step from version 3 to 4, as a whole (what each of its parts asks for is tested with the
+# part; here, only what holds whatever the parts do to a file that states none of their facts)
+
+
+def test_the_step_from_version_3_is_the_real_step_to_version_4() -> None:
+    (step,) = upgrade.steps_from(3)
+
+    assert step is REAL_STEPS[2]
+    assert step.version == 3
+    assert (step.apply, step.check) == (upgrade._version_3_to_4, upgrade._version_3_obstacles)
+    assert [s.version for s in upgrade.steps_from(2)] == [2, 3]
+    assert step.obstacles(yaml.safe_load(MINIMAL_V3)) == []
+
+
+def test_a_minimal_version_3_file_loads_unchanged(write_solution, cli) -> None:
+    path = write_solution(MINIMAL_V3)
+
+    assert load_solution(path).solution.schema_version == 3
+    run = cli("assess", path, "--as-of", AS_OF)
+    assert run.code == 0, run.err
+    assert path.read_text(encoding="utf-8") == MINIMAL_V3
+
+
+def test_a_minimal_version_3_file_upgrades_to_version_4_with_the_single_change_of_its_version(
+    write_solution, cli
+) -> None:
+    path = write_solution(MINIMAL_V3)
+
+    run = cli("upgrade", path)
+
+    assert run.code == 0, run.err
+    assert path.read_text(encoding="utf-8") == MINIMAL
+    assert run.err.splitlines() == [
+        f"compliance: {path}: version 3 -> 4: {upgrade.STEPS[2].description}",
+        f"{path}:1:1: schema_version: set to 4 (was 3)",
+        f"compliance: upgraded {path} to version 4",
+    ]
+    assert load_solution(path).solution.schema_version == 4
+
+
+def test_diff_of_a_minimal_version_3_file_shows_only_its_version_line(write_solution, cli) -> None:
+    path = write_solution(MINIMAL_V3)
+
+    run = cli("upgrade", path, "--diff")
+
+    assert run.code == 0, run.err
+    assert run.out.splitlines()[:3] == [f"--- {path}", f"+++ {path} (version 4)", "@@ -1,4 +1,4 @@"]
+    assert [line for line in run.out.splitlines()[3:] if line[:1] in "+-"] == [
+        "-schema_version: 3",
+        "+schema_version: 4",
+    ]
+    assert path.read_text(encoding="utf-8") == MINIMAL_V3
+    assert files_in(path.parent) == ["solution.yaml"]
+
+
+def test_a_minimal_version_3_json_file_only_has_its_version_set(tmp_path: Path, cli) -> None:
+    data = yaml.safe_load(MINIMAL_V3)
+    path = tmp_path / "solution.json"
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+    run = cli("upgrade", path)
+
+    assert run.code == 0, run.err
+    written = json.loads(path.read_text(encoding="utf-8"))
+    assert written == {**data, "schema_version": 4}
+    assert list(written) == list(data)
+
+
+@pytest.mark.parametrize("text", LAYOUTS)
+def test_a_version_3_file_keeps_its_own_layout_when_upgraded(text: str, write_solution, cli) -> None:
+    old = text.replace(f"schema_version: {CURRENT}\n", "schema_version: 3\n")
+    path = write_solution(old)
+
+    run = cli("upgrade", path)
+
+    assert run.code == 0, run.err
+    assert added_and_removed(old, path.read_text(encoding="utf-8")) == (
+        ["schema_version: 4"],
+        ["schema_version: 3"],
+    )
+    assert "laid out anew" not in run.err
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.parent.name)
+def test_an_example_at_version_3_upgrades_to_the_example_itself(example: Path, tmp_path: Path, cli) -> None:
+    original = example.read_text(encoding="utf-8")
+    old_text = example_at_version_3(original)
+    old = tmp_path / "solution.yaml"
+    old.write_text(old_text, encoding="utf-8")
+    obstacles = version_4_obstacles(original)
+    if obstacles:  # the loader refuses the twin where version 4 reads a value otherwise, and only there
+        with pytest.raises(SolutionError) as info:
+            load_solution(old)
+        assert sorted(p.path for p in info.value.problems) == obstacles
+    else:
+        assert load_solution(old).solution.schema_version == 3
+
+    run = cli("upgrade", old)
+
+    decisions = decided(run.err)
+    assert set(obstacles) <= set(decisions)  # each value the loader refuses is left for a person
+    assert run.code == (1 if decisions else 0), run.err
+    upgraded = old.read_text(encoding="utf-8")
+    assert upgraded.count("# compliance upgrade:") == len(decisions)
+    assert without_marks(upgraded) == original  # every line as it was but the version, and the marks
+    line = located(old_text, "schema_version: 3", "schema_version")
+    assert f"{old}:{line}: schema_version: set to 4 (was 3)" in run.err.splitlines()
+    assert f"compliance: upgraded {old} to version 4" in run.err.splitlines()
+
+
+# ---------------------------------------------------------------------------------------------
 # A step that renames a field
 
 
 def test_the_loader_names_the_field_that_replaced_a_renamed_one_and_the_command(
-    version_4, write_solution, cli
+    next_version, write_solution, cli
 ) -> None:
-    version_4(RENAME_KEEP_FOR)
+    next_version(RENAME_KEEP_FOR)
     path = write_solution(OLD_KEEP_FOR)
 
     run = cli("assess", path, "--as-of", AS_OF)
@@ -1252,19 +1425,19 @@ def test_the_loader_names_the_field_that_replaced_a_renamed_one_and_the_command(
     assert "unknown field" not in run.err
     command = f"run: compliance upgrade {path}"
     assert (
-        f"{path}:23:5: flows[0].keep_for: version 4 of the solution format replaces this field with "
+        f"{path}:23:5: flows[0].keep_for: version {NEXT} of the solution format replaces this field with "
         f"flows[0].retention; {command}"
     ) in run.err
     assert (
-        f"{path}:25:71: flows[1].keep_for: version 4 of the solution format replaces this field with "
+        f"{path}:25:71: flows[1].keep_for: version {NEXT} of the solution format replaces this field with "
         f"flows[1].retention; {command}"
     ) in run.err
 
 
 def test_a_renamed_field_keeps_its_place_and_every_comment_on_and_around_it(
-    version_4, write_solution, cli
+    next_version, write_solution, cli
 ) -> None:
-    version_4(RENAME_KEEP_FOR)
+    next_version(RENAME_KEEP_FOR)
     path = write_solution(OLD_KEEP_FOR)
 
     run = cli("upgrade", path)
@@ -1273,23 +1446,23 @@ def test_a_renamed_field_keeps_its_place_and_every_comment_on_and_around_it(
     text = path.read_text(encoding="utf-8")
     added, removed = added_and_removed(OLD_KEEP_FOR, text)
     assert removed == [
-        "schema_version: 3",
+        f"schema_version: {CURRENT}",
         "    keep_for: P1Y     # case 2025-0142",
         '  - {id: status, name: Status, source: sensor, destination: platform, keep_for: "P30D"}',
     ]
     assert added == [
-        "schema_version: 4",
+        f"schema_version: {NEXT}",
         "    retention: P1Y    # case 2025-0142",
         '  - {id: status, name: Status, source: sensor, destination: platform, retention: "P30D"}',
     ]
     assert "    # agreed with the city archive in 2025\n    retention: P1Y" in text
     assert "# case 2025-0142\n    # the purposes are still open\n" in text
     assert run.err.splitlines() == [
-        f"compliance: {path}: version 3 -> 4: a flow's 'keep_for' is called 'retention'",
-        f"{path}:2:1: schema_version: set to 4 (was 3)",
+        f"compliance: {path}: version {CURRENT} -> {NEXT}: a flow's 'keep_for' is called 'retention'",
+        f"{path}:2:1: schema_version: set to {NEXT} (was {CURRENT})",
         f"{path}:23:5: flows[0].keep_for: renamed to 'retention'",
         f"{path}:25:71: flows[1].keep_for: renamed to 'retention'",
-        f"compliance: upgraded {path} to version 4",
+        f"compliance: upgraded {path} to version {NEXT}",
     ]
     flows = load_solution(path).solution.flows
     assert [f.retention for f in flows] == ["P1Y", "P30D"]
@@ -1297,36 +1470,36 @@ def test_a_renamed_field_keeps_its_place_and_every_comment_on_and_around_it(
 
 
 def test_a_file_of_the_new_version_using_a_renamed_field_is_told_what_replaced_it(
-    version_4, write_solution, cli
+    next_version, write_solution, cli
 ) -> None:
-    version_4(RENAME_KEEP_FOR)
-    path = write_solution(OLD_KEEP_FOR.replace("schema_version: 3\n", "schema_version: 4\n"))
+    next_version(RENAME_KEEP_FOR)
+    path = write_solution(OLD_KEEP_FOR.replace(f"schema_version: {CURRENT}\n", f"schema_version: {NEXT}\n"))
 
     run = cli("assess", path)
 
     assert run.code == 2
     assert (
-        f"{path}:23:5: flows[0].keep_for: 'keep_for' is a field of version 3 of the solution format; "
-        "version 4 replaces it with flows[0].retention"
+        f"{path}:23:5: flows[0].keep_for: 'keep_for' is a field of version {CURRENT} of the solution format; "
+        f"version {NEXT} replaces it with flows[0].retention"
     ) in run.err
     assert "unknown field" not in run.err
-    assert "compliance upgrade" not in run.err  # it is at version 4 already: upgrading does nothing
+    assert "compliance upgrade" not in run.err  # it is at the new version already: upgrading does nothing
 
 
-def test_an_old_file_that_uses_no_replaced_field_loads_unchanged(version_4, write_solution, cli) -> None:
-    version_4(RENAME_KEEP_FOR)
+def test_an_old_file_that_uses_no_replaced_field_loads_unchanged(next_version, write_solution, cli) -> None:
+    next_version(RENAME_KEEP_FOR)
     path = write_solution(MINIMAL)
 
     run = cli("assess", path, "--as-of", AS_OF)
 
     assert run.code == 0, run.err
-    assert load_solution(path).solution.schema_version == 3
+    assert load_solution(path).solution.schema_version == CURRENT
 
 
 def test_a_version_1_file_is_carried_through_every_step_to_the_current_version(
-    version_4, write_solution, cli
+    next_version, write_solution, cli
 ) -> None:
-    version_4(RENAME_KEEP_FOR)
+    next_version(RENAME_KEEP_FOR)
     old = without_version(OLD_KEEP_FOR)
     path = write_solution(old)
     # the loader names what keeps the file from version 2 first: a later step reads a later version
@@ -1344,7 +1517,7 @@ def test_a_version_1_file_is_carried_through_every_step_to_the_current_version(
         '  - {id: status, name: Status, source: sensor, destination: platform, keep_for: "P30D"}',
     ]
     assert added == [
-        "schema_version: 4",
+        f"schema_version: {NEXT}",
         "# version 1 assessed against every standard when this was left out; keep those that apply",
         EVERY_STANDARD,
         "    retention: P1Y    # case 2025-0142",
@@ -1353,16 +1526,17 @@ def test_a_version_1_file_is_carried_through_every_step_to_the_current_version(
     assert [line for line in run.err.splitlines() if " -> " in line] == [
         f"compliance: {path}: version 1 -> 2: {upgrade.STEPS[0].description}",
         f"compliance: {path}: version 2 -> 3: {upgrade.STEPS[1].description}",
-        f"compliance: {path}: version 3 -> 4: a flow's 'keep_for' is called 'retention'",
+        f"compliance: {path}: version 3 -> 4: {upgrade.STEPS[2].description}",
+        f"compliance: {path}: version {CURRENT} -> {NEXT}: a flow's 'keep_for' is called 'retention'",
     ]
     solution = load_solution(path).solution
-    assert (solution.schema_version, solution.standards) == (4, list(solution_model.Standard))
+    assert (solution.schema_version, solution.standards) == (NEXT, list(solution_model.Standard))
 
 
 def test_a_version_1_file_stating_its_standards_is_told_of_a_later_steps_renamed_field(
-    version_4, write_solution, cli
+    next_version, write_solution, cli
 ) -> None:
-    version_4(RENAME_KEEP_FOR)
+    next_version(RENAME_KEEP_FOR)
     path = write_solution(
         without_version(OLD_KEEP_FOR).replace("jurisdiction: DK\n", "jurisdiction: DK\nstandards: []\n")
     )
@@ -1371,13 +1545,13 @@ def test_a_version_1_file_stating_its_standards_is_told_of_a_later_steps_renamed
 
     assert run.code == 2
     assert (
-        f"{path}:23:5: flows[0].keep_for: version 4 of the solution format replaces this field with "
+        f"{path}:23:5: flows[0].keep_for: version {NEXT} of the solution format replaces this field with "
         f"flows[0].retention; run: compliance upgrade {path}"
     ) in run.err
 
 
-def test_an_old_json_file_gets_its_renamed_field_in_the_same_place(version_4, tmp_path: Path, cli) -> None:
-    version_4(RENAME_KEEP_FOR)
+def test_an_old_json_file_gets_its_renamed_field_in_the_same_place(next_version, tmp_path: Path, cli) -> None:
+    next_version(RENAME_KEEP_FOR)
     data = yaml.safe_load(OLD_KEEP_FOR)
     path = tmp_path / "solution.json"
     path.write_text(json.dumps(data), encoding="utf-8")
@@ -1387,17 +1561,17 @@ def test_an_old_json_file_gets_its_renamed_field_in_the_same_place(version_4, tm
     assert run.code == 0, run.err
     written = json.loads(path.read_text(encoding="utf-8"))
     assert list(written) == list(data)
-    assert written["schema_version"] == 4
+    assert written["schema_version"] == NEXT
     assert [list(f) for f in written["flows"]] == [
         [k.replace("keep_for", "retention") for k in f] for f in data["flows"]
     ]
-    assert path.read_text(encoding="utf-8").startswith('{\n  "schema_version": 4,\n  "id": "demo",\n')
+    assert path.read_text(encoding="utf-8").startswith(f'{{\n  "schema_version": {NEXT},\n  "id": "demo",\n')
 
 
 def test_a_file_giving_both_the_old_and_the_new_name_keeps_both_for_a_decision(
-    version_4, write_solution, cli
+    next_version, write_solution, cli
 ) -> None:
-    version_4(RENAME_KEEP_FOR)
+    next_version(RENAME_KEEP_FOR)
     text = OLD_KEEP_FOR.replace("    keep_for: P1Y", "    retention: P2Y\n    keep_for: P1Y")
     path = write_solution(text)
 
@@ -1413,9 +1587,9 @@ def test_a_file_giving_both_the_old_and_the_new_name_keeps_both_for_a_decision(
 
 
 def test_upgrading_twice_through_a_later_step_changes_nothing_the_second_time(
-    version_4, write_solution, cli
+    next_version, write_solution, cli
 ) -> None:
-    version_4(RENAME_KEEP_FOR)
+    next_version(RENAME_KEEP_FOR)
     path = write_solution(OLD_KEEP_FOR)
     assert cli("upgrade", path).code == 0
     once = path.read_bytes()
@@ -1423,7 +1597,7 @@ def test_upgrading_twice_through_a_later_step_changes_nothing_the_second_time(
     again = cli("upgrade", path)
 
     assert again.code == 0, again.err
-    assert again.err == f"compliance: {path}: already at version 4\n"
+    assert again.err == f"compliance: {path}: already at version {NEXT}\n"
     assert path.read_bytes() == once
 
 
@@ -1434,23 +1608,25 @@ def test_upgrading_twice_through_a_later_step_changes_nothing_the_second_time(
 INDEFINITE = MINIMAL.replace("retention: P1Y", "retention: indefinite")
 
 
-def test_the_loader_says_an_old_value_would_now_mean_something_else(version_4, write_solution, cli) -> None:
-    version_4(INDEFINITE_CHANGES_MEANING)
+def test_the_loader_says_an_old_value_would_now_mean_something_else(
+    next_version, write_solution, cli
+) -> None:
+    next_version(INDEFINITE_CHANGES_MEANING)
     path = write_solution(INDEFINITE)
 
     run = cli("assess", path)
 
     assert run.code == 2
     assert (
-        f"{path}:21:5: flows[0].retention: version 4 of the solution format reads 'indefinite' otherwise; "
+        f"{path}:21:5: flows[0].retention: version {NEXT} of the solution format reads 'indefinite' otherwise; "
         f"run: compliance upgrade {path}"
     ) in run.err
 
 
 def test_a_value_without_a_faithful_form_stays_marked_for_a_decision_and_exits_1(
-    version_4, write_solution, cli
+    next_version, write_solution, cli
 ) -> None:
-    version_4(INDEFINITE_CHANGES_MEANING)
+    next_version(INDEFINITE_CHANGES_MEANING)
     old = MINIMAL.replace("retention: P1Y", "retention: indefinite  # as the law says")
     path = write_solution(old)
 
@@ -1458,14 +1634,14 @@ def test_a_value_without_a_faithful_form_stays_marked_for_a_decision_and_exits_1
 
     assert run.code == 1, run.err
     added, removed = added_and_removed(old, path.read_text(encoding="utf-8"))
-    assert removed == ["schema_version: 3", "    retention: indefinite  # as the law says"]
+    assert removed == [f"schema_version: {CURRENT}", "    retention: indefinite  # as the law says"]
     assert added == [
-        "schema_version: 4",
-        "    retention: indefinite  # compliance upgrade: flows[0].retention: version 4 reads 'indefinite' "
+        f"schema_version: {NEXT}",
+        f"    retention: indefinite  # compliance upgrade: flows[0].retention: version {NEXT} reads 'indefinite' "
         "as 'until deleted by hand': keep it or give a period  # as the law says",
     ]
     assert (
-        f"{path}:21:5: flows[0].retention: decide: version 4 reads 'indefinite' as 'until deleted by hand': "
+        f"{path}:21:5: flows[0].retention: decide: version {NEXT} reads 'indefinite' as 'until deleted by hand': "
         "keep it or give a period"
     ) in run.err
     assert (
@@ -1475,9 +1651,9 @@ def test_a_value_without_a_faithful_form_stays_marked_for_a_decision_and_exits_1
 
 
 def test_a_marked_value_keeps_the_file_from_loading_until_its_mark_is_deleted(
-    version_4, write_solution, cli
+    next_version, write_solution, cli
 ) -> None:
-    version_4(INDEFINITE_CHANGES_MEANING)
+    next_version(INDEFINITE_CHANGES_MEANING)
     path = write_solution(INDEFINITE)
     assert cli("upgrade", path).code == 1
 
@@ -1486,7 +1662,7 @@ def test_a_marked_value_keeps_the_file_from_loading_until_its_mark_is_deleted(
     assert refused.code == 2
     assert (
         f"{path}:21:28: `compliance upgrade` left this value for a person to decide: flows[0].retention: "
-        "version 4 reads 'indefinite' as 'until deleted by hand': keep it or give a period; decide, then "
+        f"version {NEXT} reads 'indefinite' as 'until deleted by hand': keep it or give a period; decide, then "
         "delete the comment"
     ) in refused.err
     decided = "\n".join(line.split("  # compliance upgrade:")[0] for line in path.read_text().splitlines())
@@ -1495,9 +1671,9 @@ def test_a_marked_value_keeps_the_file_from_loading_until_its_mark_is_deleted(
 
 
 def test_a_json_value_without_a_faithful_form_is_listed_on_stderr_only(
-    version_4, tmp_path: Path, cli
+    next_version, tmp_path: Path, cli
 ) -> None:
-    version_4(INDEFINITE_CHANGES_MEANING)
+    next_version(INDEFINITE_CHANGES_MEANING)
     data = yaml.safe_load(INDEFINITE)
     path = tmp_path / "solution.json"
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
@@ -1505,10 +1681,10 @@ def test_a_json_value_without_a_faithful_form_is_listed_on_stderr_only(
     run = cli("upgrade", path)
 
     assert run.code == 1, run.err
-    assert json.loads(path.read_text(encoding="utf-8")) == {**data, "schema_version": 4}
+    assert json.loads(path.read_text(encoding="utf-8")) == {**data, "schema_version": NEXT}
     assert "compliance upgrade" not in path.read_text(encoding="utf-8")
     assert f"{path}:" in run.err
-    assert "flows[0].retention: decide: version 4 reads 'indefinite'" in run.err
+    assert f"flows[0].retention: decide: version {NEXT} reads 'indefinite'" in run.err
     assert "1 value waits for a person's decision (listed above)" in run.err
 
 
@@ -1527,13 +1703,13 @@ def test_output_writes_the_upgraded_file_elsewhere_and_leaves_the_file_alone(
     assert run.code == 0, run.err
     assert path.read_text(encoding="utf-8") == OLD_MINIMAL
     assert out.read_text(encoding="utf-8") == UPGRADED_MINIMAL
-    assert f"compliance: wrote {out} (version 3)" in run.err
+    assert f"compliance: wrote {out} (version {CURRENT})" in run.err
 
 
 def test_output_through_a_later_step_writes_the_upgraded_file_elsewhere(
-    version_4, write_solution, tmp_path: Path, cli
+    next_version, write_solution, tmp_path: Path, cli
 ) -> None:
-    version_4(RENAME_KEEP_FOR)
+    next_version(RENAME_KEEP_FOR)
     path = write_solution(OLD_KEEP_FOR)
     out = tmp_path / "new.yaml"
 
@@ -1542,7 +1718,7 @@ def test_output_through_a_later_step_writes_the_upgraded_file_elsewhere(
     assert run.code == 0, run.err
     assert path.read_text(encoding="utf-8") == OLD_KEEP_FOR
     assert "retention: P1Y" in out.read_text(encoding="utf-8")
-    assert f"compliance: wrote {out} (version 4)" in run.err
+    assert f"compliance: wrote {out} (version {NEXT})" in run.err
 
 
 def test_output_of_a_file_at_the_current_version_is_a_copy_of_it(write_solution, tmp_path: Path, cli) -> None:
@@ -1553,7 +1729,7 @@ def test_output_of_a_file_at_the_current_version_is_a_copy_of_it(write_solution,
     run = cli("upgrade", path, "-o", out)
 
     assert run.code == 0, run.err
-    assert f"compliance: {path}: already at version 3\n" in run.err
+    assert f"compliance: {path}: already at version {CURRENT}\n" in run.err
     assert out.read_text(encoding="utf-8") == path.read_text(encoding="utf-8") == text
 
 
@@ -1565,9 +1741,9 @@ def test_diff_prints_a_unified_diff_and_writes_nothing(write_solution, cli) -> N
     assert run.code == 0, run.err
     assert run.out.splitlines()[:9] == [
         f"--- {path}",
-        f"+++ {path} (version 3)",
+        f"+++ {path} (version {CURRENT})",
         "@@ -1,6 +1,9 @@",
-        "+schema_version: 3",
+        f"+schema_version: {CURRENT}",
         " id: demo",
         " name: Demo solution",
         " jurisdiction: DK",
@@ -1579,15 +1755,15 @@ def test_diff_prints_a_unified_diff_and_writes_nothing(write_solution, cli) -> N
 
 
 def test_diff_through_a_later_step_prints_the_rename_and_writes_nothing(
-    version_4, write_solution, cli
+    next_version, write_solution, cli
 ) -> None:
-    version_4(RENAME_KEEP_FOR)
+    next_version(RENAME_KEEP_FOR)
     path = write_solution(OLD_KEEP_FOR)
 
     run = cli("upgrade", path, "--diff")
 
     assert run.code == 0, run.err
-    assert "-schema_version: 3\n+schema_version: 4\n" in run.out
+    assert f"-schema_version: {CURRENT}\n+schema_version: {NEXT}\n" in run.out
     assert "-    keep_for: P1Y     # case 2025-0142\n+    retention: P1Y    # case 2025-0142\n" in run.out
     assert path.read_text(encoding="utf-8") == OLD_KEEP_FOR
     assert files_in(path.parent) == ["solution.yaml"]
@@ -1630,8 +1806,10 @@ def _rename_then_fail(doc: Any, edits: upgrade.Edits) -> None:
     raise RuntimeError("a step that fails half-way")
 
 
-def test_a_step_failing_half_way_leaves_the_file_byte_identical(version_4, write_solution, cli) -> None:
-    version_4(upgrade.Step(3, "fails", _rename_then_fail, replaces={"flows[].keep_for": "flows[].retention"}))
+def test_a_step_failing_half_way_leaves_the_file_byte_identical(next_version, write_solution, cli) -> None:
+    next_version(
+        upgrade.Step(CURRENT, "fails", _rename_then_fail, replaces={"flows[].keep_for": "flows[].retention"})
+    )
     path = write_solution(OLD_KEEP_FOR)
 
     run = cli("upgrade", path)
@@ -1706,9 +1884,9 @@ def test_an_assessment_saved_before_solutions_had_a_version_still_recomputes(
 
 
 def test_the_loader_raises_the_problems_it_finds_rather_than_printing_them(
-    version_4, write_solution, capsys
+    next_version, write_solution, capsys
 ) -> None:
-    version_4(RENAME_KEEP_FOR)
+    next_version(RENAME_KEEP_FOR)
     path = write_solution(OLD_KEEP_FOR)
 
     with pytest.raises(SolutionError) as info:

@@ -23,6 +23,7 @@ from compliance.core import vocabulary
 from compliance.core.explanations import OP_WORDS, counts_for, describe
 from compliance.core.explanations import show as _show
 from compliance.core.facts import SCOPE_NAMESPACES, FieldSpec, Truth, lookup, registry
+from compliance.core.models.solution import SystemKind
 from compliance.core.yamlio import Located, Path_
 
 SAFEGUARD_ORDER = {"absent": 0, "planned": 1, "partial": 2, "implemented": 3}
@@ -181,9 +182,24 @@ class Compiler:
                 f"a safeguard test cannot stand {where}: safeguards may only count towards "
                 "meeting a requirement (adding one must never lower a score)",
             )
-        extra = set(raw) - {"safeguard", "at_least", "is"}
+        extra = set(raw) - {"safeguard", "at_least", "is", "on", "kinds"}
         if extra:
             return self.error(path, f"unknown keys {sorted(extra)} in a safeguard test")
+        on = raw.get("on")
+        if on is not None and on != "data_systems":
+            return self.error(
+                (*path, "on"),
+                f"unknown 'on: {on}': a safeguard test reads 'on: data_systems' or the solution-wide list",
+            )
+        kinds = raw.get("kinds")
+        if kinds is not None:
+            known = {k.value for k in SystemKind}
+            if on is None:
+                return self.error((*path, "kinds"), "'kinds' narrows 'on: data_systems' and needs it")
+            if not isinstance(kinds, list) or not kinds or any(k not in known for k in kinds):
+                return self.error(
+                    (*path, "kinds"), f"'kinds' is a list of system kinds: {', '.join(sorted(known))}"
+                )
         key = raw["safeguard"]
         vocab = vocabulary.safeguards()
         if not isinstance(key, str) or key not in vocab:
@@ -208,19 +224,48 @@ class Compiler:
         level = SAFEGUARD_ORDER[wanted]
         fact = f"safeguards.{key}"
         negated = self.negated
+        allowed = None if kinds is None else frozenset(kinds)
+
+        def meets(status: str | None) -> Truth:
+            if status is None:
+                return None
+            return status == wanted if op == "is" else SAFEGUARD_ORDER[status] >= level
 
         def evaluate(ctx: dict[str, Any], trace: Trace) -> Truth:
             status = ctx["safeguards"].get(key)
-            if status is None:
-                result: Truth = None
-            elif op == "is":
-                result = status == wanted
-            else:
-                result = SAFEGUARD_ORDER[status] >= level
+            result = meets(status)
+            if on is not None:
+                # outside the kinds where the control is expected, a system counts only where it
+                # states the control itself (a meter with no administrative login has no MFA)
+                held = [
+                    s
+                    for s in ctx.get("data_systems") or ()
+                    if allowed is None or s["kind"] in allowed or key in s["own"]
+                ]
+                if held:
+                    # the weakest system decides; one that holds personal data only perhaps (an
+                    # unknown flow) can make the result unknown, never a failure
+                    results = [
+                        (meets(s["safeguards"].get(key)), s["certain"], s["safeguards"].get(key))
+                        for s in held
+                    ]
+                    failing = [r for r in results if r[0] is False]
+                    if any(certain for _r, certain, _s in failing):
+                        result, status = False, next(st for r, c, st in failing if c)
+                    elif failing or any(r is None for r, _c, _s in results):
+                        result, status = None, None
+                    else:
+                        result, status = (
+                            True,
+                            min((st for _r, _c, st in results), key=SAFEGUARD_ORDER.__getitem__),
+                        )
             trace.append(LeafResult(fact, op, wanted, status, result, negated))
             return result
 
-        return Condition(evaluate, f"safeguard {key} {OP_WORDS[op]} {wanted}", (fact,))
+        where = ""
+        if on is not None:
+            where = " on every system holding the personal data" + (f" ({', '.join(kinds)})" if kinds else "")
+        return Condition(evaluate, f"safeguard {key} {OP_WORDS[op]} {wanted}{where}", (fact,))
 
     def _leaf(self, raw: dict[str, Any], path: Path_) -> Condition:
         fact = raw["fact"]

@@ -320,6 +320,12 @@ def _evaluate_all(
             scope = rule.rule.scope
             for item, target in targets[scope]:
                 ctx = base if item is None else {**base, scope.value: item}
+                ctx = {
+                    **ctx,
+                    "data_systems": facts.data_systems.get(
+                        (scope.value, None if item is None else item["id"]), []
+                    ),
+                }
                 risk = reviewer.accepted_risk(rule.id, target) if reviewer.risks else None
                 live = risk is not None and risk.expires >= as_of
                 recorded = reviewer.review_of(rule.id, target) if reviewer.reviews else None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 from functools import cache
@@ -23,7 +23,15 @@ from pydantic import BaseModel
 
 from compliance.core import vocabulary
 from compliance.core.models.common import VocabRef, duration_days
-from compliance.core.models.solution import DataFlow, Party, Solution, System, SystemKind, nis2_in_scope
+from compliance.core.models.solution import (
+    INCIDENT_STEPS,
+    DataFlow,
+    Party,
+    Solution,
+    System,
+    SystemKind,
+    nis2_in_scope,
+)
 
 Truth = bool | None
 Facts = dict[str, Any]
@@ -34,7 +42,7 @@ class FieldSpec:
     """What a fact path holds: its kind, the values it may take, and whether it is derived."""
 
     path: str
-    kind: str  # bool | int | number | str | date | enum | vocab | list
+    kind: str  # bool | int | number | str | date | enum | vocab | list | int_or_word (`12` or `none`)
     item_kind: str | None = None  # for lists: the kind of each element
     values: frozenset[str] | None = None  # allowed values for enum/vocab (of items, for lists)
     vocab: str | None = None  # vocabulary name, for hierarchical checks
@@ -64,7 +72,32 @@ def _unwrap_optional(tp: Any) -> Any:
     return tp
 
 
+def _number_or_word(tp: Any) -> frozenset[str] | None:
+    """The words of a field that holds a whole number or one of some words (`12` or `none`)."""
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return None
+    words: set[str] = set()
+    number = False
+    for arg in typing.get_args(tp):
+        base = typing.get_args(arg)[0] if typing.get_origin(arg) is typing.Annotated else arg
+        if base is type(None):
+            continue
+        if base is int:
+            number = True
+        elif typing.get_origin(base) is typing.Literal and all(
+            isinstance(w, str) for w in typing.get_args(base)
+        ):
+            words.update(typing.get_args(base))
+        else:
+            return None
+    return frozenset(words) if number and words else None
+
+
 def _scalar_spec(tp: Any, path: str, description: str) -> FieldSpec | None:
+    words = _number_or_word(tp)
+    if words is not None:
+        # Rules may test such a field only for its words; a derived fact gives its number.
+        return FieldSpec(path, "int_or_word", values=words, description=description)
     meta: tuple[Any, ...] = ()
     if typing.get_origin(tp) is typing.Annotated:
         tp, *rest = typing.get_args(tp)
@@ -123,6 +156,12 @@ def _model_specs(model: type[BaseModel], prefix: str, skip: set[str] | None = No
     return out
 
 
+# Purposes that are typically further processing: version 3 of the solution format read only these
+# as further purposes (GDPR Art. 6(4)); the upgrade carries a version-3 ground to them.
+TYPICAL_FURTHER_PURPOSES = ("product_improvement", "ai_training", "marketing")
+FURTHER_PURPOSE_GROUNDS = ("grounded", "law_to_review", "ungrounded")
+
+
 def _derived(path: str, kind: str, description: str, **kw: Any) -> FieldSpec:
     return FieldSpec(path, kind, description=description, derived=True, **kw)
 
@@ -147,7 +186,25 @@ DERIVED: dict[str, FieldSpec] = {
             "activity in their homes.",
         ),
         _derived("flow.retention_indefinite", "bool", "Retention is 'indefinite'."),
-        _derived("flow.retention_days", "number", "Retention in days (unknown when indefinite)."),
+        _derived(
+            "flow.retention_days", "number", "Retention in days (unknown when indefinite or event-based)."
+        ),
+        _derived(
+            "flow.retention_bounded",
+            "bool",
+            "The retention ends: a period other than 'indefinite', or an event (`retention_until`).",
+        ),
+        _derived(
+            "flow.retention_after_event_days",
+            "number",
+            "For a retention that ends with an event: the days kept after it (0: deleted at it).",
+        ),
+        _derived(
+            "flow.retention_ends_with_statistic",
+            "bool",
+            "The data is deleted when the statistic is made (the event `statistic_produced` with no "
+            "period after it), or never stored (a period of zero).",
+        ),
         _derived(
             "flow.large_scale",
             "bool",
@@ -156,7 +213,46 @@ DERIVED: dict[str, FieldSpec] = {
         _derived("flow.third_country_storage", "bool", "Stored in a country outside the EEA."),
         _derived("flow.third_country_access", "bool", "Accessed from a country outside the EEA."),
         _derived("flow.encrypted", "bool", "Encrypted both in transit and at rest."),
-        _derived("flow.deidentified", "bool", "Pseudonymised or anonymised."),
+        _derived(
+            "flow.deidentified",
+            "bool",
+            "Pseudonymised or anonymised, by a technique that works for the data: a hash without a secret "
+            "key or with a public salt of an identifier whose values can be listed (`enumerable` in the "
+            "data categories) is not; for such identifiers the technique must be stated.",
+        ),
+        _derived(
+            "flow.consent_distinguishable",
+            "bool",
+            "A written request for consent stands apart from other matters (`consent.distinguishable`); "
+            "false when consent is given by accepting terms of use or a contract (Art. 7(2)).",
+        ),
+        _derived(
+            "flow.consent_conditional",
+            "bool",
+            "A service is made conditional on consent to processing it does not need "
+            "(`consent.service_conditional`); true when consent is required for the service (Art. 7(4)).",
+        ),
+        _derived(
+            "flow.parental_authorisation_age",
+            "number",
+            "The age below which a parent gives or authorises consent: the stated age, or 0 when no "
+            "parent is asked at any age (Art. 8(1)).",
+        ),
+        _derived(
+            "flow.serves_further_purposes",
+            "bool",
+            "The flow serves a purpose the data was not collected for: one not among "
+            "`further_processing.original_purposes` (unknown when those are not stated).",
+        ),
+        _derived(
+            "flow.further_purposes_ground",
+            "enum",
+            "The Art. 6(4) ground of the flow's further purposes, the weakest first: `ungrounded` (a "
+            "purpose has none, or compatibility not assessed), `law_to_review` (a purpose rests on a "
+            "general or unwritten legal basis), `grounded` (consent, a specific law, or assessed "
+            "compatibility for each; or the flow rests on consent).",
+            values=frozenset(FURTHER_PURPOSE_GROUNDS),
+        ),
         _derived(
             "flow.source_kind",
             "enum",
@@ -192,12 +288,32 @@ DERIVED: dict[str, FieldSpec] = {
         _derived(
             "party.remote_access_third_country",
             "bool",
-            "Staff reach the data from outside the EEA.",
+            "Its own staff working there, or another entity, reach the data from outside the EEA (not "
+            "only its employees on a trip): for a party other than the controller, a transfer.",
+        ),
+        _derived(
+            "party.other_entity_access_third_country",
+            "bool",
+            "Another entity (an affiliate, a sub-processor, a support contractor) reaches the data "
+            "through it from outside the EEA: a transfer, whoever the party is. False when no "
+            "remote-access country is stated.",
+        ),
+        _derived(
+            "party.own_staff_access_third_country",
+            "bool",
+            "Its own employees (working there or travelling) reach the data from outside the EEA. False "
+            "when no remote-access country is stated.",
+        ),
+        _derived(
+            "party.travelling_staff_third_country",
+            "bool",
+            "Its own employees reach the data from outside the EEA only while travelling (no transfer).",
         ),
         _derived(
             "party.adequacy",
             "bool",
-            "Every third country it is in or works from has a full adequacy decision.",
+            "Every third country the data is transferred to at it (where it is established, where its "
+            "staff work or another entity reaches the data from) has a full adequacy decision.",
         ),
         _derived("party.receives_personal_data", "bool", "Personal data flows to it or its systems."),
         _derived("party.receives_transfer", "bool", "Personal data is transferred to it under Chapter V."),
@@ -260,6 +376,33 @@ DERIVED: dict[str, FieldSpec] = {
             "bool",
             "Any flow from the system carries Art. 9 data, or images of people (camera surveillance).",
         ),
+        _derived(
+            "system.holds_personal_data",
+            "bool",
+            "Any flow from or to the system carries personal data.",
+        ),
+        _derived(
+            "flow.stored_unencrypted_on_system",
+            "bool",
+            "Its source or destination system states that it keeps data on its own storage unencrypted "
+            "(`security.stores_data_unencrypted`); false where the flow is stored encrypted everywhere "
+            "(`encryption.at_rest`) or never stored, or where each of its systems says it keeps nothing "
+            "unencrypted; unknown otherwise.",
+        ),
+        *(
+            _derived(
+                f"solution.incident_plan_{step}",
+                "bool",
+                f"The incident plan has the {what} step: stated (`incident_response.{step}`), or a "
+                "deadline given for it; false where the plan is stated to lack it.",
+            )
+            for step, what in (
+                ("early_warning", "early-warning"),
+                ("notification", "incident-notification"),
+                ("final_report", "final-report"),
+                ("personal_data_breach_notification", "personal-data-breach notification"),
+            )
+        ),
         # scanner evidence (computed by the engine from the scanner runs, compliance/evidence/)
         *(
             spec
@@ -294,6 +437,30 @@ DERIVED: dict[str, FieldSpec] = {
 }
 
 
+def _entry_lists(model: type[BaseModel], prefix: str) -> dict[str, type[BaseModel]]:
+    out: dict[str, type[BaseModel]] = {}
+    for name, info in model.model_fields.items():
+        tp = _unwrap_optional(info.annotation)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            out.update(_entry_lists(tp, f"{prefix}.{name}"))
+        elif typing.get_origin(tp) is list:
+            (item,) = typing.get_args(tp)
+            if isinstance(item, type) and issubclass(item, BaseModel):
+                out[f"{prefix}.{name}"] = item
+    return out
+
+
+@cache
+def entry_lists() -> dict[str, type[BaseModel]]:
+    """Lists of entries inside a scope's facts (`flow.further_processing.new_purposes`), with the
+    model of an entry. Rules do not read them (derived facts summarise them); rule cases give them."""
+    return {
+        **_entry_lists(DataFlow, "flow"),
+        **_entry_lists(Party, "party"),
+        **_entry_lists(System, "system"),
+    }
+
+
 @cache
 def registry() -> dict[str, FieldSpec]:
     """Every fact path a rule may read, with its spec."""
@@ -312,6 +479,11 @@ def registry() -> dict[str, FieldSpec]:
 # What each derived fact is computed from: the facts a user states to decide it. Paths with a
 # namespace prefix are read in the same context; others are descriptions of where it comes from.
 _CATS = ("flow.data_categories",)
+_ACCESS = (
+    "party.remote_access_from",
+    "party.other_entity_access_from",
+    "party.travelling_staff_access_from",
+)
 DERIVED_FROM: dict[str, tuple[str, ...]] = {
     **{
         f"flow.{name}": _CATS
@@ -330,11 +502,32 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "flow.innovative_technology": ("flow.technologies", "flow.data_categories"),
     "flow.retention_indefinite": ("flow.retention",),
     "flow.retention_days": ("flow.retention",),
+    "flow.retention_bounded": ("flow.retention", "flow.retention_until.event"),
+    "flow.retention_after_event_days": ("flow.retention_until.event", "flow.retention_until.then"),
+    "flow.retention_ends_with_statistic": (
+        "flow.retention",
+        "flow.retention_until.event",
+        "flow.retention_until.then",
+    ),
     "flow.large_scale": ("flow.scale.subjects", "flow.scale.population_share"),
     "flow.third_country_storage": ("flow.storage_countries",),
     "flow.third_country_access": ("flow.access_countries",),
     "flow.encrypted": ("flow.encryption.in_transit", "flow.encryption.at_rest"),
-    "flow.deidentified": ("flow.deidentification.applied",),
+    "flow.deidentified": (
+        "flow.deidentification.applied",
+        "flow.deidentification.technique",
+        "flow.deidentification.salt",
+        *_CATS,
+    ),
+    "flow.consent_distinguishable": ("flow.consent.distinguishable", "flow.consent.given_by"),
+    "flow.consent_conditional": ("flow.consent.service_conditional", "flow.consent.given_by"),
+    "flow.parental_authorisation_age": ("flow.consent.parental_authorisation_below_age",),
+    "flow.serves_further_purposes": ("flow.purposes", "flow.further_processing.original_purposes"),
+    "flow.further_purposes_ground": (
+        "flow.further_processing.original_purposes",
+        "flow.lawful_basis",
+        "the ground stated for each further purpose (`further_processing.new_purposes`)",
+    ),
     "flow.source_kind": ("flow.source",),
     "flow.camera_surveillance": ("flow.data_categories", "flow.technologies"),
     "party.processor": ("party.roles",),
@@ -345,8 +538,14 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     ),
     "party.third_country": ("party.country",),
     "party.third_country_parent": ("party.parent_country",),
-    "party.remote_access_third_country": ("party.remote_access_from",),
-    "party.adequacy": ("party.country", "party.remote_access_from"),
+    "party.remote_access_third_country": _ACCESS,
+    "party.other_entity_access_third_country": _ACCESS,
+    "party.own_staff_access_third_country": _ACCESS,
+    "party.travelling_staff_third_country": (
+        "party.remote_access_from",
+        "party.travelling_staff_access_from",
+    ),
+    "party.adequacy": ("party.country", *_ACCESS),
     "party.receives_personal_data": ("the data_categories of the flows into the party or its systems",),
     "party.receives_transfer": (
         "party.roles",
@@ -365,6 +564,17 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     ),
     "system.support_period_sufficient": ("system.support_period_years", "system.product.expected_use_years"),
     "system.sends_sensitive_data": ("the data_categories and technologies of the flows from the system",),
+    "system.holds_personal_data": ("the data_categories of the flows from and to the system",),
+    "flow.stored_unencrypted_on_system": (
+        "security.stores_data_unencrypted of the flow's source and destination systems",
+    ),
+    **{
+        f"solution.incident_plan_{step}": (
+            f"solution.incident_response.{step}",
+            f"solution.incident_response.{deadline}",
+        )
+        for step, deadline in INCIDENT_STEPS
+    },
     "solution.nis2_in_scope": (
         "solution.entity.nis2_status",
         "solution.entity.sectors",
@@ -395,6 +605,14 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
 }
 
 
+# Inputs that qualify another and are asked only once it is stated: who reaches the data from the
+# countries a party lists, once the countries are known.
+_ASKED_AFTER: dict[str, str] = {
+    "party.other_entity_access_from": "party.remote_access_from",
+    "party.travelling_staff_access_from": "party.remote_access_from",
+}
+
+
 def facts_to_state(fact: str, ctx: dict[str, Any] | None) -> list[str]:
     """The stated facts a missing fact depends on: itself when it is stated directly, the missing
     inputs of a derived fact (recursively), or all its inputs when no context is given."""
@@ -404,6 +622,9 @@ def facts_to_state(fact: str, ctx: dict[str, Any] | None) -> list[str]:
     out: list[str] = []
     for item in inputs:
         namespaced = item.split(".", 1)[0] in SCOPE_NAMESPACES["flow"] + ("party", "system")
+        first = _ASKED_AFTER.get(item)
+        if ctx is not None and first is not None and lookup(ctx, tuple(first.split("."))) is None:
+            continue  # asked once the fact it qualifies is stated
         if not namespaced:
             out.append(item)
         elif ctx is None or lookup(ctx, tuple(item.split("."))) is None:
@@ -450,14 +671,59 @@ def _any_outside_eea(codes: list[str] | None) -> Truth:
     return any(c not in eea for c in codes)
 
 
-def _adequacy_covers(country: str | None, remote_access_from: list[str] | None) -> Truth:
-    """Whether adequacy decisions cover every third country the data reaches at this party: where
-    it is established and where its staff reach the data from."""
+@dataclass(frozen=True)
+class _Access:
+    """Who reaches a party's data from one third country (each three-valued)."""
+
+    other_entity: Truth  # another entity on its behalf: a transfer (EDPB Recommendations 01/2020, para. 13)
+    travelling_only: Truth  # only its own employees on a trip: no transfer (EDPB Guidelines 05/2021, ex. 5)
+    own_staff_working: Truth  # its own staff working there: a transfer when the party is not the exporter
+
+
+def _third_country_access(party: Facts) -> dict[str, _Access] | None:
+    """For each third country in `remote_access_from`, who reaches the data from there; None when
+    the countries are not stated. A country the party is established in is reached by the party."""
+    reached = party.get("remote_access_from")
+    if reached is None:
+        return None
+    others, travelling = party.get("other_entity_access_from"), party.get("travelling_staff_access_from")
+    eea = vocabulary.countries().eea
+    out: dict[str, _Access] = {}
+    for c in reached:
+        if c in eea:
+            continue
+        # the two lists exclude each other (the model says so): a country in one is not in the other
+        other: Truth = None if others is None else c in others
+        travel: Truth = False if other else (None if travelling is None else c in travelling)
+        other = False if travel else other
+        working = True if c == party.get("country") else all_true([not_(other), not_(travel)])
+        out[c] = _Access(other, travel, working)
+    return out
+
+
+def _over(access: dict[str, _Access] | None, test: Callable[[_Access], Truth]) -> Truth:
+    return None if access is None else any_true(test(a) for a in access.values())
+
+
+def _adequacy_covers(country: str | None, access: dict[str, _Access] | None, exporter: Truth) -> Truth:
+    """Whether adequacy decisions cover every third country the data is transferred to at this party:
+    where it is established, where its own staff work (unless it is the exporter), and where another
+    entity reaches the data from; a country only its travelling employees reach it from is no transfer."""
     countries = vocabulary.countries()
-    reached = [country, *(remote_access_from if remote_access_from is not None else [None])]
-    return all_true(
-        None if c is None else (countries.is_eea(c) or countries.has_full_adequacy(c)) for c in reached
-    )
+
+    def covered(c: str) -> bool:
+        return countries.is_eea(c) or countries.has_full_adequacy(c)
+
+    at_home: Truth = None if country is None else covered(country)
+    if access is None:
+        return all_true([at_home, None])
+    transferred_to = [
+        True
+        if covered(c)
+        else not_(any_true([a.other_entity, all_true([not_(exporter), a.own_staff_working])]))
+        for c, a in access.items()
+    ]
+    return all_true([at_home, *transferred_to])
 
 
 def _outside_eea(code: str | None) -> Truth:
@@ -500,6 +766,57 @@ def innovative_technology(technologies: list[str] | None, categories: list[str] 
     )
 
 
+def _retention_until(retention: str | None, until: Facts | None) -> Facts:
+    """The retention facts that read both forms: a period (`retention`) or an event (`retention_until`).
+    A flow states one or the other (the model refuses both), so neither missing reads as "none"."""
+    if until is None:
+        days = None if retention is None else duration_days(retention)
+        return {
+            "retention_bounded": None if retention is None else retention != "indefinite",
+            "retention_after_event_days": None,
+            "retention_ends_with_statistic": None if retention is None else days == 0,
+        }
+    after = duration_days(until.get("then") or "P0D")
+    return {
+        "retention_bounded": True,
+        "retention_after_event_days": after,
+        "retention_ends_with_statistic": until.get("event") == "statistic_produced" and after == 0,
+    }
+
+
+# Techniques whose strength rests on a secret (a key, a secret salt, a mapping table) or that keep no
+# identifier at all; a hash without a secret is reversed by hashing every possible value.
+_SECRET_OR_NO_IDENTIFIER = (
+    "keyed_hash",
+    "encryption",
+    "tokenisation",
+    "aggregation",
+    "generalisation",
+    "other",
+)
+
+
+def deidentified(deid: Facts, enumerable: Truth) -> Truth:
+    """Whether de-identification is applied and can work (EDPB Guidelines 01/2025 on pseudonymisation):
+    a hash with no salt or a public one of an identifier whose values can be listed (a plate, a phone or
+    national number, a MAC address) is not; for such identifiers the technique must be known."""
+    applied = deid.get("applied")
+    if applied is None:
+        return None
+    if applied == "none":
+        return False
+    technique, salt = deid.get("technique"), deid.get("salt")
+    if technique in _SECRET_OR_NO_IDENTIFIER or (technique == "hash" and salt == "secret"):
+        return True
+    if enumerable is None:
+        return None
+    if not enumerable:
+        return True
+    if technique == "hash" and salt in ("none", "public"):
+        return False
+    return None  # an enumerable identifier with the technique (or the hash's salt) not stated
+
+
 def derive_flow(flow: Facts) -> Facts:
     """Add derived facts to a flow's facts (given values win, as in rule cases)."""
     cats = vocabulary.data_categories()
@@ -524,10 +841,23 @@ def derive_flow(flow: Facts) -> Facts:
     retention = flow.get("retention")
     derived["retention_indefinite"] = None if retention is None else retention == "indefinite"
     derived["retention_days"] = None if retention is None else duration_days(retention)
+    derived.update(_retention_until(retention, flow.get("retention_until")))
     enc = flow.get("encryption") or {}
     derived["encrypted"] = all_true([enc.get("in_transit"), enc.get("at_rest")])
-    deid = (flow.get("deidentification") or {}).get("applied")
-    derived["deidentified"] = None if deid is None else deid != "none"
+    # what the flow alone says (its systems are added in a real run, solution_facts): stored
+    # encrypted everywhere, or never stored, means no system keeps it unencrypted (the model refuses
+    # a system that says otherwise)
+    days = derived["retention_days"]
+    derived["stored_unencrypted_on_system"] = (
+        False if enc.get("at_rest") is True or (days is not None and days <= 0) else None
+    )
+    derived["deidentified"] = deidentified(
+        flow.get("deidentification") or {}, _any_flag(categories, cats, "enumerable")
+    )
+    derived.update(_consent_facts(flow.get("consent") or {}))
+    extra = further_purposes(flow)
+    derived["serves_further_purposes"] = None if extra is None else bool(extra)
+    derived["further_purposes_ground"] = further_purposes_ground(flow)
     derived["camera_surveillance"] = all_true(
         [
             derived["personal_data"],
@@ -540,6 +870,67 @@ def derive_flow(flow: Facts) -> Facts:
         ]
     )
     return {**derived, **flow}
+
+
+def _consent_facts(consent: Facts) -> Facts:
+    """What the way consent was given says about Art. 7(2) and 7(4) (a contradiction is refused
+    by the model, so a stated flag and the way never disagree in a real solution)."""
+    given_by = consent.get("given_by")
+    distinguishable = consent.get("distinguishable")
+    conditional = consent.get("service_conditional")
+    age = consent.get("parental_authorisation_below_age")
+    return {
+        "consent_distinguishable": False if given_by == "bundled_with_terms" else distinguishable,
+        "consent_conditional": True if given_by == "required_for_service" else conditional,
+        "parental_authorisation_age": 0 if age == "none" else age,
+    }
+
+
+def further_purposes(flow: Facts) -> list[str] | None:
+    """The flow's purposes not among those the data was collected for; None when either is not
+    stated (then any purpose may be a further one)."""
+    purposes = flow.get("purposes")
+    original = (flow.get("further_processing") or {}).get("original_purposes")
+    if purposes is None or original is None:
+        return None
+    return [p for p in purposes if p not in original]
+
+
+def _purpose_ground(entry: Facts | None) -> str | None:
+    """One further purpose's ground: ok, review, bad, or None when its facts are missing."""
+    if entry is None:
+        return None
+    ground = entry.get("ground")
+    if ground == "consent":
+        return "ok"
+    if ground == "compatible":
+        assessed = entry.get("compatibility_factors_assessed")
+        return None if assessed is None else ("ok" if assessed else "bad")
+    if ground == "law":
+        kind = (entry.get("law") or {}).get("kind")
+        return {"specific": "ok", "general": "review", "unwritten": "review", "none": "bad"}.get(kind or "")
+    return "bad" if ground == "none" else None
+
+
+def further_purposes_ground(flow: Facts) -> str | None:
+    """The weakest Art. 6(4) ground among the flow's further purposes (FURTHER_PURPOSE_GROUNDS);
+    `grounded` whatever the entries say when the flow rests on consent."""
+    basis = flow.get("lawful_basis")
+    if basis == "a":
+        return "grounded"
+    extra = further_purposes(flow)
+    if extra is None:
+        return None
+    entries = {e.get("purpose"): e for e in (flow.get("further_processing") or {}).get("new_purposes") or []}
+    found = [_purpose_ground(entries.get(p)) for p in extra]
+    if "bad" in found:
+        weakest: str | None = "ungrounded"
+    elif None in found:
+        return None
+    else:
+        weakest = "law_to_review" if "review" in found else "grounded"
+    # A flow whose basis is not stated may rest on consent, which would ground every purpose.
+    return None if basis is None and weakest != "grounded" else weakest
 
 
 def _basis_in(flow: Facts, points: set[str]) -> Truth:
@@ -562,7 +953,19 @@ def _automated_decision(flow: Facts) -> Truth:
 def derive_solution_own(sol: Facts) -> Facts:
     """Add the solution-level facts its own fields determine (no flows needed)."""
     entity = sol.get("entity")
-    return {"nis2_in_scope": nis2_in_scope(entity, sol.get("jurisdiction")), **sol}
+    plan = sol.get("incident_response") or {}
+    steps: Facts = {
+        f"incident_plan_{step}": _plan_step(plan, step, deadline) for step, deadline in INCIDENT_STEPS
+    }
+    return {"nis2_in_scope": nis2_in_scope(entity, sol.get("jurisdiction")), **steps, **sol}
+
+
+def _plan_step(plan: Facts, step: str, deadline: str) -> Truth:
+    """Whether the incident plan has a step: as stated, or true where a deadline is given for it."""
+    stated = plan.get(step)
+    if stated is not None:
+        return bool(stated)
+    return True if plan.get(deadline) is not None else None
 
 
 def derive_solution(sol: Facts, flows: list[Facts]) -> Facts:
@@ -604,10 +1007,22 @@ def derive_party(
         "incident_notice": _incident_notice(party.get("security") or {}),
         "third_country": _outside_eea(country),
         "third_country_parent": _outside_eea(party.get("parent_country")),
-        "remote_access_third_country": _any_outside_eea(party.get("remote_access_from")),
-        "adequacy": _adequacy_covers(country, party.get("remote_access_from")),
         "art28_clauses_complete": None if clauses is None else set("abcdefgh") <= set(clauses),
     }
+    # Who reaches the data from a third country: its own staff working there or another entity
+    # (a transfer, for a party that is not the exporter), or only its employees on a trip (no
+    # transfer, but an Art. 32 risk); another entity reaching the data is stated as a party of its own.
+    exporter = None if roles is None else "controller" in roles
+    access = _third_country_access(party)
+    derived["remote_access_third_country"] = _over(
+        access, lambda a: any_true([a.other_entity, a.own_staff_working])
+    )
+    # Unknown while no country is stated: a missing fact never reads as "no access" (derivations
+    # stay monotone: removing a fact never turns a known answer into another).
+    derived["other_entity_access_third_country"] = _over(access, lambda a: a.other_entity)
+    derived["own_staff_access_third_country"] = _over(access, lambda a: not_(a.other_entity))
+    derived["travelling_staff_third_country"] = _over(access, lambda a: a.travelling_only)
+    derived["adequacy"] = _adequacy_covers(country, access, exporter)
     # Chapter V: personal data reaches the party in, or from, a third country. The controller
     # exports; it does not receive a transfer. Every input is three-valued, so a missing fact
     # (where a system runs, where support staff sit) leaves the answer unknown, never "no".
@@ -617,7 +1032,6 @@ def derive_party(
     )
     by_receipt = all_true([receives, any_true([derived["third_country"], *(systems_abroad or [])])])
     by_remote_access = all_true([accessible, derived["remote_access_third_country"]])
-    exporter = None if roles is None else "controller" in roles
     derived["receives_transfer"] = all_true([not_(exporter), any_true([by_receipt, by_remote_access])])
     return {**derived, **party}
 
@@ -692,6 +1106,9 @@ class SolutionFacts:
     parties: list[Facts]
     systems: list[Facts]
     safeguards: dict[str, str]
+    # The systems holding the personal data of each target, as the `on: data_systems` safeguard
+    # test reads them: by (scope, target id), and ("solution", None) for the whole solution.
+    data_systems: dict[tuple[str, str | None], list[Facts]] = field(default_factory=dict)
 
 
 def solution_facts(solution: Solution) -> SolutionFacts:
@@ -733,6 +1150,9 @@ def solution_facts(solution: Solution) -> SolutionFacts:
     for system in systems:
         outgoing = [f for f in flows if f["source"] == system["id"]]
         system["sends_personal_data"] = any_true(f["personal_data"] for f in outgoing)
+        system["holds_personal_data"] = any_true(
+            f["personal_data"] for f in flows if system["id"] in (f["source"], f["destination"])
+        )
         system["sends_sensitive_data"] = any_true(
             any_true([f["special_categories"], f["camera_surveillance"]]) for f in outgoing
         )
@@ -743,7 +1163,55 @@ def solution_facts(solution: Solution) -> SolutionFacts:
         facts["receives_personal_data"] = any_true(incoming[party["id"]])
         parties.append(derive_party(facts, operates_abroad[party["id"]], sol["personal_data"]))
     safeguards = {s["control"]: s["status"] for s in dumped["safeguards"]}
-    return SolutionFacts(sol, dumped, flows, parties, systems, safeguards)
+    holding = _data_systems(flows, system_by_id, safeguards)
+    return SolutionFacts(sol, dumped, flows, parties, systems, safeguards, holding)
+
+
+def data_system(system: Facts, solution_wide: dict[str, str], certain: bool = True) -> Facts:
+    """A system as the `on: data_systems` safeguard test reads it: its kind, the status of each
+    safeguard on it (its own entry, else its `security.mfa` for `mfa`, else the solution-wide one),
+    the controls it states itself (`own`), and whether it holds personal data for certain (false
+    where only a flow of unknown categories would make it hold some)."""
+    listed = system.get("safeguards") or []
+    own: dict[str, str] = {}
+    mfa = (system.get("security") or {}).get("mfa")
+    if mfa is not None:
+        own["mfa"] = "implemented" if mfa else "absent"
+    if isinstance(listed, dict):  # a rule case gives them as a mapping
+        own.update(listed)
+    else:
+        own.update({s["control"]: s["status"] for s in listed})
+    return {
+        "id": system.get("id"),
+        "kind": system.get("kind"),
+        "safeguards": {**solution_wide, **own},
+        "own": frozenset(own),
+        "certain": certain,
+    }
+
+
+def _data_systems(
+    flows: list[Facts], system_by_id: dict[str, Facts], solution_wide: dict[str, str]
+) -> dict[tuple[str, str | None], list[Facts]]:
+    """The systems that hold each target's personal data: a flow's source and destination systems,
+    a system itself, and for the solution every system at either end of a flow with personal data."""
+    out: dict[tuple[str, str | None], list[Facts]] = {}
+    certain: dict[str, bool] = {}
+    for flow in flows:
+        ends = [e for e in dict.fromkeys((flow["source"], flow["destination"])) if e in system_by_id]
+        out[("flow", flow["id"])] = [data_system(system_by_id[e], solution_wide) for e in ends]
+        if flow["personal_data"] is not False:
+            for end in ends:
+                certain[end] = certain.get(end, False) or flow["personal_data"] is True
+        kept = [(system_by_id[e].get("security") or {}).get("stores_data_unencrypted") for e in ends]
+        if any(k is True for k in kept):
+            flow["stored_unencrypted_on_system"] = True
+        elif ends and all(k is False for k in kept):
+            flow["stored_unencrypted_on_system"] = False
+    for sid, system in system_by_id.items():
+        out[("system", sid)] = [data_system(system, solution_wide)]
+    out[("solution", None)] = [data_system(system_by_id[s], solution_wide, c) for s, c in certain.items()]
+    return out
 
 
 def lookup(ctx: dict[str, Any], keys: tuple[str, ...]) -> Any:

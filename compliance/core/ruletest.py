@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from compliance.core.engine import evaluate_rule
-from compliance.core.facts import DERIVERS, derive_solution_own
+from compliance.core.facts import DERIVERS, data_system, derive_solution_own
 from compliance.core.models.rules import Outcome, RuleCase
 from compliance.core.packs import CompiledRule, LoadedPack
 
@@ -50,6 +50,10 @@ def case_context(rule: CompiledRule, case: RuleCase) -> dict[str, Any]:
     scope = rule.rule.scope.value
     if scope in DERIVERS:
         ctx[scope] = DERIVERS[scope](dict(given.get(scope, {})))
+    # the systems that hold the personal data, for `on: data_systems` safeguard tests
+    ctx["data_systems"] = [
+        data_system(s, ctx["safeguards"], s.get("certain", True)) for s in given.get("data_systems", [])
+    ]
     return ctx
 
 

@@ -13,13 +13,15 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from compliance.core import vocabulary
 from compliance.core.conditions import Compiler
 from compliance.core.errors import InputError, Problem, RulePackError, SolutionError
-from compliance.core.facts import SCOPE_NAMESPACES, FieldSpec, registry
+from compliance.core.facts import SCOPE_NAMESPACES, FieldSpec, entry_lists, registry
 from compliance.core.models.assessment import InputFile
 from compliance.core.models.rules import RulePack
-from compliance.core.models.solution import Solution
+from compliance.core.models.solution import Solution, SystemKind
 from compliance.core.packs import CompiledRule, LoadedPack
 from compliance.core.resources import rules_root
 from compliance.core.validation import validate_located
@@ -210,6 +212,9 @@ def _check_cases(cases: Iterable[Any], scope: str, located: Located, where: Path
     for i, case in enumerate(cases):
         base = (*where, i, "given")
         for ns, facts in case.given.items():
+            if ns == "data_systems":
+                problems += _check_data_systems(facts, located, (*base, ns))
+                continue
             if ns not in namespaces:
                 problems.append(
                     located.problem((*base, ns), f"a {scope}-scope case can give {', '.join(namespaces)}")
@@ -231,6 +236,36 @@ def _check_cases(cases: Iterable[Any], scope: str, located: Located, where: Path
     return problems
 
 
+def _check_data_systems(systems: Any, located: Located, where: Path_) -> list[Problem]:
+    """The systems a case says hold the personal data: each a kind, with its own safeguards (by
+    control), its `security.mfa`, and whether it holds personal data for certain."""
+    if not isinstance(systems, list):
+        return [located.problem(where, "data_systems is a list of systems")]
+    problems: list[Problem] = []
+    safeguards = vocabulary.safeguards()
+    kinds = {k.value for k in SystemKind}
+    for i, system in enumerate(systems):
+        at = (*where, i)
+        if not isinstance(system, dict) or system.get("kind") not in kinds:
+            problems.append(located.problem(at, f"each system gives its kind: {', '.join(sorted(kinds))}"))
+            continue
+        extra = set(system) - {"kind", "safeguards", "security", "certain"}
+        if extra:
+            problems.append(located.problem(at, f"unknown keys {sorted(extra)}"))
+        for key, status in (system.get("safeguards") or {}).items():
+            if key not in safeguards:
+                problems.append(located.problem((*at, "safeguards", key), safeguards.unknown_message(key)))
+            elif status not in ("implemented", "partial", "planned", "absent"):
+                problems.append(
+                    located.problem((*at, "safeguards", key), f"unknown safeguard status '{status}'")
+                )
+        if set(system.get("security") or {}) - {"mfa"}:
+            problems.append(
+                located.problem((*at, "security"), "a case's data system gives only security.mfa")
+            )
+    return problems
+
+
 def _check_given(
     facts: dict[str, Any], prefix: str, reg: dict[str, Any], located: Located, where: Path_
 ) -> list[Problem]:
@@ -245,6 +280,9 @@ def _check_given(
         if isinstance(value, dict) and any(p.startswith(path + ".") for p in reg):
             problems += _check_given(value, path, reg, located, (*where, key))
             continue
+        if path in entry_lists():
+            problems += _check_entries(value, entry_lists()[path], located, (*where, key))
+            continue
         if key in ("id", "name", "roles") and prefix in ("flow", "party", "system"):
             continue
         hint = vocabulary.suggest(path, [p for p in reg if p.startswith(prefix.split(".")[0] + ".")])
@@ -254,6 +292,21 @@ def _check_given(
                 f"unknown fact '{path}'" + (f" (did you mean '{hint}'?)" if hint else ""),
             )
         )
+    return problems
+
+
+def _check_entries(value: Any, model: type[BaseModel], located: Located, where: Path_) -> list[Problem]:
+    """A case's list of entries (`further_processing.new_purposes`), each checked by its model."""
+    if not isinstance(value, list):
+        return [located.problem(where, "a list of entries")]
+    problems: list[Problem] = []
+    for i, item in enumerate(value):
+        try:
+            model.model_validate(item, strict=False)
+        except ValidationError as exc:
+            for error in exc.errors():
+                place = tuple(part for part in error["loc"] if isinstance(part, str | int))
+                problems.append(located.problem((*where, i, *place), error["msg"]))
     return problems
 
 
@@ -271,6 +324,8 @@ def _wrong_value(spec: FieldSpec, value: Any) -> str | None:
     if spec.kind in ("int", "number"):
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         return None if ok else f"{spec.path} is a number, not {value!r}"
+    if spec.kind == "int_or_word" and isinstance(value, int) and not isinstance(value, bool):
+        return None
     if spec.values is not None and value not in spec.values:
         hint = vocabulary.suggest(str(value), spec.values)
         return f"'{value}' is not a value of {spec.path}" + (f" (did you mean '{hint}'?)" if hint else "")

@@ -339,6 +339,390 @@ def _insert_after(mapping: Any, after: str, key: str, value: Any) -> None:
     mapping.update(items)
 
 
+# ---------------------------------------------------------------------------------------------
+# Step 3 -> 4 (issue 16: facts that decide real cases). One part per subject; each part has an
+# `apply` (upgrading a document in place, recording its edits) and a `check` (what a version-3
+# file would mean differently under version 4). The step runs every part in this order.
+
+
+NO_PARENT_AGE = 0
+"""The age version 3 took for "no parent is asked at any age"; version 4 writes `none`."""
+
+OLD_FURTHER_FIELDS = ("ground", "compatibility_assessed")
+"""The fields of `further_processing` that version 3 stated once for every further purpose."""
+
+
+def _flows(data: Any) -> Iterator[tuple[int, Any]]:
+    flows = data.get("flows") if isinstance(data, Mapping) else None
+    for i, flow in enumerate(flows if isinstance(flows, list) else []):
+        if isinstance(flow, Mapping):
+            yield i, flow
+
+
+def _parental_zero(flow: Mapping[str, Any]) -> bool:
+    consent = flow.get("consent")
+    age = consent.get("parental_authorisation_below_age") if isinstance(consent, Mapping) else None
+    return isinstance(age, int) and not isinstance(age, bool) and age == NO_PARENT_AGE
+
+
+def _old_further(flow: Mapping[str, Any]) -> list[str]:
+    further = flow.get("further_processing")
+    return [k for k in OLD_FURTHER_FIELDS if isinstance(further, Mapping) and k in further]
+
+
+def _further_purposes_v3(flow: Mapping[str, Any]) -> tuple[list[str], bool]:
+    """The purposes version 3's single ground was for, and whether they were read from the stated
+    original purposes (True) or, those not stated, from the purposes version 3 tested (False)."""
+    from compliance.core.facts import TYPICAL_FURTHER_PURPOSES
+
+    purposes = [p for p in flow.get("purposes") or [] if isinstance(p, str)]
+    original = (flow.get("further_processing") or {}).get("original_purposes")
+    if isinstance(original, list):
+        return [p for p in purposes if p not in original], True
+    return [p for p in purposes if p in TYPICAL_FURTHER_PURPOSES], False
+
+
+def _v4_consent_and_purposes(doc: Any, edits: Edits) -> None:
+    """Consent (how given, parental authorisation), further processing, Art. 6(1)(b), logic info:
+    an age of 0 for parental authorisation becomes `none`; the single ground of further processing
+    becomes one entry per further purpose, each with that ground."""
+    for i, flow in _flows(doc):
+        if _parental_zero(flow):
+            flow["consent"]["parental_authorisation_below_age"] = "none"
+            edits.changed(
+                ("flows", i, "consent", "parental_authorisation_below_age"),
+                "0 became 'none': version 4 says plainly that no parent is asked at any age",
+            )
+        old = _old_further(flow)
+        if old:
+            _further_per_purpose(flow, ("flows", i, "further_processing"), old, edits)
+
+
+def _further_per_purpose(flow: Any, where: Path_, old: list[str], edits: Edits) -> None:
+    further = flow["further_processing"]
+    purposes, from_original = _further_purposes_v3(flow)
+    if not purposes or "new_purposes" in further:
+        for key in old:
+            edits.undecided(
+                (*where, key),
+                "version 4 states the ground of further processing per purpose, under new_purposes "
+                "(purpose, ground, compatibility_factors_assessed, law): "
+                + (
+                    "new_purposes is given too: keep the right values there and delete this"
+                    if "new_purposes" in further
+                    else "no purpose of this flow lies outside the original purposes; name the purpose it is for"
+                ),
+            )
+        return
+    ground, assessed = further.get("ground"), further.get("compatibility_assessed")
+    entries = []
+    for purpose in purposes:
+        entry: dict[str, Any] = {"purpose": purpose}
+        if ground is not None:
+            entry["ground"] = ground
+        if assessed is not None:
+            entry["compatibility_factors_assessed"] = assessed
+        entries.append(_flow_map(further, entry))
+    # A comment after a removed field (its own, or the blank line ending the flow) follows the entries.
+    comments = [further.ca.items.pop(k, None) for k in old] if isinstance(further, CommentedMap) else []
+    after = next((c[2] for c in reversed(comments) if c is not None and len(c) > 2 and c[2]), None)
+    for key in old:
+        del further[key]
+    value: Any = entries
+    if isinstance(further, CommentedMap):
+        value = CommentedSeq(entries)
+        if after is not None:
+            value.ca.items[len(entries) - 1] = [after, None]
+    _insert_after(further, "original_purposes", "new_purposes", value)
+    edits.changed(
+        (*where, "new_purposes"),
+        f"the ground stated once in version 3 ({', '.join(old)}) is carried to each further purpose: "
+        + ", ".join(purposes),
+    )
+    for n, purpose in enumerate(purposes):
+        item = (*where, "new_purposes", n)
+        if ground == "law":
+            edits.undecided(
+                (*item, "ground"),
+                f"version 4 names the law a further purpose rests on: state it for {purpose} under law "
+                f"(act, provision and its kind: {LAW_KINDS})",
+                at=(*where, "ground"),
+            )
+        if not from_original:
+            edits.undecided(
+                (*item, "purpose"),
+                f"version 3 read {purpose} as a further purpose because the original purposes are not "
+                "stated: state them under original_purposes, and drop this entry if the data was "
+                "collected for it",
+                at=(*where, old[0]),
+            )
+
+
+def _flow_map(like: Any, entry: dict[str, Any]) -> Any:
+    """`entry` as a one-line mapping in a YAML document, or a plain dict for JSON."""
+    if not isinstance(like, CommentedMap):
+        return entry
+    value = CommentedMap(entry)
+    value.fa.set_flow_style()
+    return value
+
+
+def _v4_consent_and_purposes_obstacles(data: Mapping[str, Any]) -> list[Obstacle]:
+    found: list[Obstacle] = []
+    for i, flow in _flows(data):
+        if _parental_zero(flow):
+            found.append(
+                Obstacle(
+                    ("flows", i, "consent", "parental_authorisation_below_age"),
+                    "version 4 of the solution format writes 'none' where no parent is asked at any "
+                    "age; an age of 0 is no longer accepted",
+                )
+            )
+        for key in _old_further(flow):
+            found.append(
+                Obstacle(
+                    ("flows", i, "further_processing", key),
+                    "version 4 of the solution format states the ground of further processing per "
+                    "purpose, under further_processing.new_purposes (purpose, ground, "
+                    "compatibility_factors_assessed, law)",
+                )
+            )
+    return found
+
+
+# Words in a version-3 `deidentification.method` that name the technique, in the order they are
+# tried (a keyed hash before a plain one); Danish and Swedish forms where they differ.
+_TECHNIQUE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("keyed_hash", ("hmac", "keyed hash", "keyed-hash", "nøglebaseret hash", "nyckelbaserad hash")),
+    ("tokenisation", ("token",)),
+    ("encryption", ("encrypt", "krypter")),
+    ("aggregation", ("aggregat",)),
+    ("generalisation", ("generalis", "generaliz")),
+    ("hash", ("hash", "sha-", "sha1", "sha2", "md5")),
+)
+
+TECHNIQUE_NOTE = (
+    "version 4 states the de-identification technique apart from the method text: keyed_hash, "
+    "encryption, tokenisation, hash (with its salt: none, public or secret), aggregation, "
+    "generalisation or other"
+)
+ENUMERABLE_NOTE = (
+    "version 4 counts pseudonymisation of identifiers whose values can be listed (plates, phone and "
+    "national numbers, MAC and IP addresses) only when the technique is known: state it, and for a "
+    "plain hash its salt"
+)
+SALT_NOTE = (
+    "the method names a hash without a key: state its salt (none, public or secret); a hash with no "
+    "salt or a public one of an identifier whose values can be listed is no pseudonymisation"
+)
+INDEFINITE_NOTE = (
+    "if the reason given describes an event that ends the retention (consent withdrawn, the contract, "
+    "care or tenancy ended, the case closed, the statistic made), version 4 states it as "
+    "retention_until (the event, and any period after it) in place of 'indefinite'"
+)
+
+
+def _technique_in(method: str) -> str | None:
+    text = method.lower()
+    return next((kind for kind, words in _TECHNIQUE_WORDS if any(w in text for w in words)), None)
+
+
+def _enumerable(flow: Mapping[str, Any]) -> bool:
+    from compliance.core import vocabulary
+
+    categories = vocabulary.data_categories()
+    cats = flow.get("data_categories")
+    return isinstance(cats, list) and any(
+        isinstance(c, str) and c in categories and categories.has_flag(c, "enumerable") for c in cats
+    )
+
+
+def _v4_retention_and_deidentification(doc: Any, edits: Edits) -> None:
+    """Carry the technique over from a de-identification method's text where a word names it (a hash
+    also marked for its salt), and mark it for a person where none does; mark a pseudonymised flow of
+    identifiers whose values can be listed where no technique is known; mark an 'indefinite' retention
+    that gives a reason, which may describe an event that ends it (version 4's `retention_until`)."""
+    for i, flow in _flows(doc):
+        if flow.get("retention") == "indefinite" and flow.get("retention_justification") is not None:
+            edits.undecided(("flows", i, "retention"), INDEFINITE_NOTE)
+        deid = flow.get("deidentification")
+        if not isinstance(deid, Mapping) or deid.get("applied") not in ("pseudonymised", "anonymised"):
+            continue
+        if "technique" in deid:
+            continue
+        method = deid.get("method")
+        technique = _technique_in(method) if isinstance(method, str) else None
+        path = ("flows", i, "deidentification")
+        if technique is None:
+            if isinstance(method, str):
+                edits.undecided((*path, "method"), TECHNIQUE_NOTE)
+            elif _enumerable(flow):
+                edits.undecided((*path, "applied"), ENUMERABLE_NOTE)
+            continue
+        _insert_after(deid, "method", "technique", technique)
+        edits.changed((*path, "technique"), f"added {technique}, as the method describes it")
+        if technique == "hash" and "salt" not in deid:
+            edits.undecided((*path, "technique"), SALT_NOTE, at=(*path, "method"))
+
+
+def _v4_retention_and_deidentification_obstacles(data: Mapping[str, Any]) -> list[Obstacle]:
+    """None: version 4 reads no version-3 value more weakly. An 'indefinite' retention still fails
+    (which ones were meant as an event cannot be told, so `apply` marks those that give a reason);
+    pseudonymisation of listable identifiers without a known technique, and video or plates kept
+    beyond 72 hours without a reason, turn from pass to unknown, which the assessment shows."""
+    return []
+
+
+def _v4_security_incidents_roles(doc: Any, edits: Edits) -> None:
+    """Safeguards per system, credentials, incident plan steps, roles not settled: the new fields are
+    simply added; a system's own MFA statement that the Art. 32(1)(b) rules now read where version 3
+    read the solution-wide safeguard is left as it is, marked for a person to confirm."""
+    for obstacle in _v4_security_incidents_roles_obstacles(doc):
+        edits.undecided(obstacle.path, obstacle.message)
+
+
+# System kinds whose `security.mfa` the Art. 32(1)(b) rule reads (GDPR-32-1B-ACCESS-CONTROL).
+_LOGIN_KINDS = ("cloud_service", "web_app", "dashboard", "database", "network")
+
+
+def _v4_security_incidents_roles_obstacles(data: Mapping[str, Any]) -> list[Obstacle]:
+    # Version 4 reads the safeguards of the systems that hold the personal data, and for MFA a
+    # system's own `security.mfa`, where version 3 read only the solution-wide list: a system whose
+    # statement disagrees with the solution-wide `mfa` now changes the Art. 32(1)(b) result.
+    from compliance.core import vocabulary
+
+    categories = vocabulary.data_categories()
+    safeguards = data.get("safeguards")
+    solution_wide = next(
+        (
+            s.get("status")
+            for s in (safeguards if isinstance(safeguards, list) else [])
+            if isinstance(s, Mapping) and s.get("control") == "mfa"
+        ),
+        None,
+    )
+    holding: set[str] = set()
+    flows = data.get("flows")
+    for flow in flows if isinstance(flows, list) else []:
+        if not isinstance(flow, Mapping):
+            continue
+        cats = flow.get("data_categories")
+        if isinstance(cats, list) and any(
+            isinstance(c, str) and c in categories and categories.has_flag(c, "personal") for c in cats
+        ):
+            holding.update(str(flow.get(end)) for end in ("source", "destination"))
+    out: list[Obstacle] = []
+    systems = data.get("systems")
+    for i, system in enumerate(systems if isinstance(systems, list) else []):
+        if not isinstance(system, Mapping) or system.get("kind") not in _LOGIN_KINDS:
+            continue
+        security = system.get("security")
+        mfa = security.get("mfa") if isinstance(security, Mapping) else None
+        if system.get("id") not in holding or not isinstance(mfa, bool):
+            continue
+        if (mfa and solution_wide != "implemented") or (not mfa and solution_wide in ("implemented", None)):
+            stated = "not stated" if solution_wide is None else f"'{solution_wide}'"
+            out.append(
+                Obstacle(
+                    ("systems", i, "security", "mfa"),
+                    "version 4 of the solution format reads this system's own MFA statement for the "
+                    "Art. 32(1)(b) test of the systems that hold personal data, where version 3 read only "
+                    f"the solution-wide 'mfa' safeguard ({stated}): check that it is right for this system",
+                )
+            )
+    return out
+
+
+ACCESS_OWN_STAFF_NOTE = (
+    "version 3 read remote access from {countries} as by this organisation's own staff working there; "
+    "version 4 asks who: list here each of those countries from which another entity (an affiliate, a "
+    "sub-processor, a support contractor) reaches the data instead, and name it in other_entities"
+)
+ACCESS_TRAVEL_NOTE = (
+    "list here each of {countries} from which only this organisation's own employees reach the data, "
+    "while on a trip (no transfer); leave it empty if none"
+)
+
+
+def _undecided_access(data: Any) -> list[tuple[int, list[str]]]:
+    """The parties (by index) whose remote access from a third country other than their own comes
+    from version 3, where nobody said who reaches the data from there, with those countries."""
+    from compliance.core import vocabulary
+
+    eea = vocabulary.countries().eea
+    found: list[tuple[int, list[str]]] = []
+    parties = data.get("parties") if isinstance(data, Mapping) else None
+    for i, party in enumerate(parties if isinstance(parties, list) else []):
+        if not isinstance(party, Mapping) or not isinstance(party.get("remote_access_from"), list):
+            continue
+        if "other_entity_access_from" in party or "travelling_staff_access_from" in party:
+            continue
+        abroad = [
+            c
+            for c in party["remote_access_from"]
+            if isinstance(c, str) and c not in eea and c != party.get("country")
+        ]
+        if abroad:
+            found.append((i, list(dict.fromkeys(abroad))))
+    return found
+
+
+def _v4_transfers(doc: Any, edits: Edits) -> None:
+    """Third-country access by another entity or own staff: version 3's reading (the party's own
+    staff working there) carried over as empty lists of other entities and travelling staff, each
+    marked for a person to say who reaches the data from there."""
+    for i, countries in _undecided_access(doc):
+        party = doc["parties"][i]
+        names = ", ".join(countries)
+        at = ("parties", i, "remote_access_from")
+        _insert_after(party, "remote_access_from", "travelling_staff_access_from", _empty_list(party))
+        _insert_after(party, "remote_access_from", "other_entity_access_from", _empty_list(party))
+        edits.undecided(
+            ("parties", i, "other_entity_access_from"), ACCESS_OWN_STAFF_NOTE.format(countries=names), at=at
+        )
+        edits.undecided(
+            ("parties", i, "travelling_staff_access_from"), ACCESS_TRAVEL_NOTE.format(countries=names), at=at
+        )
+
+
+def _empty_list(container: Any) -> Any:
+    if not isinstance(container, CommentedMap):
+        return []
+    value = CommentedSeq()
+    value.fa.set_flow_style()
+    return value
+
+
+def _v4_transfers_obstacles(data: Mapping[str, Any]) -> list[Obstacle]:
+    return [
+        Obstacle(
+            ("parties", i, "remote_access_from"),
+            f"version 4 of the solution format asks who reaches the data from {', '.join(countries)}: "
+            "this organisation's own staff working there, another entity on its behalf (an affiliate, a "
+            "support contractor: a transfer), or only its own employees on a trip (no transfer); "
+            "version 3 read it as its own staff's",
+        )
+        for i, countries in _undecided_access(data)
+    ]
+
+
+_V4_PARTS: tuple[tuple[Callable[[Any, Edits], None], Callable[[Mapping[str, Any]], list[Obstacle]]], ...] = (
+    (_v4_consent_and_purposes, _v4_consent_and_purposes_obstacles),
+    (_v4_retention_and_deidentification, _v4_retention_and_deidentification_obstacles),
+    (_v4_security_incidents_roles, _v4_security_incidents_roles_obstacles),
+    (_v4_transfers, _v4_transfers_obstacles),
+)
+
+
+def _version_3_to_4(doc: Any, edits: Edits) -> None:
+    for apply, _check in _V4_PARTS:
+        apply(doc, edits)
+
+
+def _version_3_obstacles(data: Mapping[str, Any]) -> list[Obstacle]:
+    return [o for _apply, check in _V4_PARTS for o in check(data)]
+
+
 STEPS: tuple[Step, ...] = (
     Step(
         version=1,
@@ -355,6 +739,15 @@ STEPS: tuple[Step, ...] = (
         apply=_structure_laws,
         replaces={"accepted_risks": "accepted_risks in the assessor's decisions file beside the solution"},
         check=_version_2_obstacles,
+    ),
+    Step(
+        version=3,
+        description="facts that decide real cases: how consent was given, further purposes, retention "
+        "tied to events, de-identification methods, safeguards per system, incident plan steps, roles "
+        "not settled, who reaches data from a third country",
+        apply=_version_3_to_4,
+        replaces={},
+        check=_version_3_obstacles,
     ),
 )
 """Every step, one per version from 1 to the current one."""

@@ -555,7 +555,7 @@ def _record(a: Assessment) -> list[dict[str, str]]:
                 "subjects": _joined(flow, "data_subjects"),
                 "categories": _joined(flow, "data_categories"),
                 "recipient": nodes.get(flow["destination"], flow["destination"]),
-                "retention": flow.get("retention") or "-",
+                "retention": flow.get("retention") or _retention_until(flow.get("retention_until")) or "-",
                 "countries": ", ".join(countries) or "-",
             }
         )
@@ -624,3 +624,11 @@ def report_pdf(
     html = render_html(a, lang, digest, signer, self_signed=self_signed, recomputed=recomputed)
     pdf, _refused = render_pdf(html, data, as_of)
     return pdf
+
+
+def _retention_until(until: dict[str, Any] | None) -> str | None:
+    """An event-based retention as its event, and the period after it if any (`contract_ended + P1Y`)."""
+    if not until:
+        return None
+    then = until.get("then") or "P0D"
+    return str(until["event"]) if then in ("P0D", "PT0S") else f"{until['event']} + {then}"

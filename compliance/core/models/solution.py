@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 from pathlib import PurePosixPath
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
 from compliance.core.models.common import (
     CategoryKey,
@@ -27,6 +27,7 @@ from compliance.core.models.common import (
     SubjectKey,
     TechnologyKey,
     Text,
+    duration_days,
 )
 
 # The version of the solution format that this engine reads and writes. A file says which version
@@ -36,7 +37,7 @@ from compliance.core.models.common import (
 # 2: `standards` left out is a question; the DPIA's large scale and C4 read anew.
 # 3: a flow's laws are structured (act, provision, kind), the Art. 9 law apart from the Art. 6(3) one;
 #    accepted risks leave the solution for the assessor's decisions file.
-CURRENT_SCHEMA_VERSION = 3
+CURRENT_SCHEMA_VERSION = 4
 FIRST_SCHEMA_VERSION = 1
 
 
@@ -101,6 +102,9 @@ class PartyRole(StrEnum):
     SUB_PROCESSOR = "sub_processor"
     RECIPIENT = "recipient"
     SUPPLIER = "supplier"  # supplies ICT products or services (NIS2 Art. 21(2)(d)), not as a processor
+    # Whether the party is controller, joint controller or processor has not been settled (Arts. 26,
+    # 28; EDPB Guidelines 07/2020): stands alone, or beside `supplier`.
+    NOT_SETTLED = "not_settled"
 
 
 class Art28Clause(StrEnum):
@@ -234,6 +238,16 @@ class Art35Content(StrEnum):
     B = "b"  # necessity and proportionality
     C = "c"  # risks to the rights and freedoms of data subjects
     D = "d"  # measures to address the risks
+
+
+class ConsentMechanism(StrEnum):
+    """How a consent is given (GDPR Art. 4(11), Art. 7(2) and (4), Recital 32)."""
+
+    AFFIRMATIVE_ACT = "affirmative_act"  # a separate active choice: an unticked box, a button, a signature
+    PRE_TICKED_BOX = "pre_ticked_box"  # a box ticked in advance (CJEU C-673/17 Planet49)
+    INACTIVITY = "inactivity"  # silence, inactivity or going on using the service (Recital 32)
+    BUNDLED_WITH_TERMS = "bundled_with_terms"  # by accepting terms of use or a contract, not apart
+    REQUIRED_FOR_SERVICE = "required_for_service"  # an active choice, but no service without it (Art. 7(4))
 
 
 class FurtherProcessingGround(StrEnum):
@@ -583,7 +597,8 @@ class ProcessorContract(FactModel):
 
 
 class Transfer(FactModel):
-    """How transfers to this party (a third-country party, or one accessed from one) are covered."""
+    """How transfers at this party are covered: to it (a third-country party, or one whose staff reach
+    the data from one), and to another entity reaching the data through it from a third country."""
 
     mechanism: TransferMechanism | None = None
     transfer_impact_assessment: bool | None = Field(
@@ -673,8 +688,46 @@ class IncidentResponse(FactModel):
         description="Hours within which it notifies a personal data breach to the supervisory "
         "authority (GDPR Art. 33(1): 72).",
     )
+    early_warning: bool | None = Field(
+        None,
+        description="Whether the plan has the step of sending an early warning to the CSIRT or "
+        "authority at all (NIS2 Art. 23(4)(a)); false where it has none.",
+    )
+    notification: bool | None = Field(
+        None,
+        description="Whether the plan has the step of sending the incident notification (Art. 23(4)(b)).",
+    )
+    final_report: bool | None = Field(
+        None, description="Whether the plan has the step of sending the final report (Art. 23(4)(d))."
+    )
+    personal_data_breach_notification: bool | None = Field(
+        None,
+        description="Whether the plan has the step of notifying a personal data breach to the "
+        "supervisory authority (GDPR Art. 33(1)).",
+    )
     last_exercised_on: date | None = Field(None, description="When the plan was last exercised or tested.")
     reference: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _steps_agree(self) -> IncidentResponse:
+        problems = [
+            f"'{step}: false' says the plan has no such step, but '{deadline}' gives it a deadline; "
+            "correct one of them"
+            for step, deadline in INCIDENT_STEPS
+            if getattr(self, step) is False and getattr(self, deadline) is not None
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+INCIDENT_STEPS: tuple[tuple[str, str], ...] = (
+    ("early_warning", "early_warning_hours"),
+    ("notification", "notification_hours"),
+    ("final_report", "final_report_days"),
+    ("personal_data_breach_notification", "personal_data_breach_hours"),
+)
+"""Each step of an incident plan and the field that gives its deadline."""
 
 
 class SupplierSecurity(FactModel):
@@ -750,7 +803,29 @@ class Party(FactModel):
     transfer: Transfer | None = None
     remote_access_from: list[CountryCode] | None = Field(
         None,
-        description="Countries from which the party's staff reach the data (support, operations).",
+        description="Every country from which the data is reached through this party (support, "
+        "operations): by its own staff working there, unless the two fields below say otherwise.",
+    )
+    other_entity_access_from: list[CountryCode] | None = Field(
+        None,
+        description="The countries of `remote_access_from` from which another entity reaches the data "
+        "on this party's behalf (an affiliate, a sub-processor, a support contractor): a transfer "
+        "(EDPB Recommendations 01/2020, para. 13). `[]`: none.",
+    )
+    other_entities: list[ShortText] | None = Field(
+        None, description="Which other entities reach the data from those countries (names, or party ids)."
+    )
+    travelling_staff_access_from: list[CountryCode] | None = Field(
+        None,
+        description="The countries of `remote_access_from` from which only the party's own employees "
+        "reach the data, while travelling (a business trip): not a transfer (EDPB Guidelines 05/2021, "
+        "example 5), but a risk to assess under Art. 32. `[]`: none.",
+    )
+    staff_abroad_risk_assessed: bool | None = Field(
+        None,
+        description="Whether the risks of its own employees reaching the data from outside the EEA "
+        "(devices lost or searched at a border, local law, untrusted networks) were assessed and "
+        "measures chosen (Art. 32(1), (2)).",
     )
     guarantees_assessed: bool | None = Field(
         None,
@@ -778,6 +853,45 @@ class Party(FactModel):
         description="For a processor whose parent is outside the EEA: what the controller found about "
         "its exposure to that country's law (GDPR Art. 28(1), 32).",
     )
+
+    @model_validator(mode="after")
+    def _role_not_settled_alone(self) -> Party:
+        if PartyRole.NOT_SETTLED in self.roles:
+            others = [r.value for r in self.roles if r not in (PartyRole.NOT_SETTLED, PartyRole.SUPPLIER)]
+            if others:
+                raise ValueError(
+                    f"roles: 'not_settled' says the party's GDPR role is not settled, but {', '.join(others)} "
+                    "settles it; keep one of them ('supplier' may stand beside 'not_settled')"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _access_within_remote_access(self) -> Party:
+        reached = set(self.remote_access_from or [])
+        others, travelling = self.other_entity_access_from or [], self.travelling_staff_access_from or []
+        for name, codes in (
+            ("other_entity_access_from", others),
+            ("travelling_staff_access_from", travelling),
+        ):
+            outside = [c for c in codes if c not in reached]
+            if outside:
+                raise ValueError(
+                    f"{name}: {', '.join(outside)} not in remote_access_from, which lists every country "
+                    "the data is reached from through this party; add it there too"
+                )
+        both = sorted(set(others) & set(travelling))
+        if both:
+            raise ValueError(
+                f"{', '.join(both)} in both other_entity_access_from and travelling_staff_access_from: "
+                "the second means only the party's own employees on a trip reach the data from there; "
+                "keep the country in one of them"
+            )
+        if self.other_entities and not others:
+            raise ValueError(
+                "other_entities names entities reaching the data, but other_entity_access_from names no "
+                "country they reach it from; state the countries"
+            )
+        return self
 
 
 class UpdateMechanism(FactModel):
@@ -839,6 +953,12 @@ class SystemSecurity(FactModel):
     )
     encrypted_communication: bool | None = Field(
         None, description="Whether all its communication is authenticated and encrypted."
+    )
+    stores_data_unencrypted: bool | None = Field(
+        None,
+        description="Whether it keeps the data it handles on its own storage unencrypted (a device "
+        "buffering readings or recordings in plain flash or on a memory card); false where what it "
+        "stores is encrypted or it stores nothing (GDPR Art. 32(1)(a)).",
     )
     exposed_interfaces: list[Interface] | None = Field(
         None, description="The network and physical interfaces it exposes."
@@ -922,6 +1042,11 @@ class System(FactModel):
     description: Text | None = None
     security: SystemSecurity | None = None
     product: Product | None = None
+    safeguards: list[Safeguard] | None = Field(
+        None,
+        description="The safeguards in place on this system, where they differ from the solution's "
+        "own list: a control it does not name here keeps the solution-wide status (GDPR Art. 32).",
+    )
 
 
 class Scale(FactModel):
@@ -951,11 +1076,107 @@ class Encryption(FactModel):
     at_rest: bool | None = None
 
 
+class RetentionEvent(StrEnum):
+    """The event whose occurrence ends a retention (GDPR Art. 5(1)(e): no longer than the purpose needs)."""
+
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    CONTRACT_ENDED = "contract_ended"
+    ACCOUNT_CLOSED = "account_closed"
+    CASE_CLOSED = "case_closed"
+    CARE_ENDED = "care_ended"
+    TENANCY_ENDED = "tenancy_ended"
+    EMPLOYMENT_ENDED = "employment_ended"
+    STATISTIC_PRODUCED = "statistic_produced"
+    INCIDENT_HANDLED = "incident_handled"
+
+
+def _not_indefinite(value: str) -> str:
+    if value == "indefinite":
+        raise ValueError("the period after an event is an ISO 8601 duration such as P1Y, not 'indefinite'")
+    return value
+
+
+PeriodAfterEvent = Annotated[RetentionPeriod, AfterValidator(_not_indefinite)]
+
+
+class RetentionUntil(FactModel):
+    """A retention that ends with an event, and optionally a period after it ("until the contract
+    ends plus one year": `{event: contract_ended, then: P1Y}`)."""
+
+    event: RetentionEvent
+    then: PeriodAfterEvent = Field(
+        "P0D",
+        description="How long after the event the data is kept (an ISO 8601 duration); P0D: deleted at it.",
+    )
+
+
+class DeidentificationTechnique(StrEnum):
+    """How identifiers are replaced or removed (EDPB Guidelines 01/2025 on pseudonymisation; WP216)."""
+
+    KEYED_HASH = "keyed_hash"  # a keyed one-way function (HMAC) with a secret key
+    ENCRYPTION = "encryption"  # identifiers encrypted with a secret key
+    TOKENISATION = "tokenisation"  # random tokens with a mapping table held apart
+    HASH = "hash"  # a hash without a secret key (plain, or with a salt: see `salt`)
+    AGGREGATION = "aggregation"  # counts or statistics over groups: not pseudonymisation
+    GENERALISATION = "generalisation"  # coarser values (age band, district): not pseudonymisation
+    OTHER = "other"
+
+
+class HashSalt(StrEnum):
+    """The salt of a plain hash: none, one that is public or shared with the data, or one kept secret."""
+
+    NONE = "none"
+    PUBLIC = "public"
+    SECRET = "secret"  # noqa: S105 (a kind of salt, not a password)
+
+
+def _rotation(value: str) -> str:
+    if value not in ("never", "indefinite"):
+        duration_days(value)
+    return "never" if value == "indefinite" else value
+
+
+KeyRotation = Annotated[
+    str,
+    AfterValidator(_rotation),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^(never|P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?)$",
+            "description": "How often the key or salt is changed: an ISO 8601 duration such as P1D, or 'never'.",
+        }
+    ),
+]
+
+
 class Deidentifying(FactModel):
-    """Pseudonymisation or anonymisation applied."""
+    """Pseudonymisation or anonymisation applied, and how."""
 
     applied: Deidentification | None = None
-    method: ShortText | None = None
+    method: ShortText | None = Field(None, description="The method in words, for people.")
+    technique: DeidentificationTechnique | None = Field(
+        None,
+        description="How identifiers are replaced or removed. A hash without a secret key of an identifier "
+        "whose possible values can be listed (plates, phone numbers, MAC addresses, national numbers) "
+        "can be reversed by hashing every value, and is no effective pseudonymisation.",
+    )
+    salt: HashSalt | None = Field(None, description="For a plain hash: its salt (none, public, or secret).")
+    secret_held_apart: bool | None = Field(
+        None,
+        description="Whether the key, secret salt or mapping table is kept apart from the pseudonymised data, "
+        "out of reach of those who process that data (Art. 4(5)).",
+    )
+    secret_holder: ShortText | None = Field(
+        None, description="Who holds the key, secret salt or mapping table."
+    )
+    key_rotation: KeyRotation | None = Field(
+        None, description="How often the key or salt is changed (an ISO 8601 duration), or 'never'."
+    )
+    min_group_size: int | None = Field(
+        None,
+        ge=1,
+        description="For aggregation or generalisation: the smallest group a published value covers.",
+    )
 
 
 class AutomatedDecision(FactModel):
@@ -994,6 +1215,12 @@ class Notice(FactModel):
     art14_exemption: Art14Exemption | None = Field(
         None, description="The Art. 14(5) point relied on for not informing, if any."
     )
+    automated_decision_logic: bool | None = Field(
+        None,
+        description="Whether the data subjects are told of automated decisions under Art. 22(1) and "
+        "(4), with meaningful information about the logic involved and the significance and "
+        "envisaged consequences for them (Arts. 13(2)(f), 14(2)(g)).",
+    )
 
 
 class Consent(FactModel):
@@ -1016,28 +1243,38 @@ class Consent(FactModel):
     explicit: bool | None = Field(
         None, description="Whether the consent is explicit (Arts. 9(2)(a), 22(2)(c), 49(1)(a))."
     )
+    given_by: ConsentMechanism | None = Field(
+        None,
+        description="How the consent is given: a separate affirmative act, a pre-ticked box, "
+        "inactivity, by accepting terms of use or a contract, or an active choice without which the "
+        "service is refused (Arts. 4(11), 7(2), 7(4)).",
+    )
     information_society_service: bool | None = Field(
         None,
         description="Whether it is given for an information society service offered directly to a child (Art. 8(1)).",
     )
-    parental_authorisation_below_age: Annotated[int, Field(ge=0, le=18)] | None = Field(
+    parental_authorisation_below_age: Annotated[int, Field(ge=1, le=18)] | Literal["none"] | None = Field(
         None,
         description="The age below which the holder of parental responsibility gives or "
-        "authorises consent (Art. 8(1)).",
+        "authorises consent (Art. 8(1)), or 'none' when no parent is asked at any age.",
     )
     age_verification: bool | None = Field(
         None, description="Whether reasonable efforts verify that authorisation (Art. 8(2))."
     )
 
-
-class FurtherProcessing(FactModel):
-    """Processing for a purpose other than the one the data was collected for (GDPR Art. 6(4))."""
-
-    original_purposes: list[PurposeKey] | None = Field(None, description="The purposes of collection.")
-    ground: FurtherProcessingGround | None = None
-    compatibility_assessed: bool | None = Field(
-        None, description="Whether the Art. 6(4)(a)-(e) factors were assessed and documented."
-    )
+    @model_validator(mode="after")
+    def _given_by_consistent(self) -> Consent:
+        if self.given_by is ConsentMechanism.BUNDLED_WITH_TERMS and self.distinguishable is True:
+            raise ValueError(
+                "'given_by: bundled_with_terms' means the request does not stand apart from the terms, "
+                "but 'distinguishable' is true; correct one of them"
+            )
+        if self.given_by is ConsentMechanism.REQUIRED_FOR_SERVICE and self.service_conditional is False:
+            raise ValueError(
+                "'given_by: required_for_service' means the service is refused without the consent, "
+                "but 'service_conditional' is false; correct one of them"
+            )
+        return self
 
 
 class LawReference(FactModel):
@@ -1056,6 +1293,48 @@ class LawReference(FactModel):
         description="Whether it is a specific statutory provision, a general task or competence "
         "provision, an unwritten competence, or none.",
     )
+
+
+class FurtherPurpose(FactModel):
+    """One purpose a flow serves beyond those the data was collected for, and its Art. 6(4) ground."""
+
+    purpose: PurposeKey
+    ground: FurtherProcessingGround | None = None
+    compatibility_factors_assessed: bool | None = Field(
+        None,
+        description="For the ground 'compatible': whether the Art. 6(4)(a)-(e) factors were assessed "
+        "and documented for this purpose.",
+    )
+    law: LawReference | None = Field(
+        None,
+        description="For the ground 'law': the Union or Member State law that provides for this "
+        "purpose as a necessary and proportionate measure for an Art. 23(1) objective.",
+    )
+
+
+class FurtherProcessing(FactModel):
+    """Processing for a purpose other than the one the data was collected for (GDPR Art. 6(4))."""
+
+    original_purposes: list[PurposeKey] | None = Field(None, description="The purposes of collection.")
+    new_purposes: list[FurtherPurpose] | None = Field(
+        None,
+        description="Each purpose of the flow not among the original purposes, with its ground: "
+        "consent, a law, or compatibility with the factors assessed.",
+    )
+
+    @model_validator(mode="after")
+    def _new_purposes_are_new(self) -> FurtherProcessing:
+        seen: set[str] = set()
+        for item in self.new_purposes or []:
+            if item.purpose in (self.original_purposes or []):
+                raise ValueError(
+                    f"'{item.purpose}' is among the original purposes; list under new_purposes only "
+                    "the purposes the data was not collected for"
+                )
+            if item.purpose in seen:
+                raise ValueError(f"'{item.purpose}' is listed twice under new_purposes")
+            seen.add(item.purpose)
+        return self
 
 
 class NationalIdUse(FactModel):
@@ -1093,6 +1372,12 @@ class DataFlow(FactModel):
     data_subjects: list[SubjectKey] | None = None
     purposes: list[PurposeKey] | None = None
     lawful_basis: Art6Basis | None = Field(None, description="GDPR Art. 6(1) point.")
+    necessary_for_contract: bool | None = Field(
+        None,
+        description="For a basis under Art. 6(1)(b): whether the processing is objectively necessary "
+        "to perform a contract with the data subject (or to take steps at their request before one), "
+        "not merely written into it.",
+    )
     legal_basis_law: LawReference | None = Field(
         None,
         description="The Union or Member State law a basis under Art. 6(1)(c) or (e) rests on (Art. 6(3)).",
@@ -1106,6 +1391,11 @@ class DataFlow(FactModel):
     art10_basis: Art10Basis | None = None
     scale: Scale | None = None
     retention: RetentionPeriod | None = None
+    retention_until: RetentionUntil | None = Field(
+        None,
+        description="A retention that ends with an event (consent withdrawn, contract ended...), with an "
+        "optional period after it. Beside a plain `retention`, the data goes at whichever comes first.",
+    )
     retention_justification: ShortText | None = None
     storage_countries: list[CountryCode] | None = None
     access_countries: list[CountryCode] | None = None
@@ -1150,6 +1440,16 @@ class DataFlow(FactModel):
     )
     national_id_use: NationalIdUse | None = None
     camera_rules: CameraRules | None = None
+
+    @model_validator(mode="after")
+    def _one_kind_of_retention(self) -> DataFlow:
+        # One or the other, so that a missing one never reads as "no event" or "no period".
+        if self.retention is not None and self.retention_until is not None:
+            raise ValueError(
+                "retention_until: give either a retention period or the event it ends with, not both "
+                "(for 'until the contract ends plus one year' use the event with `then: P1Y`)"
+            )
+        return self
 
 
 class Safeguard(FactModel):
@@ -1295,11 +1595,18 @@ class Solution(FactModel):
                 ref = getattr(flow, end)
                 if ref not in nodes:
                     problems.append(_missing(f"flows[{i}].{end}", ref, nodes))
+        problems += _storage_agrees(self.flows, self.systems)
         seen: set[str] = set()
         for i, control in enumerate(self.safeguards):
             if control.control in seen:
                 problems.append(f"safeguards[{i}]: '{control.control}' is declared twice")
             seen.add(control.control)
+        for i, system in enumerate(self.systems):
+            own: set[str] = set()
+            for j, control in enumerate(system.safeguards or []):
+                if control.control in own:
+                    problems.append(f"systems[{i}].safeguards[{j}]: '{control.control}' is declared twice")
+                own.add(control.control)
         for i, standard in enumerate(self.contract_standards):
             if standard not in (self.standards or []):
                 problems.append(
@@ -1309,6 +1616,35 @@ class Solution(FactModel):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+
+def _storage_agrees(flows: Sequence[DataFlow], systems: Sequence[System]) -> list[str]:
+    """A flow stated to be stored encrypted everywhere, or never stored, cannot end at a system that
+    keeps the data unencrypted."""
+    unencrypted = {s.id for s in systems if s.security is not None and s.security.stores_data_unencrypted}
+    problems = []
+    for i, flow in enumerate(flows):
+        ends = [e for e in (flow.source, flow.destination) if e in unencrypted]
+        at_rest = flow.encryption is not None and flow.encryption.at_rest is True
+        never_stored = flow.retention is not None and _never_stored(flow)
+        if ends and (at_rest or never_stored):
+            said = "encryption.at_rest: true" if at_rest else "a retention of zero"
+            problems.append(
+                f"flows[{i}]: {said} says no copy is kept unencrypted, but {ends[0]} states it keeps the data "
+                "unencrypted (security.stores_data_unencrypted); correct one of them"
+            )
+    return problems
+
+
+def _never_stored(flow: DataFlow) -> bool:
+    retention = flow.model_dump(mode="json").get("retention")
+    if not isinstance(retention, str):
+        return False
+    try:
+        days = duration_days(retention)
+    except ValueError:
+        return False
+    return days is not None and days <= 0
 
 
 def _unique(items: Sequence[Party | System | DataFlow], name: str, problems: list[str]) -> set[str]:
