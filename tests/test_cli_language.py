@@ -166,7 +166,8 @@ def test_explain_labels_its_fields_in_swedish_and_keeps_the_rule_as_written(loca
 
     assert run.code == 0, run.err
     assert "\n  Bestämmelse: GDPR Art. 32(1)(a)" in run.out
-    assert "\n  Kräver:     (flow.encryption.at_rest is true" in run.out  # the condition as the rule states it
+    # the condition as the rule states it
+    assert "\n  Kräver:     (flow.encryption.at_rest is true" in run.out
     assert run.out.endswith("En uppgift som saknas gör resultatet okänt, vilket väger som en brist.\n")
 
 
