@@ -32,6 +32,8 @@ SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.NEEDS_REVIEW, Outcome.ACCEPTED)
 # The report's fixed texts in English: message IDs, translated through the catalogs in locale/
 # (Danish with the terms Datatilsynet uses: konsekvensanalyse, dataansvarlig, databehandler;
 # Swedish with IMY's: konsekvensbedömning, personuppgiftsansvarig, personuppgiftsbiträde).
+ACTION_STATUS_WORDS = {"open": N_("open"), "in_progress": N_("in progress"), "done": N_("done")}
+
 TEXTS: dict[str, Any] = {
     "title": N_("GDPR and cybersecurity assessment"),
     "not_available": N_("n/a"),
@@ -212,7 +214,8 @@ TEXTS: dict[str, Any] = {
     "review_reason": N_("Reviewer's reason: {text}"),
     "declared_only": N_("Rests on declarations only."),
     "facts_from": N_("Facts from: {sources}"),
-    "action_status": {"open": N_("open"), "in_progress": N_("in progress"), "done": N_("done")},
+    "and_more": N_("... and {n} more (see the JSON)"),
+    "action_status": ACTION_STATUS_WORDS,
     "outcomes": {
         "pass": N_("pass"),
         "fail": N_("fail"),

@@ -20,6 +20,7 @@ from compliance.core.scoring import OUTCOME_WORDS
 from compliance.core.translations import control_title, rule_text
 from compliance.outputs import i18n
 from compliance.outputs.report import (
+    ACTION_STATUS_WORDS,
     fact_sources,
     finding_explanation,
     t_marker,
@@ -42,7 +43,6 @@ VERDICT_TEXT = {
 }
 SEVERITY_WORDS = {"critical": N_("critical"), "high": N_("high"), "medium": N_("medium"), "low": N_("low")}
 SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.NEEDS_REVIEW, Outcome.ACCEPTED)
-ACTION_STATUS_WORDS = {"open": N_("open"), "in_progress": N_("in progress"), "done": N_("done")}
 WIDTH = 100
 REASONS_SHOWN = 8
 COVERAGE_COLUMNS = (
