@@ -98,14 +98,28 @@ def test_pending_before_effective_from_and_evaluated_from_that_day() -> None:
     assert status_of(run_engine(rule, as_of=date(2027, 1, 1)), "TEST-LATER") is Outcome.FAIL
 
 
-def test_pending_explanation_names_the_date() -> None:
+def test_pending_explanation_names_the_date_and_what_the_result_would_be_today() -> None:
     rule = rule_giving("fail", "TEST-LATER")
     rule["effective_from"] = "2027-01-01"
 
     finding = finding_of(run_engine(rule), "TEST-LATER")
 
-    assert finding.explanation == "Pending: the obligation applies from 2027-01-01."
+    assert finding.explanation == (
+        "Pending: the obligation applies from 2027-01-01. If it applied today, it would not be met."
+    )
     assert finding.effective_from == date(2027, 1, 1)
+    assert finding.would_be is Outcome.FAIL
+
+
+def test_a_pending_rule_that_would_pass_today_says_so() -> None:
+    rule = rule_giving("pass", "TEST-LATER")
+    rule["effective_from"] = "2027-01-01"
+
+    finding = finding_of(run_engine(rule), "TEST-LATER")
+
+    assert finding.status is Outcome.PENDING
+    assert finding.would_be is Outcome.PASS
+    assert finding.explanation.endswith("If it applied today, it would be met.")
 
 
 def test_rule_that_does_not_apply_is_not_applicable_even_before_its_date() -> None:

@@ -59,6 +59,7 @@ class RuleResult:
     require_trace: Trace
     review_trace: Trace = field(default_factory=list)
     reviewed: bool = False  # a person's decision turned a needs-review result into this outcome
+    would_be: Outcome | None = None  # for a pending result: the outcome if it applied now
 
 
 def evaluate_rule(
@@ -80,8 +81,6 @@ def evaluate_rule(
     applies = True if rule.applies is None else rule.applies(ctx, applies_trace)
     if applies is False:
         return RuleResult(Outcome.NOT_APPLICABLE, applies_trace, require_trace)
-    if r.effective_from is not None and as_of < r.effective_from:
-        return RuleResult(Outcome.PENDING, applies_trace, require_trace)
     met = rule.require(ctx, require_trace)
     # Unknown applicability gives unknown even when the requirement happens to be met: calling
     # it a pass (or not applicable) would let a missing fact raise a score.
@@ -96,6 +95,9 @@ def evaluate_rule(
         # it to a person's judgement.
         doubtful = rule.review(ctx, review_trace)
         outcome = Outcome.UNKNOWN if doubtful is None else Outcome.NEEDS_REVIEW if doubtful else Outcome.PASS
+    if r.effective_from is not None and as_of < r.effective_from:
+        # Not owed yet; what the result would be today tells a buyer what to ask for now.
+        return RuleResult(Outcome.PENDING, applies_trace, require_trace, review_trace, would_be=outcome)
     reviewed = False
     if outcome is Outcome.NEEDS_REVIEW and review is not None:
         decided = review(_facts_used(RuleResult(outcome, applies_trace, require_trace, review_trace)))
@@ -249,6 +251,7 @@ def assess(
                 references=list(rule.rule.references),
                 effective_from=rule.rule.effective_from,
                 effective_until=rule.rule.effective_until,
+                baseline=rule.rule.baseline,
                 controls=list(rule.rule.controls),
                 transposition=dict(rule.rule.transposition),
             )
@@ -314,9 +317,19 @@ def _evaluate_all(
 ) -> list[Finding]:
     findings: list[Finding] = []
     jurisdiction = solution.jurisdiction.value
+    sectors = {s.value for s in (solution.entity.sectors or [])} if solution.entity is not None else set()
     targets = {scope: _targets(scope, facts) for scope in Scope}
     for pack in packs:
+        sector_act = next(
+            (
+                t.act
+                for t in pack.meta.sector_transpositions
+                if t.jurisdiction == jurisdiction and sectors & set(t.sectors)
+            ),
+            None,
+        )
         for rule in pack.rules:
+            national = sector_act or rule.rule.transposition.get(jurisdiction)
             scope = rule.rule.scope
             for item, target in targets[scope]:
                 ctx = base if item is None else {**base, scope.value: item}
@@ -350,7 +363,7 @@ def _evaluate_all(
                         risk,
                         as_of,
                         ctx,
-                        jurisdiction,
+                        national,
                         review=decided[0] if decided else None,
                         action=action,
                         provenances=provenances,
@@ -370,7 +383,7 @@ def _finding(
     risk: DecidedRisk | None,
     as_of: date,
     ctx: dict[str, Any],
-    jurisdiction: str | None = None,
+    national_citation: str | None = None,
     *,
     review: ReviewInfo | None = None,
     action: ActionInfo | None = None,
@@ -386,6 +399,7 @@ def _finding(
             expired=risk.expires < as_of,
         )
     facts = _facts_used(result)
+    severity = _severity(rule, result.outcome, ctx)
     # Provenance and the digest of the facts (which binds a review decision) for the results that
     # count: not for not-applicable, pending or unknown ones.
     counted = result.outcome in _PROVENANCED
@@ -396,6 +410,7 @@ def _finding(
         facts,
         to_state=to_state,
         effective_from=r.effective_from,
+        would_be=result.would_be,
         effective_until=r.effective_until,
         risk_expired_on=risk_info.expires if risk_info is not None and risk_info.expired else None,
         review=review,
@@ -407,8 +422,8 @@ def _finding(
         citation=r.citation,
         pack=rule.pack,
         status=result.outcome,
-        severity=r.severity,
-        weight=weight_of(r.severity, r.weight),
+        severity=severity,
+        weight=weight_of(severity, r.weight),
         scope=r.scope,
         target=target,
         explanation=explanation,
@@ -416,7 +431,7 @@ def _finding(
         facts=facts,
         effective_from=r.effective_from,
         accepted_risk=risk_info,
-        national_citation=r.transposition.get(jurisdiction) if jurisdiction else None,
+        national_citation=national_citation,
         to_state=to_state,
         applies_unknown=_to_state(result.outcome, facts, ctx, "applies_when"),
         facts_sha256=facts_digest(facts) if counted else "",
@@ -424,7 +439,17 @@ def _finding(
         action=action,
         provenance=provenance,
         declared_only=result.outcome is Outcome.PASS and declared_only(provenance),
+        would_be=result.would_be,
     )
+
+
+def _severity(rule: CompiledRule, outcome: Outcome, ctx: dict[str, Any]) -> Severity:
+    """The rule's severity for this target: its reduced severity only where the condition for it
+    holds; an unknown condition keeps the full severity."""
+    reduced = rule.rule.severity_reduced
+    if reduced is None or rule.lower_severity is None or outcome is Outcome.NOT_APPLICABLE:
+        return rule.rule.severity
+    return reduced.severity if rule.lower_severity(ctx, []) is True else rule.rule.severity
 
 
 _PROVENANCED = frozenset({Outcome.PASS, Outcome.FAIL, Outcome.NEEDS_REVIEW, Outcome.ACCEPTED})

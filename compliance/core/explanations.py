@@ -109,6 +109,7 @@ def explain(
     effective_until: date | None = None,
     risk_expired_on: date | None = None,
     review: ReviewLike | None = None,
+    would_be: Outcome | None = None,
     tr: Translator = ENGLISH,
     date_text: Callable[[date], str] = date.isoformat,
 ) -> str:
@@ -146,6 +147,8 @@ def explain(
     elif outcome is Outcome.PENDING:
         when = date_text(effective_from) if effective_from is not None else "?"
         text = tr.gettext("Pending: the obligation applies from {date}.").format(date=when)
+        if would_be is not None:
+            text += " " + _WOULD_BE.get(would_be, _WOULD_BE[Outcome.UNKNOWN])(tr)
     elif outcome is Outcome.PASS:
         require = [t for t in tests if t.part == "require"]
         text = tr.gettext("Met: {tests}").format(
@@ -170,6 +173,16 @@ def explain(
             date=date_text(risk_expired_on)
         )
     return text
+
+
+_WOULD_BE: dict[Outcome, Callable[[Translator], str]] = {
+    Outcome.PASS: lambda tr: tr.gettext("If it applied today, it would be met."),
+    Outcome.FAIL: lambda tr: tr.gettext("If it applied today, it would not be met."),
+    Outcome.NEEDS_REVIEW: lambda tr: tr.gettext("If it applied today, a person would have to judge it."),
+    Outcome.UNKNOWN: lambda tr: tr.gettext(
+        "If it applied today, it could not be decided: facts needed to decide are missing."
+    ),
+}
 
 
 class ReviewLike(Protocol):

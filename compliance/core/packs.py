@@ -20,6 +20,7 @@ class CompiledRule:
     file: str
     line: int | None
     review: Condition | None = None
+    lower_severity: Condition | None = None  # where the rule's `severity_reduced` applies
 
     @property
     def id(self) -> str:

@@ -21,9 +21,10 @@ from compliance.core.errors import InputError, Problem, RulePackError, SolutionE
 from compliance.core.facts import SCOPE_NAMESPACES, FieldSpec, entry_lists, registry
 from compliance.core.models.assessment import InputFile
 from compliance.core.models.rules import RulePack
-from compliance.core.models.solution import Solution, SystemKind
+from compliance.core.models.solution import Nis2Sector, Solution, SystemKind
 from compliance.core.packs import CompiledRule, LoadedPack
 from compliance.core.resources import rules_root
+from compliance.core.scoring import SEVERITY_POINTS
 from compliance.core.validation import validate_located
 from compliance.core.yamlio import Located, Path_, load_text
 from compliance.inputs.files import DEFAULT_MAX_BYTES, read_text
@@ -158,15 +159,51 @@ def load_pack_text(text: str, file: str, origin: str) -> LoadedPack:
             if rule.review_when is not None
             else None
         )
+        lower = (
+            compiler.compile_part(
+                rule.severity_reduced.when, (*where, "severity_reduced", "when"), part="severity_reduced"
+            )
+            if rule.severity_reduced is not None
+            else None
+        )
+        if (
+            rule.severity_reduced is not None
+            and SEVERITY_POINTS[rule.severity_reduced.severity] >= (SEVERITY_POINTS[rule.severity])
+        ):
+            problems.append(
+                located.problem(
+                    (*where, "severity_reduced", "severity"),
+                    f"'{rule.severity_reduced.severity}' is not lower than the rule's severity '{rule.severity}'",
+                )
+            )
         problems += compiler.problems
         problems += _check_cases(rule.cases, rule.scope.value, located, (*where, "cases"))
         problems += _check_controls(rule, located, where)
         line, _ = located.where(where)
         compiled.append(
             CompiledRule(
-                rule, meta.pack, rule.framework or meta.framework, applies, require, file, line, review
+                rule,
+                meta.pack,
+                rule.framework or meta.framework,
+                applies,
+                require,
+                file,
+                line,
+                review,
+                lower,
             )
         )
+    sectors = {s.value for s in Nis2Sector}
+    for index, entry in enumerate(meta.sector_transpositions):
+        for i, sector in enumerate(entry.sectors):
+            if sector not in sectors:
+                hint = vocabulary.suggest(sector, sorted(sectors))
+                problems.append(
+                    located.problem(
+                        ("sector_transpositions", index, "sectors", i),
+                        f"unknown NIS2 sector '{sector}'" + (f" (did you mean '{hint}'?)" if hint else ""),
+                    )
+                )
     seen: dict[str, int] = {}
     for index, rule in enumerate(meta.rules):
         if rule.id in seen:

@@ -415,6 +415,7 @@ def finding_explanation(f: Finding, a: Assessment, lang: str) -> str:
         effective_until=rule.effective_until if rule is not None else None,
         risk_expired_on=risk.expires if risk is not None and risk.expired else None,
         review=f.review,
+        would_be=f.would_be,
         tr=i18n.translator(lang),
         date_text=lambda d: i18n.date(d, lang),
     )

@@ -66,6 +66,13 @@ def render_markdown(packs: Sequence[LoadedPack]) -> str:
         ]
         if m.description:
             lines += ["", m.description.strip()]
+        for st in m.sector_transpositions:
+            lines += ["", f"National act for {', '.join(st.sectors)} ({st.jurisdiction}): {st.act}"]
+        if m.changelog:
+            lines += ["", "Changes:", ""]
+            for entry in m.changelog:
+                lines += [f"- **{entry.version}** ({entry.released}):"]
+                lines += [f"  - {change.strip()}" for change in entry.changes]
         lines += ["", "| Rule | Provision | Severity | Title |", "|---|---|---|---|"]
         for rule in pack.rules:
             r = rule.rule
@@ -86,6 +93,16 @@ def _rule_section(rule: CompiledRule) -> list[str]:
         *(f"- **National law ({j}):** {c}" for j, c in sorted(r.transposition.items())),
         *([f"- **Controls:** {', '.join(r.controls)}"] if r.controls else []),
         f"- **Evaluated:** {_SCOPE_TEXT[r.scope.value]}; severity {r.severity.value}, weight {r.weight:g}",
+        *(
+            [f"- **Lower severity:** {r.severity_reduced.severity.value} where {rule.lower_severity.text}"]
+            if r.severity_reduced is not None and rule.lower_severity is not None
+            else []
+        ),
+        *(
+            ["- **Baseline:** the project's reading of a risk-based provision, not its letter"]
+            if r.baseline
+            else []
+        ),
         f"- **Applies when:** {rule.applies.text if rule.applies else 'always'}",
         f"- **Requires:** {rule.require.text}",
         *([f"- **Needs review when:** {rule.review.text}"] if rule.review is not None else []),

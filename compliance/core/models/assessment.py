@@ -175,6 +175,7 @@ class Finding:
     action: ActionInfo | None = None
     provenance: list[FactProvenance] = field(default_factory=list)
     declared_only: bool = False  # a pass resting on declarations only: nothing checked or scanned
+    would_be: Outcome | None = None  # for a pending result: its outcome if the obligation applied now
 
 
 class RuleInfo(Out):
@@ -192,6 +193,10 @@ class RuleInfo(Out):
     references: list[str]
     effective_from: date | None = None
     effective_until: date | None = None
+    baseline: bool = Field(
+        False,
+        description="It applies this project's baseline reading of a risk-based provision, not its letter.",
+    )
     controls: list[str] = Field(default_factory=list, description="Catalogue controls it assesses.")
     transposition: dict[str, str] = Field(
         default_factory=dict, description="National provisions transposing the cited one, by jurisdiction."

@@ -84,6 +84,13 @@ class RuleCase(Strict):
     )
 
 
+class ReducedSeverity(Strict):
+    """The severity of a rule where a condition shows the risk is lower."""
+
+    severity: Severity
+    when: dict[str, Any] = Field(description="Condition; the lower severity applies only where it holds.")
+
+
 class Rule(Strict):
     """One rule: where it applies, what it requires, and why."""
 
@@ -101,6 +108,17 @@ class Rule(Strict):
         "is unknown); where it does not hold, the requirement decides.",
     )
     severity: Severity
+    severity_reduced: ReducedSeverity | None = Field(
+        None,
+        description="A lower severity where the risk is lower: used only where its condition holds "
+        "(an unknown condition keeps `severity`), for a risk-based provision such as GDPR Art. 32.",
+    )
+    baseline: bool = Field(
+        False,
+        description="The rule applies this project's baseline reading of a risk-based provision (for "
+        "example multi-factor authentication or encryption at rest for GDPR Art. 32), not its letter; "
+        "its title and rationale say so.",
+    )
     weight: Annotated[float, Field(gt=0, le=10)] = 1.0
     rationale: Text
     remediation: Text
@@ -143,6 +161,24 @@ class Obligation(StrEnum):
     BASELINE = "baseline"
 
 
+class ChangelogEntry(Strict):
+    """The changes of one version of a rule pack."""
+
+    version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
+    released: date = Field(description="When the version was released.")
+    changes: list[Text] = Field(min_length=1, description="One line per change, with its source.")
+
+
+class SectorTransposition(Strict):
+    """A national act that governs entities of some sectors instead of the general transposition."""
+
+    jurisdiction: Annotated[str, StringConstraints(pattern=r"^(DK|SE)$")]
+    sectors: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]] = Field(min_length=1)
+    act: Annotated[str, StringConstraints(min_length=3, max_length=300)] = Field(
+        description="The act cited for those entities, with the provision that excludes them from the general one."
+    )
+
+
 class RulePack(Strict):
     """A versioned set of rules with the date the law was read as of."""
 
@@ -158,4 +194,21 @@ class RulePack(Strict):
         "results advise unless the solution's contract requires the standard.",
     )
     description: Text | None = None
+    sector_transpositions: list[SectorTransposition] = Field(
+        default_factory=list,
+        description="National acts that take the place of the usual transposition for entities of "
+        "some sectors: a finding cites the act instead of the rule's `transposition`.",
+    )
+    changelog: list[ChangelogEntry] = Field(
+        default_factory=list, description="What changed in each version of the pack, newest first."
+    )
     rules: list[Rule]
+
+    @model_validator(mode="after")
+    def _changelog_current(self) -> RulePack:
+        if self.changelog and self.changelog[0].version != self.version:
+            raise ValueError(
+                f"changelog: the newest entry is for version {self.changelog[0].version}, "
+                f"but the pack is version {self.version}"
+            )
+        return self
