@@ -48,6 +48,9 @@ class FieldSpec:
     vocab: str | None = None  # vocabulary name, for hierarchical checks
     description: str = ""
     derived: bool = False
+    # A legal presumption (a derived bool): the value it takes when the facts it reads are not
+    # stated, the adverse one. Removing a fact may turn it to this value, never away from it.
+    presumed: bool | None = None
 
 
 # Namespaces each rule scope may read.
@@ -179,6 +182,14 @@ DERIVED: dict[str, FieldSpec] = {
         _derived("flow.highly_personal", "bool", "Highly personal data in WP248's sense (criterion 4)."),
         _derived("flow.children", "bool", "Any data subjects are children."),
         _derived("flow.vulnerable_subjects", "bool", "Any data subjects are vulnerable (WP248 C7)."),
+        _derived(
+            "flow.consent_refusal_argued",
+            "bool",
+            "The flow states why refusing or withdrawing consent has no adverse consequence for the "
+            "person (false until it does: consent to an employer or a public authority is presumed "
+            "not freely given, GDPR Recital 43).",
+            presumed=False,
+        ),
         _derived(
             "flow.innovative_technology",
             "bool",
@@ -315,6 +326,12 @@ DERIVED: dict[str, FieldSpec] = {
             "Every third country the data is transferred to at it (where it is established, where its "
             "staff work or another entity reaches the data from) has a full adequacy decision.",
         ),
+        _derived(
+            "party.adequacy_partial",
+            "bool",
+            "Every third country the data is transferred to at it has an adequacy decision, full or "
+            "partial (Canada, Japan: whether the recipient is in its scope is for a person to confirm).",
+        ),
         _derived("party.receives_personal_data", "bool", "Personal data flows to it or its systems."),
         _derived("party.receives_transfer", "bool", "Personal data is transferred to it under Chapter V."),
         _derived(
@@ -368,8 +385,15 @@ DERIVED: dict[str, FieldSpec] = {
         _derived(
             "system.support_period_sufficient",
             "bool",
-            "The support period is at least five years, or at least the expected use time when that "
-            "is shorter (CRA Art. 13(8)).",
+            "The support period covers the time the product is expected to be in use, which is at "
+            "least five years unless the product is expected to be in use for less (CRA Art. 13(8)); "
+            "unknown without the expected use time.",
+        ),
+        _derived(
+            "system.cra_annex_i_units",
+            "bool",
+            "The units used are subject to the CRA's requirements: placed on the market from "
+            "11 December 2027, or the product was substantially modified from that date (Art. 69(2)).",
         ),
         _derived(
             "system.sends_sensitive_data",
@@ -381,6 +405,17 @@ DERIVED: dict[str, FieldSpec] = {
             "bool",
             "Any flow from or to the system carries personal data.",
         ),
+        _derived(
+            "flow.internet_facing_systems",
+            "bool",
+            "The flow's source or destination system can be reached from the public internet.",
+        ),
+        _derived(
+            "solution.internet_facing_systems",
+            "bool",
+            "A system that holds personal data can be reached from the public internet.",
+        ),
+        _derived("solution.large_scale", "bool", "Any flow processes personal data on a large scale."),
         _derived(
             "flow.stored_unencrypted_on_system",
             "bool",
@@ -499,6 +534,7 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     },
     "flow.children": ("flow.data_subjects",),
     "flow.vulnerable_subjects": ("flow.data_subjects",),
+    "flow.consent_refusal_argued": ("flow.consent.refusal_without_detriment",),
     "flow.innovative_technology": ("flow.technologies", "flow.data_categories"),
     "flow.retention_indefinite": ("flow.retention",),
     "flow.retention_days": ("flow.retention",),
@@ -546,6 +582,7 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
         "party.travelling_staff_access_from",
     ),
     "party.adequacy": ("party.country", *_ACCESS),
+    "party.adequacy_partial": ("party.country", *_ACCESS),
     "party.receives_personal_data": ("the data_categories of the flows into the party or its systems",),
     "party.receives_transfer": (
         "party.roles",
@@ -563,8 +600,18 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
         "system.security.support_period_end",
     ),
     "system.support_period_sufficient": ("system.support_period_years", "system.product.expected_use_years"),
+    "system.cra_annex_i_units": (
+        "system.product.placed_on_market_on",
+        "system.product.units_placed_on_market_by",
+        "system.product.substantially_modified",
+    ),
     "system.sends_sensitive_data": ("the data_categories and technologies of the flows from the system",),
     "system.holds_personal_data": ("the data_categories of the flows from and to the system",),
+    "flow.internet_facing_systems": (
+        "security.internet_facing of the flow's source and destination systems",
+    ),
+    "solution.internet_facing_systems": ("security.internet_facing of the systems that hold personal data",),
+    "solution.large_scale": ("flow.scale",),
     "flow.stored_unencrypted_on_system": (
         "security.stores_data_unencrypted of the flow's source and destination systems",
     ),
@@ -705,14 +752,20 @@ def _over(access: dict[str, _Access] | None, test: Callable[[_Access], Truth]) -
     return None if access is None else any_true(test(a) for a in access.values())
 
 
-def _adequacy_covers(country: str | None, access: dict[str, _Access] | None, exporter: Truth) -> Truth:
+def _adequacy_covers(
+    country: str | None, access: dict[str, _Access] | None, exporter: Truth, *, partial: bool = False
+) -> Truth:
     """Whether adequacy decisions cover every third country the data is transferred to at this party:
     where it is established, where its own staff work (unless it is the exporter), and where another
     entity reaches the data from; a country only its travelling employees reach it from is no transfer."""
     countries = vocabulary.countries()
 
     def covered(c: str) -> bool:
-        return countries.is_eea(c) or countries.has_full_adequacy(c)
+        return (
+            countries.is_eea(c)
+            or countries.has_full_adequacy(c)
+            or (partial and countries.has_partial_adequacy(c))
+        )
 
     at_home: Truth = None if country is None else covered(country)
     if access is None:
@@ -842,6 +895,9 @@ def derive_flow(flow: Facts) -> Facts:
     derived["retention_indefinite"] = None if retention is None else retention == "indefinite"
     derived["retention_days"] = None if retention is None else duration_days(retention)
     derived.update(_retention_until(retention, flow.get("retention_until")))
+    # Consent where the person depends on the controller is presumed not free (Recital 43): only a
+    # stated reason why refusing costs the person nothing can open the question, never its silence.
+    derived["consent_refusal_argued"] = bool((flow.get("consent") or {}).get("refusal_without_detriment"))
     enc = flow.get("encryption") or {}
     derived["encrypted"] = all_true([enc.get("in_transit"), enc.get("at_rest")])
     # what the flow alone says (its systems are added in a real run, solution_facts): stored
@@ -977,6 +1033,7 @@ def derive_solution(sol: Facts, flows: list[Facts]) -> Facts:
     derived: Facts = {
         "personal_data": anywhere(lambda f: f["personal_data"]),
         "special_categories": anywhere(lambda f: f["special_categories"]),
+        "large_scale": anywhere(lambda f: all_true([f["personal_data"], f["large_scale"]])),
         "consent_or_contract_basis": anywhere(lambda f: _basis_in(f, {"a", "b"})),
         "public_task_or_legitimate_interests_basis": anywhere(lambda f: _basis_in(f, {"e", "f"})),
         "direct_marketing": anywhere(lambda f: _serves(f, "marketing")),
@@ -1023,6 +1080,7 @@ def derive_party(
     derived["own_staff_access_third_country"] = _over(access, lambda a: not_(a.other_entity))
     derived["travelling_staff_third_country"] = _over(access, lambda a: a.travelling_only)
     derived["adequacy"] = _adequacy_covers(country, access, exporter)
+    derived["adequacy_partial"] = _adequacy_covers(country, access, exporter, partial=True)
     # Chapter V: personal data reaches the party in, or from, a third country. The controller
     # exports; it does not receive a transfer. Every input is three-valued, so a missing fact
     # (where a system runs, where support staff sit) leaves the answer unknown, never "no".
@@ -1062,6 +1120,7 @@ def derive_system(system: Facts) -> Facts:
         if kind is None
         else kind in ("device", "gateway", "app", "ai_model", "other"),
         "support_period_years": years,
+        "cra_annex_i_units": _cra_annex_i_units(system.get("product") or {}),
         "support_period_sufficient": _support_sufficient(
             years, (system.get("product") or {}).get("expected_use_years")
         ),
@@ -1081,15 +1140,35 @@ def _as_date(value: Any) -> date:
 
 
 def _support_sufficient(years: float | None, expected_use: int | None) -> Truth:
-    """CRA Art. 13(8): at least five years, or the expected use time when that is shorter. A period
-    under five years without a stated expected use is unknown: the exception may apply."""
-    if years is None:
+    """CRA Art. 13(8): the support period reflects the time the product is expected to be in use,
+    and is at least five years unless that time is shorter. Five years is a floor, not a safe
+    harbour: without a stated expected use the answer is unknown."""
+    if years is None or expected_use is None:
         return None
-    if years >= 5:
+    # A day's slack for the calendar: 2028-03-01 to 2038-03-01 is ten years.
+    return years + 1 / 365 >= expected_use
+
+
+CRA_ANNEX_I_FROM = date(2027, 12, 11)  # CRA Art. 71(2); Art. 69(2) for units placed earlier
+
+
+def _cra_annex_i_units(product: Facts) -> Truth:
+    """CRA Art. 69(2): units placed on the market before 11 December 2027 are outside the
+    Regulation's requirements (Art. 14 aside, Art. 69(3)) unless the product is substantially
+    modified from that date. A product first placed on the market from that date has only such
+    units."""
+    first = product.get("placed_on_market_on")
+    units = product.get("units_placed_on_market_by")  # never before `first` (the model refuses it)
+    modified = product.get("substantially_modified")
+    if modified is True:
         return True
-    if expected_use is None:
+    if first is not None and _as_date(first) >= CRA_ANNEX_I_FROM:
+        return True
+    if units is None:
         return None
-    return expected_use < 5 and years >= expected_use
+    if _as_date(units) >= CRA_ANNEX_I_FROM:
+        return True
+    return None if modified is None else False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1164,6 +1243,11 @@ def solution_facts(solution: Solution) -> SolutionFacts:
         parties.append(derive_party(facts, operates_abroad[party["id"]], sol["personal_data"]))
     safeguards = {s["control"]: s["status"] for s in dumped["safeguards"]}
     holding = _data_systems(flows, system_by_id, safeguards)
+    sol["internet_facing_systems"] = any_true(
+        (s.get("security") or {}).get("internet_facing")
+        for s in systems
+        if s["holds_personal_data"] is not False
+    )
     return SolutionFacts(sol, dumped, flows, parties, systems, safeguards, holding)
 
 
@@ -1203,6 +1287,8 @@ def _data_systems(
         if flow["personal_data"] is not False:
             for end in ends:
                 certain[end] = certain.get(end, False) or flow["personal_data"] is True
+        facing = [(system_by_id[e].get("security") or {}).get("internet_facing") for e in ends]
+        flow["internet_facing_systems"] = any_true(facing) if ends else None
         kept = [(system_by_id[e].get("security") or {}).get("stores_data_unencrypted") for e in ends]
         if any(k is True for k in kept):
             flow["stored_unencrypted_on_system"] = True

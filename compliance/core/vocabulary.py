@@ -141,6 +141,13 @@ class Countries:
         entry = self.adequacy.get(code)
         return entry is not None and not entry.get("partial", False)
 
+    def has_partial_adequacy(self, code: str) -> bool:
+        """Whether an Art. 45 decision covers some recipients in `code` (a sector, a kind of
+        organisation), to be confirmed for the recipient: not the United States, whose decision is
+        relied on as the Data Privacy Framework."""
+        entry = self.adequacy.get(code)
+        return entry is not None and bool(entry.get("partial", False)) and not entry.get("dpf", False)
+
 
 @cache
 def countries() -> Countries:

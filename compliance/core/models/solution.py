@@ -608,6 +608,12 @@ class Transfer(FactModel):
     scc_decision: SccDecision | None = Field(
         None, description="The Commission decision of the standard contractual clauses used."
     )
+    importer_subject_to_gdpr: bool | None = Field(
+        None,
+        description="Whether the importer's processing is itself subject to the GDPR under Art. 3(2) "
+        "(it offers goods or services to, or monitors, people in the Union): the clauses of Decision "
+        "(EU) 2021/914 do not address that case (its recital 7).",
+    )
     supplementary_measures: bool | None = Field(
         None,
         description="Whether the supplementary measures the transfer impact assessment calls for "
@@ -910,6 +916,17 @@ class UpdateMechanism(FactModel):
     users_notified: bool | None = Field(
         None, description="Whether users are told of available updates and what they fix."
     )
+    opt_out: bool | None = Field(
+        None, description="Whether automatic updates can be turned off by a clear and easy opt-out."
+    )
+    postponable: bool | None = Field(
+        None, description="Whether users can postpone an available update for a while."
+    )
+    not_automatic_reason: Text | None = Field(
+        None,
+        description="Why automatic security updates are not applicable to this product (for example an "
+        "installation where the operator must schedule every change): a person judges the reason.",
+    )
     free_of_charge: bool | None = Field(
         None, description="Whether security updates are provided free of charge."
     )
@@ -953,6 +970,11 @@ class SystemSecurity(FactModel):
     )
     encrypted_communication: bool | None = Field(
         None, description="Whether all its communication is authenticated and encrypted."
+    )
+    internet_facing: bool | None = Field(
+        None,
+        description="Whether it can be reached from the public internet (a web app, an API, a "
+        "dashboard, a device's web interface): the risk GDPR Art. 32 weighs.",
     )
     stores_data_unencrypted: bool | None = Field(
         None,
@@ -1015,6 +1037,24 @@ class Product(FactModel):
     placed_on_market_on: date | None = Field(
         None, description="When it was, or will be, first placed on the EU market."
     )
+    units_placed_on_market_by: date | None = Field(
+        None,
+        description="The date by which every unit used in the solution was, or will be, placed on "
+        "the EU market (each unit is placed on the market on its own). Units placed before 11 "
+        "December 2027 and not substantially modified afterwards are outside the CRA's requirements "
+        "except Art. 14 (Art. 69(2) and (3)).",
+    )
+    data_minimised: bool | None = Field(
+        None,
+        description="Whether the manufacturer designed the product to process only the data, personal "
+        "or other, that its intended purpose needs, as its technical documentation shows (CRA Annex "
+        "I, Part I, point (2)(g)): a property of the product, not of how a buyer configures it.",
+    )
+    substantially_modified: bool | None = Field(
+        None,
+        description="Whether the product was substantially modified (Art. 3(30)) on or after "
+        "11 December 2027, which brings units placed earlier under the CRA (Art. 69(2)).",
+    )
     expected_use_years: Annotated[int, Field(ge=0, le=100)] | None = Field(
         None, description="How many years it is expected to be in use (CRA Art. 13(8))."
     )
@@ -1029,6 +1069,19 @@ class Product(FactModel):
         description="Whether the manufacturer can notify an actively exploited vulnerability or "
         "a severe incident to the CSIRT and ENISA (early warning in 24 hours).",
     )
+
+    @model_validator(mode="after")
+    def _units_not_before_the_product(self) -> Product:
+        if (
+            self.units_placed_on_market_by is not None
+            and self.placed_on_market_on is not None
+            and self.units_placed_on_market_by < self.placed_on_market_on
+        ):
+            raise ValueError(
+                "'units_placed_on_market_by' is before 'placed_on_market_on': no unit can be placed on the "
+                "market before the product first is; correct one of them"
+            )
+        return self
 
 
 class System(FactModel):
@@ -1249,6 +1302,12 @@ class Consent(FactModel):
         "inactivity, by accepting terms of use or a contract, or an active choice without which the "
         "service is refused (Arts. 4(11), 7(2), 7(4)).",
     )
+    refusal_without_detriment: Text | None = Field(
+        None,
+        description="Why refusing or withdrawing consent has no adverse consequence for the person, "
+        "where the person depends on the controller (an employer, a public authority): the free "
+        "choice a person must then judge (Art. 4(11), Recital 43).",
+    )
     information_society_service: bool | None = Field(
         None,
         description="Whether it is given for an information society service offered directly to a child (Art. 8(1)).",
@@ -1358,6 +1417,11 @@ class CameraRules(FactModel):
         None,
         description="Whether the interest in surveillance was documented as outweighing the "
         "privacy interest of those filmed.",
+    )
+    surveillance_recorded: bool | None = Field(
+        None,
+        description="Whether the camera surveillance is documented in a record kept by the one who "
+        "conducts it (Swedish kamerabevakningslag (2018:1200), from 1 April 2025).",
     )
 
 
