@@ -218,6 +218,11 @@ def solution_data(draw: st.DrawFn) -> dict[str, Any]:
             system["operator"] = draw(party_ids)
         if (system.get("product") or {}).get("manufacturer") is not None:
             system["product"]["manufacturer"] = draw(party_ids)
+        product = system.get("product") or {}
+        first, units = product.get("placed_on_market_on"), product.get("units_placed_on_market_by")
+        if first is not None and units is not None and str(units) < str(first):
+            # no unit is placed on the market before the product first is (a model check): repair it.
+            product["units_placed_on_market_by"] = first
     plan = data.get("incident_response") or {}
     for step, deadline in INCIDENT_STEPS:
         if plan.get(step) is False:
