@@ -21,7 +21,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from compliance.core.translations import CONTROLS_FILE, control_stamp, source_stamp  # noqa: E402
+from compliance.core.translations import CONTROLS_FILE, control_stamp, setting_stamp, source_stamp  # noqa: E402
 
 
 def english() -> dict[str, tuple[str, str]]:
@@ -40,6 +40,16 @@ def control_titles() -> dict[str, str]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for control in data.get("controls") or []:
             out[control["id"]] = control["title"]
+    return out
+
+
+def settings() -> dict[tuple[str, str], str]:
+    """Every shipped pack setting's stamp, by (pack, setting)."""
+    out = {}
+    for pack in sorted((ROOT / "rules" / "packs").glob("*.yaml")):
+        data = yaml.safe_load(pack.read_text(encoding="utf-8"))
+        for name, setting in (data.get("settings") or {}).items():
+            out[(data["pack"], name)] = setting_stamp(setting["label"], setting.get("note"))
     return out
 
 
@@ -72,6 +82,16 @@ def main() -> int:
                 continue
             lines = _set_stamp(lines, rule_id, stamp)
             changed = True
+        for name, entry in (data.get("settings") or {}).items() if not is_controls else ():
+            stamp = settings().get((data.get("pack"), name))
+            if stamp is None:
+                problems.append(f"{path.relative_to(ROOT)}: setting {name}: no such setting")
+            elif entry.get("source") != stamp:
+                if args.check or not (name in args.rules or (not args.rules and "source" not in entry)):
+                    problems.append(f"{path.relative_to(ROOT)}: setting {name}: stale")
+                    continue
+                lines = _set_stamp(lines, name, stamp)
+                changed = True
         if changed:
             path.write_text("".join(lines), encoding="utf-8")
     for p in problems:

@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from compliance.core.translations import TRANSLATED_LANGUAGES, load_translations, rule_text, source_stamp
+from compliance.core.translations import (
+    TRANSLATED_LANGUAGES,
+    load_setting_texts,
+    load_translations,
+    rule_text,
+    setting_stamp,
+    source_stamp,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 PACKS = sorted((REPO / "rules" / "packs").glob("*.yaml"))
@@ -31,6 +38,19 @@ def test_every_shipped_rule_has_a_current_translation(lang) -> None:
     for rule_id, entry in translated.items():
         rule = RULES[rule_id]
         assert entry["source"] == source_stamp(rule["title"], rule["remediation"]), f"{rule_id}: stale"
+
+
+@pytest.mark.parametrize("lang", TRANSLATED_LANGUAGES)
+def test_every_shipped_pack_setting_has_a_current_translation(lang) -> None:
+    settings = {
+        (data["pack"], name): setting
+        for data in (yaml.safe_load(pack.read_text(encoding="utf-8")) for pack in PACKS)
+        for name, setting in (data.get("settings") or {}).items()
+    }
+    translated = load_setting_texts(lang)
+    assert set(translated) == set(settings), "every shipped pack setting, and nothing else"
+    for key, entry in translated.items():
+        assert entry["source"] == setting_stamp(settings[key]["label"], settings[key].get("note")), key
 
 
 @pytest.mark.parametrize("lang", TRANSLATED_LANGUAGES)

@@ -37,6 +37,7 @@ from compliance.core.models.assessment import (
     ScoreGroup,
     Target,
     ToolInfo,
+    UnverifiedDate,
 )
 from compliance.core.models.decisions import DecidedRisk, Decisions
 from compliance.core.models.rules import Obligation, Outcome, Scope, Severity
@@ -224,6 +225,18 @@ def assess(
                 obligation=p.meta.obligation,
                 origin=p.origin,
                 sha256=p.sha256,
+                unverified_dates=[
+                    UnverifiedDate(
+                        pack=p.meta.pack,
+                        name=name,
+                        date=st.date,
+                        label=st.label,
+                        source=st.source,
+                        note=st.note,
+                    )
+                    for name, st in sorted(p.meta.settings.items())
+                    if not st.verified
+                ],
             )
             for p in packs
         ],

@@ -390,6 +390,19 @@ DERIVED: dict[str, FieldSpec] = {
             "unknown without the expected use time.",
         ),
         _derived(
+            "system.red_units_in_scope",
+            "bool",
+            "The units used were placed on the market from 1 August 2025, when the RED's Art. 3(3)(d)-(f) "
+            "became applicable to radio equipment (Delegated Regulation (EU) 2022/30, as amended by "
+            "(EU) 2023/2444).",
+        ),
+        _derived(
+            "system.ai_system",
+            "bool",
+            "It is, or runs, an AI system: an AI model, a system whose AI use is described, or one at "
+            "either end of a flow using face recognition, video analytics or licence-plate recognition.",
+        ),
+        _derived(
             "system.cra_annex_i_units",
             "bool",
             "The units used are subject to the CRA's requirements: placed on the market from "
@@ -600,6 +613,11 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
         "system.security.support_period_end",
     ),
     "system.support_period_sufficient": ("system.support_period_years", "system.product.expected_use_years"),
+    "system.red_units_in_scope": (
+        "system.product.placed_on_market_on",
+        "system.product.units_placed_on_market_by",
+    ),
+    "system.ai_system": ("system.kind", "the technologies of the flows from and to the system", "system.ai"),
     "system.cra_annex_i_units": (
         "system.product.placed_on_market_on",
         "system.product.units_placed_on_market_by",
@@ -1101,6 +1119,23 @@ def _incident_notice(security: Facts) -> str | None:
     return None if terms is None else str(terms)
 
 
+AI_TECHNOLOGIES = frozenset({"face_recognition", "video_analytics", "licence_plate_recognition"})
+
+
+def _ai_from_flows(flows: list[Facts]) -> Truth:
+    """Whether flows at a system show it runs AI: a flow using an AI technology; unknown where a
+    flow of images or video does not state its technologies (it may be analysed); no otherwise."""
+    verdicts: list[Truth] = []
+    for f in flows:
+        techs = f.get("technologies")
+        if techs is None:
+            images = any(str(c).startswith("user.media.") for c in f.get("data_categories") or [])
+            verdicts.append(None if images else False)
+        else:
+            verdicts.append(bool(AI_TECHNOLOGIES & set(techs)))
+    return any_true(verdicts)
+
+
 def not_(value: Truth) -> Truth:
     """Kleene NOT."""
     return None if value is None else not value
@@ -1121,6 +1156,8 @@ def derive_system(system: Facts) -> Facts:
         else kind in ("device", "gateway", "app", "ai_model", "other"),
         "support_period_years": years,
         "cra_annex_i_units": _cra_annex_i_units(system.get("product") or {}),
+        "red_units_in_scope": _red_units_in_scope(system.get("product") or {}),
+        "ai_system": None if kind is None else (kind == "ai_model" or system.get("ai") is not None),
         "support_period_sufficient": _support_sufficient(
             years, (system.get("product") or {}).get("expected_use_years")
         ),
@@ -1150,6 +1187,20 @@ def _support_sufficient(years: float | None, expected_use: int | None) -> Truth:
 
 
 CRA_ANNEX_I_FROM = date(2027, 12, 11)  # CRA Art. 71(2); Art. 69(2) for units placed earlier
+RED_ART_3_3_FROM = date(2025, 8, 1)  # Delegated Regulation (EU) 2022/30 Art. 3, as amended by (EU) 2023/2444
+
+
+def _red_units_in_scope(product: Facts) -> Truth:
+    """Delegated Regulation (EU) 2022/30 applies to radio equipment placed on the market from
+    1 August 2025: every unit, when the product was first placed on the market from that date or
+    its units were; none, when its units were all placed on the market before it."""
+    first = product.get("placed_on_market_on")
+    units = product.get("units_placed_on_market_by")  # never before `first` (the model refuses it)
+    if first is not None and _as_date(first) >= RED_ART_3_3_FROM:
+        return True
+    if units is None:
+        return None
+    return _as_date(units) >= RED_ART_3_3_FROM
 
 
 def _cra_annex_i_units(product: Facts) -> Truth:
@@ -1235,6 +1286,10 @@ def solution_facts(solution: Solution) -> SolutionFacts:
         system["sends_sensitive_data"] = any_true(
             any_true([f["special_categories"], f["camera_surveillance"]]) for f in outgoing
         )
+        if system["ai_system"] is False:
+            system["ai_system"] = _ai_from_flows(
+                [f for f in flows if system["id"] in (f["source"], f["destination"])]
+            )
     sol = derive_solution({k: v for k, v in dumped.items() if k not in _SOLUTION_COLLECTIONS}, flows)
     parties = []
     for party in dumped["parties"]:

@@ -1,4 +1,5 @@
-"""Danish and Swedish texts of the shipped rules' titles and remediations.
+"""Danish and Swedish texts of the shipped rules' titles and remediations, and of the packs'
+date settings (`settings:` of a pack's translation file: `label` and `note`, stamped the same way).
 
 `rules/translations/<lang>/<pack>.yaml` holds, per rule, a translated `title` and `remediation`
 and `source`: a stamp of the English text it was translated from. A translation is used only
@@ -119,3 +120,46 @@ def control_title(lang: str, control_id: str, title: str) -> tuple[str, bool]:
     if entry is None or entry.get("source") != control_stamp(title) or "title" not in entry:
         return title, True
     return entry["title"], False
+
+
+SETTING_FIELDS = ("label", "note")
+
+
+def setting_stamp(label: str, note: str | None) -> str:
+    """The stamp of a pack setting's English label and note."""
+    return hashlib.sha256(f"{label}\x00{note or ''}".encode()).hexdigest()[:16]
+
+
+@functools.cache
+def load_setting_texts(lang: str) -> dict[tuple[str, str], dict[str, str]]:
+    """The translated labels and notes of the packs' settings, by (pack, setting)."""
+    out: dict[tuple[str, str], dict[str, str]] = {}
+    folder = rules_root().joinpath("translations").joinpath(lang)
+    if not folder.is_dir():
+        return out
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".yaml") or entry.name == CONTROLS_FILE:
+            continue
+        where = f"rules/translations/{lang}/{entry.name}"
+        data = yaml.safe_load(entry.read_text(encoding="utf-8"))
+        settings = data.get("settings") if isinstance(data, dict) else None
+        if settings is None:
+            continue
+        if not isinstance(settings, dict):
+            raise InputError.single(where, "settings: must be a mapping of setting names")
+        pack = str(data.get("pack"))
+        for name, texts in settings.items():
+            out[(pack, str(name))] = _entry(where, f"settings.{name}", texts, SETTING_FIELDS)
+    return out
+
+
+def setting_text(
+    lang: str, pack: str, name: str, label: str, note: str | None
+) -> tuple[str, str | None, bool]:
+    """A setting's label and note in `lang`, and whether they fell back to the English given."""
+    if lang == "en":
+        return label, note, False
+    entry = load_setting_texts(lang).get((pack, name))
+    if entry is None or entry.get("source") != setting_stamp(label, note):
+        return label, note, True
+    return entry.get("label", label), entry.get("note", note), False

@@ -22,7 +22,7 @@ from compliance.core.models.assessment import Assessment, ControlStatus, FactPro
 from compliance.core.models.rules import Outcome, Severity
 from compliance.core.resources import reports_root
 from compliance.core.scoring import CRITICAL_REASON, CRITICAL_REASON_AT, NOT_READY_BELOW, TARGET_WORDS
-from compliance.core.translations import control_title, rule_text
+from compliance.core.translations import control_title, rule_text, setting_text
 from compliance.outputs import i18n
 from compliance.outputs.drawing import coverage_chart, flow_diagram, flow_legend, score_chart
 from compliance.outputs.i18n import LANGUAGES
@@ -134,6 +134,7 @@ TEXTS: dict[str, Any] = {
     "tool": N_("Tool"),
     "packs": N_("Rule packs"),
     "law_as_of": N_("law as of"),
+    "unverified_dates": N_("Dates not verified"),
     "scanners": N_("Scanners"),
     "none": N_("none"),
     "inputs": N_("Inputs and their SHA-256"),
@@ -357,6 +358,7 @@ def render_html(
         ),
         method_verdict=t["method_verdict"].format(threshold=i18n.number(NOT_READY_BELOW, lang)),
         pack_rules=Counter(r.pack for r in a.rules.values()),
+        unverified_dates=_unverified_dates(a, lang),
         facts_to_state=_facts_to_state(a),
         statuses=[s.value for s in ControlStatus],
         top_risks=top_risks,
@@ -392,6 +394,17 @@ def _dpia_rows(a: Assessment, lang: str) -> list[dict[str, Any]]:
         }
         for c in a.dpia.criteria + a.dpia.per_se + a.dpia.national
     ]
+
+
+def _unverified_dates(a: Assessment, lang: str) -> list[str]:
+    """The dates the packs rely on that were not verified, each with what starts then, in the
+    report's language."""
+    out = []
+    for pack in a.rule_packs:
+        for u in pack.unverified_dates:
+            label, note, _ = setting_text(lang, u.pack, u.name, u.label, u.note)
+            out.append(f"{i18n.date(u.date, lang)}: {label}" + (f" ({note})" if note else ""))
+    return out
 
 
 def target_label(f: Finding, lang: str) -> str:

@@ -38,6 +38,17 @@ class ToolInfo(Out):
     version: str
 
 
+class UnverifiedDate(Out):
+    """A date a pack relies on that could not be verified as in force."""
+
+    pack: str
+    name: str
+    date: date
+    label: str = Field(description="What applies from the date, in plain English.")
+    source: str
+    note: str | None = None
+
+
 class PackInfo(Out):
     """A rule pack used."""
 
@@ -48,6 +59,9 @@ class PackInfo(Out):
     obligation: Obligation = Field(description="'law' (decides the verdict) or 'baseline' (advises).")
     origin: str = Field(description="'built-in' or the folder it came from.")
     sha256: str
+    unverified_dates: list[UnverifiedDate] = Field(
+        default_factory=list, description="The pack's settings whose dates were not verified."
+    )
 
 
 class InputFile(Out):

@@ -84,6 +84,19 @@ class RuleCase(Strict):
     )
 
 
+SettingName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+
+
+class PackSetting(Strict):
+    """A date a pack depends on, with its source, and whether it was verified in the primary text."""
+
+    date: date
+    label: ShortText = Field(description="In plain words, what applies from the date (shown in the report).")
+    source: Text = Field(description="Where the date comes from (the provision that sets it).")
+    verified: bool = Field(description="Whether the date was checked in the primary text as in force now.")
+    note: Text | None = Field(None, description="Why it may not hold (a later act that may move it).")
+
+
 class ReducedSeverity(Strict):
     """The severity of a rule where a condition shows the risk is lower."""
 
@@ -144,6 +157,11 @@ class Rule(Strict):
         "or low; its unknown leaves the control unknown.",
     )
     effective_from: date | None = None
+    effective_from_setting: SettingName | None = Field(
+        None,
+        description="The name of a pack setting whose date is the rule's `effective_from` (a date a "
+        "later act may move, kept visible in one place).",
+    )
     effective_until: date | None = None
     cases: list[RuleCase] = Field(default_factory=list)
 
@@ -202,7 +220,30 @@ class RulePack(Strict):
     changelog: list[ChangelogEntry] = Field(
         default_factory=list, description="What changed in each version of the pack, newest first."
     )
+    settings: dict[SettingName, PackSetting] = Field(
+        default_factory=dict,
+        description="Dates the pack's rules depend on (`effective_from_setting`), with their source; "
+        "the report lists every one not verified.",
+    )
     rules: list[Rule]
+
+    @model_validator(mode="after")
+    def _settings_resolved(self) -> RulePack:
+        resolved = []
+        for rule in self.rules:
+            name = rule.effective_from_setting
+            if name is None:
+                resolved.append(rule)
+                continue
+            if name not in self.settings:
+                raise ValueError(
+                    f"rule {rule.id}: effective_from_setting '{name}' is not a setting of this pack"
+                )
+            if rule.effective_from is not None:
+                raise ValueError(f"rule {rule.id}: give effective_from or effective_from_setting, not both")
+            resolved.append(rule.model_copy(update={"effective_from": self.settings[name].date}))
+        object.__setattr__(self, "rules", resolved)  # the model is frozen: set once, while validating
+        return self
 
     @model_validator(mode="after")
     def _changelog_current(self) -> RulePack:
