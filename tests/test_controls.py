@@ -203,7 +203,15 @@ def test_coverage_counts_controls_per_status_for_each_framework() -> None:
 
 def test_the_shipped_catalogue_loads_with_every_framework() -> None:
     cat = catalogue()
-    assert {fw.id for fw in cat.frameworks} == {"gdpr", "nis2", "iso27001", "etsi-en-303-645", "cra"}
+    assert {fw.id for fw in cat.frameworks} == {
+        "gdpr",
+        "nis2",
+        "iso27001",
+        "etsi-en-303-645",
+        "cra",
+        "red",
+        "ai-act",
+    }
     assert len([c for c in cat.controls if c.startswith("ISO27001-")]) >= 30
     assert {f"ETSI-303645-5.{n}" for n in range(1, 14)} <= set(cat.controls)
 
@@ -344,7 +352,7 @@ def test_the_assessment_json_and_summary_carry_coverage(write_solution, cli) -> 
     run = cli("assess", path, "--as-of", "2026-12-01", "--format", "json")
     assert run.code == 0, run.err
     a = run.json()
-    assert set(a["coverage"]) == {"NIS2", "ISO/IEC 27001", "ETSI EN 303 645", "CRA", "GDPR"}
+    assert set(a["coverage"]) == {"NIS2", "ISO/IEC 27001", "ETSI EN 303 645", "CRA", "GDPR", "RED", "AI Act"}
     for name, cov in a["coverage"].items():
         assert sum(cov["counts"].values()) == cov["controls"], name
     assert a["controls"]["ETSI-303645-5.1"]["framework"] == "ETSI EN 303 645"

@@ -83,6 +83,10 @@ def test_the_radio_equipment_date_decides_by_the_units_placed_on_the_market() ->
 def test_a_system_runs_ai_where_its_flows_use_ai_or_may_analyse_images() -> None:
     data = minimal_solution()
     assert solution_facts(solution_model(data)).systems[0]["ai_system"] is False
+    # the platform is a database: it stores what the analysis produced, it does not run it
+    data["flows"][0]["technologies"] = ["camera", "video_analytics"]
+    assert solution_facts(solution_model(data)).systems[1]["ai_system"] is False
+    del data["flows"][0]["technologies"]
     data["flows"][0]["data_categories"] = ["user.media.video"]
     assert solution_facts(solution_model(data)).systems[0]["ai_system"] is None
     data["flows"][0]["technologies"] = ["camera", "video_analytics"]

@@ -333,6 +333,11 @@ DERIVED: dict[str, FieldSpec] = {
             "partial (Canada, Japan: whether the recipient is in its scope is for a person to confirm).",
         ),
         _derived("party.receives_personal_data", "bool", "Personal data flows to it or its systems."),
+        _derived(
+            "party.receives_secret_data",
+            "bool",
+            "A flow with information under secrecy (flow.secrecy) ends at it or at a system it operates.",
+        ),
         _derived("party.receives_transfer", "bool", "Personal data is transferred to it under Chapter V."),
         _derived(
             "party.art28_clauses_complete",
@@ -399,8 +404,10 @@ DERIVED: dict[str, FieldSpec] = {
         _derived(
             "system.ai_system",
             "bool",
-            "It is, or runs, an AI system: an AI model, a system whose AI use is described, or one at "
-            "either end of a flow using face recognition, video analytics or licence-plate recognition.",
+            "It is, or runs, an AI system: an AI model, or a device, gateway, service or app at either "
+            "end of a flow using face recognition, video analytics or licence-plate recognition "
+            "(unknown where such a system's flow of images does not state its technologies); a "
+            "database, network or dashboard only stores, carries or shows the results.",
         ),
         _derived(
             "system.cra_annex_i_units",
@@ -597,6 +604,7 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "party.adequacy": ("party.country", *_ACCESS),
     "party.adequacy_partial": ("party.country", *_ACCESS),
     "party.receives_personal_data": ("the data_categories of the flows into the party or its systems",),
+    "party.receives_secret_data": ("the secrecy of the flows into the party or its systems",),
     "party.receives_transfer": (
         "party.roles",
         "party.receives_personal_data",
@@ -617,7 +625,7 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
         "system.product.placed_on_market_on",
         "system.product.units_placed_on_market_by",
     ),
-    "system.ai_system": ("system.kind", "the technologies of the flows from and to the system", "system.ai"),
+    "system.ai_system": ("system.kind", "the technologies of the flows from and to the system"),
     "system.cra_annex_i_units": (
         "system.product.placed_on_market_on",
         "system.product.units_placed_on_market_by",
@@ -1120,6 +1128,8 @@ def _incident_notice(security: Facts) -> str | None:
 
 
 AI_TECHNOLOGIES = frozenset({"face_recognition", "video_analytics", "licence_plate_recognition"})
+# Kinds of system that store, carry or show what an analysis produced, without running it.
+_NOT_ANALYSING = frozenset({"database", "network", "dashboard"})
 
 
 def _ai_from_flows(flows: list[Facts]) -> Truth:
@@ -1157,7 +1167,7 @@ def derive_system(system: Facts) -> Facts:
         "support_period_years": years,
         "cra_annex_i_units": _cra_annex_i_units(system.get("product") or {}),
         "red_units_in_scope": _red_units_in_scope(system.get("product") or {}),
-        "ai_system": None if kind is None else (kind == "ai_model" or system.get("ai") is not None),
+        "ai_system": None if kind is None else kind == "ai_model",
         "support_period_sufficient": _support_sufficient(
             years, (system.get("product") or {}).get("expected_use_years")
         ),
@@ -1258,15 +1268,21 @@ def solution_facts(solution: Solution) -> SolutionFacts:
     # A party receives personal data when a flow with personal data ends at the party or at a
     # system it operates; unknown when such a flow's categories are unknown.
     incoming: dict[str, list[Truth]] = {p["id"]: [] for p in dumped["parties"]}
+    secret_in: dict[str, list[Truth]] = {p["id"]: [] for p in dumped["parties"]}
     for flow in flows:
         dest = flow["destination"]
         owner = dest if dest in incoming else system_by_id[dest].get("operator")
         if owner in incoming:
             incoming[owner].append(flow["personal_data"])
-        elif flow["personal_data"] is not False:
+            secret_in[owner].append(flow.get("secrecy"))
+        else:
             # Nobody is named as operating the destination: any party may be receiving it.
-            for received in incoming.values():
-                received.append(None)
+            if flow["personal_data"] is not False:
+                for received in incoming.values():
+                    received.append(None)
+            if flow.get("secrecy") is not False:
+                for received in secret_in.values():
+                    received.append(None)
 
     # A party that operates a system located outside the EEA is reached there too.
     operates_abroad: dict[str, list[Truth]] = {p: [] for p in incoming}
@@ -1286,7 +1302,7 @@ def solution_facts(solution: Solution) -> SolutionFacts:
         system["sends_sensitive_data"] = any_true(
             any_true([f["special_categories"], f["camera_surveillance"]]) for f in outgoing
         )
-        if system["ai_system"] is False:
+        if system["ai_system"] is False and system.get("kind") not in _NOT_ANALYSING:
             system["ai_system"] = _ai_from_flows(
                 [f for f in flows if system["id"] in (f["source"], f["destination"])]
             )
@@ -1295,6 +1311,7 @@ def solution_facts(solution: Solution) -> SolutionFacts:
     for party in dumped["parties"]:
         facts = dict(party)
         facts["receives_personal_data"] = any_true(incoming[party["id"]])
+        facts["receives_secret_data"] = any_true(secret_in[party["id"]])
         parties.append(derive_party(facts, operates_abroad[party["id"]], sol["personal_data"]))
     safeguards = {s["control"]: s["status"] for s in dumped["safeguards"]}
     holding = _data_systems(flows, system_by_id, safeguards)

@@ -414,6 +414,14 @@ class IncidentNoticeTerms(StrEnum):
     NONE = "none"  # no duty to notify incidents at all
 
 
+class KeyHolder(StrEnum):
+    """Who holds the keys that decrypt the data a provider stores or processes."""
+
+    CONTROLLER = "controller"  # only the controller (or an IT unit of its own): the provider cannot read it
+    PROVIDER = "provider"  # the provider or its group holds or can use them (provider-managed keys)
+    NOT_ENCRYPTED = "not_encrypted"  # the data is not encrypted at the provider
+
+
 class CraCategory(StrEnum):
     """A product's category under the Cyber Resilience Act (Art. 7, 8, Annexes III and IV)."""
 
@@ -670,6 +678,18 @@ class Entity(FactModel):
         None, description="Whether it has registered with the competent authority (NIS2 Art. 3(3), 27)."
     )
     management: Management | None = None
+    security_sensitive_activity: bool | None = Field(
+        None,
+        description="Swedish säkerhetsskyddslag (2018:585) 1 kap. 1 §: whether the solution is part of, "
+        "or gives access to, an activity of the entity that is security-sensitive (säkerhetskänslig "
+        "verksamhet: of importance for Sweden's security, such as the control of a water supply or "
+        "of district heating), as the entity's own analysis finds.",
+    )
+    security_protection_analysis: bool | None = Field(
+        None,
+        description="Whether the entity has a documented, current security-protection analysis "
+        "(säkerhetsskyddsanalys, säkerhetsskyddslag (2018:585) 2 kap. 1 §) that covers that activity.",
+    )
 
 
 class IncidentResponse(FactModel):
@@ -710,6 +730,19 @@ class IncidentResponse(FactModel):
         None,
         description="Whether the plan has the step of notifying a personal data breach to the "
         "supervisory authority (GDPR Art. 33(1)).",
+    )
+    recipients_informed: bool | None = Field(
+        None,
+        description="Whether the plan has the step of telling the recipients of the entity's services, "
+        "without undue delay, of a significant incident that is likely to adversely affect the "
+        "provision of those services (NIS2 Art. 23(1); NIS 2-loven § 15, stk. 1).",
+    )
+    threat_measures_communicated: bool | None = Field(
+        None,
+        description="Whether the plan has the step of telling the recipients of the services who may "
+        "be affected by a significant cyber threat, without undue delay, what measures or remedies "
+        "they can take, and where appropriate of the threat itself (NIS2 Art. 23(2); NIS 2-loven "
+        "§ 15, stk. 2).",
     )
     last_exercised_on: date | None = Field(None, description="When the plan was last exercised or tested.")
     reference: ShortText | None = None
@@ -858,6 +891,22 @@ class Party(FactModel):
         None,
         description="For a processor whose parent is outside the EEA: what the controller found about "
         "its exposure to that country's law (GDPR Art. 28(1), 32).",
+    )
+    secrecy_assessed: bool | None = Field(
+        None,
+        description="Sweden: for a provider that receives information under secrecy (offentlighets- och "
+        "sekretesslag (2009:400)) from the controller: whether the controller assessed and documented, "
+        "before handing it over, that the handover is allowed (10 kap. 2 a §: the provider only "
+        "processes or stores it technically on the controller's behalf, and the handover is not "
+        "unsuitable, given among other things a third country's law that can compel the provider to "
+        "disclose it).",
+    )
+    keys_held_by: KeyHolder | None = Field(
+        None,
+        description="Who holds the keys that decrypt the data the party stores or processes for the "
+        "controller: `controller` (only the controller, so the provider cannot read it), `provider` "
+        "(the provider or its group holds or can use them), `not_encrypted` (the data is not encrypted "
+        "there).",
     )
 
     @model_validator(mode="after")
@@ -1026,6 +1075,69 @@ class SystemSecurity(FactModel):
     reference: ShortText | None = None
 
 
+class RedPoint(StrEnum):
+    """A cybersecurity-related essential requirement of the Radio Equipment Directive: a point of
+    Art. 3(3) of Directive 2014/53/EU that Delegated Regulation (EU) 2022/30 makes apply."""
+
+    D = "d"  # protection of the network and its resources
+    E = "e"  # protection of personal data and privacy
+    F = "f"  # protection from fraud
+
+
+class RedStandard(StrEnum):
+    """A standard an EU declaration of conformity names for RED Art. 3(3)(d), (e) or (f)."""
+
+    EN_18031_1 = "en_18031_1"  # EN 18031-1:2024, internet-connected radio equipment: point (d)
+    EN_18031_2 = "en_18031_2"  # EN 18031-2:2024, radio equipment processing data: point (e)
+    EN_18031_3 = "en_18031_3"  # EN 18031-3:2024, processing virtual money or monetary value: point (f)
+    OTHER = "other"  # any other standard or specification: no presumption of conformity
+
+
+class RedExclusion(StrEnum):
+    """A Union act whose application displaces RED Art. 3(3)(d), (e) or (f) (Delegated Regulation
+    (EU) 2022/30 Art. 2)."""
+
+    MEDICAL_DEVICE = "medical_device"  # Regulation (EU) 2017/745: points (d), (e) and (f)
+    IN_VITRO_DIAGNOSTIC = "in_vitro_diagnostic"  # Regulation (EU) 2017/746: points (d), (e) and (f)
+    CIVIL_AVIATION = "civil_aviation"  # Regulation (EU) 2018/1139: points (e) and (f)
+    MOTOR_VEHICLE = "motor_vehicle"  # Regulation (EU) 2019/2144: points (e) and (f)
+    ELECTRONIC_ROAD_TOLL = "electronic_road_toll"  # Directive (EU) 2019/520: points (e) and (f)
+
+
+class RedDeclaration(FactModel):
+    """The manufacturer's EU declaration of conformity of radio equipment (Directive 2014/53/EU
+    Art. 18, Annex VI) for the points of Art. 3(3) that Delegated Regulation (EU) 2022/30 makes
+    apply, and what it rests on (Art. 16 and 17)."""
+
+    covers: list[RedPoint] | None = Field(
+        None,
+        description="The points of Art. 3(3) (d, e, f) that the EU declaration of conformity states the "
+        "equipment meets; an empty list when there is no declaration or it names none of them.",
+    )
+    standards: list[RedStandard] | None = Field(
+        None,
+        description="The standards and specifications the declaration names for those points (Annex VI, "
+        "point 6): the parts of EN 18031, whose references Commission Implementing Decision (EU) "
+        "2025/138 published, or another; an empty list when it names none.",
+    )
+    unrestricted_points: list[RedPoint] | None = Field(
+        None,
+        description="The points for which the manufacturer shows that none of the restrictions with which "
+        "Implementing Decision (EU) 2025/138 published the reference of the EN 18031 part it applied "
+        "affects the equipment (for example, the user cannot choose to set no password), so that the "
+        "part gives a presumption of conformity in full (Art. 16); an empty list when it shows this for none.",
+    )
+    notified_body_covers: list[RedPoint] | None = Field(
+        None,
+        description="The points a notified body assessed: an EU-type examination certificate (Annex III) "
+        "or an approved full quality assurance system (Annex IV) covers them, as Art. 17(4) requires "
+        "where harmonised standards were not applied, or only in part; an empty list when none.",
+    )
+    reference: ShortText | None = Field(
+        None, description="Where the declaration is: its identification, date or internet address."
+    )
+
+
 class Product(FactModel):
     """A product with digital elements and its maker, for the Cyber Resilience Act."""
 
@@ -1069,6 +1181,44 @@ class Product(FactModel):
         description="Whether the manufacturer can notify an actively exploited vulnerability or "
         "a severe incident to the CSIRT and ENISA (early warning in 24 hours).",
     )
+    radio_equipment: bool | None = Field(
+        None,
+        description="Whether it is radio equipment: an electrical or electronic product that intentionally "
+        "emits or receives radio waves for radio communication or radiodetermination, or must be completed "
+        "with an accessory such as an antenna to do so (Directive 2014/53/EU Art. 2(1)(1)).",
+    )
+    internet_connected: bool | None = Field(
+        None,
+        description="Whether it can communicate itself over the internet, directly or via any other "
+        "equipment ('internet-connected radio equipment', Delegated Regulation (EU) 2022/30 Art. 1(1)).",
+    )
+    worn_childcare_or_toy: bool | None = Field(
+        None,
+        description="Whether it is designed or intended exclusively for childcare, is a toy (Directive "
+        "2009/48/EC), or is designed or intended to be worn on, strapped to or hung from the body or "
+        "clothing (Delegated Regulation (EU) 2022/30 Art. 1(2)(b) to (d)).",
+    )
+    can_process_personal_data: bool | None = Field(
+        None,
+        description="Whether it is capable of processing personal data (GDPR Art. 4(1)), or traffic or "
+        "location data (Directive 2002/58/EC Art. 2(b) and (c)) (Delegated Regulation (EU) 2022/30 "
+        "Art. 1(2)). A system that personal data flows from or to in the solution is capable of it in any case.",
+    )
+    enables_payments: bool | None = Field(
+        None,
+        description="Whether it enables its holder or user to transfer money, monetary value or virtual "
+        "currency (Directive (EU) 2019/713 Art. 2(d); Delegated Regulation (EU) 2022/30 Art. 1(3)).",
+    )
+    red_exclusions: list[RedExclusion] | None = Field(
+        None,
+        description="The Union acts that also apply to it and displace RED Art. 3(3)(d), (e) or (f) "
+        "(Delegated Regulation (EU) 2022/30 Art. 2); an empty list when none does.",
+    )
+    red_declaration: RedDeclaration | None = Field(
+        None,
+        description="Its EU declaration of conformity under the Radio Equipment Directive for Art. 3(3)(d), "
+        "(e) and (f), and what it rests on.",
+    )
 
     @model_validator(mode="after")
     def _units_not_before_the_product(self) -> Product:
@@ -1084,6 +1234,219 @@ class Product(FactModel):
         return self
 
 
+class AnnexIIIUse(StrEnum):
+    """A use of an AI system listed in Annex III of the AI Act (Regulation (EU) 2024/1689), by area
+    and, where a rule tells them apart, by point: such a system is high-risk (Art. 6(2))."""
+
+    BIOMETRIC_IDENTIFICATION = "biometric_identification"  # point 1(a): remote biometric identification
+    BIOMETRIC_CATEGORISATION = "biometric_categorisation"  # 1(b): by sensitive or protected attributes
+    EMOTION_RECOGNITION = "emotion_recognition"  # 1(c)
+    CRITICAL_INFRASTRUCTURE = "critical_infrastructure"  # 2: safety components
+    EDUCATION = "education"  # 3(a)-(d)
+    EMPLOYMENT = "employment"  # 4(a)-(b)
+    PUBLIC_BENEFITS = "public_benefits"  # 5(a): eligibility for public assistance benefits and services
+    CREDITWORTHINESS = "creditworthiness"  # 5(b)
+    LIFE_HEALTH_INSURANCE = "life_health_insurance"  # 5(c)
+    EMERGENCY_CALLS = "emergency_calls"  # 5(d): emergency calls, dispatch, triage
+    LAW_ENFORCEMENT = "law_enforcement"  # 6(a)-(e)
+    MIGRATION = "migration"  # 7(a)-(d)
+    JUSTICE_DEMOCRACY = "justice_democracy"  # 8(a)-(b)
+
+
+class RemoteBiometricIdentification(StrEnum):
+    """Whether an AI system identifies people at a distance from their biometric data (AI Act
+    Art. 3(41) to (43)); biometric verification of a claimed identity is not identification."""
+
+    NONE = "none"
+    REAL_TIME = "real_time"  # capture, comparison and identification without significant delay
+    POST = "post"  # any other remote biometric identification, e.g. of recorded footage
+
+
+class LawEnforcementException(StrEnum):
+    """The objective of AI Act Art. 5(1)(h) relied on for real-time remote biometric
+    identification in publicly accessible spaces for law enforcement."""
+
+    VICTIMS_AND_MISSING_PERSONS = "victims_and_missing_persons"  # point (i)
+    IMMINENT_THREAT = "imminent_threat"  # point (ii): threat to life or safety, or of a terrorist attack
+    SERIOUS_CRIME_SUSPECT = "serious_crime_suspect"  # point (iii): offences of Annex II, at least four years
+    NONE = "none"
+
+
+class AiUse(FactModel):
+    """What the AI Act (Regulation (EU) 2024/1689) asks about an AI system and its use, as the
+    municipality that uses it (the deployer, Art. 3(4)) and its supplier can answer."""
+
+    annex_iii_uses: list[AnnexIIIUse] | None = Field(
+        None,
+        description="The uses listed in Annex III of the AI Act that the system's intended purpose "
+        "falls under; [] for none. A listed use makes it high-risk (Art. 6(2)) unless the provider "
+        "documented otherwise under Art. 6(3).",
+    )
+    art6_3_derogation: bool | None = Field(
+        None,
+        description="Whether the provider documented, before placing it on the market, that the "
+        "system, though listed in Annex III, poses no significant risk and is not high-risk (AI Act "
+        "Art. 6(3) and (4)); never for a system that profiles natural persons.",
+    )
+    remote_biometric_identification: RemoteBiometricIdentification | None = Field(
+        None,
+        description="Whether it identifies people remotely from their biometric data, in real time "
+        "or afterwards (AI Act Art. 3(41) to (43)); a remote biometric identification system is "
+        "listed in Annex III, point 1(a).",
+    )
+    publicly_accessible_space: bool | None = Field(
+        None,
+        description="Whether it is used in a publicly accessible space: a physical place open to an "
+        "undetermined number of people, whoever owns it and whatever the conditions of access (AI "
+        "Act Art. 3(44)).",
+    )
+    law_enforcement_purpose: bool | None = Field(
+        None,
+        description="Whether it is used to prevent, investigate, detect or prosecute criminal "
+        "offences, execute criminal penalties or prevent threats to public security (AI Act "
+        "Art. 3(46)).",
+    )
+    deployer_law_enforcement: bool | None = Field(
+        None,
+        description="Whether it is used by a law-enforcement authority (the police, or a body that "
+        "Member State law entrusts with public authority for those purposes, AI Act Art. 3(45)) or "
+        "on its behalf.",
+    )
+    law_enforcement_exception: LawEnforcementException | None = Field(
+        None,
+        description="For real-time remote biometric identification in a publicly accessible space "
+        "for law enforcement: the objective of AI Act Art. 5(1)(h)(i) to (iii) relied on, or none.",
+    )
+    law_enforcement_authorisation: bool | None = Field(
+        None,
+        description="Whether each such use is authorised in advance by a judicial authority or an "
+        "independent administrative authority whose decision is binding, or, in a duly justified "
+        "urgency, authorisation is requested within 24 hours (AI Act Art. 5(3)).",
+    )
+    untargeted_facial_scraping: bool | None = Field(
+        None,
+        description="Whether it creates or expands a facial recognition database by untargeted "
+        "scraping of facial images from the internet or CCTV footage (AI Act Art. 5(1)(e)).",
+    )
+    emotion_recognition: bool | None = Field(
+        None,
+        description="Whether it identifies or infers people's emotions or intentions from their "
+        "biometric data (AI Act Art. 3(39)); listed in Annex III, point 1(c).",
+    )
+    workplace_or_education: bool | None = Field(
+        None,
+        description="Whether it is used on people at a workplace or in an education institution (AI "
+        "Act Art. 5(1)(f)).",
+    )
+    medical_or_safety_reason: bool | None = Field(
+        None,
+        description="Whether its emotion recognition is intended for medical or safety reasons, the "
+        "exception of AI Act Art. 5(1)(f).",
+    )
+    biometric_categorisation: bool | None = Field(
+        None,
+        description="Whether it assigns people to categories from their biometric data, other than "
+        "as a strictly necessary ancillary feature of another commercial service (AI Act "
+        "Art. 3(40)).",
+    )
+    literacy_measures: bool | None = Field(
+        None,
+        description="Whether the municipality has taken measures (training, guidance suited to their "
+        "role) for the AI literacy of the staff and others who operate or use the system on its "
+        "behalf (AI Act Art. 4).",
+    )
+    instructions_followed: bool | None = Field(
+        None,
+        description="Whether technical and organisational measures ensure that it is used in "
+        "accordance with the provider's instructions for use (AI Act Art. 26(1)).",
+    )
+    input_data_relevant: bool | None = Field(
+        None,
+        description="Whether the input data the municipality controls was checked to be relevant and "
+        "sufficiently representative for the intended purpose (AI Act Art. 26(4)); true where it "
+        "controls none.",
+    )
+    operation_monitored: bool | None = Field(
+        None,
+        description="Whether its operation is monitored on the basis of the instructions for use, "
+        "with a procedure to inform the provider and the market surveillance authority of a risk "
+        "or serious incident and to suspend the use (AI Act Art. 26(5)).",
+    )
+    human_oversight_assigned: bool | None = Field(
+        None,
+        description="Whether human oversight is assigned to named people with the necessary "
+        "competence, training and authority, and the support they need (AI Act Art. 26(2)).",
+    )
+    logs_kept_months: Annotated[int, Field(ge=0, le=1200)] | None = Field(
+        None,
+        description="How many months the logs the system generates automatically are kept, by the "
+        "municipality or for it under the contract (AI Act Art. 26(6): at least six).",
+    )
+    used_at_workplace: bool | None = Field(
+        None,
+        description="Whether it is put into service or used at the workplace, so that the "
+        "municipality's workers are subject to it (AI Act Art. 26(7)).",
+    )
+    workers_informed: bool | None = Field(
+        None,
+        description="Whether the workers' representatives and the affected workers were told before "
+        "it was put into service or used at the workplace (AI Act Art. 26(7)).",
+    )
+    eu_database_registration: bool | None = Field(
+        None,
+        description="Whether the system is registered in the EU database by its provider and the "
+        "municipality has registered itself and its use of the system there before using it (AI "
+        "Act Art. 26(8) and Art. 49(3)).",
+    )
+    decisions_about_people: bool | None = Field(
+        None,
+        description="Whether it makes decisions, or assists in making decisions, related to natural "
+        "persons (AI Act Art. 26(11)).",
+    )
+    affected_persons_informed: bool | None = Field(
+        None,
+        description="Whether the people subject to those decisions are told that a high-risk AI "
+        "system is used on them (AI Act Art. 26(11)).",
+    )
+    provides_public_service: bool | None = Field(
+        None,
+        description="For a private deployer: whether it provides public services, which brings it "
+        "under the fundamental rights impact assessment (AI Act Art. 27(1)).",
+    )
+    fria_done: bool | None = Field(
+        None,
+        description="Whether a fundamental rights impact assessment of the use (the points of AI Act "
+        "Art. 27(1)(a) to (f)) was performed before first use and is kept up to date.",
+    )
+    exposed_persons_informed: bool | None = Field(
+        None,
+        description="Whether the people exposed to its emotion recognition or biometric "
+        "categorisation are told that it operates, at the latest when first exposed (AI Act "
+        "Art. 50(3) and (5)).",
+    )
+    interacts_with_people: bool | None = Field(
+        None,
+        description="Whether it is intended to interact directly with natural persons, such as a "
+        "chatbot or a voice assistant (AI Act Art. 50(1)).",
+    )
+    ai_interaction_disclosed: bool | None = Field(
+        None,
+        description="Whether it is designed so that people are told they are interacting with an AI "
+        "system, unless that is obvious to a reasonably well-informed person in the circumstances "
+        "(AI Act Art. 50(1)).",
+    )
+    generates_synthetic_content: bool | None = Field(
+        None,
+        description="Whether it generates synthetic audio, image, video or text, beyond assisting "
+        "standard editing or leaving the input's substance unchanged (AI Act Art. 50(2)).",
+    )
+    synthetic_content_marked: bool | None = Field(
+        None,
+        description="Whether its outputs are marked in a machine-readable format and detectable as "
+        "artificially generated or manipulated (AI Act Art. 50(2)).",
+    )
+
+
 class System(FactModel):
     """A device, gateway, network, service, app, dashboard or model."""
 
@@ -1095,6 +1458,10 @@ class System(FactModel):
     description: Text | None = None
     security: SystemSecurity | None = None
     product: Product | None = None
+    ai: AiUse | None = Field(
+        None,
+        description="For an AI system: what the AI Act (Regulation (EU) 2024/1689) asks about it and its use.",
+    )
     safeguards: list[Safeguard] | None = Field(
         None,
         description="The safeguards in place on this system, where they differ from the solution's "
@@ -1405,7 +1772,18 @@ class NationalIdUse(FactModel):
 
 
 class CameraRules(FactModel):
-    """National camera-surveillance law (Sweden: kamerabevakningslag (2018:1200))."""
+    """National camera-surveillance law (Sweden: kamerabevakningslag (2018:1200); Denmark: lov om
+    tv-overvågning)."""
+
+    class DkProvision(StrEnum):
+        """The provision of the Danish tv-overvågningsloven a public authority's surveillance of an
+        area used for general traffic rests on."""
+
+        SECTION_2A = "section_2a"  # a municipality, in close connection with a housing area
+        SECTION_2C = "section_2c"  # a municipality, immediately next to a restaurant business
+        SECTION_2D = "section_2d"  # an authority, next to its own buildings' entrances and facades
+        OTHER = "other"  # another legal basis, to be assessed
+        NONE = "none"  # stated plainly: no basis has been identified
 
     permit: bool | None = Field(
         None, description="Whether a permit from the supervisory authority covers the surveillance."
@@ -1422,6 +1800,39 @@ class CameraRules(FactModel):
         None,
         description="Whether the camera surveillance is documented in a record kept by the one who "
         "conducts it (Swedish kamerabevakningslag (2018:1200), from 1 April 2025).",
+    )
+    # Danish lov om tv-overvågning (tv-overvågningsloven, LBK nr. 182 af 24. februar 2023, as amended)
+    general_traffic_area: bool | None = Field(
+        None,
+        description="Danish tv-overvågningsloven §§ 2 a, 2 c and 2 e: whether the cameras cover a street, "
+        "road, square or similar area used for general traffic ('gade, vej, plads eller lignende "
+        "område, som benyttes til almindelig færdsel'), not only premises or a closed site.",
+    )
+    registered_with_police: bool | None = Field(
+        None,
+        description="Danish tv-overvågningsloven § 2 e: whether the cameras are registered in the "
+        "police's register of surveillance cameras (Politiets Kameraregister, POLCAM), with later "
+        "substantial changes reported.",
+    )
+    dk_provision: DkProvision | None = Field(
+        None,
+        description="Danish tv-overvågningsloven: the provision a public authority's camera surveillance "
+        "of an area used for general traffic, for safety or crime prevention, rests on: § 2 a (a "
+        "municipality, in close connection with a housing area), § 2 c (a municipality, immediately "
+        "next to a restaurant business), § 2 d (an authority, areas immediately next to the entrances "
+        "and facades of its own buildings, where clearly necessary for crime prevention), another "
+        "legal basis, or none.",
+    )
+    police_consulted: bool | None = Field(
+        None,
+        description="Danish tv-overvågningsloven §§ 2 a and 2 c: whether the municipality discussed the "
+        "surveillance with the police director (politidirektøren) before it started.",
+    )
+    crime_prevention: bool | None = Field(
+        None,
+        description="Danish tv-overvågningsloven § 4 c: whether the surveillance is carried out to "
+        "prevent crime ('i kriminalitetsforebyggende øjemed'), which limits disclosure of its recordings "
+        "and has them deleted within 30 days.",
     )
 
 
@@ -1504,6 +1915,12 @@ class DataFlow(FactModel):
     )
     national_id_use: NationalIdUse | None = None
     camera_rules: CameraRules | None = None
+    secrecy: bool | None = Field(
+        None,
+        description="Sweden: whether the flow carries information under secrecy (uppgifter som omfattas "
+        "av sekretess) under offentlighets- och sekretesslag (2009:400), for example social services "
+        "or health information about individuals, or details of the protection of a water plant.",
+    )
 
     @model_validator(mode="after")
     def _one_kind_of_retention(self) -> DataFlow:
