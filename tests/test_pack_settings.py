@@ -93,3 +93,11 @@ def test_a_system_runs_ai_where_its_flows_use_ai_or_may_analyse_images() -> None
     assert solution_facts(solution_model(data)).systems[0]["ai_system"] is True
     data["flows"][0]["technologies"] = ["camera"]
     assert solution_facts(solution_model(data)).systems[0]["ai_system"] is False
+
+
+def test_a_date_no_result_depends_on_is_not_listed() -> None:
+    rule = rule_dict("TEST-LATER", cases=[], effective_from_setting="later_duties_from")
+    rule["applies_when"] = {"fact": "flow.special_categories", "equals": True}
+    pack = load_pack_text(pack_text(rule, settings=SETTINGS), "p.yaml", "test")
+    html = render_html(assess(solution_model(minimal_solution()), [pack], date(2026, 12, 6)), "en")
+    assert "Dates not verified" not in html

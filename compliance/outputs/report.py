@@ -397,11 +397,14 @@ def _dpia_rows(a: Assessment, lang: str) -> list[dict[str, Any]]:
 
 
 def _unverified_dates(a: Assessment, lang: str) -> list[str]:
-    """The dates the packs rely on that were not verified, each with what starts then, in the
-    report's language."""
+    """The dates not verified that some result of the assessment depends on, each with what starts
+    then, in the report's language."""
+    relied_on = {(f.pack, f.effective_from) for f in a.findings if f.status is not Outcome.NOT_APPLICABLE}
     out = []
     for pack in a.rule_packs:
         for u in pack.unverified_dates:
+            if (u.pack, u.date) not in relied_on:
+                continue  # no result of this assessment depends on the date
             label, note, _ = setting_text(lang, u.pack, u.name, u.label, u.note)
             out.append(f"{i18n.date(u.date, lang)}: {label}" + (f" ({note})" if note else ""))
     return out
