@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from helpers import REPO, minimal_solution, rule_dict, solution_model
+from markupsafe import escape
 
 from compliance.core.engine import assess
 from compliance.core.models.assessment import Assessment
@@ -351,7 +352,8 @@ def test_the_method_states_the_formula_the_packs_and_the_limits(tmp_path, cli) -
     method = render_html(a, "sv").split('id="method"', 1)[1]
     for pack in load_packs():
         rules = sum(1 for r in a.rules.values() if r.pack == pack.meta.pack)
-        assert f"<td>{pack.meta.pack}</td><td>{pack.meta.title}</td><td>{pack.meta.version}</td>" in method
+        title = escape(pack.meta.title)  # as autoescape writes it (an apostrophe is &#39;)
+        assert f"<td>{pack.meta.pack}</td><td>{title}</td><td>{pack.meta.version}</td>" in method
         assert f"<td>{rules}</td>" in method
 
 

@@ -33,7 +33,7 @@ def test_the_catalogue_lists_every_framework_with_rules_and_mappings(cli) -> Non
     assert run.code == 0, run.err
     rows = json.loads(run.out)
     frameworks = {r["framework"] for r in rows}
-    assert frameworks == {"NIS2", "ISO/IEC 27001", "ETSI EN 303 645", "CRA", "GDPR"}
+    assert frameworks == {"NIS2", "ISO/IEC 27001", "ETSI EN 303 645", "CRA", "GDPR", "RED", "AI Act"}
     mfa = next(r for r in rows if r["id"] == "NIS2-21-2-J")
     assert mfa["citation"] == "NIS2 Art. 21(2)(j)"
     assert mfa["rules"], "a NIS2 control without a rule"

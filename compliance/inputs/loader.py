@@ -6,6 +6,7 @@ does not load stops the run: it is never skipped.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -135,7 +136,13 @@ def user_pack_files(folder: Path) -> list[Path]:
 
 
 def load_pack_text(text: str, file: str, origin: str) -> LoadedPack:
-    """Load one pack from its text."""
+    """Load one pack from its text. A loaded pack is immutable, so the same text loads once per
+    process (a pack that does not load raises every time)."""
+    return _load_pack_text(text, file, origin)
+
+
+@functools.lru_cache(maxsize=128)
+def _load_pack_text(text: str, file: str, origin: str) -> LoadedPack:
     if len(text.encode()) > PACK_MAX_BYTES:
         raise RulePackError.single(file, f"rule pack is above the limit of {PACK_MAX_BYTES:,} bytes")
     try:
