@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -1293,19 +1294,22 @@ def solution_facts(solution: Solution) -> SolutionFacts:
         elif system["third_country_location"] is not False:
             for abroad in operates_abroad.values():
                 abroad.append(None)
+    # Each system's flows, indexed once (a scan of every flow per system is quadratic).
+    leaving: dict[Any, list[Facts]] = defaultdict(list)
+    touching: dict[Any, list[Facts]] = defaultdict(list)
+    for f in flows:
+        leaving[f["source"]].append(f)
+        for end in dict.fromkeys((f["source"], f["destination"])):
+            touching[end].append(f)
     for system in systems:
-        outgoing = [f for f in flows if f["source"] == system["id"]]
+        outgoing = leaving[system["id"]]
         system["sends_personal_data"] = any_true(f["personal_data"] for f in outgoing)
-        system["holds_personal_data"] = any_true(
-            f["personal_data"] for f in flows if system["id"] in (f["source"], f["destination"])
-        )
+        system["holds_personal_data"] = any_true(f["personal_data"] for f in touching[system["id"]])
         system["sends_sensitive_data"] = any_true(
             any_true([f["special_categories"], f["camera_surveillance"]]) for f in outgoing
         )
         if system["ai_system"] is False and system.get("kind") not in _NOT_ANALYSING:
-            system["ai_system"] = _ai_from_flows(
-                [f for f in flows if system["id"] in (f["source"], f["destination"])]
-            )
+            system["ai_system"] = _ai_from_flows(touching[system["id"]])
     sol = derive_solution({k: v for k, v in dumped.items() if k not in _SOLUTION_COLLECTIONS}, flows)
     parties = []
     for party in dumped["parties"]:
