@@ -350,3 +350,14 @@ def test_units_placed_before_the_product_itself_are_refused_with_the_field(
     assert run.code == 2
     assert "systems[0].product" in run.err
     assert "no unit can be placed on the market before the product first is" in run.err
+
+
+def test_the_report_lists_the_duties_that_apply_later_with_what_they_would_be_today() -> None:
+    from compliance.outputs.report import render_html
+
+    a = _assess(_product(minimal_solution(), units_placed_on_market_by="2028-02-01"))
+    html = render_html(a, "da")
+    section = html.split("Pligter, der gælder senere", 1)[1].split("</table>", 1)[0]
+    assert "CRA-I1-2C-SECURITY-UPDATES" in section
+    assert "11. december 2027" in section
+    assert "ikke opfyldt" in section

@@ -135,6 +135,19 @@ TEXTS: dict[str, Any] = {
     "packs": N_("Rule packs"),
     "law_as_of": N_("law as of"),
     "unverified_dates": N_("Dates not verified"),
+    "pending_duties": N_("Duties that apply later"),
+    "pending_intro": N_(
+        "These duties do not apply yet. Each row says what the result would be if the duty applied "
+        "today, so that it can be asked for in the contract now."
+    ),
+    "applies_from": N_("Applies from"),
+    "if_today": N_("If it applied today"),
+    "would_be": {
+        "pass": N_("met"),
+        "fail": N_("not met"),
+        "unknown": N_("cannot be decided yet"),
+        "needs_review": N_("a person must judge"),
+    },
     "scanners": N_("Scanners"),
     "none": N_("none"),
     "inputs": N_("Inputs and their SHA-256"),
@@ -359,6 +372,7 @@ def render_html(
         method_verdict=t["method_verdict"].format(threshold=i18n.number(NOT_READY_BELOW, lang)),
         pack_rules=Counter(r.pack for r in a.rules.values()),
         unverified_dates=_unverified_dates(a, lang),
+        pending_rows=_pending_rows(a, lang),
         facts_to_state=_facts_to_state(a),
         statuses=[s.value for s in ControlStatus],
         top_risks=top_risks,
@@ -394,6 +408,28 @@ def _dpia_rows(a: Assessment, lang: str) -> list[dict[str, Any]]:
         }
         for c in a.dpia.criteria + a.dpia.per_se + a.dpia.national
     ]
+
+
+def _pending_rows(a: Assessment, lang: str) -> list[dict[str, Any]]:
+    """The duties that apply later, one row per rule and what it would be today, with its targets."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for f in a.findings:
+        if f.status is not Outcome.PENDING or f.would_be is None or f.effective_from is None:
+            continue
+        row = rows.setdefault(
+            (f.rule_id, f.would_be.value),
+            {
+                "rule_id": f.rule_id,
+                "title": rule_text(lang, f.rule_id, f.title, f.remediation).title,
+                "date": i18n.date(f.effective_from, lang),
+                "would_be": f.would_be.value,
+                "targets": [],
+            },
+        )
+        if f.target is not None:
+            row["targets"].append(f.target.id)
+    order = {"fail": 0, "unknown": 1, "needs_review": 2, "pass": 3}
+    return sorted(rows.values(), key=lambda r: (order[r["would_be"]], r["rule_id"]))
 
 
 def _unverified_dates(a: Assessment, lang: str) -> list[str]:
