@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,19 +64,23 @@ def _entry(where: str, path: str, texts: Any, fields: tuple[str, ...]) -> dict[s
     return {str(k): str(v) for k, v in texts.items()}
 
 
+def _pack_files(lang: str) -> Iterator[tuple[str, str]]:
+    """Each shipped pack translation file of one language: where it is, and its text."""
+    folder = rules_root().joinpath("translations").joinpath(lang)
+    if not folder.is_dir():
+        return
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml") and entry.name != CONTROLS_FILE:
+            yield f"rules/translations/{lang}/{entry.name}", entry.read_text(encoding="utf-8")
+
+
 @functools.cache
 def load_translations(lang: str) -> dict[str, dict[str, str]]:
     """Every shipped translation of one language, by rule ID; a file that is not well formed is
     an error (shipped content is tested, so this is for edits)."""
     out: dict[str, dict[str, str]] = {}
-    folder = rules_root().joinpath("translations").joinpath(lang)
-    if not folder.is_dir():
-        return out
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".yaml") or entry.name == CONTROLS_FILE:
-            continue
-        where = f"rules/translations/{lang}/{entry.name}"
-        for rule_id, texts in _section(where, entry.read_text(encoding="utf-8"), lang, "rules").items():
+    for where, text in _pack_files(lang):
+        for rule_id, texts in _section(where, text, lang, "rules").items():
             out[str(rule_id)] = _entry(where, f"rules.{rule_id}", texts, FIELDS)
     return out
 
@@ -134,14 +139,8 @@ def setting_stamp(label: str, note: str | None) -> str:
 def load_setting_texts(lang: str) -> dict[tuple[str, str], dict[str, str]]:
     """The translated labels and notes of the packs' settings, by (pack, setting)."""
     out: dict[tuple[str, str], dict[str, str]] = {}
-    folder = rules_root().joinpath("translations").joinpath(lang)
-    if not folder.is_dir():
-        return out
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".yaml") or entry.name == CONTROLS_FILE:
-            continue
-        where = f"rules/translations/{lang}/{entry.name}"
-        data = yaml.safe_load(entry.read_text(encoding="utf-8"))
+    for where, text in _pack_files(lang):
+        data = yaml.safe_load(text)
         settings = data.get("settings") if isinstance(data, dict) else None
         if settings is None:
             continue
