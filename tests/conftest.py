@@ -13,6 +13,8 @@ import yaml
 from helpers import Run, minimal_solution, pack_text
 
 from compliance.cli import main
+from compliance.core.packs import LoadedPack
+from compliance.inputs.loader import load_packs
 from compliance.trust import signing
 
 # ---------------------------------------------------------------------------------------------
@@ -51,6 +53,12 @@ def english_messages() -> Any:
 
 # ---------------------------------------------------------------------------------------------
 # Files in tmp_path
+
+
+@pytest.fixture(scope="session")
+def packs() -> list[LoadedPack]:
+    """The built-in rule packs, loaded once for the session (a loaded pack is immutable)."""
+    return load_packs()
 
 
 @pytest.fixture

@@ -10,11 +10,15 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from compliance.core.engine import assess
+from compliance.core.models.assessment import Assessment, Finding
+from compliance.core.models.rules import Outcome
 from compliance.core.models.solution import Solution
 from compliance.core.packs import CompiledRule, LoadedPack
 from compliance.inputs.loader import load_pack_text
@@ -180,6 +184,22 @@ def run_subprocess(
         check=False,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def one_finding(assessment: Assessment, rule_id: str, target: str | None = None) -> Finding:
+    """The one result of a rule (on a target) in an assessment."""
+    found = [
+        f
+        for f in assessment.findings
+        if f.rule_id == rule_id and (target is None or (f.target is not None and f.target.id == target))
+    ]
+    assert len(found) == 1, [(f.rule_id, f.target) for f in found]
+    return found[0]
+
+
+def outcome_on(packs: Sequence[LoadedPack], rule_id: str, data: dict[str, Any], as_of: date) -> Outcome:
+    """The outcome of one rule for solution data assessed with the given packs on a date."""
+    return one_finding(assess(solution_model(data), packs, as_of), rule_id).status
 
 
 def findings_for(assessment: dict[str, Any], rule_id: str) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ import yaml
 from compliance.core.engine import assess
 from compliance.core.models.rules import Outcome
 from compliance.inputs.decisions import default_path, load_decisions
-from compliance.inputs.loader import load_packs, load_solution
+from compliance.inputs.loader import load_solution
 
 EXAMPLES_DIR = Path(__file__).parent.parent.joinpath("examples")
 EXAMPLE_DIRS = sorted(p for p in EXAMPLES_DIR.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -60,11 +60,6 @@ def _engine_findings(expected: dict[str, Any]) -> set[Finding]:
 
 def _disagreements() -> list[tuple[Path, dict[str, Any]]]:
     return [(p, d) for p in EXAMPLES for d in _expected(p).get("engine_disagreements", [])]
-
-
-@pytest.fixture(scope="module")
-def packs() -> list[Any]:
-    return load_packs()
 
 
 def _assess_example(expected: Path, packs: list[Any]) -> Any:

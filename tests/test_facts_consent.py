@@ -12,21 +12,15 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import MINIMAL_SOLUTION_YAML, minimal_solution, solution_model
+from helpers import MINIMAL_SOLUTION_YAML, minimal_solution, outcome_on, solution_model
 from pydantic import ValidationError
 
-from compliance.core.engine import assess
 from compliance.core.facts import derive_flow, further_purposes_ground
 from compliance.core.models.rules import Outcome
 from compliance.inputs import upgrade
-from compliance.inputs.loader import load_packs, load_solution
+from compliance.inputs.loader import load_solution
 
 AS_OF = date(2026, 12, 1)
-
-
-@pytest.fixture(scope="module")
-def packs() -> list[Any]:
-    return load_packs()
 
 
 def _solution(**flow: Any) -> dict[str, Any]:
@@ -37,9 +31,7 @@ def _solution(**flow: Any) -> dict[str, Any]:
 
 
 def _outcome(packs: list[Any], rule_id: str, data: dict[str, Any]) -> Outcome:
-    assessment = assess(solution_model(data), packs, AS_OF)
-    (finding,) = [f for f in assessment.findings if f.rule_id == rule_id]
-    return finding.status
+    return outcome_on(packs, rule_id, data, AS_OF)
 
 
 # ---------------------------------------------------------------------------------------------

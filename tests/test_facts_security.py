@@ -14,16 +14,11 @@ from pydantic import ValidationError
 from compliance.core.engine import assess
 from compliance.core.errors import SolutionError
 from compliance.inputs import upgrade
-from compliance.inputs.loader import load_packs, load_solution
+from compliance.inputs.loader import load_solution
 from tests.helpers import minimal_solution, solution_model
 
 AS_OF = date(2026, 12, 1)
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-@pytest.fixture(scope="module")
-def packs() -> list[Any]:
-    return load_packs()
 
 
 def outcome(packs: list[Any], data: dict[str, Any], rule: str, target: str | None = None) -> str:

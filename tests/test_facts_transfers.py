@@ -15,18 +15,12 @@ from compliance.core.engine import assess
 from compliance.core.facts import derive_party, facts_to_state
 from compliance.core.models.rules import Outcome
 from compliance.inputs import upgrade
-from compliance.inputs.loader import load_packs
 from tests.helpers import minimal_solution, solution_model
 
 AS_OF = date(2026, 12, 1)
 GROUND = "GDPR-44-TRANSFER-GROUND"
 ADEQUACY = "GDPR-45-1-ADEQUACY"
 STAFF_ABROAD = "GDPR-32-2-OWN-STAFF-ABROAD"
-
-
-@pytest.fixture(scope="module")
-def packs() -> list[Any]:
-    return load_packs()
 
 
 def supplier(**fields: Any) -> dict[str, Any]:

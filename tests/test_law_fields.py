@@ -25,14 +25,9 @@ from compliance.core.models.decisions import Decisions
 from compliance.core.models.rules import Outcome
 from compliance.core.models.solution import LawKind
 from compliance.core.questions import bank
-from compliance.inputs.loader import load_packs, load_solution
+from compliance.inputs.loader import load_solution
 
 AS_OF = date(2026, 12, 1)
-
-
-@pytest.fixture(scope="module")
-def packs() -> list[Any]:
-    return load_packs()
 
 
 def outcome(packs: list[Any], data: dict[str, Any], rule_id: str, target: str | None = None) -> Outcome:

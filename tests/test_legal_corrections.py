@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import REPO, load_pack, minimal_solution, pack_text, rule_dict, solution_model
+from helpers import REPO, load_pack, minimal_solution, one_finding, pack_text, rule_dict, solution_model
 
 from compliance.core.engine import assess
 from compliance.core.errors import RulePackError
 from compliance.core.explanations import explain
-from compliance.core.models.assessment import Assessment, Finding
+from compliance.core.models.assessment import Assessment
 from compliance.core.models.rules import Outcome, Severity
 from compliance.core.packs import LoadedPack
 from compliance.inputs.loader import load_pack_text, load_packs
@@ -35,16 +35,6 @@ def _assess(data: dict[str, Any], as_of: date = TODAY) -> Assessment:
     return assess(solution_model(data), _packs(), as_of)
 
 
-def _one(a: Assessment, rule_id: str, target: str | None = None) -> Finding:
-    found = [
-        f
-        for f in a.findings
-        if f.rule_id == rule_id and (target is None or (f.target and f.target.id == target))
-    ]
-    assert len(found) == 1, [(f.rule_id, f.target) for f in found]
-    return found[0]
-
-
 # ---------------------------------------------------------------------------------------------
 # GDPR Art. 32: the baseline rules' severity follows the risk
 
@@ -58,7 +48,7 @@ def test_encryption_at_rest_is_medium_only_where_no_risk_factor_holds() -> None:
     data = _stored_flow(minimal_solution(), data_categories=["user.contact.email"], scale={"subjects": 200})
     for system in data["systems"]:
         system["security"] = {"internet_facing": False}
-    low = _one(_assess(data), "GDPR-32-1A-ENCRYPTION-AT-REST", "readings")
+    low = one_finding(_assess(data), "GDPR-32-1A-ENCRYPTION-AT-REST", "readings")
     assert low.status is Outcome.UNKNOWN
     assert low.severity is Severity.MEDIUM
 
@@ -69,16 +59,16 @@ def test_encryption_at_rest_is_high_for_special_categories_or_an_internet_facing
     )
     for system in data["systems"]:
         system["security"] = {"internet_facing": False}
-    assert _one(_assess(data), "GDPR-32-1A-ENCRYPTION-AT-REST").severity is Severity.HIGH
+    assert one_finding(_assess(data), "GDPR-32-1A-ENCRYPTION-AT-REST").severity is Severity.HIGH
     data = _stored_flow(minimal_solution(), data_categories=["user.contact.email"], scale={"subjects": 200})
     data["systems"][1]["security"] = {"internet_facing": True}
     data["systems"][0]["security"] = {"internet_facing": False}
-    assert _one(_assess(data), "GDPR-32-1A-ENCRYPTION-AT-REST").severity is Severity.HIGH
+    assert one_finding(_assess(data), "GDPR-32-1A-ENCRYPTION-AT-REST").severity is Severity.HIGH
 
 
 def test_a_risk_factor_not_stated_keeps_the_higher_severity() -> None:
     data = _stored_flow(minimal_solution(), data_categories=["user.contact.email"], scale={"subjects": 200})
-    finding = _one(_assess(data), "GDPR-32-1A-ENCRYPTION-AT-REST")
+    finding = one_finding(_assess(data), "GDPR-32-1A-ENCRYPTION-AT-REST")
     assert finding.severity is Severity.HIGH
     assert finding.weight == 4.0
 
@@ -138,16 +128,19 @@ def _consent_flow(
 
 def test_consent_to_a_public_authority_fails_unless_refusing_is_shown_to_cost_nothing() -> None:
     rule = "GDPR-4-11-CONSENT-DEPENDENCE"
-    assert _one(_assess(_consent_flow(minimal_solution(), True, ["app_users"])), rule).status is Outcome.FAIL
+    assert (
+        one_finding(_assess(_consent_flow(minimal_solution(), True, ["app_users"])), rule).status
+        is Outcome.FAIL
+    )
     argued = _consent_flow(minimal_solution(), True, ["app_users"], "Nothing is lost by saying no")
-    assert _one(_assess(argued), rule).status is Outcome.NEEDS_REVIEW
+    assert one_finding(_assess(argued), rule).status is Outcome.NEEDS_REVIEW
 
 
 def test_employees_consent_fails_whoever_the_employer_is() -> None:
     data = _consent_flow(minimal_solution(), False, ["employees"])
-    assert _one(_assess(data), "GDPR-4-11-CONSENT-DEPENDENCE").status is Outcome.FAIL
+    assert one_finding(_assess(data), "GDPR-4-11-CONSENT-DEPENDENCE").status is Outcome.FAIL
     customers = _consent_flow(minimal_solution(), False, ["customers"])
-    assert _one(_assess(customers), "GDPR-4-11-CONSENT-DEPENDENCE").status is Outcome.NOT_APPLICABLE
+    assert one_finding(_assess(customers), "GDPR-4-11-CONSENT-DEPENDENCE").status is Outcome.NOT_APPLICABLE
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,7 +155,7 @@ def _product(data: dict[str, Any], **product: Any) -> dict[str, Any]:
 
 def test_a_pending_duty_says_the_product_would_fail_it_today() -> None:
     a = _assess(_product(minimal_solution(), units_placed_on_market_by="2028-02-01"))
-    finding = _one(a, "CRA-I1-2C-SECURITY-UPDATES", "sensor")
+    finding = one_finding(a, "CRA-I1-2C-SECURITY-UPDATES", "sensor")
     assert finding.status is Outcome.PENDING
     assert finding.would_be is Outcome.FAIL
     assert finding.explanation.endswith("If it applied today, it would not be met.")
@@ -190,7 +183,8 @@ def test_units_placed_before_december_2027_and_not_modified_show_no_annex_i_duty
         assert annex and all(f.status is Outcome.NOT_APPLICABLE for f in annex)
         # Art. 14 still applies to them (Art. 69(3))
         assert (
-            _one(a, "CRA-14-1-EXPLOITED-VULNERABILITY-NOTICE", "sensor").status is not Outcome.NOT_APPLICABLE
+            one_finding(a, "CRA-14-1-EXPLOITED-VULNERABILITY-NOTICE", "sensor").status
+            is not Outcome.NOT_APPLICABLE
         )
 
 
@@ -199,7 +193,7 @@ def test_a_substantial_modification_brings_earlier_units_under_annex_i() -> None
         minimal_solution(), units_placed_on_market_by="2027-03-01", substantially_modified=True
     )
     assert (
-        _one(_assess(modified, date(2028, 6, 1)), "CRA-I1-2C-SECURITY-UPDATES", "sensor").status
+        one_finding(_assess(modified, date(2028, 6, 1)), "CRA-I1-2C-SECURITY-UPDATES", "sensor").status
         is Outcome.FAIL
     )
 
@@ -207,7 +201,7 @@ def test_a_substantial_modification_brings_earlier_units_under_annex_i() -> None
 def test_when_the_units_were_placed_on_the_market_decides_or_leaves_it_unknown() -> None:
     unknown = _product(minimal_solution(), placed_on_market_on="2025-05-01")
     assert (
-        _one(_assess(unknown, date(2028, 6, 1)), "CRA-I1-2C-SECURITY-UPDATES", "sensor").status
+        one_finding(_assess(unknown, date(2028, 6, 1)), "CRA-I1-2C-SECURITY-UPDATES", "sensor").status
         is Outcome.UNKNOWN
     )
 
@@ -215,10 +209,14 @@ def test_when_the_units_were_placed_on_the_market_decides_or_leaves_it_unknown()
 def test_five_years_of_support_is_a_floor_not_a_safe_harbour() -> None:
     data = _product(minimal_solution(), placed_on_market_on="2028-01-10", expected_use_years=12)
     data["systems"][0]["security"] = {"support_period_end": "2033-01-10"}
-    assert _one(_assess(data, date(2028, 6, 1)), "CRA-13-8-SUPPORT-PERIOD", "sensor").status is Outcome.FAIL
+    assert (
+        one_finding(_assess(data, date(2028, 6, 1)), "CRA-13-8-SUPPORT-PERIOD", "sensor").status
+        is Outcome.FAIL
+    )
     del data["systems"][0]["product"]["expected_use_years"]
     assert (
-        _one(_assess(data, date(2028, 6, 1)), "CRA-13-8-SUPPORT-PERIOD", "sensor").status is Outcome.UNKNOWN
+        one_finding(_assess(data, date(2028, 6, 1)), "CRA-13-8-SUPPORT-PERIOD", "sensor").status
+        is Outcome.UNKNOWN
     )
 
 
@@ -233,13 +231,13 @@ def _nis2_entity(sectors: list[str]) -> dict[str, Any]:
 
 
 def test_a_danish_district_heating_company_is_cited_the_energy_sector_act() -> None:
-    finding = _one(_assess(_nis2_entity(["energy_district_heating_cooling"])), "NIS2-3-4-REGISTRATION")
+    finding = one_finding(_assess(_nis2_entity(["energy_district_heating_cooling"])), "NIS2-3-4-REGISTRATION")
     assert finding.national_citation is not None
     assert finding.national_citation.startswith("Lov om styrket beredskab i energisektoren")
 
 
 def test_other_danish_entities_are_cited_nis_2_loven() -> None:
-    finding = _one(_assess(_nis2_entity(["drinking_water"])), "NIS2-3-4-REGISTRATION")
+    finding = one_finding(_assess(_nis2_entity(["drinking_water"])), "NIS2-3-4-REGISTRATION")
     assert finding.national_citation is not None and "NIS 2-loven" in finding.national_citation
 
 
@@ -247,7 +245,7 @@ def test_a_swedish_energy_company_keeps_the_swedish_act() -> None:
     data = _nis2_entity(["energy_district_heating_cooling"])
     data["jurisdiction"] = "SE"
     data["parties"][0]["country"] = "SE"
-    finding = _one(_assess(data), "NIS2-3-4-REGISTRATION")
+    finding = one_finding(_assess(data), "NIS2-3-4-REGISTRATION")
     assert finding.national_citation is not None and "2025:1506" in finding.national_citation
 
 
@@ -287,7 +285,7 @@ def _adequacy_recipient(country: str) -> dict[str, Any]:
 def test_a_partial_adequacy_decision_needs_review_and_the_us_needs_the_dpf(
     country: str, outcome: Outcome
 ) -> None:
-    assert _one(_assess(_adequacy_recipient(country)), "GDPR-45-1-ADEQUACY", "host").status is outcome
+    assert one_finding(_assess(_adequacy_recipient(country)), "GDPR-45-1-ADEQUACY", "host").status is outcome
 
 
 # ---------------------------------------------------------------------------------------------

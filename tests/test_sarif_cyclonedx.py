@@ -27,7 +27,7 @@ from compliance.core.models.rules import Outcome
 from compliance.core.models.scan import NotAssessed, RunStatus, ScanFinding, ScanRun, ScanSeverity
 from compliance.evidence.cyclonedx import CycloneDxError, import_cyclonedx
 from compliance.evidence.sarif import SARIF_SCHEMA_URI, SarifError, import_sarif, severity_from_score
-from compliance.inputs.loader import LoadedSolution, load_packs, load_solution
+from compliance.inputs.loader import LoadedSolution, load_solution
 from compliance.outputs.sarif import export_sarif, solution_target_lines
 
 REPO = Path(__file__).resolve().parent.parent
@@ -633,11 +633,6 @@ def test_a_sarif_file_given_as_an_sbom_is_refused() -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Export
-
-
-@pytest.fixture(scope="module")
-def packs() -> list[Any]:
-    return load_packs()
 
 
 def _assessed(example: str, packs: list[Any]) -> tuple[Assessment, LoadedSolution]:

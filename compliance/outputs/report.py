@@ -416,16 +416,16 @@ def _pending_rows(a: Assessment, lang: str) -> list[dict[str, Any]]:
     for f in a.findings:
         if f.status is not Outcome.PENDING or f.would_be is None or f.effective_from is None:
             continue
-        row = rows.setdefault(
-            (f.rule_id, f.would_be.value),
-            {
+        key = (f.rule_id, f.would_be.value)
+        if key not in rows:  # the rule's texts once, not once per target
+            rows[key] = {
                 "rule_id": f.rule_id,
                 "title": rule_text(lang, f.rule_id, f.title, f.remediation).title,
                 "date": i18n.date(f.effective_from, lang),
                 "would_be": f.would_be.value,
                 "targets": [],
-            },
-        )
+            }
+        row = rows[key]
         if f.target is not None:
             row["targets"].append(f.target.id)
     order = {"fail": 0, "unknown": 1, "needs_review": 2, "pass": 3}
