@@ -80,9 +80,10 @@ def test_the_radio_equipment_date_decides_by_the_units_placed_on_the_market() ->
     assert solution_facts(solution_model(data)).systems[0]["red_units_in_scope"] is True
 
 
-def test_a_system_runs_ai_where_its_flows_use_ai_or_may_analyse_images() -> None:
+def test_a_system_runs_ai_where_its_flows_use_ai_and_is_unknown_where_they_do_not_say() -> None:
     data = minimal_solution()
-    assert solution_facts(solution_model(data)).systems[0]["ai_system"] is False
+    # technologies not stated: the flow may use AI (removing a fact never turns a yes into a no)
+    assert solution_facts(solution_model(data)).systems[0]["ai_system"] is None
     # the platform is a database: it stores what the analysis produced, it does not run it
     data["flows"][0]["technologies"] = ["camera", "video_analytics"]
     assert solution_facts(solution_model(data)).systems[1]["ai_system"] is False

@@ -1135,13 +1135,12 @@ _NOT_ANALYSING = frozenset({"database", "network", "dashboard"})
 
 def _ai_from_flows(flows: list[Facts]) -> Truth:
     """Whether flows at a system show it runs AI: a flow using an AI technology; unknown where a
-    flow of images or video does not state its technologies (it may be analysed); no otherwise."""
+    flow does not state its technologies (it may use one); no otherwise."""
     verdicts: list[Truth] = []
     for f in flows:
         techs = f.get("technologies")
         if techs is None:
-            images = any(str(c).startswith("user.media.") for c in f.get("data_categories") or [])
-            verdicts.append(None if images else False)
+            verdicts.append(None)  # not stated: the flow may use AI
         else:
             verdicts.append(bool(AI_TECHNOLOGIES & set(techs)))
     return any_true(verdicts)
