@@ -201,9 +201,12 @@ def coverage(
     *,
     evidence_only: Iterable[str] = (),
     scan_hits: Mapping[str, list[tuple[bool, str]]] | None = None,
+    undecided: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, ControlResult], dict[str, FrameworkCoverage]]:
     """Per-control results and per-framework counts, from the findings and the rules' controls.
-    Results of `evidence_only` rules (scanner evidence) can only lower a control's status."""
+    Results of `evidence_only` rules (scanner evidence) can only lower a control's status;
+    `undecided` names the controls a scan that did not complete bears on (with why): they are at
+    most unknown, whatever their rules or the crosswalk say."""
     cat = cat or catalogue()
     scanner_rules = set(evidence_only)
     by_control: dict[str, list[Finding]] = defaultdict(list)
@@ -235,11 +238,16 @@ def coverage(
         if status is None and cat.framework_of[cid].id in inapplicable:
             direct[cid] = ControlStatus.NOT_APPLICABLE
     notes: dict[str, list[Message]] = defaultdict(list)
+    capped: set[str] = set()  # a scan could not decide: never met
     for cid in cat.controls:
         scans = [f for f in by_control.get(cid, []) if f.rule_id in scanner_rules]
         direct[cid], note = _with_scanner_evidence(direct[cid], scans)
         if note is not None:
             notes[cid].append(note)
+        if direct[cid] not in (ControlStatus.NOT_APPLICABLE, ControlStatus.PENDING) and any(
+            f.status in (Outcome.UNKNOWN, Outcome.NEEDS_REVIEW) for f in scans
+        ):
+            capped.add(cid)
         hits = (scan_hits or {}).get(cid, [])
         if hits and direct[cid] not in (ControlStatus.NOT_APPLICABLE, ControlStatus.PENDING):
             serious = [what for is_serious, what in hits if is_serious]
@@ -255,12 +263,28 @@ def coverage(
                 )
             else:
                 notes[cid].append(say(N_("Scanner findings of a CWE it covers: {findings}."), findings=shown))
+        why = (undecided or {}).get(cid)
+        if why is not None and direct[cid] not in (ControlStatus.NOT_APPLICABLE, ControlStatus.PENDING):
+            capped.add(cid)
+            if direct[cid] in (None, ControlStatus.MET):
+                direct[cid] = ControlStatus.UNKNOWN
+            notes[cid].append(
+                say(
+                    N_(
+                        "A code scan did not complete ({runs}): what it would find for a weakness "
+                        "this control covers is unknown, so it is not shown to be met."
+                    ),
+                    runs=why,
+                )
+            )
 
     results: dict[str, ControlResult] = {}
     for cid, control in cat.controls.items():
         fw = cat.framework_of[cid]
         own = direct[cid]
         status, via, explanation = _resolve(cid, own, direct, cat, by_control.get(cid, []))
+        if cid in capped and status is ControlStatus.MET:
+            status, via = ControlStatus.UNKNOWN, []
         results[cid] = ControlResult(
             framework=fw.name,
             citation=control.citation,

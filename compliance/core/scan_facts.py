@@ -20,6 +20,7 @@ WORST_FIRST = [
     RunStatus.TIMEOUT,
     RunStatus.MISSING,
     RunStatus.NOT_RUN,
+    RunStatus.NO_INPUT,
     RunStatus.INCOMPLETE,
     RunStatus.COMPLETED,
 ]
@@ -46,7 +47,7 @@ def scan_facts(evidence: Evidence, runs: Sequence[ScanRun]) -> dict[str, Any]:
         if status is None and wanted[group]:
             status = RunStatus.NOT_RUN
         complete = bool(mine) and all(r.status is RunStatus.COMPLETED for r in mine)
-        found = {f.severity for r in mine for f in r.findings}
+        found = {f.severity for r in mine for f in r.counted_findings}
         out[group] = {
             "declared": wanted[group],
             "status": None if status is None else status.value,
@@ -64,7 +65,7 @@ def cwe_hits(runs: Sequence[ScanRun]) -> dict[str, list[tuple[bool, str]]]:
     for run in runs:
         if run.kind not in KINDS["code"]:
             continue
-        for f in run.findings:
+        for f in run.counted_findings:
             where = f"{f.file}:{f.line}" if f.file else (f.package or "")
             for cwe in f.cwe:
                 for control in table.get(cwe, []):
@@ -72,3 +73,18 @@ def cwe_hits(runs: Sequence[ScanRun]) -> dict[str, list[tuple[bool, str]]]:
                         (f.severity in SERIOUS, f"{cwe} ({run.tool} {f.rule_id} in {where})")
                     )
     return hits
+
+
+def undecided_controls(evidence: Evidence, runs: Sequence[ScanRun]) -> dict[str, str]:
+    """Controls a code scan bears on through a CWE it maps, when the solution declares code but not
+    every code scan completed: what a completed scan would have found is unknown, so these controls
+    can be at most unknown (a failed scan never leaves a control better off than a finding would).
+    For each, the statuses of the runs that did not complete ("bandit: timeout")."""
+    if not declared(evidence)["code"]:
+        return {}
+    mine = [r for r in runs if r.kind in KINDS["code"]]
+    short = [f"{r.tool}: {r.status.value}" for r in mine if r.status is not RunStatus.COMPLETED]
+    if mine and not short:
+        return {}
+    why = ", ".join(short) or "code: not_run"
+    return {control: why for controls in cwe_controls().values() for control in controls}

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from compliance.core.models.assessment import Assessment, Finding, RuleInfo
 from compliance.core.models.rules import Outcome
-from compliance.core.models.scan import RunStatus, ScanFinding, ScanRun, ScanSeverity
+from compliance.core.models.scan import FindingState, RunStatus, ScanFinding, ScanRun, ScanSeverity
 from compliance.evidence.sarif import (
     SARIF_SCHEMA_URI,
     SARIF_VERSION,
@@ -101,7 +101,11 @@ def _assessment_run(
         "tool": {
             "driver": {"name": assessment.tool.name, "version": assessment.tool.version, "rules": rules}
         },
-        "automationDetails": {"id": f"{assessment.tool.name}/{solution_id}/"},
+        "automationDetails": {
+            "id": f"{assessment.tool.name}/{solution_id}/",
+            # The run that wrote this log, the same in the JSON and the report written with it.
+            **({"guid": assessment.run.id} if assessment.run is not None else {}),
+        },
         "invocations": [{"executionSuccessful": True}],
         "results": results,
         "properties": {
@@ -268,12 +272,21 @@ def _scan_result(
         "fixedVersions": finding.fixed_versions,
     }
     properties.update({k: v for k, v in optional.items() if v})
+    if finding.state is not FindingState.OPEN:
+        # A suppression is reported, not applied: the result stays a result for every consumer.
+        properties["state"] = finding.state.value
+    if finding.suppression is not None:
+        properties["suppression"] = finding.suppression.model_dump(exclude_none=True)
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": _scan_level(finding.severity),
         "message": {"text": finding.message.strip() or finding.rule_id},
     }
+    if finding.state is FindingState.NO_PROBLEM:
+        result.update(kind="pass", level="none")  # §3.27.9: a result that is no problem
+    elif finding.state is FindingState.FIXED:
+        result["baselineState"] = "absent"  # §3.27.24: in the baseline, gone now
     if location:
         result["locations"] = [location]
     result["properties"] = properties

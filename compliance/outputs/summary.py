@@ -17,6 +17,7 @@ from compliance.core.models.assessment import (
 )
 from compliance.core.models.rules import Outcome
 from compliance.core.scoring import OUTCOME_WORDS
+from compliance.core.terminal import neutralise
 from compliance.core.translations import control_title, rule_text
 from compliance.outputs import i18n
 from compliance.outputs.report import (
@@ -27,6 +28,7 @@ from compliance.outputs.report import (
     target_label,
     verdict_reasons,
 )
+from compliance.outputs.scans import finding_note, run_notes
 
 DPIA_STATUS_WORDS = {
     "done": N_("done"),
@@ -211,6 +213,8 @@ class _Summary:
             lines += _wrap(f"{run.tool}{version} ({run.kind}): {run.status.value.upper()}; {found}", 2)
             for error in run.errors:
                 lines += _wrap(f"- {error}", 4)
+            for note in run_notes(run, self.tr):
+                lines += _wrap(f"- {note}", 4)
             if run.not_assessed:
                 n = len(run.not_assessed)
                 lines += _wrap(
@@ -231,7 +235,9 @@ class _Summary:
                     if f.fixed_versions
                     else ""
                 )
-                lines += _wrap(f"{f.severity.value:<8} {f.rule_id} {where}{fix}", 4)
+                state = finding_note(f, self.tr)
+                state = f" [{state}]" if state else ""
+                lines += _wrap(f"{f.severity.value:<8} {f.rule_id} {where}{fix}{state}", 4)
             if len(run.findings) > 10:
                 lines += _wrap(_("... and {n} more (see the JSON)").format(n=len(run.findings) - 10), 4)
         return lines
@@ -424,5 +430,6 @@ def _wrap(text: str, indent: int) -> list[str]:
 
 
 def render(a: Assessment, lang: str = "en") -> str:
-    """The readable summary printed by `compliance assess`, in English, Danish or Swedish."""
-    return _Summary(a, lang).render()
+    """The readable summary printed by `compliance assess`, in English, Danish or Swedish; text
+    from the party being assessed (file names, scanner messages) cannot act on a terminal."""
+    return neutralise(_Summary(a, lang).render())
