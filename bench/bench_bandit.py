@@ -3,9 +3,14 @@
 Times, as the median of several rounds, each round in this order so that a change of load on
 the machine hits all three alike:
 
-  plain  `bandit -r ROOT -f json` (one process, one core)
+  plain  `bandit -r --ignore-nosec --ini /dev/null ROOT -f json` (one process, one core), the
+         run the runner is equivalent to (`bandit_runner.plain_command`)
   cold   `compliance.evidence.bandit_runner.scan_report` with an empty cache
   warm   the same again on the cache the cold run filled
+
+The cold and warm runs include what the runner adds to bandit's work: the checks of every file
+(regular, inside the tree), the walk for the supplier's bandit settings, the cache's keyed MACs,
+and reading the files with findings again for their `# nosec` comments.
 
 and checks that every cold and warm report equals the plain one (all but `generated_at`): the
 same findings, the same errors, the same metrics.

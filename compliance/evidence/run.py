@@ -57,7 +57,7 @@ def run_scans(solution: Solution, base_dir: Path, options: ScanOptions | None = 
             pip_audit_runner.audit([base_dir / p for p in ev.dependencies], options.service, env=options.env)
         )
     for code in ev.code:
-        runs.append(bandit_runner.scan(base_dir / code, progress=options.progress))
+        runs.append(bandit_runner.scan(base_dir / code, progress=options.progress, confine=base_dir))
     for sbom in ev.sboms:
         runs.append(import_cyclonedx(base_dir / sbom))
     for log in ev.sarif:
