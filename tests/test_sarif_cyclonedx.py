@@ -1,4 +1,4 @@
-"""SARIF 2.1.0 and CycloneDX 1.5/1.6: other tools' logs in as scan runs, the assessment out as SARIF.
+"""SARIF 2.1.0 and CycloneDX 1.4-1.6: other tools' logs in as scan runs, the assessment out as SARIF.
 
 The fixtures in `tests/fixtures/sarif/` and `tests/fixtures/cyclonedx/` are small logs shaped like
 the tools' own (see the README beside each); exported SARIF is validated offline against the
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,13 +20,23 @@ import pytest
 import yaml
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from compliance.core.engine import assess
 from compliance.core.errors import InputError
 from compliance.core.models.assessment import Assessment
 from compliance.core.models.rules import Outcome
-from compliance.core.models.scan import NotAssessed, RunStatus, ScanFinding, ScanRun, ScanSeverity
-from compliance.evidence.cyclonedx import CycloneDxError, import_cyclonedx
+from compliance.core.models.scan import (
+    FindingState,
+    NotAssessed,
+    RunStatus,
+    ScanFinding,
+    ScanRun,
+    ScanSeverity,
+    Suppression,
+)
+from compliance.evidence.cyclonedx import CycloneDxError, import_cyclonedx, schema_validator
 from compliance.evidence.sarif import SARIF_SCHEMA_URI, SarifError, import_sarif, severity_from_score
 from compliance.inputs.loader import LoadedSolution, load_solution
 from compliance.outputs.sarif import export_sarif, solution_target_lines
@@ -301,12 +312,79 @@ def test_the_results_own_level_overrides_the_rule_default(tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize(
-    "fields",
-    [{"kind": "pass"}, {"kind": "notApplicable"}, {"kind": "informational"}, {"baselineState": "absent"}],
+    ("fields", "state"),
+    [
+        ({"kind": "pass"}, FindingState.NO_PROBLEM),
+        ({"kind": "notApplicable"}, FindingState.NO_PROBLEM),
+        ({"kind": "informational"}, FindingState.NO_PROBLEM),
+        ({"baselineState": "absent"}, FindingState.FIXED),
+    ],
 )
-def test_results_that_report_no_problem_are_not_findings(tmp_path: Path, fields: dict[str, Any]) -> None:
-    run = _import_one(tmp_path, _log(_result("R1", **fields), _result("R2")))
-    assert [f.rule_id for f in run.findings] == ["R2"]
+def test_results_that_report_no_problem_or_a_fix_are_kept_but_never_counted(
+    tmp_path: Path, fields: dict[str, Any], state: FindingState
+) -> None:
+    rules = [{"id": "R1", "defaultConfiguration": {"level": "error"}}]
+    run = _import_one(tmp_path, _log(_result("R1", **fields), _result("R2"), rules=rules))
+    assert [(f.rule_id, f.state) for f in run.findings] == [("R1", state), ("R2", FindingState.OPEN)]
+    assert [f.rule_id for f in run.counted_findings] == ["R2"]
+    assert run.counts["high"] == 0 and run.counts["medium"] == 1
+    assert run.states[state.value] == 1 and run.findings[0].suppression is None
+
+
+def _suppressed(tmp_path: Path, *suppressions: dict[str, Any]) -> ScanFinding:
+    (finding,) = _import_one(tmp_path, _log(_result(suppressions=list(suppressions)))).findings
+    return finding
+
+
+def test_a_result_suppressed_in_the_log_is_kept_and_counted_with_its_suppression(tmp_path: Path) -> None:
+    finding = _suppressed(
+        tmp_path, {"kind": "inSource", "status": "accepted", "justification": "only test data"}
+    )
+    assert finding.state is FindingState.SUPPRESSED_BY_PRODUCER and finding.counted
+    assert finding.suppression == Suppression(
+        kind="inSource", status="accepted", justification="only test data"
+    )
+
+
+def test_a_suppression_without_status_or_justification_still_suppresses(tmp_path: Path) -> None:
+    finding = _suppressed(tmp_path, {"kind": "external"})
+    assert finding.suppression == Suppression(kind="external", status=None, justification=None)
+
+
+def test_the_first_suppression_that_is_not_rejected_is_the_one_kept(tmp_path: Path) -> None:
+    finding = _suppressed(
+        tmp_path,
+        {"kind": "inSource", "status": "rejected", "justification": "no"},
+        {"kind": "external", "status": "underReview", "justification": "triage"},
+        {"kind": "inSource", "status": "accepted"},
+    )
+    assert finding.suppression == Suppression(kind="external", status="underReview", justification="triage")
+
+
+@pytest.mark.parametrize(
+    "suppressions", [[], [{"kind": "inSource", "status": "rejected"}]], ids=["empty", "rejected"]
+)
+def test_no_suppression_or_only_rejected_ones_leave_the_result_open(
+    tmp_path: Path, suppressions: list[dict[str, Any]]
+) -> None:
+    finding = _suppressed(tmp_path, *suppressions)
+    assert (finding.state, finding.suppression) == (FindingState.OPEN, None)
+
+
+@pytest.mark.parametrize(
+    ("suppression", "message"),
+    [
+        ({"status": "accepted"}, r"suppressions\[0\]\.kind: the suppression has no kind"),
+        ({"kind": "inline"}, r"suppressions\[0\]\.kind: unknown kind 'inline'"),
+        ({"kind": "inSource", "status": "ok"}, r"suppressions\[0\]\.status: unknown status 'ok'"),
+        ({"kind": "inSource", "justification": 3}, r"justification: expected a string, found a number"),
+    ],
+)
+def test_a_suppression_that_is_not_sarif_is_refused(
+    tmp_path: Path, suppression: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(SarifError, match=message):
+        _suppressed(tmp_path, suppression)
 
 
 @pytest.mark.parametrize("kind", ["open", "review"])
@@ -489,13 +567,26 @@ def test_a_1_5_sbom_names_its_tool_from_the_legacy_tools_array(gateway_sbom: Sca
     assert gateway_sbom.inputs == [str(CDX / "gateway-app-1.5.cdx.json")]
 
 
-def test_exploitable_in_triage_and_unanalysed_vulnerabilities_are_findings(gateway_sbom: ScanRun) -> None:
-    # PYSEC-2023-192 (not_affected) and PYSEC-2020-148 (false_positive) are left out.
-    assert [(f.rule_id, f.package, f.version) for f in gateway_sbom.findings] == [
-        ("PYSEC-2021-142", "pyyaml", "5.3"),  # exploitable
-        ("PYSEC-2019-217", "jinja2", "2.10"),  # in_triage
-        ("PYSEC-2021-108", "urllib3", "1.24.1"),  # no analysis
+def test_exploitable_in_triage_and_unanalysed_vulnerabilities_are_open_findings(
+    gateway_sbom: ScanRun,
+) -> None:
+    assert [(f.rule_id, f.package, f.version, f.state) for f in gateway_sbom.findings[:3]] == [
+        ("PYSEC-2021-142", "pyyaml", "5.3", FindingState.OPEN),  # exploitable
+        ("PYSEC-2019-217", "jinja2", "2.10", FindingState.OPEN),  # in_triage
+        ("PYSEC-2021-108", "urllib3", "1.24.1", FindingState.OPEN),  # no analysis
     ]
+
+
+def test_not_affected_and_false_positive_are_kept_as_suppressed_by_the_producer(
+    gateway_sbom: ScanRun,
+) -> None:
+    by_id = _by_rule(gateway_sbom)
+    for vuln_id, state in (("PYSEC-2023-192", "not_affected"), ("PYSEC-2020-148", "false_positive")):
+        finding = by_id[vuln_id]
+        assert finding.state is FindingState.SUPPRESSED_BY_PRODUCER and finding.counted
+        assert (finding.suppression.kind, finding.suppression.status) == ("vex", state)  # type: ignore[union-attr]
+    assert gateway_sbom.states["suppressed_by_producer"] == 2
+    assert len(gateway_sbom.counted_findings) == 5
 
 
 def test_the_severity_comes_from_the_ratings(gateway_sbom: ScanRun) -> None:
@@ -534,12 +625,23 @@ def test_a_1_6_sbom_names_its_tool_from_tools_components(firmware_sbom: ScanRun)
 
 
 def test_bom_links_and_nested_components_are_resolved(firmware_sbom: ScanRun) -> None:
-    assert [(f.rule_id, f.package, f.version, f.severity) for f in firmware_sbom.findings] == [
+    assert [(f.rule_id, f.package, f.version, f.severity) for f in firmware_sbom.counted_findings] == [
         ("CVE-2023-0286", "openssl", "3.0.7", ScanSeverity.HIGH),  # affects by BOM-Link
         ("CVE-2022-48174", "busybox", "1.35.0", ScanSeverity.CRITICAL),  # CVSSv31 9.8, no severity given
         ("ACME-2026-004", "acme-metering/metering-agent", "5.1.0", ScanSeverity.HIGH),
+        ("CVE-2022-37434", "zlib", "1.2.13", ScanSeverity.CRITICAL),  # its own version listed unaffected
     ]
-    # CVE-2022-37434 names zlib 1.2.13 (nested in busybox) as unaffected; CVE-2022-4450 is resolved.
+
+
+def test_a_component_version_listed_unaffected_is_suppressed_and_resolved_is_fixed(
+    firmware_sbom: ScanRun,
+) -> None:
+    by_id = _by_rule(firmware_sbom)
+    zlib = by_id["CVE-2022-37434"]
+    assert zlib.state is FindingState.SUPPRESSED_BY_PRODUCER
+    assert (zlib.suppression.kind, zlib.suppression.status) == ("vex", "unaffected")  # type: ignore[union-attr]
+    resolved = by_id["CVE-2022-4450"]
+    assert (resolved.state, resolved.counted, resolved.suppression) == (FindingState.FIXED, False, None)
 
 
 def test_a_vulnerability_without_a_usable_rating_counts_at_the_default_severity(tmp_path: Path) -> None:
@@ -588,23 +690,49 @@ _VULN = ("vulnerabilities", 0)
     ("path", "value", "message"),
     [
         (("specVersion",), "1.7", r"specVersion: CycloneDX specVersion '1\.7' is not supported"),
-        (("specVersion",), _DELETE, r"specVersion: CycloneDX specVersion None is not supported"),
+        (("specVersion",), _DELETE, r"specVersion: CycloneDX specVersion null is not supported"),
+        (("specVersion",), "1.3", r"specVersion '1\.3' is not supported; only 1\.4, 1\.5 and 1\.6 are"),
         (("bomFormat",), "SPDX", r"not a CycloneDX SBOM: bomFormat must be 'CycloneDX', found 'SPDX'"),
-        (("vulnerabilities",), {}, r"vulnerabilities: expected an array"),
+        (("vulnerabilities",), {}, r"vulnerabilities: not valid CycloneDX 1\.6: expected an array, found an"),
         (
             (*_VULN, "analysis"),
             {"state": "wont_fix"},
-            r"vulnerabilities\[0\]\.analysis\.state: unknown state",
+            r"vulnerabilities\[0\]\.analysis\.state: not valid CycloneDX 1\.6: 'wont_fix' is not one of",
         ),
         ((*_VULN, "affects", 0, "ref"), "nothing", r"affects\[0\]\.ref: 'nothing' names no component"),
-        ((*_VULN, "ratings", 0, "severity"), "severe", r"ratings\[0\]\.severity: unknown severity 'severe'"),
-        ((*_VULN, "ratings", 0, "score"), "9.8", r"ratings\[0\]\.score: expected a number"),
-        ((*_VULN, "cwes"), ["CWE-79"], r"cwes\[0\]: expected a CWE number"),
+        (
+            (*_VULN, "ratings", 0, "severity"),
+            "severe",
+            r"ratings\[0\]\.severity: not valid .*'severe' is not",
+        ),
+        ((*_VULN, "ratings", 0, "score"), "9.8", r"ratings\[0\]\.score: not valid .*expected a number"),
+        ((*_VULN, "cwes"), ["CWE-79"], r"cwes\[0\]: not valid .*expected an integer, found a string"),
+        (
+            ("components", 0, "type"),
+            3,
+            r"components\[0\]\.type: not valid .*expected a string, found a number",
+        ),
+        (("components", 0, "colour"), "red", r"components\[0\]: not valid .*unknown property 'colour'"),
+        (
+            ("components", 0, "name"),
+            _DELETE,
+            r"components\[0\]: not valid .*required property 'name' is missing",
+        ),
+        (("components",), [_BOM["components"][0]] * 2, r"components: not valid .*item 1 repeats item 0"),
+        (
+            ("components", 0, "hashes"),
+            [{"alg": "SHA-256", "content": "ab"}],
+            r"hashes\[0\]\.content: not valid .*does not match the pattern",
+        ),
         ((*_VULN, "id"), _DELETE, r"vulnerabilities\[0\]: the vulnerability has no id"),
-        (("components", 0, "components"), [{"bom-ref": "lib", "name": "x"}], r"bom-ref 'lib' is used twice"),
+        (
+            ("components", 0, "components"),
+            [{"type": "library", "bom-ref": "lib", "name": "x"}],
+            r"bom-ref 'lib' is used twice",
+        ),
     ],
 )
-def test_an_sbom_that_is_not_cyclonedx_1_5_or_1_6_is_refused_saying_where_and_what(
+def test_an_sbom_that_is_not_valid_cyclonedx_is_refused_saying_where_and_what(
     tmp_path: Path, path: tuple[Any, ...], value: Any, message: str
 ) -> None:
     file = _write(tmp_path / "bad.cdx.json", _bad(_BOM, path, value))
@@ -614,9 +742,16 @@ def test_an_sbom_that_is_not_cyclonedx_1_5_or_1_6_is_refused_saying_where_and_wh
     assert isinstance(caught.value, ValueError) and isinstance(caught.value, InputError)
 
 
-def test_pip_audits_own_cyclonedx_output_is_spec_1_4_and_refused() -> None:
-    with pytest.raises(CycloneDxError, match=r"specVersion '1\.4' is not supported; only 1\.5 and 1\.6 are"):
-        import_cyclonedx(CDX / "pip-audit.spec-1.4.cdx.json")
+def test_pip_audits_own_cyclonedx_1_4_output_is_read_with_its_vulnerabilities() -> None:
+    run = import_cyclonedx(CDX / "pip-audit.spec-1.4.cdx.json")
+    assert (run.tool, run.status) == ("unknown", RunStatus.COMPLETED)  # pip-audit names no tool
+    by_package: dict[str, set[str]] = {}
+    for f in run.findings:
+        by_package.setdefault(f.package or "", set()).add(f.rule_id)
+    assert by_package["pyyaml"] == {"PYSEC-2020-96", "PYSEC-2021-142"}
+    assert by_package["jinja2"] == {"PYSEC-2019-217", "PYSEC-2021-66"}
+    assert "PYSEC-2019-133" in by_package["urllib3"]
+    assert all(f.state is FindingState.OPEN and f.severity is ScanSeverity.HIGH for f in run.findings)
 
 
 def test_an_sbom_that_is_not_json_is_refused_with_its_line(tmp_path: Path) -> None:
@@ -916,3 +1051,282 @@ def test_absolute_paths_under_the_base_export_relative_and_others_as_file_uris(
     run = export_sarif(assessment, [scan], base=tmp_path)["runs"][1]
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]]
     assert uris == ["src/a%20b.py", "file:///elsewhere/b.py"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile logs and SBOMs: every odd shape is the reader's own error, located, never a crash
+
+
+def _raw(tmp_path: Path, name: str, raw: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(raw)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (
+            b'{"version": "2.1.0", "runs": [], "x": ' + b"9" * 5000 + b"}",
+            r":1:39: not valid JSON: a number of 5,000",
+        ),
+        (b'{"version": "2.1.0", "runs": [],\n "x": NaN}', r":2:7: not valid JSON: NaN is not a JSON value"),
+        (
+            b'{"version": "2.1.0", "runs": [], "x": -Infinity}',
+            r"not valid JSON: -Infinity is not a JSON value",
+        ),
+        (b'{"version": "2.1.0", "runs": [], "x": 1e999}', r"not valid JSON: 1e999 is too large for a number"),
+        (
+            b'{"version": "2.1.0", "runs": [], "x": ' + b"[" * 100 + b"]" * 100 + b"}",
+            r"x(\[0\]){64}: nested more than 64 levels deep",
+        ),
+        (
+            b'{"version": "2.1.0", "runs": [], "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+            r"not valid JSON",
+        ),
+        (b'{"version": "2.1.0", "runs": [], "x": "\xff"}', r"not UTF-8 text"),
+        (
+            b'\xef\xbb\xbf{"version": "2.0.0", "runs": []}',
+            r"version: SARIF version '2\.0\.0' is not supported",
+        ),
+        (b'{"version": "2.1.0\x00", "runs": []}', r"not valid JSON: Invalid control character"),
+        (
+            b'{"version": "2.1.0\\u0000", "runs": []}',
+            r"version: SARIF version '2\.1\.0\\x00' is not supported",
+        ),
+    ],
+)
+def test_json_that_python_would_choke_on_is_refused_with_its_place(
+    tmp_path: Path, raw: bytes, message: str
+) -> None:
+    with pytest.raises(SarifError, match=message):
+        import_sarif(_raw(tmp_path, "bad.sarif", raw))
+    if b'"version"' in raw and b'"2.1.0"' in raw:  # the same JSON as an SBOM: the same refusal
+        with pytest.raises(CycloneDxError, match=message):
+            import_cyclonedx(_raw(tmp_path, "bad.cdx.json", raw))
+
+
+def _rule_log(**rule: Any) -> dict[str, Any]:
+    return _log(_result("R1"), rules=[{"id": "R1", **rule}])
+
+
+@pytest.mark.parametrize(
+    ("log", "message"),
+    [
+        (_log(_result("R1"), rules=[{"id": ["R1"]}]), r"rules\[0\]\.id: expected a string, found an array"),
+        (
+            _rule_log(properties={"security-severity": 10**400}),
+            r"security-severity: expected a score .* of 401 digits",
+        ),
+        (_rule_log(properties={"security-severity": "1e400"}), r"security-severity: expected a score"),
+        (_rule_log(properties={"security-severity": "nan"}), r"security-severity: expected a score"),
+        (
+            _log(_result(locations=[{"physicalLocation": {"artifactLocation": {"uri": "http://[::1"}}}])),
+            r"artifactLocation\.uri: 'http://\[::1' is not a valid URI",
+        ),
+        (
+            _log(_result(locations=[{"physicalLocation": {"region": {"startLine": 2**60}}}])),
+            r"region\.startLine: must be at most 9007199254740992",
+        ),
+        (_log(_result(kind="x" * 10_000)), r"unknown result kind 'x{80}'\.\.\. \(10,000 characters\)"),
+        (_log(_result(level="\x1b[31m")), r"unknown level '\\x1b\[31m'"),
+        (_log(_result(baselineState="gone")), r"baselineState: unknown baseline state 'gone'"),
+    ],
+)
+def test_hostile_values_in_a_log_are_refused_with_their_json_path(
+    tmp_path: Path, log: dict[str, Any], message: str
+) -> None:
+    text = json.dumps(log).replace(str(10**400), "1" + "0" * 400)
+    with pytest.raises(SarifError, match=message):
+        import_sarif(_write(tmp_path / "bad.sarif", text))
+
+
+def test_crafted_message_text_is_read_in_linear_time_and_kept(tmp_path: Path) -> None:
+    """Thousands of brackets and placeholders: the link and argument substitutions stay linear
+    (a quadratic one would not finish), and an absurd placeholder number is left as written."""
+    text = "[" * 50_000 + "](x" * 20_000 + "{" + "9" * 5000 + "} [a](b) {0}"
+    (finding,) = _import_one(tmp_path, _log(_result(message={"text": text, "arguments": ["zero"]}))).findings
+    assert finding.message.endswith("} a zero")
+    rule_id = "a/" * 100_000
+    (finding,) = _import_one(tmp_path, _log(_result(rule_id))).findings
+    assert finding.rule_id == rule_id
+
+
+# The values a supplier's file may hold where the reader expects something else.
+_HOSTILE_VALUES: list[Any] = [
+    None,
+    True,
+    0,
+    -1,
+    2**70,
+    1.5,
+    "",
+    "x" * 5000,
+    "\x00\x1b[2J",
+    "http://[::1",
+    "[" * 300 + "{99999999999}",
+    "CWE-" + "9" * 50,
+    [],
+    {},
+    [None],
+    {"": None},
+    [[[[[[[[]]]]]]]],
+]
+# Written into the JSON text in place of a marker value: what json.dumps cannot write.
+_RAW_VALUES = {
+    "__huge_int__": "9" * 4400,
+    "__nan__": "NaN",
+    "__deep__": "[" * 200 + "]" * 200,
+    "__big__": "1e400",
+}
+
+
+def _containers(document: Any, parent: Any = None, key: Any = None) -> list[tuple[Any, Any]]:
+    """(container, key) for every value in the document, so that any of them can be replaced."""
+    found: list[tuple[Any, Any]] = [] if parent is None else [(parent, key)]
+    if isinstance(document, dict):
+        for k, v in document.items():
+            found += _containers(v, document, k)
+    elif isinstance(document, list):
+        for i, v in enumerate(document):
+            found += _containers(v, document, i)
+    return found
+
+
+@st.composite
+def _mutated(draw: st.DrawFn, bases: list[dict[str, Any]]) -> bytes:
+    """A fixture with a few values replaced, deleted or wrapped, then written with hostile bytes."""
+    document = copy.deepcopy(draw(st.sampled_from(bases)))
+    for _ in range(draw(st.integers(1, 4))):
+        places = _containers(document)
+        if not places:
+            break
+        container, key = draw(st.sampled_from(places))
+        action = draw(st.sampled_from(["replace", "replace", "raw", "delete", "wrap"]))
+        if action == "replace":
+            container[key] = copy.deepcopy(draw(st.sampled_from(_HOSTILE_VALUES)))
+        elif action == "raw":
+            container[key] = draw(st.sampled_from(sorted(_RAW_VALUES)))
+        elif action == "delete" and isinstance(container, dict):
+            del container[key]
+        else:
+            container[key] = [container[key]]
+    text = json.dumps(document)
+    for marker, raw in _RAW_VALUES.items():
+        text = text.replace(f'"{marker}"', raw)
+    data = text.encode("utf-8")
+    damage = draw(st.sampled_from(["none", "none", "bom", "truncate", "invalid-utf8", "nul"]))
+    if damage == "bom":
+        data = b"\xef\xbb\xbf" + data
+    elif damage == "truncate":
+        data = data[: draw(st.integers(0, len(data)))]
+    elif damage == "invalid-utf8":
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + b"\xc3\x28" + data[at:]
+    elif damage == "nul":
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + b"\x00" + data[at:]
+    return data
+
+
+def _fixtures(folder: Path, pattern: str) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob(pattern))]
+
+
+_FUZZ = settings(
+    max_examples=200,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@_FUZZ
+@given(data=_mutated([*_fixtures(SARIF, "*.sarif"), _GOOD]))
+def test_a_mutated_sarif_log_is_read_or_refused_as_sarif_never_a_crash(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "log.sarif"
+        path.write_bytes(data)
+        try:
+            runs = import_sarif(path, root=Path(tmp))
+        except SarifError as exc:
+            assert exc.problems and str(exc).startswith(f"{path}:")
+        else:
+            assert all(isinstance(run, ScanRun) for run in runs)
+
+
+@_FUZZ
+@given(data=_mutated([*_fixtures(CDX, "*.cdx.json"), _BOM]))
+def test_a_mutated_sbom_is_read_or_refused_as_cyclonedx_never_a_crash(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bom.cdx.json"
+        path.write_bytes(data)
+        try:
+            run = import_cyclonedx(path)
+        except CycloneDxError as exc:
+            assert exc.problems and str(exc).startswith(f"{path}:")
+        else:
+            assert isinstance(run, ScanRun)
+
+
+def test_the_schemas_are_the_packaged_ones_with_every_reference_resolved_in_memory() -> None:
+    """Nothing is left to fetch: no `$ref` remains in the schema a validator uses."""
+    for version in ("1.4", "1.5", "1.6"):
+        schema = schema_validator(version).schema
+        seen: set[int] = set()
+        stack: list[Any] = [schema]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, dict):
+                assert "$ref" not in node
+                stack.extend(v for k, v in node.items() if k not in ("enum", "const", "examples", "default"))
+            elif isinstance(node, list):
+                stack.extend(node)
+        assert schema["properties"]["specVersion"]["type"] == "string"
+
+
+def test_a_large_sbom_is_validated_and_read(tmp_path: Path) -> None:
+    """Two thousand components with unique-items arrays: linear checks (the bench measures time)."""
+    components = [
+        {
+            "type": "library",
+            "bom-ref": f"c{i}",
+            "name": f"p{i}",
+            "version": "1.0",
+            "licenses": [{"license": {"id": "MIT"}}],
+        }
+        for i in range(2000)
+    ]
+    bom = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.5",
+        "components": components,
+        "dependencies": [{"ref": f"c{i}", "dependsOn": [f"c{(i + 1) % 2000}"]} for i in range(2000)],
+        "vulnerabilities": [{"id": f"V-{i}", "affects": [{"ref": f"c{i}"}]} for i in range(0, 2000, 100)],
+    }
+    run = import_cyclonedx(_write(tmp_path / "big.cdx.json", bom))
+    assert len(run.findings) == 20
+    components[1999] = dict(components[1998])
+    with pytest.raises(
+        CycloneDxError, match=r"components: not valid CycloneDX 1\.5: item 1999 repeats item 1998"
+    ):
+        import_cyclonedx(_write(tmp_path / "dup.cdx.json", bom))
+
+
+def test_vex_justification_and_detail_are_joined_into_the_suppression(tmp_path: Path) -> None:
+    analysis = {"state": "not_affected", "justification": "code_not_reachable", "detail": " Never imported. "}
+    bom = _bad(_BOM, (*_VULN, "analysis"), analysis)
+    (finding,) = import_cyclonedx(_write(tmp_path / "vex.cdx.json", bom)).findings
+    assert finding.suppression == Suppression(
+        kind="vex", status="not_affected", justification="code_not_reachable: Never imported."
+    )
+    bom = _bad(_BOM, (*_VULN, "analysis"), {"state": "false_positive"})
+    (finding,) = import_cyclonedx(_write(tmp_path / "fp.cdx.json", bom)).findings
+    assert finding.suppression == Suppression(kind="vex", status="false_positive", justification=None)
+    for state in ("resolved", "resolved_with_pedigree"):
+        bom = _bad(_BOM, (*_VULN, "analysis"), {"state": state})
+        (finding,) = import_cyclonedx(_write(tmp_path / "fixed.cdx.json", bom)).findings
+        assert (finding.state, finding.counted) == (FindingState.FIXED, False)

@@ -5,6 +5,16 @@ prints a traceback and no JSON), and exits 0 while marking dependencies it could
 `skip_reason`. So the exit code decides nothing here: the JSON on stdout does. No JSON is a
 failed run; a dependency skipped, or pinned but missing from the output, is not assessed; only a
 run that reported every pinned dependency is complete.
+
+pip-audit takes one requirement per package and refuses the whole list when a package is named
+twice at different versions. A package pinned at several versions (in one file, or across the
+files of one audit) is therefore audited in rounds: the first round holds every package at its
+first version, the second the packages pinned at a second version, and so on; each round is one
+run of pip-audit, and the rounds make one scan run. Versions are compared as versions, so `5.3`
+and `5.3.0` are one pin.
+
+The vulnerability service's URL may carry credentials. They are passed to pip-audit, and nowhere
+else: the recorded command, errors, inputs and reasons have them masked (`compliance.core.redact`).
 """
 
 from __future__ import annotations
@@ -13,16 +23,21 @@ import json
 import re
 import subprocess
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from compliance.core.models.scan import NotAssessed, RunStatus, ScanFinding, ScanRun, ScanSeverity
+from compliance.core.redact import redact, redact_url, url_secrets
 from compliance.core.scanner_definitions import ScannerDefinition, definitions, find_tool
-from compliance.evidence.requirements import DependencyFileError, Pinned, read_dependencies
+from compliance.evidence.requirements import Pinned, read_dependencies
+
+_SHOWN_ERROR = 500  # characters of pip-audit's error output kept in an error
 
 
 @dataclass(frozen=True)
@@ -38,6 +53,10 @@ class Service:
         if args is None:
             raise ValueError(f"unknown vulnerability service '{self.kind}' (use {', '.join(d.service)})")
         return [a.replace("{url}", self.url or "") for a in args]
+
+    def secrets(self) -> list[str]:
+        """The credentials its URL carries, which nothing we record may show."""
+        return url_secrets(self.url) if self.url else []
 
 
 def tool_version(d: ScannerDefinition, executable: str, timeout: float = 60) -> str | None:
@@ -61,21 +80,23 @@ def audit(
     """Audit the pinned dependencies of requirement and lock files with pip-audit."""
     d = definitions()["pip-audit"]
     service = service or Service()
+    secrets = service.secrets()
     inputs = [str(f) for f in files]
     pinned: list[Pinned] = []
     not_assessed: list[NotAssessed] = []
     for f in files:
-        try:
-            deps = read_dependencies(f)
-        except DependencyFileError as exc:
-            not_assessed.append(NotAssessed(item=str(f), reason=str(exc)))
-            continue
+        # A file that is not what its name says (a lock file that does not parse, of the wrong
+        # shape) is bad input, like a malformed SARIF log: DependencyFileError says where and
+        # what, and the command ends with exit 2 before anything is written.
+        deps = read_dependencies(f)
         pinned += deps.pinned
         not_assessed += deps.not_assessed
 
     def run(status: RunStatus, **kw: Any) -> ScanRun:
-        return ScanRun(
-            tool=d.tool, kind=d.kind, status=status, inputs=inputs, not_assessed=not_assessed, **kw
+        return _redacted(
+            ScanRun(tool=d.tool, kind=d.kind, status=status, inputs=inputs, not_assessed=not_assessed, **kw),
+            service,
+            secrets,
         )
 
     executable = find_tool(d.command[0])
@@ -83,115 +104,242 @@ def audit(
         return run(RunStatus.MISSING, errors=[f"{d.command[0]} is not installed"])
     version = tool_version(d, executable)
     if not pinned:
-        status = RunStatus.INCOMPLETE if not_assessed else RunStatus.COMPLETED
-        return run(status, version=version, errors=["no pinned dependency to audit"] if not_assessed else [])
-    # One version per package: the same package pinned twice at different versions is audited at both.
-    unique = sorted({(p.name, p.version) for p in pinned})
+        if not_assessed:
+            return run(RunStatus.INCOMPLETE, version=version, errors=["no pinned dependency to audit"])
+        return run(
+            RunStatus.NO_INPUT, version=version, errors=["the files pin no dependency: nothing to audit"]
+        )
+    rounds = pin_rounds(pinned)
+    deadline = time.monotonic() + (timeout or d.timeout_seconds)
     with tempfile.TemporaryDirectory(prefix="compliance-pip-audit-") as tmp:
-        req = Path(tmp) / "requirements.txt"
-        req.write_text("".join(f"{n}=={v}\n" for n, v in unique), encoding="utf-8")
-        cmd = [
-            executable,
-            *(a.replace("{requirements}", str(req)) for a in d.command[1:]),
-            *service.arguments(d),
+        results = [
+            _audit_round(d, executable, service, pins, Path(tmp), number, deadline, env)
+            for number, pins in enumerate(rounds, start=1)
         ]
-        cmd += ["--cache-dir", str(Path(tmp) / "cache")]
-        try:
-            done = subprocess.run(
-                cmd,
-                capture_output=True,
-                text=True,
-                timeout=timeout or d.timeout_seconds,
-                check=False,
-                env=None if env is None else dict(env),
-            )
-        except subprocess.TimeoutExpired:
-            return run(
-                RunStatus.TIMEOUT, version=version, command=cmd, errors=["pip-audit did not finish in time"]
-            )
-        except OSError as exc:
-            return run(
-                RunStatus.FAILED, version=version, command=cmd, errors=[f"pip-audit could not start: {exc}"]
-            )
-    return _judge(d, done, cmd, version, unique, inputs, not_assessed)
+    return _redacted(_merge(d, version, inputs, not_assessed, results), service, secrets)
+
+
+def pin_rounds(pinned: Sequence[Pinned]) -> list[list[tuple[str, str]]]:
+    """The pins as rounds pip-audit accepts: each package at most once per round.
+
+    Round n holds the n-th distinct version of every package pinned at n versions or more, each
+    version as first written; within a round, packages are in name order.
+    """
+    versions: dict[str, dict[Version, str]] = {}
+    for p in pinned:
+        versions.setdefault(p.name, {}).setdefault(Version(p.version), p.version)
+    depth = max((len(v) for v in versions.values()), default=0)
+    return [
+        [
+            (name, list(by_version.values())[n])
+            for name, by_version in sorted(versions.items())
+            if len(by_version) > n
+        ]
+        for n in range(depth)
+    ]
+
+
+@dataclass
+class _Round:
+    """What one run of pip-audit over one round of pins did."""
+
+    status: RunStatus
+    command: list[str]
+    exit_code: int | None = None
+    findings: list[ScanFinding] = field(default_factory=list)
+    not_assessed: list[NotAssessed] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _audit_round(
+    d: ScannerDefinition,
+    executable: str,
+    service: Service,
+    pins: list[tuple[str, str]],
+    tmp: Path,
+    number: int,
+    deadline: float,
+    env: Mapping[str, str] | None,
+) -> _Round:
+    req = tmp / f"requirements-{number}.txt"
+    req.write_text("".join(f"{n}=={v}\n" for n, v in pins), encoding="utf-8")
+    cmd = [
+        executable,
+        *(a.replace("{requirements}", str(req)) for a in d.command[1:]),
+        *service.arguments(d),
+        "--cache-dir",
+        str(tmp / "cache"),  # shared by the rounds: a later one reuses what an earlier one fetched
+    ]
+    remaining = deadline - time.monotonic()
+
+    def lost(status: RunStatus, error: str) -> _Round:
+        reason = "pip-audit failed" if status is RunStatus.FAILED else "pip-audit did not finish in time"
+        return _Round(
+            status,
+            cmd,
+            errors=[error],
+            not_assessed=[NotAssessed(item=f"{n}=={v}", reason=reason) for n, v in pins],
+        )
+
+    if remaining <= 0:
+        return lost(RunStatus.TIMEOUT, "pip-audit did not finish in time")
+    try:
+        done = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=remaining,
+            check=False,
+            env=None if env is None else dict(env),
+        )
+    except subprocess.TimeoutExpired:
+        return lost(RunStatus.TIMEOUT, "pip-audit did not finish in time")
+    except OSError as exc:
+        return lost(RunStatus.FAILED, f"pip-audit could not start: {exc}")
+    return _judge(d, done, cmd, pins)
 
 
 def _last_line(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
+    last = lines[-1] if lines else "no output"
+    return last if len(last) <= _SHOWN_ERROR else f"{last[:_SHOWN_ERROR]}..."
+
+
+def _version_key(version: str) -> Version | str:
+    try:
+        return Version(version)
+    except InvalidVersion:
+        return version
+
+
+def _dependencies(stdout: str) -> list[dict[str, Any]] | None:
+    """pip-audit's list of audited dependencies, or None when its output is not that JSON."""
+    try:
+        data = json.loads(stdout) if stdout.strip() else None
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("dependencies"), list):
+        return None
+    entries: list[dict[str, Any]] = data["dependencies"]
+    if not all(isinstance(entry, dict) and isinstance(entry.get("name"), str) for entry in entries):
+        return None
+    return entries
+
+
+def _texts(value: Any) -> list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else []
 
 
 def _judge(
     d: ScannerDefinition,
     done: subprocess.CompletedProcess[str],
     cmd: list[str],
-    version: str | None,
-    unique: list[tuple[str, str]],
-    inputs: list[str],
-    not_assessed: list[NotAssessed],
-) -> ScanRun:
-    base: dict[str, Any] = {
-        "tool": d.tool,
-        "kind": d.kind,
-        "version": version,
-        "inputs": inputs,
-        "command": cmd,
-        "exit_code": done.returncode,
-    }
-    try:
-        data = json.loads(done.stdout) if done.stdout.strip() else None
-    except json.JSONDecodeError:
-        data = None
-    if not isinstance(data, dict) or not isinstance(data.get("dependencies"), list):
-        return ScanRun(
-            **base,
-            status=RunStatus.FAILED,
-            not_assessed=[
-                *not_assessed,
-                *(NotAssessed(item=f"{n}=={v}", reason="pip-audit failed") for n, v in unique),
-            ],
+    pins: list[tuple[str, str]],
+) -> _Round:
+    entries = _dependencies(done.stdout)
+    if entries is None:
+        return _Round(
+            RunStatus.FAILED,
+            cmd,
+            done.returncode,
+            not_assessed=[NotAssessed(item=f"{n}=={v}", reason="pip-audit failed") for n, v in pins],
             errors=[f"pip-audit printed no audit (exit code {done.returncode}): {_last_line(done.stderr)}"],
         )
     if done.returncode not in d.accepted_exit_codes:
-        return ScanRun(
-            **base,
-            status=RunStatus.FAILED,
-            not_assessed=not_assessed,
-            errors=[f"unexpected exit code {done.returncode}"],
+        return _Round(
+            RunStatus.FAILED, cmd, done.returncode, errors=[f"unexpected exit code {done.returncode}"]
         )
     findings: list[ScanFinding] = []
-    reported: set[tuple[str, str]] = set()
-    skipped = list(not_assessed)
+    reported: set[tuple[str, Version | str]] = set()
+    skipped: list[NotAssessed] = []
     severity = d.default_severity or ScanSeverity.HIGH
-    for dep in data["dependencies"]:
-        name, dep_version = canonicalize_name(str(dep.get("name", ""))), str(dep.get("version", ""))
+    pinned_version = dict(pins)  # one version per name in a round
+    for dep in entries:
+        name, dep_version = canonicalize_name(dep["name"]), str(dep.get("version") or "")
         if "skip_reason" in dep:
-            # pip-audit gives no version for a skipped dependency: it stands for every pin of the name.
-            versions = [dep_version] if dep_version else [v for n, v in unique if n == name] or ["?"]
-            for v in versions:
-                skipped.append(
-                    NotAssessed(item=f"{name}=={v}", reason=f"pip-audit skipped it: {dep['skip_reason']}")
-                )
-                reported.add((name, v))
+            # pip-audit gives no version for a skipped dependency: it stands for this round's pin.
+            version = dep_version or pinned_version.get(name, "?")
+            skipped.append(
+                NotAssessed(item=f"{name}=={version}", reason=f"pip-audit skipped it: {dep['skip_reason']}")
+            )
+            reported.add((name, _version_key(version)))
             continue
-        reported.add((name, dep_version))
-        for vuln in dep.get("vulns") or []:
-            aliases = [str(a) for a in vuln.get("aliases") or []]
+        reported.add((name, _version_key(dep_version)))
+        vulns = dep.get("vulns") or []
+        for vuln in vulns if isinstance(vulns, list) else []:
+            if not isinstance(vuln, dict):
+                continue
+            vuln_id = str(vuln.get("id"))
             findings.append(
                 ScanFinding(
                     tool=d.tool,
-                    rule_id=str(vuln.get("id")),
-                    message=str(vuln.get("description") or vuln.get("id")).strip()[:2000],
+                    rule_id=vuln_id,
+                    message=str(vuln.get("description") or vuln_id).strip()[:2000],
                     severity=severity,
                     package=name,
                     version=dep_version,
-                    advisory_ids=[str(vuln.get("id"))],
-                    aliases=aliases,
-                    fixed_versions=[str(v) for v in vuln.get("fix_versions") or []],
+                    advisory_ids=[vuln_id],
+                    aliases=_texts(vuln.get("aliases")),
+                    fixed_versions=_texts(vuln.get("fix_versions")),
                 )
             )
-    for n, v in unique:
-        if (n, v) not in reported:
+    for n, v in pins:
+        if (n, _version_key(v)) not in reported:
             skipped.append(NotAssessed(item=f"{n}=={v}", reason="pip-audit did not report it"))
     status = RunStatus.INCOMPLETE if skipped else RunStatus.COMPLETED
-    return ScanRun(**base, status=status, findings=findings, not_assessed=skipped)
+    return _Round(status, cmd, done.returncode, findings, skipped)
+
+
+# How bad a round's outcome is: the scan run takes the worst (the first, among equals).
+_RANK = {RunStatus.COMPLETED: 0, RunStatus.INCOMPLETE: 1, RunStatus.FAILED: 2, RunStatus.TIMEOUT: 2}
+
+
+def _merge(
+    d: ScannerDefinition,
+    version: str | None,
+    inputs: list[str],
+    not_assessed: list[NotAssessed],
+    rounds: list[_Round],
+) -> ScanRun:
+    """One scan run of the rounds: all their findings, the worst status, the first command."""
+    worst = max(rounds, key=lambda r: _RANK[r.status])  # max keeps the first among equals
+    status = worst.status
+    if status is RunStatus.COMPLETED and not_assessed:
+        status = RunStatus.INCOMPLETE
+    several = len(rounds) > 1
+    return ScanRun(
+        tool=d.tool,
+        kind=d.kind,
+        version=version,
+        status=status,
+        inputs=inputs,
+        command=rounds[0].command,
+        exit_code=worst.exit_code if worst.status is not RunStatus.COMPLETED else rounds[0].exit_code,
+        findings=[f for r in rounds for f in r.findings],
+        not_assessed=[*not_assessed, *(n for r in rounds for n in r.not_assessed)],
+        errors=[
+            f"round {number} of {len(rounds)}: {error}" if several else error
+            for number, r in enumerate(rounds, start=1)
+            for error in r.errors
+        ],
+    )
+
+
+def _redacted(run: ScanRun, service: Service, secrets: list[str]) -> ScanRun:
+    """The run with the service URL's credentials masked in everything recorded as text."""
+    if not secrets:
+        return run
+
+    def clean(text: str) -> str:
+        return redact_url(text) if text == service.url else redact(text, secrets)
+
+    return run.model_copy(
+        update={
+            "command": [clean(a) for a in run.command],
+            "inputs": [clean(i) for i in run.inputs],
+            "errors": [clean(e) for e in run.errors],
+            "not_assessed": [
+                NotAssessed(item=clean(n.item), reason=clean(n.reason)) for n in run.not_assessed
+            ],
+        }
+    )

@@ -2,22 +2,38 @@
 
 pip-audit runs with `--disable-pip --no-deps`, so nothing is resolved or installed: it can only
 audit a dependency pinned to one version. Everything else in the file is listed as not assessed,
-with the reason, instead of silently dropped.
+with the reason, instead of silently dropped. The files come from the party being assessed: a
+name or version that pip-audit could not read (and that would make it refuse the whole list) is
+not assessed either, and a file of the wrong shape is a `DependencyFileError` naming the file and
+the line or the key, never another exception.
 """
 
 from __future__ import annotations
 
-import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
+from compliance.core.errors import InputError, Problem
 from compliance.core.models.scan import NotAssessed
+from compliance.core.yamlio import Path_, format_path
+from compliance.evidence.sarif import read_input, read_json, shown
 
 LOCK_FILES = ("poetry.lock", "uv.lock", "Pipfile.lock", "pylock.toml")
+# Lock files of large projects run to a few megabytes.
+MAX_BYTES = 64 * 1024 * 1024
+# PEP 508 names: letters and digits, with '.', '_' and '-' inside.
+_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?$")
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+_COMMENT = re.compile(r"(?:^|\s)#")
+_SHOWN_LINE = 200  # characters of a requirement line quoted in a reason
+_LONGEST_VERSION = 128  # characters: PEP 440 versions in the wild are far shorter
 
 
 @dataclass(frozen=True)
@@ -25,8 +41,13 @@ class Pinned:
     """A dependency pinned to exactly one version."""
 
     name: str  # canonical (PEP 503)
-    version: str
+    version: str  # normalised (PEP 440)
     source: str  # file:line
+
+    @property
+    def key(self) -> tuple[str, Version]:
+        """The package and version, compared as versions: `5.3` and `5.3.0` are the same pin."""
+        return self.name, Version(self.version)
 
 
 @dataclass
@@ -37,22 +58,48 @@ class Dependencies:
     not_assessed: list[NotAssessed] = field(default_factory=list)
 
 
-class DependencyFileError(ValueError):
-    """A dependency file that cannot be read at all; the message starts with the file."""
+class DependencyFileError(InputError, ValueError):
+    """A dependency file that cannot be read at all: the file, where in it, what is wrong."""
 
 
 def read_dependencies(path: Path) -> Dependencies:
     """The pinned dependencies of a requirements file or a lock file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DependencyFileError(f"{path}: cannot read: {exc}") from None
     name = path.name
+    if name == "Pipfile.lock":
+        return _pipfile_lock(path, read_json(path, DependencyFileError, MAX_BYTES))
+    text = read_input(path, DependencyFileError, MAX_BYTES)
     if name in ("poetry.lock", "uv.lock", "pylock.toml"):
         return _toml_lock(path, text)
-    if name == "Pipfile.lock":
-        return _pipfile_lock(path, text)
     return _requirements(path, text)
+
+
+def _error(path: Path, message: str, where: Path_ = (), line: int | None = None) -> DependencyFileError:
+    return DependencyFileError([Problem(str(path), message, line=line, path=format_path(where))])
+
+
+def pin(name: str, version: str, source: str, item: str) -> Pinned | NotAssessed:
+    """A pin pip-audit can audit, or why it cannot: names and versions it would not read."""
+    if not _NAME.match(name):
+        return NotAssessed(item=item, reason=f"{shown(name)} is not a valid package name (PEP 508)")
+    try:
+        # A version is short; a longer text is no version (and its digits could be too many for
+        # Python to turn into a number, which `Version` does not catch).
+        parsed = Version(version) if len(version) <= _LONGEST_VERSION else None
+    except InvalidVersion:
+        parsed = None
+    if parsed is None:
+        return NotAssessed(
+            item=item,
+            reason=f"{shown(version)} is not a version the vulnerability service can compare (PEP 440)",
+        )
+    return Pinned(canonicalize_name(name), str(parsed), source)
+
+
+def _add(deps: Dependencies, found: Pinned | NotAssessed) -> None:
+    if isinstance(found, Pinned):
+        deps.pinned.append(found)
+    else:
+        deps.not_assessed.append(found)
 
 
 def _logical_lines(text: str) -> list[tuple[int, str]]:
@@ -60,7 +107,7 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     buffer, start = "", 0
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split(" #", 1)[0] if not raw.lstrip().startswith("#") else ""
+        line = _COMMENT.split(raw, maxsplit=1)[0]
         if not buffer:
             start = number
         if line.rstrip().endswith("\\"):
@@ -75,23 +122,23 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
+def _clip(line: str) -> str:
+    return line if len(line) <= _SHOWN_LINE else f"{line[:_SHOWN_LINE]}... ({len(line):,} characters)"
+
+
 def _requirements(path: Path, text: str) -> Dependencies:
     deps = Dependencies()
     for number, line in _logical_lines(text):
         where = f"{path}:{number}"
+        item = f"{where}: {_clip(line)}"
         if line.startswith(("-r", "--requirement", "-c", "--constraint")):
             deps.not_assessed.append(
-                NotAssessed(
-                    item=f"{where}: {line}",
-                    reason="a nested file is not followed; declare it as evidence too",
-                )
+                NotAssessed(item=item, reason="a nested file is not followed; declare it as evidence too")
             )
             continue
         if line.startswith(("-e", "--editable")):
             deps.not_assessed.append(
-                NotAssessed(
-                    item=f"{where}: {line}", reason="an editable or local project has no version to look up"
-                )
+                NotAssessed(item=item, reason="an editable or local project has no version to look up")
             )
             continue
         if line.startswith("-"):
@@ -100,7 +147,7 @@ def _requirements(path: Path, text: str) -> Dependencies:
         try:
             req = Requirement(spec)
         except InvalidRequirement as exc:
-            deps.not_assessed.append(NotAssessed(item=f"{where}: {line}", reason=f"not a requirement: {exc}"))
+            deps.not_assessed.append(NotAssessed(item=item, reason=f"not a requirement: {_clip(str(exc))}"))
             continue
         if req.url:
             deps.not_assessed.append(
@@ -111,14 +158,14 @@ def _requirements(path: Path, text: str) -> Dependencies:
             continue
         specs = list(req.specifier)
         if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
-            deps.pinned.append(Pinned(canonicalize_name(req.name), specs[0].version, where))
+            _add(deps, pin(req.name, specs[0].version, where, f"{where}: {_clip(str(req))}"))
         else:
-            shown = str(req.specifier) or "no version given"
+            shown_spec = _clip(str(req.specifier)) or "no version given"
             deps.not_assessed.append(
                 NotAssessed(
-                    item=f"{where}: {req.name}{req.specifier}",
-                    reason=f"not pinned to one version ({shown}): which version is used cannot be known "
-                    "without resolving, which is not done",
+                    item=f"{where}: {req.name}{_clip(str(req.specifier))}",
+                    reason=f"not pinned to one version ({shown_spec}): which version is used cannot be "
+                    "known without resolving, which is not done",
                 )
             )
     return deps
@@ -128,35 +175,85 @@ def _toml_lock(path: Path, text: str) -> Dependencies:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise DependencyFileError(f"{path}: not a TOML lock file: {exc}") from None
-    deps = Dependencies()
-    packages = data.get("package") or data.get("packages") or []
+        position = _TOML_POSITION.search(str(exc))
+        message = _TOML_POSITION.sub("", str(exc)).strip()
+        raise DependencyFileError(
+            [
+                Problem(
+                    str(path),
+                    f"not a TOML lock file: {message}",
+                    line=int(position[1]) if position else None,
+                    column=int(position[2]) if position else None,
+                )
+            ]
+        ) from None
+    except ValueError as exc:  # an integer over Python's digit limit: tomllib does not wrap it
+        raise _error(path, f"not a TOML lock file: {_clip(str(exc))}") from None
+    except RecursionError:
+        raise _error(path, "not a TOML lock file: nested too deeply") from None
+    key = "packages" if path.name == "pylock.toml" else "package"
+    packages = data.get(key, [])
     if not isinstance(packages, list):
-        raise DependencyFileError(f"{path}: no [[package]] entries")
-    for i, pkg in enumerate(packages):
-        name, version = (pkg.get("name"), pkg.get("version")) if isinstance(pkg, dict) else (None, None)
-        if isinstance(name, str) and isinstance(version, str) and version:
-            deps.pinned.append(Pinned(canonicalize_name(name), version, f"{path}: package {i + 1}"))
-        elif isinstance(name, str):
-            deps.not_assessed.append(
-                NotAssessed(item=f"{path}: {name}", reason="no version in the lock file")
-            )
+        raise _error(path, f"expected an array of tables, found {_toml_type(packages)}", (key,))
+    deps = Dependencies()
+    for i, entry in enumerate(packages):
+        where: Path_ = (key, i)
+        if not isinstance(entry, dict):
+            raise _error(path, f"expected a table, found {_toml_type(entry)}", where)
+        name, version = entry.get("name"), entry.get("version")
+        if not isinstance(name, str):
+            raise _error(path, f"expected the package's name, found {_toml_type(name)}", (*where, "name"))
+        if version is not None and not isinstance(version, str):
+            raise _error(path, f"expected a version string, found {_toml_type(version)}", (*where, "version"))
+        item = f"{path}: {shown(name)}"
+        if not version:
+            deps.not_assessed.append(NotAssessed(item=item, reason="no version in the lock file"))
+            continue
+        _add(deps, pin(name, version, f"{path}: package {i + 1}", f"{item}=={shown(version)}"))
     return deps
 
 
-def _pipfile_lock(path: Path, text: str) -> Dependencies:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DependencyFileError(f"{path}: not JSON: {exc}") from None
+def _toml_type(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return "a date or time"
+
+
+def _pipfile_lock(path: Path, data: Any) -> Dependencies:
+    if not isinstance(data, dict):
+        raise _error(path, f"expected an object, found {_toml_type(data)}")
     deps = Dependencies()
     for section in ("default", "develop"):
-        for name, entry in (data.get(section) or {}).items():
-            version = entry.get("version", "") if isinstance(entry, dict) else ""
-            if isinstance(version, str) and version.startswith("=="):
-                deps.pinned.append(Pinned(canonicalize_name(name), version[2:], f"{path}: {section}.{name}"))
-            else:
+        entries = data.get(section)
+        if entries is None:
+            continue
+        if not isinstance(entries, dict):
+            raise _error(path, f"expected an object, found {_toml_type(entries)}", (section,))
+        for name, entry in entries.items():
+            where: Path_ = (section, shown(name, quote=False))
+            if not isinstance(entry, dict):
+                raise _error(path, f"expected an object, found {_toml_type(entry)}", where)
+            version = entry.get("version")
+            item = f"{path}: {format_path(where)}"
+            if version is None:
+                deps.not_assessed.append(NotAssessed(item=item, reason="no pinned version in the lock file"))
+                continue
+            if not isinstance(version, str):
+                raise _error(path, f"expected a string, found {_toml_type(version)}", (*where, "version"))
+            if not version.startswith("=="):
                 deps.not_assessed.append(
-                    NotAssessed(item=f"{path}: {section}.{name}", reason="no pinned version in the lock file")
+                    NotAssessed(item=item, reason=f"not pinned to one version ({shown(version)})")
                 )
+                continue
+            _add(deps, pin(name, version[2:], item, item))
     return deps

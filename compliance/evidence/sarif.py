@@ -3,8 +3,18 @@
 Import reads what evidence needs from a SARIF 2.1.0 log (OASIS Standard, errata 01) of any tool
 (Semgrep, CodeQL, firmware analysers...): one `ScanRun` per `runs[]` entry, with the tool, its
 results (rule, message, location, severity, CWE) and whether the run succeeded or left artifacts
-out. Results that report no problem (`kind` pass, informational, notApplicable; SARIF §3.27.9) and
-results of a baseline that are gone (`baselineState` absent, §3.27.24) are not findings.
+out.
+
+Every result is kept, with what its producer says about it (`FindingState`). A result with a
+suppression whose status is not `rejected` (§3.35) is suppressed by the producer: it still counts,
+and its suppression's kind, status and justification are kept for the assessor to judge, because
+the party being assessed wrote the log. A result whose `kind` reports no problem (pass,
+informational, notApplicable; §3.27.9) is recorded as such, and one that is gone since the
+baseline (`baselineState` absent, §3.27.24) as fixed: neither counts as a finding, and neither
+ever makes a rule pass.
+
+The log is hostile input: every value is type-checked where it is read, and anything that is not
+SARIF as we read it is a `SarifError` naming the file, the JSON path and what is wrong.
 """
 
 from __future__ import annotations
@@ -12,14 +22,22 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from compliance.core.errors import InputError, Problem
-from compliance.core.models.scan import NotAssessed, RunStatus, ScanFinding, ScanRun, ScanSeverity
+from compliance.core.models.scan import (
+    FindingState,
+    NotAssessed,
+    RunStatus,
+    ScanFinding,
+    ScanRun,
+    ScanSeverity,
+    Suppression,
+)
 from compliance.core.yamlio import Path_, format_path
 from compliance.inputs.files import read_text
 
@@ -30,10 +48,18 @@ SARIF_SCHEMA_URI = (
 )
 # CodeQL logs of large code bases run to hundreds of megabytes.
 MAX_BYTES = 256 * 1024 * 1024
+# Real logs and SBOMs nest a dozen levels or so; far deeper nesting is refused before anything
+# walks the document, so that no reader (nor the schema validator) runs out of stack.
+MAX_DEPTH = 64
+# Python's own limit for turning digits into an integer; a longer number is refused as not JSON.
+MAX_DIGITS = 4300
 
 LEVELS = ("error", "warning", "note", "none")  # SARIF §3.27.10
-_NOT_FINDINGS = frozenset({"pass", "informational", "notApplicable"})  # §3.27.9
-_KINDS = frozenset({"fail", "open", "review"}) | _NOT_FINDINGS
+_NO_PROBLEM = frozenset({"pass", "informational", "notApplicable"})  # §3.27.9
+_KINDS = frozenset({"fail", "open", "review"}) | _NO_PROBLEM
+_SUPPRESSION_KINDS = ("inSource", "external")  # §3.35.3
+_SUPPRESSION_STATUSES = ("accepted", "underReview", "rejected")  # §3.35.4
+_BASELINE_STATES = ("new", "unchanged", "updated", "absent")  # §3.27.24
 _LEVEL_SEVERITY = {
     "error": ScanSeverity.HIGH,
     "warning": ScanSeverity.MEDIUM,
@@ -43,10 +69,17 @@ _LEVEL_SEVERITY = {
 # Relationship kinds (§3.53.3) under which a rule's results fall into the target taxon.
 _TAXON_KINDS = frozenset({"relevant", "equal", "superset"})
 
-_CWE_TAG = re.compile(r"^(?:external/cwe/)?cwe[-_ :/]?0*(\d+)\b", re.IGNORECASE)
-_CWE_ID = re.compile(r"^(?:cwe-)?0*(\d+)$", re.IGNORECASE)
-_PLACEHOLDER = re.compile(r"\{(\d+)\}")
-_EMBEDDED_LINK = re.compile(r"\[((?:[^\]\\]|\\.)*)\]\((?:[^)\s]+)\)")  # §3.11.6: [text](target)
+# Digits are bounded so that no supplier text makes an integer too long to convert.
+_CWE_TAG = re.compile(r"^(?:external/cwe/)?cwe[-_ :/]?0*(\d{1,9})\b", re.IGNORECASE)
+_CWE_ID = re.compile(r"^(?:cwe-)?0*(\d{1,9})$", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"\{(\d{1,9})\}")
+# §3.11.6: [text](target), where brackets in the text are escaped. The text may hold no unescaped
+# bracket and the target no bracket or parenthesis, so that every attempt stops at the next one:
+# the substitution stays linear on text crafted with thousands of brackets.
+_EMBEDDED_LINK = re.compile(r"\[((?:[^\[\]\\]|\\.)*+)\]\([^()\[\]\s]++\)")
+_SCORE = re.compile(r"^\s*(?:\d{1,3}(?:\.\d{0,12})?|\.\d{1,12})\s*$")
+_SHOWN = 80  # characters of a supplier's value quoted in a message
+_RULE_ID_LEVELS = 16  # leading parts of a hierarchical rule ID tried when looking its rule up
 
 
 class SarifError(InputError, ValueError):
@@ -69,12 +102,12 @@ class JsonReader:
 
     def error(self, where: Path_, message: str) -> InputError:
         """The error for a wrong value at `where`, e.g. `runs[0].results[3].level: ...`."""
-        return self.error_class([Problem(self.file, message, path=format_path(where))])
+        return self.error_class([Problem(self.file, message, path=json_path(where))])
 
     def object(self, value: Any, where: Path_) -> dict[str, Any]:
         """`value` itself, which must be an object."""
         if not isinstance(value, dict):
-            raise self.error(where, f"expected an object, found {_json_type(value)}")
+            raise self.error(where, f"expected an object, found {json_type(value)}")
         return value
 
     def optional(self, parent: Mapping[str, Any], key: str, kind: type, where: Path_) -> Any:
@@ -83,7 +116,7 @@ class JsonReader:
         if value is None:
             return None
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            raise self.error((*where, key), f"expected {_KIND_NAMES[kind]}, found {_json_type(value)}")
+            raise self.error((*where, key), f"expected {_KIND_NAMES[kind]}, found {json_type(value)}")
         return value
 
     def text(self, parent: Mapping[str, Any], key: str, where: Path_) -> str | None:
@@ -92,19 +125,25 @@ class JsonReader:
         return value
 
     def integer(self, parent: Mapping[str, Any], key: str, where: Path_, minimum: int = 0) -> int | None:
-        """An optional integer property, at least `minimum`."""
+        """An optional integer property, at least `minimum` and at most 2**53 (JSON's safe range)."""
         value: int | None = self.optional(parent, key, int, where)
         if value is not None and value < minimum:
-            raise self.error((*where, key), f"must be at least {minimum}, found {value}")
+            raise self.error((*where, key), f"must be at least {minimum}, found {shown(value)}")
+        if value is not None and value > _LARGEST_SAFE_INT:
+            raise self.error((*where, key), f"must be at most {_LARGEST_SAFE_INT}, found {shown(value)}")
         return value
 
     def number(self, parent: Mapping[str, Any], key: str, where: Path_) -> float | None:
-        """An optional number property."""
+        """An optional number property (a finite one: an integer too large for a float is refused)."""
         value = parent.get(key)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise self.error((*where, key), f"expected a number, found {_json_type(value)}")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error((*where, key), f"expected a number, found {json_type(value)}")
+        if isinstance(value, int) and abs(value) > _LARGEST_FLOAT_INT:
+            raise self.error((*where, key), f"expected a number, found {shown(value)}, which is too large")
+        if not math.isfinite(value):
+            raise self.error((*where, key), f"expected a finite number, found {value}")
         return float(value)
 
     def child(self, parent: Mapping[str, Any], key: str, where: Path_) -> dict[str, Any]:
@@ -124,7 +163,7 @@ class JsonReader:
         items: list[Any] | None = self.optional(parent, key, list, where)
         for i, item in enumerate(items or []):
             if not isinstance(item, str):
-                raise self.error((*where, key, i), f"expected a string, found {_json_type(item)}")
+                raise self.error((*where, key, i), f"expected a string, found {json_type(item)}")
         return list(items or [])
 
 
@@ -135,9 +174,12 @@ _KIND_NAMES: dict[type, str] = {
     dict: "an object",
     list: "an array",
 }
+_LARGEST_SAFE_INT = 2**53
+_LARGEST_FLOAT_INT = 2**1023  # larger integers have no float: comparing them to one raises
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON type of a parsed value, for messages."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -151,18 +193,128 @@ def _json_type(value: Any) -> str:
     return "an object"
 
 
-def read_json(path: Path, error: type[InputError], max_bytes: int = MAX_BYTES) -> Any:
-    """Parse a JSON file, turning every way it can fail into `error` naming the file."""
+def shown(value: Any, *, quote: bool = True) -> str:
+    """A supplier's value as quoted in a message: short, with control characters escaped.
+
+    Values of any length or content reach the readers; a message quotes at most `_SHOWN`
+    characters of a string, a number only when it is short, and of anything else its type.
+    """
+    if isinstance(value, str):
+        clipped = value if len(value) <= _SHOWN else value[:_SHOWN]
+        text = repr(clipped) if quote else repr(clipped)[1:-1]
+        return text if clipped is value else f"{text}... ({len(value):,} characters)"
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int):
+        digits = len(str(abs(value)))  # within MAX_DIGITS: the parser refuses longer ones
+        return str(value) if digits <= 20 else f"a number of {digits:,} digits"
+    if isinstance(value, float):
+        return repr(value)
+    return json_type(value)
+
+
+def json_path(where: Path_) -> str:
+    """`('runs', 0, 'results')` as `runs[0].results`, supplier keys clipped and escaped."""
+    return format_path(tuple(part if isinstance(part, int) else shown(part, quote=False) for part in where))
+
+
+class _NotJsonError(ValueError):
+    """A value the JSON standard does not have (NaN, Infinity) or a number too long to convert."""
+
+    def __init__(self, literal: str, message: str) -> None:
+        super().__init__(message)
+        self.literal = literal
+
+
+def _constant(literal: str) -> Any:
+    raise _NotJsonError(literal, f"{literal} is not a JSON value")
+
+
+def _integer(digits: str) -> int:
+    if len(digits) > MAX_DIGITS:
+        raise _NotJsonError(digits, f"a number of {len(digits):,} digits is too long")
+    return int(digits)
+
+
+def _float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        raise _NotJsonError(literal, f"{shown(literal, quote=False)} is too large for a number")
+    return value
+
+
+def parse_json(text: str, file: str, error: type[InputError]) -> Any:
+    """Parse JSON text strictly (no NaN or Infinity, no number past the limits), then refuse
+    nesting deeper than `MAX_DEPTH`: every failure is `error` naming the file and the place."""
     try:
-        text = read_text(path, max_bytes=max_bytes)
+        document = json.loads(text, parse_constant=_constant, parse_int=_integer, parse_float=_float)
+    except json.JSONDecodeError as exc:
+        raise error([Problem(file, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno)]) from None
+    except _NotJsonError as exc:
+        line, column = _position(text, exc.literal)
+        raise error([Problem(file, f"not valid JSON: {exc}", line, column)]) from None
+    except RecursionError:
+        raise error([Problem(file, "not valid JSON: nested too deeply")]) from None
+    deep = too_deep(document, MAX_DEPTH)
+    if deep is not None:
+        raise error(
+            [Problem(file, f"nested more than {MAX_DEPTH} levels deep; refused", path=json_path(deep))]
+        )
+    return document
+
+
+def _position(text: str, literal: str) -> tuple[int | None, int | None]:
+    """Line and column of the first place `literal` stands as a value (not inside a string)."""
+    for match in re.finditer(re.escape(literal), text):
+        before = text[max(0, match.start() - 1)]
+        if match.start() == 0 or before in " \t\r\n:,[":
+            line = text.count("\n", 0, match.start()) + 1
+            return line, match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+    return None, None
+
+
+def too_deep(document: Any, limit: int) -> Path_ | None:
+    """The JSON path of the first array or object nested more than `limit` levels deep, if any.
+
+    Walks with an explicit stack, so that a document of any depth is measured without recursion.
+    """
+    if not isinstance(document, dict | list):
+        return None
+    path: list[str | int] = []
+    stack = [_entries(document)]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            if path:
+                path.pop()
+            continue
+        key, child = entry
+        if isinstance(child, dict | list):
+            path.append(key)
+            if len(path) > limit:
+                return tuple(path)
+            stack.append(_entries(child))
+    return None
+
+
+def _entries(container: dict[str, Any] | list[Any]) -> Iterator[tuple[str | int, Any]]:
+    return iter(container.items()) if isinstance(container, dict) else enumerate(container)
+
+
+def read_json(path: Path, error: type[InputError], max_bytes: int = MAX_BYTES) -> Any:
+    """Read and parse a JSON file (`parse_json`), turning every way it can fail into `error`."""
+    return parse_json(read_input(path, error, max_bytes), str(path), error)
+
+
+def read_input(path: Path, error: type[InputError], max_bytes: int) -> str:
+    """A UTF-8 text file of at most `max_bytes`, its problems raised as `error`."""
+    if "\0" in str(path):
+        raise error([Problem(repr(str(path)), "a file name cannot contain a NUL byte")])
+    try:
+        return read_text(path, max_bytes=max_bytes)
     except InputError as exc:
         raise error(exc.problems) from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise error([Problem(str(path), f"not valid JSON: {exc.msg}", exc.lineno, exc.colno)]) from None
-    except RecursionError:
-        raise error([Problem(str(path), "not valid JSON: nested too deeply")]) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -185,7 +337,7 @@ def import_sarif(path: Path, *, root: Path | None = None) -> list[ScanRun]:
         )
     version = log["version"]
     if version != SARIF_VERSION:
-        raise reader.error(("version",), f"SARIF version {version!r} is not supported; only '2.1.0' is")
+        raise reader.error(("version",), f"SARIF version {shown(version)} is not supported; only '2.1.0' is")
     if log["runs"] is None:
         # §3.13.4: null runs means the producer tried to populate them and failed.
         return [_empty_run(path, RunStatus.FAILED, "the log's runs are null: the tool that wrote it failed")]
@@ -211,6 +363,10 @@ class _RunContext:
     artifacts: list[dict[str, Any]]
     bases: dict[str, str]  # uriBaseId -> absolute base path, where the log declares one
     roots: list[str]  # absolute folders that absolute paths are made relative to
+    # each tool component's rules, and those by ID, keyed by id() of the component (read once)
+    rules: dict[int, tuple[list[tuple[Path_, dict[str, Any]]], dict[str, _Rule]]] = field(
+        default_factory=dict
+    )
 
 
 def _import_run(
@@ -236,9 +392,8 @@ def _import_run(
         roots=[*roots, *(b for b in bases.values())],
     )
     findings = [
-        finding
+        _finding(context, name, result, result_where)
         for result_where, result in reader.objects(run, "results", where)
-        if (finding := _finding(context, name, result, result_where)) is not None
     ]
     status, errors, not_assessed, exit_code, command = _outcome(context, run)
     return ScanRun(
@@ -271,15 +426,9 @@ def _declared_bases(reader: JsonReader, run: dict[str, Any], where: Path_) -> di
     return bases
 
 
-def _finding(context: _RunContext, tool: str, result: dict[str, Any], where: Path_) -> ScanFinding | None:
+def _finding(context: _RunContext, tool: str, result: dict[str, Any], where: Path_) -> ScanFinding:
     reader = context.reader
-    kind = reader.text(result, "kind", where) or "fail"
-    if kind not in _KINDS:
-        raise reader.error(
-            (*where, "kind"), f"unknown result kind {kind!r}; expected one of {sorted(_KINDS)}"
-        )
-    if kind in _NOT_FINDINGS or reader.text(result, "baselineState", where) == "absent":
-        return None
+    state, suppression = _producer_state(reader, result, where)
     rule = _descriptor(context, result, where) or _Rule((*where, "rule"), {})
     rule_id = (
         reader.text(result, "ruleId", where)
@@ -310,7 +459,55 @@ def _finding(context: _RunContext, tool: str, result: dict[str, Any], where: Pat
         advisory_ids=_list_property(properties, "advisoryIds"),
         aliases=_list_property(properties, "aliases"),
         fixed_versions=_list_property(properties, "fixedVersions"),
+        state=state,
+        suppression=suppression,
     )
+
+
+def _producer_state(
+    reader: JsonReader, result: dict[str, Any], where: Path_
+) -> tuple[FindingState, Suppression | None]:
+    """What the log says about the result: no problem (its kind), fixed (gone since the
+    baseline), suppressed (its first suppression that is not rejected), or nothing: open."""
+    kind = reader.text(result, "kind", where) or "fail"
+    if kind not in _KINDS:
+        raise reader.error(
+            (*where, "kind"), f"unknown result kind {shown(kind)}; expected one of {sorted(_KINDS)}"
+        )
+    baseline = reader.text(result, "baselineState", where)
+    if baseline is not None and baseline not in _BASELINE_STATES:
+        raise reader.error(
+            (*where, "baselineState"),
+            f"unknown baseline state {shown(baseline)}; expected one of {list(_BASELINE_STATES)}",
+        )
+    suppression = _suppression(reader, result, where)
+    if kind in _NO_PROBLEM:
+        return FindingState.NO_PROBLEM, None
+    if baseline == "absent":
+        return FindingState.FIXED, None
+    if suppression is not None:
+        return FindingState.SUPPRESSED_BY_PRODUCER, suppression
+    return FindingState.OPEN, None
+
+
+def _suppression(reader: JsonReader, result: dict[str, Any], where: Path_) -> Suppression | None:
+    """The first suppression (§3.35) whose status is not `rejected`; an empty array has none."""
+    found: Suppression | None = None
+    for item_where, item in reader.objects(result, "suppressions", where):
+        kind = reader.text(item, "kind", item_where)
+        if kind not in _SUPPRESSION_KINDS:
+            detail = "the suppression has no kind" if kind is None else f"unknown kind {shown(kind)}"
+            raise reader.error((*item_where, "kind"), f"{detail}; expected one of {list(_SUPPRESSION_KINDS)}")
+        status = reader.text(item, "status", item_where)
+        if status is not None and status not in _SUPPRESSION_STATUSES:
+            raise reader.error(
+                (*item_where, "status"),
+                f"unknown status {shown(status)}; expected one of {list(_SUPPRESSION_STATUSES)}",
+            )
+        justification = reader.text(item, "justification", item_where)
+        if found is None and status != "rejected":
+            found = Suppression(kind=kind, status=status, justification=justification or None)
+    return found
 
 
 def _str_property(properties: Mapping[str, Any], key: str) -> str | None:
@@ -341,24 +538,44 @@ def _descriptor(context: _RunContext, result: dict[str, Any], where: Path_) -> _
     if index is None or index == -1:
         index = reader.integer(result, "ruleIndex", where, minimum=-1)
     component_where, component = _component(context, reference, (*where, "rule"))
-    rules = reader.objects(component, "rules", component_where)
+    rules, by_id = _rules(context, component_where, component)
     if index is not None and index >= 0:
         if index >= len(rules):
             raise reader.error(
                 (*where, "ruleIndex"),
-                f"rule index {index} is out of range: the tool lists {len(rules)} rule(s)",
+                f"rule index {shown(index)} is out of range: the tool lists {len(rules)} rule(s)",
             )
         return _Rule(*rules[index])
     rule_id = reader.text(result, "ruleId", where) or reader.text(reference, "id", (*where, "rule"))
     if not rule_id:
         return None
-    by_id = {rule.get("id"): _Rule(rule_where, rule) for rule_where, rule in rules}
-    # A ruleId is hierarchical (§3.27.5): its leading components name the rule.
-    parts = rule_id.split("/")
-    for n in range(len(parts), 0, -1):
-        if (found := by_id.get("/".join(parts[:n]))) is not None:
+    # A ruleId is hierarchical (§3.27.5): its leading components name the rule. Real IDs have a
+    # few levels; a crafted one with thousands of '/' is tried at its first few only.
+    candidate = rule_id
+    for _ in range(_RULE_ID_LEVELS):
+        if (found := by_id.get(candidate)) is not None:
             return found
+        cut = candidate.rfind("/")
+        if cut < 0:
+            break
+        candidate = candidate[:cut]
     return None
+
+
+def _rules(
+    context: _RunContext, component_where: Path_, component: dict[str, Any]
+) -> tuple[list[tuple[Path_, dict[str, Any]]], dict[str, _Rule]]:
+    """A tool component's rules, and those with an ID by their ID: read once per run."""
+    cached = context.rules.get(id(component))
+    if cached is None:
+        rules = context.reader.objects(component, "rules", component_where)
+        by_id: dict[str, _Rule] = {}
+        for rule_where, rule in rules:
+            rule_id = context.reader.text(rule, "id", rule_where)
+            if rule_id is not None:
+                by_id.setdefault(rule_id, _Rule(rule_where, rule))
+        cached = context.rules[id(component)] = (rules, by_id)
+    return cached
 
 
 def _component(
@@ -375,7 +592,7 @@ def _component(
         if index >= len(extensions):
             raise reader.error(
                 (*where, "toolComponent", "index"),
-                f"tool component index {index} is out of range: the tool has {len(extensions)} extension(s)",
+                f"tool component index {shown(index)} is out of range: the tool has {len(extensions)} extension(s)",
             )
         return extensions[index]
     name = reader.text(component_ref, "name", (*where, "toolComponent"))
@@ -394,7 +611,7 @@ def _level(reader: JsonReader, result: dict[str, Any], rule: _Rule, where: Path_
     """
     level = reader.text(result, "level", where)
     if level is not None and level not in LEVELS:
-        raise reader.error((*where, "level"), f"unknown level {level!r}; expected one of {list(LEVELS)}")
+        raise reader.error((*where, "level"), f"unknown level {shown(level)}; expected one of {list(LEVELS)}")
     if level is not None and level != "none":
         return level
     if level == "none" and (reader.text(result, "kind", where) or "fail") == "fail":
@@ -404,7 +621,7 @@ def _level(reader: JsonReader, result: dict[str, Any], rule: _Rule, where: Path_
     if default is not None and default not in LEVELS:
         raise reader.error(
             (*rule.where, "defaultConfiguration", "level"),
-            f"unknown level {default!r}; expected one of {list(LEVELS)}",
+            f"unknown level {shown(default)}; expected one of {list(LEVELS)}",
         )
     return default or "warning"
 
@@ -418,16 +635,22 @@ def _security_severity(
         if (value := properties.get("security-severity")) is None:
             continue
         key = (*owner_where, "properties", "security-severity")
-        score: float | None = None
-        if isinstance(value, str | int | float) and not isinstance(value, bool):
-            try:
-                score = float(value)
-            except ValueError:
-                score = None
-        if score is None or not math.isfinite(score) or not 0.0 <= score <= 10.0:
-            raise reader.error(key, f"expected a score from 0.0 to 10.0, found {value!r}")
-        return str(value), score
+        score = _score(value)
+        if score is None or not 0.0 <= score <= 10.0:
+            raise reader.error(key, f"expected a score from 0.0 to 10.0, found {shown(value)}")
+        return value.strip() if isinstance(value, str) else str(value), score
     return None, None
+
+
+def _score(value: Any) -> float | None:
+    """A score written as a number or as decimal text (`"7.5"`); None for anything else."""
+    if isinstance(value, str):
+        return float(value) if _SCORE.match(value) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, int):
+        return float(value) if abs(value) <= 100 else None
+    return value if math.isfinite(value) else None
 
 
 def severity_from_score(score: float) -> ScanSeverity:
@@ -502,10 +725,13 @@ def _artifact_path(context: _RunContext, artifact: Mapping[str, Any], where: Pat
         )
     if not uri:
         return None
+    parts = split_uri(uri)
+    if parts is None:
+        raise reader.error((*artifact_where, "uri"), f"{shown(uri)} is not a valid URI")
     absolute = absolute_file(uri)
     relative: str | None = None
     if absolute is None:
-        if urlsplit(uri).scheme:
+        if parts.scheme:
             return uri  # another scheme (https:, sarif:): not a file we can name better
         relative = clean_relative(unquote(uri))
         base = context.bases.get(base_id) if base_id else None
@@ -519,10 +745,18 @@ def _artifact_path(context: _RunContext, artifact: Mapping[str, Any], where: Pat
     return relative if relative is not None else absolute
 
 
+def split_uri(uri: str) -> SplitResult | None:
+    """The parts of a URI, or None for text that `urlsplit` refuses (`http://[::1`)."""
+    try:
+        return urlsplit(uri)
+    except ValueError:
+        return None
+
+
 def absolute_file(uri: str) -> str | None:
     """The absolute '/'-separated path of a `file:` URI or an absolute path; None otherwise."""
-    parts = urlsplit(uri)
-    if parts.scheme == "file":
+    parts = split_uri(uri)
+    if parts is not None and parts.scheme == "file":
         path = unquote(parts.path)
         if re.match(r"^/[A-Za-z]:", path):
             path = path[1:]  # file:///C:/x -> C:/x
@@ -610,7 +844,8 @@ def _outcome(
                 level = reader.text(notification, "level", note_where) or "warning"  # §3.58.6
                 if level not in LEVELS:
                     raise reader.error(
-                        (*note_where, "level"), f"unknown level {level!r}; expected one of {list(LEVELS)}"
+                        (*note_where, "level"),
+                        f"unknown level {shown(level)}; expected one of {list(LEVELS)}",
                     )
                 text = _notification_text(reader, notification, note_where)
                 items = _notification_items(context, notification, note_where)
@@ -639,7 +874,7 @@ def _outcome(
     command: list[str] = []
     if invocations:
         first_where, first = invocations[0]
-        exit_code = reader.optional(first, "exitCode", int, first_where)
+        exit_code = reader.integer(first, "exitCode", first_where, minimum=-_LARGEST_SAFE_INT)
         command = reader.strings(first, "arguments", first_where)
     return status, errors, not_assessed, exit_code, command
 
