@@ -4,6 +4,7 @@ countries), loaded once from the shipped `rules/vocabulary/` folder."""
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -54,9 +55,20 @@ class Vocabulary:
         return f"unknown {self.name} '{key}'" + (f" (did you mean '{hint}'?)" if hint else "")
 
 
+# Longer than any term: such a word is no misspelling, and comparing it costs time.
+MAX_SUGGESTED_FROM = 64
+
+
 def suggest(word: str, choices: Any) -> str | None:
-    """The closest of `choices` to `word`, or None."""
-    options = [str(c) for c in choices]
+    """The closest of `choices` to `word`, or None. A file that repeats one unknown word many
+    times (a hostile one may, 20,000 times) pays for the comparison once."""
+    if len(word) > MAX_SUGGESTED_FROM:
+        return None
+    return _suggest(word, tuple(str(c) for c in choices))
+
+
+@functools.lru_cache(maxsize=4096)
+def _suggest(word: str, options: tuple[str, ...]) -> str | None:
     found = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     if found:
         return found[0]

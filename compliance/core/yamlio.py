@@ -22,6 +22,11 @@ DEFAULT_MAX_NODES = 2_000_000
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_INT_TAG = "tag:yaml.org,2002:int"
+
+# The longest number (in characters) that is read: far above any value a model accepts, far below
+# Python's limit on converting text to integers (4,300 digits).
+MAX_NUMBER_CHARACTERS = 100
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -185,6 +190,21 @@ def _convert(
             positions[child] = _mark(item)
             items.append(_convert(item, child, positions, file, loader))
         return items
+    if node.tag == _INT_TAG and len(node.value) > MAX_NUMBER_CHARACTERS:
+        # Python refuses to convert integers of more than 4,300 digits (a ValueError deep in the
+        # constructor); no value of any model needs a fraction of that, so the file is refused here.
+        line, column = _mark(node)
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    f"a number {len(node.value):,} characters long; numbers over {MAX_NUMBER_CHARACTERS} are refused",
+                    line,
+                    column,
+                    format_path(path),
+                )
+            ]
+        )
     try:
         value = loader.construct_object(node, deep=True)
     except yaml.YAMLError as exc:

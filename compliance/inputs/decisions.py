@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from compliance.core import vocabulary
 from compliance.core.errors import InputError, Problem
 from compliance.core.models.assessment import InputFile
 from compliance.core.models.decisions import Decisions
 from compliance.core.packs import LoadedPack
 from compliance.core.validation import validate_located
-from compliance.core.yamlio import Located, load_text
+from compliance.core.yamlio import Located, Path_, format_path, load_text
 from compliance.inputs.files import DEFAULT_MAX_BYTES, read_text
 from compliance.inputs.loader import LoadedSolution, sha256_bytes
 
@@ -144,9 +146,22 @@ def record(
             break
     else:
         items.append(entry)
-    Decisions.model_validate_json(_as_json(data))  # never write a file the loader would refuse
+    try:
+        Decisions.model_validate_json(_as_json(data))  # never write a file the loader would refuse
+    except ValidationError as exc:
+        # What the command line gave (a name with a control character, say) or what the file held.
+        raise DecisionsError(
+            [
+                Problem(str(path), f"the entry cannot be recorded: {format_path(_loc(e['loc']))}: {e['msg']}")
+                for e in exc.errors()
+            ]
+        ) from None
     write_decisions(path, data)
     return replaced
+
+
+def _loc(loc: Any) -> Path_:
+    return tuple(part for part in loc if isinstance(part, str | int))
 
 
 def _as_json(data: Any) -> str:

@@ -1,8 +1,18 @@
-"""Reading input files: size limits before reading, UTF-8, and YAML or JSON with positions."""
+"""Reading input files: size limits before reading, UTF-8, and YAML or JSON with positions.
+
+Every file named by the party being assessed is opened without blocking and checked on the open
+descriptor to be a regular file: a FIFO, a device or a socket (or a link to one, such as
+`/dev/zero`) would make a reader wait forever or read without end, and checking the path first
+and opening it after would leave a moment in which the path could be swapped.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import stat
 from pathlib import Path
+from typing import BinaryIO
 
 from compliance.core.errors import InputError
 from compliance.core.yamlio import Located, load_text
@@ -10,28 +20,75 @@ from compliance.core.yamlio import Located, load_text
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
 
-def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, label: str | None = None) -> str:
-    """Read a UTF-8 text file, refusing files above `max_bytes` before reading them."""
+def file_kind(mode: int) -> str:
+    """What a file of this mode is, in words for a message ("a FIFO", "a folder")."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISREG(mode):
+        return "a regular file"
+    return "a special file"
+
+
+def open_regular(path: Path, *, label: str | None = None) -> BinaryIO:
+    """Open a regular file for reading; anything else is an input error, found without waiting.
+
+    `O_NONBLOCK` makes opening a FIFO return at once (a plain open waits for a writer); the type
+    is then read from the opened descriptor, so what is checked is what is read.
+    """
     name = label or str(path)
     try:
-        size = path.stat().st_size
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise InputError.single(name, "file not found") from None
     except OSError as exc:
-        raise InputError.single(name, f"cannot read file: {exc.strerror}") from exc
-    if not path.is_file():
-        raise InputError.single(name, "not a regular file")
-    if size > max_bytes:
-        raise InputError.single(
-            name, f"file is {size:,} bytes, above the limit of {max_bytes:,} bytes; refused"
-        )
+        # A socket cannot be opened at all (ENXIO); say what it is rather than the errno's words.
+        with contextlib.suppress(OSError):
+            mode = path.stat().st_mode
+            if not stat.S_ISREG(mode):
+                raise InputError.single(name, f"not a regular file ({file_kind(mode)}): refused") from None
+        raise InputError.single(name, f"cannot read file: {exc.strerror}") from None
     try:
-        with path.open("rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError.single(name, f"not a regular file ({file_kind(mode)}): refused")
+        # Back to blocking reads: a regular file never blocks, and buffered reads expect it.
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_bytes(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, label: str | None = None) -> bytes:
+    """The bytes of a regular file, refusing files above `max_bytes` before reading them."""
+    name = label or str(path)
+    with open_regular(path, label=label) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > max_bytes:
+            raise InputError.single(
+                name, f"file is {size:,} bytes, above the limit of {max_bytes:,} bytes; refused"
+            )
+        try:
             raw = fh.read(max_bytes + 1)
-    except OSError as exc:
-        raise InputError.single(name, f"cannot read file: {exc.strerror}") from exc
+        except OSError as exc:
+            raise InputError.single(name, f"cannot read file: {exc.strerror}") from exc
     if len(raw) > max_bytes:
         raise InputError.single(name, f"file is above the limit of {max_bytes:,} bytes; refused")
+    return raw
+
+
+def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, label: str | None = None) -> str:
+    """Read a UTF-8 text file, refusing files above `max_bytes` before reading them."""
+    name = label or str(path)
+    raw = read_bytes(path, max_bytes=max_bytes, label=label)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

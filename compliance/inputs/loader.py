@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
@@ -28,7 +29,7 @@ from compliance.core.resources import rules_root
 from compliance.core.scoring import SEVERITY_POINTS
 from compliance.core.validation import validate_located
 from compliance.core.yamlio import Located, Path_, load_text
-from compliance.inputs.files import DEFAULT_MAX_BYTES, read_text
+from compliance.inputs.files import DEFAULT_MAX_BYTES, file_kind, open_regular, read_text
 from compliance.inputs.upgrade import check_loadable, explain_replaced_fields
 
 SOLUTION_MAX_BYTES = DEFAULT_MAX_BYTES
@@ -51,9 +52,9 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
+    """Hex SHA-256 of a regular file, read in chunks (anything else is an input error)."""
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    with open_regular(path) as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
@@ -102,6 +103,10 @@ def _check_evidence(solution: Solution, path: Path, located: Located) -> list[In
                     located.problem(where, f"'{rel}' leads outside the solution's folder (symlink)")
                 )
                 continue
+            refused = _not_evidence(resolved, kind)
+            if refused is not None:
+                problems.append(located.problem(where, f"'{rel}' {refused}"))
+                continue
             if resolved.is_file():
                 inputs.append(
                     InputFile(
@@ -113,6 +118,21 @@ def _check_evidence(solution: Solution, path: Path, located: Located) -> list[In
     if problems:
         raise SolutionError(problems)
     return inputs
+
+
+def _not_evidence(resolved: Path, kind: str) -> str | None:
+    """Why a declared file cannot be evidence of its kind, or None. Files must be regular files
+    and code may also be a folder: a FIFO, a device or a socket (reached through a link too)
+    would make the scanner that reads it wait forever or read without end, so it is refused
+    before any reader opens it."""
+    try:
+        mode = resolved.stat().st_mode
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}"
+    if stat.S_ISREG(mode) or (kind == "code" and stat.S_ISDIR(mode)):
+        return None
+    wanted = "a regular file or folder" if kind == "code" else "a regular file"
+    return f"is not {wanted} ({file_kind(mode)}): refused"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,8 +24,41 @@ Identifier = Annotated[
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$"),
     Field(description="A stable identifier: lower-case letters, digits, '.', '_' or '-'."),
 ]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+# Characters a person's text never needs and that act on whoever reads it: C0 controls, DEL and
+# the C1 controls (terminal escape sequences start with ESC or CSI; a carriage return overwrites a
+# line), the bidirectional embeddings, overrides and isolates (which show text in another order
+# than it is stored) and the line and paragraph separators. Tab and newline are allowed where text
+# may run over several lines.
+_CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f"
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+_UNSAFE_MULTI_LINE = re.compile(f"[{_CONTROL}{_BIDI}\u2028\u2029]")
+_UNSAFE_ONE_LINE = re.compile(f"[\t\n{_CONTROL}{_BIDI}\u2028\u2029]")
+
+
+def unsafe_character(value: str, *, multi_line: bool = True) -> str | None:
+    """Why `value` is refused as a person's text (its first control or bidirectional character
+    and where it is), or None when it is plain text."""
+    found = (_UNSAFE_MULTI_LINE if multi_line else _UNSAFE_ONE_LINE).search(value)
+    if found is None:
+        return None
+    char = found.group()
+    kind = "a bidirectional control character" if re.fullmatch(f"[{_BIDI}]", char) else "a control character"
+    if char in "\u2028\u2029":
+        kind = "a line or paragraph separator"
+    return f"contains {kind} (U+{ord(char):04X}) at position {found.start() + 1}"
+
+
+def _plain_text(value: str) -> str:
+    problem = unsafe_character(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(_plain_text)]
+# Names, references and short statements: also plain text, and a newline is allowed because a
+# YAML literal block (`|`) keeps the line breaks a person wrote.
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(_plain_text)]
 
 
 def _vocab_checker(get: Any) -> Any:
@@ -103,9 +136,25 @@ def duration_days(value: str) -> float | None:
         return None
     match = _DURATION.match(value)
     if match is None:
-        raise ValueError(f"not an ISO 8601 duration: '{value}'")
+        raise ValueError(f"not an ISO 8601 duration: '{_shown(value)}'")
+    # Long digit strings are refused before they are converted: Python will not convert more
+    # than 4,300 digits, and a float cannot hold a day count of hundreds of digits.
+    if any(v is not None and len(v) > _DURATION_DIGITS for v in match.groupdict().values()):
+        raise ValueError(f"'{_shown(value)}' has a number of more than {_DURATION_DIGITS} digits")
     g = {k: int(v) if v else 0 for k, v in match.groupdict().items()}
-    return g["y"] * 365 + g["mo"] * 30 + g["w"] * 7 + g["d"] + g["h"] / 24 + g["mi"] / 1440 + g["s"] / 86400
+    days = g["y"] * 365 + g["mo"] * 30 + g["w"] * 7 + g["d"] + g["h"] / 24 + g["mi"] / 1440 + g["s"] / 86400
+    if days > MAX_DURATION_DAYS:
+        raise ValueError(f"'{_shown(value)}' is longer than 10,000 years")
+    return days
+
+
+_DURATION_DIGITS = 9
+MAX_DURATION_DAYS = 10_000 * 365
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    """A value short enough to quote in a message."""
+    return value if len(value) <= limit else value[:limit] + "..."
 
 
 def _check_retention(value: str) -> str:

@@ -28,6 +28,7 @@ from compliance.core.models.common import (
     TechnologyKey,
     Text,
     duration_days,
+    unsafe_character,
 )
 
 # The version of the solution format that this engine reads and writes. A file says which version
@@ -460,6 +461,11 @@ class Interface(StrEnum):
 
 
 def _relative_path(value: str) -> str:
+    # A NUL byte cannot be in a file name (the operating system refuses it), and a control
+    # character in a name would reach the terminal and the report.
+    problem = unsafe_character(value, multi_line=False)
+    if problem is not None:
+        raise ValueError(f"the path {problem}")
     path = PurePosixPath(value.replace("\\", "/"))
     if path.is_absolute() or (len(value) > 1 and value[1] == ":"):
         raise ValueError(f"'{value}' is an absolute path; evidence paths are relative to the solution file")
