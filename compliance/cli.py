@@ -7,8 +7,8 @@ import json
 import logging
 import os
 import sys
-import tempfile
 import traceback
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import date
 from enum import IntEnum
@@ -23,14 +23,16 @@ from compliance.core.controls import Catalogue, catalogue
 from compliance.core.engine import assess
 from compliance.core.errors import ComplianceError, InputError, OutputError, UsageError
 from compliance.core.gcpause import gc_paused
-from compliance.core.models.assessment import Assessment
+from compliance.core.models.assessment import Assessment, RunInfo
 from compliance.core.models.solution import Solution
 from compliance.core.packs import CompiledRule, LoadedPack
 from compliance.core.ruletest import run_all
+from compliance.core.terminal import neutralise
 from compliance.evidence.pip_audit_runner import Service
 from compliance.evidence.run import ScanOptions, run_scans
 from compliance.inputs.decisions import default_path, load_decisions
-from compliance.inputs.loader import load_packs, load_solution, pack_inputs
+from compliance.inputs.loader import LoadedSolution, load_packs, load_solution, pack_inputs
+from compliance.outputs import writing
 from compliance.outputs.i18n import LANGUAGES, environment_language, number, translator
 from compliance.outputs.report import report_pdf
 from compliance.outputs.ruledocs import provision_text, render_markdown
@@ -68,7 +70,7 @@ def _choose_language() -> str:
 
 def _note(message: str) -> None:
     """A note or error for the user, on stderr, after the program's name."""
-    print(f"compliance: {message}", file=sys.stderr)
+    print(f"compliance: {neutralise(message)}", file=sys.stderr)
 
 
 def _field(label: str, value: object, *, indent: int = 2, column: int = 15) -> str:
@@ -524,50 +526,18 @@ def build_parser() -> argparse.ArgumentParser:
 # Output
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_all_atomically(outputs: Sequence[tuple[Path, str | bytes]]) -> None:
-    """Write several files so that either all are replaced or none is: each goes to a temporary
-    file beside its target first, and the targets are replaced only when every write worked."""
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for path, text in outputs:
-            folder = path.parent if str(path.parent) else Path()
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-                staged.append((Path(tmp_name), path))
-                # mkstemp makes the file 0600; give it the mode a plain open() would have.
-                os.fchmod(fd, 0o666 & ~_umask())
-                if isinstance(text, bytes):
-                    with os.fdopen(fd, "wb") as fb:
-                        fb.write(text)
-                else:
-                    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                        fh.write(text)
-            except OSError as exc:
-                raise OutputError(_cannot_write(path, exc)) from exc
-        for staged_file, path in staged:
-            try:
-                staged_file.replace(path)
-            except OSError as exc:
-                raise OutputError(_cannot_write(path, exc)) from exc
-    finally:
-        for staged_file, _ in staged:
-            staged_file.unlink(missing_ok=True)
-
-
-def _cannot_write(path: Path, exc: OSError) -> str:
-    return _("{path}: cannot write: {reason}").format(path=path, reason=exc.strerror)
+    """Write several files, all or none (`compliance.outputs.writing`), in the CLI's language."""
+    writing.write_all_atomically(outputs, lang=_language)
 
 
 def write_atomically(path: Path, text: str | bytes) -> None:
     """Write a file whole or not at all: an earlier file is replaced only on success."""
-    write_all_atomically([(path, text)])
+    writing.write_all_atomically([(path, text)], lang=_language)
+
+
+def _cannot_write(path: Path, exc: OSError) -> str:
+    return _("{path}: cannot write: {reason}").format(path=path, reason=exc.strerror)
 
 
 def assessment_json(a: Assessment) -> str:
@@ -594,6 +564,7 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     loaded = load_solution(args.solution)
     packs = load_packs(args.rules)
     decided = load_decisions(args.decisions, loaded, packs) if args.decisions is not None else None
+    _check_assess_outputs(args, loaded)
     beside = default_path(loaded.path)
     if decided is None and beside.exists():
         _note(
@@ -614,6 +585,8 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     )
     if args.assessor:
         assessment = assessment.model_copy(update={"assessor": args.assessor})
+    run_info = RunInfo(id=str(uuid.uuid4()), outputs=[p.name for p in outputs])
+    assessment = assessment.model_copy(update={"run": run_info})
     lines = solution_target_lines(loaded)
 
     def sarif(a: Assessment) -> str:
@@ -660,6 +633,20 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     return Exit.OK
 
 
+def _check_assess_outputs(args: argparse.Namespace, loaded: LoadedSolution) -> None:
+    """Refuse, before any scan or write, outputs that would overwrite what this run reads."""
+    evidence = loaded.solution.evidence
+    base = loaded.path.parent
+    declared = [
+        base / p
+        for kind in (evidence.code, evidence.dependencies, evidence.sboms, evidence.sarif)
+        for p in kind
+    ]
+    inputs = [args.solution, *([args.decisions] if args.decisions is not None else []), *declared]
+    folders = [*args.rules, *(p for p in declared if p.is_dir())]
+    writing.check_outputs(args.output, inputs, folders, lang=_language)
+
+
 Signer = tuple[signing.Identity, signing.SignOptions]
 
 
@@ -702,14 +689,15 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance report ASSESSMENT.json -o report.pdf`: a saved assessment as a PDF, alone, once
     its results are recomputed from its facts (or `--as-is`, said on the cover)."""
     from compliance.core.recompute import Recomputed, recompute
+    from compliance.inputs.files import read_text
 
     if args.output.suffix != ".pdf":
         raise UsageError(_("{path}: the report is a PDF; name the output FILE.pdf").format(path=args.output))
+    writing.check_outputs([args.output], [args.assessment], args.rules, lang=_language)
     signer = _signer(args)
-    try:
-        text = args.assessment.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError.single(str(args.assessment), _("cannot read: {reason}").format(reason=exc)) from None
+    # Read as every supplier file is: a FIFO or a device is refused without waiting on it. An
+    # assessment of thousands of flows runs to hundreds of megabytes, hence the generous limit.
+    text = read_text(args.assessment, max_bytes=1 << 30)
     try:
         assessment = Assessment.model_validate_json(text)
     except ValidationError as exc:
@@ -729,6 +717,22 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
         )
     outcome = recompute(text, load_packs(args.rules))
     recomputed = outcome.status is Recomputed.SAME
+    if outcome.status is Recomputed.UNREADABLE:
+        # Not even --as-is renders it: the report is laid out from a valid solution (and valid
+        # decisions), and a crafted one would break the layout or smuggle text past validation.
+        raise InputError.single(
+            str(args.assessment),
+            _("{reason}; a report cannot be made of it, not even with --as-is").format(
+                reason=outcome.sentence()
+            ),
+        )
+    if not 0 <= assessment.score <= 100:
+        raise InputError.single(
+            str(args.assessment),
+            _("not an assessment of this tool: {where}: {reason}").format(
+                where="score", reason=_("{score} is not from 0 to 100").format(score=assessment.score)
+            ),
+        )
     if not recomputed and not args.as_is:
         raise InputError.single(
             str(args.assessment),
@@ -744,6 +748,10 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
     )
     if not recomputed:
         _note(_("{reason}; the cover says so (--as-is)").format(reason=outcome.sentence()))
+    run = assessment.run
+    _warn_other_runs(
+        args.output, run.id if run else None, run.outputs if run else [], exclude=[args.assessment]
+    )
     return Exit.OK
 
 
@@ -775,8 +783,27 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> Exit:
     if args.format == "json":
         out.write(json.dumps(result.as_json(), indent=2) + "\n")
     else:
-        out.write(render_verification(result, _language))
+        out.write(neutralise(render_verification(result, _language)))
+    run = result.assessment.get("run") if result.assessment else None
+    _warn_other_runs(
+        args.report,
+        run["id"] if isinstance(run, dict) else None,
+        run["outputs"] if isinstance(run, dict) else [],
+    )
     return Exit.OK if result.ok else Exit.BELOW_THRESHOLD
+
+
+def _warn_other_runs(
+    pdf: Path, run_id: str | None, outputs: Sequence[str], exclude: Sequence[Path] = ()
+) -> None:
+    """Warn about an assessment JSON beside a report that another run wrote."""
+    for path, other in writing.other_runs_beside(pdf, run_id, outputs, exclude=exclude):
+        _note(
+            _(
+                "warning: {json} beside {pdf} was written by another run ({other}; the report's is "
+                "{run}): the two do not describe the same assessment"
+            ).format(json=path, pdf=pdf, other=other or _("none recorded"), run=run_id or _("none recorded"))
+        )
 
 
 def cmd_trust_add(args: argparse.Namespace, out: TextIO) -> Exit:
@@ -840,6 +867,39 @@ def cmd_keys_init(args: argparse.Namespace, out: TextIO) -> Exit:
         args.organisation, "--organisation", _("Signer's organisation (e.g. 'Vejle Kommune'): ")
     )
     signing.check_signer_names(name, organisation)
+    # The certificate's fields have limits of their own (a common name of at most 64 characters,
+    # ASCII country codes and e-mail addresses, a validity that ends before the year 10000); each
+    # is refused here, naming its option, rather than deep in the certificate library.
+    from compliance.core.models.common import unsafe_character
+
+    for option, value in (("--name", name), ("--organisation", organisation), ("--email", args.email)):
+        problem = None if value is None else unsafe_character(value, multi_line=False)
+        if problem is not None:
+            raise UsageError(_("{option}: {problem}").format(option=option, problem=problem))
+    if len(name) > 64:
+        raise UsageError(
+            _("--name: {n} characters; a certificate holds at most 64").format(n=len(name))
+        )
+    if len(organisation) > 64:
+        raise UsageError(
+            _("--organisation: {n} characters; a certificate holds at most 64").format(n=len(organisation))
+        )
+    if not 1 <= args.days <= 36_525:
+        raise UsageError(_("--days: {days} is not from 1 to 36525 (100 years)").format(days=args.days))
+    if args.country is not None and not (
+        len(args.country) == 2 and args.country.isascii() and args.country.isalpha()
+    ):
+        raise UsageError(
+            _("--country: '{country}' is not a two-letter country code").format(country=args.country)
+        )
+    if args.email is not None and not (
+        args.email.isascii() and 3 <= len(args.email) <= 254 and args.email.count("@") == 1 and " " not in args.email
+    ):
+        raise UsageError(
+            _("--email: '{email}' is not an e-mail address in ASCII (at most 254 characters)").format(
+                email=args.email[:80]
+            )
+        )
     named = signing.configured_passphrase(args.passphrase_file)
     generated = named is None
     passphrase = signing.new_passphrase() if named is None else named
@@ -1367,7 +1427,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         # solution format read it); give the language's own singular and plural.
         _note(ngettext("{n} problem(s) in the input:", "{n} problem(s) in the input:", n).format(n=n))
         for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+            print(f"  {neutralise(str(problem))}", file=sys.stderr)
         return Exit.BAD_INPUT
     except (UsageError, OutputError) as exc:
         _note(str(exc))

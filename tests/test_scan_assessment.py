@@ -199,3 +199,58 @@ def test_a_hard_coded_password_lands_on_the_authentication_secrets_control(
     control = a["controls"]["ISO27001-A.5.17"]
     assert control["status"] in ("partial", "unknown")  # minor: at most partial, never met
     assert "CWE-259 (bandit B105 in settings.py:1)" in " ".join(m["text"] for m in control["explanation"])
+
+
+def test_a_suppliers_bandit_settings_and_nosec_comments_change_no_result(
+    write_solution, tmp_path, cli, monkeypatch
+) -> None:
+    """The red team's reproduction: a `.bandit` that skips every test (twice: two of them made the
+    scan fail) and `# nosec` on every line turned A.8.28 from not met to met."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "jobs.py").write_text(
+        "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)  # nosec B602 reviewed\n",
+        encoding="utf-8",
+    )
+    for folder in (src, src / "sub"):
+        (folder / ".bandit").write_text(
+            "[bandit]\nskips: B602,B404,B603\nexclude: jobs.py\n", encoding="utf-8"
+        )
+    (src / "pyproject.toml").write_text('[tool.bandit]\nskips = ["B602"]\n', encoding="utf-8")
+    data = minimal_solution()
+    data["evidence"] = {"code": ["src"]}
+    a = _assess(cli, write_solution(data))
+    [run] = a["scanners"]
+    assert run["status"] == "completed"
+    assert run["ignored_settings"] == [".bandit", "pyproject.toml", "sub/.bandit"]
+    [finding] = [f for f in run["findings"] if f["rule_id"] == "B602"]
+    assert finding["state"] == "suppressed_in_code"
+    assert finding["suppression"] == {"kind": "nosec", "status": None, "justification": "reviewed"}
+    assert run["counts"]["high"] == 1 and run["states"]["suppressed_in_code"] == 1
+    assert _finding(a, "SCAN-CODE-SERIOUS") == "fail"
+    assert a["controls"]["ISO27001-A.8.28"]["status"] == "not_met"
+    text = cli("assess", write_solution(data), "--as-of", AS_OF).out
+    assert "1 finding is suppressed in the code by the supplier; it still counts" in text
+    assert "scanner settings in the scanned code were ignored: .bandit, pyproject.toml, sub/.bandit" in text
+
+
+def test_a_code_folder_without_python_is_never_a_clean_scan(
+    write_solution, tmp_path, cli, monkeypatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    src = tmp_path / "web"
+    src.mkdir()
+    (src / "app.js").write_text("eval(location.hash.slice(1));\n", encoding="utf-8")
+    data = minimal_solution()
+    data["evidence"] = {"code": ["web"]}
+    a = _assess(cli, write_solution(data))
+    [run] = a["scanners"]
+    assert run["status"] == "no_input" and run["findings"] == []
+    assert run["errors"] == [
+        "not assessed by bandit: no Python code; import a SARIF log from a scanner for that language"
+    ]
+    assert _finding(a, "SCAN-CODE-SERIOUS") == "unknown"
+    cwe_controls = {"ISO27001-A.5.17", "ISO27001-A.8.24", "ETSI-303645-5.4"}
+    assert all(a["controls"][c]["status"] != "met" for c in cwe_controls)
+    assert a["verdict"] != "ready"

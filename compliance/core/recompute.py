@@ -88,7 +88,8 @@ def recompute(raw: bytes | str, installed: Sequence[LoadedPack]) -> Recomputatio
         decisions=decisions,
         decisions_file=decisions_file,
     )
-    again = again.model_copy(update={"assessor": saved.assessor})
+    # Who assessed, and which run wrote the file, are records of the run, not results.
+    again = again.model_copy(update={"assessor": saved.assessor, "run": saved.run})
     fresh = json.loads(again.model_dump_json(by_alias=True))
     notes = ["scanner runs are taken as recorded; they are not run again"] if saved.scanners else []
     differences = _differences(_versioned(recorded), fresh)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 from collections import Counter, defaultdict
 from typing import Any
 
 from jinja2 import Environment, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from compliance.core.explanations import explain
 from compliance.core.facts import derive_flow
@@ -22,10 +24,12 @@ from compliance.core.models.assessment import Assessment, ControlStatus, FactPro
 from compliance.core.models.rules import Outcome, Severity
 from compliance.core.resources import reports_root
 from compliance.core.scoring import CRITICAL_REASON, CRITICAL_REASON_AT, NOT_READY_BELOW, TARGET_WORDS
+from compliance.core.terminal import neutralise
 from compliance.core.translations import control_title, rule_text, setting_text
 from compliance.outputs import i18n
 from compliance.outputs.drawing import coverage_chart, flow_diagram, flow_legend, score_chart
 from compliance.outputs.i18n import LANGUAGES
+from compliance.outputs.scans import finding_note, run_notes
 
 SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.NEEDS_REVIEW, Outcome.ACCEPTED)
 
@@ -111,7 +115,10 @@ TEXTS: dict[str, Any] = {
         "missing": N_("scanner missing"),
         "timeout": N_("timed out"),
         "not_run": N_("not run"),
+        "no_input": N_("nothing it can scan"),
     },
+    "run_id": N_("Run"),
+    "not_assessed": N_("Not assessed"),
     "as_of": N_("as of"),
     "verdict": N_("Verdict"),
     "verdicts": {
@@ -289,9 +296,44 @@ def refusing_fetcher(refused: list[str]) -> Any:
     return RefusingFetcher(allowed_protocols=())
 
 
+# A word longer than LONG_WORD characters (no real word is; a 50,000-letter scanner message or
+# name from the party being assessed can be) is shown cut to its first KEPT characters and the
+# number left out: the layout measures a table cell's narrowest width by breaking its text line
+# by line, which costs minutes for such a word, broken or not. The whole text stays in the
+# embedded JSON. The part kept gets a break opportunity (a zero-width space) every BREAK_EVERY
+# characters so that it fits a narrow column; hashes (64 characters) stay whole, so that
+# `verify` still finds them in the page text.
+LONG_WORD = 120
+KEPT = 80
+BREAK_EVERY = 40
+_LONG_WORD = re.compile(rf"[^\s\u200b]{{{BREAK_EVERY * 2},}}")
+
+
+def _shortened(word: str) -> str:
+    kept = word if len(word) <= LONG_WORD else word[:KEPT]
+    broken = "\u200b".join(kept[i : i + BREAK_EVERY] for i in range(0, len(kept), BREAK_EVERY))
+    return broken if kept is word else f"{broken}\u2026[+{len(word) - KEPT}]"
+
+
+def _breakable(text: str) -> str:
+    return _LONG_WORD.sub(lambda m: _shortened(m[0]), text)
+
+
+def _finalize(value: Any) -> Any:
+    """Every value the template prints, with controls and bidirectional overrides shown as escapes
+    (`compliance.core.terminal`): a file name or scanner message from the party being assessed
+    cannot reorder the text a reader sees, nor break the PDF; plain text gets break opportunities
+    in very long words. Markup (our own HTML and drawings) is only neutralised."""
+    if isinstance(value, Markup):
+        # The escapes add only backslashes and letters: markup already safe stays safe.
+        return Markup(neutralise(str(value)))  # noqa: S704
+    return _breakable(neutralise(value)) if isinstance(value, str) else value
+
+
 def _environment() -> Environment:
     return Environment(
         autoescape=select_autoescape(default=True, default_for_string=True),
+        finalize=_finalize,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -377,6 +419,8 @@ def render_html(
         statuses=[s.value for s in ControlStatus],
         top_risks=top_risks,
         risks=_risks(a),
+        scan_notes=[run_notes(run, i18n.translator(lang)) for run in a.scanners],
+        finding_state=lambda f: finding_note(f, i18n.translator(lang)),
         controls_by_framework=sorted(by_framework.items()),
         record=_record(a),
         score_chart=score_chart(a, lambda v: i18n.number(v, lang), t["not_available"]),

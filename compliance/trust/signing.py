@@ -27,6 +27,7 @@ from typing import Any
 
 from compliance.core.errors import ComplianceError, InputError, UsageError
 from compliance.core.messages import ENGLISH, Translator
+from compliance.core.redact import redact, redact_url, url_secrets
 
 PASSPHRASE_ENV = "COMPLIANCE_SIGNING_PASSPHRASE"  # noqa: S105 (the variable's name, not a secret)
 PASSPHRASE_FILE_ENV = "COMPLIANCE_SIGNING_PASSPHRASE_FILE"  # noqa: S105
@@ -561,9 +562,21 @@ def sign_pdf(pdf: bytes, identity: Identity, options: SignOptions) -> bytes:
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
     try:
         out = pdf_signer.sign_pdf(writer, output=BytesIO())
-    except ComplianceError:
-        raise
-    except Exception as exc:  # pyHanko raises many kinds: network, TSA, path building
-        what = "timestamp authority " + options.tsa_url if options.tsa_url else "signer"
-        raise SigningError(f"signing failed ({what}): {type(exc).__name__}: {exc}") from exc
+    except _signing_failures() as exc:
+        # The TSA's URL may carry a credential: it is named, and echoed by pyHanko, only masked.
+        hidden = url_secrets(options.tsa_url) if options.tsa_url else []
+        what = "timestamp authority " + redact_url(options.tsa_url) if options.tsa_url else "signer"
+        raise SigningError(redact(f"signing failed ({what}): {type(exc).__name__}: {exc}", hidden)) from exc
     return bytes(out.getvalue())
+
+
+def _signing_failures() -> tuple[type[BaseException], ...]:
+    """What pyHanko raises when signing cannot be done (a TSA that cannot be reached or answers
+    wrongly, a certificate path that cannot be built, a PDF it cannot extend); anything else is a
+    bug and reaches the command line's handler as one."""
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.sign.general import SigningError as PyHankoSigningError
+    from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+
+    # TimestampRequestError, and the network errors of the HTTP client, are OSErrors.
+    return (PyHankoSigningError, PdfError, PathBuildingError, PathValidationError, OSError)

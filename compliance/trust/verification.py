@@ -179,7 +179,9 @@ def verify_report(path: Path, options: VerifyOptions | None = None) -> Verificat
         reader = PdfFileReader(BytesIO(data), strict=False)
         signatures = sorted(reader.embedded_signatures, key=lambda s: s.signed_revision)
         result.revisions = reader.xrefs.total_revisions
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+    # pyHanko checks some of a file's structure with `assert` (a cross-reference stream whose
+    # /Type is not /XRef), so a damaged file can raise AssertionError here too.
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError, AssertionError) as exc:
         result.problems.append(f"the PDF cannot be read as a whole: {type(exc).__name__}: {exc}")
         return result
     if not signatures:
@@ -479,6 +481,7 @@ def _check_embedded(reader: Any, data: bytes, result: Verification) -> bytes | N
         "shown_in_report": digest in found,
         "solution": solution.get("id") if isinstance(solution, dict) else None,
         "as_of": assessment.get("as_of"),
+        "run": _run_of(assessment),
         "inputs": [
             {"path": i.get("path"), "role": i.get("role"), "sha256": h, "shown_in_report": h in found}
             for i, h in zip(inputs, hashes, strict=True)
@@ -494,6 +497,17 @@ def _check_embedded(reader: Any, data: bytes, result: Verification) -> bytes | N
                 f"input {entry['path']}: its SHA-256 in the embedded data is not the one the report shows"
             )
     return raw
+
+
+def _run_of(assessment: dict[str, Any]) -> dict[str, Any] | None:
+    """The run that wrote the report (its ID and the names of what it wrote with it), as far as the
+    embedded data states it in the expected shape; None otherwise."""
+    run = assessment.get("run")
+    if not isinstance(run, dict) or not isinstance(run.get("id"), str):
+        return None
+    outputs = run.get("outputs")
+    names = [n for n in outputs if isinstance(n, str)] if isinstance(outputs, list) else []
+    return {"id": run["id"], "outputs": names}
 
 
 def _recompute(raw: bytes, options: VerifyOptions, result: Verification) -> None:

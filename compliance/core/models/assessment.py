@@ -38,6 +38,16 @@ class ToolInfo(Out):
     version: str
 
 
+class RunInfo(Out):
+    """The run of `compliance assess` that wrote an assessment, so that outputs written side by side
+    can be told apart from those of another run (a report and a JSON that do not belong together)."""
+
+    id: str = Field(description="A random identifier of the run, the same in every output it wrote.")
+    outputs: list[str] = Field(
+        default_factory=list, description="The names of the files the run wrote together (no folders)."
+    )
+
+
 class UnverifiedDate(Out):
     """A date a pack relies on that could not be verified as in force."""
 
@@ -409,7 +419,7 @@ class Assessment(Out):
         description="Whether the verdict stops a pilot or purchase: incomplete or not ready."
     )
     verdict_reasons: list[Message]
-    score: float
+    score: float = Field(ge=0, le=100, allow_inf_nan=False)
     counts: Counts
     frameworks: dict[str, ScoreGroup]
     provisions: dict[str, ProvisionResult]
@@ -439,4 +449,8 @@ class Assessment(Out):
     )
     provenance: ProvenanceCounts | None = Field(
         default=None, description="How many passes rest on declarations only."
+    )
+    run: RunInfo | None = Field(
+        default=None,
+        description="The run that wrote it (none when the engine was called without the command line).",
     )
