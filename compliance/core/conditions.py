@@ -23,6 +23,7 @@ from compliance.core import vocabulary
 from compliance.core.explanations import OP_WORDS, counts_for, describe
 from compliance.core.explanations import show as _show
 from compliance.core.facts import SCOPE_NAMESPACES, FieldSpec, Truth, lookup, registry
+from compliance.core.models.assessment import FactUsed
 from compliance.core.models.solution import SystemKind
 from compliance.core.yamlio import Located, Path_
 
@@ -41,16 +42,15 @@ LIST_OPS = {
 NUMERIC_KINDS = {"int", "number"}
 
 
-@dataclass(frozen=True)
-class LeafResult:
-    """One fact test as evaluated: the explain trace is made of these."""
+@dataclass(frozen=True, slots=True, eq=False)  # equal by value to any FactUsed
+class LeafResult(FactUsed):
+    """One fact test as evaluated, with the part of the rule it belongs to: the explain trace is
+    made of these.
 
-    fact: str
-    op: str
-    operand: Any
-    value: Any
-    result: Truth
-    negated: bool = False  # the test stands under an odd number of `not`
+    It is a `FactUsed` (the fact as an assessment records it) with the methods a trace needs, so
+    that the engine puts the trace into a result as it is instead of copying every test: a
+    1,000-flow assessment holds about 240,000 of them.
+    """
 
     def describe(self) -> str:
         """`flow.lawful_basis = f; test: is f (must not hold)`."""
@@ -92,11 +92,14 @@ class Compiler:
         # under `not`, so that adding an implemented safeguard can never lower a score.
         self.safeguards_allowed = True
         self.negated = False
+        # The part of the rule being compiled, recorded in every test of its trace.
+        self.part = "require"
 
     def compile_part(self, raw: Any, path: Path_, *, part: str) -> Condition:
         """Compile `applies_when` or `require` of a rule."""
         self.safeguards_allowed = part == "require"
         self.negated = False
+        self.part = part
         return self.compile(raw, path)
 
     def error(self, path: Path_, message: str) -> Condition:
@@ -224,7 +227,9 @@ class Compiler:
         level = SAFEGUARD_ORDER[wanted]
         fact = f"safeguards.{key}"
         negated = self.negated
+        part = self.part
         allowed = None if kinds is None else frozenset(kinds)
+        remembered = _Remembered()
 
         def meets(status: str | None) -> Truth:
             if status is None:
@@ -259,7 +264,9 @@ class Compiler:
                             True,
                             min((st for _r, _c, st in results), key=SAFEGUARD_ORDER.__getitem__),
                         )
-            trace.append(LeafResult(fact, op, wanted, status, result, negated))
+            trace.append(
+                remembered(status, lambda st: LeafResult(fact, st, op, wanted, result, part, negated), result)
+            )
             return result
 
         where = ""
@@ -289,7 +296,7 @@ class Compiler:
         operand = raw[op]
         if not self._check_operand(spec, op, operand, (*path, op)):
             return TRUE
-        return _leaf_condition(fact, op, operand, spec, negated=self.negated)
+        return _leaf_condition(fact, op, operand, spec, negated=self.negated, part=self.part)
 
     def _spec(self, fact: str, path: Path_) -> FieldSpec | None:
         namespace = fact.partition(".")[0]
@@ -376,24 +383,89 @@ def _is_iso_date(text: str) -> bool:
     return len(text) == 10
 
 
-def _leaf_condition(fact: str, op: str, operand: Any, spec: FieldSpec, *, negated: bool = False) -> Condition:
-    keys = tuple(fact.split("."))
+def _leaf_condition(
+    fact: str, op: str, operand: Any, spec: FieldSpec, *, negated: bool = False, part: str = "require"
+) -> Condition:
+    get = _getter(tuple(fact.split(".")))
     test = _tests(op, operand, spec)
     text = (
         f"{fact} {OP_WORDS[op]} {_show(operand)}"
         if op not in ("present", "empty")
         else f"{fact} {OP_WORDS[op]}"
     )
+    remembered = _Remembered()
 
-    def evaluate(ctx: dict[str, Any], trace: Trace) -> Truth:
-        value = lookup(ctx, keys)
+    def record(value: Any) -> LeafResult:
         result: Truth = None if value is None else test(value)
         if op == "present" and value is not None and value in ("", []):
             result = None
-        trace.append(LeafResult(fact, op, operand, value, result, negated))
-        return result
+        return LeafResult(fact, value, op, operand, result, part, negated)
+
+    def evaluate(ctx: dict[str, Any], trace: Trace) -> Truth:
+        leaf = remembered(get(ctx), record)
+        trace.append(leaf)
+        return leaf.result
 
     return Condition(evaluate, text, (fact,))
+
+
+# Why a leaf remembers its tests: a rule is evaluated for every flow, party or system, and its
+# tests see the same few values again and again (true, false, not given, a handful of vocabulary
+# keys). The test of a value is a pure function of that value, so the recorded `LeafResult` of the
+# first target stands, unchanged and shared, for every later target with the same value; the
+# assessment is the same, built with a fraction of the work and the memory. (The engine relies on
+# the sharing too: it phrases the explanation once for each combination of shared records.)
+_REMEMBER_AT_MOST = 64  # distinct values per leaf: memory stays flat whatever values inputs bring
+# Immutable, hashable values. The type is part of the key because True == 1 == 1.0, yet the
+# assessment writes each of them differently. A list of texts (purposes, data categories) is
+# remembered by its items: the record keeps the first list seen, equal to every later one, and
+# already shared with the solution's facts as every value is.
+_SHAREABLE = frozenset({str, bool, int, float, type(None), date})
+
+
+class _Remembered:
+    """The recorded tests of one leaf of a condition, by the value tested."""
+
+    __slots__ = ("_seen",)
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[Any, ...], LeafResult] = {}
+
+    def __call__(self, value: Any, record: Callable[[Any], LeafResult], result: Truth = None) -> LeafResult:
+        """The record of testing `value`: one kept from an earlier target, else `record(value)`.
+        `result` is given where it depends on more than the value (a safeguard on the systems
+        that hold the data)."""
+        cls = value.__class__
+        if cls in _SHAREABLE:
+            key: tuple[Any, ...] = (cls, value, result)
+        elif cls is list and all(item.__class__ is str for item in value):
+            key = (list, tuple(value), result)
+        else:
+            return record(value)
+        leaf = self._seen.get(key)
+        if leaf is None:
+            leaf = record(value)
+            if len(self._seen) < _REMEMBER_AT_MOST:
+                self._seen[key] = leaf
+        return leaf
+
+
+def _getter(keys: tuple[str, ...]) -> Callable[[dict[str, Any]], Any]:
+    """The value at a dotted path in a context, None when any step is missing (as `facts.lookup`),
+    with the common two-step path (`flow.retention_days`) unrolled: it is read for every target."""
+    if len(keys) == 2:
+        first, second = keys
+
+        def get_two(ctx: dict[str, Any]) -> Any:
+            inner = ctx.get(first)
+            return inner.get(second) if isinstance(inner, dict) else None
+
+        return get_two
+
+    def get(ctx: dict[str, Any]) -> Any:
+        return lookup(ctx, keys)
+
+    return get
 
 
 def _tests(op: str, operand: Any, spec: FieldSpec) -> Callable[[Any], bool]:

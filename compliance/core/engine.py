@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from compliance import TOOL_NAME, __version__
 from compliance.core.catalogue import Language, cited_article
@@ -47,18 +47,18 @@ from compliance.core.packs import CompiledRule, LoadedPack
 from compliance.core.provenance import Provenances, declared_only
 from compliance.core.questions import open_questions
 from compliance.core.review import Reviewer, facts_digest, who
-from compliance.core.scan_facts import cwe_hits, scan_facts
+from compliance.core.scan_facts import cwe_hits, scan_facts, undecided_controls
 from compliance.core.scoring import FORMULA, counts, score, verdict, weight_of, worst
 
 
-@dataclass(frozen=True)
-class RuleResult:
-    """What one rule made of one context, before it becomes a finding."""
+class RuleResult(NamedTuple):
+    """What one rule made of one context, before it becomes a finding (a named tuple: one is made
+    for every rule and target, and a tuple is the cheapest immutable record to build)."""
 
     outcome: Outcome
     applies_trace: Trace
     require_trace: Trace
-    review_trace: Trace = field(default_factory=list)
+    review_trace: Trace
     reviewed: bool = False  # a person's decision turned a needs-review result into this outcome
     would_be: Outcome | None = None  # for a pending result: the outcome if it applied now
 
@@ -78,11 +78,11 @@ def evaluate_rule(
     review_trace: Trace = []
     r = rule.rule
     if r.effective_until is not None and as_of > r.effective_until:
-        return RuleResult(Outcome.NOT_APPLICABLE, applies_trace, require_trace)
-    applies = True if rule.applies is None else rule.applies(ctx, applies_trace)
+        return RuleResult(Outcome.NOT_APPLICABLE, applies_trace, require_trace, review_trace)
+    applies = True if rule.applies is None else rule.applies.evaluate(ctx, applies_trace)
     if applies is False:
-        return RuleResult(Outcome.NOT_APPLICABLE, applies_trace, require_trace)
-    met = rule.require(ctx, require_trace)
+        return RuleResult(Outcome.NOT_APPLICABLE, applies_trace, require_trace, review_trace)
+    met = rule.require.evaluate(ctx, require_trace)
     # Unknown applicability gives unknown even when the requirement happens to be met: calling
     # it a pass (or not applicable) would let a missing fact raise a score.
     if applies is None or met is None:
@@ -94,7 +94,7 @@ def evaluate_rule(
     else:
         # The requirement is met as far as facts go; `review_when` names where the facts leave
         # it to a person's judgement.
-        doubtful = rule.review(ctx, review_trace)
+        doubtful = rule.review.evaluate(ctx, review_trace)
         outcome = Outcome.UNKNOWN if doubtful is None else Outcome.NEEDS_REVIEW if doubtful else Outcome.PASS
     if r.effective_from is not None and as_of < r.effective_from:
         # Not owed yet; what the result would be today tells a buyer what to ask for now.
@@ -110,16 +110,11 @@ def evaluate_rule(
 
 
 def _facts_used(result: RuleResult) -> list[FactUsed]:
+    """The tests of a result as its finding records them. A test of the trace already is a
+    `FactUsed` of its part (`LeafResult`) and goes in as it is; one compiled for another part is
+    copied with the part it has in this rule."""
     return [
-        FactUsed(
-            fact=leaf.fact,
-            value=leaf.value,
-            op=leaf.op,
-            operand=leaf.operand,
-            result=leaf.result,
-            part=part,
-            negated=leaf.negated,
-        )
+        leaf if leaf.part == part else replace(leaf, part=part)
         for part, trace in (
             ("applies_when", result.applies_trace),
             ("require", result.require_trace),
@@ -140,6 +135,23 @@ def _to_state(
     return sorted({s for fact in missing_facts(chosen) for s in facts_to_state(fact, ctx)})
 
 
+def _unknown_facts(facts: list[FactUsed], ctx: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """For an unknown result, from one pass over its tests: the stated facts to give, of the whole
+    rule and of its `applies_when` alone (what `_to_state` gives for all parts and for that one)."""
+    missing: set[str] = set()
+    missing_applies: set[str] = set()
+    for test in facts:
+        if test.result is None:
+            missing.add(test.fact)
+            if test.part == "applies_when":
+                missing_applies.add(test.fact)
+    traced = {fact: facts_to_state(fact, ctx) for fact in missing}
+    return (
+        sorted({s for fact in missing for s in traced[fact]}),
+        sorted({s for fact in missing_applies for s in traced[fact]}),
+    )
+
+
 def explain_result(
     outcome: Outcome, result: RuleResult, rule: CompiledRule, ctx: dict[str, Any] | None = None
 ) -> str:
@@ -154,11 +166,26 @@ def explain_result(
     )
 
 
-def _targets(scope: Scope, facts: SolutionFacts) -> list[tuple[dict[str, Any] | None, Target | None]]:
+def _contexts(
+    scope: Scope, facts: SolutionFacts, base: dict[str, Any]
+) -> list[tuple[dict[str, Any], Target | None]]:
+    """Every target of a scope with the context its rules read: the solution-wide facts, the
+    target's own (under `flow`, `party` or `system`) and the systems holding its personal data.
+    Built once per target and shared by all the rules of the scope, which only read it."""
     if scope is Scope.SOLUTION:
-        return [(None, None)]
+        return [({**base, "data_systems": facts.data_systems.get(("solution", None), [])}, None)]
     items = {Scope.FLOW: facts.flows, Scope.PARTY: facts.parties, Scope.SYSTEM: facts.systems}[scope]
-    return [(item, Target(kind=scope, id=item["id"], name=item["name"])) for item in items]
+    return [
+        (
+            {
+                **base,
+                scope.value: item,
+                "data_systems": facts.data_systems.get((scope.value, item["id"]), []),
+            },
+            Target(kind=scope, id=item["id"], name=item["name"]),
+        )
+        for item in items
+    ]
 
 
 def supplier_names(solution: Solution) -> list[str]:
@@ -180,6 +207,22 @@ def assess(
     """Assess a solution against rule packs on a date, with the scanner runs the caller made
     (`compliance.evidence`) and the assessor's decisions (reviews, accepted risks, the action plan
     and checked facts); declared evidence without a run is `not_run`, never clean."""
+    # The whole assessment runs with the cyclic garbage collector paused (see `gc_paused`): it
+    # allocates hundreds of thousands of objects that all live on, so every collection during it
+    # would walk them again and free nothing.
+    with gc_paused():
+        return _assess(solution, packs, as_of, inputs, scans, decisions, decisions_file)
+
+
+def _assess(
+    solution: Solution,
+    packs: Sequence[LoadedPack],
+    as_of: date,
+    inputs: Sequence[InputFile],
+    scans: Sequence[ScanRun],
+    decisions: Decisions | None,
+    decisions_file: InputFile | None,
+) -> Assessment:
     facts = solution_facts(solution)
     screening = screen(facts, solution.jurisdiction.value, as_of)
     base: dict[str, Any] = {
@@ -196,8 +239,7 @@ def assess(
     provenances = Provenances(
         facts.document, decisions.checks if decisions else (), scans, by_supplier=reviewer.by_supplier
     )
-    with gc_paused():
-        findings = _evaluate_all(solution, packs, facts, base, as_of, reviewer, provenances)
+    findings = _evaluate_all(solution, packs, facts, base, as_of, reviewer, provenances)
     overall = score(findings)
     deciding_packs = {p.meta.pack for p in packs if p.meta.obligation is Obligation.LAW}
     deciding_packs |= {s.value for s in solution.contract_standards}
@@ -211,6 +253,7 @@ def assess(
         {rule.id: rule.rule.controls for pack in packs for rule in pack.rules},
         evidence_only={rule.id for pack in packs for rule in pack.rules if rule.rule.evidence_only},
         scan_hits=cwe_hits(scans),
+        undecided=undecided_controls(solution.evidence, scans),
     )
     return Assessment.model_construct(
         tool=ToolInfo(name=TOOL_NAME, version=__version__),
@@ -331,7 +374,7 @@ def _evaluate_all(
     findings: list[Finding] = []
     jurisdiction = solution.jurisdiction.value
     sectors = {s.value for s in (solution.entity.sectors or [])} if solution.entity is not None else set()
-    targets = {scope: _targets(scope, facts) for scope in Scope}
+    contexts = {scope: _contexts(scope, facts, base) for scope in Scope}
     for pack in packs:
         sector_act = next(
             (
@@ -341,32 +384,26 @@ def _evaluate_all(
             ),
             None,
         )
+        # Each rule is evaluated over all the targets of its scope in turn.
         for rule in pack.rules:
             national = sector_act or rule.rule.transposition.get(jurisdiction)
-            scope = rule.rule.scope
-            for item, target in targets[scope]:
-                ctx = base if item is None else {**base, scope.value: item}
-                ctx = {
-                    **ctx,
-                    "data_systems": facts.data_systems.get(
-                        (scope.value, None if item is None else item["id"]), []
-                    ),
-                }
+            explanations = _Explanations(rule)
+            for ctx, target in contexts[rule.rule.scope]:
                 risk = reviewer.accepted_risk(rule.id, target) if reviewer.risks else None
                 live = risk is not None and risk.expires >= as_of
                 recorded = reviewer.review_of(rule.id, target) if reviewer.reviews else None
                 decided: list[ReviewInfo] = []
+                review = None
+                if recorded is not None:
 
-                def review(
-                    used: list[FactUsed], recorded: Any = recorded, decided: list[ReviewInfo] = decided
-                ) -> Any:
-                    outcome, info = reviewer.decide(recorded, used)
-                    decided.append(info)
-                    return outcome
+                    def review(
+                        used: list[FactUsed], recorded: Any = recorded, decided: list[ReviewInfo] = decided
+                    ) -> Any:
+                        outcome, info = reviewer.decide(recorded, used)
+                        decided.append(info)
+                        return outcome
 
-                result = evaluate_rule(
-                    rule, ctx, as_of, accepted=live, review=review if recorded is not None else None
-                )
+                result = evaluate_rule(rule, ctx, as_of, accepted=live, review=review)
                 action = reviewer.action(rule.id, target) if reviewer.actions else None
                 findings.append(
                     _finding(
@@ -380,9 +417,47 @@ def _evaluate_all(
                         review=decided[0] if decided else None,
                         action=action,
                         provenances=provenances,
+                        explanations=explanations,
                     )
                 )
     return findings
+
+
+class _Explanations:
+    """The English explanations of one rule's results in one assessment, each phrased once.
+
+    Without a review decision or an expired accepted risk, an explanation is a pure function of
+    the outcome, the tests the result rests on and the facts to state. The tests are records that
+    targets with the same values share (`conditions._Remembered`): the same objects, so their
+    identities, with the outcome and the facts to state, tell that an explanation was phrased
+    before. A rule's 1,000 flows typically repeat a handful of combinations. Each entry keeps its
+    tests alive, so that the identity of a test in a key can never pass to another object; a test
+    that is not shared has an identity of its own and simply finds no entry.
+    """
+
+    def __init__(self, rule: CompiledRule) -> None:
+        self.effective_from = rule.rule.effective_from
+        self.effective_until = rule.rule.effective_until
+        self._phrased: dict[tuple[Any, ...], tuple[str, list[FactUsed]]] = {}
+
+    def __call__(
+        self, outcome: Outcome, facts: list[FactUsed], to_state: list[str], would_be: Outcome | None
+    ) -> str:
+        """The explanation of a result without a review decision or an expired risk."""
+        key = (outcome, would_be, tuple(map(id, facts)), tuple(to_state))
+        known = self._phrased.get(key)
+        if known is not None:
+            return known[0]
+        text = explain(
+            outcome,
+            facts,
+            to_state=to_state,
+            effective_from=self.effective_from,
+            would_be=would_be,
+            effective_until=self.effective_until,
+        )
+        self._phrased[key] = (text, facts)
+        return text
 
 
 def _any_met(items: Sequence[Any]) -> bool | None:
@@ -401,6 +476,7 @@ def _finding(
     review: ReviewInfo | None = None,
     action: ActionInfo | None = None,
     provenances: Provenances | None = None,
+    explanations: _Explanations | None = None,
 ) -> Finding:
     r = rule.rule
     risk_info = None
@@ -417,17 +493,22 @@ def _finding(
     # count: not for not-applicable, pending or unknown ones.
     counted = result.outcome in _PROVENANCED
     provenance = provenances.of_result(facts, target) if provenances is not None and counted else []
-    to_state = _to_state(result.outcome, facts, ctx)
-    explanation = explain(
-        result.outcome,
-        facts,
-        to_state=to_state,
-        effective_from=r.effective_from,
-        would_be=result.would_be,
-        effective_until=r.effective_until,
-        risk_expired_on=risk_info.expires if risk_info is not None and risk_info.expired else None,
-        review=review,
-    )
+    # The facts to state, for unknown results only.
+    to_state, applies_unknown = _unknown_facts(facts, ctx) if result.outcome is Outcome.UNKNOWN else ([], [])
+    risk_expired_on = risk_info.expires if risk_info is not None and risk_info.expired else None
+    if explanations is not None and review is None and risk_expired_on is None:
+        explanation = explanations(result.outcome, facts, to_state, result.would_be)
+    else:
+        explanation = explain(
+            result.outcome,
+            facts,
+            to_state=to_state,
+            effective_from=r.effective_from,
+            would_be=result.would_be,
+            effective_until=r.effective_until,
+            risk_expired_on=risk_expired_on,
+            review=review,
+        )
     return Finding(
         rule_id=r.id,
         title=r.title,
@@ -446,7 +527,7 @@ def _finding(
         accepted_risk=risk_info,
         national_citation=national_citation,
         to_state=to_state,
-        applies_unknown=_to_state(result.outcome, facts, ctx, "applies_when"),
+        applies_unknown=applies_unknown,
         facts_sha256=facts_digest(facts) if counted else "",
         review=review,
         action=action,

@@ -27,9 +27,15 @@ _COLLECTIONS = {"flow": "flows", "party": "parties", "system": "systems"}
 _OURS = {"code", "dependencies"}  # run kinds this tool runs itself; 'sarif' and 'sbom' are handed in
 
 
+# One encoder for every value: `json.dumps` with options builds a new encoder on each call, and the
+# digests and provenance of a large assessment encode tens of thousands of values. (`dumps` is
+# exactly `JSONEncoder(options).encode`, so the text is the same.)
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def canonical(value: Any) -> str:
     """A value as canonical JSON: the same value, the same text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(value)
 
 
 class Provenances:

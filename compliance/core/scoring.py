@@ -28,6 +28,7 @@ Incomplete and not ready both block a pilot or a purchase.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable
 
@@ -71,11 +72,18 @@ def weight_of(severity: Severity, rule_weight: float) -> float:
     return rule_weight * SEVERITY_POINTS[severity]
 
 
+# Scores and counts walk every result several times (overall, per framework, provision and flow),
+# so they look outcomes up by identity: an enum member is a singleton, and hashing one runs Python
+# code (`Enum.__hash__`), which costs more than the rest of the step.
+_CREDIT_BY_ID = {id(outcome): credit for outcome, credit in CREDIT.items()}
+
+
 def score(findings: Iterable[Finding]) -> float:
     """The score of a group of results, 0-100, one decimal."""
     total = earned = 0.0
+    credit_of = _CREDIT_BY_ID.get
     for f in findings:
-        credit = CREDIT.get(f.status)
+        credit = credit_of(id(f.status))
         if credit is None:
             continue
         total += f.weight
@@ -87,8 +95,8 @@ def score(findings: Iterable[Finding]) -> float:
 
 def counts(findings: Iterable[Finding]) -> Counts:
     """Results per outcome."""
-    c = Counter(f.status for f in findings)
-    return Counts.model_validate({o.value: c.get(o, 0) for o in Outcome})
+    tally = Counter(id(f.status) for f in findings)
+    return Counts.model_validate({o.value: tally.get(id(o), 0) for o in Outcome})
 
 
 WORST_FIRST = [
@@ -104,9 +112,9 @@ WORST_FIRST = [
 
 def worst(findings: Iterable[Finding]) -> Outcome:
     """The outcome that best summarises a group: its worst, not-applicable when empty."""
-    present = {f.status for f in findings}
+    present = {id(f.status) for f in findings}
     for outcome in WORST_FIRST:
-        if outcome in present:
+        if id(outcome) in present:
             return outcome
     return Outcome.NOT_APPLICABLE
 
@@ -126,6 +134,13 @@ OUTCOME_WORDS = {
 TARGET_WORDS = {"flow": N_("flow {id}"), "party": N_("party {id}"), "system": N_("system {id}")}
 
 
+@functools.cache
+def _outcome_word(outcome: Outcome) -> Message:
+    """The word for an outcome as a message: one (immutable) instance shared by every reason that
+    names the outcome."""
+    return say(OUTCOME_WORDS[outcome])
+
+
 def decided_score(findings: Iterable[Finding]) -> float:
     """The score counting decided results only (pass, fail, accepted): unknown and needs-review
     results left out."""
@@ -133,7 +148,7 @@ def decided_score(findings: Iterable[Finding]) -> float:
 
 
 def _critical(f: Finding, reason_status: Outcome) -> Message:
-    status = say(OUTCOME_WORDS[reason_status])
+    status = _outcome_word(reason_status)
     if f.target is not None:
         target = say(TARGET_WORDS[f.target.kind.value], id=f.target.id)
         return say(CRITICAL_REASON_AT, status=status, rule=f.rule_id, title=f.title, target=target)
@@ -165,14 +180,15 @@ def verdict(
             )
         )
     unknown_reasons = [_critical(f, f.status) for f in unknowns]
-    low = score(legal) < NOT_READY_BELOW
+    legal_score = score(legal)
+    low = legal_score < NOT_READY_BELOW
     if low and not outweighed:
         unknown_reasons.append(
             say(
                 N_(
                     "the legal duties' score {score} is below {threshold} only because of unknown and needs-review results (decided results score {decided})"
                 ),
-                score=score(legal),
+                score=legal_score,
                 threshold=NOT_READY_BELOW,
                 decided=decided_score(legal),
             )

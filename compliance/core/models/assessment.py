@@ -87,7 +87,7 @@ class InputFile(Out):
 # validates them when an assessment is read back from JSON.
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class FactUsed:
     """A fact a rule read, its value and what the test made of it (the explain trace)."""
 
@@ -98,6 +98,18 @@ class FactUsed:
     result: bool | None
     part: str  # 'applies_when', 'require' or 'review_when'
     negated: bool = False  # the test stands under an odd number of `not`
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.fact, self.value, self.op, self.operand, self.result, self.part, self.negated)
+
+    def __eq__(self, other: object) -> bool:
+        # By value, whatever the subclass: the engine records its own trace records (a subclass
+        # with the methods a trace needs), and an assessment read back from JSON holds FactUsed.
+        if not isinstance(other, FactUsed):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # a value may be a list: never a set member
 
 
 @dataclass(frozen=True, slots=True)
