@@ -675,6 +675,7 @@ def pip_audit_target(workdir: Path) -> Target:
     from test_osv_server import proxy_guard_env  # type: ignore[import-not-found]
 
     from compliance.evidence.pip_audit_runner import Service, audit
+    from compliance.evidence.requirements import DependencyFileError
 
     server = OsvServer()
     server.__enter__()
@@ -692,7 +693,10 @@ def pip_audit_target(workdir: Path) -> Target:
         return Case({"requirements.txt": m.byte_edits(base.encode(), m.rng.randint(1, 4))})
 
     def run(folder: Path, case: Case) -> tuple[int, str]:
-        scan = audit([folder / "requirements.txt"], service, env=env, timeout=60)
+        try:
+            scan = audit([folder / "requirements.txt"], service, env=env, timeout=60)
+        except DependencyFileError as exc:  # a file that is no requirements file: exit 2 in the CLI
+            return 2, str(exc)[:200]
         return 0, f"{scan.status.value}: {'; '.join(scan.errors)[:200]}"
 
     target = Target("pip-audit", 100, 60.0, build, run, "requirements")

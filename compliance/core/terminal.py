@@ -13,8 +13,14 @@ from __future__ import annotations
 import re
 
 # C0 controls but tab and newline, DEL and the C1 controls; the bidirectional embeddings,
-# overrides and isolates (U+202A-U+202E, U+2066-U+2069); line and paragraph separators.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+# overrides and isolates (U+202A-U+202E, U+2066-U+2069); line and paragraph separators. The
+# solution model refuses the same characters in a person's text (`compliance.core.models.common`).
+CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f"
+BIDI = "\u202a-\u202e\u2066-\u2069"
+SEPARATORS = "\u2028\u2029"
+_UNSAFE = re.compile(f"[{CONTROL}{BIDI}{SEPARATORS}]")
+# The same class as JSON Schema writes it (ECMA-262 escapes), for the schema of text fields.
+SCHEMA_PATTERN = r"^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]*$"
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -14,10 +14,13 @@ from compliance.core import vocabulary
 from compliance.core.errors import InputError, Problem
 from compliance.core.yamlio import Located, Path_
 
+# pydantic's tags for validated types in an error's location ('function-after[...]', 'list[...]',
+# 'tagged-union[...]'): not fields. A key of the file may hold a bracket too ('jurisdict[on').
+_TAG = re.compile(r"^(?:[a-z][a-z-]*\[.*\]|function-[a-z-]+)$", re.DOTALL)
+
 
 def _loc_path(loc: tuple[int | str, ...]) -> Path_:
-    # pydantic adds tags such as 'function-after[...]' for validated types; they are not fields.
-    return tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+    return tuple(p for p in loc if not (isinstance(p, str) and _TAG.match(p)))
 
 
 _WHERE = re.compile(r"^(?P<where>[a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*)(?:: | )(?P<rest>.*)$")
@@ -71,8 +74,11 @@ def validation_problems(
         kind = err["type"]
         message = err["msg"]
         if kind == "extra_forbidden":
+            # The unknown key is the location's last part, whatever it looks like.
+            name = str(err["loc"][-1]) if err["loc"] else ""
+            if not path or path[-1] != err["loc"][-1]:
+                path = (*path, name)
             owner = _model_at(model, path[len(base) : -1])
-            name = str(path[-1])
             hint = vocabulary.suggest(name, owner.model_fields) if owner else None
             message = f"unknown field '{name}'" + (f" (did you mean '{hint}'?)" if hint else "")
         elif kind == "missing":

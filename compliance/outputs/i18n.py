@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import functools
 import gettext
+import math
 import os
 from collections.abc import Callable, Mapping
 from io import BytesIO
@@ -56,10 +57,19 @@ def translator(lang: str) -> Translator:
     return gettext.GNUTranslations(compiled)
 
 
+LARGEST_FORMATTED = 10**15
+
+
 def number(value: float | int, lang: str) -> str:
     """A number as the language writes it (98.4, 98,4); whole numbers without decimals."""
     from babel.numbers import format_decimal
 
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if abs(value) >= LARGEST_FORMATTED:
+        # No count of this tool comes near; a crafted assessment may carry one, and Babel's
+        # rounding cannot handle such a number: it is written plainly.
+        return f"{value:.6g}"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(format_decimal(value, format="#,##0.##", locale=BABEL_LOCALES[lang]))

@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic.json_schema import WithJsonSchema
 
 from compliance.core import vocabulary
+from compliance.core.terminal import BIDI, CONTROL, SCHEMA_PATTERN, SEPARATORS
 
 Identifier = Annotated[
     str,
@@ -29,10 +30,10 @@ Identifier = Annotated[
 # line), the bidirectional embeddings, overrides and isolates (which show text in another order
 # than it is stored) and the line and paragraph separators. Tab and newline are allowed where text
 # may run over several lines.
-_CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f"
-_BIDI = "\u202a-\u202e\u2066-\u2069"
-_UNSAFE_MULTI_LINE = re.compile(f"[{_CONTROL}{_BIDI}\u2028\u2029]")
-_UNSAFE_ONE_LINE = re.compile(f"[\t\n{_CONTROL}{_BIDI}\u2028\u2029]")
+_UNSAFE_MULTI_LINE = re.compile(f"[{CONTROL}{BIDI}{SEPARATORS}]")
+_UNSAFE_ONE_LINE = re.compile(f"[\t\n{CONTROL}{BIDI}{SEPARATORS}]")
+# The schema says so too, so that a tool generating solution files from it writes valid text.
+_PLAIN_TEXT_SCHEMA = Field(json_schema_extra={"pattern": SCHEMA_PATTERN})
 
 
 def unsafe_character(value: str, *, multi_line: bool = True) -> str | None:
@@ -42,7 +43,7 @@ def unsafe_character(value: str, *, multi_line: bool = True) -> str | None:
     if found is None:
         return None
     char = found.group()
-    kind = "a bidirectional control character" if re.fullmatch(f"[{_BIDI}]", char) else "a control character"
+    kind = "a bidirectional control character" if re.fullmatch(f"[{BIDI}]", char) else "a control character"
     if char in "\u2028\u2029":
         kind = "a line or paragraph separator"
     return f"contains {kind} (U+{ord(char):04X}) at position {found.start() + 1}"
@@ -55,10 +56,14 @@ def _plain_text(value: str) -> str:
     return value
 
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(_plain_text)]
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(_plain_text), _PLAIN_TEXT_SCHEMA
+]
 # Names, references and short statements: also plain text, and a newline is allowed because a
 # YAML literal block (`|`) keeps the line breaks a person wrote.
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(_plain_text)]
+ShortText = Annotated[
+    str, StringConstraints(min_length=1, max_length=500), AfterValidator(_plain_text), _PLAIN_TEXT_SCHEMA
+]
 
 
 def _vocab_checker(get: Any) -> Any:
@@ -124,9 +129,11 @@ CountryCode = Annotated[
     ),
 ]
 
+# ISO 8601 digits are ASCII: re.ASCII keeps other scripts' digits (which int() would read) out.
 _DURATION = re.compile(
     r"^P(?!$)(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
-    r"(?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+)S)?)?$"
+    r"(?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+)S)?)?$",
+    re.ASCII,
 )
 
 
@@ -169,7 +176,7 @@ RetentionPeriod = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": r"^(indefinite|P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?)$",
+            "pattern": r"^(indefinite|P(?!$)([0-9]{1,3}Y)?([0-9]{1,3}M)?([0-9]{1,3}W)?([0-9]{1,3}D)?(T(?=[0-9])([0-9]{1,3}H)?([0-9]{1,3}M)?([0-9]{1,3}S)?)?)$",
             "description": "An ISO 8601 duration such as P30D or P5Y, or 'indefinite'.",
         }
     ),

@@ -1568,7 +1568,7 @@ KeyRotation = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": r"^(never|P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?)$",
+            "pattern": r"^(never|P(?!$)([0-9]{1,3}Y)?([0-9]{1,3}M)?([0-9]{1,3}W)?([0-9]{1,3}D)?(T(?=[0-9])([0-9]{1,3}H)?([0-9]{1,3}M)?([0-9]{1,3}S)?)?)$",
             "description": "How often the key or salt is changed: an ISO 8601 duration such as P1D, or 'never'.",
         }
     ),
