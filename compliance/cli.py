@@ -893,9 +893,7 @@ def cmd_keys_init(args: argparse.Namespace, out: TextIO) -> Exit:
         if problem is not None:
             raise UsageError(_("{option}: {problem}").format(option=option, problem=problem))
     if len(name) > 64:
-        raise UsageError(
-            _("--name: {n} characters; a certificate holds at most 64").format(n=len(name))
-        )
+        raise UsageError(_("--name: {n} characters; a certificate holds at most 64").format(n=len(name)))
     if len(organisation) > 64:
         raise UsageError(
             _("--organisation: {n} characters; a certificate holds at most 64").format(n=len(organisation))
@@ -909,7 +907,10 @@ def cmd_keys_init(args: argparse.Namespace, out: TextIO) -> Exit:
             _("--country: '{country}' is not a two-letter country code").format(country=args.country)
         )
     if args.email is not None and not (
-        args.email.isascii() and 3 <= len(args.email) <= 254 and args.email.count("@") == 1 and " " not in args.email
+        args.email.isascii()
+        and 3 <= len(args.email) <= 254
+        and args.email.count("@") == 1
+        and " " not in args.email
     ):
         raise UsageError(
             _("--email: '{email}' is not an e-mail address in ASCII (at most 254 characters)").format(
