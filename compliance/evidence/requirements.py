@@ -23,7 +23,7 @@ from packaging.version import InvalidVersion, Version
 from compliance.core.errors import InputError, Problem
 from compliance.core.models.scan import NotAssessed
 from compliance.core.yamlio import Path_, format_path
-from compliance.evidence.sarif import read_input, read_json, shown
+from compliance.evidence.sarif import json_type, read_input, read_json, shown
 
 LOCK_FILES = ("poetry.lock", "uv.lock", "Pipfile.lock", "pylock.toml")
 # Lock files of large projects run to a few megabytes.
@@ -214,18 +214,14 @@ def _toml_lock(path: Path, text: str) -> Dependencies:
 
 
 def _toml_type(value: Any) -> str:
+    """A TOML value's type in the words of the JSON messages, with TOML's own names where it
+    differs (a table, a date or time)."""
     if value is None:
         return "nothing"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
     if isinstance(value, dict):
         return "a table"
+    if isinstance(value, bool | int | float | str | list):
+        return json_type(value)
     return "a date or time"
 
 
