@@ -91,6 +91,7 @@ from compliance.core.models.scan import (
     Suppression,
 )
 from compliance.core.scanner_definitions import ScannerDefinition, definitions, find_tool
+from compliance.inputs.files import open_regular_file
 
 TOOL = "bandit"
 # Bumped whenever the layout of a cache entry changes, so old entries are never read.
@@ -280,31 +281,11 @@ def _finish(proc: subprocess.Popen[bytes], timeout: float) -> tuple[bytes, bytes
 # Reading the supplier's files: regular files only, never through a link, never blocking
 
 
-_OPEN_FLAGS = (
-    os.O_RDONLY
-    | getattr(os, "O_NONBLOCK", 0)
-    | getattr(os, "O_NOFOLLOW", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_BINARY", 0)
-)
-
-
 def _open_regular(path: str) -> io.BufferedReader:
-    """The regular file at `path`, opened for reading; OSError for a link or anything but a file.
-
-    O_NONBLOCK makes opening a FIFO or a device return at once instead of waiting for a writer,
-    O_NOFOLLOW refuses a link in the last part of the name (callers resolve links themselves and
-    check where they lead), and the type is checked on the open descriptor, so that what is
-    read is what was checked.
-    """
-    fd = os.open(path, _OPEN_FLAGS)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{path}: not a regular file")
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
+    """The regular file at `path`, opened for reading; OSError for a link or anything but a file
+    (`open_regular_file`: never waits on a FIFO; the runner resolves links itself and checks where
+    they lead, so a link in the last part of the name is refused)."""
+    return open_regular_file(path, follow_links=False)
 
 
 def _sha256_file(path: str) -> str | None:

@@ -9,6 +9,7 @@ and opening it after would leave a moment in which the path could be swapped.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import stat
 from pathlib import Path
@@ -37,17 +38,47 @@ def file_kind(mode: int) -> str:
     return "a special file"
 
 
-def open_regular(path: Path, *, label: str | None = None) -> BinaryIO:
-    """Open a regular file for reading; anything else is an input error, found without waiting.
+class NotRegularFileError(OSError):
+    """What was opened is no regular file (a FIFO, a device, a folder...): `kind` says which."""
 
-    `O_NONBLOCK` makes opening a FIFO return at once (a plain open waits for a writer); the type
-    is then read from the opened descriptor, so what is checked is what is read.
+    def __init__(self, path: str | os.PathLike[str], kind: str) -> None:
+        super().__init__(f"{os.fspath(path)}: not a regular file ({kind})")
+        self.kind = kind
+
+
+def open_regular_file(path: str | os.PathLike[str], *, follow_links: bool = True) -> io.BufferedReader:
+    """Open a regular file for reading without ever waiting; OSError for anything else.
+
+    `O_NONBLOCK` makes opening a FIFO or a device return at once (a plain open waits for a
+    writer); the type is then read from the opened descriptor, so what is checked is what is read.
+    Without `follow_links`, a link in the last part of the name is refused (`O_NOFOLLOW`): the
+    bandit runner resolves links itself and checks where they lead.
     """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow_links:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFileError(path, file_kind(mode))
+        # Back to blocking reads: a regular file never blocks, and buffered reads expect it.
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def open_regular(path: Path, *, label: str | None = None) -> BinaryIO:
+    """Open a regular file for reading; anything else is an input error, found without waiting."""
     name = label or str(path)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        return open_regular_file(path)
     except FileNotFoundError:
         raise InputError.single(name, "file not found") from None
+    except NotRegularFileError as exc:
+        raise InputError.single(name, f"not a regular file ({exc.kind}): refused") from None
     except OSError as exc:
         # A socket cannot be opened at all (ENXIO); say what it is rather than the errno's words.
         with contextlib.suppress(OSError):
@@ -55,16 +86,6 @@ def open_regular(path: Path, *, label: str | None = None) -> BinaryIO:
             if not stat.S_ISREG(mode):
                 raise InputError.single(name, f"not a regular file ({file_kind(mode)}): refused") from None
         raise InputError.single(name, f"cannot read file: {exc.strerror}") from None
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise InputError.single(name, f"not a regular file ({file_kind(mode)}): refused")
-        # Back to blocking reads: a regular file never blocks, and buffered reads expect it.
-        os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
 
 
 def read_bytes(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, label: str | None = None) -> bytes:
