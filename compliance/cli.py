@@ -24,6 +24,7 @@ from compliance.core.engine import assess
 from compliance.core.errors import ComplianceError, InputError, OutputError, UsageError
 from compliance.core.gcpause import gc_paused
 from compliance.core.models.assessment import Assessment, RunInfo
+from compliance.core.models.common import unsafe_character
 from compliance.core.models.solution import Solution
 from compliance.core.packs import CompiledRule, LoadedPack
 from compliance.core.ruletest import run_all
@@ -121,6 +122,19 @@ def _seconds(text: str) -> float:
     return value
 
 
+MAX_NAME = 200
+
+
+def _name(text: str) -> str:
+    """A person's or organisation's name on the command line: one line of plain text."""
+    problem = unsafe_character(text, multi_line=False)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    if not text.strip() or len(text) > MAX_NAME:
+        raise argparse.ArgumentTypeError(_("a name of 1 to {n} characters").format(n=MAX_NAME))
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command, its help in the CLI's language."""
     parser = _Parser(
@@ -216,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--assessor",
         default=None,
+        type=_name,
         metavar="NAME",
         help=_("who makes the assessment (recorded, shown on the report)"),
     )
@@ -315,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--assessor",
         default=None,
+        type=_name,
         metavar="NAME",
         help=_("who made the assessment, if the saved one does not say"),
     )

@@ -294,3 +294,17 @@ def test_the_report_cuts_words_no_layout_could_fit_and_keeps_hashes_whole() -> N
     assert "see Vejdirektoratet" in html and " here" in html
     assert digest in html
     assert "\x1b" not in _environment().from_string("{{ x }}").render(x="a\x1b[2Jb")
+
+
+def test_an_assessor_name_with_a_terminal_escape_is_refused(tmp_path, cli) -> None:
+    path = _json_solution(tmp_path)
+    run = cli(
+        "assess", path, "--as-of", AS_OF, "--assessor", "Eve\x1b]0;owned\x07", "-o", tmp_path / "a.json"
+    )
+    assert (
+        run.code == 2
+        and "argument --assessor: contains a control character (U+001B) at position 4" in run.err
+    )
+    assert not (tmp_path / "a.json").exists()
+    run = cli("assess", path, "--as-of", AS_OF, "--assessor", "x" * 201)
+    assert run.code == 2 and "a name of 1 to 200 characters" in run.err
