@@ -758,13 +758,6 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
                 reason=outcome.sentence()
             ),
         )
-    if not 0 <= assessment.score <= 100:
-        raise InputError.single(
-            str(args.assessment),
-            _("not an assessment of this tool: {where}: {reason}").format(
-                where="score", reason=_("{score} is not from 0 to 100").format(score=assessment.score)
-            ),
-        )
     if not recomputed and not args.as_is:
         raise InputError.single(
             str(args.assessment),
