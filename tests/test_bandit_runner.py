@@ -875,3 +875,17 @@ def test_progress_is_shown_on_a_terminal_only() -> None:
     bar.advance(3)
     bar.close()
     assert "1/4 files" in term.getvalue() and term.getvalue().endswith("4/4 files\n")
+
+
+def test_a_settings_file_no_parser_can_read_is_reported_never_a_crash(tmp_path: Path) -> None:
+    """tomllib raises a plain ValueError for an integer over Python's digit limit: the file is
+    reported as settings (it names bandit), and the scan completes."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "pyproject.toml").write_text("[tool.bandit]\nx = " + "1" * 5000 + "\n", encoding="utf-8")
+    (src / "sub").mkdir()
+    (src / "sub" / "pyproject.toml").write_bytes(b"[tool.bandit]\n\xff\xfe not utf-8\n")
+    (src / "a.py").write_text("import os\n", encoding="utf-8")
+    run = scan(src, use_cache=False, progress=False)
+    assert run.status is RunStatus.COMPLETED
+    assert run.ignored_settings == ["pyproject.toml", "sub/pyproject.toml"]

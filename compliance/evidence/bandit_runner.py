@@ -551,6 +551,8 @@ def _is_bandit_settings(name: str, path: str) -> bool:
         tool = tomllib.loads(data.decode("utf-8")).get("tool")
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return True
+    except ValueError:  # an integer over Python's digit limit: tomllib raises a plain ValueError
+        return True
     return isinstance(tool, dict) and "bandit" in tool
 
 
