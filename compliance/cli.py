@@ -1106,6 +1106,8 @@ def cmd_rules_test(args: argparse.Namespace, out: TextIO) -> Exit:
 
 def cmd_rules_docs(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance rules docs`: the rule reference in Markdown, generated from the packs."""
+    if args.output is not None:
+        writing.check_outputs([args.output], folders=args.rules, lang=_language)
     text = render_markdown(load_packs(args.rules))
     if args.output is None:
         out.write(text)
@@ -1119,6 +1121,9 @@ def cmd_controls(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance controls`: the catalogue, or a conformance statement with --statement."""
     from compliance.outputs.statement import statement, statement_csv
 
+    if args.output is not None:
+        inputs = [args.solution] if args.solution is not None else []
+        writing.check_outputs([args.output], inputs, args.rules, lang=_language)
     cat = catalogue()
     packs = load_packs(args.rules)
     if args.statement is None:

@@ -308,3 +308,11 @@ def test_an_assessor_name_with_a_terminal_escape_is_refused(tmp_path, cli) -> No
     assert not (tmp_path / "a.json").exists()
     run = cli("assess", path, "--as-of", AS_OF, "--assessor", "x" * 201)
     assert run.code == 2 and "a name of 1 to 200 characters" in run.err
+
+
+def test_a_conformance_statement_never_overwrites_its_solution(tmp_path, cli) -> None:
+    path = _json_solution(tmp_path)
+    before = path.read_bytes()
+    run = cli("controls", "--statement", "etsi-en-303-645", path, "-o", path)
+    assert run.code == 2 and "is an input of this run" in run.err
+    assert path.read_bytes() == before
