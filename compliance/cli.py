@@ -552,10 +552,6 @@ def write_atomically(path: Path, text: str | bytes) -> None:
     writing.write_all_atomically([(path, text)], lang=_language)
 
 
-def _cannot_write(path: Path, exc: OSError) -> str:
-    return _("{path}: cannot write: {reason}").format(path=path, reason=exc.strerror)
-
-
 def assessment_json(a: Assessment) -> bytes:
     """The assessment as stable, indented JSON, in UTF-8. Kept as the bytes pydantic makes: a
     1,000-flow assessment is 150 MB, and decoding it to text and encoding it again to write it
@@ -949,7 +945,7 @@ def cmd_keys_init(args: argparse.Namespace, out: TextIO) -> Exit:
         if generated:
             signing.write_private(secret, passphrase + b"\n")
     except OSError as exc:
-        raise OutputError(_cannot_write(path, exc)) from None
+        raise OutputError(writing.cannot_write(path, exc, _language)) from None
     identity = signing.load_identity(path, passphrase)
     cert = signing.certificate_file_beside(path)
     write_atomically(cert, signing.certificate_pem(identity))

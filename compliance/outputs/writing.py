@@ -160,19 +160,20 @@ def write_all_atomically(outputs: Sequence[tuple[Path, str | bytes]], *, lang: s
                     with os.fdopen(fd, "w", encoding="utf-8") as fh:
                         fh.write(text)
             except OSError as exc:
-                raise OutputError(_cannot_write(path, exc, lang)) from exc
+                raise OutputError(cannot_write(path, exc, lang)) from exc
         with signals_deferred():
             for staged_file, path in staged:
                 try:
                     staged_file.replace(path)
                 except OSError as exc:
-                    raise OutputError(_cannot_write(path, exc, lang)) from exc
+                    raise OutputError(cannot_write(path, exc, lang)) from exc
     finally:
         for staged_file, _target in staged:
             staged_file.unlink(missing_ok=True)
 
 
-def _cannot_write(path: Path, exc: OSError, lang: str) -> str:
+def cannot_write(path: Path, exc: OSError, lang: str = "en") -> str:
+    """`PATH: cannot write: REASON`, in the language given."""
     return _tr(N_("{path}: cannot write: {reason}"), lang).format(path=path, reason=exc.strerror)
 
 
