@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     o, lay, w, sg = (statistics.median(x) for x in (ours, layout, write, sign))
     total = o + lay + w + sg
     print(
-        f"{args.flows} flows, {len(a.findings):,} findings, {pages} pages, {size / 1e6:.1f} MB signed; "
+        f"{args.flows} flows, {sum(a.counts.model_dump().values()):,} results, {pages} pages, {size / 1e6:.1f} MB signed; "
         f"median of {args.repeat} runs"
     )
     print()

@@ -1365,10 +1365,12 @@ def cmd_decide_review(args: argparse.Namespace, out: TextIO) -> Exit:
     as_of = args.as_of or date.today()
     a = assess(loaded.solution, packs, as_of, decisions=existing.decisions if existing else None)
     found = [
-        f for f in a.findings if f.rule_id == args.rule and (f.target.id if f.target else None) == args.target
+        f
+        for f in a.results()
+        if f.rule_id == args.rule and (f.target.id if f.target else None) == args.target
     ]
     if not found:
-        targets = sorted({f.target.id for f in a.findings if f.rule_id == args.rule and f.target})
+        targets = sorted({f.target.id for f in a.results() if f.rule_id == args.rule and f.target})
         hint = _(" (its targets: {targets})").format(targets=", ".join(targets)) if targets else ""
         raise UsageError(
             _("{rule}: no such result for {target}{hint}").format(

@@ -190,7 +190,7 @@ def one_finding(assessment: Assessment, rule_id: str, target: str | None = None)
     """The one result of a rule (on a target) in an assessment."""
     found = [
         f
-        for f in assessment.findings
+        for f in assessment.results()
         if f.rule_id == rule_id and (target is None or (f.target is not None and f.target.id == target))
     ]
     assert len(found) == 1, [(f.rule_id, f.target) for f in found]

@@ -63,12 +63,12 @@ def run_engine(*rules: dict[str, Any], data: dict[str, Any] | None = None, as_of
 
 
 def status_of(assessment: Assessment, rule_id: str) -> Outcome:
-    (finding,) = [f for f in assessment.findings if f.rule_id == rule_id]
+    (finding,) = [f for f in assessment.results() if f.rule_id == rule_id]
     return finding.status
 
 
 def finding_of(assessment: Assessment, rule_id: str) -> Finding:
-    (finding,) = [f for f in assessment.findings if f.rule_id == rule_id]
+    (finding,) = [f for f in assessment.results() if f.rule_id == rule_id]
     return finding
 
 

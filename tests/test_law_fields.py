@@ -35,7 +35,7 @@ def outcome(packs: list[Any], data: dict[str, Any], rule_id: str, target: str | 
     result = assess(solution_model(data), packs, AS_OF)
     (finding,) = [
         f
-        for f in result.findings
+        for f in result.results()
         if f.rule_id == rule_id and (target is None or (f.target and f.target.id == target))
     ]
     return finding.status

@@ -179,7 +179,7 @@ def test_units_placed_before_december_2027_and_not_modified_show_no_annex_i_duty
     )
     for as_of in (TODAY, date(2028, 6, 1)):
         a = _assess(legacy, as_of)
-        annex = [f for f in a.findings if f.rule_id.startswith(("CRA-I1-", "CRA-I2-", "CRA-13-"))]
+        annex = [f for f in a.results() if f.rule_id.startswith(("CRA-I1-", "CRA-I2-", "CRA-13-"))]
         assert annex and all(f.status is Outcome.NOT_APPLICABLE for f in annex)
         # Art. 14 still applies to them (Art. 69(3))
         assert (

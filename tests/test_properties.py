@@ -338,14 +338,15 @@ ResultKey = tuple[str, str | None]
 
 def outcomes(a: Assessment) -> dict[ResultKey, Outcome]:
     """Each (rule, target) result of an assessment."""
-    out = {(f.rule_id, f.target.id if f.target else None): f.status for f in a.findings}
-    assert len(out) == len(a.findings), "one result per rule and target"
+    results = a.results()
+    out = {(f.rule_id, f.target.id if f.target else None): f.status for f in results}
+    assert len(out) == len(results), "one result per rule and target"
     return out
 
 
 def result_multiset(a: Assessment) -> Counter[tuple[str, str | None, Outcome]]:
     """The results as a multiset of (rule, target, outcome)."""
-    return Counter((f.rule_id, f.target.id if f.target else None, f.status) for f in a.findings)
+    return Counter((f.rule_id, f.target.id if f.target else None, f.status) for f in a.results())
 
 
 def scores(a: Assessment) -> dict[str, float]:

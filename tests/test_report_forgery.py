@@ -516,7 +516,10 @@ def test_changed_packs_cannot_recompute(genuine, tmp_path) -> None:
 def test_a_pack_left_out_of_the_record_is_a_difference(genuine, tmp_path) -> None:
     saved = json.loads(genuine[1].read_text())
     dropped = saved["rule_packs"].pop()["id"]
-    saved["findings"] = [f for f in saved["findings"] if f["pack"] != dropped]
+    gone = {rule_id for rule_id, info in saved["rules"].items() if info["pack"] == dropped}
+    saved["findings"] = [f for f in saved["findings"] if f["rule_id"] not in gone]
+    saved["not_applicable"] = [g for g in saved["not_applicable"] if g["rule_id"] not in gone]
+    saved["rules"] = {rule_id: info for rule_id, info in saved["rules"].items() if rule_id not in gone}
     path = tmp_path / "fewer.json"
     path.write_text(json.dumps(saved))
     code, _ = run("report", path, "-o", tmp_path / "r.pdf")

@@ -29,6 +29,7 @@ from compliance.core.models.assessment import (
     Finding,
     FlowResult,
     InputFile,
+    NotApplicable,
     PackInfo,
     ProvenanceCounts,
     ProvisionResult,
@@ -239,17 +240,20 @@ def _assess(
     provenances = Provenances(
         facts.document, decisions.checks if decisions else (), scans, by_supplier=reviewer.by_supplier
     )
-    findings = _evaluate_all(solution, packs, facts, base, as_of, reviewer, provenances)
-    overall = score(findings)
+    every = _evaluate_all(solution, packs, facts, base, as_of, reviewer, provenances)
+    # The scores, counts and controls take every result; the assessment keeps the results of rules
+    # that apply one by one, and those of rules that do not apply grouped per rule and reason.
+    findings = [f for f in every if f.status is not Outcome.NOT_APPLICABLE]
+    overall = score(every)
     deciding_packs = {p.meta.pack for p in packs if p.meta.obligation is Obligation.LAW}
     deciding_packs |= {s.value for s in solution.contract_standards}
 
     def deciding(f: Finding) -> bool:
         return f.pack in deciding_packs
 
-    the_verdict, reasons = verdict(findings, deciding)
+    the_verdict, reasons = verdict(every, deciding)
     control_results, framework_coverage = coverage(
-        findings,
+        every,
         {rule.id: rule.rule.controls for pack in packs for rule in pack.rules},
         evidence_only={rule.id for pack in packs for rule in pack.rules if rule.rule.evidence_only},
         scan_hits=cwe_hits(scans),
@@ -288,11 +292,12 @@ def _assess(
         blocking=the_verdict.blocks,
         verdict_reasons=reasons,
         score=overall,
-        counts=counts(findings),
-        frameworks=_groups(findings, lambda f: f.framework),
-        provisions=_provisions(findings),
-        flows=_flows(findings, facts),
+        counts=counts(every),
+        frameworks=_groups(every, lambda f: f.framework),
+        provisions=_provisions(every),
+        flows=_flows(every, facts),
         findings=findings,
+        not_applicable=_not_applicable(every),
         rules={
             rule.id: RuleInfo(
                 title=rule.rule.title,
@@ -315,14 +320,28 @@ def _assess(
             for rule in pack.rules
         },
         dpia=screening,
-        questions=open_questions(findings, screening, deciding),
+        questions=open_questions(every, screening, deciding),
         coverage=framework_coverage,
         controls=control_results,
         scanners=list(scans),
         scoring=FORMULA,
-        decisions=_decisions_info(decisions, decisions_file, reviewer, provenances, findings),
+        decisions=_decisions_info(decisions, decisions_file, reviewer, provenances, every),
         provenance=_provenance_counts(findings, provenances),
     )
+
+
+def _not_applicable(results: Sequence[Finding]) -> list[NotApplicable]:
+    """The results that do not apply, one group per rule and reason, in the order of the rules."""
+    groups: dict[tuple[str, str], list[Target]] = {}
+    for f in results:
+        if f.status is Outcome.NOT_APPLICABLE:
+            targets = groups.setdefault((f.rule_id, f.explanation), [])
+            if f.target is not None:
+                targets.append(f.target)
+    return [
+        NotApplicable.model_construct(rule_id=rule_id, reason=reason, targets=targets)
+        for (rule_id, reason), targets in groups.items()
+    ]
 
 
 def _decisions_info(
@@ -388,6 +407,19 @@ def _evaluate_all(
         for rule in pack.rules:
             national = sector_act or rule.rule.transposition.get(jurisdiction)
             explanations = _Explanations(rule)
+            r = rule.rule
+            na_head = (
+                r.id,
+                r.title,
+                rule.framework,
+                r.citation,
+                rule.pack,
+                Outcome.NOT_APPLICABLE,
+                r.severity,
+                weight_of(r.severity, r.weight),
+                r.scope,
+            )
+            na_remediation = r.remediation
             for ctx, target in contexts[rule.rule.scope]:
                 risk = reviewer.accepted_risk(rule.id, target) if reviewer.risks else None
                 live = risk is not None and risk.expires >= as_of
@@ -404,6 +436,19 @@ def _evaluate_all(
                         return outcome
 
                 result = evaluate_rule(rule, ctx, as_of, accepted=live, review=review)
+                if result.outcome is Outcome.NOT_APPLICABLE:
+                    # Most results: only what the scores, counts and controls read, and the reason.
+                    used = _facts_used(result)
+                    findings.append(
+                        Finding(
+                            *na_head,
+                            target,
+                            explanations(Outcome.NOT_APPLICABLE, used, [], result.would_be),
+                            na_remediation,
+                            used,
+                        )
+                    )
+                    continue
                 action = reviewer.action(rule.id, target) if reviewer.actions else None
                 findings.append(
                     _finding(

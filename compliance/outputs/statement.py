@@ -49,7 +49,7 @@ def statement(a: Assessment, framework_key: str, cat: Catalogue | None = None) -
     controls = cat.controls_of(fw)
     rule_controls = {rid: info.controls for rid, info in a.rules.items() if info.framework == fw.name}
     per_target: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
-    for f in a.findings:
+    for f in a.results():
         if f.rule_id in rule_controls:
             key = (
                 (f.target.kind.value, f.target.id, f.target.name)

@@ -5,16 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from compliance.core.messages import Message
 from compliance.core.models.common import Out
 from compliance.core.models.rules import Obligation, Outcome, Scope, Severity
 from compliance.core.models.scan import ScanRun
 
-SCHEMA_VERSION = "3"  # 2: the tool's sentences are messages; 3: reviews, decisions, provenance
+# 2: the tool's sentences are messages; 3: reviews, decisions, provenance; 4: a result no longer
+# repeats its rule's texts (they are in `rules`), and results that do not apply are grouped in
+# `not_applicable`, per rule and reason.
+SCHEMA_VERSION = "4"
+# The fields of a result that are its rule's: kept in memory, written once in `rules`.
+RULE_FIELDS = ("title", "framework", "citation", "pack", "scope", "remediation", "effective_from")
 
 
 class Verdict(StrEnum):
@@ -186,22 +191,23 @@ class ActionInfo:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One rule's result for one target."""
+    """One rule's result for one target. The rule's own fields (`RULE_FIELDS`) are not written
+    with each result: the assessment's `rules` holds them once, and reading fills them in."""
 
     rule_id: str
-    title: str
-    framework: str
-    citation: str
-    pack: str
+    title: Annotated[str, Field(exclude=True)]
+    framework: Annotated[str, Field(exclude=True)]
+    citation: Annotated[str, Field(exclude=True)]
+    pack: Annotated[str, Field(exclude=True)]
     status: Outcome
     severity: Severity
     weight: float
-    scope: Scope
+    scope: Annotated[Scope, Field(exclude=True)]
     target: Target | None
     explanation: str
-    remediation: str
+    remediation: Annotated[str, Field(exclude=True)]
     facts: list[FactUsed]
-    effective_from: date | None = None
+    effective_from: Annotated[date | None, Field(exclude=True)] = None
     accepted_risk: AcceptedRiskInfo | None = None
     national_citation: str | None = None  # the national act transposing a directive's provision
     to_state: list[str] = field(default_factory=list)  # for unknown: the stated facts that decide it
@@ -236,6 +242,18 @@ class RuleInfo(Out):
     controls: list[str] = Field(default_factory=list, description="Catalogue controls it assesses.")
     transposition: dict[str, str] = Field(
         default_factory=dict, description="National provisions transposing the cited one, by jurisdiction."
+    )
+
+
+class NotApplicable(Out):
+    """The results of one rule that do not apply, for one reason: written once for all their
+    targets instead of once per target (most results of a large solution do not apply)."""
+
+    rule_id: str
+    reason: str = Field(description="Why the rule does not apply to these targets.")
+    targets: list[Target] = Field(
+        default_factory=list,
+        description="The flows, parties or systems; none for a rule about the solution as a whole.",
     )
 
 
@@ -380,7 +398,10 @@ class Question(Out):
     """An open fact that decides the verdict or the DPIA answer, and how to ask for it."""
 
     fact: str = Field(description="The fact, as rules read it.")
-    ask: str = Field(description="The question in plain English (from the question bank).")
+    target: Target | None = Field(
+        None, description="The flow, party or system it asks about; none for the solution."
+    )
+    ask: str = Field(description="The question in plain English (from the question bank), its subject named.")
     help: str | None = None
     why: str | None = None
     choices: dict[str, str] = Field(
@@ -436,7 +457,11 @@ class Assessment(Out):
     frameworks: dict[str, ScoreGroup]
     provisions: dict[str, ProvisionResult]
     flows: list[FlowResult]
-    findings: list[Finding]
+    findings: list[Finding] = Field(description="Every result of a rule that applies, rule by rule.")
+    not_applicable: list[NotApplicable] = Field(
+        default_factory=list,
+        description="The results of rules that do not apply, grouped per rule and reason.",
+    )
     rules: dict[str, RuleInfo] = Field(description="Every rule evaluated, by ID.")
     dpia: DpiaScreening
     questions: list[Question] = Field(
@@ -465,4 +490,64 @@ class Assessment(Out):
     run: RunInfo | None = Field(
         default=None,
         description="The run that wrote it (none when the engine was called without the command line).",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rule_fields(cls, data: Any) -> Any:
+        """Read back, each result takes its rule's fields from `rules` (they are written there
+        once); a result whose rule is not in `rules` is refused for want of them."""
+        if not isinstance(data, dict):
+            return data
+        rules, findings = data.get("rules"), data.get("findings")
+        if not isinstance(rules, dict) or not isinstance(findings, list):
+            return data
+        filled = []
+        for item in findings:
+            info = rules.get(item.get("rule_id")) if isinstance(item, dict) else None
+            if isinstance(info, dict):
+                item = {**{k: info[k] for k in RULE_FIELDS if k in info}, **item}
+            filled.append(item)
+        return {**data, "findings": filled}
+
+    def results(self) -> list[Finding]:
+        """Every result, those that do not apply included (built from `not_applicable`), in the
+        order of the rules."""
+        skipped: dict[str, list[Finding]] = {}
+        for group in self.not_applicable:
+            info = self.rules.get(group.rule_id)
+            if info is None:
+                continue
+            skipped.setdefault(group.rule_id, []).extend(
+                _not_applicable(group.rule_id, info, target, group.reason)
+                for target in (group.targets if group.targets else [None])
+            )
+        if not skipped:
+            return list(self.findings)
+        by_rule: dict[str, list[Finding]] = {}
+        for f in self.findings:
+            by_rule.setdefault(f.rule_id, []).append(f)
+        out: list[Finding] = []
+        for rule_id in [*self.rules, *(r for r in by_rule if r not in self.rules)]:
+            out.extend(by_rule.get(rule_id, ()))
+            out.extend(skipped.get(rule_id, ()))
+        return out
+
+
+def _not_applicable(rule_id: str, info: RuleInfo, target: Target | None, reason: str) -> Finding:
+    return Finding(
+        rule_id=rule_id,
+        title=info.title,
+        framework=info.framework,
+        citation=info.citation,
+        pack=info.pack,
+        status=Outcome.NOT_APPLICABLE,
+        severity=info.severity,
+        weight=info.weight,
+        scope=info.scope,
+        target=target,
+        explanation=reason,
+        remediation=info.remediation,
+        facts=[],
+        effective_from=info.effective_from,
     )

@@ -1,0 +1,64 @@
+"""The assessment JSON (schema version 4): each rule's texts once, in `rules`; the results of rules
+that do not apply grouped per rule and reason; nothing lost when it is read back."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from helpers import REPO
+
+from compliance.cli import assessment_json
+from compliance.core.engine import assess
+from compliance.core.models.assessment import RULE_FIELDS, SCHEMA_VERSION, Assessment
+from compliance.core.models.rules import Outcome
+from compliance.inputs.loader import load_packs, load_solution
+
+AS_OF = date(2026, 12, 1)
+
+
+def _assessment() -> Assessment:
+    loaded = load_solution(REPO / "examples" / "homecare-sensors-se" / "solution.yaml")
+    return assess(loaded.solution, load_packs(), AS_OF)
+
+
+def test_a_result_does_not_repeat_its_rules_texts_and_reading_restores_them() -> None:
+    a = _assessment()
+    data = json.loads(assessment_json(a))
+    assert data["schema_version"] == SCHEMA_VERSION == "4"
+    assert data["findings"]
+    for item in data["findings"]:
+        assert not set(RULE_FIELDS) & set(item), item["rule_id"]
+        assert item["rule_id"] in data["rules"]
+    again = Assessment.model_validate_json(assessment_json(a))
+    assert again == a
+    first = again.findings[0]
+    assert first.title == a.rules[first.rule_id].title and first.citation == a.rules[first.rule_id].citation
+
+
+def test_results_that_do_not_apply_are_grouped_per_rule_and_reason_and_counted() -> None:
+    a = _assessment()
+    assert all(f.status is not Outcome.NOT_APPLICABLE for f in a.findings)
+    assert a.not_applicable
+    keys = [(g.rule_id, g.reason) for g in a.not_applicable]
+    assert len(keys) == len(set(keys))
+    skipped = sum(len(g.targets) or 1 for g in a.not_applicable)
+    assert a.counts.not_applicable == skipped
+    every = a.results()
+    assert len(every) == len(a.findings) + skipped == sum(a.counts.model_dump().values())
+    assert len({(f.rule_id, f.target.id if f.target else None) for f in every}) == len(every)
+    for f in every:
+        if f.status is Outcome.NOT_APPLICABLE:
+            assert f.explanation.startswith("Not applicable") and f.title == a.rules[f.rule_id].title
+
+
+def test_a_result_whose_rule_is_missing_from_rules_is_refused() -> None:
+    data = json.loads(assessment_json(_assessment()))
+    rule_id = data["findings"][0]["rule_id"]
+    del data["rules"][rule_id]
+    try:
+        Assessment.model_validate_json(json.dumps(data))
+    except ValueError as exc:
+        assert "title" in str(exc)
+    else:
+        raise AssertionError("a result without its rule's texts was read")
