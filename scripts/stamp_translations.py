@@ -2,9 +2,9 @@
 
     python scripts/stamp_translations.py [--check] [RULE_ID ...]
 
-A translation (rules/translations/<lang>/<pack>.yaml, and controls.yaml for the catalogue's
-control titles) is shown only while its `source` stamp matches the current English text. After a rule's English text changes,
-review its translations, then run this script with the rule's ID to restamp them; with no IDs it
+A translation (rules/translations/<lang>/<pack>.yaml, controls.yaml for the catalogue's control
+titles, and questions.yaml for the question bank, by fact) is shown only while its `source` stamp matches the current English text. After a rule's English text changes,
+review its translations, then run this script with the rule's ID (or the question's fact) to restamp them; with no IDs it
 stamps only entries that have no stamp yet. `--check` lists stale or unstamped entries and exits 1
 if there are any (the test suite does the same).
 """
@@ -21,7 +21,15 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from compliance.core.translations import CONTROLS_FILE, control_stamp, setting_stamp, source_stamp  # noqa: E402
+from compliance.core.questions import bank  # noqa: E402
+from compliance.core.translations import (  # noqa: E402
+    CONTROLS_FILE,
+    QUESTIONS_FILE,
+    control_stamp,
+    question_stamp,
+    setting_stamp,
+    source_stamp,
+)
 
 
 def english() -> dict[str, tuple[str, str]]:
@@ -61,10 +69,30 @@ def main() -> int:
     texts = english()
     titles = control_titles()
     problems = []
+    questions = {
+        fact: question_stamp(entry.ask, entry.help, entry.why, entry.choices)
+        for fact, entry in bank().items()
+    }
     for path in sorted((ROOT / "rules" / "translations").glob("*/*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
         changed = False
+        if path.name == QUESTIONS_FILE:
+            for fact, entry in data["questions"].items():
+                stamp = questions.get(fact)
+                if stamp is None:
+                    problems.append(f"{path.relative_to(ROOT)}: {fact}: no such question")
+                elif entry.get("source") != stamp:
+                    if args.check or not (fact in args.rules or (not args.rules and "source" not in entry)):
+                        problems.append(
+                            f"{path.relative_to(ROOT)}: {fact}: {'stale' if 'source' in entry else 'unstamped'}"
+                        )
+                        continue
+                    lines = _set_stamp(lines, fact, stamp)
+                    changed = True
+            if changed:
+                path.write_text("".join(lines), encoding="utf-8")
+            continue
         is_controls = path.name == CONTROLS_FILE
         for rule_id, entry in data["controls" if is_controls else "rules"].items():
             if rule_id not in (titles if is_controls else texts):

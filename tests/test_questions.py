@@ -12,7 +12,7 @@ from compliance.core.engine import assess
 from compliance.core.errors import RulePackError
 from compliance.core.facts import facts_to_state, registry
 from compliance.core.models.rules import Obligation, Severity
-from compliance.core.questions import bank, parse_bank
+from compliance.core.questions import bank, fill, parse_bank
 from compliance.inputs.loader import load_packs, load_solution
 
 AS_OF = date(2026, 12, 1)
@@ -88,4 +88,6 @@ def test_an_undecided_dpia_criterion_is_asked_for_with_the_flows_it_is_undecided
     assert a.dpia.required is None
     profiling = next(q for q in a.questions if q.fact == "flow.profiling")
     assert any(d.startswith("DPIA screening C1 (readings)") for d in profiling.decides)
-    assert profiling.ask == bank()["flow.profiling"].ask
+    assert profiling.target is not None and profiling.target.id == "readings"
+    assert profiling.ask == fill(bank()["flow.profiling"].ask, profiling.target)
+    assert profiling.target.name in profiling.ask and "{flow}" not in profiling.ask

@@ -20,7 +20,7 @@ Which questions an assessment asks, and in which order, is one rule (docs/scorin
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -29,15 +29,21 @@ from pydantic import Field
 
 from compliance.core.errors import Problem, RulePackError
 from compliance.core.facts import registry
-from compliance.core.models.assessment import Criterion, DpiaScreening, Finding, Question
+from compliance.core.models.assessment import Assessment, Criterion, DpiaScreening, Finding, Question, Target
 from compliance.core.models.common import Strict
-from compliance.core.models.rules import Outcome, Severity
+from compliance.core.models.rules import Obligation, Outcome, Scope, Severity
+from compliance.core.models.solution import SafeguardStatus
 from compliance.core.resources import rules_root
 from compliance.core.scoring import SEVERITY_POINTS
+from compliance.core.translations import QuestionText, question_text
 from compliance.core.validation import validate_located
+from compliance.core.vocabulary import safeguards
 from compliance.core.yamlio import load_text
 
 BANK_FILE = ("questions", "questions.yaml")
+# A safeguard of the vocabulary is asked for as `safeguards.<key>`, answered with its status.
+SAFEGUARD_PREFIX = "safeguards."
+SAFEGUARD_ANSWERS = frozenset(s.value for s in SafeguardStatus)
 
 
 class BankEntry(Strict):
@@ -81,12 +87,27 @@ def parse_bank(text: str, name: str) -> dict[str, BankEntry]:
     problems: list[Problem] = []
     reg = registry()
     seen: set[str] = set()
+    safeguard_keys = set(safeguards().keys())
     for index, entry in enumerate(data.questions):
         where = ("questions", index)
         spec = reg.get(entry.fact)
         if entry.fact in seen:
             problems.append(located.problem((*where, "fact"), f"a second question for '{entry.fact}'"))
         seen.add(entry.fact)
+        if entry.fact.startswith(SAFEGUARD_PREFIX):
+            # A safeguard of the vocabulary, answered with its status.
+            if entry.fact.removeprefix(SAFEGUARD_PREFIX) not in safeguard_keys:
+                problems.append(
+                    located.problem((*where, "fact"), f"no safeguard '{entry.fact}' in the vocabulary")
+                )
+            elif set(entry.choices) != SAFEGUARD_ANSWERS:
+                problems.append(
+                    located.problem(
+                        (*where, "choices"),
+                        f"a safeguard's answers are {', '.join(sorted(SAFEGUARD_ANSWERS))}",
+                    )
+                )
+            continue
         if spec is None:
             problems.append(
                 located.problem((*where, "fact"), f"no fact '{entry.fact}' in the solution format")
@@ -127,55 +148,226 @@ def _answers(spec: Any) -> set[str] | None:
 
 @dataclass
 class _Open:
+    target: Target | None = None
     decides: list[str] = field(default_factory=list)
     weight: float = 0.0
     applicability: bool = False
 
 
+PLACEHOLDERS = {Scope.FLOW: "{flow}", Scope.PARTY: "{party}", Scope.SYSTEM: "{system}"}
+
+
+def subject(fact: str) -> Scope | None:
+    """The kind of target a fact is about (a flow, party or system); None for the solution."""
+    namespace = fact.split(".", 1)[0]
+    return next((scope for scope in PLACEHOLDERS if scope.value == namespace), None)
+
+
+def fill(text: str, target: Target | None) -> str:
+    """A question's text with its subject named: the flow's, party's or system's name in place of
+    its placeholder."""
+    if target is None:
+        return text
+    return text.replace(PLACEHOLDERS[target.kind], target.name) if target.kind in PLACEHOLDERS else text
+
+
 def open_questions(
     findings: Iterable[Finding], screening: DpiaScreening, deciding: Callable[[Finding], bool]
 ) -> list[Question]:
-    """The questions whose answers decide the verdict or the DPIA answer, in asking order."""
-    open_facts: dict[str, _Open] = defaultdict(_Open)
-    reg = registry()
+    """The questions whose answers decide the verdict or the DPIA answer, in asking order: one per
+    fact and target (a question about a flow, party or system names it)."""
+    return _ask(
+        findings,
+        screening,
+        lambda f: f.severity is Severity.CRITICAL and deciding(f),
+    )
+
+
+def interview_questions(
+    findings: Iterable[Finding],
+    screening: DpiaScreening,
+    deciding: Callable[[Finding], bool],
+    flows: Mapping[str, Target] | None = None,
+    related: Related | None = None,
+) -> list[Question]:
+    """The questions of an interview, in asking order: first those that decide the verdict or the
+    DPIA answer (`open_questions`), then those that decide any critical or high result still
+    unknown, then those of any other result of a legal duty still unknown (which keeps the verdict
+    from "ready"), heaviest first in each group. With `related`, a fact stated on the flows or systems around a target
+    (the technologies of a system's flows) is asked there."""
+    results = list(findings)
+    first = _ask(
+        results, screening, lambda f: f.severity is Severity.CRITICAL and deciding(f), flows, related
+    )
+    out = list(first)
+    asked = {(q.fact, q.target) for q in first}
+    for wanted in (
+        lambda f: f.severity in (Severity.CRITICAL, Severity.HIGH),
+        deciding,  # any result of a legal duty still unknown keeps the verdict from "ready"
+    ):
+        for q in _ask(results, None, wanted, flows, related):
+            if (q.fact, q.target) not in asked:
+                asked.add((q.fact, q.target))
+                out.append(q)
+    return out
+
+
+def next_questions(a: Assessment) -> list[Question]:
+    """An assessment's interview questions, in asking order (`interview_questions`)."""
+    deciding = {p.id for p in a.rule_packs if p.obligation is Obligation.LAW}
+    deciding |= set(a.solution.get("contract_standards") or [])
+    related = Related(a.solution)
+    return interview_questions(a.findings, a.dpia, lambda f: f.pack in deciding, related.flows, related)
+
+
+# A derived fact read from the flows or systems around a target is stated there: these are the
+# descriptions of such inputs (`facts.DERIVED_FROM`), with the fact asked and where.
+_AROUND: dict[str, tuple[tuple[str, str], ...]] = {
+    "the technologies of the flows from and to the system": (("flow.technologies", "touching"),),
+    "the data_categories of the flows from and to the system": (("flow.data_categories", "touching"),),
+    "the data_categories of the flows from the system": (("flow.data_categories", "leaving"),),
+    "the data_categories and technologies of the flows from the system": (
+        ("flow.data_categories", "leaving"),
+        ("flow.technologies", "leaving"),
+    ),
+    "the data_categories of the flows into the party or its systems": (("flow.data_categories", "into"),),
+    "the secrecy of the flows into the party or its systems": (("flow.secrecy", "into"),),
+    "security.internet_facing of the flow's source and destination systems": (
+        ("system.security.internet_facing", "ends"),
+    ),
+    "security.stores_data_unencrypted of the flow's source and destination systems": (
+        ("system.security.stores_data_unencrypted", "ends"),
+    ),
+    "security.internet_facing of the systems that hold personal data": (
+        ("system.security.internet_facing", "every"),
+    ),
+}
+
+
+class Related:
+    """The flows and systems around each target of a solution document, for the questions whose
+    facts are stated there rather than on the target itself."""
+
+    def __init__(self, solution: Mapping[str, Any]) -> None:
+        def target(kind: Scope, item: Mapping[str, Any]) -> Target:
+            return Target(kind=kind, id=item["id"], name=item.get("name") or item["id"])
+
+        flows = [f for f in solution.get("flows") or [] if isinstance(f, Mapping) and "id" in f]
+        systems = [s for s in solution.get("systems") or [] if isinstance(s, Mapping) and "id" in s]
+        self.flows = {f["id"]: target(Scope.FLOW, f) for f in flows}
+        self.systems = {s["id"]: target(Scope.SYSTEM, s) for s in systems}
+        operator = {s["id"]: s.get("operator") for s in systems}
+        self._ends = {f["id"]: [f.get("source"), f.get("destination")] for f in flows}
+        self._leaving: dict[str, list[str]] = defaultdict(list)
+        self._touching: dict[str, list[str]] = defaultdict(list)
+        self._into: dict[str, list[str]] = defaultdict(list)
+        for f in flows:
+            source, destination = str(f.get("source")), str(f.get("destination"))
+            self._leaving[source].append(f["id"])
+            for end in dict.fromkeys((source, destination)):
+                self._touching[end].append(f["id"])
+            self._into[str(operator.get(destination) or destination)].append(f["id"])
+
+    def around(self, description: str, target: Target | None) -> list[tuple[str, Target]]:
+        """The facts (with their flow or system) that a description of inputs names for a target."""
+        out: list[tuple[str, Target]] = []
+        for fact, where in _AROUND.get(description, ()):
+            if where == "every":
+                ids, pool = list(self.systems), self.systems
+            elif target is None:
+                continue
+            elif where == "ends":
+                ids, pool = [i for i in self._ends.get(target.id, []) if i in self.systems], self.systems
+            else:
+                chosen = {"touching": self._touching, "leaving": self._leaving, "into": self._into}[where]
+                ids, pool = chosen.get(target.id, []), self.flows
+            out.extend((fact, pool[i]) for i in ids if i in pool)
+        return out
+
+
+def _ask(
+    findings: Iterable[Finding],
+    screening: DpiaScreening | None,
+    wanted: Callable[[Finding], bool],
+    flows: Mapping[str, Target] | None = None,
+    related: Related | None = None,
+) -> list[Question]:
+    """The questions for the facts missing from the unknown results `wanted` picks, and (given a
+    screening that cannot answer whether a DPIA is required) from its undecided criteria."""
+    open_facts: dict[tuple[str, str | None], _Open] = {}
+    known = bank()
+    named: dict[str, Target] = dict(flows or {})
     for f in findings:
-        if f.status is not Outcome.UNKNOWN or f.severity is not Severity.CRITICAL or not deciding(f):
+        if f.target is not None and f.target.kind is Scope.FLOW:
+            named.setdefault(f.target.id, f.target)
+        if f.status is not Outcome.UNKNOWN or not wanted(f):
             continue
         label = f"{f.rule_id} ({f.target.kind.value} {f.target.id})" if f.target else f.rule_id
         first = set(f.applies_unknown)
         for fact in f.to_state:
-            if fact not in reg:
+            if _askable(fact, known):
+                target = f.target if f.target is not None and subject(fact) is f.target.kind else None
+                asked = [(fact, target)]
+            elif related is not None:
+                asked = list(related.around(fact, f.target))  # stated on the flows or systems around
+            else:
                 continue  # a description, not a fact: the DPIA screening names its own facts below
-            entry = open_facts[fact]
-            entry.decides.append(label)
-            entry.weight += f.weight
-            entry.applicability |= fact in first
-    if screening.required is None:
+            for one, target in asked:
+                entry = _entry_for(open_facts, one, target)
+                entry.decides.append(label)
+                entry.weight += f.weight
+                entry.applicability |= fact in first
+    if screening is not None and screening.required is None:
         for criterion in screening.criteria + screening.per_se + screening.national:
             if criterion.met is None:
-                _add_criterion(open_facts, criterion, reg)
-    known = bank()
+                _add_criterion(open_facts, criterion, known, named)
     questions = [
-        _question(fact, entry, known.get(fact)) for fact, entry in open_facts.items() if entry.decides
+        _question(fact, entry, known.get(fact)) for (fact, _), entry in open_facts.items() if entry.decides
     ]
-    questions.sort(key=lambda q: (not q.applicability, -q.weight, q.fact))
+    questions.sort(key=lambda q: (not q.applicability, -q.weight, q.fact, q.target.id if q.target else ""))
     return questions
 
 
-def _add_criterion(open_facts: dict[str, _Open], criterion: Criterion, reg: dict[str, Any]) -> None:
-    flows = ", ".join(criterion.unknown_flows)
-    label = f"DPIA screening {criterion.id}" + (f" ({flows})" if flows else "")
+def _askable(fact: str, known: dict[str, BankEntry]) -> bool:
+    return fact in registry() or fact in known
+
+
+def _entry_for(open_facts: dict[tuple[str, str | None], _Open], fact: str, target: Target | None) -> _Open:
+    key = (fact, f"{target.kind.value} {target.id}" if target is not None else None)
+    entry = open_facts.get(key)
+    if entry is None:
+        entry = open_facts[key] = _Open(target=target)
+    return entry
+
+
+def _add_criterion(
+    open_facts: dict[tuple[str, str | None], _Open],
+    criterion: Criterion,
+    known: dict[str, BankEntry],
+    flows: dict[str, Target],
+) -> None:
+    label = f"DPIA screening {criterion.id}"
     for fact in criterion.to_state:
-        if fact in reg:
-            entry = open_facts[fact]
-            entry.decides.append(label)
+        if not _askable(fact, known):
+            continue
+        if subject(fact) is Scope.FLOW and criterion.unknown_flows:
+            for flow_id in criterion.unknown_flows:
+                target = flows.get(flow_id) or Target(kind=Scope.FLOW, id=flow_id, name=flow_id)
+                entry = _entry_for(open_facts, fact, target)
+                entry.decides.append(f"{label} ({flow_id})")
+                entry.weight += SEVERITY_POINTS[Severity.CRITICAL]
+        else:
+            flows_named = ", ".join(criterion.unknown_flows)
+            entry = _entry_for(open_facts, fact, None)
+            entry.decides.append(label + (f" ({flows_named})" if flows_named else ""))
             entry.weight += SEVERITY_POINTS[Severity.CRITICAL]
 
 
 def _question(fact: str, entry: _Open, asked: BankEntry | None) -> Question:
     return Question(
         fact=fact,
-        ask=asked.ask if asked else f"State this fact: {fact}",
+        target=entry.target,
+        ask=fill(asked.ask, entry.target) if asked else f"State this fact: {fact}",
         help=asked.help if asked else None,
         why=asked.why if asked else None,
         choices=dict(asked.choices) if asked else {},
@@ -183,4 +375,18 @@ def _question(fact: str, entry: _Open, asked: BankEntry | None) -> Question:
         decides=entry.decides,
         weight=round(entry.weight, 3),
         applicability=entry.applicability,
+    )
+
+
+def in_language(question: Question, lang: str) -> QuestionText:
+    """A question's texts in a language, its subject named (English, marked, where the bank has no
+    current translation)."""
+    asked = bank().get(question.fact)
+    if asked is None:
+        return QuestionText(
+            question.ask, question.help, question.why, dict(question.choices), in_english=False
+        )
+    text = question_text(lang, question.fact, asked.ask, asked.help, asked.why, asked.choices)
+    return QuestionText(
+        fill(text.ask, question.target), text.help, text.why, text.choices, in_english=text.in_english
     )

@@ -24,6 +24,9 @@ from compliance.core.resources import rules_root
 
 FIELDS = ("title", "remediation")
 CONTROLS_FILE = "controls.yaml"
+QUESTIONS_FILE = "questions.yaml"
+# Files of a language folder that are not the translation of a rule pack.
+NOT_PACKS = (CONTROLS_FILE, QUESTIONS_FILE)
 TRANSLATED_LANGUAGES = ("da", "sv")
 
 
@@ -70,7 +73,7 @@ def _pack_files(lang: str) -> Iterator[tuple[str, str]]:
     if not folder.is_dir():
         return
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".yaml") and entry.name != CONTROLS_FILE:
+        if entry.name.endswith(".yaml") and entry.name not in NOT_PACKS:
             yield f"rules/translations/{lang}/{entry.name}", entry.read_text(encoding="utf-8")
 
 
@@ -162,3 +165,72 @@ def setting_text(
     if entry is None or entry.get("source") != setting_stamp(label, note):
         return label, note, True
     return entry.get("label", label), entry.get("note", note), False
+
+
+QUESTION_FIELDS = ("ask", "help", "why")
+
+
+def question_stamp(ask: str, help: str | None, why: str | None, choices: dict[str, str]) -> str:
+    """The stamp of a question's English texts: the question, its help, why it is asked, and
+    the label of every answer."""
+    labels = "\x00".join(f"{key}={label}" for key, label in sorted(choices.items()))
+    return hashlib.sha256(f"{ask}\x00{help or ''}\x00{why or ''}\x00{labels}".encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class QuestionText:
+    """A question's texts in a language, and whether they fell back to English."""
+
+    ask: str
+    help: str | None
+    why: str | None
+    choices: dict[str, str]
+    in_english: bool
+
+
+@functools.cache
+def load_question_texts(lang: str) -> dict[str, dict[str, Any]]:
+    """The translated questions of the question bank, by fact, with their stamps."""
+    entry = rules_root().joinpath("translations").joinpath(lang).joinpath(QUESTIONS_FILE)
+    if not entry.is_file():
+        return {}
+    where = f"rules/translations/{lang}/{QUESTIONS_FILE}"
+    out: dict[str, dict[str, Any]] = {}
+    for fact, texts in _section(where, entry.read_text(encoding="utf-8"), lang, "questions").items():
+        path = f"questions.{fact}"
+        choices = texts.pop("choices", {}) if isinstance(texts, dict) else {}
+        if not isinstance(choices, dict) or not all(
+            isinstance(v, str) and v.strip() for v in choices.values()
+        ):
+            raise InputError.single(where, "choices must map each answer to a non-empty label", path=path)
+        out[str(fact)] = {
+            **_entry(where, path, texts, QUESTION_FIELDS),
+            "choices": {_answer_key(k): str(v) for k, v in choices.items()},
+        }
+    return out
+
+
+def _answer_key(value: Any) -> str:
+    """An answer as text: YAML reads `true:` and `false:` as booleans."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def question_text(
+    lang: str, fact: str, ask: str, help: str | None, why: str | None, choices: dict[str, str]
+) -> QuestionText:
+    """A question's texts in `lang`, all in English (and marked so) unless a current translation
+    of the whole entry exists: a question half in one language would be misread."""
+    english = QuestionText(ask, help, why, dict(choices), in_english=lang != "en")
+    if lang == "en":
+        return QuestionText(ask, help, why, dict(choices), in_english=False)
+    entry = load_question_texts(lang).get(fact)
+    if entry is None or entry.get("source") != question_stamp(ask, help, why, choices):
+        return english
+    complete = "ask" in entry and all(
+        (text is None) == (field not in entry) for field, text in (("help", help), ("why", why))
+    )
+    if not complete or set(entry["choices"]) != set(choices):
+        return english
+    return QuestionText(entry["ask"], entry.get("help"), entry.get("why"), entry["choices"], in_english=False)

@@ -22,6 +22,7 @@ from compliance.core.facts import derive_flow
 from compliance.core.messages import N_, Message
 from compliance.core.models.assessment import Assessment, ControlStatus, FactProvenance, Finding, Provenance
 from compliance.core.models.rules import Outcome, Severity
+from compliance.core.questions import in_language
 from compliance.core.resources import reports_root
 from compliance.core.scoring import CRITICAL_REASON, CRITICAL_REASON_AT, NOT_READY_BELOW, TARGET_WORDS
 from compliance.core.terminal import neutralise
@@ -133,6 +134,7 @@ TEXTS: dict[str, Any] = {
         "first. Answer them in the solution file and assess again."
     ),
     "question_decides": N_("Decides"),
+    "questions_more": N_("And {n} more questions: the assessment's data file lists them all."),
     "score": N_("Score"),
     "solution": N_("Solution"),
     "controller": N_("Controller"),
@@ -415,6 +417,8 @@ def render_html(
         pack_rules=Counter(r.pack for r in a.rules.values()),
         unverified_dates=_unverified_dates(a, lang),
         pending_rows=_pending_rows(a, lang),
+        questions=_questions(a, lang),
+        questions_more=max(0, len(a.questions) - QUESTIONS_SHOWN),
         facts_to_state=_facts_to_state(a),
         statuses=[s.value for s in ControlStatus],
         top_risks=top_risks,
@@ -623,6 +627,19 @@ def verdict_reasons(a: Assessment, lang: str) -> list[str]:
 def t_marker(lang: str, in_english: bool) -> str:
     """The mark before a text that fell back to English in a Danish or Swedish report."""
     return f"{i18n.translator(lang).gettext(TEXTS['en_marker'])} " if in_english and lang != "en" else ""
+
+
+# The questions the report lists, most decisive first; the JSON holds them all.
+QUESTIONS_SHOWN = 25
+
+
+def _questions(a: Assessment, lang: str) -> list[dict[str, Any]]:
+    """The first questions in the report's language, each naming the flow, party or system it asks about."""
+    out = []
+    for q in a.questions[:QUESTIONS_SHOWN]:
+        text = in_language(q, lang)
+        out.append({"ask": t_marker(lang, text.in_english) + text.ask, "why": text.why, "decides": q.decides})
+    return out
 
 
 def _facts_to_state(a: Assessment, limit: int = 12) -> list[tuple[str, int]]:

@@ -16,6 +16,7 @@ from compliance.core.models.assessment import (
     Verdict,
 )
 from compliance.core.models.rules import Outcome
+from compliance.core.questions import in_language
 from compliance.core.scoring import OUTCOME_WORDS
 from compliance.core.terminal import neutralise
 from compliance.core.translations import control_title, rule_text
@@ -163,7 +164,8 @@ class _Summary:
         ]
         for i, q in enumerate(a.questions[:top], start=1):
             decides = self.tr.ngettext("decides {n} open result", "decides {n} open results", len(q.decides))
-            text = f"{q.ask} ({decides.format(n=len(q.decides))})"
+            asked = in_language(q, self.lang)
+            text = f"{t_marker(self.lang, asked.in_english)}{asked.ask} ({decides.format(n=len(q.decides))})"
             lines += textwrap.wrap(
                 text, WIDTH, initial_indent=f"  {i:>2}. ", subsequent_indent=" " * 6, break_on_hyphens=False
             )
