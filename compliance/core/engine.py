@@ -46,7 +46,7 @@ from compliance.core.models.scan import ScanRun
 from compliance.core.models.solution import Solution
 from compliance.core.packs import CompiledRule, LoadedPack
 from compliance.core.provenance import Provenances, declared_only
-from compliance.core.questions import open_questions
+from compliance.core.questions import Related, open_questions
 from compliance.core.review import Reviewer, facts_digest, who
 from compliance.core.scan_facts import cwe_hits, scan_facts, undecided_controls
 from compliance.core.scoring import FORMULA, counts, score, verdict, weight_of, worst
@@ -320,7 +320,7 @@ def _assess(
             for rule in pack.rules
         },
         dpia=screening,
-        questions=open_questions(every, screening, deciding),
+        questions=open_questions(every, screening, deciding, Related(facts.document)),
         coverage=framework_coverage,
         controls=control_results,
         scanners=list(scans),

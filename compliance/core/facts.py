@@ -661,7 +661,11 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
         for name in ("declared", "status", "serious_findings", "other_findings")
     },
     "dpia.required": ("the DPIA screening (its unknown criteria name the facts)",),
-    "dpia.current": ("dpia.status", "dpia.completed_on", "dpia.covers_current_processing"),
+    "dpia.current": (
+        "solution.dpia.status",
+        "solution.dpia.completed_on",
+        "solution.dpia.covers_current_processing",
+    ),
     "dpia.per_se": ("the DPIA screening (Art. 35(3) cases)",),
     **{
         f"solution.{name}": ("the facts of the flows",)

@@ -172,14 +172,20 @@ def fill(text: str, target: Target | None) -> str:
 
 
 def open_questions(
-    findings: Iterable[Finding], screening: DpiaScreening, deciding: Callable[[Finding], bool]
+    findings: Iterable[Finding],
+    screening: DpiaScreening,
+    deciding: Callable[[Finding], bool],
+    related: Related | None = None,
 ) -> list[Question]:
     """The questions whose answers decide the verdict or the DPIA answer, in asking order: one per
-    fact and target (a question about a flow, party or system names it)."""
+    fact and target (a question about a flow, party or system names it). With `related` (the
+    solution's flows and systems), a fact stated around a target is asked there."""
     return _ask(
         findings,
         screening,
         lambda f: f.severity is Severity.CRITICAL and deciding(f),
+        related.flows if related is not None else None,
+        related,
     )
 
 

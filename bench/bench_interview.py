@@ -1,0 +1,261 @@
+"""The economy of the interview: how many questions it takes to reach the complete file's answer.
+
+Protocol (issue 20), for each bundled example:
+
+1. assess the complete file: its verdict, its DPIA answer ("is a DPIA required?") and every
+   critical and high result (rule, target, outcome) are the reference;
+2. remove from it every fact the question bank has a question for (for every flow, party and
+   system, and every safeguard), except a fact without which the file is not valid;
+3. ask the interview's next question (`compliance.core.questions.next_questions`), answer it with
+   the example's own value, or "don't know" where the example states none (the fact stays
+   unknown and the question is not asked again), assess again, and repeat;
+4. stop when the verdict, the DPIA answer and every critical and high result equal the
+   reference, or when no question is left (the target is then missed).
+
+It reports questions asked against facts removed; the target is at most a third, for each
+example.
+
+    python bench/bench_interview.py [--examples DIR] [--json OUT] [--as-of 2026-12-01] [--verbose]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from compliance.core.engine import assess
+from compliance.core.models.assessment import Assessment, Target
+from compliance.core.models.rules import Scope, Severity
+from compliance.core.models.solution import Solution
+from compliance.core.packs import LoadedPack
+from compliance.core.questions import bank, next_questions, subject
+from compliance.inputs.answers import COLLECTIONS, get_answer, remove_answer, set_answer
+from compliance.inputs.loader import load_packs, load_solution
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = date(2026, 12, 1)
+TARGET_SHARE = 1 / 3
+
+Doc = dict[str, Any]
+Reference = tuple[str, bool | None, dict[tuple[str, str | None], str]]
+
+
+@dataclass
+class Economy:
+    """One example's run of the protocol."""
+
+    example: str
+    removed: int
+    asked: int = 0
+    answered: int = 0
+    dont_know: int = 0
+    reached: bool = False
+    seconds: float = 0.0
+    questions: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)  # where the answer still differs, if not reached
+
+    @property
+    def share(self) -> float:
+        return self.asked / self.removed if self.removed else 0.0
+
+    @property
+    def met(self) -> bool:
+        return self.reached and self.share <= TARGET_SHARE
+
+
+def solution_of(doc: Doc) -> Solution:
+    """The solution a document states, validated as the loader validates a file."""
+    return Solution.model_validate_json(json.dumps(doc))
+
+
+def reference(a: Assessment) -> Reference:
+    """What the interview must reach: the verdict, the DPIA answer, the critical and high results."""
+    results = {
+        (f.rule_id, f"{f.target.kind.value} {f.target.id}" if f.target else None): f.status.value
+        for f in a.results()
+        if f.severity in (Severity.CRITICAL, Severity.HIGH)
+    }
+    return a.verdict.value, a.dpia.required, results
+
+
+def _valid(doc: Doc) -> bool:
+    try:
+        solution_of(doc)
+    except ValidationError:
+        return False
+    return True
+
+
+def _companions(doc: Doc, complete: Doc, fact: str, target: Target | None) -> list[tuple[str, Target | None]]:
+    """When the document is not valid with this answer alone: the facts of the same part (the
+    other answers about the DPIA, say) that make it valid, taken from the complete file one by one,
+    in the bank's order. Empty when it is valid."""
+    if _valid(doc):
+        return []
+    part = fact.rsplit(".", 1)[0] + "."
+    taken: list[tuple[str, Target | None]] = []
+    trial = copy.deepcopy(doc)
+    for other in bank():
+        if not other.startswith(part) or other == fact:
+            continue
+        found, value = get_answer(complete, other, target)
+        if found and not get_answer(trial, other, target)[0]:
+            set_answer(trial, other, target, value)
+            taken.append((other, target))
+            if _valid(trial):
+                return taken
+    raise SystemExit(f"bench: no answers of the example make '{fact}' valid")
+
+
+def _differences(now: Reference, goal: Reference) -> list[str]:
+    out = [f"verdict {now[0]} (complete file: {goal[0]})"] if now[0] != goal[0] else []
+    if now[1] != goal[1]:
+        out.append(f"DPIA required {now[1]} (complete file: {goal[1]})")
+    out += [
+        f"{rule} {target or ''}: {status} (complete file: {goal[2].get((rule, target))})"
+        for (rule, target), status in sorted(now[2].items(), key=str)
+        if goal[2].get((rule, target)) != status
+    ]
+    return out
+
+
+def asked_about(doc: Doc) -> list[tuple[str, Target | None]]:
+    """Every (fact, target) the question bank can ask about in this document."""
+    targets: dict[Scope, list[Target]] = {
+        scope: [
+            Target(kind=scope, id=item["id"], name=item.get("name") or item["id"])
+            for item in doc.get(key) or []
+            if isinstance(item, dict) and "id" in item
+        ]
+        for scope, key in COLLECTIONS.items()
+    }
+    out: list[tuple[str, Target | None]] = []
+    for fact in bank():
+        kind = subject(fact)
+        if kind is None:
+            out.append((fact, None))
+        else:
+            out.extend((fact, target) for target in targets[kind])
+    return out
+
+
+def strip(doc: Doc) -> tuple[Doc, int]:
+    """The document without every fact the bank asks about that it states (a fact the file is not
+    valid without stays), and how many were taken out."""
+    stripped = copy.deepcopy(doc)
+    removed = 0
+    for fact, target in asked_about(doc):
+        found, _ = get_answer(stripped, fact, target)
+        if not found:
+            continue
+        before = copy.deepcopy(stripped)
+        remove_answer(stripped, fact, target)
+        try:
+            solution_of(stripped)
+        except ValidationError:
+            stripped = before  # the file needs it: every valid file states it
+            continue
+        removed += 1
+    return stripped, removed
+
+
+def run(example: Path, packs: Sequence[LoadedPack], as_of: date, verbose: bool = False) -> Economy:
+    loaded = load_solution(example)
+    complete: Doc = loaded.solution.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+    goal = reference(assess(solution_of(complete), packs, as_of))
+    doc, removed = strip(complete)
+    economy = Economy(example=example.parent.name, removed=removed)
+    start = time.perf_counter()
+    asked: set[tuple[str, Target | None]] = set()
+    while True:
+        a = assess(solution_of(doc), packs, as_of)
+        if reference(a) == goal:
+            economy.reached = True
+            break
+        question = next((q for q in next_questions(a) if (q.fact, q.target) not in asked), None)
+        if question is None:
+            economy.left = _differences(reference(a), goal)
+            if verbose:
+                print("  no question left; still differs: " + "; ".join(economy.left), file=sys.stderr)
+            break
+        asked.add((question.fact, question.target))
+        economy.asked += 1
+        found, value = get_answer(complete, question.fact, question.target)
+        where = f" ({question.target.kind.value} {question.target.id})" if question.target else ""
+        if found:
+            set_answer(doc, question.fact, question.target, value)
+            economy.answered += 1
+            economy.questions.append(f"{question.fact}{where} = {json.dumps(value)}")
+            # An answer that needs another with it (a DPIA done needs its date): the interview
+            # asks the others of the same part next, and each counts as a question.
+            for other, target in _companions(doc, complete, question.fact, question.target):
+                if (other, target) in asked:
+                    continue
+                asked.add((other, target))
+                economy.asked += 1
+                economy.answered += 1
+                set_answer(doc, other, target, get_answer(complete, other, target)[1])
+                economy.questions.append(
+                    f"{other}{where} = {json.dumps(get_answer(complete, other, target)[1])}"
+                )
+        else:
+            economy.dont_know += 1
+            economy.questions.append(f"{question.fact}{where}: don't know")
+        if verbose:
+            print(f"  {economy.asked:>3}. {economy.questions[-1]}", file=sys.stderr)
+    economy.seconds = time.perf_counter() - start
+    return economy
+
+
+def markdown(results: Sequence[Economy]) -> str:
+    lines = [
+        "| example | facts removed | questions asked | share | don't know | reached | target (at most 1/3) |",
+        "|---|---:|---:|---:|---:|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.example} | {r.removed} | {r.asked} | {r.share:.0%} | {r.dont_know} "
+            f"| {'yes' if r.reached else 'no'} | {'met' if r.met else 'MISSED'} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=Path, default=ROOT / "examples")
+    parser.add_argument("--as-of", type=date.fromisoformat, default=AS_OF)
+    parser.add_argument("--json", type=Path, help="also write every run, with the questions asked")
+    parser.add_argument("--verbose", action="store_true", help="print each question as it is answered")
+    args = parser.parse_args(argv)
+    packs = load_packs()
+    results = []
+    for example in sorted(args.examples.glob("*/solution.yaml")):
+        if args.verbose:
+            print(example.parent.name, file=sys.stderr)
+        results.append(run(example, packs, args.as_of, args.verbose))
+    print(markdown(results))
+    missed = [r.example for r in results if not r.met]
+    print()
+    print(
+        f"Target (at most a third of the removed facts asked, for each example): "
+        f"{'met' if not missed else 'MISSED for ' + ', '.join(missed)}"
+    )
+    if args.json:
+        args.json.write_text(
+            json.dumps([{**asdict(r), "share": r.share, "met": r.met} for r in results], indent=2) + "\n"
+        )
+    return 0 if not missed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
