@@ -196,3 +196,21 @@ def test_a_changed_english_question_falls_back_to_english_until_its_translation_
         "da", "flow.lawful_basis", entry.ask + " Now?", entry.help, entry.why, entry.choices
     )
     assert changed.in_english and changed.ask == entry.ask + " Now?"
+
+
+def test_every_vocabulary_label_is_read_whole() -> None:
+    """A label with a comma in a YAML flow mapping (`{title: A, B}`) is cut at the comma and the
+    rest read as keys without values: the person would choose from half a label."""
+    import yaml
+
+    from compliance.core.resources import rules_root
+
+    cut = []
+    for entry in rules_root().joinpath("vocabulary").iterdir():
+        if not entry.name.endswith(".yaml"):
+            continue
+        for section in yaml.safe_load(entry.read_text(encoding="utf-8")).values():
+            for key, value in section.items() if isinstance(section, dict) else ():
+                if isinstance(value, dict) and None in value.values():
+                    cut.append(f"{entry.name}: {key}")
+    assert not cut, cut
