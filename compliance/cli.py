@@ -512,6 +512,34 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help=_("print the JSON Schema of solution files"))
     p.set_defaults(run=cmd_schema)
 
+    p = sub.add_parser(
+        "interview",
+        parents=[rules_opt],
+        help=_("answer, in a terminal, the questions that decide the verdict; answers go into the file"),
+    )
+    p.add_argument("solution", type=Path, help=_("solution file (YAML or JSON)"))
+    p.add_argument(
+        "--lang",
+        choices=list(LANGUAGES),
+        default=None,
+        help=_("language of the questions (default: the terminal's)"),
+    )
+    p.add_argument(
+        "--by", default=None, type=_name, metavar="NAME", help=_("who answers: name and organisation")
+    )
+    p.add_argument(
+        "--evidence",
+        default=None,
+        type=_name,
+        metavar="REF",
+        help=_("the document the answers rest on, recorded with each"),
+    )
+    p.add_argument("--as-of", type=_date, default=None, metavar="DATE", help=as_of_opt)
+    p.add_argument(
+        "--all", action="store_true", help=_("go on after the verdict is decided, until no question is left")
+    )
+    p.set_defaults(run=cmd_interview)
+
     p = sub.add_parser("init", help=_("write a commented starter solution file"))
     p.add_argument("path", type=Path, nargs="?", default=Path("solution.yaml"))
     p.add_argument("--force", action="store_true", help=_("overwrite an existing file"))
@@ -1296,6 +1324,47 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> Exit:
     text = files("compliance").joinpath("starter_solution.yaml").read_text(encoding="utf-8")
     write_atomically(path, text)
     out.write(_("wrote {path}: fill it in, then run `compliance assess {path}`").format(path=path) + "\n")
+    return Exit.OK
+
+
+def cmd_interview(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance interview SOLUTION`: ask, in a terminal, the questions that decide."""
+    from compliance.outputs.interview import Person, Session
+
+    lang = args.lang or _language
+    path = args.solution.resolve()  # a symbolic link stays one: its target gets the answers
+    load_solution(path)  # the file must be valid before anything is asked
+    packs = load_packs(args.rules)
+    name = args.by
+    if name is None:
+        out.write(_("Who is answering (name and organisation)? "))
+        out.flush()
+        try:
+            name = _name(sys.stdin.readline().strip())
+        except argparse.ArgumentTypeError as exc:
+            raise UsageError(_("who answers: {problem}").format(problem=exc)) from None
+    session = Session(
+        path=path,
+        packs=packs,
+        as_of=args.as_of or date.today(),
+        lang=lang,
+        person=Person(name=name.strip(), evidence=args.evidence),
+        inp=sys.stdin,
+        out=out,
+        everything=args.all,
+    )
+    try:
+        session.run()
+    except KeyboardInterrupt:
+        out.write("\n")
+        _note(
+            ngettext(
+                "stopped; {n} answer was written to {path}, and the next run goes on from there",
+                "stopped; {n} answers were written to {path}, and the next run goes on from there",
+                session.answered,
+            ).format(n=session.answered, path=args.solution)
+        )
+        return Exit.OK
     return Exit.OK
 
 

@@ -10,11 +10,17 @@ documents (the data of a YAML file); validating the result is the loader's work.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
+from compliance.core import vocabulary
+from compliance.core.facts import registry
+from compliance.core.messages import N_, Message, say
 from compliance.core.models.assessment import Target
 from compliance.core.models.rules import Scope
 from compliance.core.questions import SAFEGUARD_PREFIX
+from compliance.core.vocabulary import suggest
 
 # Where each kind of target is listed in a solution document.
 COLLECTIONS = {Scope.FLOW: "flows", Scope.PARTY: "parties", Scope.SYSTEM: "systems"}
@@ -112,3 +118,119 @@ def remove_answer(doc: dict[str, Any], fact: str, target: Target | None = None) 
             break
         del parent[key]
     return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Typed answers
+
+
+class BadAnswer(ValueError):  # noqa: N818  # a person's answer, not a program's error
+    """An answer that does not fit the question; `message` says what would, in any language."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.text)
+        self.message = message
+
+
+NO_ITEMS = ("none", "-")  # an empty list: "none of them"
+
+
+def parse_answer(fact: str, text: str, choices: Mapping[str, str]) -> Any:
+    """The value of a typed answer to the question about `fact`: the number or key of a choice
+    (several, comma-separated, for a list), a vocabulary key, a number, a date (YYYY-MM-DD) or text,
+    as the solution format takes it."""
+    answer = " ".join(text.split())
+    if not answer:
+        raise BadAnswer(say(N_("Give an answer, or d (don't know), s (skip), q (stop).")))
+    if fact.startswith(SAFEGUARD_PREFIX):
+        return _choice(answer, choices)
+    spec = registry().get(fact)
+    if spec is None:
+        raise BadAnswer(say(N_("There is no such question.")))
+    if spec.kind in ("bool", "enum") and choices:
+        value = _choice(answer, choices)
+        return {"true": True, "false": False}.get(value, value) if spec.kind == "bool" else value
+    if spec.kind == "list":
+        if answer.lower() in NO_ITEMS:
+            return []
+        items = [item.strip() for item in answer.split(",") if item.strip()]
+        if choices:
+            return [_choice(item, choices) for item in items]
+        return [_key(item, spec.values, spec.vocab) for item in items]
+    if spec.kind == "vocab":
+        return _key(answer, spec.values, spec.vocab)
+    if spec.kind in ("int", "int_or_word"):
+        if spec.kind == "int_or_word" and spec.values and answer.lower() in spec.values:
+            return answer.lower()
+        try:
+            return int(answer)
+        except ValueError:
+            if spec.values:
+                raise BadAnswer(
+                    say(N_("Give a whole number or: {words}."), words=sorted(spec.values))
+                ) from None
+            raise BadAnswer(say(N_("Give a whole number."))) from None
+    if spec.kind == "number":
+        try:
+            return float(answer.replace(",", "."))
+        except ValueError:
+            raise BadAnswer(say(N_("Give a number."))) from None
+    if spec.kind == "date":
+        try:
+            return date.fromisoformat(answer).isoformat()
+        except ValueError:
+            raise BadAnswer(say(N_("Give a date as year-month-day, such as 2026-09-30."))) from None
+    return answer
+
+
+# Vocabularies short enough to offer as numbered choices; a country is typed as its code.
+_OFFERED = {"data_categories", "data_subjects", "purposes", "technologies"}
+
+
+def vocabulary_choices(fact: str) -> dict[str, str]:
+    """For a question answered from a vocabulary (data categories, subjects, purposes,
+    technologies), its terms by key with their titles, to offer as numbered choices."""
+    spec = registry().get(fact)
+    if spec is None or spec.vocab not in _OFFERED:
+        return {}
+    vocab = getattr(vocabulary, spec.vocab)()
+    return {key: term.title for key, term in vocab.terms.items()}
+
+
+def _choice(answer: str, choices: Mapping[str, str]) -> str:
+    keys = list(choices)
+    if answer.isdigit() and 1 <= int(answer) <= len(keys):
+        return keys[int(answer) - 1]
+    if answer in choices:
+        return answer
+    raise BadAnswer(say(N_("Give the number of an answer, 1 to {n}."), n=len(keys)))
+
+
+def _key(item: str, values: frozenset[str] | None, vocab: str | None) -> str:
+    if values is None or item in values:
+        return item
+    hint = suggest(item, sorted(values))
+    if hint:
+        raise BadAnswer(
+            say(N_("'{item}' is not in the list (did you mean '{hint}'?)."), item=item, hint=hint)
+        )
+    raise BadAnswer(say(N_("'{item}' is not in the list."), item=item))
+
+
+def set_source(doc: dict[str, Any], fact: str, target: Target | None, source: Mapping[str, Any]) -> None:
+    """Record where the answer about `fact` comes from, beside it: in the `sources` of the mapping
+    that holds it, under the fact's own key (the entry's `status` for a safeguard)."""
+    if fact.startswith(SAFEGUARD_PREFIX):
+        entry = _safeguard(doc, fact.removeprefix(SAFEGUARD_PREFIX))
+        if entry is not None:
+            entry.setdefault("sources", {})["status"] = dict(source)
+        return
+    home, keys = _home(doc, fact, target)
+    node: Any = home
+    for key in keys[:-1]:
+        node = node.get(key) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        sources = node.get("sources")
+        if not isinstance(sources, dict):
+            sources = node["sources"] = {}
+        sources[keys[-1]] = dict(source)

@@ -1319,3 +1319,13 @@ def _guess_indent(text: str) -> tuple[int, int, int]:
         (offset, dash_width), _ = sequences.most_common(1)[0]
         return mapping, offset + dash_width, offset
     return mapping, mapping, 0
+
+
+def load_editable(text: str, file: str) -> tuple[Any, Callable[[Any], str]]:
+    """A solution document to edit in place, and the function that writes it back keeping its
+    comments, key order, quoting and layout (JSON is written back as JSON, indented)."""
+    if _is_json(text):
+        trailing = "\n" if text.endswith("\n") else ""
+        return json.loads(text), lambda doc: json.dumps(doc, indent=2, ensure_ascii=False) + trailing
+    doc, layout = _load_round_trip(text, file)
+    return doc, layout.dump

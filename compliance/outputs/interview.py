@@ -1,0 +1,315 @@
+"""`compliance interview SOLUTION`: the questions that decide, asked in a terminal, the answers
+written into the solution file as they are given.
+
+The session asks the interview's next question (`compliance.core.questions.next_questions`) in
+the person's language, naming the flow, party or system it is about, with the answers to choose
+from, a help text and (on `?`) why it is asked. Each answer is written into the solution file at
+once, keeping its comments, order and layout (`compliance.inputs.upgrade.load_editable`), with its
+source beside it: `kind: interview`, who answered, the date and the evidence named. So stopping,
+Ctrl-C or a closed terminal loses nothing already answered, and running the command again goes on
+where it stopped. "Don't know" leaves the fact unknown and is kept in a file beside the solution
+(`<solution>.interview.yaml`), so that it is not asked again; "skip" puts a question off until the
+next session. The session ends when the verdict and the DPIA answer no longer wait for an answer
+(or, with `--all`, when no question is left).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from compliance.core.engine import assess
+from compliance.core.errors import InputError, SolutionError
+from compliance.core.models.assessment import Assessment, Question, Target, Verdict
+from compliance.core.models.solution import Solution
+from compliance.core.packs import LoadedPack
+from compliance.core.questions import bank, fill, in_language, next_questions
+from compliance.core.terminal import neutralise
+from compliance.core.validation import validate_located
+from compliance.core.yamlio import load_text
+from compliance.inputs.answers import (
+    BadAnswer,
+    get_answer,
+    parse_answer,
+    set_answer,
+    set_source,
+    vocabulary_choices,
+)
+from compliance.inputs.files import read_text
+from compliance.inputs.upgrade import load_editable
+from compliance.outputs import i18n, writing
+from compliance.outputs.report import t_marker
+from compliance.outputs.summary import VERDICT_TEXT
+
+STATE_SUFFIX = ".interview.yaml"
+STATE_VERSION = 1
+
+QUIT, DONT_KNOW, SKIP, WHY = "q", "d", "s", "?"
+
+Key = tuple[str, str | None]  # a question: its fact, and its target ("flow readings"), if any
+
+
+def _key(fact: str, target: Target | None) -> Key:
+    return fact, f"{target.kind.value} {target.id}" if target is not None else None
+
+
+def state_path(solution: Path) -> Path:
+    """Where the session keeps the questions answered "don't know"."""
+    return solution.with_name(solution.name + STATE_SUFFIX)
+
+
+@dataclass
+class Person:
+    """Who answers, and the evidence an answer rests on unless another is named."""
+
+    name: str
+    evidence: str | None = None
+
+
+@dataclass
+class Session:
+    """One interview over one solution file."""
+
+    path: Path
+    packs: Sequence[LoadedPack]
+    as_of: date
+    lang: str
+    person: Person
+    inp: TextIO
+    out: TextIO
+    everything: bool = False
+    answered: int = 0
+    dont_know: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    skipped: set[Key] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._ = i18n.translator(self.lang).gettext
+        self.dont_know = _read_state(state_path(self.path))
+
+    # -- the conversation ------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Ask until the verdict and the DPIA answer are decided, no question is left, or the
+        person stops; every answer is in the file before the next question."""
+        _ = self._
+        text = read_text(self.path)
+        doc, dump = load_editable(text, str(self.path))
+        a = self._assess(text)
+        self._say(
+            _("Interview of {name} ({path}). Each answer is written to the file at once.").format(
+                name=a.solution.get("name", ""), path=self.path
+            )
+        )
+        self._say(
+            _(
+                "Answer with the number of a choice (several, comma-separated, where more than one fits), "
+                "or type: ? why we ask, d don't know, s skip, q stop."
+            )
+        )
+        self._verdict(a)
+        while True:
+            if not self.everything and not a.questions:
+                self._say(_("The verdict and the DPIA answer no longer wait for an answer."))
+                break
+            question = self._next(a)
+            if question is None:
+                self._say(_("No question is left to ask."))
+                break
+            reply = self._ask(question)
+            if reply is None:  # stop
+                break
+            if reply is DONT_KNOW or reply is SKIP:
+                continue
+            before = a.verdict
+            self._put(doc, question, reply)
+            candidate = dump(doc)
+            try:
+                a = self._assess(candidate)
+            except InputError as exc:
+                # Not valid alone (a DPIA done needs its date): the other questions of the same
+                # part come now, and the answers are written together.
+                stop = self._companions(doc, question)
+                candidate = dump(doc)
+                try:
+                    a = self._assess(candidate)
+                except InputError:
+                    doc, dump = load_editable(text, str(self.path))
+                    self._say(_("This answer cannot be written: {problem}").format(problem=_first(exc)))
+                    if stop:
+                        break
+                    continue
+            _write_keeping_mode(self.path, candidate, self.lang)
+            text = candidate
+            self.answered += 1
+            if a.verdict is not before:
+                self._verdict(a)
+        self._say(
+            i18n.translator(self.lang)
+            .ngettext(
+                "{n} answer written to {path}.",
+                "{n} answers written to {path}.",
+                self.answered,
+            )
+            .format(n=self.answered, path=self.path)
+        )
+
+    def _put(self, doc: Any, question: Question, value: Any) -> None:
+        set_answer(doc, question.fact, question.target, value)
+        set_source(doc, question.fact, question.target, self._source())
+
+    def _companions(self, doc: Any, question: Question) -> bool:
+        """Ask the questions of the same part as `question` that the file does not answer yet,
+        putting each answer in `doc`; True when the person stops."""
+        part = question.fact.rsplit(".", 1)[0] + "."
+        for fact, entry in bank().items():
+            if (
+                not fact.startswith(part)
+                or fact == question.fact
+                or get_answer(doc, fact, question.target)[0]
+            ):
+                continue
+            other = Question(
+                fact=fact,
+                target=question.target,
+                ask=fill(entry.ask, question.target),
+                help=entry.help,
+                why=entry.why,
+                choices=dict(entry.choices),
+                in_bank=True,
+                decides=list(question.decides),
+                weight=question.weight,
+                applicability=False,
+            )
+            reply = self._ask(other)
+            if reply is None:
+                return True
+            if reply is not DONT_KNOW and reply is not SKIP:
+                self._put(doc, other, reply)
+        return False
+
+    def _next(self, a: Assessment) -> Question | None:
+        for question in next_questions(a):
+            key = _key(question.fact, question.target)
+            if key not in self.dont_know and key not in self.skipped:
+                return question
+        return None
+
+    def _ask(self, question: Question) -> Any:
+        """Ask one question until it has an answer; None to stop, DONT_KNOW or SKIP as given."""
+        _ = self._
+        text = in_language(question, self.lang)
+        marker = t_marker(self.lang, text.in_english)
+        self._say("")
+        self._say(f"{marker}{neutralise(text.ask)}")
+        if text.help:
+            self._say(f"  {neutralise(text.help)}")
+        choices = text.choices or vocabulary_choices(question.fact)
+        for number, label in enumerate(choices.values(), start=1):
+            self._say(f"  {number}. {neutralise(label)}")
+        while True:
+            line = self._read("> ")
+            if line is None or line.strip().lower() == QUIT:
+                return None
+            reply = line.strip().lower()
+            if reply == WHY:
+                self._say(f"  {neutralise(text.why or _('No reason is recorded for this question.'))}")
+                continue
+            if reply == DONT_KNOW:
+                self._remember_dont_know(question)
+                return DONT_KNOW
+            if reply == SKIP:
+                self.skipped.add(_key(question.fact, question.target))
+                return SKIP
+            try:
+                return parse_answer(question.fact, line, choices)
+            except BadAnswer as exc:
+                self._say(f"  {i18n.say(exc.message, self.lang)}")
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _assess(self, text: str) -> Assessment:
+        located = load_text(text, str(self.path))
+        solution: Solution = validate_located(Solution, located, SolutionError)
+        return assess(solution, self.packs, self.as_of)
+
+    def _verdict(self, a: Assessment) -> None:
+        _ = self._
+        dpia = {True: _("yes"), False: _("no"), None: _("not decided yet")}[a.dpia.required]
+        self._say(
+            _("Verdict now: {verdict}. DPIA required: {dpia}.").format(
+                verdict=_(VERDICT_TEXT[a.verdict])
+                if a.verdict is not Verdict.INCOMPLETE
+                else _("incomplete"),
+                dpia=dpia,
+            )
+        )
+
+    def _source(self) -> dict[str, Any]:
+        source: dict[str, Any] = {
+            "kind": "interview",
+            "asserted_by": self.person.name,
+            "checked_on": self.as_of.isoformat(),
+        }
+        if self.person.evidence:
+            source["reference"] = self.person.evidence
+        return source
+
+    def _remember_dont_know(self, question: Question) -> None:
+        key = _key(question.fact, question.target)
+        self.dont_know[key] = {
+            "fact": question.fact,
+            "target": key[1],
+            "answer": "dont_know",
+            "by": self.person.name,
+            "on": self.as_of.isoformat(),
+        }
+        _write_state(state_path(self.path), self.dont_know, self.lang)
+
+    def _read(self, prompt: str) -> str | None:
+        self.out.write(prompt)
+        self.out.flush()
+        line = self.inp.readline()
+        return None if line == "" else line.rstrip("\r\n")
+
+    def _say(self, line: str) -> None:
+        self.out.write(line + "\n")
+        self.out.flush()
+
+
+def _first(exc: InputError) -> str:
+    problem = exc.problems[0] if exc.problems else None
+    return neutralise(problem.message if problem is not None else str(exc))
+
+
+def _write_keeping_mode(path: Path, text: str, lang: str) -> None:
+    """Replace the file whole (never half written), with the permissions it had."""
+    mode = path.stat().st_mode & 0o7777
+    writing.write_all_atomically([(path, text)], lang=lang)
+    path.chmod(mode)
+
+
+def _read_state(path: Path) -> dict[Key, dict[str, Any]]:
+    """The questions answered "don't know" in earlier sessions; none when there is no such file."""
+    if not path.is_file():
+        return {}
+    data = yaml.safe_load(read_text(path)) or {}
+    entries = data.get("dont_know") if isinstance(data, dict) else None
+    out: dict[Key, dict[str, Any]] = {}
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("fact"), str):
+            target = entry.get("target")
+            out[(entry["fact"], str(target) if target is not None else None)] = entry
+    return out
+
+
+def _write_state(path: Path, entries: dict[Key, dict[str, Any]], lang: str) -> None:
+    body = yaml.safe_dump(
+        {"version": STATE_VERSION, "dont_know": list(entries.values())}, allow_unicode=True, sort_keys=False
+    )
+    header = '# Questions answered "don\'t know" in `compliance interview`: they are not asked again.\n'
+    writing.write_all_atomically([(path, header + body)], lang=lang)

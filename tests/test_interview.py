@@ -1,0 +1,149 @@
+"""`compliance interview`, typed into as a person types, through a pseudo-terminal: the questions
+in the person's language naming what they ask about, answers written into the solution file at
+once with their source and its comments kept, "don't know" remembered, Ctrl-C losing nothing,
+and a second run going on where the first stopped."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+import yaml
+from helpers import MINIMAL_SOLUTION_YAML
+
+from compliance.outputs.interview import state_path
+
+COMPLIANCE = str(Path(sys.executable).with_name("compliance"))
+BY = "Ada Jensen, City of Example"
+QUESTION = "\r?\n([^\r\n]+\\?)\r?\n"  # a question: a line that ends in a question mark
+SOLUTION = "# The municipality's sensor pilot.\n" + MINIMAL_SOLUTION_YAML.replace(
+    "    country: DK\n", "    country: DK  # a Danish municipality\n", 1
+)
+
+
+@pytest.fixture
+def solution(tmp_path: Path) -> Path:
+    path = tmp_path / "solution.yaml"
+    path.write_text(SOLUTION, encoding="utf-8")
+    return path
+
+
+def interview(path: Path, *args: str, lang: str = "en") -> pexpect.spawn:
+    if shutil.which(COMPLIANCE) is None:
+        pytest.fail(f"no {COMPLIANCE}: install the package (scripts/bootstrap.sh)")
+    child = pexpect.spawn(
+        COMPLIANCE,
+        ["interview", str(path), "--as-of", "2026-12-01", "--lang", lang, *args],
+        cwd=str(path.parent),
+        encoding="utf-8",
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "COLUMNS": "200"},
+        dimensions=(50, 200),
+    )
+    return child
+
+
+def test_answers_go_into_the_file_with_their_source_and_its_comments_stay(solution: Path) -> None:
+    child = interview(solution, "--by", BY, "--evidence", "Record of processing 2026-11")
+    child.expect("Verdict now: incomplete")
+    child.expect("Which technologies does the data flow Sensor readings use")
+    child.expect("IoT sensors")
+    child.expect("> ")
+    child.sendline("?")  # why we ask
+    child.expect("WP248")
+    child.expect("> ")
+    child.sendline("99")  # not a choice: said plainly, asked again
+    child.expect("Give the number of an answer, 1 to 15")
+    child.expect("> ")
+    child.sendline("9")  # IoT sensors
+    child.expect(QUESTION)
+    assert "Sensor readings" in child.match.group(1)
+    child.expect("> ")
+    child.sendline("d")  # don't know
+    child.expect(QUESTION)
+    next_question = child.match.group(1)
+    child.expect("> ")
+    child.sendline("q")
+    child.expect("1 answer written to")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+    text = solution.read_text(encoding="utf-8")
+    assert text.startswith("# The municipality's sensor pilot.\n")
+    assert "country: DK  # a Danish municipality" in text
+    flow = yaml.safe_load(text)["flows"][0]
+    assert flow["technologies"] == ["iot_sensor"]
+    assert flow["sources"]["technologies"] == {
+        "kind": "interview",
+        "asserted_by": BY,
+        "checked_on": "2026-12-01",
+        "reference": "Record of processing 2026-11",
+    }
+    state = yaml.safe_load(state_path(solution).read_text(encoding="utf-8"))
+    (unknown,) = state["dont_know"]
+    assert unknown["fact"].startswith("flow.") and unknown["target"] == "flow readings"
+    assert (unknown["answer"], unknown["by"], unknown["on"]) == ("dont_know", BY, "2026-12-01")
+    assert unknown["fact"].split(".")[1] not in flow  # not known: nothing written
+
+    # A second run goes on where the first stopped: what was answered or not known is not asked.
+    again = interview(solution, "--by", BY)
+    again.expect("Verdict now")
+    again.expect(QUESTION)
+    assert again.match.group(1) == next_question
+    again.expect("> ")
+    again.sendline("q")
+    again.expect(pexpect.EOF)
+
+
+def test_ctrl_c_loses_nothing_already_answered(solution: Path) -> None:
+    child = interview(solution, "--by", BY)
+    child.expect("Which technologies")
+    child.expect("> ")
+    child.sendline("9, 12")  # IoT sensors and cloud platforms
+    child.expect(QUESTION)
+    child.expect("> ")
+    child.sendintr()
+    child.expect("stopped; 1 answer was written to")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    flow = yaml.safe_load(solution.read_text(encoding="utf-8"))["flows"][0]
+    assert flow["technologies"] == ["iot_sensor", "cloud_platform"]
+
+
+def test_the_questions_come_in_danish_and_swedish_naming_the_flow(solution: Path) -> None:
+    for lang, words in (("da", "dataflowet Sensor readings"), ("sv", "dataflödet Sensor readings")):
+        child = interview(solution, "--by", BY, lang=lang)
+        child.expect(words)
+        child.expect("> ")
+        child.sendline("q")
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0
+    assert solution.read_text(encoding="utf-8") == SOLUTION  # nothing answered, nothing written
+
+
+def test_who_answers_is_asked_when_not_given_and_must_be_plain_text(solution: Path) -> None:
+    child = interview(solution)
+    child.expect("Who is answering")
+    child.sendline("\x1b[31mMallory")
+    child.expect("who answers:")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert solution.read_text(encoding="utf-8") == SOLUTION
+
+
+def test_a_file_that_is_not_valid_is_refused_before_any_question(tmp_path: Path) -> None:
+    path = tmp_path / "solution.yaml"
+    path.write_text(SOLUTION.replace("jurisdiction: DK", "jurisdiction: XX"), encoding="utf-8")
+    child = interview(path, "--by", BY)
+    child.expect("jurisdiction")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert not state_path(path).exists()
