@@ -370,7 +370,7 @@ def _add_criterion(
 
 
 def _question(fact: str, entry: _Open, asked: BankEntry | None) -> Question:
-    return Question(
+    return Question.model_construct(
         fact=fact,
         target=entry.target,
         ask=fill(asked.ask, entry.target) if asked else f"State this fact: {fact}",
