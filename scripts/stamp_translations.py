@@ -70,7 +70,7 @@ def main() -> int:
     titles = control_titles()
     problems = []
     questions = {
-        fact: question_stamp(entry.ask, entry.help, entry.why, entry.choices)
+        fact: question_stamp(entry.ask, entry.help, entry.why, entry.choices, entry.evidence)
         for fact, entry in bank().items()
     }
     for path in sorted((ROOT / "rules" / "translations").glob("*/*.yaml")):

@@ -34,7 +34,7 @@ def solution(tmp_path: Path) -> Path:
 def interview(path: Path, *args: str, lang: str = "en") -> pexpect.spawn:
     if shutil.which(COMPLIANCE) is None:
         pytest.fail(f"no {COMPLIANCE}: install the package (scripts/bootstrap.sh)")
-    child = pexpect.spawn(
+    return pexpect.spawn(
         COMPLIANCE,
         ["interview", str(path), "--as-of", "2026-12-01", "--lang", lang, *args],
         cwd=str(path.parent),
@@ -43,7 +43,6 @@ def interview(path: Path, *args: str, lang: str = "en") -> pexpect.spawn:
         env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "COLUMNS": "200"},
         dimensions=(50, 200),
     )
-    return child
 
 
 def test_answers_go_into_the_file_with_their_source_and_its_comments_stay(solution: Path) -> None:

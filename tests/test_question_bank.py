@@ -103,12 +103,25 @@ def test_every_safeguard_of_the_vocabulary_has_a_question() -> None:
     assert set(safeguards().keys()) <= asked
 
 
-def _texts(ask: str, help: str | None, why: str | None, choices: dict[str, str]) -> list[tuple[str, str]]:
+def _texts(
+    ask: str, help: str | None, why: str | None, choices: dict[str, str], evidence: str | None
+) -> list[tuple[str, str]]:
     return [
         ("ask", ask),
-        *((name, text) for name, text in (("help", help), ("why", why)) if text is not None),
+        *((name, text) for name, text in (("help", help), ("why", why), ("evidence", evidence)) if text),
         *((f"choice {key}", label) for key, label in choices.items()),
     ]
+
+
+def test_every_question_says_who_usually_answers_it_and_what_evidence_shows_the_answer() -> None:
+    missing = [
+        fact
+        for fact, entry in bank().items()
+        if not entry.answered_by
+        or not entry.evidence
+        or len(set(entry.answered_by)) != len(entry.answered_by)
+    ]
+    assert not missing, missing
 
 
 @pytest.mark.parametrize("lang", ["en", *TRANSLATED_LANGUAGES])
@@ -116,7 +129,7 @@ def test_every_question_is_in_every_language_in_plain_words(lang: str) -> None:
     problems = []
     asks: dict[str, str] = {}
     for fact, entry in bank().items():
-        text = question_text(lang, fact, entry.ask, entry.help, entry.why, entry.choices)
+        text = question_text(lang, fact, entry.ask, entry.help, entry.why, entry.choices, entry.evidence)
         if text.in_english:
             problems.append(f"{fact}: no current {lang} translation")
             continue
@@ -130,7 +143,7 @@ def test_every_question_is_in_every_language_in_plain_words(lang: str) -> None:
         bare = [key for key, label in text.choices.items() if label.strip(" .").lower() in BARE_ANSWERS]
         if bare:
             problems.append(f"{fact}: answers {bare} are a bare yes or no, not an answer to the question")
-        for where, words in _texts(text.ask, text.help, text.why, text.choices):
+        for where, words in _texts(text.ask, text.help, text.why, text.choices, text.evidence):
             for found in SNAKE_CASE.findall(words) + FIELD_PATH.findall(words):
                 problems.append(f"{fact} {where}: an identifier, '{found}'")
             if lang != "en":
@@ -180,20 +193,18 @@ def test_every_translation_is_stamped_with_the_english_it_translates() -> None:
         translated = load_question_texts(lang)
         assert set(translated) == set(bank()), lang
         for fact, entry in bank().items():
-            assert translated[fact]["source"] == question_stamp(
-                entry.ask, entry.help, entry.why, entry.choices
-            ), (
-                lang,
-                fact,
-            )
+            stamp = question_stamp(entry.ask, entry.help, entry.why, entry.choices, entry.evidence)
+            assert translated[fact]["source"] == stamp, (lang, fact)
 
 
 def test_a_changed_english_question_falls_back_to_english_until_its_translation_is_reviewed() -> None:
     entry = bank()["flow.lawful_basis"]
-    current = question_text("da", "flow.lawful_basis", entry.ask, entry.help, entry.why, entry.choices)
-    assert not current.in_english and current.ask != entry.ask
+    current = question_text(
+        "da", "flow.lawful_basis", entry.ask, entry.help, entry.why, entry.choices, entry.evidence
+    )
+    assert not current.in_english and current.ask != entry.ask and current.evidence != entry.evidence
     changed = question_text(
-        "da", "flow.lawful_basis", entry.ask + " Now?", entry.help, entry.why, entry.choices
+        "da", "flow.lawful_basis", entry.ask + " Now?", entry.help, entry.why, entry.choices, entry.evidence
     )
     assert changed.in_english and changed.ask == entry.ask + " Now?"
 

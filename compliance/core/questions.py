@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
@@ -46,6 +47,14 @@ SAFEGUARD_PREFIX = "safeguards."
 SAFEGUARD_ANSWERS = frozenset(s.value for s in SafeguardStatus)
 
 
+class Answerer(StrEnum):
+    """Who usually answers a question."""
+
+    CONTROLLER = "controller"  # the organisation responsible for the solution (the municipality)
+    SUPPLIER = "supplier"  # the supplier or manufacturer of the solution
+    ASSESSOR = "assessor"  # the person who reviews the solution
+
+
 class BankEntry(Strict):
     """How to ask for one fact."""
 
@@ -57,6 +66,11 @@ class BankEntry(Strict):
         default_factory=dict,
         description="A plain label for every answer of a closed set (true/false for yes/no).",
     )
+    answered_by: list[Answerer] = Field(
+        default_factory=list,
+        description="Who usually answers it, the most usual first: the controller, the supplier, the assessor.",
+    )
+    evidence: str | None = Field(None, description="The documents or observations that show the answer.")
 
 
 class Bank(Strict):
@@ -377,6 +391,8 @@ def _question(fact: str, entry: _Open, asked: BankEntry | None) -> Question:
         help=asked.help if asked else None,
         why=asked.why if asked else None,
         choices=dict(asked.choices) if asked else {},
+        answered_by=[a.value for a in asked.answered_by] if asked else [],
+        evidence=asked.evidence if asked else None,
         in_bank=asked is not None,
         decides=entry.decides,
         weight=round(entry.weight, 3),
@@ -390,9 +406,7 @@ def in_language(question: Question, lang: str) -> QuestionText:
     asked = bank().get(question.fact)
     if asked is None:
         return QuestionText(
-            question.ask, question.help, question.why, dict(question.choices), in_english=False
+            question.ask, question.help, question.why, dict(question.choices), False, question.evidence
         )
-    text = question_text(lang, question.fact, asked.ask, asked.help, asked.why, asked.choices)
-    return QuestionText(
-        fill(text.ask, question.target), text.help, text.why, text.choices, in_english=text.in_english
-    )
+    text = question_text(lang, question.fact, asked.ask, asked.help, asked.why, asked.choices, asked.evidence)
+    return replace(text, ask=fill(text.ask, question.target))

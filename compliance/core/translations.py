@@ -167,14 +167,19 @@ def setting_text(
     return entry.get("label", label), entry.get("note", note), False
 
 
-QUESTION_FIELDS = ("ask", "help", "why")
+QUESTION_FIELDS = ("ask", "help", "why", "evidence")
 
 
-def question_stamp(ask: str, help: str | None, why: str | None, choices: dict[str, str]) -> str:
-    """The stamp of a question's English texts: the question, its help, why it is asked, and
-    the label of every answer."""
+def question_stamp(
+    ask: str, help: str | None, why: str | None, choices: dict[str, str], evidence: str | None = None
+) -> str:
+    """The stamp of a question's English texts: the question, its help, why it is asked, the
+    label of every answer, and the evidence that shows the answer."""
     labels = "\x00".join(f"{key}={label}" for key, label in sorted(choices.items()))
-    return hashlib.sha256(f"{ask}\x00{help or ''}\x00{why or ''}\x00{labels}".encode()).hexdigest()[:16]
+    text = f"{ask}\x00{help or ''}\x00{why or ''}\x00{labels}"
+    if evidence is not None:
+        text += f"\x00{evidence}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -186,6 +191,7 @@ class QuestionText:
     why: str | None
     choices: dict[str, str]
     in_english: bool
+    evidence: str | None = None
 
 
 @functools.cache
@@ -218,19 +224,28 @@ def _answer_key(value: Any) -> str:
 
 
 def question_text(
-    lang: str, fact: str, ask: str, help: str | None, why: str | None, choices: dict[str, str]
+    lang: str,
+    fact: str,
+    ask: str,
+    help: str | None,
+    why: str | None,
+    choices: dict[str, str],
+    evidence: str | None = None,
 ) -> QuestionText:
     """A question's texts in `lang`, all in English (and marked so) unless a current translation
     of the whole entry exists: a question half in one language would be misread."""
-    english = QuestionText(ask, help, why, dict(choices), in_english=lang != "en")
+    english = QuestionText(ask, help, why, dict(choices), lang != "en", evidence)
     if lang == "en":
-        return QuestionText(ask, help, why, dict(choices), in_english=False)
+        return QuestionText(ask, help, why, dict(choices), False, evidence)
     entry = load_question_texts(lang).get(fact)
-    if entry is None or entry.get("source") != question_stamp(ask, help, why, choices):
+    if entry is None or entry.get("source") != question_stamp(ask, help, why, choices, evidence):
         return english
     complete = "ask" in entry and all(
-        (text is None) == (field not in entry) for field, text in (("help", help), ("why", why))
+        (text is None) == (field not in entry)
+        for field, text in (("help", help), ("why", why), ("evidence", evidence))
     )
     if not complete or set(entry["choices"]) != set(choices):
         return english
-    return QuestionText(entry["ask"], entry.get("help"), entry.get("why"), entry["choices"], in_english=False)
+    return QuestionText(
+        entry["ask"], entry.get("help"), entry.get("why"), entry["choices"], False, entry.get("evidence")
+    )

@@ -25,6 +25,7 @@ import yaml
 
 from compliance.core.engine import assess
 from compliance.core.errors import InputError, SolutionError
+from compliance.core.messages import N_
 from compliance.core.models.assessment import Assessment, Question, Target, Verdict
 from compliance.core.models.solution import Solution
 from compliance.core.packs import LoadedPack
@@ -50,6 +51,11 @@ STATE_SUFFIX = ".interview.yaml"
 STATE_VERSION = 1
 
 QUIT, DONT_KNOW, SKIP, WHY = "q", "d", "s", "?"
+ANSWERERS = {
+    "controller": N_("the organisation responsible for the solution"),
+    "supplier": N_("the supplier or manufacturer"),
+    "assessor": N_("the person who reviews the solution"),
+}
 
 Key = tuple[str, str | None]  # a question: its fact, and its target ("flow readings"), if any
 
@@ -208,6 +214,8 @@ class Session:
         self._say(f"{marker}{neutralise(text.ask)}")
         if text.help:
             self._say(f"  {neutralise(text.help)}")
+        if text.evidence:
+            self._say("  " + _("Evidence: {evidence}").format(evidence=neutralise(text.evidence)))
         choices = text.choices or vocabulary_choices(question.fact)
         for number, label in enumerate(choices.values(), start=1):
             self._say(f"  {number}. {neutralise(label)}")
@@ -218,6 +226,9 @@ class Session:
             reply = line.strip().lower()
             if reply == WHY:
                 self._say(f"  {neutralise(text.why or _('No reason is recorded for this question.'))}")
+                if question.answered_by:
+                    who = ", ".join(_(ANSWERERS.get(a, a)) for a in question.answered_by)
+                    self._say("  " + _("Usually answered by: {who}.").format(who=who))
                 continue
             if reply == DONT_KNOW:
                 self._remember_dont_know(question)

@@ -407,6 +407,10 @@ class Question(Out):
     choices: dict[str, str] = Field(
         default_factory=dict, description="A label for each answer of a closed set."
     )
+    answered_by: list[str] = Field(
+        default_factory=list, description="Who usually answers it: controller, supplier, assessor."
+    )
+    evidence: str | None = Field(None, description="The documents or observations that show the answer.")
     in_bank: bool = Field(description="Whether the question bank has a question for the fact yet.")
     decides: list[str] = Field(description="The open results it decides: rule and target, or DPIA criterion.")
     weight: float = Field(description="The weight of those results: the asking order, heaviest first.")
