@@ -25,6 +25,7 @@ from compliance.core.questions import bank  # noqa: E402
 from compliance.core.translations import (  # noqa: E402
     CONTROLS_FILE,
     QUESTIONS_FILE,
+    VOCABULARY_FILE,
     control_stamp,
     question_stamp,
     setting_stamp,
@@ -77,6 +78,25 @@ def main() -> int:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
         changed = False
+        if path.name == VOCABULARY_FILE:
+            term_titles = vocabulary_titles()
+            for name, terms in data["vocabulary"].items():
+                for key, entry in terms.items():
+                    title = term_titles.get((name, key))
+                    where = f"{path.relative_to(ROOT)}: {name}.{key}"
+                    if title is None:
+                        problems.append(f"{where}: no such term")
+                    elif entry.get("source") != control_stamp(title):
+                        if args.check or not (
+                            key in args.rules or (not args.rules and "source" not in entry)
+                        ):
+                            problems.append(f"{where}: {'stale' if 'source' in entry else 'unstamped'}")
+                            continue
+                        lines = _set_term_stamp(lines, name, key, control_stamp(title))
+                        changed = True
+            if changed:
+                path.write_text("".join(lines), encoding="utf-8")
+            continue
         if path.name == QUESTIONS_FILE:
             for fact, entry in data["questions"].items():
                 stamp = questions.get(fact)
@@ -125,6 +145,30 @@ def main() -> int:
     for p in problems:
         print(p)
     return 1 if problems else 0
+
+
+def vocabulary_titles() -> dict[tuple[str, str], str]:
+    """Every vocabulary term's English title, by (vocabulary, key)."""
+    from compliance.core import vocabulary
+
+    return {
+        (name, key): term.title
+        for name in ("data_categories", "data_subjects", "purposes", "technologies", "safeguards")
+        for key, term in getattr(vocabulary, name)().terms.items()
+    }
+
+
+def _set_term_stamp(lines: list[str], name: str, key: str, stamp: str) -> list[str]:
+    """Put `source: STAMP` first in a vocabulary term's entry (`  name:` / `    key:`)."""
+    section = next(i for i, line in enumerate(lines) if re.match(rf"^  {re.escape(name)}:\s*$", line))
+    start = next(
+        i for i in range(section + 1, len(lines)) if re.match(rf"^    {re.escape(key)}:\s*$", lines[i])
+    )
+    end = start + 1
+    while end < len(lines) and lines[end].startswith("      "):
+        end += 1
+    body = [line for line in lines[start + 1 : end] if not line.startswith("      source:")]
+    return [*lines[: start + 1], f"      source: {stamp}\n", *body, *lines[end:]]
 
 
 def _set_stamp(lines: list[str], rule_id: str, stamp: str) -> list[str]:

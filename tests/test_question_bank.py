@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from compliance.core import vocabulary
 from compliance.core.facts import facts_to_state, registry
 from compliance.core.models.assessment import Question, Target
 from compliance.core.models.rules import Scope
@@ -19,6 +20,7 @@ from compliance.core.translations import (
     question_text,
 )
 from compliance.core.vocabulary import safeguards
+from compliance.inputs.answers import vocabulary_choices
 from compliance.inputs.loader import load_packs
 
 # Words of English that never occur in Danish or Swedish prose ("organisation" and "have" do):
@@ -225,3 +227,21 @@ def test_every_vocabulary_label_is_read_whole() -> None:
                 if isinstance(value, dict) and None in value.values():
                     cut.append(f"{entry.name}: {key}")
     assert not cut, cut
+
+
+@pytest.mark.parametrize("lang", TRANSLATED_LANGUAGES)
+def test_every_vocabulary_term_the_interview_offers_has_a_current_translation(lang: str) -> None:
+    from compliance.core.translations import vocabulary_title
+
+    problems = []
+    for name in ("data_categories", "data_subjects", "purposes", "technologies", "safeguards"):
+        for key, term in getattr(vocabulary, name)().terms.items():
+            title, in_english = vocabulary_title(lang, name, key, term.title)
+            if in_english:
+                problems.append(f"{name}.{key}: no current {lang} title")
+            elif title == term.title or "_" in title:
+                problems.append(f"{name}.{key}: '{title}' is not translated")
+    assert not problems, "\n".join(problems)
+    offered = vocabulary_choices("flow.data_subjects", lang)
+    assert offered["residents"] != vocabulary.data_subjects().terms["residents"].title
+    assert not any(label.startswith("[EN]") for label in offered.values())

@@ -25,8 +25,9 @@ from compliance.core.resources import rules_root
 FIELDS = ("title", "remediation")
 CONTROLS_FILE = "controls.yaml"
 QUESTIONS_FILE = "questions.yaml"
+VOCABULARY_FILE = "vocabulary.yaml"
 # Files of a language folder that are not the translation of a rule pack.
-NOT_PACKS = (CONTROLS_FILE, QUESTIONS_FILE)
+NOT_PACKS = (CONTROLS_FILE, QUESTIONS_FILE, VOCABULARY_FILE)
 TRANSLATED_LANGUAGES = ("da", "sv")
 
 
@@ -249,3 +250,31 @@ def question_text(
     return QuestionText(
         entry["ask"], entry.get("help"), entry.get("why"), entry["choices"], False, entry.get("evidence")
     )
+
+
+@functools.cache
+def load_vocabulary_titles(lang: str) -> dict[tuple[str, str], dict[str, str]]:
+    """The translated titles of the vocabularies' terms, by (vocabulary, key), with their stamps."""
+    entry = rules_root().joinpath("translations").joinpath(lang).joinpath(VOCABULARY_FILE)
+    if not entry.is_file():
+        return {}
+    where = f"rules/translations/{lang}/{VOCABULARY_FILE}"
+    out: dict[tuple[str, str], dict[str, str]] = {}
+    for name, terms in _section(where, entry.read_text(encoding="utf-8"), lang, "vocabulary").items():
+        if not isinstance(terms, dict):
+            raise InputError.single(
+                where, "each vocabulary maps its keys to a title", path=f"vocabulary.{name}"
+            )
+        for key, texts in terms.items():
+            out[(str(name), str(key))] = _entry(where, f"vocabulary.{name}.{key}", texts, ("title",))
+    return out
+
+
+def vocabulary_title(lang: str, vocabulary: str, key: str, title: str) -> tuple[str, bool]:
+    """A vocabulary term's title in `lang`, and whether it fell back to the English given."""
+    if lang == "en":
+        return title, False
+    entry = load_vocabulary_titles(lang).get((vocabulary, key))
+    if entry is None or entry.get("source") != control_stamp(title) or "title" not in entry:
+        return title, True
+    return entry["title"], False

@@ -20,6 +20,7 @@ from compliance.core.messages import N_, Message, say
 from compliance.core.models.assessment import Target
 from compliance.core.models.rules import Scope
 from compliance.core.questions import SAFEGUARD_PREFIX
+from compliance.core.translations import vocabulary_title
 from compliance.core.vocabulary import suggest
 
 # Where each kind of target is listed in a solution document.
@@ -187,14 +188,19 @@ def parse_answer(fact: str, text: str, choices: Mapping[str, str]) -> Any:
 _OFFERED = {"data_categories", "data_subjects", "purposes", "technologies"}
 
 
-def vocabulary_choices(fact: str) -> dict[str, str]:
+def vocabulary_choices(fact: str, lang: str = "en") -> dict[str, str]:
     """For a question answered from a vocabulary (data categories, subjects, purposes,
-    technologies), its terms by key with their titles, to offer as numbered choices."""
+    technologies), its terms by key with their titles in `lang` (English, marked, where a title
+    has no current translation), to offer as numbered choices."""
     spec = registry().get(fact)
     if spec is None or spec.vocab not in _OFFERED:
         return {}
     vocab = getattr(vocabulary, spec.vocab)()
-    return {key: term.title for key, term in vocab.terms.items()}
+    out = {}
+    for key, term in vocab.terms.items():
+        title, in_english = vocabulary_title(lang, spec.vocab, key, term.title)
+        out[key] = f"[EN] {title}" if in_english else title
+    return out
 
 
 def _choice(answer: str, choices: Mapping[str, str]) -> str:

@@ -216,7 +216,7 @@ class Session:
             self._say(f"  {neutralise(text.help)}")
         if text.evidence:
             self._say("  " + _("Evidence: {evidence}").format(evidence=neutralise(text.evidence)))
-        choices = text.choices or vocabulary_choices(question.fact)
+        choices = text.choices or vocabulary_choices(question.fact, self.lang)
         for number, label in enumerate(choices.values(), start=1):
             self._say(f"  {number}. {neutralise(label)}")
         while True:
