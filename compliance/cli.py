@@ -540,6 +540,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=cmd_interview)
 
+    p = sub.add_parser(
+        "questions",
+        parents=[rules_opt],
+        help=_("list the open questions of a solution, or write them as a questionnaire for a supplier"),
+    )
+    p.add_argument("solution", type=Path, help=_("solution file (YAML or JSON)"))
+    p.add_argument(
+        "--format", choices=["text", "json", "xlsx"], default="text", help=_("text, JSON or a spreadsheet")
+    )
+    p.add_argument(
+        "--lang",
+        choices=list(LANGUAGES),
+        default=None,
+        help=_("the recipient's language (default: the terminal's)"),
+    )
+    p.add_argument("--party", default=None, metavar="ID", help=_("only the questions for this party"))
+    p.add_argument("--as-of", type=_date, default=None, metavar="DATE", help=as_of_opt)
+    p.add_argument("--output", "-o", type=Path, default=None, metavar="FILE", help=output_opt)
+    p.set_defaults(run=cmd_questions)
+
     p = sub.add_parser("init", help=_("write a commented starter solution file"))
     p.add_argument("path", type=Path, nargs="?", default=Path("solution.yaml"))
     p.add_argument("--force", action="store_true", help=_("overwrite an existing file"))
@@ -1324,6 +1344,48 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> Exit:
     text = files("compliance").joinpath("starter_solution.yaml").read_text(encoding="utf-8")
     write_atomically(path, text)
     out.write(_("wrote {path}: fill it in, then run `compliance assess {path}`").format(path=path) + "\n")
+    return Exit.OK
+
+
+def cmd_questions(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance questions SOLUTION`: the open questions, as text, JSON or a questionnaire."""
+    from compliance.core.questions import next_questions
+    from compliance.outputs import questionnaire
+
+    lang = args.lang or _language
+    if args.format == "xlsx" and args.output is None:
+        raise UsageError(_("a spreadsheet is written to a file: give -o FILE.xlsx"))
+    if args.output is not None:
+        writing.check_outputs([args.output], [args.solution], args.rules, lang=_language)
+    loaded = load_solution(args.solution)
+    packs = load_packs(args.rules)
+    assessment = assess(loaded.solution, packs, args.as_of or date.today())
+    questions = next_questions(assessment)
+    if args.party is not None:
+        parties = [p.id for p in loaded.solution.parties]
+        if args.party not in parties:
+            raise UsageError(
+                _("{path}: no party '{party}' (its parties: {parties})").format(
+                    path=args.solution, party=args.party, parties=", ".join(parties)
+                )
+            )
+        questions = questionnaire.for_party(assessment, questions, args.party)
+    rendered: str | bytes
+    if args.format == "xlsx":
+        rendered = questionnaire.as_xlsx(assessment, questions, lang)
+    elif args.format == "json":
+        rendered = (
+            json.dumps(questionnaire.as_json(assessment, questions, lang), indent=2, ensure_ascii=False)
+            + "\n"
+        )
+    else:
+        rendered = questionnaire.as_text(assessment, questions, lang)
+    if args.output is not None:
+        write_all_atomically([(args.output, rendered)])
+        _note(_("wrote {path} ({n} questions)").format(path=args.output, n=len(questions)))
+    else:
+        assert isinstance(rendered, str)
+        out.write(rendered)
     return Exit.OK
 
 

@@ -1,0 +1,308 @@
+"""`compliance questions SOLUTION`: the open questions of a solution, as text, as JSON, or as the
+spreadsheet a municipality sends a supplier.
+
+The questions are the interview's (`compliance.core.questions.next_questions`): what decides the
+verdict or the DPIA answer first, then what decides the other critical, high and legal results.
+`--party ID` keeps the questions for one party: about it, the systems it operates and the flows
+that leave or reach them, and (for the assessed supplier) the solution-wide questions a supplier
+usually answers.
+
+The workbook has an instructions sheet (the solution's name, the recipient's language, the
+SHA-256 of the solution facts it was made from, who answers and when), one sheet per topic with the
+questions locked and the answer and evidence cells open, each answer cell validated (a list of the
+answers' labels, a date, a whole number or a number), and a hidden sheet of those lists. Every
+text cell is written as text; a text a spreadsheet could read as a formula (a leading `=`, `+`,
+`-`, `@`, tab or carriage return: a flow named by the supplier, say) is written with a leading
+apostrophe, and the workbook holds no formula.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from compliance.core.facts import registry
+from compliance.core.messages import N_
+from compliance.core.models.assessment import Assessment, Question
+from compliance.core.models.rules import Scope
+from compliance.core.questions import SAFEGUARD_PREFIX, in_language
+from compliance.core.terminal import neutralise
+from compliance.inputs.answers import vocabulary_choices
+from compliance.outputs import i18n
+
+# A text a spreadsheet program would read as a formula (or a DDE call) starts with one of these.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The key of a question in the workbook: its fact and its target, as `compliance answers import` reads it.
+KEY_SEPARATOR = " | "
+SHEETS = (
+    ("solution", N_("Solution")),
+    ("flow", N_("Data flows")),
+    ("party", N_("Parties")),
+    ("system", N_("Systems")),
+    ("safeguards", N_("Safeguards")),
+)
+COLUMNS = (
+    N_("Key"),
+    N_("About"),
+    N_("Question"),
+    N_("Help"),
+    N_("Answer"),
+    N_("Evidence (document, page)"),
+    N_("Why we ask"),
+)
+ANSWER_COLUMN, EVIDENCE_COLUMN = 5, 6
+LISTS_SHEET = "Lists"
+OPEN_FILL = PatternFill("solid", fgColor="FFF2CC")
+
+
+def facts_sha256(a: Assessment) -> str:
+    """The SHA-256 of the solution facts an assessment was made from (canonical JSON)."""
+    canonical = json.dumps(a.solution, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def key_of(question: Question) -> str:
+    """`flow.lawful_basis | flow readings`; `solution.dpia.status` for the solution."""
+    if question.target is None:
+        return question.fact
+    return f"{question.fact}{KEY_SEPARATOR}{question.target.kind.value} {question.target.id}"
+
+
+def for_party(a: Assessment, questions: Sequence[Question], party: str) -> list[Question]:
+    """The questions for one party: about it, the systems it operates, the flows that leave or
+    reach them, and (for the assessed supplier) the solution-wide questions a supplier answers."""
+    systems = {s["id"] for s in a.solution.get("systems") or [] if s.get("operator") == party}
+    flows = {
+        f["id"]
+        for f in a.solution.get("flows") or []
+        if {f.get("source"), f.get("destination")} & (systems | {party})
+    }
+    supplier = a.solution.get("supplier") == party
+    out = []
+    for q in questions:
+        t = q.target
+        if t is not None:
+            mine = (
+                (t.kind is Scope.PARTY and t.id == party)
+                or (t.kind is Scope.SYSTEM and t.id in systems)
+                or (t.kind is Scope.FLOW and t.id in flows)
+            )
+        else:
+            mine = supplier and bool(q.answered_by) and q.answered_by[0] == "supplier"
+        if mine:
+            out.append(q)
+    return out
+
+
+def safe_text(text: str) -> str:
+    """A text as a spreadsheet must show it: never read as a formula, no control characters."""
+    text = neutralise(text)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _topic(question: Question) -> str:
+    if question.fact.startswith(SAFEGUARD_PREFIX):
+        return "safeguards"
+    return question.target.kind.value if question.target is not None else "solution"
+
+
+def _choices(question: Question, lang: str, texts: dict[str, str]) -> dict[str, str]:
+    return texts or vocabulary_choices(question.fact, lang)
+
+
+def as_text(a: Assessment, questions: Sequence[Question], lang: str) -> str:
+    """The questions for a terminal or an e-mail, numbered, in the asking order."""
+    _ = i18n.translator(lang).gettext
+    lines = [
+        _("Open questions about {name}, most decisive first ({n}):").format(
+            name=a.solution.get("name", ""), n=len(questions)
+        )
+    ]
+    for number, question in enumerate(questions, start=1):
+        text = in_language(question, lang)
+        lines += ["", f"{number}. {neutralise(text.ask)}"]
+        if text.help:
+            lines.append(f"   {neutralise(text.help)}")
+        for label in _choices(question, lang, text.choices).values():
+            lines.append(f"   - {neutralise(label)}")
+        if text.evidence:
+            lines.append("   " + _("Evidence: {evidence}").format(evidence=neutralise(text.evidence)))
+    return "\n".join(lines) + "\n"
+
+
+def as_json(a: Assessment, questions: Sequence[Question], lang: str) -> dict[str, Any]:
+    """The questions as data, in the recipient's language, with the facts they were made from."""
+    items = []
+    for question in questions:
+        text = in_language(question, lang)
+        items.append(
+            {
+                "key": key_of(question),
+                "fact": question.fact,
+                "target": None
+                if question.target is None
+                else {
+                    "kind": question.target.kind.value,
+                    "id": question.target.id,
+                    "name": question.target.name,
+                },
+                "ask": text.ask,
+                "help": text.help,
+                "why": text.why,
+                "evidence": text.evidence,
+                "choices": _choices(question, lang, text.choices),
+                "answered_by": list(question.answered_by),
+                "decides": list(question.decides),
+                "in_english": text.in_english,
+            }
+        )
+    return {
+        "solution": a.solution.get("name", ""),
+        "language": lang,
+        "solution_facts_sha256": facts_sha256(a),
+        "as_of": a.as_of.isoformat(),
+        "questions": items,
+    }
+
+
+def as_xlsx(a: Assessment, questions: Sequence[Question], lang: str) -> bytes:
+    """The questionnaire a municipality sends a supplier, as XLSX bytes."""
+    _ = i18n.translator(lang).gettext
+    book = Workbook()
+    intro = book.active
+    assert intro is not None
+    intro.title = _("Instructions")[:31]
+    lists = book.create_sheet(LISTS_SHEET)
+    lists.sheet_state = "hidden"
+    _instructions(intro, a, lang, len(questions))
+    sheets: dict[str, Worksheet] = {}
+    for topic, title in SHEETS:
+        if any(_topic(q) == topic for q in questions):
+            sheets[topic] = _questions_sheet(book, _(title)[:31], lang)
+    list_column = 0
+    for question in questions:
+        sheet = sheets[_topic(question)]
+        text = in_language(question, lang)
+        row = sheet.max_row + 1
+        about = question.target.name if question.target is not None else _("the solution")
+        helping = " ".join(
+            part
+            for part in (
+                text.help,
+                _("Evidence: {evidence}").format(evidence=text.evidence) if text.evidence else None,
+            )
+            if part
+        )
+        values = (key_of(question), about, text.ask, helping, "", "", text.why or "")
+        for column, value in enumerate(values, start=1):
+            cell = sheet.cell(row=row, column=column, value=safe_text(value) if value else None)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for column in (ANSWER_COLUMN, EVIDENCE_COLUMN):
+            open_cell = sheet.cell(row=row, column=column)
+            open_cell.protection = Protection(locked=False)
+            open_cell.fill = OPEN_FILL
+        list_column = _validate(
+            sheet, row, question, _choices(question, lang, text.choices), lists, list_column, lang
+        )
+    book.active = 0
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _instructions(sheet: Worksheet, a: Assessment, lang: str, n: int) -> None:
+    _ = i18n.translator(lang).gettext
+    rows = [
+        (_("Questionnaire"), a.solution.get("name", "")),
+        (_("Language"), lang),
+        (_("Made on"), a.as_of.isoformat()),
+        (_("Questions"), str(n)),
+        (_("Made from the solution facts with SHA-256"), facts_sha256(a)),
+        ("", ""),
+        (_("How to answer"), _("Answer in the yellow cells of each sheet, one question per row.")),
+        ("", _("Where a list is offered, choose from it. Several answers: write them separated by commas.")),
+        ("", _("Write 'don't know' where you do not know; leave a row empty to skip it.")),
+        ("", _("Name the document that shows each answer in the evidence column.")),
+        ("", _("Do not change the other columns: the answers are read back by their key.")),
+        ("", ""),
+        (_("Answered by (name and organisation)"), ""),
+        (_("Date (YYYY-MM-DD)"), ""),
+    ]
+    for number, (label, value) in enumerate(rows, start=1):
+        left = sheet.cell(row=number, column=1, value=safe_text(label) if label else None)
+        left.font = Font(bold=True)
+        right = sheet.cell(row=number, column=2, value=safe_text(value) if value else None)
+        right.alignment = Alignment(wrap_text=True)
+    for number in (len(rows) - 1, len(rows)):
+        cell = sheet.cell(row=number, column=2)
+        cell.protection = Protection(locked=False)
+        cell.fill = OPEN_FILL
+    sheet.column_dimensions["A"].width = 42
+    sheet.column_dimensions["B"].width = 90
+    sheet.protection.sheet = True
+
+
+def _questions_sheet(book: Workbook, title: str, lang: str) -> Worksheet:
+    _ = i18n.translator(lang).gettext
+    sheet: Worksheet = book.create_sheet(title)
+    widths = (28, 24, 60, 60, 30, 30, 50)
+    for column, (label, width) in enumerate(zip(COLUMNS, widths, strict=True), start=1):
+        cell = sheet.cell(row=1, column=column, value=safe_text(_(label)))
+        cell.font = Font(bold=True)
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.column_dimensions["A"].hidden = True  # the key: read back by the import, not by people
+    sheet.freeze_panes = "C2"
+    sheet.protection.sheet = True
+    sheet.protection.autoFilter = False
+    return sheet
+
+
+def _validate(
+    sheet: Worksheet,
+    row: int,
+    question: Question,
+    choices: dict[str, str],
+    lists: Worksheet,
+    list_column: int,
+    lang: str,
+) -> int:
+    """Validate the answer cell of one row; the next free column of the lists sheet."""
+    _ = i18n.translator(lang).gettext
+    cell = f"{get_column_letter(ANSWER_COLUMN)}{row}"
+    spec = registry().get(question.fact)
+    kind = "enum" if question.fact.startswith(SAFEGUARD_PREFIX) else (spec.kind if spec else "str")
+    validation: DataValidation | None = None
+    if choices and kind in ("bool", "enum"):
+        list_column += 1
+        letter = get_column_letter(list_column)
+        labels = [*choices.values(), _("don't know")]
+        for number, label in enumerate(labels, start=1):
+            lists.cell(row=number, column=list_column, value=safe_text(label))
+        validation = DataValidation(
+            type="list", formula1=f"{LISTS_SHEET}!${letter}$1:${letter}${len(labels)}", allow_blank=True
+        )
+    elif kind == "date":
+        validation = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True)
+    elif kind == "int":
+        validation = DataValidation(
+            type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True
+        )
+    elif kind == "number":
+        validation = DataValidation(
+            type="decimal", allow_blank=True, operator="greaterThanOrEqual", formula1="0"
+        )
+    if validation is not None:
+        validation.error = _("Choose or type an answer of the kind the question asks for.")
+        validation.showErrorMessage = True
+        sheet.add_data_validation(validation)
+        validation.add(cell)
+    return list_column
