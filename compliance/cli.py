@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from compliance import __version__
 from compliance.core.controls import Catalogue, catalogue
 from compliance.core.engine import assess
-from compliance.core.errors import ComplianceError, InputError, OutputError, UsageError
+from compliance.core.errors import ComplianceError, InputError, OutputError, Problem, UsageError
 from compliance.core.gcpause import gc_paused
 from compliance.core.models.assessment import Assessment, RunInfo
 from compliance.core.models.common import unsafe_character
@@ -559,6 +559,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, default=None, metavar="DATE", help=as_of_opt)
     p.add_argument("--output", "-o", type=Path, default=None, metavar="FILE", help=output_opt)
     p.set_defaults(run=cmd_questions)
+
+    answers = sub.add_parser("answers", help=_("read answers back into a solution file"))
+    asub = answers.add_subparsers(
+        dest="answers_command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
+    a_imp = asub.add_parser(
+        "import",
+        parents=[rules_opt],
+        help=_("merge a supplier's filled-in questionnaire (XLSX) into the solution file"),
+    )
+    a_imp.add_argument("solution", type=Path, help=_("solution file (YAML or JSON)"))
+    a_imp.add_argument("workbook", type=Path, help=_("the questionnaire, filled in (.xlsx)"))
+    a_imp.add_argument(
+        "--force", action="store_true", help=_("read a questionnaire made for other facts of the solution")
+    )
+    a_imp.set_defaults(run=cmd_answers_import)
 
     p = sub.add_parser("init", help=_("write a commented starter solution file"))
     p.add_argument("path", type=Path, nargs="?", default=Path("solution.yaml"))
@@ -1344,6 +1360,84 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> Exit:
     text = files("compliance").joinpath("starter_solution.yaml").read_text(encoding="utf-8")
     write_atomically(path, text)
     out.write(_("wrote {path}: fill it in, then run `compliance assess {path}`").format(path=path) + "\n")
+    return Exit.OK
+
+
+def cmd_answers_import(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance answers import SOLUTION FILE.xlsx`: a supplier's answers, as declarations."""
+    from compliance.core.questions import solution_facts_sha256
+    from compliance.inputs.answers import set_answer, set_source
+    from compliance.inputs.files import read_text
+    from compliance.inputs.loader import validate_text
+    from compliance.inputs.upgrade import load_editable
+    from compliance.inputs.workbook import INSTRUCTION_ROWS, read_sheet
+    from compliance.outputs.interview import remember_dont_know
+
+    loaded = load_solution(args.solution)
+    document = loaded.solution.model_dump(mode="json")
+    sheet = read_sheet(args.workbook, document)
+    current = solution_facts_sha256(document)
+    if sheet.facts_sha256 != current and not args.force:
+        raise InputError(
+            [
+                Problem(
+                    str(args.workbook),
+                    _(
+                        "made for other facts of the solution (SHA-256 {made}, now {now}); "
+                        "--force reads it anyway"
+                    ).format(made=sheet.facts_sha256[:12] or "-", now=current[:12]),
+                    path=f"{sheet.intro}!B{INSTRUCTION_ROWS['facts_sha256']}",
+                )
+            ]
+        )
+    path = args.solution.resolve()
+    text = read_text(path)
+    doc, dump = load_editable(text, str(args.solution))
+    source = {"kind": "supplier_declaration", "asserted_by": sheet.answered_by}
+    if sheet.answered_on is not None:
+        source["checked_on"] = sheet.answered_on.isoformat()
+    problems: list[Problem] = []
+    for answer in sheet.answers:
+        set_answer(doc, answer.fact, answer.target, answer.value)
+        set_source(
+            doc,
+            answer.fact,
+            answer.target,
+            {**source, **({"reference": answer.evidence} if answer.evidence else {})},
+        )
+    candidate = dump(doc)
+    try:
+        validate_text(candidate, str(args.solution))
+    except InputError as exc:
+        for problem in exc.problems:
+            problems.append(
+                Problem(
+                    str(args.workbook),
+                    _("the solution does not take these answers: {problem}").format(problem=problem.message),
+                    path=problem.path,
+                )
+            )
+        raise InputError(problems) from None
+    mode = path.stat().st_mode & 0o7777
+    write_atomically(path, candidate)
+    path.chmod(mode)
+    for answer in sheet.dont_know:
+        remember_dont_know(path, answer.fact, answer.target, sheet.answered_by or "", _language)
+    _note(
+        ngettext(
+            "{n} answer read from {workbook} into {path}, as declared by {who}",
+            "{n} answers read from {workbook} into {path}, as declared by {who}",
+            len(sheet.answers),
+        ).format(n=len(sheet.answers), workbook=args.workbook, path=args.solution, who=sheet.answered_by)
+    )
+    if sheet.dont_know:
+        _note(
+            ngettext(
+                '{n} question answered "don\'t know": it stays unknown',
+                '{n} questions answered "don\'t know": they stay unknown',
+                len(sheet.dont_know),
+            ).format(n=len(sheet.dont_know))
+        )
     return Exit.OK
 
 

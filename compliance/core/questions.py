@@ -19,6 +19,8 @@ Which questions an assessment asks, and in which order, is one rule (docs/scorin
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -230,6 +232,13 @@ def interview_questions(
                 asked.add((q.fact, q.target))
                 out.append(q)
     return out
+
+
+def solution_facts_sha256(solution: Mapping[str, Any]) -> str:
+    """The SHA-256 of a solution's facts (its validated document as canonical JSON): what a
+    questionnaire was made from, so that answers to other facts are not read into it."""
+    canonical = json.dumps(solution, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def next_questions(a: Assessment) -> list[Question]:

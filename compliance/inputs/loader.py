@@ -82,6 +82,17 @@ def load_solution(path: Path) -> LoadedSolution:
     return LoadedSolution(solution, path, inputs, located)
 
 
+def validate_text(text: str, file: str) -> Solution:
+    """The solution a text states, validated as a file is (for a text about to be written)."""
+    located = load_text(text, file)
+    check_loadable(located, text)
+    try:
+        solution: Solution = validate_located(Solution, located, SolutionError)
+    except SolutionError as exc:
+        raise SolutionError(explain_replaced_fields(exc.problems)) from None
+    return solution
+
+
 def _check_evidence(solution: Solution, path: Path, located: Located) -> list[InputFile]:
     base = path.resolve().parent
     problems: list[Problem] = []

@@ -272,13 +272,7 @@ class Session:
 
     def _remember_dont_know(self, question: Question) -> None:
         key = _key(question.fact, question.target)
-        self.dont_know[key] = {
-            "fact": question.fact,
-            "target": key[1],
-            "answer": "dont_know",
-            "by": self.person.name,
-            "on": self.as_of.isoformat(),
-        }
+        self.dont_know[key] = _dont_know_entry(key, self.person.name, self.as_of)
         _write_state(state_path(self.path), self.dont_know, self.lang)
 
     def _read(self, prompt: str) -> str | None:
@@ -290,6 +284,20 @@ class Session:
     def _say(self, line: str) -> None:
         self.out.write(line + "\n")
         self.out.flush()
+
+
+def _dont_know_entry(key: Key, by: str, on: date) -> dict[str, Any]:
+    return {"fact": key[0], "target": key[1], "answer": "dont_know", "by": by, "on": on.isoformat()}
+
+
+def remember_dont_know(solution: Path, fact: str, target: Target | None, by: str, lang: str) -> None:
+    """Record beside the solution that a question was answered "don't know" (by a questionnaire
+    as by the interview), so that the interview does not ask it again."""
+    path = state_path(solution)
+    entries = _read_state(path)
+    key = _key(fact, target)
+    entries[key] = _dont_know_entry(key, by, date.today())
+    _write_state(path, entries, lang)
 
 
 def _first(exc: InputError) -> str:

@@ -18,9 +18,7 @@ apostrophe, and the workbook holds no formula.
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,15 +32,19 @@ from compliance.core.facts import registry
 from compliance.core.messages import N_
 from compliance.core.models.assessment import Assessment, Question
 from compliance.core.models.rules import Scope
-from compliance.core.questions import SAFEGUARD_PREFIX, in_language
+from compliance.core.questions import SAFEGUARD_PREFIX, in_language, solution_facts_sha256
 from compliance.core.terminal import neutralise
 from compliance.inputs.answers import vocabulary_choices
+from compliance.inputs.workbook import (
+    ANSWER_COLUMN,
+    EVIDENCE_COLUMN,
+    LISTS_SHEET,
+    question_key,
+)
 from compliance.outputs import i18n
 
 # A text a spreadsheet program would read as a formula (or a DDE call) starts with one of these.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# The key of a question in the workbook: its fact and its target, as `compliance answers import` reads it.
-KEY_SEPARATOR = " | "
 SHEETS = (
     ("solution", N_("Solution")),
     ("flow", N_("Data flows")),
@@ -59,22 +61,17 @@ COLUMNS = (
     N_("Evidence (document, page)"),
     N_("Why we ask"),
 )
-ANSWER_COLUMN, EVIDENCE_COLUMN = 5, 6
-LISTS_SHEET = "Lists"
 OPEN_FILL = PatternFill("solid", fgColor="FFF2CC")
 
 
 def facts_sha256(a: Assessment) -> str:
     """The SHA-256 of the solution facts an assessment was made from (canonical JSON)."""
-    canonical = json.dumps(a.solution, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return solution_facts_sha256(a.solution)
 
 
 def key_of(question: Question) -> str:
     """`flow.lawful_basis | flow readings`; `solution.dpia.status` for the solution."""
-    if question.target is None:
-        return question.fact
-    return f"{question.fact}{KEY_SEPARATOR}{question.target.kind.value} {question.target.id}"
+    return question_key(question.fact, question.target)
 
 
 def for_party(a: Assessment, questions: Sequence[Question], party: str) -> list[Question]:
