@@ -186,6 +186,11 @@ def run_subprocess(
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
+def run_english(*argv: str | Path) -> Run:
+    """`run_subprocess` with the tool speaking English whatever the machine's language."""
+    return run_subprocess(argv, env={"LANGUAGE": "en", "LANG": "C.UTF-8"})
+
+
 def one_finding(assessment: Assessment, rule_id: str, target: str | None = None) -> Finding:
     """The one result of a rule (on a target) in an assessment."""
     found = [

@@ -10,16 +10,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 import yaml
-from helpers import MINIMAL_SOLUTION_YAML, Run, run_subprocess
+from helpers import MINIMAL_SOLUTION_YAML, Run
+from helpers import run_english as run_cli
 
 from compliance.outputs.interview import state_path
 
 AS_OF = "2026-12-01"
 SUPPLIER = "Jens Holm, Nordsensor A/S"
-
-
-def run_cli(*argv: str | Path) -> Run:
-    return run_subprocess(argv, env={"LANGUAGE": "en", "LANG": "C.UTF-8"})
 
 
 @pytest.fixture

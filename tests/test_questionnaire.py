@@ -12,7 +12,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 import yaml
-from helpers import MINIMAL_SOLUTION_YAML, Run, run_subprocess
+from helpers import MINIMAL_SOLUTION_YAML
+from helpers import run_english as run_cli
 
 from compliance.core.engine import assess
 from compliance.inputs.loader import load_packs, load_solution
@@ -21,10 +22,6 @@ from compliance.outputs.questionnaire import FORMULA_STARTS, facts_sha256, safe_
 AS_OF = "2026-12-01"
 HOSTILE_FLOW = '=HYPERLINK("http://evil.example/x","Click")'
 HOSTILE_PARTY = "+cmd|' /C calc'!A0"
-
-
-def run_cli(*argv: str | Path) -> Run:
-    return run_subprocess(argv, env={"LANGUAGE": "en", "LANG": "C.UTF-8"})
 
 
 @pytest.fixture
