@@ -38,7 +38,7 @@ from compliance.core.models.assessment import Assessment, Target
 from compliance.core.models.rules import Scope, Severity
 from compliance.core.models.solution import Solution
 from compliance.core.packs import LoadedPack
-from compliance.core.questions import bank, next_questions, subject
+from compliance.core.questions import bank, next_questions, same_part, subject
 from compliance.inputs.answers import COLLECTIONS, get_answer, remove_answer, set_answer
 from compliance.inputs.loader import load_packs, load_solution
 
@@ -81,7 +81,7 @@ def solution_of(doc: Doc) -> Solution:
 def reference(a: Assessment) -> Reference:
     """What the interview must reach: the verdict, the DPIA answer, the critical and high results."""
     results = {
-        (f.rule_id, f"{f.target.kind.value} {f.target.id}" if f.target else None): f.status.value
+        (f.rule_id, f.target.ref if f.target else None): f.status.value
         for f in a.results()
         if f.severity in (Severity.CRITICAL, Severity.HIGH)
     }
@@ -96,22 +96,19 @@ def _valid(doc: Doc) -> bool:
     return True
 
 
-def _companions(doc: Doc, complete: Doc, fact: str, target: Target | None) -> list[tuple[str, Target | None]]:
+def _companions(doc: Doc, complete: Doc, fact: str, target: Target | None) -> list[tuple[str, Any]]:
     """When the document is not valid with this answer alone: the facts of the same part (the
     other answers about the DPIA, say) that make it valid, taken from the complete file one by one,
     in the bank's order. Empty when it is valid."""
     if _valid(doc):
         return []
-    part = fact.rsplit(".", 1)[0] + "."
-    taken: list[tuple[str, Target | None]] = []
+    taken: list[tuple[str, Any]] = []
     trial = copy.deepcopy(doc)
-    for other in bank():
-        if not other.startswith(part) or other == fact:
-            continue
+    for other in same_part(fact):
         found, value = get_answer(complete, other, target)
         if found and not get_answer(trial, other, target)[0]:
             set_answer(trial, other, target, value)
-            taken.append((other, target))
+            taken.append((other, value))
             if _valid(trial):
                 return taken
     raise SystemExit(f"bench: no answers of the example make '{fact}' valid")
@@ -191,23 +188,21 @@ def run(example: Path, packs: Sequence[LoadedPack], as_of: date, verbose: bool =
         asked.add((question.fact, question.target))
         economy.asked += 1
         found, value = get_answer(complete, question.fact, question.target)
-        where = f" ({question.target.kind.value} {question.target.id})" if question.target else ""
+        where = f" ({question.target.ref})" if question.target else ""
         if found:
             set_answer(doc, question.fact, question.target, value)
             economy.answered += 1
             economy.questions.append(f"{question.fact}{where} = {json.dumps(value)}")
             # An answer that needs another with it (a DPIA done needs its date): the interview
             # asks the others of the same part next, and each counts as a question.
-            for other, target in _companions(doc, complete, question.fact, question.target):
-                if (other, target) in asked:
+            for other, other_value in _companions(doc, complete, question.fact, question.target):
+                if (other, question.target) in asked:
                     continue
-                asked.add((other, target))
+                asked.add((other, question.target))
                 economy.asked += 1
                 economy.answered += 1
-                set_answer(doc, other, target, get_answer(complete, other, target)[1])
-                economy.questions.append(
-                    f"{other}{where} = {json.dumps(get_answer(complete, other, target)[1])}"
-                )
+                set_answer(doc, other, question.target, other_value)
+                economy.questions.append(f"{other}{where} = {json.dumps(other_value)}")
         else:
             economy.dont_know += 1
             economy.questions.append(f"{question.fact}{where}: don't know")

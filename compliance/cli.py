@@ -1421,8 +1421,9 @@ def cmd_answers_import(args: argparse.Namespace, out: TextIO) -> Exit:
     mode = path.stat().st_mode & 0o7777
     write_atomically(path, candidate)
     path.chmod(mode)
-    for answer in sheet.dont_know:
-        remember_dont_know(path, answer.fact, answer.target, sheet.answered_by or "", _language)
+    remember_dont_know(
+        path, [(a.fact, a.target) for a in sheet.dont_know], sheet.answered_by or "", _language
+    )
     _note(
         ngettext(
             "{n} answer read from {workbook} into {path}, as declared by {who}",

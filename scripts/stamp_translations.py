@@ -26,6 +26,7 @@ from compliance.core.questions import bank  # noqa: E402
 from compliance.core.translations import (  # noqa: E402
     CONTROLS_FILE,
     QUESTIONS_FILE,
+    TRANSLATED_VOCABULARIES,
     VOCABULARY_FILE,
     control_stamp,
     question_stamp,
@@ -159,7 +160,7 @@ def vocabulary_titles() -> dict[tuple[str, str], str]:
 
     return {
         (name, key): term.title
-        for name in ("data_categories", "data_subjects", "purposes", "technologies", "safeguards")
+        for name in TRANSLATED_VOCABULARIES
         for key, term in getattr(vocabulary, name)().terms.items()
     }
 

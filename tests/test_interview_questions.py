@@ -85,3 +85,14 @@ def test_a_fact_stated_on_the_flows_around_a_system_is_asked_of_those_flows() ->
     asked = {(q.fact, q.target) for q in next_questions(a)}
     assert ("flow.technologies", video) in asked
     assert "flow.technologies" in bank()
+
+
+def test_every_description_of_inputs_around_a_target_is_one_the_facts_use() -> None:
+    """The interview finds the facts stated around a target by the words `facts.DERIVED_FROM`
+    describes them with: a description changed there must be changed here too."""
+    from compliance.core.facts import DERIVED_FROM
+    from compliance.core.questions import _AROUND
+
+    described = {item for inputs in DERIVED_FROM.values() for item in inputs}
+    assert set(_AROUND) <= described, sorted(set(_AROUND) - described)
+    assert all(fact in bank() for asked in _AROUND.values() for fact, _ in asked)

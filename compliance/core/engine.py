@@ -243,7 +243,7 @@ def _assess(
     every = _evaluate_all(solution, packs, facts, base, as_of, reviewer, provenances)
     # The scores, counts and controls take every result; the assessment keeps the results of rules
     # that apply one by one, and those of rules that do not apply grouped per rule and reason.
-    findings = [f for f in every if f.status is not Outcome.NOT_APPLICABLE]
+    findings, skipped = _split(every)
     overall = score(every)
     deciding_packs = {p.meta.pack for p in packs if p.meta.obligation is Obligation.LAW}
     deciding_packs |= {s.value for s in solution.contract_standards}
@@ -297,7 +297,7 @@ def _assess(
         provisions=_provisions(every),
         flows=_flows(every, facts),
         findings=findings,
-        not_applicable=_not_applicable(every),
+        not_applicable=skipped,
         rules={
             rule.id: RuleInfo(
                 title=rule.rule.title,
@@ -330,15 +330,19 @@ def _assess(
     )
 
 
-def _not_applicable(results: Sequence[Finding]) -> list[NotApplicable]:
-    """The results that do not apply, one group per rule and reason, in the order of the rules."""
+def _split(results: Sequence[Finding]) -> tuple[list[Finding], list[NotApplicable]]:
+    """In one pass: the results of rules that apply, and those that do not, one group per rule
+    and reason, in the order of the rules."""
+    applying: list[Finding] = []
     groups: dict[tuple[str, str], list[Target]] = {}
     for f in results:
-        if f.status is Outcome.NOT_APPLICABLE:
-            targets = groups.setdefault((f.rule_id, f.explanation), [])
-            if f.target is not None:
-                targets.append(f.target)
-    return [
+        if f.status is not Outcome.NOT_APPLICABLE:
+            applying.append(f)
+            continue
+        targets = groups.setdefault((f.rule_id, f.explanation), [])
+        if f.target is not None:
+            targets.append(f.target)
+    return applying, [
         NotApplicable.model_construct(rule_id=rule_id, reason=reason, targets=targets)
         for (rule_id, reason), targets in groups.items()
     ]

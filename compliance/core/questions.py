@@ -30,6 +30,7 @@ from typing import Any
 
 from pydantic import Field
 
+from compliance.core import vocabulary
 from compliance.core.errors import Problem, RulePackError
 from compliance.core.facts import registry
 from compliance.core.models.assessment import Assessment, Criterion, DpiaScreening, Finding, Question, Target
@@ -38,7 +39,7 @@ from compliance.core.models.rules import Obligation, Outcome, Scope, Severity
 from compliance.core.models.solution import SafeguardStatus
 from compliance.core.resources import rules_root
 from compliance.core.scoring import SEVERITY_POINTS
-from compliance.core.translations import QuestionText, question_text
+from compliance.core.translations import QuestionText, question_text, vocabulary_title
 from compliance.core.validation import validate_located
 from compliance.core.vocabulary import safeguards
 from compliance.core.yamlio import load_text
@@ -196,20 +197,13 @@ def open_questions(
     """The questions whose answers decide the verdict or the DPIA answer, in asking order: one per
     fact and target (a question about a flow, party or system names it). With `related` (the
     solution's flows and systems), a fact stated around a target is asked there."""
-    return _ask(
-        findings,
-        screening,
-        lambda f: f.severity is Severity.CRITICAL and deciding(f),
-        related.flows if related is not None else None,
-        related,
-    )
+    return _ask(findings, screening, lambda f: f.severity is Severity.CRITICAL and deciding(f), related)
 
 
 def interview_questions(
     findings: Iterable[Finding],
     screening: DpiaScreening,
     deciding: Callable[[Finding], bool],
-    flows: Mapping[str, Target] | None = None,
     related: Related | None = None,
 ) -> list[Question]:
     """The questions of an interview, in asking order: first those that decide the verdict or the
@@ -218,16 +212,13 @@ def interview_questions(
     from "ready"), heaviest first in each group. With `related`, a fact stated on the flows or systems around a target
     (the technologies of a system's flows) is asked there."""
     results = list(findings)
-    first = _ask(
-        results, screening, lambda f: f.severity is Severity.CRITICAL and deciding(f), flows, related
-    )
-    out = list(first)
-    asked = {(q.fact, q.target) for q in first}
+    out = open_questions(results, screening, deciding, related)
+    asked = {(q.fact, q.target) for q in out}
     for wanted in (
         lambda f: f.severity in (Severity.CRITICAL, Severity.HIGH),
         deciding,  # any result of a legal duty still unknown keeps the verdict from "ready"
     ):
-        for q in _ask(results, None, wanted, flows, related):
+        for q in _ask(results, None, wanted, related):
             if (q.fact, q.target) not in asked:
                 asked.add((q.fact, q.target))
                 out.append(q)
@@ -246,7 +237,7 @@ def next_questions(a: Assessment) -> list[Question]:
     deciding = {p.id for p in a.rule_packs if p.obligation is Obligation.LAW}
     deciding |= set(a.solution.get("contract_standards") or [])
     related = Related(a.solution)
-    return interview_questions(a.findings, a.dpia, lambda f: f.pack in deciding, related.flows, related)
+    return interview_questions(a.findings, a.dpia, lambda f: f.pack in deciding, related)
 
 
 # A derived fact read from the flows or systems around a target is stated there: these are the
@@ -318,20 +309,19 @@ def _ask(
     findings: Iterable[Finding],
     screening: DpiaScreening | None,
     wanted: Callable[[Finding], bool],
-    flows: Mapping[str, Target] | None = None,
     related: Related | None = None,
 ) -> list[Question]:
     """The questions for the facts missing from the unknown results `wanted` picks, and (given a
     screening that cannot answer whether a DPIA is required) from its undecided criteria."""
     open_facts: dict[tuple[str, str | None], _Open] = {}
     known = bank()
-    named: dict[str, Target] = dict(flows or {})
+    named: dict[str, Target] = dict(related.flows) if related is not None else {}
     for f in findings:
         if f.target is not None and f.target.kind is Scope.FLOW:
             named.setdefault(f.target.id, f.target)
         if f.status is not Outcome.UNKNOWN or not wanted(f):
             continue
-        label = f"{f.rule_id} ({f.target.kind.value} {f.target.id})" if f.target else f.rule_id
+        label = f"{f.rule_id} ({f.target.ref})" if f.target else f.rule_id
         first = set(f.applies_unknown)
         for fact in f.to_state:
             if _askable(fact, known):
@@ -362,7 +352,7 @@ def _askable(fact: str, known: dict[str, BankEntry]) -> bool:
 
 
 def _entry_for(open_facts: dict[tuple[str, str | None], _Open], fact: str, target: Target | None) -> _Open:
-    key = (fact, f"{target.kind.value} {target.id}" if target is not None else None)
+    key = (fact, target.ref if target is not None else None)
     entry = open_facts.get(key)
     if entry is None:
         entry = open_facts[key] = _Open(target=target)
@@ -409,6 +399,37 @@ def _question(fact: str, entry: _Open, asked: BankEntry | None) -> Question:
     )
 
 
+# Vocabularies short enough to offer as numbered choices; a country is typed as its code.
+_OFFERED = {"data_categories", "data_subjects", "purposes", "technologies"}
+
+
+def vocabulary_choices(fact: str, lang: str = "en") -> dict[str, str]:
+    """For a question answered from a vocabulary (data categories, subjects, purposes,
+    technologies), its terms by key with their titles in `lang` (English, marked, where a title
+    has no current translation), to offer as numbered choices."""
+    spec = registry().get(fact)
+    if spec is None or spec.vocab not in _OFFERED:
+        return {}
+    vocab = getattr(vocabulary, spec.vocab)()
+    out = {}
+    for key, term in vocab.terms.items():
+        title, in_english = vocabulary_title(lang, spec.vocab, key, term.title)
+        out[key] = f"[EN] {title}" if in_english else title
+    return out
+
+
+def ask_about(fact: str, target: Target | None) -> Question:
+    """The bank's question about one fact (of one target), alone: for an answer that needs it."""
+    return _question(fact, _Open(target=target), bank().get(fact))
+
+
+def same_part(fact: str) -> list[str]:
+    """The other questions about the same part of the solution as `fact` (the DPIA's status, date
+    and scope): asked with it when an answer is not valid alone."""
+    part = fact.rsplit(".", 1)[0] + "."
+    return [other for other in bank() if other.startswith(part) and other != fact]
+
+
 def in_language(question: Question, lang: str) -> QuestionText:
     """A question's texts in a language, its subject named (English, marked, where the bank has no
     current translation)."""
@@ -418,4 +439,8 @@ def in_language(question: Question, lang: str) -> QuestionText:
             question.ask, question.help, question.why, dict(question.choices), False, question.evidence
         )
     text = question_text(lang, question.fact, asked.ask, asked.help, asked.why, asked.choices, asked.evidence)
-    return replace(text, ask=fill(text.ask, question.target))
+    return replace(
+        text,
+        ask=fill(text.ask, question.target),
+        choices=text.choices or vocabulary_choices(question.fact, lang),
+    )

@@ -26,6 +26,8 @@ FIELDS = ("title", "remediation")
 CONTROLS_FILE = "controls.yaml"
 QUESTIONS_FILE = "questions.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
+# The vocabularies whose titles are translated (`vocabulary.yaml`): those a person picks from.
+TRANSLATED_VOCABULARIES = ("data_categories", "data_subjects", "purposes", "technologies", "safeguards")
 # Files of a language folder that are not the translation of a rule pack.
 NOT_PACKS = (CONTROLS_FILE, QUESTIONS_FILE, VOCABULARY_FILE)
 TRANSLATED_LANGUAGES = ("da", "sv")
@@ -110,14 +112,26 @@ def control_stamp(title: str) -> str:
     return hashlib.sha256(title.encode()).hexdigest()[:16]
 
 
+def _language_section(lang: str, file: str, key: str) -> tuple[str, dict[Any, Any]]:
+    """Where a language's translation file is, and its `key:` section; empty when there is none."""
+    where = f"rules/translations/{lang}/{file}"
+    entry = rules_root().joinpath("translations").joinpath(lang).joinpath(file)
+    if not entry.is_file():
+        return where, {}
+    return where, _section(where, entry.read_text(encoding="utf-8"), lang, key)
+
+
+def _stamped_title(entry: dict[str, str] | None, title: str) -> tuple[str, bool]:
+    """A translated title while its stamp matches the English `title`; else the English, marked."""
+    if entry is None or entry.get("source") != control_stamp(title) or "title" not in entry:
+        return title, True
+    return entry["title"], False
+
+
 @functools.cache
 def load_control_titles(lang: str) -> dict[str, dict[str, str]]:
     """The translated titles of the catalogue's controls, by control ID, with their stamps."""
-    entry = rules_root().joinpath("translations").joinpath(lang).joinpath(CONTROLS_FILE)
-    if not entry.is_file():
-        return {}
-    where = f"rules/translations/{lang}/{CONTROLS_FILE}"
-    section = _section(where, entry.read_text(encoding="utf-8"), lang, "controls")
+    where, section = _language_section(lang, CONTROLS_FILE, "controls")
     return {str(cid): _entry(where, f"controls.{cid}", texts, ("title",)) for cid, texts in section.items()}
 
 
@@ -125,10 +139,7 @@ def control_title(lang: str, control_id: str, title: str) -> tuple[str, bool]:
     """A control's title in `lang`, and whether it fell back to the English given."""
     if lang == "en":
         return title, False
-    entry = load_control_titles(lang).get(control_id)
-    if entry is None or entry.get("source") != control_stamp(title) or "title" not in entry:
-        return title, True
-    return entry["title"], False
+    return _stamped_title(load_control_titles(lang).get(control_id), title)
 
 
 SETTING_FIELDS = ("label", "note")
@@ -198,12 +209,9 @@ class QuestionText:
 @functools.cache
 def load_question_texts(lang: str) -> dict[str, dict[str, Any]]:
     """The translated questions of the question bank, by fact, with their stamps."""
-    entry = rules_root().joinpath("translations").joinpath(lang).joinpath(QUESTIONS_FILE)
-    if not entry.is_file():
-        return {}
-    where = f"rules/translations/{lang}/{QUESTIONS_FILE}"
+    where, section = _language_section(lang, QUESTIONS_FILE, "questions")
     out: dict[str, dict[str, Any]] = {}
-    for fact, texts in _section(where, entry.read_text(encoding="utf-8"), lang, "questions").items():
+    for fact, texts in section.items():
         path = f"questions.{fact}"
         choices = texts.pop("choices", {}) if isinstance(texts, dict) else {}
         if not isinstance(choices, dict) or not all(
@@ -255,12 +263,9 @@ def question_text(
 @functools.cache
 def load_vocabulary_titles(lang: str) -> dict[tuple[str, str], dict[str, str]]:
     """The translated titles of the vocabularies' terms, by (vocabulary, key), with their stamps."""
-    entry = rules_root().joinpath("translations").joinpath(lang).joinpath(VOCABULARY_FILE)
-    if not entry.is_file():
-        return {}
-    where = f"rules/translations/{lang}/{VOCABULARY_FILE}"
+    where, section = _language_section(lang, VOCABULARY_FILE, "vocabulary")
     out: dict[tuple[str, str], dict[str, str]] = {}
-    for name, terms in _section(where, entry.read_text(encoding="utf-8"), lang, "vocabulary").items():
+    for name, terms in section.items():
         if not isinstance(terms, dict):
             raise InputError.single(
                 where, "each vocabulary maps its keys to a title", path=f"vocabulary.{name}"
@@ -274,7 +279,4 @@ def vocabulary_title(lang: str, vocabulary: str, key: str, title: str) -> tuple[
     """A vocabulary term's title in `lang`, and whether it fell back to the English given."""
     if lang == "en":
         return title, False
-    entry = load_vocabulary_titles(lang).get((vocabulary, key))
-    if entry is None or entry.get("source") != control_stamp(title) or "title" not in entry:
-        return title, True
-    return entry["title"], False
+    return _stamped_title(load_vocabulary_titles(lang).get((vocabulary, key)), title)

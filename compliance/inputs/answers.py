@@ -14,13 +14,12 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from compliance.core import vocabulary
 from compliance.core.facts import registry
 from compliance.core.messages import N_, Message, say
 from compliance.core.models.assessment import Target
 from compliance.core.models.rules import Scope
 from compliance.core.questions import SAFEGUARD_PREFIX
-from compliance.core.translations import vocabulary_title
+from compliance.core.questions import vocabulary_choices as vocabulary_choices  # the input layer's name too
 from compliance.core.vocabulary import suggest
 
 # Where each kind of target is listed in a solution document.
@@ -157,9 +156,9 @@ def parse_answer(fact: str, text: str, choices: Mapping[str, str]) -> Any:
         items = [item.strip() for item in answer.split(",") if item.strip()]
         if choices:
             return [_choice(item, choices) for item in items]
-        return [_key(item, spec.values, spec.vocab) for item in items]
+        return [_key(item, spec.values) for item in items]
     if spec.kind == "vocab":
-        return _key(answer, spec.values, spec.vocab)
+        return _key(answer, spec.values)
     if spec.kind in ("int", "int_or_word"):
         if spec.kind == "int_or_word" and spec.values and answer.lower() in spec.values:
             return answer.lower()
@@ -184,25 +183,6 @@ def parse_answer(fact: str, text: str, choices: Mapping[str, str]) -> Any:
     return answer
 
 
-# Vocabularies short enough to offer as numbered choices; a country is typed as its code.
-_OFFERED = {"data_categories", "data_subjects", "purposes", "technologies"}
-
-
-def vocabulary_choices(fact: str, lang: str = "en") -> dict[str, str]:
-    """For a question answered from a vocabulary (data categories, subjects, purposes,
-    technologies), its terms by key with their titles in `lang` (English, marked, where a title
-    has no current translation), to offer as numbered choices."""
-    spec = registry().get(fact)
-    if spec is None or spec.vocab not in _OFFERED:
-        return {}
-    vocab = getattr(vocabulary, spec.vocab)()
-    out = {}
-    for key, term in vocab.terms.items():
-        title, in_english = vocabulary_title(lang, spec.vocab, key, term.title)
-        out[key] = f"[EN] {title}" if in_english else title
-    return out
-
-
 def _choice(answer: str, choices: Mapping[str, str]) -> str:
     keys = list(choices)
     if answer.isdigit() and 1 <= int(answer) <= len(keys):
@@ -212,7 +192,7 @@ def _choice(answer: str, choices: Mapping[str, str]) -> str:
     raise BadAnswer(say(N_("Give the number of an answer, 1 to {n}."), n=len(keys)))
 
 
-def _key(item: str, values: frozenset[str] | None, vocab: str | None) -> str:
+def _key(item: str, values: frozenset[str] | None) -> str:
     if values is None or item in values:
         return item
     hint = suggest(item, sorted(values))

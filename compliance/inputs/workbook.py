@@ -19,15 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import defusedxml  # noqa: F401  # openpyxl parses through it when it is installed: make sure it is
+import openpyxl
+from openpyxl.utils import get_column_letter
 
 from compliance.core.errors import InputError, Problem
 from compliance.core.messages import N_, say
 from compliance.core.models.assessment import Target
 from compliance.core.models.rules import Scope
-from compliance.core.questions import bank, fill
+from compliance.core.questions import ask_about, bank, in_language
 from compliance.core.terminal import has_unsafe
-from compliance.core.translations import question_text
-from compliance.inputs.answers import BadAnswer, parse_answer, vocabulary_choices
+from compliance.inputs.answers import BadAnswer, parse_answer
 
 # The layout, shared with the writer (`compliance.outputs.questionnaire`).
 INSTRUCTION_ROWS = {"solution": 1, "language": 2, "made_on": 3, "questions": 4, "facts_sha256": 5}
@@ -76,7 +77,7 @@ class Sheet:
 
 def question_key(fact: str, target: Target | None) -> str:
     """`flow.lawful_basis | flow readings`; the bare fact for the solution."""
-    return fact if target is None else f"{fact}{KEY_SEPARATOR}{target.kind.value} {target.id}"
+    return fact if target is None else f"{fact}{KEY_SEPARATOR}{target.ref}"
 
 
 def check_zip(path: Path) -> None:
@@ -115,8 +116,6 @@ def check_zip(path: Path) -> None:
 
 def read_sheet(path: Path, solution: Mapping[str, Any]) -> Sheet:
     """The answers of a filled-in questionnaire, each parsed as the solution format takes it."""
-    import openpyxl  # only here: a runtime dependency of this command alone
-
     check_zip(path)
     name = str(path)
     try:
@@ -185,7 +184,9 @@ def _read_row(
         cell = row[column - 1] if len(row) >= column else None
         if getattr(cell, "data_type", None) == "f":
             problems.append(
-                _problem(name, title, _letter(column), number, "a formula is refused: type the answer")
+                _problem(
+                    name, title, get_column_letter(column), number, "a formula is refused: type the answer"
+                )
             )
             return
     key, answer, evidence = values[KEY_COLUMN - 1], values[ANSWER_COLUMN - 1], values[EVIDENCE_COLUMN - 1]
@@ -199,11 +200,17 @@ def _read_row(
         return
     if answer is None or (isinstance(answer, str) and not answer.strip()):
         return  # skipped
-    where = f"{title}!{_letter(ANSWER_COLUMN)}{number}"
+    where = f"{title}!{get_column_letter(ANSWER_COLUMN)}{number}"
     evidence_text = _text(evidence)
     if evidence_text is not None and (has_unsafe(evidence_text) is not None or len(evidence_text) > 500):
         problems.append(
-            _problem(name, title, _letter(EVIDENCE_COLUMN), number, "plain text of at most 500 characters")
+            _problem(
+                name,
+                title,
+                get_column_letter(EVIDENCE_COLUMN),
+                number,
+                "plain text of at most 500 characters",
+            )
         )
         return
     if isinstance(answer, str) and answer.strip().lower() in DONT_KNOW_WORDS:
@@ -212,7 +219,7 @@ def _read_row(
     try:
         value = _value(fact, answer, sheet.language)
     except BadAnswer as exc:
-        problems.append(_problem(name, title, _letter(ANSWER_COLUMN), number, exc.message.text))
+        problems.append(_problem(name, title, get_column_letter(ANSWER_COLUMN), number, exc.message.text))
         return
     sheet.answers.append(Answer(fact, target, value, evidence_text, where))
 
@@ -221,10 +228,7 @@ def _value(fact: str, answer: Any, lang: str) -> Any:
     """A cell's value as the solution format takes it: a label of a choice (several, separated by
     commas, for a list) in the workbook's language, a date, a number or text."""
     entry = bank()[fact]
-    labels = question_text(
-        lang, fact, entry.ask, entry.help, entry.why, entry.choices, entry.evidence
-    ).choices
-    labels = labels or vocabulary_choices(fact, lang)
+    labels = in_language(ask_about(fact, None), lang).choices  # the bank's labels or the vocabulary's
     if isinstance(answer, datetime):
         answer = answer.date().isoformat()
     elif isinstance(answer, bool):
@@ -300,15 +304,5 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _letter(column: int) -> str:
-    return "ABCDEFG"[column - 1]
-
-
 def _problem(file: str, sheet: str, column: str, row: int, message: str) -> Problem:
     return Problem(file, message, path=f"{sheet}!{column}{row}")
-
-
-def asked(fact: str, target: Target | None) -> str:
-    """The English question of an answer, its subject named (for messages and logs)."""
-    entry = bank().get(fact)
-    return fill(entry.ask, target) if entry else fact

@@ -29,7 +29,7 @@ from compliance.core.messages import N_
 from compliance.core.models.assessment import Assessment, Question, Target, Verdict
 from compliance.core.models.solution import Solution
 from compliance.core.packs import LoadedPack
-from compliance.core.questions import bank, fill, in_language, next_questions
+from compliance.core.questions import ask_about, in_language, next_questions, same_part
 from compliance.core.terminal import neutralise
 from compliance.core.validation import validate_located
 from compliance.core.yamlio import load_text
@@ -39,7 +39,6 @@ from compliance.inputs.answers import (
     parse_answer,
     set_answer,
     set_source,
-    vocabulary_choices,
 )
 from compliance.inputs.files import read_text
 from compliance.inputs.upgrade import load_editable
@@ -61,7 +60,7 @@ Key = tuple[str, str | None]  # a question: its fact, and its target ("flow read
 
 
 def _key(fact: str, target: Target | None) -> Key:
-    return fact, f"{target.kind.value} {target.id}" if target is not None else None
+    return fact, target.ref if target is not None else None
 
 
 def state_path(solution: Path) -> Path:
@@ -171,26 +170,10 @@ class Session:
     def _companions(self, doc: Any, question: Question) -> bool:
         """Ask the questions of the same part as `question` that the file does not answer yet,
         putting each answer in `doc`; True when the person stops."""
-        part = question.fact.rsplit(".", 1)[0] + "."
-        for fact, entry in bank().items():
-            if (
-                not fact.startswith(part)
-                or fact == question.fact
-                or get_answer(doc, fact, question.target)[0]
-            ):
+        for fact in same_part(question.fact):
+            if get_answer(doc, fact, question.target)[0]:
                 continue
-            other = Question(
-                fact=fact,
-                target=question.target,
-                ask=fill(entry.ask, question.target),
-                help=entry.help,
-                why=entry.why,
-                choices=dict(entry.choices),
-                in_bank=True,
-                decides=list(question.decides),
-                weight=question.weight,
-                applicability=False,
-            )
+            other = ask_about(fact, question.target)
             reply = self._ask(other)
             if reply is None:
                 return True
@@ -216,7 +199,7 @@ class Session:
             self._say(f"  {neutralise(text.help)}")
         if text.evidence:
             self._say("  " + _("Evidence: {evidence}").format(evidence=neutralise(text.evidence)))
-        choices = text.choices or vocabulary_choices(question.fact, self.lang)
+        choices = text.choices
         for number, label in enumerate(choices.values(), start=1):
             self._say(f"  {number}. {neutralise(label)}")
         while True:
@@ -290,13 +273,18 @@ def _dont_know_entry(key: Key, by: str, on: date) -> dict[str, Any]:
     return {"fact": key[0], "target": key[1], "answer": "dont_know", "by": by, "on": on.isoformat()}
 
 
-def remember_dont_know(solution: Path, fact: str, target: Target | None, by: str, lang: str) -> None:
-    """Record beside the solution that a question was answered "don't know" (by a questionnaire
-    as by the interview), so that the interview does not ask it again."""
+def remember_dont_know(
+    solution: Path, questions: Sequence[tuple[str, Target | None]], by: str, lang: str
+) -> None:
+    """Record beside the solution that questions (fact and target) were answered "don't know"
+    (by a questionnaire as by the interview), so that the interview does not ask them again."""
+    if not questions:
+        return
     path = state_path(solution)
     entries = _read_state(path)
-    key = _key(fact, target)
-    entries[key] = _dont_know_entry(key, by, date.today())
+    for fact, target in questions:
+        key = _key(fact, target)
+        entries[key] = _dont_know_entry(key, by, date.today())
     _write_state(path, entries, lang)
 
 

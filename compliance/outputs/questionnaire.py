@@ -34,10 +34,12 @@ from compliance.core.models.assessment import Assessment, Question
 from compliance.core.models.rules import Scope
 from compliance.core.questions import SAFEGUARD_PREFIX, in_language, solution_facts_sha256
 from compliance.core.terminal import neutralise
-from compliance.inputs.answers import vocabulary_choices
 from compliance.inputs.workbook import (
     ANSWER_COLUMN,
+    ANSWERED_BY_ROW,
+    DATE_ROW,
     EVIDENCE_COLUMN,
+    INSTRUCTION_ROWS,
     LISTS_SHEET,
     question_key,
 )
@@ -67,11 +69,6 @@ OPEN_FILL = PatternFill("solid", fgColor="FFF2CC")
 def facts_sha256(a: Assessment) -> str:
     """The SHA-256 of the solution facts an assessment was made from (canonical JSON)."""
     return solution_facts_sha256(a.solution)
-
-
-def key_of(question: Question) -> str:
-    """`flow.lawful_basis | flow readings`; `solution.dpia.status` for the solution."""
-    return question_key(question.fact, question.target)
 
 
 def for_party(a: Assessment, questions: Sequence[Question], party: str) -> list[Question]:
@@ -112,10 +109,6 @@ def _topic(question: Question) -> str:
     return question.target.kind.value if question.target is not None else "solution"
 
 
-def _choices(question: Question, lang: str, texts: dict[str, str]) -> dict[str, str]:
-    return texts or vocabulary_choices(question.fact, lang)
-
-
 def as_text(a: Assessment, questions: Sequence[Question], lang: str) -> str:
     """The questions for a terminal or an e-mail, numbered, in the asking order."""
     _ = i18n.translator(lang).gettext
@@ -129,7 +122,7 @@ def as_text(a: Assessment, questions: Sequence[Question], lang: str) -> str:
         lines += ["", f"{number}. {neutralise(text.ask)}"]
         if text.help:
             lines.append(f"   {neutralise(text.help)}")
-        for label in _choices(question, lang, text.choices).values():
+        for label in text.choices.values():
             lines.append(f"   - {neutralise(label)}")
         if text.evidence:
             lines.append("   " + _("Evidence: {evidence}").format(evidence=neutralise(text.evidence)))
@@ -143,7 +136,7 @@ def as_json(a: Assessment, questions: Sequence[Question], lang: str) -> dict[str
         text = in_language(question, lang)
         items.append(
             {
-                "key": key_of(question),
+                "key": question_key(question.fact, question.target),
                 "fact": question.fact,
                 "target": None
                 if question.target is None
@@ -156,7 +149,7 @@ def as_json(a: Assessment, questions: Sequence[Question], lang: str) -> dict[str
                 "help": text.help,
                 "why": text.why,
                 "evidence": text.evidence,
-                "choices": _choices(question, lang, text.choices),
+                "choices": text.choices,
                 "answered_by": list(question.answered_by),
                 "decides": list(question.decides),
                 "in_english": text.in_english,
@@ -199,7 +192,15 @@ def as_xlsx(a: Assessment, questions: Sequence[Question], lang: str) -> bytes:
             )
             if part
         )
-        values = (key_of(question), about, text.ask, helping, "", "", text.why or "")
+        values = (
+            question_key(question.fact, question.target),
+            about,
+            text.ask,
+            helping,
+            "",
+            "",
+            text.why or "",
+        )
         for column, value in enumerate(values, start=1):
             cell = sheet.cell(row=row, column=column, value=safe_text(value) if value else None)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -207,9 +208,7 @@ def as_xlsx(a: Assessment, questions: Sequence[Question], lang: str) -> bytes:
             open_cell = sheet.cell(row=row, column=column)
             open_cell.protection = Protection(locked=False)
             open_cell.fill = OPEN_FILL
-        list_column = _validate(
-            sheet, row, question, _choices(question, lang, text.choices), lists, list_column, lang
-        )
+        list_column = _validate(sheet, row, question, text.choices, lists, list_column, lang)
     book.active = 0
     buffer = io.BytesIO()
     book.save(buffer)
@@ -218,28 +217,30 @@ def as_xlsx(a: Assessment, questions: Sequence[Question], lang: str) -> bytes:
 
 def _instructions(sheet: Worksheet, a: Assessment, lang: str, n: int) -> None:
     _ = i18n.translator(lang).gettext
-    rows = [
-        (_("Questionnaire"), a.solution.get("name", "")),
-        (_("Language"), lang),
-        (_("Made on"), a.as_of.isoformat()),
-        (_("Questions"), str(n)),
-        (_("Made from the solution facts with SHA-256"), facts_sha256(a)),
-        ("", ""),
-        (_("How to answer"), _("Answer in the yellow cells of each sheet, one question per row.")),
-        ("", _("Where a list is offered, choose from it. Several answers: write them separated by commas.")),
-        ("", _("Write 'don't know' where you do not know; leave a row empty to skip it.")),
-        ("", _("Name the document that shows each answer in the evidence column.")),
-        ("", _("Do not change the other columns: the answers are read back by their key.")),
-        ("", ""),
-        (_("Answered by (name and organisation)"), ""),
-        (_("Date (YYYY-MM-DD)"), ""),
-    ]
-    for number, (label, value) in enumerate(rows, start=1):
+    # The cells the import reads back are placed by the layout it reads them with.
+    rows = {
+        INSTRUCTION_ROWS["solution"]: (_("Questionnaire"), a.solution.get("name", "")),
+        INSTRUCTION_ROWS["language"]: (_("Language"), lang),
+        INSTRUCTION_ROWS["made_on"]: (_("Made on"), a.as_of.isoformat()),
+        INSTRUCTION_ROWS["questions"]: (_("Questions"), str(n)),
+        INSTRUCTION_ROWS["facts_sha256"]: (_("Made from the solution facts with SHA-256"), facts_sha256(a)),
+        7: (_("How to answer"), _("Answer in the yellow cells of each sheet, one question per row.")),
+        8: (
+            "",
+            _("Where a list is offered, choose from it. Several answers: write them separated by commas."),
+        ),
+        9: ("", _("Write 'don't know' where you do not know; leave a row empty to skip it.")),
+        10: ("", _("Name the document that shows each answer in the evidence column.")),
+        11: ("", _("Do not change the other columns: the answers are read back by their key.")),
+        ANSWERED_BY_ROW: (_("Answered by (name and organisation)"), ""),
+        DATE_ROW: (_("Date (YYYY-MM-DD)"), ""),
+    }
+    for number, (label, value) in rows.items():
         left = sheet.cell(row=number, column=1, value=safe_text(label) if label else None)
         left.font = Font(bold=True)
         right = sheet.cell(row=number, column=2, value=safe_text(value) if value else None)
         right.alignment = Alignment(wrap_text=True)
-    for number in (len(rows) - 1, len(rows)):
+    for number in (ANSWERED_BY_ROW, DATE_ROW):
         cell = sheet.cell(row=number, column=2)
         cell.protection = Protection(locked=False)
         cell.fill = OPEN_FILL

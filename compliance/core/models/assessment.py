@@ -125,6 +125,11 @@ class Target:
     id: str
     name: str
 
+    @property
+    def ref(self) -> str:
+        """`flow readings`: its kind and ID, as labels and keys name it."""
+        return f"{self.kind.value} {self.id}"
+
 
 @dataclass(frozen=True, slots=True)
 class AcceptedRiskInfo:
