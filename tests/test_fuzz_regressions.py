@@ -32,3 +32,32 @@ def test_a_trace_record_equals_the_fact_read_back_from_json() -> None:
     read = FactUsed("flow.retention_days", 400, "lte 365", 365, False, "require")
     assert made == read and read == made
     assert made != FactUsed("flow.retention_days", 300, "lte 365", 365, True, "require")
+
+
+def test_a_party_reached_from_its_own_country_only_by_travelling_staff_stays_unknown_without_it() -> None:
+    """Found by the property run: removing the country of a party reached from that country only
+    by staff listed as travelling turned "reached from a third country" from yes to no."""
+    from helpers import solution_model
+
+    from compliance.core.facts import solution_facts
+
+    data = minimal_solution()
+    data["parties"].append(
+        {
+            "id": "vendor",
+            "name": "Vendor",
+            "roles": ["recipient"],
+            "country": "KP",
+            "remote_access_from": ["KP"],
+            "other_entity_access_from": [],
+            "travelling_staff_access_from": ["KP"],
+        }
+    )
+
+    def reached(doc: dict) -> object:
+        (party,) = [p for p in solution_facts(solution_model(doc)).parties if p["id"] == "vendor"]
+        return party["remote_access_third_country"]
+
+    assert reached(data) is True
+    del data["parties"][1]["country"]
+    assert reached(data) is None

@@ -774,7 +774,11 @@ def _third_country_access(party: Facts) -> dict[str, _Access] | None:
         other: Truth = None if others is None else c in others
         travel: Truth = False if other else (None if travelling is None else c in travelling)
         other = False if travel else other
-        working = True if c == party.get("country") else all_true([not_(other), not_(travel)])
+        # Reached by its own staff working there: where it is established (unknown while its
+        # country is not stated), or where nobody else and not only travelling staff reach it.
+        country = party.get("country")
+        home: Truth = None if country is None else c == country
+        working = any_true([home, all_true([not_(other), not_(travel)])])
         out[c] = _Access(other, travel, working)
     return out
 
