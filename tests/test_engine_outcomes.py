@@ -156,6 +156,35 @@ def test_findings_record_the_facts_they_read() -> None:
     ]
 
 
+def test_flows_equal_in_every_fact_still_differ_by_the_systems_holding_their_data() -> None:
+    # The engine shares a result among targets equal in what the rule reads; a safeguard tested
+    # on the systems holding the data reads the systems too, so two flows that differ only there
+    # get results of their own.
+    data = minimal_solution()
+    data["systems"] += [{"id": "app", "name": "Citizen app", "kind": "web_app", "operator": "city"}]
+    data["systems"][1]["security"] = {"mfa": True}
+    data["systems"][2]["security"] = {"mfa": False}
+    data["flows"].append(dict(data["flows"][0], id="second", name="Second", destination="app"))
+    rule = rule_dict(
+        "TEST-MFA-ON-DATA-SYSTEMS",
+        applies_when={"fact": "flow.personal_data", "equals": True},
+        require={
+            "safeguard": "mfa",
+            "is": "implemented",
+            "on": "data_systems",
+            "kinds": ["database", "web_app"],
+        },
+        cases=[],
+    )
+
+    a = run_engine(rule, data=data)
+
+    assert {f.target.id: f.status for f in a.findings if f.target is not None} == {
+        "readings": Outcome.PASS,
+        "second": Outcome.FAIL,
+    }
+
+
 def test_order_of_flows_never_changes_a_result() -> None:
     data = minimal_solution()
     second = dict(data["flows"][0], id="second", name="Second", retention="P3Y")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import pathlib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -23,7 +24,7 @@ from hypothesis_jsonschema import from_schema
 from pydantic import BaseModel, ValidationError
 
 import compliance.core.models.solution as solution_models
-from compliance.core import vocabulary
+from compliance.core import engine, vocabulary
 from compliance.core.dpia import screen
 from compliance.core.engine import assess
 from compliance.core.errors import RulePackError
@@ -33,7 +34,8 @@ from compliance.core.models.common import FactModel
 from compliance.core.models.rules import Outcome
 from compliance.core.models.solution import INCIDENT_STEPS, Solution, nis2_scope_from_sector
 from compliance.core.packs import LoadedPack
-from compliance.inputs.loader import load_pack_text, load_packs
+from compliance.inputs.decisions import load_decisions
+from compliance.inputs.loader import load_pack_text, load_packs, load_solution
 from compliance.outputs.report import render_html
 
 AS_OF = date(2026, 11, 1)
@@ -439,6 +441,46 @@ def test_any_valid_solution_assesses_and_its_assessment_round_trips_through_json
         (r.id, t) for p in packs() for r in p.rules for t in _targets_of(r.rule.scope.value, solution)
     }
     assert set(outcomes(a)) == expected
+
+
+def _unshared(solution: Solution) -> Assessment:
+    """The assessment with every rule evaluated on every target alone, no result shared."""
+    engine.SHARE_RESULTS = False
+    try:
+        return run(solution)
+    finally:
+        engine.SHARE_RESULTS = True
+
+
+EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*/solution.yaml")), ids=lambda p: p.parent.name)
+def test_sharing_results_changes_nothing_in_an_example_with_its_decisions(example: pathlib.Path) -> None:
+    loaded = load_solution(example)
+    beside = example.with_name("solution.decisions.yaml")
+    decided = load_decisions(beside, loaded, packs()) if beside.exists() else None
+
+    def assessed() -> str:
+        return assess(
+            loaded.solution, packs(), AS_OF, decisions=decided.decisions if decided else None
+        ).model_dump_json()
+
+    shared = assessed()
+    engine.SHARE_RESULTS = False
+    try:
+        alone = assessed()
+    finally:
+        engine.SHARE_RESULTS = True
+    assert shared == alone
+
+
+@PROPERTY_SETTINGS
+@given(solutions())
+def test_sharing_a_result_among_targets_with_the_same_facts_changes_nothing(solution: Solution) -> None:
+    # The engine evaluates a rule once for the targets that agree in every fact it reads; the
+    # assessment must be exactly the one of evaluating every target alone.
+    assert run(solution).model_dump_json() == _unshared(solution).model_dump_json()
 
 
 @PROPERTY_SETTINGS

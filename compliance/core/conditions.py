@@ -72,6 +72,8 @@ class Condition:
     evaluate: Evaluator
     text: str
     facts: tuple[str, ...]
+    # A safeguard test `on: data_systems` reads the systems holding the target's data too.
+    reads_data_systems: bool = False
 
     def __call__(self, ctx: dict[str, Any], trace: Trace) -> Truth:
         return self.evaluate(ctx, trace)
@@ -140,7 +142,7 @@ class Compiler:
             v = inner.evaluate(ctx, trace)
             return None if v is None else not v
 
-        return Condition(evaluate, f"not ({inner.text})", inner.facts)
+        return Condition(evaluate, f"not ({inner.text})", inner.facts, inner.reads_data_systems)
 
     def _junction(self, kind: str, raw: Any, path: Path_) -> Condition:
         if not isinstance(raw, list) or not raw:
@@ -175,7 +177,7 @@ class Compiler:
                         result = None
                 return result
 
-        return Condition(evaluate, text, facts)
+        return Condition(evaluate, text, facts, any(p.reads_data_systems for p in parts))
 
     def _safeguard(self, raw: dict[str, Any], path: Path_) -> Condition:
         if not self.safeguards_allowed or self.negated:
@@ -272,7 +274,12 @@ class Compiler:
         where = ""
         if on is not None:
             where = " on every system holding the personal data" + (f" ({', '.join(kinds)})" if kinds else "")
-        return Condition(evaluate, f"safeguard {key} {OP_WORDS[op]} {wanted}{where}", (fact,))
+        return Condition(
+            evaluate,
+            f"safeguard {key} {OP_WORDS[op]} {wanted}{where}",
+            (fact,),
+            reads_data_systems=on is not None,
+        )
 
     def _leaf(self, raw: dict[str, Any], path: Path_) -> Condition:
         fact = raw["fact"]

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
+from itertools import repeat
 from typing import Any, NamedTuple
 
 from compliance import TOOL_NAME, __version__
@@ -18,13 +19,14 @@ from compliance.core.conditions import Trace
 from compliance.core.controls import coverage
 from compliance.core.dpia import screen
 from compliance.core.explanations import explain, missing_facts
-from compliance.core.facts import SolutionFacts, any_true, facts_to_state, solution_facts
+from compliance.core.facts import SolutionFacts, any_true, facts_to_state, lookup, solution_facts, state_reads
 from compliance.core.gcpause import gc_paused
 from compliance.core.models.assessment import (
     AcceptedRiskInfo,
     ActionInfo,
     Assessment,
     DecisionsInfo,
+    FactProvenance,
     FactUsed,
     Finding,
     FlowResult,
@@ -398,6 +400,8 @@ def _evaluate_all(
     jurisdiction = solution.jurisdiction.value
     sectors = {s.value for s in (solution.entity.sectors or [])} if solution.entity is not None else set()
     contexts = {scope: _contexts(scope, facts, base) for scope in Scope}
+    columns = {scope: _Columns(scope, contexts[scope]) for scope in Scope}
+    personal = reviewer.risks or reviewer.reviews or reviewer.actions
     for pack in packs:
         sector_act = next(
             (
@@ -407,12 +411,197 @@ def _evaluate_all(
             ),
             None,
         )
-        # Each rule is evaluated over all the targets of its scope in turn.
+        # Each rule is evaluated over all the targets of its scope in turn: once for each
+        # combination of the values it reads (`_Columns`), the result shared by the targets that
+        # have it, unless a person decided something about the target (a review, an accepted risk,
+        # an action).
         for rule in pack.rules:
             national = sector_act or rule.rule.transposition.get(jurisdiction)
-            explanations = _Explanations(rule)
+            scope = rule.rule.scope
+            shared = _Shared(rule, as_of, national, _Explanations(rule), provenances)
+            for (ctx, target), key in zip(contexts[scope], columns[scope].keys(rule), strict=True):
+                if personal and _decided_for(reviewer, rule.id, target):
+                    findings.append(
+                        _personal_finding(rule, ctx, target, as_of, national, reviewer, provenances)
+                    )
+                else:
+                    findings.append(shared.finding(key, ctx, target))
+    return findings
+
+
+def _decided_for(reviewer: Reviewer, rule_id: str, target: Target | None) -> bool:
+    """Whether the assessor's decisions name this result: an accepted risk, a review or an action."""
+    return (
+        (bool(reviewer.risks) and reviewer.accepted_risk(rule_id, target) is not None)
+        or (bool(reviewer.reviews) and reviewer.review_of(rule_id, target) is not None)
+        or (bool(reviewer.actions) and reviewer.action(rule_id, target) is not None)
+    )
+
+
+def _personal_finding(
+    rule: CompiledRule,
+    ctx: dict[str, Any],
+    target: Target | None,
+    as_of: date,
+    national: str | None,
+    reviewer: Reviewer,
+    provenances: Provenances,
+) -> Finding:
+    """The result of a rule for a target the assessor's decisions name, evaluated on its own."""
+    risk = reviewer.accepted_risk(rule.id, target) if reviewer.risks else None
+    live = risk is not None and risk.expires >= as_of
+    recorded = reviewer.review_of(rule.id, target) if reviewer.reviews else None
+    decided: list[ReviewInfo] = []
+    review = None
+    if recorded is not None:
+
+        def review(used: list[FactUsed]) -> Outcome | None:
+            outcome, info = reviewer.decide(recorded, used)
+            decided.append(info)
+            return outcome
+
+    result = evaluate_rule(rule, ctx, as_of, accepted=live, review=review)
+    action = reviewer.action(rule.id, target) if reviewer.actions else None
+    return _finding(
+        rule,
+        result,
+        target,
+        risk,
+        as_of,
+        ctx,
+        national,
+        review=decided[0] if decided else None,
+        action=action,
+        provenances=provenances,
+    )
+
+
+# Whether targets with equal keys share one evaluation (`_Columns`); the tests turn it off to show
+# that sharing changes nothing in any assessment.
+SHARE_RESULTS = True
+
+
+# A value of a column that equals no other: a target holding it is evaluated on its own.
+class _Unshared:
+    __slots__ = ()
+
+
+class _Columns:
+    """The values the rules of one scope read, one column per fact over all the targets, each value
+    as a token that is equal for equal values (and of the same type: True == 1, yet they are
+    written differently). A rule's key for a target is the tuple of its tokens for the facts the
+    rule reads (its conditions, and what explaining an unknown traces a derived fact back to);
+    targets with equal keys get the same result, so a rule is evaluated once per key.
+
+    Only facts of the target's own namespace (`flow.`, `party.`, `system.`) and the systems holding
+    its data vary between targets; the solution-wide facts are the same for all of them.
+    """
+
+    def __init__(self, scope: Scope, contexts: list[tuple[dict[str, Any], Target | None]]) -> None:
+        self.scope = scope
+        self.contexts = contexts
+        self._columns: dict[str, list[Any]] = {}
+        self._reads: dict[int, tuple[str, ...]] = {}
+
+    def keys(self, rule: CompiledRule) -> Iterable[tuple[Any, ...]]:
+        """The rule's key for every target, in the order of the targets."""
+        reads = self._reads.get(id(rule))
+        if reads is None:
+            reads = self._reads[id(rule)] = _reads(rule, self.scope)
+        if not reads:
+            return repeat((), len(self.contexts))
+        return zip(*(self._column(fact) for fact in reads), strict=True)
+
+    def _column(self, fact: str) -> list[Any]:
+        column = self._columns.get(fact)
+        if column is None:
+            if fact == _DATA_SYSTEMS:
+                column = [_systems_token(ctx.get("data_systems") or ()) for ctx, _ in self.contexts]
+            else:
+                keys = tuple(fact.split("."))
+                column = [_token(lookup(ctx, keys)) for ctx, _ in self.contexts]
+            self._columns[fact] = column
+        return column
+
+
+_DATA_SYSTEMS = "data_systems"
+_TOKENED = frozenset({str, bool, int, float, type(None), date})
+
+
+def _token(value: Any) -> Any:
+    cls = value.__class__
+    if cls in _TOKENED:
+        return (cls, value)
+    if cls is list and all(item.__class__ is str for item in value):
+        return (list, tuple(value))
+    return _Unshared()
+
+
+def _systems_token(systems: Iterable[dict[str, Any]]) -> Any:
+    """What a safeguard test on the systems holding a target's data reads of them."""
+    try:
+        return tuple((s["kind"], s["own"], tuple(s["safeguards"].items()), s["certain"]) for s in systems)
+    except (KeyError, TypeError):
+        return _Unshared()
+
+
+def _reads(rule: CompiledRule, scope: Scope) -> tuple[str, ...]:
+    """The facts of a target's own namespace that decide a rule's result for it: those its
+    conditions test and those an unknown one is traced back to (`facts.state_reads`)."""
+    conditions = [c for c in (rule.applies, rule.require, rule.review, rule.lower_severity) if c is not None]
+    read: set[str] = set()
+    for condition in conditions:
+        for fact in condition.facts:
+            read |= state_reads(fact)
+    own = scope.value + "."
+    out = sorted(f for f in read if f.startswith(own))
+    if any(c.reads_data_systems for c in conditions):
+        out.append(_DATA_SYSTEMS)
+    return tuple(out)
+
+
+class _Shared:
+    """One rule's results in one assessment, each evaluated once per key (`_Columns`) and shared
+    by the targets with that key: everything of a result but its target and the provenance of its
+    facts, which each target has its own."""
+
+    def __init__(
+        self,
+        rule: CompiledRule,
+        as_of: date,
+        national: str | None,
+        explanations: _Explanations,
+        provenances: Provenances,
+    ) -> None:
+        self.rule = rule
+        self.as_of = as_of
+        self.national = national
+        self.explanations = explanations
+        self.provenances = provenances
+        self._by_key: dict[tuple[Any, ...], Finding] = {}
+
+    def finding(self, key: tuple[Any, ...], ctx: dict[str, Any], target: Target | None) -> Finding:
+        """The result for one target, evaluated on `ctx` unless a target with the same key was."""
+        model = self._by_key.get(key) if SHARE_RESULTS else None
+        if model is None:
+            model = self._evaluate(ctx)
+            if not any(part.__class__ is _Unshared for part in key):
+                self._by_key[key] = model
+        if model.status is Outcome.NOT_APPLICABLE or model.status not in _PROVENANCED:
+            return _with_target(model, target, model.provenance, model.declared_only)
+        provenance = self.provenances.of_result(model.facts, target)
+        return _with_target(
+            model, target, provenance, model.status is Outcome.PASS and declared_only(provenance)
+        )
+
+    def _evaluate(self, ctx: dict[str, Any]) -> Finding:
+        rule = self.rule
+        result = evaluate_rule(rule, ctx, self.as_of, accepted=False)
+        if result.outcome is Outcome.NOT_APPLICABLE:
+            # Most results: only what the scores, counts and controls read, and the reason.
             r = rule.rule
-            na_head = (
+            used = _facts_used(result)
+            return Finding(
                 r.id,
                 r.title,
                 rule.framework,
@@ -422,54 +611,46 @@ def _evaluate_all(
                 r.severity,
                 weight_of(r.severity, r.weight),
                 r.scope,
+                None,
+                self.explanations(Outcome.NOT_APPLICABLE, used, [], result.would_be),
+                r.remediation,
+                used,
             )
-            na_remediation = r.remediation
-            for ctx, target in contexts[rule.rule.scope]:
-                risk = reviewer.accepted_risk(rule.id, target) if reviewer.risks else None
-                live = risk is not None and risk.expires >= as_of
-                recorded = reviewer.review_of(rule.id, target) if reviewer.reviews else None
-                decided: list[ReviewInfo] = []
-                review = None
-                if recorded is not None:
+        return _finding(
+            rule, result, None, None, self.as_of, ctx, self.national, explanations=self.explanations
+        )
 
-                    def review(
-                        used: list[FactUsed], recorded: Any = recorded, decided: list[ReviewInfo] = decided
-                    ) -> Any:
-                        outcome, info = reviewer.decide(recorded, used)
-                        decided.append(info)
-                        return outcome
 
-                result = evaluate_rule(rule, ctx, as_of, accepted=live, review=review)
-                if result.outcome is Outcome.NOT_APPLICABLE:
-                    # Most results: only what the scores, counts and controls read, and the reason.
-                    used = _facts_used(result)
-                    findings.append(
-                        Finding(
-                            *na_head,
-                            target,
-                            explanations(Outcome.NOT_APPLICABLE, used, [], result.would_be),
-                            na_remediation,
-                            used,
-                        )
-                    )
-                    continue
-                action = reviewer.action(rule.id, target) if reviewer.actions else None
-                findings.append(
-                    _finding(
-                        rule,
-                        result,
-                        target,
-                        risk,
-                        as_of,
-                        ctx,
-                        national,
-                        review=decided[0] if decided else None,
-                        action=action,
-                        provenances=provenances,
-                        explanations=explanations,
-                    )
-                )
-    return findings
+def _with_target(
+    model: Finding, target: Target | None, provenance: list[FactProvenance], declared: bool
+) -> Finding:
+    """A shared result given to one target, with the provenance of its facts there."""
+    return Finding(
+        model.rule_id,
+        model.title,
+        model.framework,
+        model.citation,
+        model.pack,
+        model.status,
+        model.severity,
+        model.weight,
+        model.scope,
+        target,
+        model.explanation,
+        model.remediation,
+        model.facts,
+        model.effective_from,
+        model.accepted_risk,
+        model.national_citation,
+        model.to_state,
+        model.applies_unknown,
+        model.facts_sha256,
+        model.review,
+        model.action,
+        provenance,
+        declared,
+        model.would_be,
+    )
 
 
 class _Explanations:

@@ -710,6 +710,19 @@ def facts_to_state(fact: str, ctx: dict[str, Any] | None) -> list[str]:
     return out or [fact]
 
 
+def state_reads(fact: str) -> set[str]:
+    """Every fact `facts_to_state(fact, ctx)` may read from its context, `fact` included: the facts
+    its answer depends on (the engine shares one answer among targets equal in all of them)."""
+    out = {fact}
+    for item in DERIVED_FROM.get(fact, ()):
+        first = _ASKED_AFTER.get(item)
+        if first is not None:
+            out.add(first)
+        if item.split(".", 1)[0] in SCOPE_NAMESPACES["flow"] + ("party", "system"):
+            out |= state_reads(item)
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # Derivations (monotone, three-valued)
 
