@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from helpers import minimal_solution, solution_model
+from helpers import minimal_solution, one_finding, solution_model
 
 from compliance.core.engine import assess
 from compliance.core.models.assessment import Target
-from compliance.core.models.rules import Scope
-from compliance.core.questions import bank, next_questions
+from compliance.core.models.rules import Outcome, Scope
+from compliance.core.questions import bank, next_questions, subject
 from compliance.inputs.answers import NoPlaceError, get_answer, remove_answer, set_answer
 from compliance.inputs.loader import load_packs
 
@@ -85,6 +85,44 @@ def test_a_fact_stated_on_the_flows_around_a_system_is_asked_of_those_flows() ->
     asked = {(q.fact, q.target) for q in next_questions(a)}
     assert ("flow.technologies", video) in asked
     assert "flow.technologies" in bank()
+
+
+def test_a_failure_that_rests_on_a_fact_nobody_stated_asks_for_it() -> None:
+    """Consent to a public authority fails unless the flow says why refusing costs nothing: the
+    interview asks for that reason, and stops asking once it is stated (the result then needs a
+    person's review)."""
+    doc = minimal_solution()
+    doc["controller"]["public_authority"] = True
+    doc["flows"][0]["lawful_basis"] = "a"
+    packs = load_packs()
+    fact = "flow.consent.refusal_without_detriment"
+
+    before = assess(solution_model(doc), packs, AS_OF)
+    assert one_finding(before, "GDPR-4-11-CONSENT-DEPENDENCE", "readings").status is Outcome.FAIL
+    asked = [q for q in next_questions(before) if (q.fact, q.target) == (fact, READINGS)]
+    assert len(asked) == 1 and "GDPR-4-11-CONSENT-DEPENDENCE (flow readings)" in asked[0].decides
+
+    doc["flows"][0]["consent"] = {"refusal_without_detriment": "The paper form serves everyone equally."}
+    after = assess(solution_model(doc), packs, AS_OF)
+    assert one_finding(after, "GDPR-4-11-CONSENT-DEPENDENCE", "readings").status is Outcome.NEEDS_REVIEW
+    assert (fact, READINGS) not in {(q.fact, q.target) for q in next_questions(after)}
+
+
+def test_the_interview_asks_until_no_result_is_unknown_voluntary_standards_included() -> None:
+    """A verdict is "ready" only with no result left unknown, a voluntary baseline's included: the
+    interview asks for every fact an unknown result needs, after those of the legal duties."""
+    doc = minimal_solution()
+    doc["standards"] = ["iso27001"]
+    a = assess(solution_model(doc), load_packs(), AS_OF)
+    asked = {(q.fact, q.target) for q in next_questions(a)}
+    voluntary = [
+        (fact, f.target if f.target and subject(fact) is f.target.kind else None)
+        for f in a.findings
+        if f.status is Outcome.UNKNOWN and f.pack == "iso27001"
+        for fact in f.to_state
+        if fact in bank()
+    ]
+    assert voluntary and set(voluntary) <= asked
 
 
 def test_every_description_of_inputs_around_a_target_is_one_the_facts_use() -> None:

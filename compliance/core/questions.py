@@ -32,7 +32,7 @@ from pydantic import Field
 
 from compliance.core import vocabulary
 from compliance.core.errors import Problem, RulePackError
-from compliance.core.facts import registry
+from compliance.core.facts import DERIVED_FROM, registry
 from compliance.core.models.assessment import Assessment, Criterion, DpiaScreening, Finding, Question, Target
 from compliance.core.models.common import Strict
 from compliance.core.models.rules import Obligation, Outcome, Scope, Severity
@@ -214,11 +214,20 @@ def interview_questions(
     results = list(findings)
     out = open_questions(results, screening, deciding, related)
     asked = {(q.fact, q.target) for q in out}
-    for wanted in (
-        lambda f: f.severity in (Severity.CRITICAL, Severity.HIGH),
-        deciding,  # any result of a legal duty still unknown keeps the verdict from "ready"
-    ):
-        for q in _ask(results, None, wanted, related):
+
+    def critical_or_high(f: Finding) -> bool:
+        return f.severity in (Severity.CRITICAL, Severity.HIGH)
+
+    groups = [
+        _ask(results, None, critical_or_high, related),
+        # a critical or high failure that rests on something nobody stated (nothing says refusing
+        # consent costs nothing): the answer may turn it into a pass or a review
+        _ask_absent(results, critical_or_high, related) if related is not None else [],
+        _ask(results, None, deciding, related),  # any unknown legal duty keeps the verdict from "ready"
+        _ask(results, None, lambda f: True, related),  # so does any unknown result
+    ]
+    for group in groups:
+        for q in group:
             if (q.fact, q.target) not in asked:
                 asked.add((q.fact, q.target))
                 out.append(q)
@@ -238,6 +247,31 @@ def next_questions(a: Assessment) -> list[Question]:
     deciding |= set(a.solution.get("contract_standards") or [])
     related = Related(a.solution)
     return interview_questions(a.findings, a.dpia, lambda f: f.pack in deciding, related)
+
+
+def _ask_absent(
+    findings: Iterable[Finding], wanted: Callable[[Finding], bool], related: Related
+) -> list[Question]:
+    """The questions for the stated facts a failed result's derived facts were computed without:
+    the failure rests on their absence, and an answer may change it."""
+    open_facts: dict[tuple[str, str | None], _Open] = {}
+    known = bank()
+    for f in findings:
+        if f.status is not Outcome.FAIL or f.target is None or not wanted(f):
+            continue
+        label = f"{f.rule_id} ({f.target.ref})"
+        for used in f.facts:
+            if used.value is None or used.result is not False:
+                continue
+            for item in DERIVED_FROM.get(used.fact, ()):
+                if subject(item) is f.target.kind and item in known and not related.states(item, f.target):
+                    entry = _entry_for(open_facts, item, f.target)
+                    if label not in entry.decides:
+                        entry.decides.append(label)
+                        entry.weight += f.weight
+    questions = [_question(fact, entry, known.get(fact)) for (fact, _), entry in open_facts.items()]
+    questions.sort(key=lambda q: (-q.weight, q.fact, q.target.id if q.target else ""))
+    return questions
 
 
 # A derived fact read from the flows or systems around a target is stated there: these are the
@@ -274,6 +308,12 @@ class Related:
 
         flows = [f for f in solution.get("flows") or [] if isinstance(f, Mapping) and "id" in f]
         systems = [s for s in solution.get("systems") or [] if isinstance(s, Mapping) and "id" in s]
+        parties = [p for p in solution.get("parties") or [] if isinstance(p, Mapping) and "id" in p]
+        self._items: dict[tuple[Scope, str], Mapping[str, Any]] = {
+            **{(Scope.FLOW, f["id"]): f for f in flows},
+            **{(Scope.SYSTEM, s["id"]): s for s in systems},
+            **{(Scope.PARTY, p["id"]): p for p in parties},
+        }
         self.flows = {f["id"]: target(Scope.FLOW, f) for f in flows}
         self.systems = {s["id"]: target(Scope.SYSTEM, s) for s in systems}
         operator = {s["id"]: s.get("operator") for s in systems}
@@ -287,6 +327,15 @@ class Related:
             for end in dict.fromkeys((source, destination)):
                 self._touching[end].append(f["id"])
             self._into[str(operator.get(destination) or destination)].append(f["id"])
+
+    def states(self, fact: str, target: Target) -> bool:
+        """Whether the solution states a fact of a flow, party or system (`flow.consent.x`)."""
+        value: Any = self._items.get((target.kind, target.id))
+        for key in fact.split(".")[1:]:
+            if not isinstance(value, Mapping):
+                return False
+            value = value.get(key)
+        return value is not None
 
     def around(self, description: str, target: Target | None) -> list[tuple[str, Target]]:
         """The facts (with their flow or system) that a description of inputs names for a target."""
