@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pikepdf
 import pytest
+from asn1crypto import algos, cms
 from helpers import cli, own_certificate, pdfsig
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -294,6 +295,52 @@ def test_data_hidden_in_the_signatures_reserved_space_is_caught(report, tmp_path
     tampered = copy(report, tmp_path, _flip(data, position))
     code, out = run("verify", tampered, "--trust", own_certificate())
     assert code == 1 and "other than the zero padding follow the signature" in out
+
+
+def _with_cms(data: bytes, change) -> bytes:
+    """The report with the CMS structure in its signature's /Contents changed by `change` (which
+    takes the parsed ContentInfo and returns new DER bytes), zero-padded into the same space."""
+    _a, la, b, _lb = _byte_range(data)
+    digits = data[la + 1 : b - 1]
+    der = bytes.fromhex(digits.rstrip(b"0").decode() + ("0" if len(digits.rstrip(b"0")) % 2 else ""))
+    info = cms.ContentInfo.load(der)
+    new = change(info, der).hex().upper().encode()
+    assert len(new) <= len(digits)
+    return data[: la + 1] + new + b"0" * (len(digits) - len(new)) + data[b - 1 :]
+
+
+def _version_3(info, der: bytes) -> bytes:
+    info["content"]["version"] = "v3"
+    return info.dump(force=True)
+
+
+def _another_digest_listed(info, der: bytes) -> bytes:
+    info["content"]["digest_algorithms"] = [
+        *info["content"]["digest_algorithms"],
+        algos.DigestAlgorithm({"algorithm": "sha512"}),
+    ]
+    return info.dump(force=True)
+
+
+def _outer_length_into_the_padding(info, der: bytes) -> bytes:
+    assert der[1] == 0x82  # a two-byte length: grow it by 256 zero bytes of the padding
+    length = int.from_bytes(der[2:4], "big") + 256
+    return der[:2] + length.to_bytes(2, "big") + der[4:] + b"\0" * 256
+
+
+@pytest.mark.parametrize("change", [_version_3, _another_digest_listed, _outer_length_into_the_padding])
+def test_a_change_in_the_parts_of_the_signature_value_no_signature_covers_is_caught(
+    report, tmp_path, change
+) -> None:
+    """The CMS structure around the signer's signed attributes (its versions, the list of digest
+    algorithms, its outer length) is covered by no signature: pyHanko validates the signature
+    whatever they say. verify requires them to be what the signer writes."""
+    tampered = copy(report, tmp_path, _with_cms(report.read_bytes(), change))
+    result = verify_report(tampered)
+    assert result.verdict is Verdict.NOT_VERIFIED
+    assert any("signature value" in p for p in result.problems), result.problems
+    code, out = run("verify", tampered, "--trust", own_certificate())
+    assert code == 1 and "signature value" in out
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -13,7 +13,8 @@ analysis, whether every byte and every object after the report's signature is su
   update `/ModDate` and `/Producer` in the document information and `xmp:ModifyDate`,
   `xmp:MetadataDate` and `pdf:Producer` in the XMP metadata. Nothing else may change;
 - **signature values**: `/Contents` holds exactly what our signer writes, the DER-encoded CMS in
-  upper-case hex followed only by `0` padding.
+  upper-case hex followed only by `0` padding, and the parts of the CMS no signature covers (its
+  length, versions, digest algorithm list, content type) are what a signer writes.
 
 Each function returns the problems it found as plain sentences; an empty list means none.
 """
@@ -189,6 +190,9 @@ def signature_value_problems(data: bytes, sig: Any, name: str) -> list[str]:
         if digits[: len(expected)].upper() == expected:
             return [f"{name}: the signature value is written in lower-case, which the signer never writes"]
         return [f"{name}: the signature value in the file is not the one that was verified"]
+    shape = _cms_shape_problem(contents[:length], timestamp=sig.sig_object_type == "/DocTimeStamp")
+    if shape is not None:
+        return [f"{name}: {shape}"]
     padding = digits[len(expected) :]
     if padding.strip(b"0"):
         odd = len(padding) - padding.count(b"0")
@@ -197,6 +201,48 @@ def signature_value_problems(data: bytes, sig: Any, name: str) -> list[str]:
             "reserved for it, which no signature covers"
         ]
     return []
+
+
+def _cms_shape_problem(der: bytes, *, timestamp: bool = False) -> str | None:
+    """The parts of the CMS structure that its signature does not cover must be what a signer
+    writes, or a change there goes unseen: the outer length (which could swallow the padding), the
+    versions, the digest algorithms listed outside the signer's information and the kind of
+    content signed (detached PDF data for our signature; the time-stamp information for a document
+    timestamp, RFC 3161). A structure that does not read back to the same bytes (DER) was changed."""
+    from asn1crypto import cms
+
+    try:
+        info = cms.ContentInfo.load(der, strict=True)
+        if info["content_type"].native != "signed_data":
+            return "the signature value is not a CMS signed-data structure"
+        signed = info["content"]
+        signers = list(signed["signer_infos"])
+        if len(signers) != 1:
+            return f"the signature value holds {len(signers)} signers, where the signer writes one"
+        signer = signers[0]
+        digest = signer["digest_algorithm"]
+        if info.copy().dump(force=True) != der:
+            return "the signature value is not encoded as the signer encodes it (DER)"
+        content = signed["encap_content_info"]
+        listed = [a.dump() for a in signed["digest_algorithms"]]
+        if timestamp:
+            # RFC 3161 and RFC 5652 5.1: a time-stamp token's content is its TSTInfo, so v3
+            if signed["version"].native != "v3" or signer["version"].native not in ("v1", "v3"):
+                return "the timestamp names a CMS version a time-stamp token never has"
+            if digest.dump() not in listed:
+                return "the digest algorithms listed in the timestamp do not include the one it was made with"
+            if content["content_type"].native != "tst_info" or content["content"].native is None:
+                return "the timestamp does not hold time-stamp information"
+            return None
+        if signed["version"].native != "v1" or signer["version"].native != "v1":
+            return "the signature value names a CMS version the signer never writes"
+        if listed != [digest.dump()] or digest["parameters"].native is not None:
+            return "the digest algorithms listed in the signature value are not the one it was made with"
+        if content["content_type"].native != "data" or content["content"].native is not None:
+            return "the signature value does not sign detached PDF data, as the signer's signatures do"
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return "the signature value is not a well-formed CMS structure"
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
