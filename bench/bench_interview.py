@@ -60,6 +60,7 @@ class Economy:
     answered: int = 0
     dont_know: int = 0
     reached: bool = False
+    necessary: int | None = None  # facts whose removal alone changes the answer (with --necessary)
     seconds: float = 0.0
     questions: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)  # where the answer still differs, if not reached
@@ -166,6 +167,26 @@ def strip(doc: Doc) -> tuple[Doc, int]:
     return stripped, removed
 
 
+def necessary(complete: Doc, goal: Reference, packs: Sequence[LoadedPack], as_of: date) -> int:
+    """How many of the facts the protocol removes change the answer when removed alone: every
+    interview, whatever its order, must ask each of them, so their share is a floor under the
+    share of questions any interview of single facts can reach."""
+    count = 0
+    for fact, target in asked_about(complete):
+        found, _ = get_answer(complete, fact, target)
+        if not found:
+            continue
+        trial = copy.deepcopy(complete)
+        remove_answer(trial, fact, target)
+        try:
+            solution = solution_of(trial)
+        except ValidationError:
+            continue  # the file needs it: the protocol does not remove it either
+        if reference(assess(solution, packs, as_of)) != goal:
+            count += 1
+    return count
+
+
 def run(example: Path, packs: Sequence[LoadedPack], as_of: date, verbose: bool = False) -> Economy:
     loaded = load_solution(example)
     complete: Doc = loaded.solution.model_dump(mode="json", exclude_unset=True, exclude_none=True)
@@ -213,15 +234,20 @@ def run(example: Path, packs: Sequence[LoadedPack], as_of: date, verbose: bool =
 
 
 def markdown(results: Sequence[Economy]) -> str:
+    floor = any(r.necessary is not None for r in results)
     lines = [
-        "| example | facts removed | questions asked | share | don't know | reached | target (at most 1/3) |",
-        "|---|---:|---:|---:|---:|---|---|",
+        "| example | facts removed | questions asked | share | don't know | reached | target (at most 1/3) |"
+        + (" necessary alone | floor |" if floor else ""),
+        "|---|---:|---:|---:|---:|---|---|" + ("---:|---:|" if floor else ""),
     ]
     for r in results:
-        lines.append(
+        line = (
             f"| {r.example} | {r.removed} | {r.asked} | {r.share:.0%} | {r.dont_know} "
             f"| {'yes' if r.reached else 'no'} | {'met' if r.met else 'MISSED'} |"
         )
+        if floor and r.necessary is not None:
+            line += f" {r.necessary} | {r.necessary / r.removed if r.removed else 0:.0%} |"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -231,13 +257,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--as-of", type=date.fromisoformat, default=AS_OF)
     parser.add_argument("--json", type=Path, help="also write every run, with the questions asked")
     parser.add_argument("--verbose", action="store_true", help="print each question as it is answered")
+    parser.add_argument(
+        "--necessary",
+        action="store_true",
+        help="also count the facts whose removal alone changes the answer (a floor for any interview)",
+    )
     args = parser.parse_args(argv)
     packs = load_packs()
     results = []
     for example in sorted(args.examples.glob("*/solution.yaml")):
         if args.verbose:
             print(example.parent.name, file=sys.stderr)
-        results.append(run(example, packs, args.as_of, args.verbose))
+        economy = run(example, packs, args.as_of, args.verbose)
+        if args.necessary:
+            loaded = load_solution(example)
+            complete = loaded.solution.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+            goal = reference(assess(solution_of(complete), packs, args.as_of))
+            economy.necessary = necessary(complete, goal, packs, args.as_of)
+        results.append(economy)
     print(markdown(results))
     missed = [r.example for r in results if not r.met]
     print()

@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: Pango and HarfBuzz for WeasyPrint's PDF rendering (fonts come with them),
-# poppler-utils for the independent PDF checks of the tests (pdftotext, pdftoppm, pdfsig).
-APT_PACKAGES=(python3-venv python3-pip git libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils)
+# poppler-utils for the independent PDF checks of the tests (pdftotext, pdftoppm, pdfsig), graphviz
+# for the report's data-flow diagram (dot).
+APT_PACKAGES=(python3-venv python3-pip git libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils graphviz)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -27,8 +27,8 @@ from compliance.core.resources import reports_root
 from compliance.core.scoring import CRITICAL_REASON, CRITICAL_REASON_AT, NOT_READY_BELOW, TARGET_WORDS
 from compliance.core.terminal import neutralise
 from compliance.core.translations import control_title, rule_text, setting_text
-from compliance.outputs import i18n
-from compliance.outputs.drawing import coverage_chart, flow_diagram, flow_legend, score_chart
+from compliance.outputs import diagram, i18n
+from compliance.outputs.drawing import coverage_chart, flow_legend, flow_numbers, score_chart
 from compliance.outputs.i18n import LANGUAGES
 from compliance.outputs.scans import finding_note, run_notes
 
@@ -202,10 +202,13 @@ TEXTS: dict[str, Any] = {
     ),
     "diagram": N_("Data flows"),
     "diagram_note": N_(
-        "Boxes are parties (blue) and systems (grey) with their countries; arrows are data flows, "
-        "green where every rule passes, amber with open items, red below a score of 50, grey where no "
-        "rule applied."
+        "Grey boxes are systems, with the party operating them and its role; blue boxes are parties; "
+        "folded notes are parties reaching the data from outside the EEA. Each arrow carries the "
+        "numbers of its flows in the table below and the colour of the worst result among the flows "
+        "and the systems and parties at their ends; a box's border shows its own worst result."
     ),
+    "diagram_missing": N_("The diagram could not be drawn"),
+    "diagram_left_out": N_("Flows not drawn, to keep the diagram readable (the table lists every flow): {n}"),
     "accepted_risks": N_("Accepted risks"),
     "approved_by": N_("Approved by"),
     "expires": N_("Expires"),
@@ -429,8 +432,13 @@ def render_html(
         record=_record(a),
         score_chart=score_chart(a, lambda v: i18n.number(v, lang), t["not_available"]),
         coverage_chart=coverage_chart(a, t["control_statuses"]),
-        diagram=flow_diagram(a),
-        flow_legend=flow_legend(a, lambda v: i18n.number(v, lang), t["not_available"]),
+        drawing=diagram.flow_diagram(a, lang, flow_numbers(a)),
+        flow_legend=flow_legend(
+            a,
+            lambda v: i18n.number(v, lang),
+            t["not_available"],
+            {flow: diagram.COLOURS[state] for flow, state in diagram.flow_states(a).items()},
+        ),
     )
 
 
