@@ -24,13 +24,12 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from babel import Locale
-
 from compliance.core import vocabulary
 from compliance.core.messages import N_
 from compliance.core.models.assessment import Assessment, Finding
 from compliance.core.models.rules import Outcome, Scope, Severity
 from compliance.outputs import i18n
+from compliance.outputs.record import roles_text
 
 DOT_TIMEOUT_SECONDS = 20
 MAX_EDGES = 60  # arrows drawn; the table under the diagram lists every flow
@@ -62,15 +61,6 @@ LABELS = {
     State.OPEN: N_("open: unknown, needs review or accepted risk"),
     State.MET: N_("every requirement met"),
     State.NONE: N_("no rule applies"),
-}
-ROLES = {
-    "controller": N_("controller"),
-    "joint_controller": N_("joint controller"),
-    "processor": N_("processor"),
-    "sub_processor": N_("sub-processor"),
-    "recipient": N_("recipient"),
-    "supplier": N_("supplier"),
-    "not_settled": N_("role not settled"),
 }
 
 
@@ -118,11 +108,6 @@ def _lines(text: str, width: int = WRAP) -> str:
     return "<BR/>".join(_escape(line) for line in wrapped)
 
 
-def _countries(codes: Iterable[str], lang: str) -> str:
-    names = Locale.parse(lang).territories
-    return ", ".join(names.get(c, c) for c in codes)
-
-
 def flow_states(a: Assessment) -> dict[str, State]:
     """Each flow's worst result, the results of the systems at its ends and of the parties
     operating them (or the party at an end) included."""
@@ -163,7 +148,7 @@ def dot_source(a: Assessment, lang: str, numbers: Mapping[str, int]) -> tuple[st
     states = flow_states(a)
 
     def roles(party: Mapping[str, Any]) -> str:
-        return ", ".join(_(ROLES[r]) if r in ROLES else r for r in party.get("roles", []))
+        return roles_text(party, _)
 
     # One arrow per pair of ends, carrying the numbers of its flows and the worst of their states.
     pairs: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
@@ -185,7 +170,7 @@ def dot_source(a: Assessment, lang: str, numbers: Mapping[str, int]) -> tuple[st
     }
 
     def reaches(codes: list[str]) -> str:
-        return _("reaches the data from {countries}").format(countries=_countries(codes, lang))
+        return _("reaches the data from {countries}").format(countries=i18n.country_names(codes, lang))
 
     inside: list[str] = []
     outside: list[str] = []
@@ -207,7 +192,7 @@ def dot_source(a: Assessment, lang: str, numbers: Mapping[str, int]) -> tuple[st
             if far.get(end):
                 lines.append(f'<FONT POINT-SIZE="7">{_escape(reaches(far[end]))}</FONT>')
         lines.append(
-            f'<FONT POINT-SIZE="7">{_escape(_countries(where, lang)) if where else _escape(_("location not stated"))}</FONT>'
+            f'<FONT POINT-SIZE="7">{_escape(i18n.country_names(where, lang)) if where else _escape(_("location not stated"))}</FONT>'
         )
         label = "<BR/>".join(lines)
         fill = "#e8eef7" if end in parties else "#f5f5f5"

@@ -146,3 +146,41 @@ def environment_language(environ: Mapping[str, str] | None = None) -> str:
                 return "en"
         return "en"
     return "en"
+
+
+_DURATION_UNITS = {
+    "y": "duration-year",
+    "mo": "duration-month",
+    "w": "duration-week",
+    "d": "duration-day",
+    "h": "duration-hour",
+    "mi": "duration-minute",
+    "s": "duration-second",
+}
+
+
+def duration(value: str, lang: str) -> str:
+    """An ISO 8601 duration in words (`P1Y6M`: "1 year, 6 months"; "1 år, 6 måneder"), or
+    "indefinitely"; a text that is not a duration is shown as it is."""
+    from babel.units import format_unit
+
+    from compliance.core.models.common import duration_parts
+
+    if value == "indefinite":
+        return translator(lang).gettext("indefinitely")
+    parts = duration_parts(value)
+    if not parts:
+        return value
+    return ", ".join(
+        format_unit(n, _DURATION_UNITS[unit], length="long", locale=lang)
+        for unit, n in parts.items()
+        if unit in _DURATION_UNITS
+    )
+
+
+def country_names(codes: list[str] | tuple[str, ...], lang: str) -> str:
+    """Country codes as their names in `lang` (Babel's CLDR data), in the order given."""
+    from babel import Locale
+
+    names = Locale.parse(lang).territories
+    return ", ".join(str(names.get(code, code)) for code in codes)

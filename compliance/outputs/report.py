@@ -18,7 +18,6 @@ from jinja2 import Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from compliance.core.explanations import explain
-from compliance.core.facts import derive_flow
 from compliance.core.messages import N_, Message
 from compliance.core.models.assessment import Assessment, ControlStatus, FactProvenance, Finding, Provenance
 from compliance.core.models.rules import Outcome, Severity
@@ -27,7 +26,7 @@ from compliance.core.resources import reports_root
 from compliance.core.scoring import CRITICAL_REASON, CRITICAL_REASON_AT, NOT_READY_BELOW, TARGET_WORDS
 from compliance.core.terminal import neutralise
 from compliance.core.translations import control_title, rule_text, setting_text
-from compliance.outputs import diagram, i18n
+from compliance.outputs import diagram, i18n, record
 from compliance.outputs.drawing import coverage_chart, flow_legend, flow_numbers, score_chart
 from compliance.outputs.i18n import LANGUAGES
 from compliance.outputs.scans import finding_note, run_notes
@@ -217,17 +216,27 @@ TEXTS: dict[str, Any] = {
     "top_risks": N_("Top risks"),
     "record": N_("Record of processing (GDPR Art. 30(1))"),
     "record_note": N_(
-        "Generated from the solution's data flows that carry personal data; the controller's record "
-        "must hold them."
+        "Drawn from the solution's data flows that carry personal data, or may: a draft for the "
+        "controller's own record, which must hold these points. What the solution does not state "
+        "is marked as not stated."
     ),
+    "record_a": N_("(a) Controller, joint controllers and data protection officer"),
+    "record_b": N_("(b) Purposes of the processing"),
+    "record_c": N_("(c) Categories of data subjects and of personal data"),
+    "record_d": N_("(d) Categories of recipients, also in third countries"),
+    "record_e": N_("(e) Transfers to third countries and their safeguards"),
+    "record_f": N_("(f) Time limits for erasure"),
+    "record_g": N_("(g) Technical and organisational security measures (Art. 32(1))"),
+    "record_empty": N_(
+        "The solution processes no personal data: no entry in the record of processing is needed."
+    ),
+    "record_no_transfers": N_("No transfer to a third country is stated."),
+    "record_no_measures": N_("No security measure is stated as in place."),
+    "not_stated": N_("not stated"),
     "flow": N_("Data flow"),
-    "purposes": N_("Purposes"),
     "subjects": N_("Data subjects"),
     "categories": N_("Categories of data"),
     "route": N_("From → to"),
-    "recipient": N_("Recipient"),
-    "retention": N_("Retention"),
-    "countries": N_("Storage and access countries"),
     "provenance": N_(
         "{declared} of {passes} passes rest on the solution file's declarations only: nothing behind "
         "them was checked by the assessor or scanned by this tool."
@@ -429,7 +438,7 @@ def render_html(
         scan_notes=[run_notes(run, i18n.translator(lang)) for run in a.scanners],
         finding_state=lambda f: finding_note(f, i18n.translator(lang)),
         controls_by_framework=sorted(by_framework.items()),
-        record=_record(a),
+        record=record.build(a.solution, lang),
         score_chart=score_chart(a, lambda v: i18n.number(v, lang), t["not_available"]),
         coverage_chart=coverage_chart(a, t["control_statuses"]),
         drawing=diagram.flow_diagram(a, lang, flow_numbers(a)),
@@ -659,34 +668,6 @@ def _facts_to_state(a: Assessment, limit: int = 12) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
 
-def _joined(item: dict[str, Any], key: str) -> str:
-    return ", ".join(item.get(key) or []) or "-"
-
-
-def _record(a: Assessment) -> list[dict[str, str]]:
-    """The Art. 30(1) entries the personal-data flows describe."""
-    nodes = {p["id"]: p.get("name", p["id"]) for p in a.solution.get("parties", [])}
-    nodes.update({s["id"]: s.get("name", s["id"]) for s in a.solution.get("systems", [])})
-    out = []
-    for flow in a.solution.get("flows", []):
-        if derive_flow(dict(flow)).get("personal_data") is False:
-            continue  # listed when it carries personal data, or might
-
-        countries = sorted({*(flow.get("storage_countries") or []), *(flow.get("access_countries") or [])})
-        out.append(
-            {
-                "name": flow["name"],
-                "purposes": _joined(flow, "purposes"),
-                "subjects": _joined(flow, "data_subjects"),
-                "categories": _joined(flow, "data_categories"),
-                "recipient": nodes.get(flow["destination"], flow["destination"]),
-                "retention": flow.get("retention") or _retention_until(flow.get("retention_until")) or "-",
-                "countries": ", ".join(countries) or "-",
-            }
-        )
-    return out
-
-
 def render_pdf(
     html: str, assessment_json: str | None = None, created: datetime.datetime | None = None
 ) -> tuple[bytes, list[str]]:
@@ -749,11 +730,3 @@ def report_pdf(
     html = render_html(a, lang, digest, signer, self_signed=self_signed, recomputed=recomputed)
     pdf, _refused = render_pdf(html, data, as_of)
     return pdf
-
-
-def _retention_until(until: dict[str, Any] | None) -> str | None:
-    """An event-based retention as its event, and the period after it if any (`contract_ended + P1Y`)."""
-    if not until:
-        return None
-    then = until.get("then") or "P0D"
-    return str(until["event"]) if then in ("P0D", "PT0S") else f"{until['event']} + {then}"

@@ -137,6 +137,15 @@ _DURATION = re.compile(
 )
 
 
+def duration_parts(value: str) -> dict[str, int] | None:
+    """The numbers of an ISO 8601 duration by unit (y, mo, w, d, h, mi, s), None for 'indefinite'
+    or a text that is not one."""
+    match = _DURATION.match(value) if value != "indefinite" else None
+    if match is None or any(v is not None and len(v) > _DURATION_DIGITS for v in match.groupdict().values()):
+        return None
+    return {k: int(v) for k, v in match.groupdict().items() if v}
+
+
 def duration_days(value: str) -> float | None:
     """Days in an ISO 8601 duration (years as 365 days, months as 30); None for 'indefinite'."""
     if value == "indefinite":
