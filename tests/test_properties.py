@@ -475,7 +475,7 @@ def test_sharing_results_changes_nothing_in_an_example_with_its_decisions(exampl
     assert shared == alone
 
 
-@PROPERTY_SETTINGS
+@settings(PROPERTY_SETTINGS, max_examples=40)  # each example is assessed twice
 @given(solutions())
 def test_sharing_a_result_among_targets_with_the_same_facts_changes_nothing(solution: Solution) -> None:
     # The engine evaluates a rule once for the targets that agree in every fact it reads; the

@@ -26,7 +26,7 @@ from compliance.core.resources import reports_root
 from compliance.core.scoring import CRITICAL_REASON, CRITICAL_REASON_AT, NOT_READY_BELOW, TARGET_WORDS
 from compliance.core.terminal import neutralise
 from compliance.core.translations import control_title, rule_text, setting_text
-from compliance.outputs import diagram, i18n, record
+from compliance.outputs import council, diagram, i18n, record
 from compliance.outputs.drawing import coverage_chart, flow_legend, flow_numbers, score_chart
 from compliance.outputs.i18n import LANGUAGES
 from compliance.outputs.scans import finding_note, run_notes
@@ -127,6 +127,43 @@ TEXTS: dict[str, Any] = {
         "incomplete": N_("not ready to proceed: incomplete, answer the questions below"),
         "not_ready": N_("not ready to proceed: not ready, fix the findings below"),
     },
+    "verdict_sentences": {
+        "ready": N_("Every applicable requirement is met: the solution can proceed."),
+        "ready_with_conditions": N_(
+            "No critical legal requirement stands in the way, but the items below remain open and "
+            "must be dealt with."
+        ),
+        "incomplete": N_(
+            "The assessment cannot conclude yet: facts that decide a critical requirement are "
+            "missing. Answer the questions below."
+        ),
+        "not_ready": N_(
+            "The solution must not proceed as it is: a critical requirement is not met, or failures "
+            "outweigh what is met."
+        ),
+    },
+    "open_counts": N_(
+        "Critical requirements not met: {critical}. High requirements not met: {high}. Critical or "
+        "high results still undecided (facts missing, or a person must judge): {undecided}."
+    ),
+    "score_line": N_(
+        "Score {score} out of 100: the share of weighted requirements met; not a compliance percentage."
+    ),
+    "score_note": N_(
+        "Scores are the share of weighted requirements met, by framework; not a compliance percentage."
+    ),
+    "golive": N_("Before go-live"),
+    "golive_note": N_(
+        "Every critical or high requirement still open, one line per requirement, most serious "
+        "first. Who must act is read from where the result lies: a product requirement falls to the "
+        "manufacturer, a result about a party to that party, one about a system to the party "
+        "operating it, the rest to the controller."
+    ),
+    "golive_none": N_("No critical or high requirement is open."),
+    "who_acts": N_("Who acts"),
+    "requirement": N_("Requirement"),
+    "what_to_do": N_("What to do"),
+    "about": N_("About this report"),
     "questions": N_("Questions that decide the verdict"),
     "questions_note": N_(
         "The facts still missing that decide the verdict or whether a DPIA is required, most decisive "
@@ -439,6 +476,7 @@ def render_html(
         finding_state=lambda f: finding_note(f, i18n.translator(lang)),
         controls_by_framework=sorted(by_framework.items()),
         record=record.build(a.solution, lang),
+        council=council.build(a, lang),
         score_chart=score_chart(a, lambda v: i18n.number(v, lang), t["not_available"]),
         coverage_chart=coverage_chart(a, t["control_statuses"]),
         drawing=diagram.flow_diagram(a, lang, flow_numbers(a)),

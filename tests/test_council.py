@@ -1,0 +1,94 @@
+"""The report's first pages, for the people who decide: the verdict in a sentence and the open
+critical and high items before any number, what must happen before go-live and who acts, the
+DPIA on file."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from helpers import REPO, load_pack, minimal_solution, rule_dict, solution_model
+
+from compliance.core.engine import assess
+from compliance.core.models.assessment import Assessment
+from compliance.core.models.rules import Outcome, Severity
+from compliance.inputs.loader import load_packs, load_solution
+from compliance.outputs import council
+from compliance.outputs.report import render_html
+
+AS_OF = date(2026, 12, 1)
+EXAMPLES = REPO / "examples"
+
+
+def _example(name: str) -> Assessment:
+    return assess(load_solution(EXAMPLES / name / "solution.yaml").solution, load_packs(), AS_OF)
+
+
+def _cover(html: str) -> str:
+    return html.split('<section class="cover">', 1)[1].split("</section>", 1)[0]
+
+
+def test_the_counts_and_items_are_the_open_critical_and_high_results_grouped_per_rule() -> None:
+    a = _example("traffic-counting-us-cloud")
+    c = council.build(a, "en")
+    serious = [f for f in a.findings if f.severity in (Severity.CRITICAL, Severity.HIGH)]
+    failed = [f for f in serious if f.status is Outcome.FAIL]
+    undecided = [f for f in serious if f.status in (Outcome.UNKNOWN, Outcome.NEEDS_REVIEW)]
+    assert (c.critical_failed + c.high_failed, c.undecided) == (len(failed), len(undecided))
+    assert sum(len(i.targets) or 1 for i in c.items) == len(failed) + len(undecided)
+    assert not c.score_shown  # a high failure is open
+    # failures first, then the undecided; the transfer failure falls to the party it is about
+    assert c.items[0].state == "not met" and "transfer impact assessment" in c.items[0].title
+    assert c.items[0].actor == "Kaveri Support Services Pvt. Ltd. (sub-processor)"
+    assert [i.state for i in c.items] == sorted((i.state for i in c.items), key=lambda s: s != "not met")
+    assert c.dpia == [
+        "DPIA required: yes",
+        "DPIA on file: done; completed 20 April 2026; current; the DPO's advice was sought",
+    ]
+
+
+def test_the_cover_says_the_verdict_and_the_open_counts_before_any_number() -> None:
+    a = _example("traffic-counting-us-cloud")
+    cover = _cover(render_html(a, "en"))
+    assert "Verdict: ready with conditions" in cover
+    assert "High requirements not met: 1." in cover
+    assert "out of 100" not in cover and "/100" not in cover  # no score while a high result is open
+    assert cover.index("Verdict:") < cover.index("Before go-live")
+
+
+def test_with_nothing_open_the_score_comes_with_what_it_means() -> None:
+    a = assess(solution_model(minimal_solution()), [load_pack(rule_dict(cases=[]))], AS_OF)
+    c = council.build(a, "en")
+    assert c.score_shown and c.items == []
+    cover = _cover(render_html(a, "en"))
+    assert (
+        "Score 100 out of 100: the share of weighted requirements met; not a compliance percentage." in cover
+    )
+    assert "No critical or high requirement is open." in cover
+    assert "DPIA on file: not stated" in cover
+
+
+def test_a_product_requirement_falls_to_the_manufacturer() -> None:
+    a = _example("air-quality-sensor-product-dk")
+    c = council.build(a, "en")
+    product = [i for i in c.items if i.actor == "the manufacturer"]
+    assert product, [i.actor for i in c.items]
+    rules = {f.rule_id: f.pack for f in a.findings}
+    titles = {f.rule_id: f.title for f in a.findings}
+    assert all(
+        rules[next(r for r, t in titles.items() if t == i.title)] in council.PRODUCT_PACKS for i in product
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("da", ["Før idriftsættelse", "Konsekvensanalyse påkrævet: ja", "Hvem handler"]),
+        ("sv", ["Före driftsättning", "Konsekvensbedömning krävs: ja", "Vem agerar"]),
+    ],
+)
+def test_the_council_pages_speak_the_readers_language(lang: str, words: list[str]) -> None:
+    cover = _cover(render_html(_example("traffic-counting-us-cloud"), lang))
+    for word in words:
+        assert word in cover, word
+    assert "not met" not in cover and "Before go-live" not in cover
