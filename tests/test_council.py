@@ -92,3 +92,40 @@ def test_the_council_pages_speak_the_readers_language(lang: str, words: list[str
     for word in words:
         assert word in cover, word
     assert "not met" not in cover and "Before go-live" not in cover
+
+
+def _with_decisions(name: str) -> Assessment:
+    from compliance.inputs.decisions import load_decisions
+
+    example = EXAMPLES / name / "solution.yaml"
+    loaded = load_solution(example)
+    decided = load_decisions(example.with_name("solution.decisions.yaml"), loaded, load_packs())
+    return assess(loaded.solution, load_packs(), AS_OF, decisions=decided.decisions)
+
+
+def test_the_action_plan_lists_every_open_result_with_the_action_recorded_for_it() -> None:
+    a = _with_decisions("traffic-counting-us-cloud")
+    plan = council.action_plan(a, "en")
+    open_results = [f for f in a.findings if f.status in council.OPEN_RESULTS]
+    assert sum(len(r.targets) or 1 for r in plan) == len(open_results)
+    kaveri = next(r for r in plan if r.action and "Kaveri" in r.action)
+    assert (kaveri.owner, kaveri.due, kaveri.status, kaveri.overdue) == (
+        "TrafikSense AB, data protection officer",
+        "31 January 2027",
+        "in progress",
+        False,
+    )
+    assert kaveri.response and kaveri.response.startswith("Accepted.")
+    overdue = next(r for r in plan if r.action and "security-protection analysis" in r.action)
+    assert overdue.overdue and overdue.status == "open"  # due 15 November 2026, assessed 1 December
+    # within a severity, results with an action come first
+    high = [r for r in plan if r.severity == "high"]
+    assert [r.action is None for r in high] == sorted(r.action is None for r in high)
+    html = render_html(a, "sv")
+    assert "Handlingsplan" in html and "tidsfristen har passerat" in html and "Ledningens svar" in html
+
+
+def test_without_an_open_result_the_plan_says_so() -> None:
+    a = assess(solution_model(minimal_solution()), [load_pack(rule_dict(cases=[]))], AS_OF)
+    assert council.action_plan(a, "en") == []
+    assert "No result is open." in render_html(a, "en")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from compliance.core.messages import N_
@@ -151,3 +152,78 @@ def _dpia_lines(a: Assessment, lang: str) -> list[str]:
     )
     lines.append(_("DPIA on file: {state}").format(state="; ".join(parts)))
     return lines
+
+
+ACTION_STATES = {"open": N_("open"), "in_progress": N_("in progress"), "done": N_("done")}
+OPEN_RESULTS = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.NEEDS_REVIEW)
+
+
+@dataclass
+class PlanRow:
+    """One line of the action plan: a requirement open on some targets and the action recorded for
+    it (or none yet)."""
+
+    severity: str
+    title: str
+    title_en: bool
+    state: str
+    targets: list[str]
+    action: str | None
+    owner: str | None
+    due: str | None
+    overdue: bool
+    status: str | None
+    response: str | None
+
+
+def action_plan(a: Assessment, lang: str) -> list[PlanRow]:
+    """Every open result (not met, facts missing, a person must judge) with the action the
+    assessor's decisions record for it, grouped per requirement and action, most serious first and,
+    within a severity, the earliest due date first; results without an action come last."""
+    _ = i18n.translator(lang).gettext
+    rank = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.MEDIUM: 2, Severity.LOW: 3}
+    groups: dict[tuple[Any, ...], list[Finding]] = defaultdict(list)
+    for f in a.findings:
+        if f.status not in OPEN_RESULTS:
+            continue
+        act = f.action
+        key = (
+            f.rule_id,
+            f.status.value,
+            act.action if act else None,
+            act.owner if act else None,
+            act.due if act else None,
+            act.status if act else None,
+            act.response if act else None,
+        )
+        groups[key].append(f)
+    rows = []
+    for _key, group in sorted(
+        groups.items(),
+        key=lambda kv: (
+            rank[kv[1][0].severity],
+            kv[0][2] is None,
+            kv[0][4] or date.max,
+            kv[1][0].status is not Outcome.FAIL,
+            kv[0][0],
+        ),
+    ):
+        first = group[0]
+        act = first.action
+        text = rule_text(lang, first.rule_id, first.title, first.remediation)
+        rows.append(
+            PlanRow(
+                severity=first.severity.value,
+                title=text.title,
+                title_en=text.title_in_english,
+                state=_(STATES[first.status.value]),
+                targets=[f.target.name for f in group if f.target is not None],
+                action=act.action if act else None,
+                owner=act.owner if act else None,
+                due=i18n.date(act.due, lang) if act and act.due else None,
+                overdue=bool(act and act.due and act.due < a.as_of and act.status != "done"),
+                status=_(ACTION_STATES.get(act.status, act.status)) if act else None,
+                response=act.response if act else None,
+            )
+        )
+    return rows

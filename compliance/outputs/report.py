@@ -164,6 +164,20 @@ TEXTS: dict[str, Any] = {
     "requirement": N_("Requirement"),
     "what_to_do": N_("What to do"),
     "about": N_("About this report"),
+    "plan": N_("Action plan"),
+    "plan_note": N_(
+        "Every open result (not met, facts missing, or a person must judge) with the action the "
+        "assessor's decisions record for it: who answers for it, by when, where it stands and the "
+        "management's response. Most serious first; within a severity, the earliest due date first."
+    ),
+    "plan_none": N_("No result is open."),
+    "plan_action": N_("Action"),
+    "plan_owner": N_("Owner"),
+    "plan_due": N_("Due"),
+    "plan_response": N_("Management response"),
+    "plan_no_action": N_("no action recorded yet"),
+    "plan_overdue": N_("overdue"),
+    "priority": N_("Priority"),
     "questions": N_("Questions that decide the verdict"),
     "questions_note": N_(
         "The facts still missing that decide the verdict or whether a DPIA is required, most decisive "
@@ -477,6 +491,7 @@ def render_html(
         controls_by_framework=sorted(by_framework.items()),
         record=record.build(a.solution, lang),
         council=council.build(a, lang),
+        plan=council.action_plan(a, lang),
         score_chart=score_chart(a, lambda v: i18n.number(v, lang), t["not_available"]),
         coverage_chart=coverage_chart(a, t["control_statuses"]),
         drawing=diagram.flow_diagram(a, lang, flow_numbers(a)),
