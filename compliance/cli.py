@@ -663,6 +663,8 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     )
     if args.assessor:
         assessment = assessment.model_copy(update={"assessor": args.assessor})
+    if signer is not None and not assessment.assessor:
+        _warn_no_assessor()
     run_info = RunInfo(id=str(uuid.uuid4()), outputs=[p.name for p in outputs])
     assessment = assessment.model_copy(update={"run": run_info})
     lines = solution_target_lines(loaded)
@@ -712,6 +714,15 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
         )
         return Exit.BELOW_THRESHOLD
     return Exit.OK
+
+
+def _warn_no_assessor() -> None:
+    _note(
+        _(
+            "the signed report names no assessor: its signature says who signed it, not who made the "
+            "assessment; name the assessor with --assessor"
+        )
+    )
 
 
 def _check_assess_outputs(args: argparse.Namespace, loaded: LoadedSolution) -> None:
@@ -807,6 +818,8 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
                 path=args.assessment, assessor=assessment.assessor
             )
         )
+    if not assessment.assessor:
+        _warn_no_assessor()
     outcome = recompute(text, load_packs(args.rules))
     recomputed = outcome.status is Recomputed.SAME
     if outcome.status is Recomputed.UNREADABLE:

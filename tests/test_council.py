@@ -129,3 +129,18 @@ def test_without_an_open_result_the_plan_says_so() -> None:
     a = assess(solution_model(minimal_solution()), [load_pack(rule_dict(cases=[]))], AS_OF)
     assert council.action_plan(a, "en") == []
     assert "No result is open." in render_html(a, "en")
+
+
+def test_a_signed_report_without_an_assessor_warns_on_its_cover_and_on_the_terminal(tmp_path, cli) -> None:
+    example = EXAMPLES / "wifi-footfall-se" / "solution.yaml"
+    a = assess(load_solution(example).solution, load_packs(), AS_OF)
+    warning = "This signed report names no assessor"
+    assert warning in _cover(render_html(a, "en", signer="Test Assessor"))
+    named = a.model_copy(update={"assessor": "Karin Lund, Malmö stad"})
+    assert warning not in render_html(named, "en", signer="Test Assessor")
+    run = cli("assess", example, "--as-of", "2026-12-01", "-o", str(tmp_path / "r.pdf"))
+    assert run.code == 0 and "the signed report names no assessor" in run.err
+    run = cli(
+        "assess", example, "--as-of", "2026-12-01", "--assessor", "Karin Lund", "-o", str(tmp_path / "s.pdf")
+    )
+    assert run.code == 0 and "names no assessor" not in run.err

@@ -164,6 +164,10 @@ TEXTS: dict[str, Any] = {
     "requirement": N_("Requirement"),
     "what_to_do": N_("What to do"),
     "about": N_("About this report"),
+    "no_assessor": N_(
+        "This signed report names no assessor: its signature says who signed it, not who made the "
+        "assessment."
+    ),
     "plan": N_("Action plan"),
     "plan_note": N_(
         "Every open result (not met, facts missing, or a person must judge) with the action the "
