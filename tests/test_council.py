@@ -144,3 +144,30 @@ def test_a_signed_report_without_an_assessor_warns_on_its_cover_and_on_the_termi
         "assess", example, "--as-of", "2026-12-01", "--assessor", "Karin Lund", "-o", str(tmp_path / "s.pdf")
     )
     assert run.code == 0 and "names no assessor" not in run.err
+
+
+def test_the_body_shows_the_controls_not_met_or_partial_and_the_appendix_every_control() -> None:
+    a = _example("traffic-counting-us-cloud")
+    html = render_html(a, "en")
+    body = html.split('<h2 id="controls">', 1)[1].split('<h2 id="scanners">', 1)[0]
+    appendix = html.split('<h2 id="appendix-controls">', 1)[1]
+    by_status: dict[str, list[str]] = {}
+    for c in a.controls.values():
+        by_status.setdefault(c.status.value, []).append(c.citation)
+    for citation in by_status.get("not_met", []) + by_status.get("partial", []):
+        assert f"<td>{citation}<br>" in body and f"<td>{citation}<br>" in appendix
+    for citation in by_status.get("met", []):
+        assert f"<td>{citation}<br>" not in body and f"<td>{citation}<br>" in appendix
+    # a framework none of whose requirements applies is 'not assessed', not a table of rows
+    a = _example("citizen-booking-cpr-dk")
+    body = render_html(a, "en").split('<h2 id="controls">', 1)[1].split('<h2 id="scanners">', 1)[0]
+    frameworks = {c.framework for c in a.controls.values()}
+    inapplicable = [
+        fw
+        for fw in frameworks
+        if all(c.status.value == "not_applicable" for c in a.controls.values() if c.framework == fw)
+    ]
+    assert inapplicable, "the example has a framework that does not apply"
+    assert body.count("Not assessed: no requirement of this framework applies to the solution.") == len(
+        inapplicable
+    )

@@ -165,8 +165,7 @@ TEXTS: dict[str, Any] = {
     "what_to_do": N_("What to do"),
     "about": N_("About this report"),
     "no_assessor": N_(
-        "This signed report names no assessor: its signature says who signed it, not who made the "
-        "assessment."
+        "This signed report names no assessor: its signature says who signed it, not who made the assessment."
     ),
     "plan": N_("Action plan"),
     "plan_note": N_(
@@ -267,6 +266,12 @@ TEXTS: dict[str, Any] = {
     "approved_by": N_("Approved by"),
     "expires": N_("Expires"),
     "controls": N_("Controls"),
+    "controls_body_note": N_(
+        "The controls not met or met in part, by framework; the appendix lists every control with "
+        "its status and explanation."
+    ),
+    "controls_appendix": N_("Appendix: every control, by framework"),
+    "not_assessed_framework": N_("Not assessed: no requirement of this framework applies to the solution."),
     "control": N_("Control"),
     "top_risks": N_("Top risks"),
     "record": N_("Record of processing (GDPR Art. 30(1))"),
@@ -493,6 +498,14 @@ def render_html(
         scan_notes=[run_notes(run, i18n.translator(lang)) for run in a.scanners],
         finding_state=lambda f: finding_note(f, i18n.translator(lang)),
         controls_by_framework=sorted(by_framework.items()),
+        control_counts={
+            name: [
+                (status.value, n)
+                for status in ControlStatus
+                if (n := sum(c["status"] == status.value for c in group))
+            ]
+            for name, group in by_framework.items()
+        },
         record=record.build(a.solution, lang),
         council=council.build(a, lang),
         plan=council.action_plan(a, lang),
