@@ -171,3 +171,22 @@ def test_the_body_shows_the_controls_not_met_or_partial_and_the_appendix_every_c
     assert body.count("Not assessed: no requirement of this framework applies to the solution.") == len(
         inapplicable
     )
+
+
+@pytest.mark.parametrize(
+    ("example", "own", "other"),
+    [
+        ("traffic-counting-us-cloud", "Dataskyddslagen och kamerabevakningslagen (SE)", "(DK)"),
+        ("report-app-dk", "Databeskyttelsesloven og tv-overvågningsloven (DK)", "(SE)"),
+    ],
+)
+def test_the_other_countrys_national_law_is_not_shown(example: str, own: str, other: str) -> None:
+    from compliance.outputs.summary import render
+
+    a = _example(example)
+    assert any(name.endswith(other) for name in a.frameworks)  # assessed, and not applicable
+    html = render_html(a, "en")
+    assert own in html and f"{other}</text>" not in html and f"<td>{other}" not in html
+    assert not any(name.endswith(other) and name in html for name in a.frameworks)
+    summary = render(a, "en")
+    assert own in summary and not any(name in summary for name in a.frameworks if name.endswith(other))

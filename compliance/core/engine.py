@@ -274,6 +274,7 @@ def _assess(
                 obligation=p.meta.obligation,
                 origin=p.origin,
                 sha256=p.sha256,
+                jurisdiction=p.meta.jurisdiction,
                 unverified_dates=[
                     UnverifiedDate(
                         pack=p.meta.pack,

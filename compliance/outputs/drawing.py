@@ -56,11 +56,20 @@ def _svg(height: float, parts: list[str]) -> str:
     return "".join([head, *parts, "</svg>"])
 
 
+def shown_frameworks(a: Assessment) -> dict[str, Any]:
+    """The assessment's frameworks a reader is shown: not those of the other country's national
+    law (a Danish act for a Swedish solution), whose rules cannot apply."""
+    jurisdiction = a.solution.get("jurisdiction")
+    foreign = {p.id for p in a.rule_packs if p.jurisdiction not in (None, jurisdiction)}
+    hidden = {r.framework for r in a.rules.values() if r.pack in foreign}
+    return {name: group for name, group in a.frameworks.items() if name not in hidden}
+
+
 def score_chart(a: Assessment, number: Numbers = _plain_number, none: str = "n/a") -> str:
-    """A horizontal bar per framework: its score out of 100 (`none` where no rule applied), the
-    figures written by `number` (as the report's language writes them)."""
+    """A horizontal bar per framework shown (`shown_frameworks`): its score out of 100 (`none`
+    where no rule applied), the figures written by `number` (as the report's language writes them)."""
     rows = []
-    for name, group in a.frameworks.items():
+    for name, group in shown_frameworks(a).items():
         c = group.counts
         counted = bool(c.pass_ + c.fail + c.unknown + c.accepted)
         segments = [(group.score / 100, _colour(group.score, True))] if counted else []

@@ -27,7 +27,13 @@ from compliance.core.scoring import CRITICAL_REASON, CRITICAL_REASON_AT, NOT_REA
 from compliance.core.terminal import neutralise
 from compliance.core.translations import control_title, rule_text, setting_text
 from compliance.outputs import council, diagram, i18n, record
-from compliance.outputs.drawing import coverage_chart, flow_legend, flow_numbers, score_chart
+from compliance.outputs.drawing import (
+    coverage_chart,
+    flow_legend,
+    flow_numbers,
+    score_chart,
+    shown_frameworks,
+)
 from compliance.outputs.i18n import LANGUAGES
 from compliance.outputs.scans import finding_note, run_notes
 
@@ -508,6 +514,7 @@ def render_html(
         },
         record=record.build(a.solution, lang),
         council=council.build(a, lang),
+        frameworks=shown_frameworks(a),
         plan=council.action_plan(a, lang),
         score_chart=score_chart(a, lambda v: i18n.number(v, lang), t["not_available"]),
         coverage_chart=coverage_chart(a, t["control_statuses"]),

@@ -21,6 +21,7 @@ from compliance.core.scoring import OUTCOME_WORDS
 from compliance.core.terminal import neutralise
 from compliance.core.translations import control_title, rule_text
 from compliance.outputs import i18n
+from compliance.outputs.drawing import shown_frameworks
 from compliance.outputs.report import (
     ACTION_STATUS_WORDS,
     fact_sources,
@@ -128,8 +129,9 @@ class _Summary:
             )
         lines += self.questions()
         lines += ["", _("Scores by framework:")]
-        width = max((len(name) for name in a.frameworks), default=0)
-        for name, group in a.frameworks.items():
+        frameworks = shown_frameworks(a)
+        width = max((len(name) for name in frameworks), default=0)
+        for name, group in frameworks.items():
             lines.append(
                 f"  {name:<{width}}  {self.score(group.score, group.counts):>5}   ({self.counts(group.counts)})"
             )

@@ -74,6 +74,9 @@ class PackInfo(Out):
     obligation: Obligation = Field(description="'law' (decides the verdict) or 'baseline' (advises).")
     origin: str = Field(description="'built-in' or the folder it came from.")
     sha256: str
+    jurisdiction: str | None = Field(
+        None, description="For a pack of one country's national law: that country (DK or SE)."
+    )
     unverified_dates: list[UnverifiedDate] = Field(
         default_factory=list, description="The pack's settings whose dates were not verified."
     )

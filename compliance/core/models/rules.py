@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
@@ -212,6 +212,12 @@ class RulePack(Strict):
         "results advise unless the solution's contract requires the standard.",
     )
     description: Text | None = None
+    jurisdiction: Literal["DK", "SE"] | None = Field(
+        None,
+        description="For a pack of one country's national law: that country. Its results concern "
+        "only solutions under that jurisdiction, and reports of the other country's solutions do not "
+        "show it.",
+    )
     sector_transpositions: list[SectorTransposition] = Field(
         default_factory=list,
         description="National acts that take the place of the usual transposition for entities of "
