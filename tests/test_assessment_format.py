@@ -1,4 +1,4 @@
-"""The assessment JSON (schema version 4): each rule's texts once, in `rules`; the results of rules
+"""The assessment JSON (schema version 5): each rule's texts once, in `rules`; the results of rules
 that do not apply grouped per rule and reason; nothing lost when it is read back."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def _assessment() -> Assessment:
 def test_a_result_does_not_repeat_its_rules_texts_and_reading_restores_them() -> None:
     a = _assessment()
     data = json.loads(assessment_json(a))
-    assert data["schema_version"] == SCHEMA_VERSION == "4"
+    assert data["schema_version"] == SCHEMA_VERSION == "5"
     assert data["findings"]
     for item in data["findings"]:
         assert not set(RULE_FIELDS) & set(item), item["rule_id"]
@@ -62,3 +62,25 @@ def test_a_result_whose_rule_is_missing_from_rules_is_refused() -> None:
         assert "title" in str(exc)
     else:
         raise AssertionError("a result without its rule's texts was read")
+
+
+def test_a_group_with_no_counted_result_has_no_score_and_says_not_assessed() -> None:
+    """A framework, provision or flow none of whose results counts (nothing applies, or only duties
+    not yet in force) is 'not_assessed' with a null score, never 100."""
+    from compliance.outputs.summary import render
+
+    a = assess(
+        load_solution(REPO / "examples" / "air-quality-sensor-product-dk" / "solution.yaml").solution,
+        load_packs(),
+        AS_OF,
+    )
+    data = json.loads(assessment_json(a))
+    gdpr = data["frameworks"]["GDPR"]  # no personal data: nothing of the GDPR applies
+    assert gdpr["score"] is None and gdpr["status"] == "not_assessed"
+    assert gdpr["counts"]["pass"] == gdpr["counts"]["fail"] == gdpr["counts"]["unknown"] == 0
+    for group in [*data["frameworks"].values(), *data["provisions"].values(), *data["flows"]]:
+        counted = sum(group["counts"][k] for k in ("pass", "fail", "unknown", "needs_review", "accepted"))
+        assert (group["score"] is None) == (counted == 0) == (group["status"] == "not_assessed")
+    assert Assessment.model_validate_json(assessment_json(a)) == a
+    line = next(line for line in render(a, "en").splitlines() if line.strip().startswith("GDPR "))
+    assert "not assessed" in line and "100" not in line

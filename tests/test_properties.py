@@ -352,11 +352,17 @@ def result_multiset(a: Assessment) -> Counter[tuple[str, str | None, Outcome]]:
 
 
 def scores(a: Assessment) -> dict[str, float]:
-    """Every score of an assessment: overall, per framework, per provision and per flow."""
+    """Every score of an assessment: overall, per framework, per provision and per flow. A group
+    that is not assessed (no result counts: a null score) compares as the top of the scale, as
+    it would score if anything were decided in its favour."""
+
+    def top(value: float | None) -> float:
+        return 100.0 if value is None else value
+
     out = {"overall": a.score}
-    out.update({f"framework {k}": g.score for k, g in a.frameworks.items()})
-    out.update({f"provision {k}": p.score for k, p in a.provisions.items()})
-    out.update({f"flow {f.id}": f.score for f in a.flows})
+    out.update({f"framework {k}": top(g.score) for k, g in a.frameworks.items()})
+    out.update({f"provision {k}": top(p.score) for k, p in a.provisions.items()})
+    out.update({f"flow {f.id}": top(f.score) for f in a.flows})
     return out
 
 

@@ -51,7 +51,7 @@ from compliance.core.provenance import Provenances, declared_only
 from compliance.core.questions import Related, open_questions
 from compliance.core.review import Reviewer, facts_digest, who
 from compliance.core.scan_facts import cwe_hits, scan_facts, undecided_controls
-from compliance.core.scoring import FORMULA, counts, score, verdict, weight_of, worst
+from compliance.core.scoring import FORMULA, counts, group_score, score, verdict, weight_of, worst
 
 
 class RuleResult(NamedTuple):
@@ -784,24 +784,30 @@ def _groups(findings: list[Finding], key: Any) -> dict[str, ScoreGroup]:
     grouped: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         grouped[key(f)].append(f)
-    return {k: ScoreGroup(score=score(v), counts=counts(v)) for k, v in sorted(grouped.items())}
+    out = {}
+    for k, v in sorted(grouped.items()):
+        value, status = group_score(v)
+        out[k] = ScoreGroup(score=value, status=status, counts=counts(v))
+    return out
 
 
 def _provisions(findings: list[Finding]) -> dict[str, ProvisionResult]:
     grouped: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         grouped[f.citation].append(f)
-    return {
-        citation: ProvisionResult(
+    out = {}
+    for citation, group in sorted(grouped.items(), key=lambda kv: _citation_key(kv[0])):
+        value, status = group_score(group)
+        out[citation] = ProvisionResult(
             framework=group[0].framework,
             article_title=_article_title(citation),
-            score=score(group),
+            score=value,
+            status=status,
             outcome=worst(group),
             counts=counts(group),
             rules=sorted({f.rule_id for f in group}),
         )
-        for citation, group in sorted(grouped.items(), key=lambda kv: _citation_key(kv[0]))
-    }
+    return out
 
 
 def _article_title(citation: str) -> dict[str, str] | None:
@@ -825,11 +831,13 @@ def _flows(findings: list[Finding], facts: SolutionFacts) -> list[FlowResult]:
     out = []
     for flow in facts.flows:
         group = per_flow.get(flow["id"], [])
+        value, status = group_score(group)
         out.append(
             FlowResult(
                 id=flow["id"],
                 name=flow["name"],
-                score=score(group),
+                score=value,
+                status=status,
                 counts=counts(group),
                 findings=[
                     f.rule_id

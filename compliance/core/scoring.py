@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 from compliance.core.messages import N_, NP_, Message, say, say_n
-from compliance.core.models.assessment import Counts, Finding, Verdict
+from compliance.core.models.assessment import Counts, Finding, GroupStatus, Verdict
 from compliance.core.models.rules import Outcome, Severity
 
 SEVERITY_POINTS = {Severity.CRITICAL: 8, Severity.HIGH: 4, Severity.MEDIUM: 2, Severity.LOW: 1}
@@ -91,6 +91,16 @@ def score(findings: Iterable[Finding]) -> float:
     if total == 0:
         return 100.0
     return round(100.0 * earned / total, 1)
+
+
+def group_score(findings: Iterable[Finding]) -> tuple[float | None, GroupStatus]:
+    """The score of a group of results and whether it has one: a group none of whose results
+    counts (nothing applies, or only duties not yet in force) is not assessed, never 100."""
+    items = list(findings)
+    credit_of = _CREDIT_BY_ID.get
+    if not any(credit_of(id(f.status)) is not None for f in items):
+        return None, GroupStatus.NOT_ASSESSED
+    return score(items), GroupStatus.ASSESSED
 
 
 def counts(findings: Iterable[Finding]) -> Counts:

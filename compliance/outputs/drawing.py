@@ -67,13 +67,12 @@ def shown_frameworks(a: Assessment) -> dict[str, Any]:
 
 def score_chart(a: Assessment, number: Numbers = _plain_number, none: str = "n/a") -> str:
     """A horizontal bar per framework shown (`shown_frameworks`): its score out of 100 (`none`
-    where no rule applied), the figures written by `number` (as the report's language writes them)."""
+    where it is not assessed: no result counts), the figures written by `number` (as the report's language writes them)."""
     rows = []
     for name, group in shown_frameworks(a).items():
-        c = group.counts
-        counted = bool(c.pass_ + c.fail + c.unknown + c.accepted)
-        segments = [(group.score / 100, _colour(group.score, True))] if counted else []
-        rows.append((name, segments, number(group.score) if counted else none))
+        value = group.score
+        segments = [(value / 100, _colour(value, True))] if value is not None else []
+        rows.append((name, segments, number(value) if value is not None else none))
     return _svg(ROW_H * len(rows) + 6, _bar_rows(rows, background=True))
 
 
@@ -129,18 +128,18 @@ def flow_legend(
     out = []
     for f in a.solution.get("flows", []):
         r = results.get(f["id"])
-        counted = bool(r and (r.counts.pass_ + r.counts.fail + r.counts.unknown + r.counts.accepted))
+        value = r.score if r is not None else None
         out.append(
             {
                 "no": numbers[f["id"]],
                 "name": f["name"],
                 "route": f"{f['source']} → {f['destination']}",
                 "categories": ", ".join(f.get("data_categories") or []) or "-",
-                "score": number(r.score) if r and counted else none,
+                "score": number(value) if value is not None else none,
                 "colour": colour_of[f["id"]]
                 if colour_of is not None and f["id"] in colour_of
-                else _colour(r.score, counted)
-                if r
+                else _colour(value, True)
+                if value is not None
                 else GREY,
             }
         )

@@ -170,6 +170,7 @@ TEXTS: dict[str, Any] = {
     "requirement": N_("Requirement"),
     "what_to_do": N_("What to do"),
     "about": N_("About this report"),
+    "not_assessed_score": N_("not assessed"),
     "no_assessor": N_(
         "This signed report names no assessor: its signature says who signed it, not who made the assessment."
     ),
@@ -516,13 +517,13 @@ def render_html(
         council=council.build(a, lang),
         frameworks=shown_frameworks(a),
         plan=council.action_plan(a, lang),
-        score_chart=score_chart(a, lambda v: i18n.number(v, lang), t["not_available"]),
+        score_chart=score_chart(a, lambda v: i18n.number(v, lang), t["not_assessed_score"]),
         coverage_chart=coverage_chart(a, t["control_statuses"]),
         drawing=diagram.flow_diagram(a, lang, flow_numbers(a)),
         flow_legend=flow_legend(
             a,
             lambda v: i18n.number(v, lang),
-            t["not_available"],
+            t["not_assessed_score"],
             {flow: diagram.COLOURS[state] for flow, state in diagram.flow_states(a).items()},
         ),
     )

@@ -83,17 +83,10 @@ class _Summary:
     def counts(self, c: Counts) -> str:
         return ", ".join(i18n.say(m, self.lang) for m in tally(c)) or self._("no results")
 
-    def score(self, score: float, counts: Counts) -> str:
-        """The score, or 'n/a' where no rule applied (the score then carries no information)."""
-        applied = (
-            counts.pass_
-            + counts.fail
-            + counts.unknown
-            + counts.needs_review
-            + counts.accepted
-            + counts.pending
-        )
-        return self.num(score) if applied else self._("n/a")
+    def score(self, score: float | None) -> str:
+        """The score, or 'not assessed' where no result counts (nothing applies, or only duties
+        not yet in force)."""
+        return self.num(score) if score is not None else self._("not assessed")
 
     def render(self) -> str:
         a, _ = self.a, self._
@@ -132,15 +125,13 @@ class _Summary:
         frameworks = shown_frameworks(a)
         width = max((len(name) for name in frameworks), default=0)
         for name, group in frameworks.items():
-            lines.append(
-                f"  {name:<{width}}  {self.score(group.score, group.counts):>5}   ({self.counts(group.counts)})"
-            )
+            lines.append(f"  {name:<{width}}  {self.score(group.score):>5}   ({self.counts(group.counts)})")
         lines += self.coverage()
         lines += self.scanners()
         if a.flows:
             lines += ["", _("Scores by data flow:")]
             for flow in a.flows:
-                lines.append(f"  {flow.id:<24} {self.num(flow.score):>5}   {flow.name}")
+                lines.append(f"  {flow.id:<24} {self.score(flow.score):>5}   {flow.name}")
         lines += self.dpia()
         lines += self.facts_to_state()
         lines += self.decisions()

@@ -17,7 +17,7 @@ from compliance.core.models.scan import ScanRun
 # 2: the tool's sentences are messages; 3: reviews, decisions, provenance; 4: a result no longer
 # repeats its rule's texts (they are in `rules`), and results that do not apply are grouped in
 # `not_applicable`, per rule and reason.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 # The fields of a result that are its rule's: kept in memory, written once in `rules`.
 RULE_FIELDS = ("title", "framework", "citation", "pack", "scope", "remediation", "effective_from")
 
@@ -339,10 +339,21 @@ class FrameworkCoverage(Out):
     counts: dict[str, int]
 
 
+class GroupStatus(StrEnum):
+    """Whether a group of results (a framework, a provision, a flow) has a score."""
+
+    ASSESSED = "assessed"
+    NOT_ASSESSED = "not_assessed"  # no result counts: nothing applies, or only pending duties
+
+
+SCORE_DESCRIPTION = "0-100, the share of weighted requirements met; null when no result of the group counts."
+
+
 class ScoreGroup(Out):
     """A score with the counts behind it."""
 
-    score: float
+    score: float | None = Field(description=SCORE_DESCRIPTION)
+    status: GroupStatus = GroupStatus.ASSESSED
     counts: Counts
 
 
@@ -353,7 +364,8 @@ class ProvisionResult(Out):
     article_title: dict[str, str] | None = Field(
         None, description="The official heading of the cited GDPR article, by language (en, da, sv)."
     )
-    score: float
+    score: float | None = Field(description=SCORE_DESCRIPTION)
+    status: GroupStatus = GroupStatus.ASSESSED
     outcome: Outcome
     counts: Counts
     rules: list[str]
@@ -364,7 +376,8 @@ class FlowResult(Out):
 
     id: str
     name: str
-    score: float
+    score: float | None = Field(description=SCORE_DESCRIPTION)
+    status: GroupStatus = GroupStatus.ASSESSED
     counts: Counts
     findings: list[str] = Field(description="Rule IDs that did not pass for this flow.")
 
