@@ -147,23 +147,30 @@ def asked_about(doc: Doc) -> list[tuple[str, Target | None]]:
     return out
 
 
+def _without(doc: Doc, fact: str, target: Target | None) -> tuple[Doc, Solution] | None:
+    """A copy of the document without one fact it states, and the solution it then is; None when
+    it does not state the fact, or is not valid without it (every valid file states it)."""
+    found, _ = get_answer(doc, fact, target)
+    if not found:
+        return None
+    trial = copy.deepcopy(doc)
+    remove_answer(trial, fact, target)
+    try:
+        return trial, solution_of(trial)
+    except ValidationError:
+        return None
+
+
 def strip(doc: Doc) -> tuple[Doc, int]:
     """The document without every fact the bank asks about that it states (a fact the file is not
     valid without stays), and how many were taken out."""
     stripped = copy.deepcopy(doc)
     removed = 0
     for fact, target in asked_about(doc):
-        found, _ = get_answer(stripped, fact, target)
-        if not found:
-            continue
-        before = copy.deepcopy(stripped)
-        remove_answer(stripped, fact, target)
-        try:
-            solution_of(stripped)
-        except ValidationError:
-            stripped = before  # the file needs it: every valid file states it
-            continue
-        removed += 1
+        smaller = _without(stripped, fact, target)
+        if smaller is not None:
+            stripped = smaller[0]
+            removed += 1
     return stripped, removed
 
 
@@ -173,16 +180,8 @@ def necessary(complete: Doc, goal: Reference, packs: Sequence[LoadedPack], as_of
     share of questions any interview of single facts can reach."""
     count = 0
     for fact, target in asked_about(complete):
-        found, _ = get_answer(complete, fact, target)
-        if not found:
-            continue
-        trial = copy.deepcopy(complete)
-        remove_answer(trial, fact, target)
-        try:
-            solution = solution_of(trial)
-        except ValidationError:
-            continue  # the file needs it: the protocol does not remove it either
-        if reference(assess(solution, packs, as_of)) != goal:
+        smaller = _without(complete, fact, target)
+        if smaller is not None and reference(assess(smaller[1], packs, as_of)) != goal:
             count += 1
     return count
 
