@@ -161,9 +161,10 @@ TEXTS: dict[str, Any] = {
     "golive": N_("Before go-live"),
     "golive_note": N_(
         "Every critical or high requirement still open, one line per requirement, most serious "
-        "first. Who must act is read from where the result lies: a product requirement falls to the "
-        "manufacturer, a result about a party to that party, one about a system to the party "
-        "operating it, the rest to the controller."
+        "first; what to do is in the action plan and under the findings. Who must act is read from "
+        "where the result lies: a product requirement falls to the manufacturer, a result about a "
+        "party to that party, one about a system to the party operating it, the rest to the "
+        "controller."
     ),
     "golive_none": N_("No critical or high requirement is open."),
     "who_acts": N_("Who acts"),
