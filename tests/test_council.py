@@ -125,10 +125,20 @@ def test_the_action_plan_lists_every_open_result_with_the_action_recorded_for_it
     assert "Handlingsplan" in html and "tidsfristen har passerat" in html and "Ledningens svar" in html
 
 
-def test_without_an_open_result_the_plan_says_so() -> None:
-    a = assess(solution_model(minimal_solution()), [load_pack(rule_dict(cases=[]))], AS_OF)
+def test_without_an_open_result_or_without_decisions_the_plan_says_so() -> None:
+    from compliance.core.models.decisions import Decisions
+
+    decisions = Decisions.model_validate(
+        {"schema_version": 1, "solution": "demo", "recorded_by": {"name": "A", "organisation": "B"}}
+    )
+    a = assess(
+        solution_model(minimal_solution()), [load_pack(rule_dict(cases=[]))], AS_OF, decisions=decisions
+    )
     assert council.action_plan(a, "en") == []
     assert "No result is open." in render_html(a, "en")
+    undecided = _example("traffic-counting-us-cloud")  # no decisions file named
+    assert council.action_plan(undecided, "en")  # open results exist, but no plan is shown
+    assert "The assessor has recorded no decisions for this assessment" in render_html(undecided, "en")
 
 
 def test_a_signed_report_without_an_assessor_warns_on_its_cover_and_on_the_terminal(tmp_path, cli) -> None:

@@ -173,7 +173,7 @@ def test_the_report_lists_accepted_risks_controls_and_the_record_of_processing(t
     pdf = tmp_path / "r.pdf"
     assert cli("assess", example, "--decisions", decisions, "--as-of", AS_OF, "-o", str(pdf)).code == 0
     text = " ".join(pdftotext(pdf).split())
-    assert "Accepted risks" in text and "Top risks" in text
+    assert "Accepted risks" in text and "Before go-live" in text
     assert "Record of processing (GDPR Art. 30(1))" in text
     assert "NIS2 Art. 21(2)(j)" in text  # the per-control matrix
     assert "ETSI EN 303 645 5.1" in text

@@ -174,8 +174,6 @@ class PlanRow:
     overdue: bool
     status: str | None
     response: str | None
-    remediation: str = ""  # what the rule says to do, in the reader's language
-    remediation_en: bool = False
 
 
 def action_plan(a: Assessment, lang: str) -> list[PlanRow]:
@@ -226,8 +224,6 @@ def action_plan(a: Assessment, lang: str) -> list[PlanRow]:
                 overdue=bool(act and act.due and act.due < a.as_of and act.status != "done"),
                 status=_(ACTION_STATES.get(act.status, act.status)) if act else None,
                 response=act.response if act else None,
-                remediation=text.remediation,
-                remediation_en=text.remediation_in_english,
             )
         )
     return rows

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from compliance.core.explanations import explain
 from compliance.core.messages import N_, Message
 from compliance.core.models.assessment import Assessment, ControlStatus, FactProvenance, Finding, Provenance
-from compliance.core.models.rules import Outcome, Severity
+from compliance.core.models.rules import Outcome
 from compliance.core.questions import in_language
 from compliance.core.resources import reports_root
 from compliance.core.scoring import CRITICAL_REASON, CRITICAL_REASON_AT, NOT_READY_BELOW, TARGET_WORDS
@@ -161,7 +161,7 @@ TEXTS: dict[str, Any] = {
     "golive": N_("Before go-live"),
     "golive_note": N_(
         "Every critical or high requirement still open, one line per requirement, most serious "
-        "first; what to do is in the action plan and under the findings. Who must act is read from "
+        "first; what to do is under the findings. Who must act is read from "
         "where the result lies: a product requirement falls to the manufacturer, a result about a "
         "party to that party, one about a system to the party operating it, the rest to the "
         "controller."
@@ -169,7 +169,6 @@ TEXTS: dict[str, Any] = {
     "golive_none": N_("No critical or high requirement is open."),
     "who_acts": N_("Who acts"),
     "requirement": N_("Requirement"),
-    "what_to_do": N_("What to do"),
     "about": N_("About this report"),
     "not_assessed_score": N_("not assessed"),
     "no_assessor": N_(
@@ -182,6 +181,10 @@ TEXTS: dict[str, Any] = {
         "management's response. Most serious first; within a severity, the earliest due date first."
     ),
     "plan_none": N_("No result is open."),
+    "plan_missing": N_(
+        "The assessor has recorded no decisions for this assessment, so there is no action plan yet: "
+        "the open results are under the findings."
+    ),
     "plan_action": N_("Action"),
     "plan_owner": N_("Owner"),
     "plan_due": N_("Due"),
@@ -281,7 +284,6 @@ TEXTS: dict[str, Any] = {
     "controls_appendix": N_("Appendix: every control, by framework"),
     "not_assessed_framework": N_("Not assessed: no requirement of this framework applies to the solution."),
     "control": N_("Control"),
-    "top_risks": N_("Top risks"),
     "record": N_("Record of processing (GDPR Art. 30(1))"),
     "record_note": N_(
         "Drawn from the solution's data flows that carry personal data, or may: a draft for the "
@@ -451,14 +453,6 @@ def render_html(
     )
     supplier_id = a.solution.get("supplier")
     supplier = parties.get(supplier_id, {}).get("name", supplier_id) if supplier_id else None
-    rank = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.MEDIUM: 2, Severity.LOW: 3}
-    failing = [f for f in a.findings if f.status in (Outcome.FAIL, Outcome.UNKNOWN, Outcome.NEEDS_REVIEW)]
-    top_risks = [
-        _row([f], a, lang)
-        for f in sorted(failing, key=lambda f: (rank[f.severity], f.status is not Outcome.FAIL, f.rule_id))[
-            :10
-        ]
-    ]
     by_framework: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for cid, c in a.controls.items():
         title, title_en = control_title(lang, cid, c.title)
@@ -501,7 +495,6 @@ def render_html(
         questions_more=max(0, len(a.questions) - QUESTIONS_SHOWN),
         facts_to_state=_facts_to_state(a),
         statuses=[s.value for s in ControlStatus],
-        top_risks=top_risks,
         risks=_risks(a),
         scan_notes=[run_notes(run, i18n.translator(lang)) for run in a.scanners],
         finding_state=lambda f: finding_note(f, i18n.translator(lang)),
