@@ -588,7 +588,7 @@ class _Shared:
             model = self._evaluate(ctx)
             if not any(part.__class__ is _Unshared for part in key):
                 self._by_key[key] = model
-        if model.status is Outcome.NOT_APPLICABLE or model.status not in _PROVENANCED:
+        if model.status not in _PROVENANCED:  # not applicable, pending, unknown: no provenance
             return _with_target(model, target, model.provenance, model.declared_only)
         provenance = self.provenances.of_result(model.facts, target)
         return _with_target(

@@ -51,8 +51,6 @@ class Item:
     state: str
     targets: list[str]
     actor: str
-    action: str
-    action_en: bool
     order: tuple[Any, ...] = field(repr=False, default=())
 
 
@@ -91,12 +89,12 @@ def build(a: Assessment, lang: str) -> Council:
             return SUPPLIER, _("the supplier: {name}").format(name=party["name"])
         return PARTY, f"{party['name']} ({roles_text(party, _)})"
 
-    groups: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
+    groups: dict[tuple[str, str, tuple[int, str]], list[Finding]] = defaultdict(list)
     rank = {Severity.CRITICAL: 0, Severity.HIGH: 1}
     for f in failed + undecided:
-        groups[(f.rule_id, f.status.value, actor(f)[1])].append(f)
+        groups[(f.rule_id, f.status.value, actor(f))].append(f)
     items = []
-    for (rule_id, state, who), group in groups.items():
+    for (rule_id, state, (who_rank, who)), group in groups.items():
         first = group[0]
         text = rule_text(lang, rule_id, first.title, first.remediation)
         items.append(
@@ -107,9 +105,7 @@ def build(a: Assessment, lang: str) -> Council:
                 state=_(STATES[state]),
                 targets=[f.target.name for f in group if f.target is not None],
                 actor=who,
-                action=text.remediation,
-                action_en=text.remediation_in_english,
-                order=(rank[first.severity], first.status is not Outcome.FAIL, actor(first)[0], rule_id),
+                order=(rank[first.severity], first.status is not Outcome.FAIL, who_rank, rule_id),
             )
         )
     items.sort(key=lambda item: item.order)

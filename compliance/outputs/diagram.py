@@ -88,6 +88,7 @@ class Drawing:
     problem: str | None
     legend: list[dict[str, str]]
     left_out: int  # flows not drawn (the table lists them)
+    flow_colours: dict[str, str]  # each flow's colour, for the table under the diagram
 
 
 def _escape(text: str) -> str:
@@ -108,44 +109,53 @@ def _lines(text: str, width: int = WRAP) -> str:
     return "<BR/>".join(_escape(line) for line in wrapped)
 
 
-def flow_states(a: Assessment) -> dict[str, State]:
-    """Each flow's worst result, the results of the systems at its ends and of the parties
-    operating them (or the party at an end) included."""
+Results = Mapping[tuple[Scope, str], list[Finding]]
+
+
+def results_by_target(a: Assessment) -> Results:
+    """The results of the rules that apply, by the flow, party or system they are about."""
     by_target: dict[tuple[Scope, str], list[Finding]] = defaultdict(list)
     for f in a.findings:
         if f.target is not None:
             by_target[(f.target.kind, f.target.id)].append(f)
+    return by_target
+
+
+def flow_states(a: Assessment, by_target: Results | None = None) -> dict[str, State]:
+    """Each flow's worst result, the results of the systems at its ends and of the parties
+    operating them (or the party at an end) included."""
+    by_target = by_target if by_target is not None else results_by_target(a)
     operator = {s["id"]: s.get("operator") for s in a.solution.get("systems", [])}
     parties = {p["id"] for p in a.solution.get("parties", [])}
     out = {}
     for flow in a.solution.get("flows", []):
-        results = list(by_target[(Scope.FLOW, flow["id"])])
+        results = list(by_target.get((Scope.FLOW, flow["id"]), []))
         for end in dict.fromkeys((flow["source"], flow["destination"])):
             if end in parties:
-                results += by_target[(Scope.PARTY, end)]
+                results += by_target.get((Scope.PARTY, end), [])
             else:
-                results += by_target[(Scope.SYSTEM, end)]
+                results += by_target.get((Scope.SYSTEM, end), [])
                 if operator.get(end):
-                    results += by_target[(Scope.PARTY, operator[end])]
+                    results += by_target.get((Scope.PARTY, operator[end]), [])
         out[flow["id"]] = state_of(results)
     return out
 
 
-def dot_source(a: Assessment, lang: str, numbers: Mapping[str, int]) -> tuple[str, int]:
-    """The DOT text of the diagram and the number of flows left out of it."""
+def dot_source(
+    a: Assessment, lang: str, numbers: Mapping[str, int], states: Mapping[str, State] | None = None
+) -> tuple[str, int]:
+    """The DOT text of the diagram and the number of flows left out of it; `states` are the
+    flows' worst results (`flow_states`), worked out here when not given."""
     _ = i18n.translator(lang).gettext
     sol = a.solution
     countries = vocabulary.countries()
-    by_target: dict[tuple[Scope, str], list[Finding]] = defaultdict(list)
-    for f in a.findings:
-        if f.target is not None:
-            by_target[(f.target.kind, f.target.id)].append(f)
+    by_target = results_by_target(a)
     parties = {p["id"]: p for p in sol.get("parties", [])}
     systems = {s["id"]: s for s in sol.get("systems", [])}
     flows = [
         f for f in sol.get("flows", []) if {f["source"], f["destination"]} <= parties.keys() | systems.keys()
     ]
-    states = flow_states(a)
+    states = states if states is not None else flow_states(a, by_target)
 
     def roles(party: Mapping[str, Any]) -> str:
         return roles_text(party, _)
@@ -180,14 +190,14 @@ def dot_source(a: Assessment, lang: str, numbers: Mapping[str, int]) -> tuple[st
             s = systems[end]
             where = list(s.get("locations") or [])
             owner = parties.get(s.get("operator") or "")
-            state = state_of(by_target[(Scope.SYSTEM, end)])
+            state = state_of(by_target.get((Scope.SYSTEM, end), []))
             lines = [f"<B>{_lines(s['name'])}</B>"]
             if owner is not None:
                 lines.append(f"{_lines(owner['name'])} ({_escape(roles(owner))})")
         else:
             p = parties[end]
             where = [p["country"]] if p.get("country") else []
-            state = state_of(by_target[(Scope.PARTY, end)])
+            state = state_of(by_target.get((Scope.PARTY, end), []))
             lines = [f"<B>{_lines(p['name'])}</B>", _escape(roles(p))]
             if far.get(end):
                 lines.append(f'<FONT POINT-SIZE="7">{_escape(reaches(far[end]))}</FONT>')
@@ -211,7 +221,7 @@ def dot_source(a: Assessment, lang: str, numbers: Mapping[str, int]) -> tuple[st
     for p in parties.values():
         if not far[p["id"]] or p["id"] in ends:
             continue
-        state = state_of(by_target[(Scope.PARTY, p["id"])])
+        state = state_of(by_target.get((Scope.PARTY, p["id"]), []))
         label = "<BR/>".join(
             [
                 f"<B>{_lines(p['name'])}</B>",
@@ -279,7 +289,9 @@ def _run_dot(source: str) -> tuple[str | None, str | None]:
 def flow_diagram(a: Assessment, lang: str, numbers: Mapping[str, int]) -> Drawing:
     """The diagram in the reader's language, with its legend."""
     _ = i18n.translator(lang).gettext
-    source, left_out = dot_source(a, lang, numbers)
+    states = flow_states(a)
+    source, left_out = dot_source(a, lang, numbers, states)
     svg, problem = _run_dot(source) if a.solution.get("flows") else (None, None)
     legend = [{"colour": COLOURS[s], "label": _(LABELS[s])} for s in sorted(State, reverse=True)]
-    return Drawing(svg, _(problem) if problem else None, legend, left_out)
+    colours = {flow: COLOURS[state] for flow, state in states.items()}
+    return Drawing(svg, _(problem) if problem else None, legend, left_out, colours)

@@ -453,6 +453,7 @@ def render_html(
     )
     supplier_id = a.solution.get("supplier")
     supplier = parties.get(supplier_id, {}).get("name", supplier_id) if supplier_id else None
+    drawing = diagram.flow_diagram(a, lang, flow_numbers(a))
     by_framework: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for cid, c in a.controls.items():
         title, title_en = control_title(lang, cid, c.title)
@@ -513,12 +514,9 @@ def render_html(
         plan=council.action_plan(a, lang),
         score_chart=score_chart(a, lambda v: i18n.number(v, lang), t["not_assessed_score"]),
         coverage_chart=coverage_chart(a, t["control_statuses"]),
-        drawing=diagram.flow_diagram(a, lang, flow_numbers(a)),
+        drawing=drawing,
         flow_legend=flow_legend(
-            a,
-            lambda v: i18n.number(v, lang),
-            t["not_assessed_score"],
-            {flow: diagram.COLOURS[state] for flow, state in diagram.flow_states(a).items()},
+            a, lambda v: i18n.number(v, lang), t["not_assessed_score"], drawing.flow_colours
         ),
     )
 
