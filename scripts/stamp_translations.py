@@ -30,6 +30,7 @@ from compliance.core.translations import (  # noqa: E402
     VOCABULARY_FILE,
     control_stamp,
     question_stamp,
+    says_stamp,
     setting_stamp,
     source_stamp,
 )
@@ -46,6 +47,17 @@ def english() -> dict[str, tuple[str, str]]:
     for pack in sorted((ROOT / "rules" / "packs").glob("*.yaml")):
         for rule in _load(pack.read_text(encoding="utf-8"))["rules"]:
             out[rule["id"]] = (rule["title"], rule["remediation"])
+    return out
+
+
+def english_says() -> dict[str, str]:
+    """The stamp of every shipped rule's English sentences (`says`), by rule ID."""
+    out = {}
+    for pack in sorted((ROOT / "rules" / "packs").glob("*.yaml")):
+        for rule in _load(pack.read_text(encoding="utf-8"))["rules"]:
+            says = rule.get("says")
+            if says is not None:
+                out[rule["id"]] = says_stamp(says["fail"], says["unknown"], says.get("fail_when") or {})
     return out
 
 
@@ -75,6 +87,7 @@ def main() -> int:
     parser.add_argument("rules", nargs="*", metavar="RULE_ID")
     args = parser.parse_args()
     texts = english()
+    said = english_says()
     titles = control_titles()
     problems = []
     questions = {
@@ -127,6 +140,18 @@ def main() -> int:
                     f"{path.relative_to(ROOT)}: {rule_id}: no such {'control' if is_controls else 'rule'}"
                 )
                 continue
+            if not is_controls and "says" in entry:
+                where = f"{path.relative_to(ROOT)}: {rule_id} (sentences)"
+                says = entry["says"]
+                if rule_id not in said:
+                    problems.append(f"{where}: the rule has no sentences in English")
+                elif says.get("source") != said[rule_id]:
+                    restamp = rule_id in args.rules or (not args.rules and "source" not in says)
+                    if args.check or not restamp:
+                        problems.append(f"{where}: {'stale' if 'source' in says else 'unstamped'}")
+                    else:
+                        lines = _set_says_stamp(lines, rule_id, said[rule_id])
+                        changed = True
             stamp = control_stamp(titles[rule_id]) if is_controls else source_stamp(*texts[rule_id])
             if entry.get("source") == stamp:
                 continue
@@ -186,6 +211,17 @@ def _set_stamp(lines: list[str], rule_id: str, stamp: str) -> list[str]:
         end += 1
     body = [line for line in lines[start + 1 : end] if not line.startswith("    source:")]
     return [*lines[: start + 1], f"    source: {stamp}\n", *body, *lines[end:]]
+
+
+def _set_says_stamp(lines: list[str], rule_id: str, stamp: str) -> list[str]:
+    """Put `source: STAMP` first in the `says:` of the rule's entry, replacing an old one."""
+    start = next(i for i, line in enumerate(lines) if re.match(rf"^  {re.escape(rule_id)}:\s*$", line))
+    says = next(i for i in range(start + 1, len(lines)) if re.match(r"^    says:\s*$", lines[i]))
+    end = says + 1
+    while end < len(lines) and (lines[end].startswith("      ") or not lines[end].strip()):
+        end += 1
+    body = [line for line in lines[says + 1 : end] if not line.startswith("      source:")]
+    return [*lines[: says + 1], f"      source: {stamp}\n", *body, *lines[end:]]
 
 
 if __name__ == "__main__":

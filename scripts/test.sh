@@ -13,7 +13,8 @@ status=0
 .venv/bin/compliance rules lint || status=1
 .venv/bin/compliance rules test || status=1
 
-.venv/bin/python -m pytest "$@"
+# One worker per core (pytest-xdist); each test keeps its own temporary folder and loopback ports.
+.venv/bin/python -m pytest -n auto "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then
   echo "test.sh: pytest collected no tests; that is a failure" >&2

@@ -25,7 +25,7 @@ def _assessment() -> Assessment:
 def test_a_result_does_not_repeat_its_rules_texts_and_reading_restores_them() -> None:
     a = _assessment()
     data = json.loads(assessment_json(a))
-    assert data["schema_version"] == SCHEMA_VERSION == "5"
+    assert data["schema_version"] == SCHEMA_VERSION == "6"
     assert data["findings"]
     for item in data["findings"]:
         assert not set(RULE_FIELDS) & set(item), item["rule_id"]
@@ -34,6 +34,23 @@ def test_a_result_does_not_repeat_its_rules_texts_and_reading_restores_them() ->
     assert again == a
     first = again.findings[0]
     assert first.title == a.rules[first.rule_id].title and first.citation == a.rules[first.rule_id].citation
+
+
+def test_each_result_names_the_facts_that_decided_it_and_each_rule_its_sentences() -> None:
+    a = _assessment()
+    data = json.loads(assessment_json(a))
+    failed = [f for f in data["findings"] if f["status"] == "fail"]
+    assert failed
+    for item in failed:
+        # a failure's deciding facts are tests of its requirement that failed, with their values
+        tests = {t["fact"]: t for t in item["facts"] if t["part"] == "require"}
+        assert item["deciding"] and set(item["deciding"]) <= set(tests), item["rule_id"]
+        assert all(tests[fact]["result"] is not None for fact in item["deciding"])
+    for item in (f for f in data["findings"] if f["status"] == "unknown"):
+        missing = {t["fact"] for t in item["facts"] if t["result"] is None}
+        assert item["deciding"] and set(item["deciding"]) == missing, item["rule_id"]
+    said = [info["says"] for info in data["rules"].values() if info.get("says")]
+    assert said and all(set(says) >= {"fail", "unknown"} for says in said)
 
 
 def test_results_that_do_not_apply_are_grouped_per_rule_and_reason_and_counted() -> None:

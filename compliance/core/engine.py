@@ -18,7 +18,7 @@ from compliance.core.catalogue import Language, cited_article
 from compliance.core.conditions import Trace
 from compliance.core.controls import coverage
 from compliance.core.dpia import screen
-from compliance.core.explanations import explain, missing_facts
+from compliance.core.explanations import counts_for, explain, missing_facts
 from compliance.core.facts import SolutionFacts, any_true, facts_to_state, lookup, solution_facts, state_reads
 from compliance.core.gcpause import gc_paused
 from compliance.core.models.assessment import (
@@ -317,6 +317,7 @@ def _assess(
                 effective_until=rule.rule.effective_until,
                 baseline=rule.rule.baseline,
                 controls=list(rule.rule.controls),
+                says=rule.rule.says,
                 transposition=dict(rule.rule.transposition),
             )
             for pack in packs
@@ -651,6 +652,7 @@ def _with_target(
         provenance,
         declared,
         model.would_be,
+        model.deciding,
     )
 
 
@@ -765,7 +767,32 @@ def _finding(
         provenance=provenance,
         declared_only=result.outcome is Outcome.PASS and declared_only(provenance),
         would_be=result.would_be,
+        deciding=deciding(result.outcome, facts),
     )
+
+
+def finding_of(
+    rule: CompiledRule, result: RuleResult, target: Target | None, as_of: date, ctx: dict[str, Any]
+) -> Finding:
+    """The finding of one evaluated rule for one target, without decisions or provenance."""
+    return _finding(rule, result, target, None, as_of, ctx)
+
+
+def deciding(outcome: Outcome, facts: list[FactUsed]) -> list[str]:
+    """The facts that decided a result, each once: for a failure the requirement's tests that
+    failed; for unknown the facts not given; for a pass the requirement's tests that held; for a
+    result that needs review the review conditions that held."""
+    if outcome in (Outcome.FAIL, Outcome.ACCEPTED):
+        chosen = [t.fact for t in facts if t.part == "require" and counts_for(t, False)]
+    elif outcome is Outcome.UNKNOWN:
+        chosen = [t.fact for t in facts if t.result is None]
+    elif outcome is Outcome.PASS:
+        chosen = [t.fact for t in facts if t.part == "require" and counts_for(t, True)]
+    elif outcome is Outcome.NEEDS_REVIEW:
+        chosen = [t.fact for t in facts if t.part == "review_when" and counts_for(t, True)]
+    else:
+        chosen = []
+    return list(dict.fromkeys(chosen))
 
 
 def _severity(rule: CompiledRule, outcome: Outcome, ctx: dict[str, Any]) -> Severity:

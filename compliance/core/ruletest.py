@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from compliance.core.engine import evaluate_rule
+from compliance.core.engine import evaluate_rule, finding_of
 from compliance.core.facts import DERIVERS, data_system, derive_solution_own
-from compliance.core.models.rules import Outcome, RuleCase
+from compliance.core.models.assessment import Finding, Target
+from compliance.core.models.rules import Outcome, RuleCase, Scope
 from compliance.core.packs import CompiledRule, LoadedPack
 
 
@@ -64,6 +65,24 @@ def run_case(rule: CompiledRule, case: RuleCase, default_date: date) -> Outcome:
     return evaluate_rule(
         rule, case_context(rule, case), as_of, accepted=case.accepted_risk, review=lambda _facts: decided
     ).outcome
+
+
+# The names a case's result is given for its flow, party or system (`case_finding`).
+CASE_TARGETS = {
+    Scope.FLOW: Target(Scope.FLOW, "readings", "Meter readings to the billing platform"),
+    Scope.PARTY: Target(Scope.PARTY, "supplier", "Nordlys Data ApS"),
+    Scope.SYSTEM: Target(Scope.SYSTEM, "gateway", "Sensor gateway in the pumping station"),
+}
+
+
+def case_finding(rule: CompiledRule, case: RuleCase, default_date: date) -> Finding:
+    """The result a case produces, as an assessment records it, for a flow, party or system of a
+    made-up name: to read what the result says."""
+    as_of = case.as_of or default_date
+    decided = None if case.review is None else Outcome(case.review)
+    ctx = case_context(rule, case)
+    result = evaluate_rule(rule, ctx, as_of, accepted=case.accepted_risk, review=lambda _facts: decided)
+    return finding_of(rule, result, CASE_TARGETS.get(rule.rule.scope), as_of, ctx)
 
 
 def run_all(packs: Iterable[LoadedPack]) -> tuple[list[CaseResult], list[CoverageGap]]:

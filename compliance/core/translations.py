@@ -87,8 +87,62 @@ def load_translations(lang: str) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for where, text in _pack_files(lang):
         for rule_id, texts in _section(where, text, lang, "rules").items():
-            out[str(rule_id)] = _entry(where, f"rules.{rule_id}", texts, FIELDS)
+            rest = {k: v for k, v in texts.items() if k != "says"} if isinstance(texts, dict) else texts
+            out[str(rule_id)] = _entry(where, f"rules.{rule_id}", rest, FIELDS)
     return out
+
+
+SAYS_FIELDS = ("fail", "unknown")
+
+
+def says_stamp(fail: str, unknown: str, fail_when: dict[str, str]) -> str:
+    """The stamp of a rule's English sentences (`says`)."""
+    parts = [fail, unknown, *(f"{fact}={text}" for fact, text in sorted(fail_when.items()))]
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class SaysText:
+    """A rule's sentences in a language, and whether they fell back to English."""
+
+    fail: str
+    unknown: str
+    fail_when: dict[str, str]
+    in_english: bool
+
+
+@functools.cache
+def load_says(lang: str) -> dict[str, dict[str, Any]]:
+    """The translated sentences of the shipped rules (`says:` of a rule's entry), by rule ID."""
+    out: dict[str, dict[str, Any]] = {}
+    for where, text in _pack_files(lang):
+        for rule_id, texts in _section(where, text, lang, "rules").items():
+            says = texts.get("says") if isinstance(texts, dict) else None
+            if says is None:
+                continue
+            path = f"rules.{rule_id}.says"
+            when = says.pop("fail_when", {}) if isinstance(says, dict) else {}
+            if not isinstance(when, dict) or not all(isinstance(v, str) and v.strip() for v in when.values()):
+                raise InputError.single(where, "fail_when must map each fact to a sentence", path=path)
+            out[str(rule_id)] = {**_entry(where, path, says, SAYS_FIELDS), "fail_when": dict(when)}
+    return out
+
+
+def says_text(lang: str, rule_id: str, fail: str, unknown: str, fail_when: dict[str, str]) -> SaysText:
+    """A rule's sentences in `lang`: all translated while the translation's stamp matches the
+    English given, else all in English (and marked so)."""
+    english = SaysText(fail, unknown, dict(fail_when), lang != "en")
+    if lang == "en":
+        return english
+    entry = load_says(lang).get(rule_id)
+    if (
+        entry is None
+        or entry.get("source") != says_stamp(fail, unknown, fail_when)
+        or not all(k in entry for k in SAYS_FIELDS)
+        or set(entry["fail_when"]) != set(fail_when)
+    ):
+        return english
+    return SaysText(entry["fail"], entry["unknown"], entry["fail_when"], False)
 
 
 def rule_text(lang: str, rule_id: str, title: str, remediation: str) -> RuleText:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,11 +19,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from compliance.core import vocabulary
-from compliance.core.conditions import Compiler
+from compliance.core.conditions import Compiler, Condition
 from compliance.core.errors import InputError, Problem, RulePackError, SolutionError
 from compliance.core.facts import SCOPE_NAMESPACES, FieldSpec, entry_lists, registry
 from compliance.core.models.assessment import InputFile
-from compliance.core.models.rules import RulePack
+from compliance.core.models.rules import PLACEHOLDER, RulePack
 from compliance.core.models.solution import Nis2Sector, Solution, SystemKind
 from compliance.core.packs import CompiledRule, LoadedPack
 from compliance.core.resources import rules_root
@@ -217,6 +218,7 @@ def _load_pack_text(text: str, file: str, origin: str) -> LoadedPack:
         problems += compiler.problems
         problems += _check_cases(rule.cases, rule.scope.value, located, (*where, "cases"))
         problems += _check_controls(rule, located, where)
+        problems += _check_says(rule, (applies, require, review), located, where)
         line, _ = located.where(where)
         compiled.append(
             CompiledRule(
@@ -252,6 +254,38 @@ def _load_pack_text(text: str, file: str, origin: str) -> LoadedPack:
     if problems:
         raise RulePackError(problems)
     return LoadedPack(meta, tuple(compiled), origin, file, sha256_bytes(text.encode()))
+
+
+def _check_says(
+    rule: Any, parts: tuple[Condition | None, ...], located: Located, where: Path_
+) -> list[Problem]:
+    """A rule's sentences fill in only `{target}` (not for a rule about the whole solution) and
+    facts the rule reads; `fail_when` names facts its requirement reads."""
+    if rule.says is None:
+        return []
+    reads = {fact for part in parts if part is not None for fact in part.facts}
+    required = set(parts[1].facts) if parts[1] is not None else set()
+    problems = []
+    for key, text in rule.says.texts():
+        field = ("says", *key.split(" ", 1))
+        if key.startswith("fail_when ") and key.split(" ", 1)[1] not in required:
+            problems.append(
+                located.problem((*where, *field), f"'{key.split(' ', 1)[1]}' is not read by the requirement")
+            )
+        for name in re.findall(PLACEHOLDER, text):
+            if name == "target" and rule.scope.value == "solution":
+                problems.append(
+                    located.problem(
+                        (*where, *field), "{target} names a flow, party or system: this rule has none"
+                    )
+                )
+            elif name != "target" and name not in reads:
+                problems.append(
+                    located.problem((*where, *field), f"{{{name}}} is not a fact this rule reads")
+                )
+        if re.sub(PLACEHOLDER, "", text).count("{") or re.sub(PLACEHOLDER, "", text).count("}"):
+            problems.append(located.problem((*where, *field), "a brace that is not a placeholder"))
+    return problems
 
 
 def _check_controls(rule: Any, located: Located, where: Path_) -> list[Problem]:

@@ -36,6 +36,8 @@ from compliance.outputs.drawing import (
 )
 from compliance.outputs.i18n import LANGUAGES
 from compliance.outputs.scans import finding_note, run_notes
+from compliance.outputs.sentences import reader_text
+from compliance.outputs.sentences import sources as named_sources
 
 SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.NEEDS_REVIEW, Outcome.ACCEPTED)
 
@@ -282,6 +284,14 @@ TEXTS: dict[str, Any] = {
         "its status and explanation."
     ),
     "controls_appendix": N_("Appendix: every control, by framework"),
+    "engineers_appendix": N_("Appendix for engineers: the tests behind each result"),
+    "engineers_note": N_(
+        "For the supplier's and the municipality's technical staff: each result to act on with the "
+        "tests the rule ran on the facts, as the solution file names them, and the facts that "
+        "decided it. The embedded JSON holds the same for every result."
+    ),
+    "trace": N_("Tests and values"),
+    "deciding": N_("Decided by"),
     "not_assessed_framework": N_("Not assessed: no requirement of this framework applies to the solution."),
     "control": N_("Control"),
     "record": N_("Record of processing (GDPR Art. 30(1))"),
@@ -613,6 +623,8 @@ def _row(group: list[Finding], a: Assessment, lang: str) -> dict[str, Any]:
     lists, its texts in the report's language."""
     first = group[0]
     text = rule_text(lang, first.rule_id, first.title, first.remediation)
+    names = [f.target.name for f in group if f.target is not None]
+    said, said_in_english = reader_text(first, a, lang, names if len(names) > 1 else None)
     return {
         "rule_id": first.rule_id,
         "title": text.title,
@@ -622,7 +634,11 @@ def _row(group: list[Finding], a: Assessment, lang: str) -> dict[str, Any]:
         "status": first.status.value,
         "severity": first.severity.value,
         "targets": [target_label(f, lang) for f in group if f.target],
-        "explanation": finding_explanation(first, a, lang),
+        "explanation": said,
+        "explanation_en": said_in_english,
+        "trace": finding_explanation(first, a, lang),
+        "deciding": first.deciding,
+        "to_state": first.to_state,
         "national": first.national_citation,
         "notes": _notes(first, lang),
     }
@@ -679,7 +695,8 @@ def _notes(f: Finding, lang: str) -> list[str]:
             notes.append(tr.gettext(TEXTS["response"]).format(text=act.response))
     if f.review is not None and f.review.reason:
         notes.append(tr.gettext(TEXTS["review_reason"]).format(text=f.review.reason))
-    sources = fact_sources(f.provenance, lang)
+    # A failure's sentence names the sources of the facts that decided it already.
+    sources = "" if named_sources(f, lang) else fact_sources(f.provenance, lang)
     if sources:
         notes.append(tr.gettext(TEXTS["facts_from"]).format(sources=sources))
     return notes

@@ -25,12 +25,13 @@ from compliance.outputs.drawing import shown_frameworks
 from compliance.outputs.report import (
     ACTION_STATUS_WORDS,
     fact_sources,
-    finding_explanation,
     t_marker,
     target_label,
     verdict_reasons,
 )
 from compliance.outputs.scans import finding_note, run_notes
+from compliance.outputs.sentences import reader_text
+from compliance.outputs.sentences import sources as named_sources
 
 DPIA_STATUS_WORDS = {
     "done": N_("done"),
@@ -310,7 +311,8 @@ class _Summary:
                 )
                 if f.national_citation:
                     lines += _wrap(_("National law: {citation}").format(citation=f.national_citation), 8)
-                lines += _wrap(finding_explanation(f, a, lang), 8)
+                said, said_in_english = reader_text(f, a, lang)
+                lines += _wrap(t_marker(lang, said_in_english) + said, 8)
                 remediation = t_marker(lang, text.remediation_in_english) + text.remediation
                 lines += _wrap(_("Remediation: {text}").format(text=remediation), 8)
                 if f.action is not None:
@@ -329,7 +331,8 @@ class _Summary:
                         lines += _wrap(_("Management response: {text}").format(text=act.response), 8)
                 if f.review is not None and f.review.reason:
                     lines += _wrap(_("Reviewer's reason: {text}").format(text=f.review.reason), 8)
-                sources = fact_sources(f.provenance, lang)
+                # A failure's sentence names the sources of the facts that decided it already.
+                sources = "" if named_sources(f, lang) else fact_sources(f.provenance, lang)
                 if sources:
                     lines += _wrap(_("Facts from: {sources}").format(sources=sources), 8)
                 if f.accepted_risk is not None:

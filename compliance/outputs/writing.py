@@ -19,9 +19,11 @@ import os
 import re
 import signal
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from compliance.core.errors import InputError, OutputError, UsageError
 from compliance.core.messages import N_
@@ -129,12 +131,25 @@ def _alive(pid: int) -> bool:
 
 @contextmanager
 def signals_deferred() -> Iterator[None]:
-    """Block SIGINT, SIGTERM and SIGHUP in this thread; they arrive when the block ends."""
+    """Hold SIGINT, SIGTERM and SIGHUP back until the block ends, then deliver them.
+
+    Blocking them in this thread is not enough where the process has other threads (a thread that
+    does not block a signal receives it, and Python runs the handler in the main thread at once),
+    so in the main thread the handlers are swapped for one that only notes the signal."""
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+    noted: list[int] = []
+    handlers: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for deferred in _DEFERRED:
+            handlers[deferred] = signal.signal(deferred, lambda signum, _frame: noted.append(signum))
     try:
         yield
     finally:
+        for number, handler in handlers.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for number in dict.fromkeys(noted):
+            signal.raise_signal(number)
 
 
 def write_all_atomically(outputs: Sequence[tuple[Path, str | bytes]], *, lang: str = "en") -> None:

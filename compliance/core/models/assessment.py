@@ -11,13 +11,14 @@ from pydantic import ConfigDict, Field, model_validator
 
 from compliance.core.messages import Message
 from compliance.core.models.common import Out
-from compliance.core.models.rules import Obligation, Outcome, Scope, Severity
+from compliance.core.models.rules import Obligation, Outcome, Says, Scope, Severity
 from compliance.core.models.scan import ScanRun
 
 # 2: the tool's sentences are messages; 3: reviews, decisions, provenance; 4: a result no longer
 # repeats its rule's texts (they are in `rules`), and results that do not apply are grouped in
-# `not_applicable`, per rule and reason.
-SCHEMA_VERSION = "5"
+# `not_applicable`, per rule and reason; 5: groups with nothing counted have no score; 6: each result
+# names the facts that decided it (`deciding`), and each rule has its sentences (`says`).
+SCHEMA_VERSION = "6"
 # The fields of a result that are its rule's: kept in memory, written once in `rules`.
 RULE_FIELDS = ("title", "framework", "citation", "pack", "scope", "remediation", "effective_from")
 
@@ -226,6 +227,9 @@ class Finding:
     provenance: list[FactProvenance] = field(default_factory=list)
     declared_only: bool = False  # a pass resting on declarations only: nothing checked or scanned
     would_be: Outcome | None = None  # for a pending result: its outcome if the obligation applied now
+    # The result's reason: the facts that decided it (a failure: the tests that failed; unknown:
+    # the facts not given), by name; their values are in `facts` and their sources in `provenance`.
+    deciding: list[str] = field(default_factory=list)
 
 
 class RuleInfo(Out):
@@ -248,6 +252,10 @@ class RuleInfo(Out):
         description="It applies this project's baseline reading of a risk-based provision, not its letter.",
     )
     controls: list[str] = Field(default_factory=list, description="Catalogue controls it assesses.")
+    says: Says | None = Field(
+        None,
+        description="The rule's sentences for a failure and an unknown result, in English, with placeholders.",
+    )
     transposition: dict[str, str] = Field(
         default_factory=dict, description="National provisions transposing the cited one, by jurisdiction."
     )

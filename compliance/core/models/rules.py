@@ -104,6 +104,34 @@ class ReducedSeverity(Strict):
     when: dict[str, Any] = Field(description="Condition; the lower severity applies only where it holds.")
 
 
+# A placeholder of a rule's sentences: {target}, or a fact the rule reads ({party.country}).
+PLACEHOLDER = r"\{([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)*)\}"
+
+
+class Says(Strict):
+    """What a rule's result says to a reader who is not an engineer, for the two outcomes that ask
+    for action: each a sentence in plain words, naming the flow, party or system with `{target}`
+    and a value the result rests on with the fact's name in braces (`{party.country}`), which the
+    report fills in with the value in the reader's language (a country's name, a choice's label, a
+    duration in words). No sentence names a field or tells the reader to edit a file."""
+
+    fail: Text = Field(description="Why the requirement is not met, in plain words.")
+    unknown: Text = Field(description="What nobody has stated yet that decides the result.")
+    fail_when: dict[Annotated[str, StringConstraints(min_length=3, max_length=120)], Text] = Field(
+        default_factory=dict,
+        description="For a rule that can fail on different facts: the sentence for a failure a fact "
+        "decides, by the fact (`safeguards.<name>` for a safeguard); `fail` says the rest.",
+    )
+
+    def texts(self) -> list[tuple[str, str]]:
+        """Every sentence with what it is for: `fail`, `unknown`, `fail_when <fact>`."""
+        return [
+            ("fail", self.fail),
+            ("unknown", self.unknown),
+            *((f"fail_when {fact}", text) for fact, text in self.fail_when.items()),
+        ]
+
+
 class Rule(Strict):
     """One rule: where it applies, what it requires, and why."""
 
@@ -135,6 +163,11 @@ class Rule(Strict):
     weight: Annotated[float, Field(gt=0, le=10)] = 1.0
     rationale: Text
     remediation: Text
+    says: Says | None = Field(
+        None,
+        description="The sentences a report shows for a failure and for an unknown result; a rule "
+        "without them is explained from its title.",
+    )
     references: list[ShortText] = Field(default_factory=list)
     controls: list[
         Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9.]+)+$", max_length=64)]
