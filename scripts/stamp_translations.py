@@ -190,6 +190,11 @@ def vocabulary_titles() -> dict[tuple[str, str], str]:
     }
 
 
+def _quoted(stamp: str) -> str:
+    """A stamp as YAML reads it back as text: one of digits only would read as a number."""
+    return f"'{stamp}'" if stamp.isdigit() else stamp
+
+
 def _set_term_stamp(lines: list[str], name: str, key: str, stamp: str) -> list[str]:
     """Put `source: STAMP` first in a vocabulary term's entry (`  name:` / `    key:`)."""
     section = next(i for i, line in enumerate(lines) if re.match(rf"^  {re.escape(name)}:\s*$", line))
@@ -200,7 +205,7 @@ def _set_term_stamp(lines: list[str], name: str, key: str, stamp: str) -> list[s
     while end < len(lines) and lines[end].startswith("      "):
         end += 1
     body = [line for line in lines[start + 1 : end] if not line.startswith("      source:")]
-    return [*lines[: start + 1], f"      source: {stamp}\n", *body, *lines[end:]]
+    return [*lines[: start + 1], f"      source: {_quoted(stamp)}\n", *body, *lines[end:]]
 
 
 def _set_stamp(lines: list[str], rule_id: str, stamp: str) -> list[str]:
@@ -210,7 +215,7 @@ def _set_stamp(lines: list[str], rule_id: str, stamp: str) -> list[str]:
     while end < len(lines) and (lines[end].startswith("    ") or not lines[end].strip()):
         end += 1
     body = [line for line in lines[start + 1 : end] if not line.startswith("    source:")]
-    return [*lines[: start + 1], f"    source: {stamp}\n", *body, *lines[end:]]
+    return [*lines[: start + 1], f"    source: {_quoted(stamp)}\n", *body, *lines[end:]]
 
 
 def _set_says_stamp(lines: list[str], rule_id: str, stamp: str) -> list[str]:
@@ -221,7 +226,7 @@ def _set_says_stamp(lines: list[str], rule_id: str, stamp: str) -> list[str]:
     while end < len(lines) and (lines[end].startswith("      ") or not lines[end].strip()):
         end += 1
     body = [line for line in lines[says + 1 : end] if not line.startswith("      source:")]
-    return [*lines[: says + 1], f"      source: {stamp}\n", *body, *lines[end:]]
+    return [*lines[: says + 1], f"      source: {_quoted(stamp)}\n", *body, *lines[end:]]
 
 
 if __name__ == "__main__":

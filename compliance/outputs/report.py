@@ -36,7 +36,7 @@ from compliance.outputs.drawing import (
 )
 from compliance.outputs.i18n import LANGUAGES
 from compliance.outputs.scans import finding_note, run_notes
-from compliance.outputs.sentences import reader_text
+from compliance.outputs.sentences import reader_text, source_text
 from compliance.outputs.sentences import sources as named_sources
 
 SHOWN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.NEEDS_REVIEW, Outcome.ACCEPTED)
@@ -253,6 +253,7 @@ TEXTS: dict[str, Any] = {
     "findings": N_("Findings to act on, by provision"),
     "framework": N_("Framework"),
     "rule": N_("Rule"),
+    "provision": N_("Provision"),
     "status": N_("Status"),
     "target": N_("Target"),
     "explanation": N_("Explanation"),
@@ -291,6 +292,16 @@ TEXTS: dict[str, Any] = {
         "decided it. The embedded JSON holds the same for every result."
     ),
     "trace": N_("Tests and values"),
+    "trail": N_("Appendix: the evidence trail, requirements met and what they rest on"),
+    "trail_note": N_(
+        "Every requirement met, by provision: where the facts that met it come from, and who decided "
+        "it on review. A requirement met on the solution's own statements alone, with nothing "
+        "checked by the assessor or scanned, is marked; it is only as good as those statements."
+    ),
+    "trail_rests_on": N_("Rests on"),
+    "trail_declared_only": N_("declarations only, for {n} of {total}"),
+    "trail_review": N_("decided on review by {who}, {date}"),
+    "trail_none": N_("No requirement is met."),
     "deciding": N_("Decided by"),
     "not_assessed_framework": N_("Not assessed: no requirement of this framework applies to the solution."),
     "control": N_("Control"),
@@ -489,6 +500,7 @@ def render_html(
         controller=controller,
         supplier=supplier,
         open_findings=_grouped_findings(a, lang),
+        trail=evidence_trail(a, lang),
         verdict_reasons=verdict_reasons(a, lang),
         dpia_rows=_dpia_rows(a, lang),
         dpia_reasons=[i18n.say(r, lang) for r in a.dpia.reasons],
@@ -710,6 +722,62 @@ def _grouped_findings(a: Assessment, lang: str) -> list[tuple[str, list[dict[str
         if f.status in SHOWN:
             groups[f.citation].setdefault((f.rule_id, f.status.value, f.explanation), []).append(f)
     return [(c, [_row(g, a, lang) for g in groups[c].values()]) for c in a.provisions if c in groups]
+
+
+# A line of the evidence trail names this many sources of its facts and counts the rest.
+TRAIL_SOURCES = 4
+
+
+def evidence_trail(a: Assessment, lang: str) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The requirements met, by provision, each with what it rests on: who stated or checked the
+    facts that met it, on what evidence and when; the review decisions that decided it; and
+    whether it rests on declarations alone. One line per rule, listing its targets."""
+    tr = i18n.translator(lang)
+    rows: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for f in a.findings:
+        if f.status is not Outcome.PASS:
+            continue
+        row = rows[f.citation].get(f.rule_id)
+        if row is None:
+            text = rule_text(lang, f.rule_id, f.title, f.remediation)
+            row = rows[f.citation][f.rule_id] = {
+                "rule_id": f.rule_id,
+                "title": text.title,
+                "title_en": text.title_in_english,
+                "targets": [],
+                "sources": [],
+                "reviews": [],
+                "declared_only": 0,
+                "results": 0,
+            }
+        row["results"] += 1
+        row["declared_only"] += f.declared_only
+        if f.target is not None:
+            row["targets"].append(f.target.name)
+        deciding = set(f.deciding)
+        for item in f.provenance:
+            if item.fact in deciding and item.kind is not Provenance.DERIVED:
+                source = source_text(item, lang)
+                if source not in row["sources"]:
+                    row["sources"].append(source)
+        if f.review is not None and f.review.counts:
+            review = tr.gettext(TEXTS["trail_review"]).format(
+                who=f"{f.review.decided_by} ({f.review.organisation})",
+                date=i18n.date(f.review.decided_on, lang),
+            )
+            if review not in row["reviews"]:
+                row["reviews"].append(review)
+    out = []
+    for citation in (c for c in a.provisions if c in rows):
+        lines = []
+        for row in rows[citation].values():
+            more = len(row["sources"]) - TRAIL_SOURCES
+            row["sources"] = row["sources"][:TRAIL_SOURCES] + (
+                [tr.gettext(TEXTS["and_more"]).format(n=more)] if more > 0 else []
+            )
+            lines.append(row)
+        out.append((citation, lines))
+    return out
 
 
 def verdict_reasons(a: Assessment, lang: str) -> list[str]:

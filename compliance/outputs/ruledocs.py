@@ -112,6 +112,10 @@ def _rule_section(rule: CompiledRule) -> list[str]:
     if r.effective_until:
         lines.append(f"- **Applies until:** {r.effective_until}")
     lines += ["", f"**Why.** {r.rationale.strip()}", "", f"**Remediation.** {r.remediation.strip()}"]
+    if r.says is not None:
+        lines += ["", f"**The report says, when it is not met:** {' '.join(r.says.fail.split())}"]
+        lines += [f"  - when {fact} decides it: {' '.join(text.split())}" for fact, text in r.says.fail_when.items()]
+        lines += ["", f"**When it cannot be decided:** {' '.join(r.says.unknown.split())}"]
     if r.references:
         lines += ["", "**References.** " + "; ".join(r.references)]
     outcomes = ", ".join(sorted({c.expect.value for c in r.cases}))

@@ -13,6 +13,7 @@ JSON and the engineer's appendix.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -38,12 +39,39 @@ FAILED = (Outcome.FAIL, Outcome.ACCEPTED)
 SAID = (*FAILED, Outcome.UNKNOWN)
 
 
-def _label(text: str) -> str:
-    """A choice's label inside a sentence: 'The person's consent' reads 'the person's consent'
-    ('ISO/IEC 27001' keeps its capitals)."""
-    if len(text) > 1 and text[0].isupper() and text[1].islower():
-        return text[0].lower() + text[1:]
-    return text
+# Words that keep their capital inside a sentence: names the catalogs and vocabularies use.
+PROPER = frozenset({"Bluetooth", "Zigbee", "Europa-Kommissionen", "Europeiska", "European", "Commission"})
+
+
+def _label(text: str, lang: str) -> str:
+    """A label inside a sentence: 'The person's consent' reads 'the person's consent', 'A
+    contract' 'a contract'; a name keeps its capital ('Wi-Fi', 'ISO/IEC 27001', 'Denmark', 'EU')."""
+    first = text.split(" ", 1)[0].strip(",.:;()")
+    if not first or not first[0].isupper() or any(c.isupper() for c in first[1:]) or first in PROPER:
+        return text
+    if text.startswith(_territories(lang) + _territories("en")):
+        return text
+    return text[0].lower() + text[1:]
+
+
+@functools.cache
+def _territories(lang: str) -> tuple[str, ...]:
+    """The countries' names in a language (CLDR): a label that starts with one keeps its capital."""
+    from babel import Locale
+
+    return tuple(str(name) for name in Locale.parse(lang).territories.values())
+
+
+# Derived facts whose values have no question of their own: labelled from the question whose
+# answers they take over, or here.
+LABELS_FROM = {"party.incident_notice": "party.security.incident_notice_terms"}
+DERIVED_LABELS = {
+    "flow.further_purposes_ground": {
+        "ungrounded": N_("without a ground"),
+        "law_to_review": N_("resting on a law that a lawyer must review"),
+        "grounded": N_("grounded"),
+    },
+}
 
 
 def _item_text(fact: str, value: Any, lang: str) -> str:
@@ -54,13 +82,16 @@ def _item_text(fact: str, value: Any, lang: str) -> str:
     if spec is not None and spec.vocab is not None:
         term = getattr(vocabulary, spec.vocab)().terms.get(text)
         if term is not None:
-            return vocabulary_title(lang, spec.vocab, text, term.title)[0]
-    entry = bank().get(fact)
+            return _label(vocabulary_title(lang, spec.vocab, text, term.title)[0], lang)
+    if text in DERIVED_LABELS.get(fact, {}):
+        return i18n.translator(lang).gettext(DERIVED_LABELS[fact][text])
+    asked = LABELS_FROM.get(fact, fact)
+    entry = bank().get(asked)
     if entry is not None and text in entry.choices:
         translated = question_text(
-            lang, fact, entry.ask, entry.help, entry.why, entry.choices, entry.evidence
+            lang, asked, entry.ask, entry.help, entry.why, entry.choices, entry.evidence
         )
-        return _label(translated.choices.get(text, entry.choices[text]))
+        return _label(translated.choices.get(text, entry.choices[text]), lang)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return i18n.number(value, lang)
     if duration_parts(text) or text == "indefinite":
@@ -127,11 +158,25 @@ def _names(names: list[str], lang: str) -> str:
     return format_list([*names[: NAMED - 1], rest], locale=lang)
 
 
+# An unknown result whose requirement is decided and whose applicability is not.
+APPLIES_UNKNOWN = N_(
+    "Whether this requirement applies to {target} is not known yet: nobody has stated the facts "
+    "that decide it (the open questions name them)."
+)
+
+
+def applies_unknown_only(f: Finding) -> bool:
+    """Whether a result is unknown only because nobody has stated whether the rule applies."""
+    return bool(f.applies_unknown) and not any(t.part != "applies_when" and t.result is None for t in f.facts)
+
+
 def templates(f: Finding, says: Says, lang: str) -> tuple[list[str], bool]:
     """The sentences that say a result (a failure: one per deciding fact that has its own, else
     the rule's), and whether they fell back to English."""
     text = says_text(lang, f.rule_id, says.fail, says.unknown, says.fail_when)
     if f.status is Outcome.UNKNOWN:
+        if applies_unknown_only(f):
+            return [i18n.translator(lang).gettext(APPLIES_UNKNOWN)], False
         return [text.unknown], text.in_english
     own = [text.fail_when[fact] for fact in f.deciding if fact in text.fail_when]
     return (list(dict.fromkeys(own)) or [text.fail]), text.in_english
@@ -140,19 +185,22 @@ def templates(f: Finding, says: Says, lang: str) -> tuple[list[str], bool]:
 def sources(f: Finding, lang: str) -> str:
     """Where the facts that decided a result come from, in plain words: who stated or checked
     them, on what evidence and when."""
+    if f.status not in FAILED:
+        return ""  # only a failure's sentence names them
     gettext = i18n.translator(lang).gettext
     deciding = set(f.deciding)
     parts: list[str] = []
     for item in f.provenance:
         if item.fact not in deciding or item.kind is Provenance.DERIVED:
             continue
-        text = _source(item, lang)
+        text = source_text(item, lang)
         if text not in parts:
             parts.append(text)
     return gettext("Source: {sources}.").format(sources="; ".join(parts)) if parts else ""
 
 
-def _source(item: FactProvenance, lang: str) -> str:
+def source_text(item: FactProvenance, lang: str) -> str:
+    """One fact's source in plain words: who stated or checked it, on what evidence, when."""
     gettext = i18n.translator(lang).gettext
     kind = item.kind
     if kind is Provenance.SCANNER_RUN:
@@ -171,7 +219,7 @@ def _source(item: FactProvenance, lang: str) -> str:
         )
     if item.reference:
         text += f" ({item.reference})"
-    if item.on is not None:
+    if item.on is not None and not any(i18n.date(item.on, x) in (item.reference or "") for x in (lang, "en")):
         text += ", " + i18n.date(item.on, lang)
     return text
 
