@@ -114,7 +114,9 @@ def _rule_section(rule: CompiledRule) -> list[str]:
     lines += ["", f"**Why.** {r.rationale.strip()}", "", f"**Remediation.** {r.remediation.strip()}"]
     if r.says is not None:
         lines += ["", f"**The report says, when it is not met:** {' '.join(r.says.fail.split())}"]
-        lines += [f"  - when {fact} decides it: {' '.join(text.split())}" for fact, text in r.says.fail_when.items()]
+        lines += [
+            f"  - when {fact} decides it: {' '.join(text.split())}" for fact, text in r.says.fail_when.items()
+        ]
         lines += ["", f"**When it cannot be decided:** {' '.join(r.says.unknown.split())}"]
     if r.references:
         lines += ["", "**References.** " + "; ".join(r.references)]
