@@ -23,7 +23,7 @@ from compliance.core.controls import Catalogue, catalogue
 from compliance.core.engine import assess
 from compliance.core.errors import ComplianceError, InputError, OutputError, Problem, UsageError
 from compliance.core.gcpause import gc_paused
-from compliance.core.models.assessment import Assessment, RunInfo
+from compliance.core.models.assessment import Assessment, DocumentControl, RunInfo
 from compliance.core.models.common import unsafe_character
 from compliance.core.models.solution import Solution
 from compliance.core.packs import CompiledRule, LoadedPack
@@ -200,7 +200,30 @@ def build_parser() -> argparse.ArgumentParser:
     output_opt = _("write to FILE (default: print)")
     as_of_opt = _("assessment date (default today)")
 
-    p = sub.add_parser("assess", parents=[rules_opt, signing_opt], help=_("assess a solution file"))
+    document_opt = _Parser(add_help=False)
+    dg = document_opt.add_argument_group(_("document control (shown on the report's cover)"))
+    dg.add_argument("--final", action="store_true", help=_("mark the report final (else it is a draft)"))
+    dg.add_argument(
+        "--report-version",
+        type=_name,
+        default=None,
+        metavar="TEXT",
+        help=_("the report's version (default 1)"),
+    )
+    dg.add_argument(
+        "--classification",
+        type=_name,
+        default=None,
+        metavar="TEXT",
+        help=_("its classification, e.g. Internal"),
+    )
+    dg.add_argument(
+        "--prepared-for", type=_name, default=None, metavar="NAME", help=_("who it is prepared for")
+    )
+    dg.add_argument("--approver", type=_name, default=None, metavar="NAME", help=_("who approved it"))
+    p = sub.add_parser(
+        "assess", parents=[rules_opt, signing_opt, document_opt], help=_("assess a solution file")
+    )
     p.add_argument("solution", type=Path, help=_("solution file (YAML or JSON)"))
     p.add_argument(
         "--format",
@@ -319,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "report",
-        parents=[signing_opt, rules_opt],
+        parents=[signing_opt, rules_opt, document_opt],
         help=_("render a saved assessment (JSON) as a signed PDF report"),
     )
     p.add_argument(
@@ -663,6 +686,7 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     )
     if args.assessor:
         assessment = assessment.model_copy(update={"assessor": args.assessor})
+    assessment = _with_document_control(assessment, args)
     if signer is not None and not assessment.assessor:
         _warn_no_assessor()
     run_info = RunInfo(id=str(uuid.uuid4()), outputs=[p.name for p in outputs])
@@ -714,6 +738,26 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
         )
         return Exit.BELOW_THRESHOLD
     return Exit.OK
+
+
+def _with_document_control(assessment: Assessment, args: argparse.Namespace) -> Assessment:
+    """The assessment with the report's document control: what it records, with the options
+    given taking the place of what they name (a report of a saved assessment is a new document:
+    a later version, final instead of draft)."""
+    given = {
+        "status": "final" if args.final else None,
+        "version": args.report_version,
+        "classification": args.classification,
+        "prepared_for": args.prepared_for,
+        "approver": args.approver,
+    }
+    given = {k: v for k, v in given.items() if v is not None}
+    if not given and assessment.document is None:
+        return assessment
+    document = (assessment.document or DocumentControl()).model_copy(update=given)
+    if document.status == "final" and not document.approver:
+        _note(_("the report is marked final but names no approver; name who approved it with --approver"))
+    return assessment.model_copy(update={"document": document})
 
 
 def _warn_no_assessor() -> None:
@@ -821,6 +865,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
     if not assessment.assessor:
         _warn_no_assessor()
     outcome = recompute(text, load_packs(args.rules))
+    assessment = _with_document_control(assessment, args)
     recomputed = outcome.status is Recomputed.SAME
     if outcome.status is Recomputed.UNREADABLE:
         # Not even --as-is renders it: the report is laid out from a valid solution (and valid

@@ -88,8 +88,11 @@ def recompute(raw: bytes | str, installed: Sequence[LoadedPack]) -> Recomputatio
         decisions=decisions,
         decisions_file=decisions_file,
     )
-    # Who assessed, and which run wrote the file, are records of the run, not results.
-    again = again.model_copy(update={"assessor": saved.assessor, "run": saved.run})
+    # Who assessed, which run wrote the file and the report's document control are records of
+    # the run, not results.
+    again = again.model_copy(
+        update={"assessor": saved.assessor, "run": saved.run, "document": saved.document}
+    )
     fresh = json.loads(again.model_dump_json(by_alias=True))
     notes = ["scanner runs are taken as recorded; they are not run again"] if saved.scanners else []
     differences = _differences(_versioned(recorded), fresh)

@@ -19,7 +19,14 @@ from markupsafe import Markup
 
 from compliance.core.explanations import explain
 from compliance.core.messages import N_, Message
-from compliance.core.models.assessment import Assessment, ControlStatus, FactProvenance, Finding, Provenance
+from compliance.core.models.assessment import (
+    Assessment,
+    ControlStatus,
+    DocumentControl,
+    FactProvenance,
+    Finding,
+    Provenance,
+)
 from compliance.core.models.rules import Outcome
 from compliance.core.questions import in_language
 from compliance.core.resources import reports_root
@@ -88,6 +95,17 @@ TEXTS: dict[str, Any] = {
         N_("The report supports, and does not replace, the controller's own assessment and legal advice."),
     ],
     "assessor": N_("Assessor"),
+    "document_control": N_("Document control"),
+    "report_id": N_("Report ID"),
+    "doc_statuses": {"draft": N_("Draft"), "final": N_("Final")},
+    "classification": N_("Classification"),
+    "not_classified": N_("not classified"),
+    "prepared_for": N_("Prepared for"),
+    "approver": N_("Approved by"),
+    "not_approved": N_("not approved"),
+    "dpo": N_("Data protection officer"),
+    "dpo_none": N_("none designated"),
+    "draft_banner": N_("Draft: not approved; do not base a decision on it yet."),
     "signed_by": N_("Signed by"),
     "not_given": N_("not given"),
     "facts_to_state": N_("Facts to state"),
@@ -267,6 +285,24 @@ TEXTS: dict[str, Any] = {
         "missing fact makes the result unknown, which weighs like a failure. Scores follow the "
         "formula below; a critical failure or critical unknown makes the verdict 'not ready'."
     ),
+    "scope": N_("Scope"),
+    "scope_text": N_(
+        "The solution as its file describes it: {flows} data flows, {parties} parties and {systems} "
+        "systems, assessed as of {date} against the law and standards below."
+    ),
+    "assessed": N_("Assessed"),
+    "not_assessed_list": N_("Not assessed"),
+    "not_assessed_reasons": {
+        "nothing_applies": N_("no requirement of it applies to this solution"),
+    },
+    "fact_sources": N_("Who supplied the facts"),
+    "fact_sources_note": N_(
+        "Where the facts the results rest on come from, as the solution file and the assessor's "
+        "decisions record them; derived facts are not counted."
+    ),
+    "fact_source_line": N_("{source}: {n} facts"),
+    "fact_source_dates": N_("{source}: {n} facts, stated {first} to {last}"),
+    "fact_source_date": N_("{source}: {n} facts, stated {first}"),
     "diagram": N_("Data flows"),
     "diagram_note": N_(
         "Grey boxes are systems, with the party operating them and its role; blue boxes are parties; "
@@ -500,6 +536,9 @@ def render_html(
         controller=controller,
         supplier=supplier,
         open_findings=_grouped_findings(a, lang),
+        document=a.document or DocumentControl(),
+        scope=_scope(a, lang),
+        dpo=_dpo(a),
         trail=evidence_trail(a, lang),
         verdict_reasons=verdict_reasons(a, lang),
         dpia_rows=_dpia_rows(a, lang),
@@ -778,6 +817,64 @@ def evidence_trail(a: Assessment, lang: str) -> list[tuple[str, list[dict[str, A
             lines.append(row)
         out.append((citation, lines))
     return out
+
+
+def _scope(a: Assessment, lang: str) -> dict[str, Any]:
+    """The method's scope: what was assessed, what was not and why, and who supplied the facts
+    the results rest on (each source with how many facts and when they were stated)."""
+    tr = i18n.translator(lang)
+    shown = shown_frameworks(a)
+    assessed, excluded = [], []
+    for name, group in a.frameworks.items():
+        if name not in shown:
+            continue  # the other country's national law is not shown at all
+        if group.score is None:
+            excluded.append((name, "nothing_applies"))
+        else:
+            assessed.append(name)
+    facts: dict[str, set[str]] = defaultdict(set)
+    dates: dict[str, list[datetime.date]] = defaultdict(list)
+    for f in a.findings:
+        for item in f.provenance:
+            if item.kind is Provenance.DERIVED:
+                continue
+            who = source_text(FactProvenance(item.fact, None, item.kind, item.by), lang)
+            facts[who].add(item.path or item.fact)
+            if item.on is not None:
+                dates[who].append(item.on)
+    sources = []
+    for who, paths in sorted(facts.items(), key=lambda kv: -len(kv[1])):
+        days = sorted(set(dates[who]))
+        if not days:
+            line = tr.gettext(TEXTS["fact_source_line"]).format(source=who, n=len(paths))
+        elif len(days) == 1:
+            line = tr.gettext(TEXTS["fact_source_date"]).format(
+                source=who, n=len(paths), first=i18n.date(days[0], lang)
+            )
+        else:
+            line = tr.gettext(TEXTS["fact_source_dates"]).format(
+                source=who, n=len(paths), first=i18n.date(days[0], lang), last=i18n.date(days[-1], lang)
+            )
+        sources.append(line[:1].upper() + line[1:])
+    return {
+        "counts": {
+            "flows": len(a.solution.get("flows") or []),
+            "parties": len(a.solution.get("parties") or []),
+            "systems": len(a.solution.get("systems") or []),
+        },
+        "assessed": assessed,
+        "excluded": excluded,
+        "sources": sources,
+    }
+
+
+def _dpo(a: Assessment) -> str | None:
+    """The controller's DPO as the solution states it: the contact, "" where none is designated,
+    None where nothing is stated."""
+    controller = a.solution.get("controller") or {}
+    if controller.get("dpo_contact"):
+        return str(controller["dpo_contact"])
+    return "" if controller.get("dpo_designated") is False else None
 
 
 def verdict_reasons(a: Assessment, lang: str) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Literal, Annotated, Any
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -446,6 +446,17 @@ class Question(Out):
     applicability: bool = Field(description="It decides whether a critical rule applies at all: asked first.")
 
 
+class DocumentControl(Out):
+    """The report as a document: its version, whether it is a draft or final, how it is
+    classified, for whom it was prepared and who approved it (`assess`/`report` options)."""
+
+    status: Literal["draft", "final"] = Field("draft", description="A draft until it is marked final.")
+    version: str = Field("1", description="The document's version, as the assessor numbers it.")
+    classification: str | None = Field(None, description="Its classification, e.g. 'Internal'.")
+    prepared_for: str | None = Field(None, description="Who it was prepared for.")
+    approver: str | None = Field(None, description="Who approved it.")
+
+
 class DecisionsInfo(Out):
     """The decisions file read, and what of it was used."""
 
@@ -516,6 +527,9 @@ class Assessment(Out):
     )
     decisions: DecisionsInfo | None = Field(
         default=None, description="The assessor's decisions file, when one was given."
+    )
+    document: DocumentControl | None = Field(
+        default=None, description="The report's document control, as given to `assess` or `report`."
     )
     provenance: ProvenanceCounts | None = Field(
         default=None, description="How many passes rest on declarations only."
