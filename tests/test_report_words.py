@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
 from datetime import date
+from html import unescape
 
 from helpers import REPO
 
