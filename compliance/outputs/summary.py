@@ -273,7 +273,8 @@ class _Summary:
         lines = [
             "",
             _(
-                "Facts to state ({facts} missing facts leave {results} results unknown; most decisive first):"
+                "For whoever edits the solution file, the facts to state ({facts} missing facts leave "
+                "{results} results unknown; most decisive first):"
             ).format(facts=len(decides), results=unknown),
         ]
         for fact, n in decides.most_common(top):
@@ -282,10 +283,7 @@ class _Summary:
             )
         if len(decides) > top:
             lines.append(
-                "  "
-                + _("... and {n} more (each unknown finding below names its own)").format(
-                    n=len(decides) - top
-                )
+                "  " + _("... and {n} more (the assessment JSON names them all)").format(n=len(decides) - top)
             )
         return lines
 
