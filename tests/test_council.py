@@ -200,3 +200,23 @@ def test_the_other_countrys_national_law_is_not_shown(example: str, own: str, ot
     assert not any(name.endswith(other) and name in html for name in a.frameworks)
     summary = render(a, "en")
     assert own in summary and not any(name in summary for name in a.frameworks if name.endswith(other))
+
+
+def test_a_long_list_before_go_live_keeps_the_most_serious_lines_and_counts_the_rest() -> None:
+    import sys
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from bench_engine import generate
+
+    from compliance.outputs.report import COVER_ITEMS, COVER_NAMES
+
+    a = assess(solution_model(generate(100)), load_packs(), AS_OF)
+    items = council.build(a, "en").items
+    assert len(items) > COVER_ITEMS and any(len(i.targets) > COVER_NAMES for i in items)
+    cover = _cover(render_html(a, "en"))
+    rows = cover.split('<table class="golive plan">', 1)[1].split("</table>", 1)[0].count("<tr><td>")
+    assert rows == COVER_ITEMS
+    assert f"... and {len(items) - COVER_ITEMS} more open requirements" in cover
+    # the lines shown are the first in the council's order: failures and critical ones first
+    assert items[0].severity == "critical" or items[0].state == "not met"
+    assert "more; the findings list them all" in cover

@@ -272,6 +272,10 @@ TEXTS: dict[str, Any] = {
     "framework": N_("Framework"),
     "rule": N_("Rule"),
     "provision": N_("Provision"),
+    "more_targets": N_("and {n} more; the findings list them all"),
+    "more_items": N_(
+        "... and {n} more open requirements, less serious or still lacking facts; the findings list them all."
+    ),
     "status": N_("Status"),
     "target": N_("Target"),
     "explanation": N_("Explanation"),
@@ -537,6 +541,8 @@ def render_html(
         supplier=supplier,
         open_findings=_grouped_findings(a, lang),
         document=a.document or DocumentControl(),
+        cover_names=COVER_NAMES,
+        cover_items=COVER_ITEMS,
         scope=_scope(a, lang),
         dpo=_dpo(a),
         trail=evidence_trail(a, lang),
@@ -763,6 +769,10 @@ def _grouped_findings(a: Assessment, lang: str) -> list[tuple[str, list[dict[str
     return [(c, [_row(g, a, lang) for g in groups[c].values()]) for c in a.provisions if c in groups]
 
 
+# A line of the council's pages names this many of the flows, parties or systems it concerns.
+COVER_NAMES = 5
+# The council's list "before go-live" shows this many lines, the most serious first.
+COVER_ITEMS = 20
 # A line of the evidence trail names this many sources of its facts and counts the rest.
 TRAIL_SOURCES = 4
 
