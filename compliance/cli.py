@@ -341,6 +341,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_controls)
 
     p = sub.add_parser(
+        "diff",
+        help=_("what changed between two saved assessments of a solution, result by result, and why"),
+    )
+    p.add_argument("old", type=Path, metavar="OLD.json", help=_("the earlier assessment"))
+    p.add_argument("new", type=Path, metavar="NEW.json", help=_("the later assessment"))
+    p.add_argument("--format", choices=["text", "json"], default="text", help=_("text (default) or json"))
+    p.add_argument("--lang", choices=list(LANGUAGES), default="en", help=_("language of the text"))
+    p.add_argument("--output", "-o", type=Path, default=None, metavar="FILE", help=output_opt)
+    p.set_defaults(run=cmd_diff)
+
+    p = sub.add_parser(
         "report",
         parents=[signing_opt, rules_opt, document_opt],
         help=_("render a saved assessment (JSON) as a signed PDF report"),
@@ -832,28 +843,58 @@ def signed_report(a: Assessment, lang: str, signer: Signer | None, *, recomputed
     return signing.sign_pdf(pdf, identity, options)
 
 
+def _read_assessment(path: Path) -> tuple[Assessment, str]:
+    """A saved assessment and its text, read as every supplier file is (a FIFO or a device is
+    refused without waiting on it); one that is not an assessment of this tool is bad input."""
+    from compliance.inputs.files import read_text
+
+    # An assessment of thousands of flows runs to hundreds of megabytes, hence the generous limit.
+    text = read_text(path, max_bytes=1 << 30)
+    try:
+        return Assessment.model_validate_json(text), text
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]) or _("(top level)")
+        raise InputError.single(
+            str(path),
+            _("not an assessment of this tool: {where}: {reason}").format(where=where, reason=first["msg"]),
+        ) from None
+
+
+def cmd_diff(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance diff OLD.json NEW.json`: the results that moved between two assessments."""
+    from compliance.outputs.changes import as_json, as_text, compare
+
+    if args.output is not None:
+        writing.check_outputs([args.output], [args.old, args.new], [], lang=_language)
+    old = _read_assessment(args.old)[0]
+    new = _read_assessment(args.new)[0]
+    changes = compare(old, new)
+    text = as_json(changes) if args.format == "json" else as_text(changes, args.lang)
+    if not changes.same_solution:
+        _note(
+            _("the two assessments are of different solutions: {old} and {new}").format(
+                old=old.solution.get("id"), new=new.solution.get("id")
+            )
+        )
+    if args.output is None:
+        out.write(text)
+    else:
+        write_atomically(args.output, text)
+        out.write(_("wrote {path}").format(path=args.output) + "\n")
+    return Exit.OK
+
+
 def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance report ASSESSMENT.json -o report.pdf`: a saved assessment as a PDF, alone, once
     its results are recomputed from its facts (or `--as-is`, said on the cover)."""
     from compliance.core.recompute import Recomputed, recompute
-    from compliance.inputs.files import read_text
 
     if args.output.suffix != ".pdf":
         raise UsageError(_("{path}: the report is a PDF; name the output FILE.pdf").format(path=args.output))
     writing.check_outputs([args.output], [args.assessment], args.rules, lang=_language)
     signer = _signer(args)
-    # Read as every supplier file is: a FIFO or a device is refused without waiting on it. An
-    # assessment of thousands of flows runs to hundreds of megabytes, hence the generous limit.
-    text = read_text(args.assessment, max_bytes=1 << 30)
-    try:
-        assessment = Assessment.model_validate_json(text)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"]) or _("(top level)")
-        raise InputError.single(
-            str(args.assessment),
-            _("not an assessment of this tool: {where}: {reason}").format(where=where, reason=first["msg"]),
-        ) from None
+    assessment, text = _read_assessment(args.assessment)
     if args.assessor and not assessment.assessor:
         assessment = assessment.model_copy(update={"assessor": args.assessor})
     elif args.assessor and args.assessor != assessment.assessor:
