@@ -23,7 +23,7 @@ from compliance.core.controls import Catalogue, catalogue
 from compliance.core.engine import assess
 from compliance.core.errors import ComplianceError, InputError, OutputError, Problem, UsageError
 from compliance.core.gcpause import gc_paused
-from compliance.core.models.assessment import Assessment, DocumentControl, RunInfo
+from compliance.core.models.assessment import Assessment, DocumentControl, InputFile, RunInfo
 from compliance.core.models.common import unsafe_character
 from compliance.core.models.solution import Solution
 from compliance.core.packs import CompiledRule, LoadedPack
@@ -32,8 +32,9 @@ from compliance.core.terminal import neutralise
 from compliance.evidence.pip_audit_runner import Service
 from compliance.evidence.run import ScanOptions, run_scans
 from compliance.inputs.decisions import default_path, load_decisions
-from compliance.inputs.loader import LoadedSolution, load_packs, load_solution, pack_inputs
+from compliance.inputs.loader import LoadedSolution, load_packs, load_solution, pack_inputs, sha256_bytes
 from compliance.outputs import writing
+from compliance.outputs.changes import Changes
 from compliance.outputs.i18n import LANGUAGES, environment_language, number, translator
 from compliance.outputs.report import report_pdf
 from compliance.outputs.ruledocs import provision_text, render_markdown
@@ -221,6 +222,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--prepared-for", type=_name, default=None, metavar="NAME", help=_("who it is prepared for")
     )
     dg.add_argument("--approver", type=_name, default=None, metavar="NAME", help=_("who approved it"))
+    dg.add_argument(
+        "--previous",
+        type=Path,
+        default=None,
+        metavar="OLD.json",
+        help=_("an earlier assessment of the solution: the report shows what changed since, and why"),
+    )
     p = sub.add_parser(
         "assess", parents=[rules_opt, signing_opt, document_opt], help=_("assess a solution file")
     )
@@ -698,6 +706,7 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     if args.assessor:
         assessment = assessment.model_copy(update={"assessor": args.assessor})
     assessment = _with_document_control(assessment, args)
+    assessment, changes = _with_previous(assessment, args)
     if signer is not None and not assessment.assessor:
         _warn_no_assessor()
     run_info = RunInfo(id=str(uuid.uuid4()), outputs=[p.name for p in outputs])
@@ -711,7 +720,7 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
         ".json": assessment_json,
         ".txt": lambda a: render(a, args.lang),
         ".sarif": sarif,
-        ".pdf": lambda a: signed_report(a, args.lang, signer),
+        ".pdf": lambda a: signed_report(a, args.lang, signer, changes=changes),
     }
     printed = {"json": ".json", "sarif": ".sarif"}.get(args.format, ".txt")
     wanted = {p.suffix for p in outputs} | {printed}
@@ -749,6 +758,26 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
         )
         return Exit.BELOW_THRESHOLD
     return Exit.OK
+
+
+def _with_previous(assessment: Assessment, args: argparse.Namespace) -> tuple[Assessment, Changes | None]:
+    """With `--previous`: what changed since that assessment, and the assessment recording it as
+    an input (its SHA-256 on the report, where a verifier matches it)."""
+    if args.previous is None:
+        return assessment, None
+    from compliance.outputs.changes import compare
+
+    previous, text = _read_assessment(args.previous)
+    entry = InputFile(path=args.previous.name, sha256=sha256_bytes(text.encode("utf-8")), role="previous")
+    inputs = [i for i in assessment.inputs if i.role != "previous"] + [entry]
+    assessment = assessment.model_copy(update={"inputs": inputs})
+    if previous.solution.get("id") != assessment.solution.get("id"):
+        _note(
+            _("the two assessments are of different solutions: {old} and {new}").format(
+                old=previous.solution.get("id"), new=assessment.solution.get("id")
+            )
+        )
+    return assessment, compare(previous, assessment)
 
 
 def _with_document_control(assessment: Assessment, args: argparse.Namespace) -> Assessment:
@@ -789,7 +818,7 @@ def _check_assess_outputs(args: argparse.Namespace, loaded: LoadedSolution) -> N
         for kind in (evidence.code, evidence.dependencies, evidence.sboms, evidence.sarif)
         for p in kind
     ]
-    inputs = [args.solution, *([args.decisions] if args.decisions is not None else []), *declared]
+    inputs = [args.solution, *(p for p in (args.decisions, args.previous) if p is not None), *declared]
     folders = [*args.rules, *(p for p in declared if p.is_dir())]
     writing.check_outputs(args.output, inputs, folders, lang=_language)
 
@@ -829,7 +858,14 @@ def _signer(args: argparse.Namespace) -> Signer:
     return identity, options
 
 
-def signed_report(a: Assessment, lang: str, signer: Signer | None, *, recomputed: bool = True) -> bytes:
+def signed_report(
+    a: Assessment,
+    lang: str,
+    signer: Signer | None,
+    *,
+    recomputed: bool = True,
+    changes: Changes | None = None,
+) -> bytes:
     """The PDF report, signed; a self-signed identity's fingerprint is shown on the cover."""
     assert signer is not None
     identity, options = signer
@@ -839,6 +875,7 @@ def signed_report(a: Assessment, lang: str, signer: Signer | None, *, recomputed
         identity.common_name,
         self_signed=identity.fingerprint if identity.self_signed else None,
         recomputed=recomputed,
+        changes=changes,
     )
     return signing.sign_pdf(pdf, identity, options)
 
@@ -892,7 +929,8 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
 
     if args.output.suffix != ".pdf":
         raise UsageError(_("{path}: the report is a PDF; name the output FILE.pdf").format(path=args.output))
-    writing.check_outputs([args.output], [args.assessment], args.rules, lang=_language)
+    read = [args.assessment, *([args.previous] if args.previous is not None else [])]
+    writing.check_outputs([args.output], read, args.rules, lang=_language)
     signer = _signer(args)
     assessment, text = _read_assessment(args.assessment)
     if args.assessor and not assessment.assessor:
@@ -907,6 +945,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
         _warn_no_assessor()
     outcome = recompute(text, load_packs(args.rules))
     assessment = _with_document_control(assessment, args)
+    assessment, changes = _with_previous(assessment, args)
     recomputed = outcome.status is Recomputed.SAME
     if outcome.status is Recomputed.UNREADABLE:
         # Not even --as-is renders it: the report is laid out from a valid solution (and valid
@@ -925,7 +964,9 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
                 "--as-is, and its cover will say that its results were not recomputed"
             ).format(reason=outcome.sentence()),
         )
-    write_atomically(args.output, signed_report(assessment, args.lang, signer, recomputed=recomputed))
+    write_atomically(
+        args.output, signed_report(assessment, args.lang, signer, recomputed=recomputed, changes=changes)
+    )
     identity, _options = signer
     out.write(
         _("wrote {path}, signed by {signer}").format(path=args.output, signer=identity.common_name) + "\n"

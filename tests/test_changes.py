@@ -135,3 +135,56 @@ def test_the_command_compares_two_saved_assessments_and_refuses_what_is_not_one(
     # the output may not overwrite an input
     run = cli("diff", old, new, "-o", str(old))
     assert run.code == 2 and json.loads(old.read_text(encoding="utf-8"))["schema_version"]
+
+
+def test_a_report_given_the_previous_assessment_shows_what_changed_and_names_it_as_an_input(
+    tmp_path, cli
+) -> None:
+    from compliance.outputs.report import render_html
+
+    before, after = _assess("P1Y"), _assess("P2Y")
+    html = render_html(after, "en", changes=compare(before, after))
+    section = html.split('<h2 id="changes">', 1)[1].split("<h2", 1)[0]
+    assert "Changes since the assessment of 1 December 2026" in section
+    assert (
+        "New or newly open (1)" in section
+        and "met → not met" in section
+        and "the solution changed" in section
+    )
+    assert '<h2 id="changes">' not in render_html(after, "en")
+    assert "Ændringer siden vurderingen af 1. december 2026" in render_html(
+        after, "da", changes=compare(before, after)
+    )
+    # on the command line: the previous assessment is an input of the new one, its digest shown
+    example = REPO / "examples" / "wifi-footfall-se" / "solution.yaml"
+    old = tmp_path / "old.json"
+    assert cli("assess", example, "--as-of", "2026-12-01", "-o", str(old)).code == 0
+    new = tmp_path / "new.json"
+    run = cli(
+        "assess",
+        example,
+        "--as-of",
+        "2028-01-01",
+        "--previous",
+        old,
+        "-o",
+        str(new),
+        "-o",
+        str(tmp_path / "r.pdf"),
+    )
+    assert run.code == 0, run.err
+    recorded = [i for i in json.loads(new.read_text(encoding="utf-8"))["inputs"] if i["role"] == "previous"]
+    assert recorded and recorded[0]["path"] == "old.json"
+    from pypdf import PdfReader
+
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(tmp_path / "r.pdf").pages[:12]).split())
+    assert "Changes since the assessment of 1 December 2026" in text
+    assert cli("report", new, "--previous", old, "-o", str(tmp_path / "s.pdf")).code == 0
+    # the previous assessment is an input: no output may overwrite it
+    run = cli("assess", example, "--previous", old, "-o", str(old))
+    assert run.code == 2 and json.loads(old.read_text(encoding="utf-8"))["schema_version"]
+    # a previous file that is not an assessment is refused, and nothing is written
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]", encoding="utf-8")
+    run = cli("assess", example, "--previous", bad, "-o", str(tmp_path / "t.pdf"))
+    assert run.code == 2 and not (tmp_path / "t.pdf").exists() and "Traceback" not in run.err

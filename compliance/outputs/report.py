@@ -34,6 +34,7 @@ from compliance.core.scoring import CRITICAL_REASON, CRITICAL_REASON_AT, NOT_REA
 from compliance.core.terminal import neutralise
 from compliance.core.translations import control_title, rule_text, setting_text
 from compliance.outputs import council, diagram, i18n, record
+from compliance.outputs.changes import CAUSE_WORDS, KIND_WORDS, KINDS, OUTCOME_WORDS, Changes
 from compliance.outputs.drawing import (
     coverage_chart,
     flow_legend,
@@ -272,6 +273,19 @@ TEXTS: dict[str, Any] = {
     "framework": N_("Framework"),
     "rule": N_("Rule"),
     "provision": N_("Provision"),
+    "changes": N_("Changes since the assessment of {date}"),
+    "changes_note": N_(
+        "The results that moved since the previous assessment given for comparison, and why: the "
+        "solution changed, the rule or its pack changed, the assessor's decisions changed, or the "
+        "date passed one a rule depends on. At most 25 of each kind are listed."
+    ),
+    "changes_more": N_("... and {n} more"),
+    "changes_other_solution": N_("The previous assessment is of another solution."),
+    "changes_none": N_("No result changed."),
+    "not_assessed_short": N_("not assessed"),
+    "open_results": N_("Open results"),
+    "change_col": N_("Change"),
+    "cause_col": N_("Because"),
     "more_targets": N_("and {n} more; the findings list them all"),
     "more_items": N_(
         "... and {n} more open requirements, less serious or still lacking facts; the findings list them all."
@@ -494,6 +508,7 @@ def render_html(
     *,
     self_signed: str | None = None,
     recomputed: bool = True,
+    changes: Changes | None = None,
 ) -> str:
     """The report as one self-contained HTML document; `data_sha256` is the digest of the
     assessment JSON embedded in the PDF, shown on the cover so that a verifier can match them,
@@ -541,6 +556,7 @@ def render_html(
         supplier=supplier,
         open_findings=_grouped_findings(a, lang),
         document=a.document or DocumentControl(),
+        changes=_changes(changes, a, lang) if changes is not None else None,
         cover_names=COVER_NAMES,
         cover_items=COVER_ITEMS,
         scope=_scope(a, lang),
@@ -829,6 +845,54 @@ def evidence_trail(a: Assessment, lang: str) -> list[tuple[str, list[dict[str, A
     return out
 
 
+# The report's section "changes since" lists this many results of each kind; `compliance diff` all.
+CHANGES_SHOWN = 25
+
+
+def _changes(changes: Changes, a: Assessment, lang: str) -> dict[str, Any]:
+    """The section "changes since the previous assessment", in the report's language."""
+    tr = i18n.translator(lang)
+
+    def outcome(o: Outcome | None) -> str:
+        return tr.gettext(OUTCOME_WORDS[o]) if o is not None else tr.gettext(TEXTS["not_assessed_short"])
+
+    groups = []
+    for kind in KINDS:
+        rows = changes.by_kind(kind)
+        if not rows:
+            continue
+        shown = []
+        for r in rows[:CHANGES_SHOWN]:
+            text = rule_text(lang, r.rule_id, r.title, r.remediation)
+            shown.append(
+                {
+                    "title": text.title,
+                    "title_en": text.title_in_english,
+                    "rule_id": r.rule_id,
+                    "target": r.target.name if r.target is not None else tr.gettext(TEXTS["solution"]),
+                    "move": f"{outcome(r.before)} → {outcome(r.after)}",
+                    "causes": "; ".join(tr.gettext(CAUSE_WORDS[c]) for c in r.causes),
+                }
+            )
+        groups.append(
+            {
+                "heading": tr.gettext(KIND_WORDS[kind]).format(n=len(rows)),
+                "rows": shown,
+                "more": len(rows) - len(shown),
+            }
+        )
+    b, after = changes.before, changes.after
+    verdicts = TEXTS["verdicts"]
+    return {
+        "since": i18n.date(b.as_of, lang),
+        "verdict": f"{tr.gettext(verdicts[b.verdict])} → {tr.gettext(verdicts[after.verdict])}",
+        "score": f"{i18n.number(b.score, lang)} → {i18n.number(after.score, lang)}",
+        "open": f"{sum(b.open.values())} → {sum(after.open.values())}",
+        "groups": groups,
+        "same_solution": changes.same_solution,
+    }
+
+
 def _scope(a: Assessment, lang: str) -> dict[str, Any]:
     """The method's scope: what was assessed, what was not and why, and who supplied the facts
     the results rest on (each source with how many facts and when they were stated)."""
@@ -981,6 +1045,7 @@ def report_pdf(
     *,
     self_signed: str | None = None,
     recomputed: bool = True,
+    changes: Changes | None = None,
 ) -> bytes:
     """The PDF report of an assessment (unsigned), the assessment embedded and its digest shown;
     `self_signed` and `recomputed` as for `render_html`."""
@@ -989,6 +1054,8 @@ def report_pdf(
     # The attachment is dated by the assessment, not the clock: the same assessment gives the
     # same PDF bytes (the signature then adds its own time).
     as_of = datetime.datetime.combine(a.as_of, datetime.time(0), tzinfo=datetime.UTC)
-    html = render_html(a, lang, digest, signer, self_signed=self_signed, recomputed=recomputed)
+    html = render_html(
+        a, lang, digest, signer, self_signed=self_signed, recomputed=recomputed, changes=changes
+    )
     pdf, _refused = render_pdf(html, data, as_of)
     return pdf
