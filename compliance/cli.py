@@ -33,7 +33,7 @@ from compliance.evidence.pip_audit_runner import Service
 from compliance.evidence.run import ScanOptions, run_scans
 from compliance.inputs.decisions import default_path, load_decisions
 from compliance.inputs.loader import LoadedSolution, load_packs, load_solution, pack_inputs, sha256_bytes
-from compliance.outputs import writing
+from compliance.outputs import spreadsheet, writing
 from compliance.outputs.changes import Changes
 from compliance.outputs.i18n import LANGUAGES, environment_language, number, translator
 from compliance.outputs.report import report_pdf
@@ -673,11 +673,11 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance assess`."""
     outputs: list[Path] = args.output
     for path in outputs:
-        if path.suffix not in (".json", ".txt", ".sarif", ".pdf"):
+        if path.suffix not in (".json", ".txt", ".sarif", ".pdf", ".xlsx"):
             raise UsageError(
-                _("{path}: unsupported output type '{suffix}' (use .json, .sarif, .pdf or .txt)").format(
-                    path=path, suffix=path.suffix
-                )
+                _(
+                    "{path}: unsupported output type '{suffix}' (use .json, .sarif, .pdf, .xlsx or .txt)"
+                ).format(path=path, suffix=path.suffix)
             )
     # The identity opens before any work, so that a wrong passphrase costs nothing.
     signer = _signer(args) if any(p.suffix == ".pdf" for p in outputs) else None
@@ -721,6 +721,7 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
         ".txt": lambda a: render(a, args.lang),
         ".sarif": sarif,
         ".pdf": lambda a: signed_report(a, args.lang, signer, changes=changes),
+        ".xlsx": lambda a: spreadsheet.as_xlsx(a, args.lang),
     }
     printed = {"json": ".json", "sarif": ".sarif"}.get(args.format, ".txt")
     wanted = {p.suffix for p in outputs} | {printed}
@@ -927,11 +928,16 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
     its results are recomputed from its facts (or `--as-is`, said on the cover)."""
     from compliance.core.recompute import Recomputed, recompute
 
-    if args.output.suffix != ".pdf":
-        raise UsageError(_("{path}: the report is a PDF; name the output FILE.pdf").format(path=args.output))
+    if args.output.suffix not in (".pdf", ".xlsx"):
+        raise UsageError(
+            _("{path}: the report is a PDF or a workbook; name the output FILE.pdf or FILE.xlsx").format(
+                path=args.output
+            )
+        )
     read = [args.assessment, *([args.previous] if args.previous is not None else [])]
     writing.check_outputs([args.output], read, args.rules, lang=_language)
-    signer = _signer(args)
+    pdf = args.output.suffix == ".pdf"
+    signer = _signer(args) if pdf else None
     assessment, text = _read_assessment(args.assessment)
     if args.assessor and not assessment.assessor:
         assessment = assessment.model_copy(update={"assessor": args.assessor})
@@ -964,13 +970,24 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
                 "--as-is, and its cover will say that its results were not recomputed"
             ).format(reason=outcome.sentence()),
         )
-    write_atomically(
-        args.output, signed_report(assessment, args.lang, signer, recomputed=recomputed, changes=changes)
-    )
-    identity, _options = signer
-    out.write(
-        _("wrote {path}, signed by {signer}").format(path=args.output, signer=identity.common_name) + "\n"
-    )
+    if not recomputed and not pdf:
+        raise UsageError(
+            _("{path}: results that were not recomputed go only into a PDF, whose cover says so").format(
+                path=args.output
+            )
+        )
+    if signer is None:
+        # A workbook to work in: unsigned, made only of results the engine gives again.
+        write_atomically(args.output, spreadsheet.as_xlsx(assessment, args.lang))
+        out.write(_("wrote {path}").format(path=args.output) + "\n")
+    else:
+        write_atomically(
+            args.output, signed_report(assessment, args.lang, signer, recomputed=recomputed, changes=changes)
+        )
+        identity, _options = signer
+        out.write(
+            _("wrote {path}, signed by {signer}").format(path=args.output, signer=identity.common_name) + "\n"
+        )
     if not recomputed:
         _note(_("{reason}; the cover says so (--as-is)").format(reason=outcome.sentence()))
     run = assessment.run
