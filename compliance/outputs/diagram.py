@@ -49,10 +49,10 @@ class State(IntEnum):
 
 
 COLOURS = {
-    State.NONE: "#8a8a8a",
+    State.NONE: "#767676",
     State.MET: "#2e7d32",
-    State.OPEN: "#b7950b",
-    State.FAILURE: "#e67e22",
+    State.OPEN: "#8d7300",
+    State.FAILURE: "#b35400",
     State.SERIOUS: "#c0392b",
 }
 LABELS = {

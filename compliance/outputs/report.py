@@ -41,6 +41,7 @@ from compliance.outputs.drawing import (
     flow_numbers,
     score_chart,
     shown_frameworks,
+    with_title,
 )
 from compliance.outputs.i18n import LANGUAGES
 from compliance.outputs.scans import finding_note, run_notes
@@ -273,6 +274,12 @@ TEXTS: dict[str, Any] = {
     "framework": N_("Framework"),
     "rule": N_("Rule"),
     "provision": N_("Provision"),
+    "score_alt": N_("Score out of 100 per framework: {items}."),
+    "coverage_alt": N_("Catalogue controls per framework, by status: {items}."),
+    "diagram_alt": N_(
+        "Diagram of the solution's {n} data flows between its systems and parties, each coloured by "
+        "its worst result; the table below lists every flow."
+    ),
     "changes": N_("Changes since the assessment of {date}"),
     "changes_note": N_(
         "The results that moved since the previous assessment given for comparison, and why: the "
@@ -595,9 +602,14 @@ def render_html(
         council=council.build(a, lang),
         frameworks=shown_frameworks(a),
         plan=council.action_plan(a, lang),
-        score_chart=score_chart(a, lambda v: i18n.number(v, lang), t["not_assessed_score"]),
-        coverage_chart=coverage_chart(a, t["control_statuses"]),
+        score_chart=score_chart(
+            a, lambda v: i18n.number(v, lang), t["not_assessed_score"], _score_alt(a, t, lang)
+        ),
+        coverage_chart=coverage_chart(a, t["control_statuses"], _coverage_alt(a, t)),
         drawing=drawing,
+        diagram_svg=with_title(drawing.svg, t["diagram_alt"].format(n=len(a.solution.get("flows") or [])))
+        if drawing.svg
+        else None,
         flow_legend=flow_legend(
             a, lambda v: i18n.number(v, lang), t["not_assessed_score"], drawing.flow_colours
         ),
@@ -940,6 +952,25 @@ def _scope(a: Assessment, lang: str) -> dict[str, Any]:
         "excluded": excluded,
         "sources": sources,
     }
+
+
+def _score_alt(a: Assessment, t: dict[str, Any], lang: str) -> str:
+    """The score chart in words: each framework shown with its score (its text alternative)."""
+    items = [
+        f"{name} {i18n.number(g.score, lang) if g.score is not None else t['not_assessed_score']}"
+        for name, g in shown_frameworks(a).items()
+    ]
+    return str(t["score_alt"]).format(items="; ".join(items))
+
+
+def _coverage_alt(a: Assessment, t: dict[str, Any]) -> str:
+    """The coverage chart in words: each framework's controls counted by status."""
+    names = t["control_statuses"]
+    items = [
+        f"{name}: " + ", ".join(f"{n} {names.get(status, status)}" for status, n in cov.counts.items() if n)
+        for name, cov in a.coverage.items()
+    ]
+    return str(t["coverage_alt"]).format(items="; ".join(items))
 
 
 def _dpo(a: Assessment) -> str | None:
