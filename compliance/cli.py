@@ -510,6 +510,27 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE")
     k.set_defaults(run=cmd_keys_show)
 
+    dpia = sub.add_parser("dpia", help=_("the data protection impact assessment: a draft to complete"))
+    dpsub = dpia.add_subparsers(dest="what", required=True, metavar="WHAT", parser_class=_Parser)
+    dd = dpsub.add_parser(
+        "draft",
+        parents=[rules_opt],
+        help=_("write a DPIA draft (DOCX) prefilled from the solution, with blanks for the controller"),
+    )
+    dd.add_argument("solution", type=Path, metavar="SOLUTION")
+    dd.add_argument(
+        "--output", "-o", type=Path, required=True, metavar="FILE.docx", help=_("the draft to write")
+    )
+    dd.add_argument("--lang", choices=list(LANGUAGES), default="en", help=_("language of the draft"))
+    dd.add_argument(
+        "--decisions", type=Path, default=None, metavar="FILE", help=_("the assessor's decisions file")
+    )
+    dd.add_argument("--as-of", type=_date, default=None, metavar="DATE", help=as_of_opt)
+    dd.add_argument(
+        "--no-scan", action="store_true", help=_("do not run the scanners for the declared evidence")
+    )
+    dd.set_defaults(run=cmd_dpia_draft, assessor=None)
+
     decide = sub.add_parser(
         "decide",
         help=_("record a review decision or a checked fact in the decisions file"),
@@ -920,6 +941,38 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> Exit:
     else:
         write_atomically(args.output, text)
         out.write(_("wrote {path}").format(path=args.output) + "\n")
+    return Exit.OK
+
+
+def cmd_dpia_draft(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance dpia draft SOLUTION -o dpia.docx`: the DPIA draft of a solution's assessment."""
+    from compliance.outputs import dpia_draft
+
+    if args.output.suffix != ".docx":
+        raise UsageError(
+            _("{path}: the draft is a Word document; name the output FILE.docx").format(path=args.output)
+        )
+    loaded = load_solution(args.solution)
+    packs = load_packs(args.rules)
+    decided = load_decisions(args.decisions, loaded, packs) if args.decisions is not None else None
+    writing.check_outputs(
+        [args.output],
+        [args.solution, *([args.decisions] if args.decisions else [])],
+        args.rules,
+        lang=_language,
+    )
+    scans = run_scans(loaded.solution, loaded.path.parent, ScanOptions(enabled=not args.no_scan))
+    assessment = assess(
+        loaded.solution,
+        packs,
+        args.as_of or date.today(),
+        inputs=[*loaded.inputs, *([decided.input] if decided else []), *pack_inputs(packs)],
+        scans=scans,
+        decisions=decided.decisions if decided else None,
+        decisions_file=decided.input if decided else None,
+    )
+    write_atomically(args.output, dpia_draft.build(assessment, args.lang))
+    out.write(_("wrote {path}").format(path=args.output) + "\n")
     return Exit.OK
 
 
