@@ -202,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     as_of_opt = _("assessment date (default today)")
 
     document_opt = _Parser(add_help=False)
-    dg = document_opt.add_argument_group(_("document control (shown on the report's cover)"))
+    dg = document_opt.add_argument_group(_("the report's document control (on its cover) and comparison"))
     dg.add_argument("--final", action="store_true", help=_("mark the report final (else it is a draft)"))
     dg.add_argument(
         "--report-version",
@@ -247,8 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="FILE",
         help=_(
-            "also write the assessment to FILE (.pdf for the signed report, .json, .sarif, or .txt for "
-            "the summary); repeatable"
+            "also write the assessment to FILE (.pdf for the signed report, .xlsx for the action plan "
+            "and findings, .json, .sarif, or .txt for the summary); repeatable"
         ),
     )
     p.add_argument("--as-of", type=_date, default=None, metavar="DATE", help=as_of_opt)
