@@ -33,7 +33,7 @@ from compliance.evidence.pip_audit_runner import Service
 from compliance.evidence.run import ScanOptions, run_scans
 from compliance.inputs.decisions import default_path, load_decisions
 from compliance.inputs.loader import LoadedSolution, load_packs, load_solution, pack_inputs, sha256_bytes
-from compliance.outputs import spreadsheet, writing
+from compliance.outputs import oscal, spreadsheet, writing
 from compliance.outputs.changes import Changes
 from compliance.outputs.i18n import LANGUAGES, environment_language, number, translator
 from compliance.outputs.report import report_pdf
@@ -235,9 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("solution", type=Path, help=_("solution file (YAML or JSON)"))
     p.add_argument(
         "--format",
-        choices=["text", "json", "sarif"],
+        choices=["text", "json", "sarif", "oscal"],
         default="text",
-        help=_("what to print (sarif: SARIF 2.1.0)"),
+        help=_("what to print (sarif: SARIF 2.1.0; oscal: OSCAL assessment results)"),
     )
     p.add_argument(
         "--output",
@@ -690,11 +690,20 @@ def assessment_json(a: Assessment) -> bytes:
 # Commands
 
 
+# An output named FILE.oscal.json holds the OSCAL assessment results.
+OSCAL_SUFFIX = ".oscal.json"
+
+
+def _kind(path: Path) -> str:
+    """What an output holds, by its name: its suffix, or `.oscal.json`."""
+    return OSCAL_SUFFIX if path.name.endswith(OSCAL_SUFFIX) else path.suffix
+
+
 def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance assess`."""
     outputs: list[Path] = args.output
     for path in outputs:
-        if path.suffix not in (".json", ".txt", ".sarif", ".pdf", ".xlsx"):
+        if _kind(path) not in (".json", ".txt", ".sarif", ".pdf", ".xlsx", OSCAL_SUFFIX):
             raise UsageError(
                 _(
                     "{path}: unsupported output type '{suffix}' (use .json, .sarif, .pdf, .xlsx or .txt)"
@@ -743,11 +752,12 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
         ".sarif": sarif,
         ".pdf": lambda a: signed_report(a, args.lang, signer, changes=changes),
         ".xlsx": lambda a: spreadsheet.as_xlsx(a, args.lang),
+        OSCAL_SUFFIX: oscal.as_json,
     }
-    printed = {"json": ".json", "sarif": ".sarif"}.get(args.format, ".txt")
-    wanted = {p.suffix for p in outputs} | {printed}
+    printed = {"json": ".json", "sarif": ".sarif", "oscal": OSCAL_SUFFIX}.get(args.format, ".txt")
+    wanted = {_kind(p) for p in outputs} | {printed}
     rendered = {suffix: renderers[suffix](assessment) for suffix in wanted}
-    write_all_atomically([(path, rendered[path.suffix]) for path in outputs])
+    write_all_atomically([(path, rendered[_kind(path)]) for path in outputs])
     shown = rendered[printed]
     if isinstance(shown, str):
         out.write(shown)
