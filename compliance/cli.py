@@ -33,7 +33,7 @@ from compliance.evidence.pip_audit_runner import Service
 from compliance.evidence.run import ScanOptions, run_scans
 from compliance.inputs.decisions import default_path, load_decisions
 from compliance.inputs.loader import LoadedSolution, load_packs, load_solution, pack_inputs, sha256_bytes
-from compliance.outputs import oscal, spreadsheet, writing
+from compliance.outputs import docx_edition, oscal, spreadsheet, writing
 from compliance.outputs.changes import Changes
 from compliance.outputs.i18n import LANGUAGES, environment_language, number, translator
 from compliance.outputs.report import report_pdf
@@ -703,10 +703,10 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance assess`."""
     outputs: list[Path] = args.output
     for path in outputs:
-        if _kind(path) not in (".json", ".txt", ".sarif", ".pdf", ".xlsx", OSCAL_SUFFIX):
+        if _kind(path) not in (".json", ".txt", ".sarif", ".pdf", ".xlsx", ".docx", OSCAL_SUFFIX):
             raise UsageError(
                 _(
-                    "{path}: unsupported output type '{suffix}' (use .json, .sarif, .pdf, .xlsx or .txt)"
+                    "{path}: unsupported output type '{suffix}' (use .json, .sarif, .pdf, .docx, .xlsx, .oscal.json or .txt)"
                 ).format(path=path, suffix=path.suffix)
             )
     # The identity opens before any work, so that a wrong passphrase costs nothing.
@@ -752,6 +752,7 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
         ".sarif": sarif,
         ".pdf": lambda a: signed_report(a, args.lang, signer, changes=changes),
         ".xlsx": lambda a: spreadsheet.as_xlsx(a, args.lang),
+        ".docx": lambda a: docx_edition.build(a, args.lang, changes=changes),
         OSCAL_SUFFIX: oscal.as_json,
     }
     printed = {"json": ".json", "sarif": ".sarif", "oscal": OSCAL_SUFFIX}.get(args.format, ".txt")
@@ -991,11 +992,11 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
     its results are recomputed from its facts (or `--as-is`, said on the cover)."""
     from compliance.core.recompute import Recomputed, recompute
 
-    if args.output.suffix not in (".pdf", ".xlsx"):
+    if args.output.suffix not in (".pdf", ".docx", ".xlsx"):
         raise UsageError(
-            _("{path}: the report is a PDF or a workbook; name the output FILE.pdf or FILE.xlsx").format(
-                path=args.output
-            )
+            _(
+                "{path}: the report is a PDF, a Word document or a workbook; name the output FILE.pdf, FILE.docx or FILE.xlsx"
+            ).format(path=args.output)
         )
     read = [args.assessment, *([args.previous] if args.previous is not None else [])]
     writing.check_outputs([args.output], read, args.rules, lang=_language)
@@ -1040,8 +1041,13 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
             )
         )
     if signer is None:
-        # A workbook to work in: unsigned, made only of results the engine gives again.
-        write_atomically(args.output, spreadsheet.as_xlsx(assessment, args.lang))
+        # A workbook or a document to work in: unsigned, made only of results the engine gives again.
+        editable = (
+            docx_edition.build(assessment, args.lang, changes=changes)
+            if args.output.suffix == ".docx"
+            else spreadsheet.as_xlsx(assessment, args.lang)
+        )
+        write_atomically(args.output, editable)
         out.write(_("wrote {path}").format(path=args.output) + "\n")
     else:
         write_atomically(

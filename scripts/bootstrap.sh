@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 # System packages: Pango and HarfBuzz for WeasyPrint's PDF rendering (fonts come with them),
 # poppler-utils for the independent PDF checks of the tests (pdftotext, pdftoppm, pdfsig), graphviz
-# for the report's data-flow diagram (dot).
-APT_PACKAGES=(python3-venv python3-pip git libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils graphviz)
+# for the report's data-flow diagram (dot), and LibreOffice Writer (headless) for the tests that open
+# the Word editions as a reader would.
+APT_PACKAGES=(python3-venv python3-pip git libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils graphviz libreoffice-writer-nogui)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

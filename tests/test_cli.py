@@ -132,7 +132,10 @@ def test_assess_output_of_an_unsupported_type_is_a_usage_error(tmp_path: Path, w
     run = cli("assess", write_solution(), "-o", tmp_path / "report.html")
 
     assert run.code == 2
-    assert "unsupported output type '.html' (use .json, .sarif, .pdf, .xlsx or .txt)" in run.err
+    assert (
+        "unsupported output type '.html' (use .json, .sarif, .pdf, .docx, .xlsx, .oscal.json or .txt)"
+        in run.err
+    )
     assert not (tmp_path / "report.html").exists()
 
 
