@@ -59,11 +59,14 @@ def test_language_da_says_a_success_in_danish_and_exits_0(locale, cli, tmp_path)
 def test_lang_sv_se_says_the_messages_in_swedish(locale, cli, write_solution, tmp_path) -> None:
     locale(LANG="sv_SE.UTF-8")
 
-    refused = cli("assess", write_solution(), "-o", tmp_path / "out.docx")
+    refused = cli("assess", write_solution(), "-o", tmp_path / "out.html")
     written = cli("init", tmp_path / "new.yaml")
 
     assert refused.code == 2
-    assert "utdatatypen '.docx' stöds inte (använd .json, .sarif, .pdf eller .txt)" in refused.err
+    assert (
+        "utdatatypen '.html' stöds inte (använd .json, .sarif, .pdf, .docx, .xlsx, .oscal.json eller .txt)"
+        in refused.err
+    )
     assert written.code == 0
     assert written.out.startswith(f"skrev {tmp_path / 'new.yaml'}: fyll i den och kör sedan")
 
@@ -103,7 +106,7 @@ def test_the_locale_variables_count_in_gettexts_order(
 ) -> None:
     locale(**variables)
 
-    run = cli("assess", write_solution(), "-o", tmp_path / "out.docx")
+    run = cli("assess", write_solution(), "-o", tmp_path / "out.html")
 
     assert run.code == 2 and expected in run.err
 
