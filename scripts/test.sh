@@ -13,8 +13,10 @@ status=0
 .venv/bin/compliance rules lint || status=1
 .venv/bin/compliance rules test || status=1
 
-# One worker per core (pytest-xdist); each test keeps its own temporary folder and loopback ports.
-.venv/bin/python -m pytest -n auto "$@"
+# One worker per core (pytest-xdist), an idle worker taking tests from a busy one (the longest tests
+# would otherwise leave one worker alone at the end); each test keeps its own temporary folder and
+# loopback ports.
+.venv/bin/python -m pytest -n auto --dist worksteal "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then
   echo "test.sh: pytest collected no tests; that is a failure" >&2
