@@ -31,7 +31,7 @@ from compliance.core.ruletest import run_all
 from compliance.core.terminal import neutralise
 from compliance.evidence.pip_audit_runner import Service
 from compliance.evidence.run import ScanOptions, run_scans
-from compliance.inputs.decisions import default_path, load_decisions
+from compliance.inputs.decisions import LoadedDecisions, default_path, load_decisions
 from compliance.inputs.loader import LoadedSolution, load_packs, load_solution, pack_inputs, sha256_bytes
 from compliance.outputs import docx_edition, oscal, spreadsheet, writing
 from compliance.outputs.changes import Changes
@@ -723,16 +723,7 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
             ).format(path=beside)
         )
     as_of = args.as_of or date.today()
-    scans = run_scans(loaded.solution, loaded.path.parent, _scan_options(args))
-    assessment = assess(
-        loaded.solution,
-        packs,
-        as_of,
-        inputs=[*loaded.inputs, *([decided.input] if decided else []), *pack_inputs(packs)],
-        scans=scans,
-        decisions=decided.decisions if decided else None,
-        decisions_file=decided.input if decided else None,
-    )
+    assessment = _assess_with_evidence(loaded, packs, decided, as_of, _scan_options(args))
     if args.assessor:
         assessment = assessment.model_copy(update={"assessor": args.assessor})
     assessment = _with_document_control(assessment, args)
@@ -955,6 +946,27 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> Exit:
     return Exit.OK
 
 
+def _assess_with_evidence(
+    loaded: LoadedSolution,
+    packs: list[LoadedPack],
+    decided: LoadedDecisions | None,
+    as_of: date,
+    options: ScanOptions,
+) -> Assessment:
+    """A solution assessed as `assess` does: its declared evidence scanned, the assessor's
+    decisions applied, and every file read recorded with its SHA-256."""
+    scans = run_scans(loaded.solution, loaded.path.parent, options)
+    return assess(
+        loaded.solution,
+        packs,
+        as_of,
+        inputs=[*loaded.inputs, *([decided.input] if decided else []), *pack_inputs(packs)],
+        scans=scans,
+        decisions=decided.decisions if decided else None,
+        decisions_file=decided.input if decided else None,
+    )
+
+
 def cmd_dpia_draft(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance dpia draft SOLUTION -o dpia.docx`: the DPIA draft of a solution's assessment."""
     from compliance.outputs import dpia_draft
@@ -972,16 +984,8 @@ def cmd_dpia_draft(args: argparse.Namespace, out: TextIO) -> Exit:
         args.rules,
         lang=_language,
     )
-    scans = run_scans(loaded.solution, loaded.path.parent, ScanOptions(enabled=not args.no_scan))
-    assessment = assess(
-        loaded.solution,
-        packs,
-        args.as_of or date.today(),
-        inputs=[*loaded.inputs, *([decided.input] if decided else []), *pack_inputs(packs)],
-        scans=scans,
-        decisions=decided.decisions if decided else None,
-        decisions_file=decided.input if decided else None,
-    )
+    options = ScanOptions(enabled=not args.no_scan)
+    assessment = _assess_with_evidence(loaded, packs, decided, args.as_of or date.today(), options)
     write_atomically(args.output, dpia_draft.build(assessment, args.lang))
     out.write(_("wrote {path}").format(path=args.output) + "\n")
     return Exit.OK

@@ -81,12 +81,18 @@ def _pack_files(lang: str) -> Iterator[tuple[str, str]]:
 
 
 @functools.cache
+def _rule_sections(lang: str) -> tuple[tuple[str, dict[Any, Any]], ...]:
+    """The `rules:` section of every shipped pack translation file of one language, parsed once."""
+    return tuple((where, _section(where, text, lang, "rules")) for where, text in _pack_files(lang))
+
+
+@functools.cache
 def load_translations(lang: str) -> dict[str, dict[str, str]]:
     """Every shipped translation of one language, by rule ID; a file that is not well formed is
     an error (shipped content is tested, so this is for edits)."""
     out: dict[str, dict[str, str]] = {}
-    for where, text in _pack_files(lang):
-        for rule_id, texts in _section(where, text, lang, "rules").items():
+    for where, section in _rule_sections(lang):
+        for rule_id, texts in section.items():
             rest = {k: v for k, v in texts.items() if k != "says"} if isinstance(texts, dict) else texts
             out[str(rule_id)] = _entry(where, f"rules.{rule_id}", rest, FIELDS)
     return out
@@ -115,16 +121,19 @@ class SaysText:
 def load_says(lang: str) -> dict[str, dict[str, Any]]:
     """The translated sentences of the shipped rules (`says:` of a rule's entry), by rule ID."""
     out: dict[str, dict[str, Any]] = {}
-    for where, text in _pack_files(lang):
-        for rule_id, texts in _section(where, text, lang, "rules").items():
+    for where, section in _rule_sections(lang):
+        for rule_id, texts in section.items():
             says = texts.get("says") if isinstance(texts, dict) else None
             if says is None:
                 continue
             path = f"rules.{rule_id}.says"
-            when = says.pop("fail_when", {}) if isinstance(says, dict) else {}
+            when = says.get("fail_when", {}) if isinstance(says, dict) else {}
             if not isinstance(when, dict) or not all(isinstance(v, str) and v.strip() for v in when.values()):
                 raise InputError.single(where, "fail_when must map each fact to a sentence", path=path)
-            out[str(rule_id)] = {**_entry(where, path, says, SAYS_FIELDS), "fail_when": dict(when)}
+            sentences = (
+                {k: v for k, v in says.items() if k != "fail_when"} if isinstance(says, dict) else says
+            )
+            out[str(rule_id)] = {**_entry(where, path, sentences, SAYS_FIELDS), "fail_when": dict(when)}
     return out
 
 

@@ -24,7 +24,8 @@ from typing import Any
 
 from compliance.core.messages import N_
 from compliance.core.models.assessment import Assessment, Finding, Target
-from compliance.core.models.rules import Outcome
+from compliance.core.models.rules import Outcome, Severity
+from compliance.core.scoring import SEVERITY_POINTS
 from compliance.core.translations import rule_text
 from compliance.outputs import i18n
 
@@ -202,7 +203,13 @@ def _kind(before: Outcome | None, after: Outcome | None) -> str | None:
     return "changed"
 
 
-_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+def open_results(a: Assessment) -> list[Finding]:
+    """The results of an assessment that are open, the most serious first: by severity, failures
+    before undecided results, then by provision and rule."""
+    return sorted(
+        (f for f in a.findings if f.status in OPEN),
+        key=lambda f: (-SEVERITY_POINTS[f.severity], f.status is not Outcome.FAIL, f.citation, f.rule_id),
+    )
 
 
 def compare(a: Assessment, b: Assessment) -> Changes:
@@ -230,7 +237,9 @@ def compare(a: Assessment, b: Assessment) -> Changes:
                 causes=_causes(before, after, a, b),
             )
         )
-    results.sort(key=lambda r: (KINDS.index(r.kind), _RANK.get(r.severity, 9), r.rule_id, _key_text(r)))
+    results.sort(
+        key=lambda r: (KINDS.index(r.kind), -SEVERITY_POINTS[Severity(r.severity)], r.rule_id, _key_text(r))
+    )
     return Changes(
         solution=str(b.solution.get("id")),
         before=_side(a),

@@ -109,16 +109,7 @@ def _blocks(doc: Any, parent: Any, tr: Any) -> None:
             if text:
                 doc.add_paragraph().add_run(tr.gettext(FIGURE).format(text=_clean(text))).italic = True
         elif tag in ("section", "div", "body", "main"):
-            if node.find(".//svg") is not None or node.find(f".//{SVG}") is not None:
-                for svg in [*node.iter(SVG), *node.iter("svg")]:
-                    text = _figure_text(svg)
-                    if text:
-                        doc.add_paragraph().add_run(
-                            tr.gettext(FIGURE).format(text=_clean(text))
-                        ).italic = True
-                _blocks(doc, [c for c in node if not (isinstance(c.tag, str) and c.tag in (SVG, "svg"))], tr)
-            else:
-                _blocks(doc, node, tr)
+            _blocks(doc, node, tr)
 
 
 def _table(doc: Any, node: Any) -> None:

@@ -25,14 +25,13 @@ from docx.shared import Pt, RGBColor
 from compliance.core import vocabulary
 from compliance.core.messages import N_
 from compliance.core.models.assessment import Assessment, Finding
-from compliance.core.models.rules import Outcome
 from compliance.core.terminal import neutralise
 from compliance.core.translations import rule_text, vocabulary_title
 from compliance.outputs import i18n, record
-from compliance.outputs.changes import OUTCOME_WORDS
+from compliance.outputs.changes import OPEN, OUTCOME_WORDS, open_results
 from compliance.outputs.sentences import reader_text
+from compliance.outputs.summary import SEVERITY_WORDS
 
-OPEN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.NEEDS_REVIEW, Outcome.ACCEPTED)
 # The provisions whose results say whether the processing is necessary and proportionate: lawful
 # basis, purpose limitation, minimisation, accuracy, storage limitation, special categories.
 NECESSITY = (
@@ -42,8 +41,6 @@ NECESSITY = (
     "GDPR Art. 5(1)(e)",
     "GDPR Art. 6",
 )
-_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-SEVERITY_WORDS = {"critical": N_("critical"), "high": N_("high"), "medium": N_("medium"), "low": N_("low")}
 STATUS_WORDS = {
     "implemented": N_("in place"),
     "partial": N_("partly in place"),
@@ -172,10 +169,7 @@ def build(a: Assessment, lang: str = "en") -> bytes:
     _todo_paragraph(doc, t, t["b_todo"])
 
     doc.add_heading(t["c"], level=1)
-    risks = sorted(
-        (f for f in a.findings if f.status in OPEN),
-        key=lambda f: (_RANK.get(f.severity.value, 9), f.status is not Outcome.FAIL, f.citation, f.rule_id),
-    )
+    risks = open_results(a)
     if risks:
         doc.add_paragraph(t["c_note"])
         rows = [[t["requirement"], t["severity"], t["why_col"], t["likelihood"]]]

@@ -24,17 +24,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from compliance.core.messages import N_
 from compliance.core.models.assessment import Assessment, Finding
-from compliance.core.models.rules import Outcome
 from compliance.core.translations import rule_text
 from compliance.outputs import i18n
-from compliance.outputs.changes import OUTCOME_WORDS, VERDICT_WORDS
+from compliance.outputs.changes import OUTCOME_WORDS, VERDICT_WORDS, open_results
 from compliance.outputs.questionnaire import safe_text
 from compliance.outputs.report import ACTION_STATUS_WORDS
 from compliance.outputs.sentences import reader_text, source_text
+from compliance.outputs.summary import SEVERITY_WORDS
 
-OPEN = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.NEEDS_REVIEW, Outcome.ACCEPTED)
-_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-SEVERITY_WORDS = {"critical": N_("critical"), "high": N_("high"), "medium": N_("medium"), "low": N_("low")}
 PLAN_COLUMNS = (
     (N_("Priority"), 11),
     (N_("Requirement"), 40),
@@ -71,11 +68,7 @@ def as_xlsx(a: Assessment, lang: str = "en") -> bytes:
     assert plan is not None
     plan.title = _("Action plan")[:31]
     _header(plan, PLAN_COLUMNS, lang)
-    open_results = sorted(
-        (f for f in a.findings if f.status in OPEN),
-        key=lambda f: (_RANK.get(f.severity.value, 9), f.status is not Outcome.FAIL, f.citation, f.rule_id),
-    )
-    for f in open_results:
+    for f in open_results(a):
         text = rule_text(lang, f.rule_id, f.title, f.remediation)
         act = f.action
         row = [
