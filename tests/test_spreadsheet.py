@@ -61,6 +61,10 @@ def test_the_action_plan_has_every_open_result_with_its_action_and_the_findings_
     assert order == sorted(order)
     danish = _book(as_xlsx(a, "da"), tmp_path)
     assert danish.sheetnames[0] == "Handlingsplan" and danish.worksheets[0]["A1"].value == "Prioritet"
+    # every sheet's name in the reader's language, "About" as a noun (the catalogs' "About" alone is
+    # a preposition: "Gäller")
+    assert danish.sheetnames == ["Handlingsplan", "Fund", "Om projektmappen"]
+    assert _book(as_xlsx(a, "sv"), tmp_path).sheetnames == ["Handlingsplan", "Fynd", "Om arbetsboken"]
 
 
 def test_a_name_that_looks_like_a_formula_stays_text_and_no_cell_holds_a_formula(tmp_path, cli) -> None:

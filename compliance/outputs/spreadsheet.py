@@ -104,7 +104,8 @@ def as_xlsx(a: Assessment, lang: str = "en") -> bytes:
             f.rule_id,
         ]
         _row(findings, row)
-    about = book.create_sheet(_("About")[:31])
+    # "About" alone is a preposition in the catalogs ("Gäller"); as a sheet's name it is a noun.
+    about = book.create_sheet(i18n.translator(lang).pgettext("sheet name", "About")[:31])
     for label, value in (
         (_("Solution"), f"{a.solution.get('name')} ({a.solution.get('id')})"),
         (_("As of"), a.as_of),
