@@ -31,6 +31,10 @@ class Translator(Protocol):
         """The translation of `singular` or `plural`, chosen for `n`."""
         ...
 
+    def pgettext(self, context: str, message: str, /) -> str:
+        """The translation of `message` in `context` (a word the catalogs use in two senses)."""
+        ...
+
 
 class _English:
     """The identity translator: message IDs are English."""
@@ -40,6 +44,9 @@ class _English:
 
     def ngettext(self, singular: str, plural: str, n: int, /) -> str:
         return singular if n == 1 else plural
+
+    def pgettext(self, context: str, message: str, /) -> str:
+        return message
 
 
 ENGLISH: Translator = _English()
