@@ -9,7 +9,7 @@ import os
 import sys
 import traceback
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from enum import IntEnum
 from importlib.resources import files
@@ -33,7 +33,7 @@ from compliance.evidence.pip_audit_runner import Service
 from compliance.evidence.run import ScanOptions, run_scans
 from compliance.inputs.decisions import LoadedDecisions, default_path, load_decisions
 from compliance.inputs.loader import LoadedSolution, load_packs, load_solution, pack_inputs, sha256_bytes
-from compliance.outputs import docx_edition, oscal, spreadsheet, writing
+from compliance.outputs import docx_edition, oscal, public, spreadsheet, writing
 from compliance.outputs.changes import Changes
 from compliance.outputs.i18n import LANGUAGES, environment_language, number, translator
 from compliance.outputs.report import report_pdf
@@ -222,6 +222,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--prepared-for", type=_name, default=None, metavar="NAME", help=_("who it is prepared for")
     )
     dg.add_argument("--approver", type=_name, default=None, metavar="NAME", help=_("who approved it"))
+    dg.add_argument(
+        "--edition",
+        choices=["full", "public"],
+        default="full",
+        help=_(
+            "public: withhold every field the solution file marks confidential, on the legal grounds "
+            "it names (for publication and access requests); the PDF, Word, JSON and summary outputs"
+        ),
+    )
     dg.add_argument(
         "--previous",
         type=Path,
@@ -709,6 +718,9 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
                     "{path}: unsupported output type '{suffix}' (use .json, .sarif, .pdf, .docx, .xlsx, .oscal.json or .txt)"
                 ).format(path=path, suffix=path.suffix)
             )
+    _check_edition_outputs(
+        args, [_kind(p) for p in outputs] + [{"json": ".json", "text": ".txt"}.get(args.format, args.format)]
+    )
     # The identity opens before any work, so that a wrong passphrase costs nothing.
     signer = _signer(args) if any(p.suffix == ".pdf" for p in outputs) else None
     loaded = load_solution(args.solution)
@@ -727,7 +739,8 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     if args.assessor:
         assessment = assessment.model_copy(update={"assessor": args.assessor})
     assessment = _with_document_control(assessment, args)
-    assessment, changes = _with_previous(assessment, args)
+    assessment, plan = _public_edition(assessment, args)
+    assessment, changes = _with_previous(assessment, args, plan)
     if signer is not None and not assessment.assessor:
         _warn_no_assessor()
     run_info = RunInfo(id=str(uuid.uuid4()), outputs=[p.name for p in outputs])
@@ -749,6 +762,8 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     printed = {"json": ".json", "sarif": ".sarif", "oscal": OSCAL_SUFFIX}.get(args.format, ".txt")
     wanted = {_kind(p) for p in outputs} | {printed}
     rendered = {suffix: renderers[suffix](assessment) for suffix in wanted}
+    if plan is not None:
+        _check_no_leaks(plan, rendered)
     write_all_atomically([(path, rendered[_kind(path)]) for path in outputs])
     shown = rendered[printed]
     if isinstance(shown, str):
@@ -784,14 +799,19 @@ def cmd_assess(args: argparse.Namespace, out: TextIO) -> Exit:
     return Exit.OK
 
 
-def _with_previous(assessment: Assessment, args: argparse.Namespace) -> tuple[Assessment, Changes | None]:
+def _with_previous(
+    assessment: Assessment, args: argparse.Namespace, plan: public.Plan | None = None
+) -> tuple[Assessment, Changes | None]:
     """With `--previous`: what changed since that assessment, and the assessment recording it as
-    an input (its SHA-256 on the report, where a verifier matches it)."""
+    an input (its SHA-256 on the report, where a verifier matches it). In a public edition the
+    previous assessment is compared once the same fields are withheld from it."""
     if args.previous is None:
         return assessment, None
     from compliance.outputs.changes import compare
 
     previous, text = _read_assessment(args.previous)
+    if plan is not None:
+        previous = public.redact(previous, plan)
     entry = InputFile(path=args.previous.name, sha256=sha256_bytes(text.encode("utf-8")), role="previous")
     inputs = [i for i in assessment.inputs if i.role != "previous"] + [entry]
     assessment = assessment.model_copy(update={"inputs": inputs})
@@ -802,6 +822,67 @@ def _with_previous(assessment: Assessment, args: argparse.Namespace) -> tuple[As
             )
         )
     return assessment, compare(previous, assessment)
+
+
+# The outputs a public edition is made as: the documents people read and the JSON they rest on.
+PUBLIC_OUTPUTS = (".pdf", ".docx", ".json", ".txt")
+
+
+def _check_edition_outputs(args: argparse.Namespace, kinds: Sequence[str]) -> None:
+    """A public edition is written only as a PDF, a Word document, JSON or the summary."""
+    if args.edition != "public":
+        return
+    for kind in kinds:
+        if kind not in PUBLIC_OUTPUTS:
+            raise UsageError(
+                _(
+                    "--edition public writes a PDF, a Word document, the JSON or the summary, not {kind}"
+                ).format(kind=kind.lstrip("."))
+            )
+
+
+def _public_edition(
+    assessment: Assessment, args: argparse.Namespace
+) -> tuple[Assessment, public.Plan | None]:
+    """With `--edition public`: the assessment with every field marked confidential withheld."""
+    if args.edition != "public":
+        return assessment, None
+    if assessment.edition is not None:
+        raise UsageError(_("this assessment is already a public edition; make one from the full edition"))
+    plan = public.plan_for(assessment)
+    if not plan.items:
+        _note(_("the solution file marks nothing confidential: the public edition withholds nothing"))
+    redacted = public.redact(assessment, plan)
+    for word, item in public.partial_mentions(redacted, plan):
+        _note(
+            _(
+                "'{word}' begins what {item} withholds and still stands in the public edition: if it "
+                "names the same, mark that field confidential too"
+            ).format(word=word, item=public.localise(public.placeholder(item), _language))
+        )
+    return redacted, plan
+
+
+def _check_no_leaks(plan: public.Plan, rendered: Mapping[str, str | bytes]) -> None:
+    """The last guard of a public edition: no output still holds a withheld text."""
+    found = []
+    for kind, data in rendered.items():
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        found += public.leaks(raw, kind, plan)
+    if found:
+        raise InputError.single(
+            _("public edition"),
+            _(
+                "it would still show text that is withheld ({where}): the same text stands in a field "
+                "that is not marked confidential, or in the rule texts; mark that field too, or withhold "
+                "less. Nothing was written."
+            ).format(where="; ".join(localise_items(found))),
+        )
+
+
+def localise_items(found: Sequence[str]) -> list[str]:
+    """The leak report's places, in the CLI's language."""
+    return [public.localise(item, _language) for item in found]
 
 
 def _with_document_control(assessment: Assessment, args: argparse.Namespace) -> Assessment:
@@ -1004,6 +1085,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
         )
     read = [args.assessment, *([args.previous] if args.previous is not None else [])]
     writing.check_outputs([args.output], read, args.rules, lang=_language)
+    _check_edition_outputs(args, [args.output.suffix])
     pdf = args.output.suffix == ".pdf"
     signer = _signer(args) if pdf else None
     assessment, text = _read_assessment(args.assessment)
@@ -1019,7 +1101,8 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
         _warn_no_assessor()
     outcome = recompute(text, load_packs(args.rules))
     assessment = _with_document_control(assessment, args)
-    assessment, changes = _with_previous(assessment, args)
+    assessment, plan = _public_edition(assessment, args)
+    assessment, changes = _with_previous(assessment, args, plan)
     recomputed = outcome.status is Recomputed.SAME
     if outcome.status is Recomputed.UNREADABLE:
         # Not even --as-is renders it: the report is laid out from a valid solution (and valid
@@ -1051,12 +1134,15 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:
             if args.output.suffix == ".docx"
             else spreadsheet.as_xlsx(assessment, args.lang)
         )
+        if plan is not None:
+            _check_no_leaks(plan, {args.output.suffix: editable})
         write_atomically(args.output, editable)
         out.write(_("wrote {path}").format(path=args.output) + "\n")
     else:
-        write_atomically(
-            args.output, signed_report(assessment, args.lang, signer, recomputed=recomputed, changes=changes)
-        )
+        signed = signed_report(assessment, args.lang, signer, recomputed=recomputed, changes=changes)
+        if plan is not None:
+            _check_no_leaks(plan, {".pdf": signed})
+        write_atomically(args.output, signed)
         identity, _options = signer
         out.write(
             _("wrote {path}, signed by {signer}").format(path=args.output, signer=identity.common_name) + "\n"
@@ -1863,7 +1949,7 @@ def cmd_decide_review(args: argparse.Namespace, out: TextIO) -> Exit:
 
 def cmd_decide_check(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance decide check SOLUTION PATH`: record that the assessor checked a fact's value."""
-    from compliance.core.provenance import value_at
+    from compliance.core.models.common import value_at
     from compliance.inputs.decisions import record
 
     loaded = load_solution(args.solution)

@@ -50,7 +50,7 @@ PROPERTY_SETTINGS = settings(
 
 # Parts of the solution the strategy builds itself, so that references resolve; `evidence` is
 # left at its default (empty lists), since evidence paths are checked against the file system.
-COLLECTIONS = ("parties", "systems", "flows", "safeguards", "evidence")
+COLLECTIONS = ("parties", "systems", "flows", "safeguards", "evidence", "confidential")
 
 
 @cache
@@ -82,7 +82,7 @@ def _schema_with_source_keys(schema: dict[str, Any]) -> dict[str, Any]:
     for name, body in targets.items():
         model = getattr(solution_models, name)
         assert issubclass(model, FactModel), name
-        fields = sorted(set(model.model_fields) - FactModel._not_facts)
+        fields = sorted(set(model.model_fields) - model._not_facts)
         body["properties"]["sources"] = {
             **body["properties"]["sources"],
             "propertyNames": {"enum": [*fields, "*"]},
@@ -158,6 +158,7 @@ def _top_level_schema() -> dict[str, Any]:
 
 
 TOP_LEVEL = schema_strategy(_top_level_schema())
+GROUNDS = st.sampled_from([*sorted(vocabulary.grounds()), "other"])
 PARTY = _def_strategy("Party")
 SYSTEM = _def_strategy("System")
 FLOW = _def_strategy("DataFlow")
@@ -290,12 +291,20 @@ def solution_data(draw: st.DrawFn) -> dict[str, Any]:
         if dpia.get("status") == "done" and dpia.get("completed_on") is None:
             dpia["completed_on"] = draw(NEAR_AS_OF).isoformat()
 
+    # Fields marked confidential must be stated: a party's name always is.
+    confidential: list[dict[str, Any]] = []
+    for party in parties:
+        if draw(st.booleans()):
+            ground = draw(GROUNDS)
+            entry = {"field": f"parties[{party['id']}].name", "ground": ground, "reason": "kept secret"}
+            confidential.append(entry | ({"provision": "a special act, § 1"} if ground == "other" else {}))
     return {
         **data,
         "parties": parties,
         "systems": systems,
         "flows": flows,
         "safeguards": safeguards,
+        "confidential": confidential,
     }
 
 

@@ -65,7 +65,7 @@ SCOPE_NAMESPACES: dict[str, tuple[str, ...]] = {
 # Not facts: where facts come from, and the version of the file format (no rule may read it).
 _SKIP_FIELDS = {"sources", "schema_version"}
 # Collections of the solution that rules reach through their own scopes, not as fields.
-_SOLUTION_COLLECTIONS = {"parties", "systems", "flows", "safeguards", "evidence"}
+_SOLUTION_COLLECTIONS = {"parties", "systems", "flows", "safeguards", "evidence", "confidential"}
 
 
 def _unwrap_optional(tp: Any) -> Any:

@@ -11,7 +11,6 @@ computed from.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -210,26 +209,3 @@ def declared_only(provenance: Sequence[FactProvenance]) -> bool:
     """Whether a result rests on declarations only: some fact stated, none checked or scanned by us."""
     stated = [p for p in provenance if p.kind is not Provenance.DERIVED]
     return bool(stated) and not any(p.kind.verified for p in stated)
-
-
-_STEP = re.compile(r"([a-z_][a-z0-9_]*)(?:\[([^\]]+)\])?")
-
-
-def value_at(document: Mapping[str, Any], path: str) -> Any:
-    """The value a solution states at a fact path (`flows[readings].encryption.at_rest`: items of
-    a list by their id, safeguards by their control); ValueError where the file states nothing."""
-    node: Any = document
-    for step in path.split("."):
-        match = _STEP.fullmatch(step)
-        if match is None or not isinstance(node, Mapping) or match[1] not in node:
-            raise ValueError("the solution file states nothing there")
-        node = node[match[1]]
-        if match[2] is not None:
-            key = "control" if match[1] == "safeguards" else "id"
-            items = node if isinstance(node, list) else []
-            node = next((i for i in items if isinstance(i, Mapping) and i.get(key) == match[2]), None)
-            if node is None:
-                raise ValueError(f"no item '{match[2]}' in {match[1]}")
-    if node is None:
-        raise ValueError("the solution file states nothing there")
-    return node

@@ -34,6 +34,7 @@ class Recomputed(StrEnum):
     DIFFERENT = "different"  # they do not: the results were changed, or made otherwise
     PACKS_DIFFER = "packs_differ"  # a recorded pack is not installed here: cannot recompute
     UNREADABLE = "unreadable"  # not an assessment this tool can read
+    WITHHELD = "withheld"  # a public edition: facts are withheld from it, the results cannot follow
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,11 @@ class Recomputation:
             return "the results follow from the recorded facts and packs"
         if self.status is Recomputed.DIFFERENT:
             return "the results do not follow from the facts: " + "; ".join(self.differences)
+        if self.status is Recomputed.WITHHELD:
+            return (
+                "cannot recompute: this is a public edition, and the facts it withholds "
+                f"({'; '.join(self.differences)}) are not in it; recompute the full edition"
+            )
         if self.status is Recomputed.PACKS_DIFFER:
             return "cannot recompute: packs differ: " + "; ".join(self.differences)
         return "cannot recompute: " + "; ".join(self.differences)
@@ -63,6 +69,10 @@ def recompute(raw: bytes | str, installed: Sequence[LoadedPack]) -> Recomputatio
         saved = Assessment.model_validate_json(raw)
     except (ValueError, ValidationError) as exc:
         return Recomputation(Recomputed.UNREADABLE, [f"not an assessment of this tool: {_first_error(exc)}"])
+    if saved.edition is not None:
+        return Recomputation(
+            Recomputed.WITHHELD, [f"[withheld {w.number}] {w.field}" for w in saved.edition.withheld]
+        )
     try:
         solution = Solution.model_validate_json(json.dumps(saved.solution))
     except ValidationError as exc:

@@ -27,7 +27,14 @@ CONTROLS_FILE = "controls.yaml"
 QUESTIONS_FILE = "questions.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
 # The vocabularies whose titles are translated (`vocabulary.yaml`): those a person picks from.
-TRANSLATED_VOCABULARIES = ("data_categories", "data_subjects", "purposes", "technologies", "safeguards")
+TRANSLATED_VOCABULARIES = (
+    "data_categories",
+    "data_subjects",
+    "purposes",
+    "technologies",
+    "safeguards",
+    "confidentiality_grounds",
+)
 # Files of a language folder that are not the translation of a rule pack.
 NOT_PACKS = (CONTROLS_FILE, QUESTIONS_FILE, VOCABULARY_FILE)
 TRANSLATED_LANGUAGES = ("da", "sv")

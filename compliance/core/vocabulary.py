@@ -136,6 +136,39 @@ def technologies() -> Vocabulary:
 
 
 @dataclass(frozen=True)
+class Ground:
+    """A legal ground for withholding information from a public edition: its provision as its own
+    law names it, what it protects (the term's title), and whether its wording was checked."""
+
+    key: str
+    title: str
+    citation: str
+    jurisdiction: str
+    verified: bool
+
+
+# A ground the vocabulary does not list: the solution file then names the provision itself.
+OTHER_GROUND = "other"
+
+
+@cache
+def confidentiality_grounds() -> Vocabulary:
+    """Grounds for withholding information from a public edition (their titles, for translation)."""
+    entries = _read("confidentiality_grounds.yaml")["grounds"]
+    return Vocabulary("confidentiality ground", {k: Term(k, str(v["title"])) for k, v in entries.items()})
+
+
+@cache
+def grounds() -> dict[str, Ground]:
+    """The grounds of `confidentiality_grounds`, with their citations."""
+    entries = _read("confidentiality_grounds.yaml")["grounds"]
+    return {
+        k: Ground(k, str(v["title"]), str(v["citation"]), str(v["jurisdiction"]), bool(v["verified"]))
+        for k, v in entries.items()
+    }
+
+
+@dataclass(frozen=True)
 class Countries:
     """ISO 3166-1 alpha-2 codes and their status under GDPR Chapter V."""
 

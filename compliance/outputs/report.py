@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from jinja2 import Environment, StrictUndefined, select_autoescape
@@ -33,7 +34,7 @@ from compliance.core.resources import reports_root
 from compliance.core.scoring import CRITICAL_REASON, CRITICAL_REASON_AT, NOT_READY_BELOW, TARGET_WORDS
 from compliance.core.terminal import neutralise
 from compliance.core.translations import control_title, rule_text, setting_text
-from compliance.outputs import council, diagram, i18n, record
+from compliance.outputs import council, diagram, i18n, public, record
 from compliance.outputs.changes import CAUSE_WORDS, KIND_WORDS, KINDS, OUTCOME_WORDS, Changes
 from compliance.outputs.drawing import (
     coverage_chart,
@@ -108,6 +109,23 @@ TEXTS: dict[str, Any] = {
     "dpo": N_("Data protection officer"),
     "dpo_none": N_("none designated"),
     "draft_banner": N_("Draft: not approved; do not base a decision on it yet."),
+    "public_banner": N_("Public edition: information is withheld from it on the legal grounds listed below."),
+    "public_heading": N_("Withheld from this edition"),
+    "public_intro": N_(
+        "This edition is made for publication. The information listed here is removed from it, not "
+        "covered: where it stood, the report reads [withheld N]. The results are those of the full "
+        "edition; a result that rests on withheld information keeps its outcome but not its explanation."
+    ),
+    "public_none": N_("Nothing is withheld from this edition."),
+    "public_number": N_("No."),
+    "public_ground": N_("Legal ground"),
+    "public_reason": N_("Reason"),
+    "public_unverified": N_("its wording was not checked against the act"),
+    "public_as_named": N_("as the solution file names it; not checked"),
+    "full_confidential": N_(
+        "Not for publication as it is: this edition holds {n} items that its public edition withholds "
+        "({grounds})."
+    ),
     "signed_by": N_("Signed by"),
     "not_given": N_("not given"),
     "facts_to_state": N_("Facts to state"),
@@ -549,7 +567,7 @@ def render_html(
                 "explanation": control_explanation(c.explanation, a, lang),
             }
         )
-    return template.render(
+    html = template.render(
         a=a,
         data_sha256=data_sha256,
         signer=signer,
@@ -607,6 +625,8 @@ def render_html(
         ),
         coverage_chart=coverage_chart(a, t["control_statuses"], _coverage_alt(a, t)),
         drawing=drawing,
+        edition_rows=_edition_rows(a, lang),
+        full_confidential=_full_confidential(a, t, lang),
         diagram_svg=with_title(drawing.svg, t["diagram_alt"].format(n=len(a.solution.get("flows") or [])))
         if drawing.svg
         else None,
@@ -614,6 +634,65 @@ def render_html(
             a, lambda v: i18n.number(v, lang), t["not_assessed_score"], drawing.flow_colours
         ),
     )
+    # A public edition's data says [withheld N]; its reader reads it in the report's language.
+    return public.localise(html, lang) if a.edition is not None else html
+
+
+def _ground_text(ground: str, citation: str, lang: str) -> str:
+    """A confidentiality ground as the cover names it: its provision and what it protects."""
+    from compliance.core.translations import vocabulary_title
+    from compliance.core.vocabulary import grounds
+
+    info = grounds().get(ground)
+    if info is None:
+        return citation
+    title = vocabulary_title(lang, "confidentiality_grounds", ground, info.title)[0]
+    return f"{citation} ({title[:1].lower() + title[1:]})"
+
+
+def _edition_rows(a: Assessment, lang: str) -> list[dict[str, Any]] | None:
+    """The cover's list of what a public edition withholds; None for the full edition."""
+    if a.edition is None:
+        return None
+    gettext = i18n.translator(lang).gettext
+    return [
+        {
+            "number": w.number,
+            "ground": _ground_text(w.ground, w.citation, lang) + _unchecked(w.ground, w.verified, gettext),
+            "reason": w.reason,
+        }
+        for w in a.edition.withheld
+    ]
+
+
+def _unchecked(ground: str, verified: bool, gettext: Callable[[str], str]) -> str:
+    """The mark after a ground whose provision's wording the tool did not check."""
+    from compliance.core.vocabulary import OTHER_GROUND
+
+    if verified:
+        return ""
+    return f" [{gettext(TEXTS['public_as_named' if ground == OTHER_GROUND else 'public_unverified'])}]"
+
+
+def _full_confidential(a: Assessment, t: dict[str, Any], lang: str) -> str | None:
+    """On the full edition of a solution with fields marked confidential: not for publication."""
+    marked = a.solution.get("confidential") or []
+    if a.edition is not None or not marked:
+        return None
+    citations = []
+    for entry in marked:
+        ground = str(entry.get("ground", ""))
+        info = _ground_citation(ground, entry)
+        if info not in citations:
+            citations.append(info)
+    return str(t["full_confidential"]).format(n=len(marked), grounds="; ".join(citations))
+
+
+def _ground_citation(ground: str, entry: dict[str, Any]) -> str:
+    from compliance.core.vocabulary import grounds
+
+    info = grounds().get(ground)
+    return info.citation if info is not None else str(entry.get("provision") or ground)
 
 
 def _risks(a: Assessment) -> list[dict[str, Any]]:

@@ -238,6 +238,12 @@ def say_with(
     if f.status not in SAID:
         return None
     gettext = i18n.translator(lang).gettext
+    if f.withheld:
+        # A public edition: a sentence would give the withheld values away.
+        items = ", ".join(f"[withheld {n}]" for n in f.withheld)
+        return gettext("This result rests on information withheld from this edition ({items}).").format(
+            items=items
+        ), False
     if says is None:
         # A rule of a user's own pack without sentences: said from its title, never its tests.
         about = f" ({_names(names, lang) if names else f.target.name})" if f.target is not None else ""

@@ -108,6 +108,17 @@ class _Summary:
                 subsequent_indent="  ",
                 break_on_hyphens=False,
             ),
+            *(
+                [
+                    self.tr.ngettext(
+                        "Public edition: {n} item is withheld (see the report's cover for the grounds)",
+                        "Public edition: {n} items are withheld (see the report's cover for the grounds)",
+                        len(a.edition.withheld),
+                    ).format(n=len(a.edition.withheld))
+                ]
+                if a.edition is not None
+                else []
+            ),
             "",
             _("Verdict: {verdict}    Score: {score}/100").format(
                 verdict=_(VERDICT_TEXT[a.verdict]), score=self.num(a.score)
@@ -428,4 +439,9 @@ def _wrap(text: str, indent: int) -> list[str]:
 def render(a: Assessment, lang: str = "en") -> str:
     """The readable summary printed by `compliance assess`, in English, Danish or Swedish; text
     from the party being assessed (file names, scanner messages) cannot act on a terminal."""
-    return neutralise(_Summary(a, lang).render())
+    text = _Summary(a, lang).render()
+    if a.edition is not None:
+        from compliance.outputs.public import localise
+
+        text = localise(text, lang)
+    return neutralise(text)

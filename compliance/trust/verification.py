@@ -482,6 +482,7 @@ def _check_embedded(reader: Any, data: bytes, result: Verification) -> bytes | N
         "solution": solution.get("id") if isinstance(solution, dict) else None,
         "as_of": assessment.get("as_of"),
         "run": _run_of(assessment),
+        "edition": _edition_of(assessment),
         "inputs": [
             {"path": i.get("path"), "role": i.get("role"), "sha256": h, "shown_in_report": h in found}
             for i, h in zip(inputs, hashes, strict=True)
@@ -497,6 +498,15 @@ def _check_embedded(reader: Any, data: bytes, result: Verification) -> bytes | N
                 f"input {entry['path']}: its SHA-256 in the embedded data is not the one the report shows"
             )
     return raw
+
+
+def _edition_of(assessment: dict[str, Any]) -> dict[str, Any]:
+    """Which edition the report is: the full one, or a public one and how many items it withholds."""
+    edition = assessment.get("edition")
+    if not isinstance(edition, dict):
+        return {"kind": "full", "withheld": 0}
+    withheld = edition.get("withheld")
+    return {"kind": "public", "withheld": len(withheld) if isinstance(withheld, list) else 0}
 
 
 def _run_of(assessment: dict[str, Any]) -> dict[str, Any] | None:
@@ -615,6 +625,7 @@ VALUE_WORDS = {
     "different": N_("different"),
     "packs_differ": N_("packs differ"),
     "unreadable": N_("unreadable"),
+    "withheld": N_("withheld (a public edition)"),
     "match": N_("match"),
     "changed": N_("changed"),
     "missing": N_("missing"),
@@ -684,6 +695,17 @@ def render_text(v: Verification, lang: str = "en") -> str:
                 sha256=v.assessment["sha256"], shown=shown_as
             )
         )
+        edition = v.assessment.get("edition") or {}
+        if edition.get("kind") == "public":
+            lines.append(
+                field(
+                    _("edition:"),
+                    _("public: {n} items withheld; the full edition holds them").format(
+                        n=edition["withheld"]
+                    ),
+                    2,
+                )
+            )
         shown = sum(1 for i in v.assessment["inputs"] if i["shown_in_report"])
         lines.append(
             "  "

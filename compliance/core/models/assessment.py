@@ -230,6 +230,9 @@ class Finding:
     # The result's reason: the facts that decided it (a failure: the tests that failed; unknown:
     # the facts not given), by name; their values are in `facts` and their sources in `provenance`.
     deciding: list[str] = field(default_factory=list)
+    # In a public edition: the numbers of the withheld items this result rests on (its sentence
+    # and the values of those facts are withheld).
+    withheld: list[int] = field(default_factory=list)
 
 
 class RuleInfo(Out):
@@ -457,6 +460,24 @@ class DocumentControl(Out):
     approver: str | None = Field(None, description="Who approved it.")
 
 
+class Withheld(Out):
+    """One item a public edition withholds: what, on which legal ground, and why."""
+
+    number: int = Field(description="Its number: the edition shows the item as '[withheld N]'.")
+    field: str = Field(description="The field of the solution file withheld (and everything under it).")
+    ground: str = Field(description="The ground's key in the vocabulary, or 'other'.")
+    citation: str = Field(description="The provision the ground rests on.")
+    verified: bool = Field(description="Whether the provision's wording was checked for the vocabulary.")
+    reason: str = Field(description="Why it is withheld, as the authority says.")
+
+
+class Edition(Out):
+    """A public edition: a report from which the fields marked confidential are removed."""
+
+    kind: Literal["public"] = "public"
+    withheld: list[Withheld] = Field(default_factory=list)
+
+
 class DecisionsInfo(Out):
     """The decisions file read, and what of it was used."""
 
@@ -533,6 +554,11 @@ class Assessment(Out):
     )
     provenance: ProvenanceCounts | None = Field(
         default=None, description="How many passes rest on declarations only."
+    )
+    edition: Edition | None = Field(
+        default=None,
+        description="Set in a public edition: what it withholds and on what grounds. Its facts are "
+        "then incomplete, and its results cannot be recomputed from them.",
     )
     run: RunInfo | None = Field(
         default=None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
@@ -250,3 +251,26 @@ class FactModel(Strict):
                     + (f" (did you mean '{hint}'?)" if hint else "")
                 )
         return self
+
+
+_STEP = re.compile(r"([a-z_][a-z0-9_]*)(?:\[([^\]]+)\])?")
+
+
+def value_at(document: Mapping[str, Any], path: str) -> Any:
+    """The value a solution states at a fact path (`flows[readings].encryption.at_rest`: items of
+    a list by their id, safeguards by their control); ValueError where the file states nothing."""
+    node: Any = document
+    for step in path.split("."):
+        match = _STEP.fullmatch(step)
+        if match is None or not isinstance(node, Mapping) or match[1] not in node:
+            raise ValueError("the solution file states nothing there")
+        node = node[match[1]]
+        if match[2] is not None:
+            key = "control" if match[1] == "safeguards" else "id"
+            items = node if isinstance(node, list) else []
+            node = next((i for i in items if isinstance(i, Mapping) and i.get(key) == match[2]), None)
+            if node is None:
+                raise ValueError(f"no item '{match[2]}' in {match[1]}")
+    if node is None:
+        raise ValueError("the solution file states nothing there")
+    return node

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 from pathlib import PurePosixPath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
@@ -29,6 +29,7 @@ from compliance.core.models.common import (
     Text,
     duration_days,
     unsafe_character,
+    value_at,
 )
 
 # The version of the solution format that this engine reads and writes. A file says which version
@@ -2015,6 +2016,43 @@ def nis2_in_scope(entity: dict[str, Any] | None, jurisdiction: str | None) -> bo
     return nis2_scope_from_sector(entity, jurisdiction)
 
 
+class Confidential(Strict):
+    """A field of the solution file withheld from the public edition of the report, on a legal
+    ground the authority names (`compliance assess --edition public`)."""
+
+    field: ShortText = Field(
+        description="What is withheld, as a path in this file: `parties[kaveri].name` (one field), "
+        "`systems[gateway].security` (a section), `parties[kaveri]` (every field of the item but "
+        "its id), `description`."
+    )
+    ground: Annotated[str, Field(max_length=64)] = Field(
+        description="The legal ground, from the vocabulary rules/vocabulary/confidentiality_grounds.yaml "
+        "(e.g. `dk-offl-30-2`, `se-osl-18-8`), or `other` with the provision named in `provision`."
+    )
+    provision: ShortText | None = Field(
+        None, description="The provision, where `ground` is `other` (e.g. a special act's section)."
+    )
+    reason: Text = Field(description="Why the authority withholds it, as the public edition's cover says.")
+
+    @model_validator(mode="after")
+    def _ground_known(self) -> Confidential:
+        from compliance.core.vocabulary import OTHER_GROUND, grounds, suggest
+
+        if self.ground == OTHER_GROUND:
+            if not self.provision:
+                raise ValueError("ground 'other' needs the provision named in `provision`")
+        elif self.ground not in grounds():
+            hint = suggest(self.ground, grounds())
+            raise ValueError(
+                f"unknown confidentiality ground '{self.ground}'"
+                + (f" (did you mean '{hint}'?)" if hint else "")
+                + f"; known: {', '.join(grounds())}, or 'other' with `provision`"
+            )
+        if not self.reason.strip():
+            raise ValueError("reason: say why the information is withheld")
+        return self
+
+
 class Solution(FactModel):
     """A data-driven solution under review: the root of a solution file."""
 
@@ -2049,6 +2087,13 @@ class Solution(FactModel):
     flows: list[DataFlow] = Field(default_factory=list)
     safeguards: list[Safeguard] = Field(default_factory=list)
     evidence: Evidence = Field(default_factory=Evidence)
+    confidential: list[Confidential] = Field(
+        default_factory=list,
+        description="Fields withheld from the report's public edition, each with its legal ground "
+        "and reason; the full edition shows them and says that a public edition withholds them.",
+    )
+
+    _not_facts: ClassVar[frozenset[str]] = frozenset({"sources", "id", "schema_version", "confidential"})
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Solution:
@@ -2100,9 +2145,33 @@ class Solution(FactModel):
                     f"contract_standards[{i}]: '{standard.value}' is required by the contract but not among "
                     "`standards`: add it there, so that the review assesses against it"
                 )
+        problems += _confidential_resolve(self)
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+
+def _confidential_resolve(solution: Solution) -> list[str]:
+    """Every field marked confidential is one the file states (an id is not withheld)."""
+    if not solution.confidential:
+        return []
+    document = solution.model_dump(mode="json", exclude_unset=True, by_alias=True)
+    problems = []
+    seen: set[str] = set()
+    for i, entry in enumerate(solution.confidential):
+        path = entry.field.strip()
+        if path in seen:
+            problems.append(f"confidential[{i}].field: '{path}' is marked twice")
+        seen.add(path)
+        last = path.rpartition(".")[2]
+        if last in ("id", "schema_version", "confidential") or path.startswith("confidential"):
+            problems.append(f"confidential[{i}].field: '{path}' cannot be withheld (it is no fact)")
+            continue
+        try:
+            value_at(document, path)
+        except ValueError as exc:
+            problems.append(f"confidential[{i}].field: '{path}': {exc}")
+    return problems
 
 
 def _storage_agrees(flows: Sequence[DataFlow], systems: Sequence[System]) -> list[str]:
