@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from io import BytesIO
+from itertools import pairwise
 
 import pikepdf
 import pytest
@@ -112,3 +113,40 @@ def test_every_figure_has_a_text_alternative_and_the_pdf_is_tagged(lang: str) ->
     expected = {"en": "Score out of 100 per framework", "da": "Score ud af 100 pr. ramme"}[lang]
     assert any(alt.startswith(expected) for alt in alts)
     assert "/H2" in kinds and "/H3" in kinds and "/Table" in kinds and "/TH" in kinds
+    _reading_order_is_the_documents(pdf, render_html(a, lang))
+
+
+def _reading_order_is_the_documents(pdf: pikepdf.Pdf, html: str) -> None:
+    """A screen reader follows the structure tree: its headings are the report's, level by level
+    and in order, and its marked content runs page by page in the order it is laid out on each
+    page, but for list bullets and figures, which the renderer paints after the text around them
+    and the tree gives where they stand, as a reader expects."""
+    pages = {page.objgen: i for i, page in enumerate(pdf.pages)}
+    leaves: list[tuple[int, int, tuple[str, ...]]] = []
+    headings: list[str] = []
+
+    def walk(node: object, page: int | None, path: tuple[str, ...]) -> None:
+        if isinstance(node, pikepdf.Array):
+            for kid in node:
+                walk(kid, page, path)
+        elif isinstance(node, pikepdf.Dictionary):
+            if node.get("/Type") == "/MCR":
+                leaves.append((pages[node.Pg.objgen], int(node.MCID), path))
+            elif node.get("/Type") != "/OBJR":
+                own = node.get("/Pg")
+                kind = str(node.get("/S", ""))
+                if re.fullmatch(r"/H[1-6]", kind):
+                    headings.append(kind[1:].lower())
+                if "/K" in node:
+                    walk(node.K, pages[own.objgen] if own is not None else page, (*path, kind))
+        elif isinstance(node, int) and page is not None:
+            leaves.append((page, int(node), path))
+
+    walk(pdf.Root.StructTreeRoot, None, ())
+    assert headings == re.findall(r"<(h[1-6])[\s>]", html)
+    assert len(leaves) > 1000
+    assert all(a[0] <= b[0] for a, b in pairwise(leaves)), "a page read out of order"
+    out_of_order = [(a, b) for a, b in pairwise(leaves) if a[0] == b[0] and b[1] < a[1]]
+    painted_later = {"/Lbl", "/Figure"}
+    assert all(painted_later & {*a[2], *b[2]} for a, b in out_of_order), out_of_order[:3]
+    assert len(out_of_order) < len(leaves) // 20
