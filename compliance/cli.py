@@ -540,6 +540,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dd.set_defaults(run=cmd_dpia_draft, assessor=None)
 
+    review = sub.add_parser("review", help=_("review a document a supplier hands in, clause by clause"))
+    rvsub = review.add_subparsers(dest="what", required=True, metavar="WHAT", parser_class=_Parser)
+    rv = rvsub.add_parser(
+        "dpa",
+        parents=[signing_opt],
+        help=_("check a data-processing agreement against GDPR Art. 28, clause by clause"),
+        description=_(
+            "Find, for each requirement of GDPR Art. 28 (and Chapter V), the sentence of the agreement "
+            "that imposes it: found, weakened, contradicted or not found (unknown, never met), with "
+            "the quote, where it stands, why, and the question to send back to the supplier."
+        ),
+    )
+    rv.add_argument("document", type=Path, metavar="FILE", help=_("the agreement: .pdf, .docx, .md or .txt"))
+    rv.add_argument(
+        "--lang",
+        choices=list(LANGUAGES),
+        default=None,
+        help=_("the agreement's language, and the review's (default: recognised from the text)"),
+    )
+    rv.add_argument(
+        "--format", choices=["text", "json", "xlsx", "pdf"], default=None, help=_("what to write")
+    )
+    rv.add_argument(
+        "--output", "-o", type=Path, default=None, metavar="FILE", help=_("write to FILE (default: print)")
+    )
+    rv.add_argument(
+        "--solution",
+        type=Path,
+        default=None,
+        metavar="SOLUTION",
+        help=_("a solution file: the review's results become facts of its processor's contract"),
+    )
+    rv.add_argument(
+        "--party", default=None, metavar="ID", help=_("the processor whose agreement it is (with --solution)")
+    )
+    rv.add_argument("--as-of", type=_date, default=None, metavar="DATE", help=as_of_opt)
+    rv.set_defaults(run=cmd_review_dpa)
+
     decide = sub.add_parser(
         "decide",
         help=_("record a review decision or a checked fact in the decisions file"),
@@ -1070,6 +1108,127 @@ def cmd_dpia_draft(args: argparse.Namespace, out: TextIO) -> Exit:
     write_atomically(args.output, dpia_draft.build(assessment, args.lang))
     out.write(_("wrote {path}").format(path=args.output) + "\n")
     return Exit.OK
+
+
+def cmd_review_dpa(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance review dpa FILE`: the clause table of a data-processing agreement."""
+    from compliance.core.clauses import detect_language
+    from compliance.core.clauses import review as review_clauses
+    from compliance.outputs import dpa_review
+
+    fmt = args.format or {".json": "json", ".xlsx": "xlsx", ".pdf": "pdf"}.get(
+        args.output.suffix.lower() if args.output else "", "text"
+    )
+    if fmt in ("xlsx", "pdf") and args.output is None:
+        raise UsageError(_("a {format} review is a file: name it with -o").format(format=fmt))
+    if (args.solution is None) != (args.party is None):
+        raise UsageError(_("--solution and --party go together: the solution, and the processor in it"))
+    if args.output is not None:
+        writing.check_outputs(
+            [args.output], [args.document, *([args.solution] if args.solution else [])], [], lang=_language
+        )
+    # Every PDF this tool writes is signed; the identity opens before any work.
+    signer = (
+        _signer(argparse.Namespace(**{**vars(args), "lang": args.lang or "en"})) if fmt == "pdf" else None
+    )
+    blocks = _read_document(args.document)
+    lang = args.lang or detect_language(blocks)
+    results = review_clauses(blocks, lang)
+    review = dpa_review.Review(str(args.document), dpa_review.sha256_of(args.document), lang, results)
+    renderers: dict[str, Callable[[], str | bytes]] = {
+        "text": lambda: dpa_review.as_text(review, lang),
+        "json": lambda: dpa_review.as_json(review),
+        "xlsx": lambda: dpa_review.as_xlsx(review, lang),
+        "pdf": lambda: signing.sign_pdf(dpa_review.as_pdf(review, lang), *signer) if signer else b"",
+    }
+    rendered = renderers[fmt]()
+    if args.solution is not None:
+        text = _review_into_solution(args, review)
+        if args.output is None and fmt == "text":
+            rendered = str(rendered) + "\n" + text
+        else:
+            _note(text.rstrip())
+    if args.output is None:
+        if isinstance(rendered, bytes):  # pragma: no cover - refused above
+            raise UsageError(_("name the output file with -o"))
+        out.write(rendered)
+    else:
+        write_atomically(args.output, rendered)
+        out.write(_("wrote {path}").format(path=args.output) + "\n")
+    return Exit.OK
+
+
+def _read_document(path: Path, seconds: float = 60.0) -> list[Any]:
+    """A supplier's document read in a child process with a time and memory limit: a crafted file
+    is refused, not waited for."""
+    from compliance.core.clauses import Block
+    from compliance.evidence.documents import DocumentError, read_as_data
+    from compliance.trust.sandbox import ChildError, LimitExceeded, Limits, run_limited
+
+    name = str(path)
+    try:
+        kind, payload = run_limited(read_as_data, name, limits=Limits(seconds=seconds))
+    except LimitExceeded as exc:
+        refused = {
+            "time": _("not read within {seconds} s").format(seconds=f"{seconds:g}"),
+            "memory": _("it needs more memory than allowed"),
+        }
+        raise DocumentError.single(
+            name, _("refused: {why}").format(why=refused.get(exc.what, str(exc)))
+        ) from None
+    except ChildError:
+        raise DocumentError.single(name, _("a document that cannot be read")) from None
+    if kind == "refused":
+        raise DocumentError([Problem(**p) for p in payload])
+    blocks: list[Block] = payload
+    return blocks
+
+
+def _review_into_solution(args: argparse.Namespace, review: Any) -> str:
+    """Write the review's facts into the processor's contract in the solution file (source: the
+    document and where in it), then assess the solution: the Art. 28 results for that processor."""
+    from compliance.core.models.assessment import Target
+    from compliance.core.models.rules import Scope
+    from compliance.inputs.answers import remove_answer, set_answer, set_source
+    from compliance.inputs.dpa_facts import contract_facts
+    from compliance.inputs.files import read_text
+    from compliance.inputs.loader import validate_text
+    from compliance.inputs.upgrade import load_editable
+
+    loaded = load_solution(args.solution)
+    party = next((p for p in loaded.solution.parties if p.id == args.party), None)
+    if party is None:
+        raise UsageError(
+            _("{path}: no party '{party}'; name the processor whose agreement it is").format(
+                path=args.solution, party=args.party
+            )
+        )
+    target = Target(Scope.PARTY, party.id, party.name)
+    path = args.solution.resolve()
+    doc, dump = load_editable(read_text(path), str(args.solution))
+    for fact in contract_facts(review.results, review.document):
+        name = f"party.contract.{fact.field}"
+        if fact.value is None:
+            remove_answer(doc, name, target)
+        else:
+            set_answer(doc, name, target, fact.value)
+            set_source(doc, name, target, {"kind": "document", "reference": fact.reference[:200]})
+    candidate = dump(doc)
+    validate_text(candidate, str(args.solution))
+    mode = path.stat().st_mode & 0o7777
+    write_atomically(path, candidate)
+    path.chmod(mode)
+    assessment = assess(load_solution(args.solution).solution, load_packs([]), args.as_of or date.today())
+    lines = [
+        _(
+            "The agreement's clauses are now facts of {party}'s contract in {path} (source: the document)."
+        ).format(party=party.name, path=args.solution),
+        _("GDPR Art. 28 with these facts:"),
+    ]
+    for f in assessment.findings:
+        if f.target is not None and f.target.id == party.id and f.rule_id.startswith("GDPR-28"):
+            lines.append(f"  {f.status.value:<14} {f.citation}: {f.title}")
+    return "\n".join(lines) + "\n"
 
 
 def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:

@@ -3,7 +3,7 @@
     python scripts/stamp_translations.py [--check] [RULE_ID ...]
 
 A translation (rules/translations/<lang>/<pack>.yaml, controls.yaml for the catalogue's control
-titles, and questions.yaml for the question bank, by fact) is shown only while its `source` stamp matches the current English text. After a rule's English text changes,
+titles, questions.yaml for the question bank, by fact, and dpa.yaml for the requirements of a data-processing agreement) is shown only while its `source` stamp matches the current English text. After a rule's English text changes,
 review its translations, then run this script with the rule's ID (or the question's fact) to restamp them; with no IDs it
 stamps only entries that have no stamp yet. `--check` lists stale or unstamped entries and exits 1
 if there are any (the test suite does the same).
@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from compliance.core.questions import bank  # noqa: E402
 from compliance.core.translations import (  # noqa: E402
     CONTROLS_FILE,
+    DPA_FILE,
     QUESTIONS_FILE,
     TRANSLATED_VOCABULARIES,
     VOCABULARY_FILE,
@@ -114,6 +115,28 @@ def main() -> int:
                             continue
                         lines = _set_term_stamp(lines, name, key, control_stamp(title))
                         changed = True
+            if changed:
+                path.write_text("".join(lines), encoding="utf-8")
+            continue
+        if path.name == DPA_FILE:
+            from compliance.core.clauses import requirements
+            from compliance.outputs.dpa_review import stamp as dpa_stamp
+
+            wanted = {key: dpa_stamp(req) for key, req in requirements().items()}
+            for key in wanted.keys() - data["requirements"].keys():
+                problems.append(f"{path.relative_to(ROOT)}: {key}: not translated")
+            for key, entry in data["requirements"].items():
+                stamp = wanted.get(key)
+                if stamp is None:
+                    problems.append(f"{path.relative_to(ROOT)}: {key}: no such requirement")
+                elif entry.get("source") != stamp:
+                    if args.check or not (key in args.rules or (not args.rules and "source" not in entry)):
+                        problems.append(
+                            f"{path.relative_to(ROOT)}: {key}: {'stale' if 'source' in entry else 'unstamped'}"
+                        )
+                        continue
+                    lines = _set_stamp(lines, key, stamp)
+                    changed = True
             if changed:
                 path.write_text("".join(lines), encoding="utf-8")
             continue

@@ -1,0 +1,124 @@
+"""How well `compliance review dpa` reads agreements: its outcome and quote per requirement against
+a lawyer's clause table (the corpus in tests/fixtures/dpa/, written before the patterns).
+
+    python bench/bench_dpa.py [--half tune|heldout] [--lang da,sv,en] [--show-errors]
+
+The corpus has two halves. The patterns are tuned on `tune/`; `heldout/` is measured and never
+edited afterwards (a changed held-out document becomes a new one). Per requirement and language:
+documents, outcomes right, quotes right (the sentence the key quotes is the one the tool quotes),
+**false found** (the tool says found where the key does not: the error that must not happen),
+weaknesses missed (the key says weakened or contradicted, the tool says found or not found), and
+not found where the key finds the clause.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from compliance.core.clauses import ClauseOutcome, requirements, review  # noqa: E402
+from compliance.evidence.documents import read  # noqa: E402
+
+CORPUS = ROOT / "tests" / "fixtures" / "dpa"
+WEAK = {"weakened", "contradicted"}
+
+
+def squeeze(text: str) -> str:
+    """Text as quotes are compared: letters and digits only, case folded."""
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def quote_matches(tool: str, key: str) -> bool:
+    """The tool quotes the key's sentence: one contains the other (a list item carries its lead-in)."""
+    a, b = squeeze(tool), squeeze(key)
+    return bool(a and b) and (a in b or b in a)
+
+
+def evaluate(half: str, lang: str) -> tuple[dict[str, dict[str, int]], list[str]]:
+    """Counts per requirement, and the errors, for one half and language."""
+    folder = CORPUS / half / lang
+    key = yaml.safe_load((folder / "key.yaml").read_text(encoding="utf-8"))
+    table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    errors: list[str] = []
+    for doc_id, expected in sorted(key.items()):
+        path = next(p for p in folder.iterdir() if p.stem == doc_id)
+        results = {r.requirement: r for r in review(read(path), lang)}
+        for req in requirements():
+            want = expected[req]["outcome"]
+            got = results[req]
+            row = table[req]
+            row["documents"] += 1
+            if got.outcome.value == want:
+                row["right"] += 1
+                if want != "not_found":
+                    row["quoted"] += 1
+                    if quote_matches(got.quote, str(expected[req].get("quote", ""))):
+                        row["quote_right"] += 1
+                    else:
+                        errors.append(
+                            f"{lang}/{doc_id} {req}: quote differs: {got.quote!r} / {expected[req].get('quote')!r}"
+                        )
+                continue
+            if got.outcome is ClauseOutcome.FOUND:
+                row["false_found"] += 1
+            if want in WEAK and got.outcome.value not in WEAK:
+                row["weakness_missed"] += 1
+            if want == "found" and got.outcome is ClauseOutcome.NOT_FOUND:
+                row["missed"] += 1
+            errors.append(
+                f"{lang}/{doc_id} {req}: key {want}, tool {got.outcome.value}: {got.quote[:160]!r} "
+                f"({got.reason[:100]}) / key: {str(expected[req].get('quote', ''))[:160]!r}"
+            )
+    return table, errors
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--half", choices=["tune", "heldout"], default="tune")
+    parser.add_argument("--lang", default="da,sv,en")
+    parser.add_argument("--show-errors", action="store_true")
+    args = parser.parse_args(argv)
+    columns = ("documents", "right", "quote_right", "false_found", "weakness_missed", "missed")
+    totals: dict[str, int] = defaultdict(int)
+    print(f"## {args.half}\n")
+    print(
+        "| language | requirement | documents | outcome right | quote right | false found | weakness missed | not found where found |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    all_errors = []
+    for lang in args.lang.split(","):
+        table, errors = evaluate(args.half, lang)
+        all_errors += errors
+        for req in requirements():
+            row = table[req]
+            quote = f"{row['quote_right']}/{row['quoted']}"
+            print(
+                f"| {lang} | {req} | {row['documents']} | {row['right']} | {quote} | {row['false_found']} | "
+                f"{row['weakness_missed']} | {row['missed']} |"
+            )
+            for c in columns:
+                totals[c] += row[c]
+            totals["quoted"] += row["quoted"]
+    print(
+        f"| all | all | {totals['documents']} | {totals['right']} ({100 * totals['right'] / max(totals['documents'], 1):.0f}%) | "
+        f"{totals['quote_right']}/{totals['quoted']} | {totals['false_found']} | {totals['weakness_missed']} | {totals['missed']} |"
+    )
+    if args.show_errors:
+        print()
+        for e in all_errors:
+            print("-", e)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

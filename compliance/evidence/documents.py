@@ -1,0 +1,339 @@
+"""The text of a document a supplier hands in (PDF, DOCX, Markdown or plain text), block by block,
+each with where it stands: a PDF's page and line, a Word or text document's section and paragraph.
+
+The document comes from the party being assessed, so it is read as hostile: its size is capped
+before anything is parsed, a DOCX's zip members are counted and sized before its XML is read (and
+the XML is parsed without entities or network), an encrypted or malformed file is refused with a
+plain message, and a PDF without a text layer is said to need OCR rather than read as empty.
+Nothing in a document is executed or fetched. The command runs `read_as_data` in a child process
+with a time and memory limit (compliance.trust.sandbox), so a crafted file cannot hang it.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from compliance.core.clauses import Block
+from compliance.core.errors import InputError
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_PAGES = 1_000
+MAX_MEMBERS = 2_000
+MAX_MEMBER_BYTES = 100 * 1024 * 1024
+MAX_TOTAL_BYTES = 200 * 1024 * 1024
+MAX_RATIO = 200  # unpacked size over packed size, for a member of more than a megabyte
+SUFFIXES = (".pdf", ".docx", ".md", ".txt")
+# Parts of a Word document that are not text to read, and would run code or fetch content.
+_FORBIDDEN = ("word/vbaProject.bin", "word/activeX/", "word/embeddings/")
+
+
+class DocumentError(InputError):
+    """A document that cannot be read: refused with what is wrong."""
+
+
+def read(path: Path) -> list[Block]:
+    """The blocks of a document, by its suffix."""
+    name = str(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise DocumentError.single(name, f"not a document this review reads (use {', '.join(SUFFIXES)})")
+    from compliance.inputs.files import read_bytes
+
+    data = read_bytes(path, max_bytes=MAX_FILE_BYTES, label=name)
+    if suffix == ".pdf":
+        return _pdf(data, name)
+    if suffix == ".docx":
+        return _docx(data, name)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DocumentError.single(name, "not UTF-8 text") from None
+    return text_blocks(text)
+
+
+def read_as_data(path: str) -> tuple[str, Any]:
+    """`read` for a child process (compliance.trust.sandbox): the blocks, or the refusal as data."""
+    try:
+        return "ok", read(Path(path))
+    except InputError as exc:
+        return "refused", [vars(p) for p in exc.problems]
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain text and Markdown
+
+_HEADING_MD = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_HEADING_NUMBERED = re.compile(
+    r"^\s*((?:\d+\.)*\d+\.?|[A-Z]\.|(?:bilag|bilaga|annex|appendix|appendiks)\s+\w+)\s+(\S.{0,100})$", re.I
+)
+_ITEM = re.compile(r"^\s*(?:[-*•–]|\(?[a-z]\)|\(?\d{1,2}\)|\d{1,2}\.|\(?[ivx]{1,4}\))\s+(.*)$", re.I)
+_CLAUSE_NUMBER = re.compile(r"^((?:\d+\.)+\d+)\.?\s+")
+_TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+
+
+def text_blocks(text: str) -> list[Block]:
+    """Blocks of Markdown or plain text: headings (`#`, or a short numbered line), paragraphs
+    (lines up to a blank one), list items and table rows."""
+    blocks: list[Block] = []
+    section, number = "", 0
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        nonlocal number
+        if paragraph:
+            number += 1
+            text = " ".join(paragraph)
+            own = _CLAUSE_NUMBER.match(text)
+            if own is not None:  # "7.2 The processor shall ...": the clause's own number says where
+                blocks.append(Block("paragraph", text[own.end() :], f"section {own[1]}", section))
+            else:
+                blocks.append(Block("paragraph", text, _where(section, number), section))
+            paragraph.clear()
+
+    for raw in text.splitlines():
+        line = raw.strip()
+        heading = _HEADING_MD.match(raw)
+        numbered = _HEADING_NUMBERED.match(line) if not heading else None
+        if heading or (numbered and _looks_like_heading(line)):
+            flush()
+            section = _clean(heading[2] if heading else line)
+            number = 0
+            blocks.append(Block("heading", section, _where(section, 0), section))
+        elif not line:
+            flush()
+        elif _TABLE_RULE.match(line):
+            if blocks and blocks[-1].kind == "row":  # the row above a Markdown table's rule is its header
+                last = blocks.pop()
+                blocks.append(Block("header", last.text, last.where, last.section))
+            continue
+        elif (row := _TABLE_ROW.match(line)) is not None:
+            flush()
+            number += 1
+            cells = [_clean(c) for c in row[1].split("|")]
+            blocks.append(Block("row", " | ".join(cells), _where(section, number), section))
+        elif (item := _ITEM.match(line)) is not None:
+            flush()
+            number += 1
+            blocks.append(Block("item", _clean(item[1]), _where(section, number), section))
+        else:
+            paragraph.append(_clean(line))
+    flush()
+    return blocks
+
+
+def _looks_like_heading(line: str) -> bool:
+    """A short numbered line without a sentence's end: '7. Sub-processors', '7.1 Notice'."""
+    return len(line) <= 90 and not line.rstrip().endswith((".", ";", ":", ",")) and len(line.split()) <= 10
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"[*_`]{1,3}([^*_`]+)[*_`]{1,3}", r"\1", text)  # Markdown emphasis
+    return " ".join(text.split())
+
+
+def _where(section: str, paragraph: int) -> str:
+    number = re.match(r"^((?:\d+\.)*\d+)\.?\s", section + " ")
+    name = f"section {number[1]}" if number else (f"“{section}”" if section else "the opening")
+    return f"{name}, paragraph {paragraph}" if paragraph else name
+
+
+# ---------------------------------------------------------------------------------------------
+# Word
+
+
+def _docx(data: bytes, name: str) -> list[Block]:
+    import io
+
+    _check_zip(data, name)
+    try:
+        import docx
+        from docx.opc.exceptions import PackageNotFoundError
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+    except ImportError:  # pragma: no cover - a runtime dependency
+        raise DocumentError.single(name, "python-docx is not installed") from None
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise DocumentError.single(name, f"not a Word document that can be read ({exc})") from None
+    except Exception as exc:  # lxml's own errors: a malformed part
+        raise DocumentError.single(name, f"a malformed Word document ({type(exc).__name__})") from None
+    blocks: list[Block] = []
+    section, number = "", 0
+    body = document.element.body
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            paragraph = Paragraph(child, document)
+            text = _clean(paragraph.text)
+            if not text:
+                continue
+            style = (paragraph.style.name if paragraph.style is not None else "") or ""
+            if style.lower().startswith(("heading", "title", "overskrift", "rubrik")):
+                section, number = text, 0
+                blocks.append(Block("heading", text, _where(section, 0), section))
+                continue
+            number += 1
+            kind = "item" if "list" in style.lower() else "paragraph"
+            blocks.append(Block(kind, text, _where(section, number), section))
+        elif tag == "tbl":
+            table = Table(child, document)
+            for row in table.rows:
+                cells: list[str] = []
+                for cell in row.cells:
+                    value = _clean(cell.text)
+                    if not cells or value != cells[-1]:  # a merged cell repeats itself
+                        cells.append(value)
+                number += 1
+                blocks.append(Block("row", " | ".join(cells), _where(section, number), section))
+    blocks += _footnotes(data, name)
+    return blocks
+
+
+def _footnotes(data: bytes, name: str) -> list[Block]:
+    """Footnotes and endnotes, which python-docx does not read, parsed without entities."""
+    import io
+
+    from defusedxml import ElementTree
+
+    out: list[Block] = []
+    namespace = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for part, label in (("word/footnotes.xml", "footnote"), ("word/endnotes.xml", "endnote")):
+            if part not in archive.namelist():
+                continue
+            try:
+                root = ElementTree.fromstring(archive.read(part))
+            except Exception:
+                raise DocumentError.single(name, f"{part}: malformed or refused XML") from None
+            for note in root:
+                note_id = note.get(f"{namespace}id", "")
+                if note_id in ("-1", "0"):  # the separators Word writes
+                    continue
+                text = _clean("".join(t.text or "" for t in note.iter(f"{namespace}t")))
+                if text:
+                    out.append(Block("paragraph", text, f"{label} {note_id}", ""))
+    return out
+
+
+def _check_zip(data: bytes, name: str) -> None:
+    """Refuse, before any XML is read, an archive that is no plain Word document of a sane size."""
+    import io
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise DocumentError.single(name, "not a Word document (not a zip archive)") from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_MEMBERS:
+            raise DocumentError.single(name, f"{len(members)} parts: refused")
+        total = 0
+        for member in members:
+            if member.flag_bits & 0x1:
+                raise DocumentError.single(name, "an encrypted Word document: save it without a password")
+            if member.file_size > MAX_MEMBER_BYTES or (
+                member.file_size > 1 << 20 and member.file_size > MAX_RATIO * max(member.compress_size, 1)
+            ):
+                raise DocumentError.single(
+                    name, f"{member.filename}: {member.file_size} bytes unpacked: refused"
+                )
+            if member.filename.startswith(_FORBIDDEN):
+                raise DocumentError.single(
+                    name, f"{member.filename}: macros and embedded objects are refused"
+                )
+            total += member.file_size
+        if total > MAX_TOTAL_BYTES:
+            raise DocumentError.single(name, f"{total} bytes unpacked: refused")
+        if "word/document.xml" not in archive.namelist():
+            raise DocumentError.single(name, "not a Word document (no word/document.xml)")
+
+
+# ---------------------------------------------------------------------------------------------
+# PDF
+
+
+def _pdf(data: bytes, name: str) -> list[Block]:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise DocumentError.single(name, "an encrypted PDF: remove the password and hand it in again")
+        pages = list(reader.pages)
+    except DocumentError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, RecursionError, OSError) as exc:
+        raise DocumentError.single(name, f"a malformed PDF ({type(exc).__name__})") from None
+    except Exception as exc:  # pypdf raises others on crafted files (NotImplementedError for encryption)
+        raise DocumentError.single(name, f"a PDF that cannot be read ({type(exc).__name__})") from None
+    if len(pages) > MAX_PAGES:
+        raise DocumentError.single(name, f"{len(pages)} pages: refused")
+    blocks: list[Block] = []
+    section = ""
+    any_text = False
+    for page_number, page in enumerate(pages, start=1):
+        try:
+            text = page.extract_text() or ""
+        except Exception as exc:  # a crafted page
+            raise DocumentError.single(
+                name, f"page {page_number} cannot be read ({type(exc).__name__})"
+            ) from None
+        lines = [(i, " ".join(line.split())) for i, line in enumerate(text.splitlines(), start=1)]
+        lines = [(i, line) for i, line in lines if line]
+        any_text = any_text or bool(lines)
+        paragraph: list[str] = []
+        start = 0
+        for i, line in lines:
+            numbered = _HEADING_NUMBERED.match(line)
+            if numbered and _looks_like_heading(line):
+                if paragraph:
+                    blocks.append(
+                        Block("paragraph", " ".join(paragraph), f"page {page_number}, line {start}", section)
+                    )
+                    paragraph = []
+                section = line
+                blocks.append(Block("heading", line, f"page {page_number}, line {i}", section))
+                continue
+            if not paragraph:
+                start = i
+            paragraph.append(line)
+            if line.endswith((".", ":", ";")) and not re.search(
+                r"\b(?:art|nr|no|stk|kap|pkt|jf|fx|t\.ex|e\.g|i\.e)\.$", line, re.I
+            ):
+                blocks.append(
+                    Block(
+                        "paragraph",
+                        _dehyphen(" ".join(paragraph)),
+                        f"page {page_number}, line {start}",
+                        section,
+                    )
+                )
+                paragraph = []
+        if paragraph:
+            blocks.append(
+                Block(
+                    "paragraph", _dehyphen(" ".join(paragraph)), f"page {page_number}, line {start}", section
+                )
+            )
+    if not any_text:
+        raise DocumentError.single(
+            name, "no text: the PDF has no text layer (a scan); OCR is needed before it can be reviewed"
+        )
+    return blocks
+
+
+def _dehyphen(text: str) -> str:
+    return re.sub(r"(\w)- (\w)", r"\1\2", text)
+
+
+def as_data(blocks: list[Block]) -> list[dict[str, Any]]:
+    """Blocks as plain data (for the JSON of a review)."""
+    return [{"kind": b.kind, "text": b.text, "where": b.where, "section": b.section} for b in blocks]
