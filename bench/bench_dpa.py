@@ -1,14 +1,16 @@
 """How well `compliance review dpa` reads agreements: its outcome and quote per requirement against
 a lawyer's clause table (the corpus in tests/fixtures/dpa/, written before the patterns).
 
-    python bench/bench_dpa.py [--half tune|heldout] [--lang da,sv,en] [--show-errors]
+    python bench/bench_dpa.py [--half tune|heldout] [--lang da,sv,en] [--as md|docx|pdf] [--show-errors]
 
 The corpus has two halves. The patterns are tuned on `tune/`; `heldout/` is measured and never
 edited afterwards (a changed held-out document becomes a new one). Per requirement and language:
 documents, outcomes right, quotes right (the sentence the key quotes is the one the tool quotes),
 **false found** (the tool says found where the key does not: the error that must not happen),
 weaknesses missed (the key says weakened or contradicted, the tool says found or not found), and
-not found where the key finds the clause.
+not found where the key finds the clause. `--as docx` or `--as pdf` first turns each Markdown
+document into a Word document (python-docx: headings, paragraphs, list items, tables) or a PDF
+(WeasyPrint), to measure the readers of those formats on the same text.
 """
 
 from __future__ import annotations
@@ -42,14 +44,68 @@ def quote_matches(tool: str, key: str) -> bool:
     return bool(a and b) and (a in b or b in a)
 
 
-def evaluate(half: str, lang: str) -> tuple[dict[str, dict[str, int]], list[str]]:
+def converted(path: Path, kind: str, folder: Path) -> Path:
+    """The Markdown document as a Word document or a PDF with the same text."""
+    import html
+
+    from compliance.evidence.documents import text_blocks
+
+    blocks = text_blocks(path.read_text(encoding="utf-8"))
+    out = folder / f"{path.stem}.{kind}"
+    if kind == "docx":
+        import docx
+
+        document = docx.Document()
+        table = None
+        for b in blocks:
+            if b.kind in ("header", "row"):
+                cells = b.text.split(" | ")
+                if table is None or len(table.columns) != len(cells):
+                    table = document.add_table(rows=0, cols=len(cells))
+                row = table.add_row()
+                for cell, text in zip(row.cells, cells, strict=True):
+                    cell.text = text
+                continue
+            table = None
+            if b.kind == "heading":
+                document.add_heading(b.text, level=2)
+            elif b.kind == "item":
+                document.add_paragraph(b.text, style="List Bullet")
+            else:
+                number = b.where.removeprefix("section ") if b.where.startswith("section ") and "," not in b.where else ""
+                document.add_paragraph(f"{number} {b.text}".strip())
+        document.save(str(out))
+        return out
+    from weasyprint import HTML
+
+    parts = []
+    for b in blocks:
+        text = html.escape(b.text)
+        if b.kind == "heading":
+            parts.append(f"<h2>{text}</h2>")
+        elif b.kind in ("header", "row"):
+            parts.append("<p>" + text.replace(" | ", " – ") + "</p>")
+        elif b.kind == "item":
+            parts.append(f"<p>• {text}</p>")
+        else:
+            parts.append(f"<p>{text}</p>")
+    HTML(string="".join(parts)).write_pdf(str(out))
+    return out
+
+
+def evaluate(half: str, lang: str, kind: str = "md") -> tuple[dict[str, dict[str, int]], list[str]]:
     """Counts per requirement, and the errors, for one half and language."""
     folder = CORPUS / half / lang
     key = yaml.safe_load((folder / "key.yaml").read_text(encoding="utf-8"))
     table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     errors: list[str] = []
+    import tempfile
+
+    scratch = Path(tempfile.mkdtemp(prefix="bench-dpa-"))
     for doc_id, expected in sorted(key.items()):
         path = next(p for p in folder.iterdir() if p.stem == doc_id)
+        if kind != "md":
+            path = converted(path, kind, scratch)
         results = {r.requirement: r for r in review(read(path), lang)}
         for req in requirements():
             want = expected[req]["outcome"]
@@ -86,18 +142,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--half", choices=["tune", "heldout"], default="tune")
     parser.add_argument("--lang", default="da,sv,en")
+    parser.add_argument("--as", dest="kind", choices=["md", "docx", "pdf"], default="md")
     parser.add_argument("--show-errors", action="store_true")
     args = parser.parse_args(argv)
     columns = ("documents", "right", "quote_right", "false_found", "weakness_missed", "missed")
     totals: dict[str, int] = defaultdict(int)
-    print(f"## {args.half}\n")
+    print(f"## {args.half} ({args.kind})\n")
     print(
         "| language | requirement | documents | outcome right | quote right | false found | weakness missed | not found where found |"
     )
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     all_errors = []
     for lang in args.lang.split(","):
-        table, errors = evaluate(args.half, lang)
+        table, errors = evaluate(args.half, lang, args.kind)
         all_errors += errors
         for req in requirements():
             row = table[req]

@@ -540,6 +540,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dd.set_defaults(run=cmd_dpia_draft, assessor=None)
 
+    annex = sub.add_parser(
+        "annex",
+        help=_("write a processor agreement's annex prefilled from the solution (Word)"),
+        description=_(
+            "dk-scc: appendices A to C of the Danish standard contractual clauses for processors (the "
+            "processing, the sub-processors with their countries, the instructions and security "
+            "measures); se-pub: the instruction annex of the Swedish municipal processor agreement. "
+            "What the solution does not state is a marked blank."
+        ),
+    )
+    annex.add_argument("kind", choices=["dk-scc", "se-pub"], help=_("which annex"))
+    annex.add_argument("solution", type=Path, metavar="SOLUTION")
+    annex.add_argument(
+        "--party", default=None, metavar="ID", help=_("the processor (default: the solution's supplier)")
+    )
+    annex.add_argument(
+        "--lang", choices=list(LANGUAGES), default=None, help=_("default: da for dk-scc, sv for se-pub")
+    )
+    annex.add_argument(
+        "--output", "-o", type=Path, required=True, metavar="FILE.docx", help=_("the annex to write")
+    )
+    annex.set_defaults(run=cmd_annex)
+
     review = sub.add_parser("review", help=_("review a document a supplier hands in, clause by clause"))
     rvsub = review.add_subparsers(dest="what", required=True, metavar="WHAT", parser_class=_Parser)
     rv = rvsub.add_parser(
@@ -1106,6 +1129,31 @@ def cmd_dpia_draft(args: argparse.Namespace, out: TextIO) -> Exit:
     options = ScanOptions(enabled=not args.no_scan)
     assessment = _assess_with_evidence(loaded, packs, decided, args.as_of or date.today(), options)
     write_atomically(args.output, dpia_draft.build(assessment, args.lang))
+    out.write(_("wrote {path}").format(path=args.output) + "\n")
+    return Exit.OK
+
+
+def cmd_annex(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance annex dk-scc|se-pub SOLUTION -o FILE.docx`: a processor agreement's annex."""
+    from compliance.outputs import annexes
+
+    if args.output.suffix.lower() != ".docx":
+        raise UsageError(
+            _("{path}: the annex is a Word document; name it FILE.docx").format(path=args.output)
+        )
+    writing.check_outputs([args.output], [args.solution], [], lang=_language)
+    loaded = load_solution(args.solution)
+    document = loaded.solution.model_dump(mode="json")
+    processors = annexes.processors(document)
+    party = args.party or document.get("supplier")
+    if party not in processors:
+        raise UsageError(
+            _("{path}: name the processor with --party ({choices})").format(
+                path=args.solution, choices=", ".join(processors) or _("the solution names no processor")
+            )
+        )
+    lang = args.lang or ("da" if args.kind == "dk-scc" else "sv")
+    write_atomically(args.output, annexes.as_docx(annexes.build(document, party, args.kind, lang), lang))
     out.write(_("wrote {path}").format(path=args.output) + "\n")
     return Exit.OK
 

@@ -302,6 +302,20 @@ def _pdf(data: bytes, name: str) -> list[Block]:
                 section = line
                 blocks.append(Block("heading", line, f"page {page_number}, line {i}", section))
                 continue
+            if _ENTRY.search(line) and not line.endswith((".", ":", ";")) and len(line) <= 160:
+                # a line of a table or list that names a company: an entry of its own
+                if paragraph:
+                    blocks.append(
+                        Block(
+                            "paragraph",
+                            _dehyphen(" ".join(paragraph)),
+                            f"page {page_number}, line {start}",
+                            section,
+                        )
+                    )
+                    paragraph = []
+                blocks.append(Block("row", line, f"page {page_number}, line {i}", section))
+                continue
             if not paragraph:
                 start = i
             paragraph.append(line)
@@ -328,6 +342,12 @@ def _pdf(data: bytes, name: str) -> list[Block]:
             name, "no text: the PDF has no text layer (a scan); OCR is needed before it can be reviewed"
         )
     return blocks
+
+
+# A company's legal form: a line that names one and is no sentence is an entry of a list or table.
+_ENTRY = re.compile(
+    r"(?<![\w/])(?:AB|A/S|ApS|ASA|Oyj?|GmbH|AG|Ltd|Limited|Inc|LLC|SARL|S\.A\.|B\.V\.|BV|N\.V\.|Corp|plc|KB|HB|I/S|P/S|S\.r\.l\.|SAS)(?![\w/])"
+)
 
 
 def _dehyphen(text: str) -> str:
