@@ -39,8 +39,10 @@ class ClauseOutcome(StrEnum):
 
 
 # Which outcome decides when sentences disagree: one that contradicts the duty, then one that
-# imposes it fully, then one that weakens it.
-_PRECEDENCE = (ClauseOutcome.CONTRADICTED, ClauseOutcome.FOUND, ClauseOutcome.WEAKENED)
+# carves part of it out ("is not obliged to ... unless"), then one that imposes it fully, then one
+# that weakens it otherwise. A carve-out limits even a clean clause elsewhere in the agreement.
+_PRECEDENCE = (ClauseOutcome.CONTRADICTED, "carve-out", ClauseOutcome.FOUND, ClauseOutcome.WEAKENED)
+CARVE_OUT = "it rules part of the duty out: "
 
 
 @dataclass(frozen=True)
@@ -235,8 +237,10 @@ def sentences(blocks: Sequence[Block]) -> list[Sentence]:
             out.append(Sentence(block.text, block.where, block.kind, block.section))
             lead = ""
             continue
-        if block.kind == "item" and lead:
-            out.append(Sentence(f"{lead} {block.text}", block.where, "item", block.section))
+        if block.kind == "item":
+            out.append(
+                Sentence(f"{lead} {block.text}" if lead else block.text, block.where, "item", block.section)
+            )
             continue
         parts = [p.strip() for p in _split(block.text) if p.strip()]
         for part in parts:
@@ -310,7 +314,7 @@ def _classify(text: str, key: str, lang: Language, kind: str) -> tuple[ClauseOut
     denial = _first(lang.denial, text)
     if denial is not None:
         if _first(lang.exception, text[denial.end() :]) is not None and not patterns.absolute:
-            return ClauseOutcome.WEAKENED, f"it denies the duty but for some cases: “{denial.group(0)}”", rank
+            return ClauseOutcome.WEAKENED, f"{CARVE_OUT}“{denial.group(0)}”", rank
         return ClauseOutcome.CONTRADICTED, f"it denies the duty: “{denial.group(0)}”", rank
     weak = _first(patterns.weakened, rest) or _first(lang.weakening, rest)
     if weak is not None:
@@ -352,7 +356,10 @@ def review(blocks: Sequence[Block], code: str) -> list[ClauseResult]:
 
 def _decide(requirement: Requirement, hits: list[tuple[ClauseOutcome, str, Sentence, int]]) -> ClauseResult:
     for outcome in _PRECEDENCE:
-        chosen = [h for h in hits if h[0] is outcome]
+        if outcome == "carve-out":
+            chosen = [h for h in hits if h[0] is ClauseOutcome.WEAKENED and h[1].startswith(CARVE_OUT)]
+        else:
+            chosen = [h for h in hits if h[0] is outcome]
         if chosen:
             decided, reason, sentence, _rank = min(chosen, key=lambda h: h[3])
             others = [
@@ -420,7 +427,9 @@ def _subprocessor_list(said: Sequence[Sentence], lang: Language, requirement: Re
             without[0].where,
             f"{len(without)} of {len(entries)} entries of the list name no country",
         )
-    shown = intro or entries[0]
+    # The sentence that introduces the list is quoted when it says something of its own; one that
+    # only leads into the list ("the following sub-processors:") is quoted with its first entry.
+    shown = intro if intro is not None and not intro.text.rstrip().endswith(":") else entries[0]
     return ClauseResult(
         requirement.id,
         requirement.citation,

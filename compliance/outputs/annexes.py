@@ -123,9 +123,7 @@ def build(solution: Doc, processor: str, kind: str, lang: str) -> Annex:
                 hours=breach
             )
         )
-    transfers = list(rec.transfers) or (
-        [(_("No transfer to a third country is stated."))] if flows else []
-    )
+    transfers = list(rec.transfers) or ([(_("No transfer to a third country is stated."))] if flows else [])
     audits = (
         [
             (

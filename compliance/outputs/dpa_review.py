@@ -62,6 +62,7 @@ REASON_PREFIXES = {
     "it denies the duty: ": N_("it denies the duty: "),
     "it covers less than the requirement: ": N_("it covers less than the requirement: "),
     "an exception the GDPR does not make: ": N_("an exception the GDPR does not make: "),
+    "it rules part of the duty out: ": N_("it rules part of the duty out: "),
 }
 
 
