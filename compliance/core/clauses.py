@@ -222,7 +222,7 @@ def failing_tests(code: str) -> list[str]:
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = (
     r"art|arts|nr|no|nos|stk|kap|pkt|jf|jfr|fx|bl\.a|f\.eks|t\.ex|e\.g|i\.e|etc|inkl|incl|ca|dvs|"
-    r"mfl|m\.fl|resp|ang|vedr|iht|ifm|st|p|pp|sec|para|cf|vs|ltd|inc|co|corp|a/s|ab|aps|gmbh|s\.a|dr|mr|ms"
+    r"mfl|m\.fl|resp|ang|vedr|iht|ifm|st|p|pp|sec|para|cf|vs|ltd|inc|co|corp|a/s|ab|aps|gmbh|s\.a|dr|mr|ms|u\.s|u\.k|e\.u"
 )
 
 
@@ -311,9 +311,9 @@ def _classify(text: str, key: str, lang: Language, kind: str) -> tuple[ClauseOut
             break
     if duty is None:
         return None
-    denial = _first(lang.denial, text)
+    denial = _first(lang.denial, rest)
     if denial is not None:
-        if _first(lang.exception, text[denial.end() :]) is not None and not patterns.absolute:
+        if _first(lang.exception, rest[denial.end() :]) is not None and not patterns.absolute:
             return ClauseOutcome.WEAKENED, f"{CARVE_OUT}“{denial.group(0)}”", rank
         return ClauseOutcome.CONTRADICTED, f"it denies the duty: “{denial.group(0)}”", rank
     weak = _first(patterns.weakened, rest) or _first(lang.weakening, rest)
