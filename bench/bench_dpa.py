@@ -72,7 +72,11 @@ def converted(path: Path, kind: str, folder: Path) -> Path:
             elif b.kind == "item":
                 document.add_paragraph(b.text, style="List Bullet")
             else:
-                number = b.where.removeprefix("section ") if b.where.startswith("section ") and "," not in b.where else ""
+                number = (
+                    b.where.removeprefix("section ")
+                    if b.where.startswith("section ") and "," not in b.where
+                    else ""
+                )
                 document.add_paragraph(f"{number} {b.text}".strip())
         document.save(str(out))
         return out

@@ -341,3 +341,36 @@ def test_the_review_becomes_facts_of_the_solution(tmp_path, cli) -> None:
     assert solution.read_text(encoding="utf-8").startswith("# Example: licence-plate traffic counting")
     wrong = cli("review", "dpa", path, "--solution", solution, "--party", "nobody")
     assert wrong.code == 2 and "no party 'nobody'" in wrong.err
+
+
+# ---------------------------------------------------------------------------------------------
+# The corpus: a lawyer's clause table for 36 agreements (bench/bench_dpa.py, bench/README.md)
+
+
+def _measure(half: str, lang: str) -> dict[str, int]:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_dpa", REPO / "bench" / "bench_dpa.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    table, _errors = bench.evaluate(half, lang)
+    return {c: sum(row[c] for row in table.values()) for c in ("documents", "right", "false_found")}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_tuning_half_reads_as_the_lawyer_did(lang: str) -> None:
+    measured = _measure("tune", lang)
+    assert measured["documents"] == 84
+    assert measured["false_found"] == 0
+    assert measured["right"] == 84
+
+
+@pytest.mark.parametrize(("lang", "right", "false_found"), [("da", 65, 6), ("sv", 69, 7), ("en", 64, 4)])
+def test_the_held_out_half_does_not_get_worse(lang: str, right: int, false_found: int) -> None:
+    """The held-out figures of bench/README.md, measured once: a change may improve them, never
+    lower them (and one that improves them after its errors were read has tuned on it)."""
+    measured = _measure("heldout", lang)
+    assert measured["documents"] == 84
+    assert measured["false_found"] <= false_found
+    assert measured["right"] >= right

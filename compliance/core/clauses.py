@@ -200,6 +200,11 @@ def language(code: str) -> Language:
     )
 
 
+@functools.cache
+def _checked(code: str) -> tuple[str, ...]:
+    return tuple(failing_tests(code))
+
+
 def failing_tests(code: str) -> list[str]:
     """The test sentences of a language that do not give their outcome."""
     lang = language(code)
@@ -337,8 +342,12 @@ def _context(text: str, match: re.Match[str], width: int = 60) -> str:
 
 
 def review(blocks: Sequence[Block], code: str) -> list[ClauseResult]:
-    """Every requirement's outcome in a document of language `code`."""
+    """Every requirement's outcome in a document of language `code`. The language's patterns must
+    give their own test sentences' outcomes first: a pattern file that does not is refused."""
     lang = language(code)
+    broken = _checked(code)
+    if broken:
+        raise InputError.single(f"rules/dpa/{code}.yaml", "its test sentences fail: " + "; ".join(broken[:3]))
     said = sentences(blocks)
     results = []
     for key, requirement in requirements().items():
