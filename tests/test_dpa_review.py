@@ -166,6 +166,15 @@ def test_word_documents_are_read_with_headings_tables_and_positions(tmp_path) ->
     assert results["sub-processor-list"].outcome is ClauseOutcome.FOUND
 
 
+def _with_part(source_path: Path, path: Path, name: str, xml: str) -> Path:
+    """A copy of a Word document with one more part (python-docx writes no footnotes)."""
+    with zipfile.ZipFile(source_path) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item.filename))
+        target.writestr(name, xml)
+    return path
+
+
 def test_footnotes_of_a_word_document_are_read(tmp_path) -> None:
     document = docx.Document()
     document.add_heading("11. Breaches", level=1)
@@ -178,11 +187,7 @@ def test_footnotes_of_a_word_document_are_read(tmp_path) -> None:
         '<w:footnote w:id="1"><w:p><w:r><w:t>The Processor shall notify the Controller without undue delay '
         "after becoming aware of a personal data breach.</w:t></w:r></w:p></w:footnote></w:footnotes>"
     )
-    path = tmp_path / "DPA.docx"
-    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
-        for item in source.infolist():
-            target.writestr(item, source.read(item.filename))
-        target.writestr("word/footnotes.xml", notes)
+    path = _with_part(plain, tmp_path / "DPA.docx", "word/footnotes.xml", notes)
     results = {r.requirement: r for r in review(read(path), "en")}
     assert results["art28-3-f-breach"].outcome is ClauseOutcome.FOUND
     assert results["art28-3-f-breach"].location == "footnote 1"
@@ -197,11 +202,7 @@ def test_a_footnote_part_with_an_entity_is_refused(tmp_path) -> None:
         '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'
         '<w:footnotes xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">&b;</w:footnotes>'
     )
-    path = tmp_path / "DPA.docx"
-    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
-        for item in source.infolist():
-            target.writestr(item, source.read(item.filename))
-        target.writestr("word/footnotes.xml", bomb)
+    path = _with_part(plain, tmp_path / "DPA.docx", "word/footnotes.xml", bomb)
     with pytest.raises(DocumentError, match="malformed or refused XML"):
         read(path)
 

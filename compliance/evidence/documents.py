@@ -294,26 +294,13 @@ def _pdf(data: bytes, name: str) -> list[Block]:
         for i, line in lines:
             numbered = _HEADING_NUMBERED.match(line)
             if numbered and _looks_like_heading(line):
-                if paragraph:
-                    blocks.append(
-                        Block("paragraph", " ".join(paragraph), f"page {page_number}, line {start}", section)
-                    )
-                    paragraph = []
+                _flush(blocks, paragraph, f"page {page_number}, line {start}", section)
                 section = line
                 blocks.append(Block("heading", line, f"page {page_number}, line {i}", section))
                 continue
             if _ENTRY.search(line) and not line.endswith((".", ":", ";")) and len(line) <= 160:
                 # a line of a table or list that names a company: an entry of its own
-                if paragraph:
-                    blocks.append(
-                        Block(
-                            "paragraph",
-                            _dehyphen(" ".join(paragraph)),
-                            f"page {page_number}, line {start}",
-                            section,
-                        )
-                    )
-                    paragraph = []
+                _flush(blocks, paragraph, f"page {page_number}, line {start}", section)
                 blocks.append(Block("row", line, f"page {page_number}, line {i}", section))
                 continue
             if not paragraph:
@@ -322,21 +309,8 @@ def _pdf(data: bytes, name: str) -> list[Block]:
             if line.endswith((".", ":", ";")) and not re.search(
                 r"\b(?:art|nr|no|stk|kap|pkt|jf|fx|t\.ex|e\.g|i\.e)\.$", line, re.I
             ):
-                blocks.append(
-                    Block(
-                        "paragraph",
-                        _dehyphen(" ".join(paragraph)),
-                        f"page {page_number}, line {start}",
-                        section,
-                    )
-                )
-                paragraph = []
-        if paragraph:
-            blocks.append(
-                Block(
-                    "paragraph", _dehyphen(" ".join(paragraph)), f"page {page_number}, line {start}", section
-                )
-            )
+                _flush(blocks, paragraph, f"page {page_number}, line {start}", section)
+        _flush(blocks, paragraph, f"page {page_number}, line {start}", section)
     if not any_text:
         raise DocumentError.single(
             name, "no text: the PDF has no text layer (a scan); OCR is needed before it can be reviewed"
@@ -348,6 +322,13 @@ def _pdf(data: bytes, name: str) -> list[Block]:
 _ENTRY = re.compile(
     r"(?<![\w/])(?:AB|A/S|ApS|ASA|Oyj?|GmbH|AG|Ltd|Limited|Inc|LLC|SARL|S\.A\.|B\.V\.|BV|N\.V\.|Corp|plc|KB|HB|I/S|P/S|S\.r\.l\.|SAS)(?![\w/])"
 )
+
+
+def _flush(blocks: list[Block], paragraph: list[str], where: str, section: str) -> None:
+    """The lines gathered so far as one paragraph, if any; the gathering starts anew."""
+    if paragraph:
+        blocks.append(Block("paragraph", _dehyphen(" ".join(paragraph)), where, section))
+        paragraph.clear()
 
 
 def _dehyphen(text: str) -> str:

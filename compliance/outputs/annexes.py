@@ -137,47 +137,60 @@ def build(solution: Doc, processor: str, kind: str, lang: str) -> Annex:
         else []
     ) + [blank(_("how often, by whom and at whose cost audits and inspections take place"))]
 
+    # The sections both annexes have, by name; each annex numbers them in its own order.
+    sub_table = (
+        [
+            [
+                (_("Name"), False),
+                (_("Country"), False),
+                (_("Registration number and address"), False),
+                (_("What it does"), False),
+            ],
+            *sub_rows,
+        ]
+        if sub_rows
+        else None
+    )
+    common = {
+        "purpose": (
+            _("The purpose of the processing on the controller's behalf"),
+            listed(rec.purposes, _("the purposes")),
+        ),
+        "types": (_("Types of personal data"), listed(rec.categories, _("the types of personal data"))),
+        "subjects": (
+            _("Categories of data subjects"),
+            listed(rec.subjects, _("the categories of data subjects")),
+        ),
+        "security": (_("Security of processing"), listed(rec.measures, _("the security measures"))),
+        "erasure": (_("Storage period and erasure"), listed(erasure, _("the storage period"))),
+        "where": (_("Where the processing takes place"), listed(locations, _("the locations of processing"))),
+        "transfers": (
+            _("Transfers to third countries"),
+            listed(transfers, _("the transfers and their grounds")),
+        ),
+        "subs": (
+            _("Authorised sub-processors"),
+            [] if sub_rows else [(_("No sub-processor is stated."), False)],
+        ),
+    }
+
+    def section(number: str, name: str) -> Section:
+        heading, lines = common[name]
+        return Section(number, heading, lines, sub_table if name == "subs" else None)
+
+    nature_lines = listed(nature, _("what the processor does with the data"))
     if kind == "dk-scc":
         sections = [
-            Section(
-                "A.1",
-                _("The purpose of the processing on the controller's behalf"),
-                listed(rec.purposes, _("the purposes")),
-            ),
-            Section(
-                "A.2",
-                _("The nature of the processing"),
-                listed(nature, _("what the processor does with the data")),
-            ),
-            Section(
-                "A.3", _("Types of personal data"), listed(rec.categories, _("the types of personal data"))
-            ),
-            Section(
-                "A.4",
-                _("Categories of data subjects"),
-                listed(rec.subjects, _("the categories of data subjects")),
-            ),
+            section("A.1", "purpose"),
+            Section("A.2", _("The nature of the processing"), nature_lines),
+            section("A.3", "types"),
+            section("A.4", "subjects"),
             Section(
                 "A.5",
                 _("Duration of the processing"),
                 [*((e, False) for e in erasure), blank(_("the term of the agreement"))],
             ),
-            Section(
-                "B.1",
-                _("Authorised sub-processors"),
-                [] if sub_rows else [(_("No sub-processor is stated."), False)],
-                [
-                    [
-                        (_("Name"), False),
-                        (_("Country"), False),
-                        (_("Registration number and address"), False),
-                        (_("What it does"), False),
-                    ],
-                    *sub_rows,
-                ]
-                if sub_rows
-                else None,
-            ),
+            section("B.1", "subs"),
             Section(
                 "B.2",
                 _("Notice before new sub-processors"),
@@ -191,23 +204,15 @@ def build(solution: Doc, processor: str, kind: str, lang: str) -> Annex:
                 _("The subject of the processing and the instruction"),
                 listed(nature, _("the instruction")),
             ),
-            Section("C.2", _("Security of processing"), listed(rec.measures, _("the security measures"))),
+            section("C.2", "security"),
             Section(
                 "C.3",
                 _("Assistance to the controller"),
                 listed(assistance, _("the assistance the processor gives")),
             ),
-            Section("C.4", _("Storage period and erasure"), listed(erasure, _("the storage period"))),
-            Section(
-                "C.5",
-                _("Where the processing takes place"),
-                listed(locations, _("the locations of processing")),
-            ),
-            Section(
-                "C.6",
-                _("Transfers to third countries"),
-                listed(transfers, _("the transfers and their grounds")),
-            ),
+            section("C.4", "erasure"),
+            section("C.5", "where"),
+            section("C.6", "transfers"),
             Section("C.7", _("Audits and inspections of the processor"), audits),
             Section(
                 "C.8",
@@ -220,52 +225,15 @@ def build(solution: Doc, processor: str, kind: str, lang: str) -> Annex:
         )
     else:
         sections = [
-            Section(
-                "1",
-                _("The purpose of the processing on the controller's behalf"),
-                listed(rec.purposes, _("the purposes")),
-            ),
-            Section(
-                "2",
-                _("The processing the processor may carry out"),
-                listed(nature, _("what the processor does with the data")),
-            ),
-            Section(
-                "3", _("Types of personal data"), listed(rec.categories, _("the types of personal data"))
-            ),
-            Section(
-                "4",
-                _("Categories of data subjects"),
-                listed(rec.subjects, _("the categories of data subjects")),
-            ),
-            Section(
-                "5",
-                _("Where the processing takes place"),
-                listed(locations, _("the locations of processing")),
-            ),
-            Section("6", _("Storage period and erasure"), listed(erasure, _("the storage period"))),
-            Section("7", _("Security of processing"), listed(rec.measures, _("the security measures"))),
-            Section(
-                "8",
-                _("Authorised sub-processors"),
-                [] if sub_rows else [(_("No sub-processor is stated."), False)],
-                [
-                    [
-                        (_("Name"), False),
-                        (_("Country"), False),
-                        (_("Registration number and address"), False),
-                        (_("What it does"), False),
-                    ],
-                    *sub_rows,
-                ]
-                if sub_rows
-                else None,
-            ),
-            Section(
-                "9",
-                _("Transfers to third countries"),
-                listed(transfers, _("the transfers and their grounds")),
-            ),
+            section("1", "purpose"),
+            Section("2", _("The processing the processor may carry out"), nature_lines),
+            section("3", "types"),
+            section("4", "subjects"),
+            section("5", "where"),
+            section("6", "erasure"),
+            section("7", "security"),
+            section("8", "subs"),
+            section("9", "transfers"),
             Section("10", _("Contact persons"), [blank(_("the contact persons of both parties"))]),
         ]
         title = _("Instruction for the processing of personal data by {processor}").format(
