@@ -295,8 +295,11 @@ def test_the_clause_table_as_text_json_workbook_and_signed_pdf(tmp_path, cli) ->
         "[weakened] GDPR Art. 28(3)(b)" in text.out
         and "Question for the supplier: Please confirm" in text.out
     )
+    danish = cli("review", "dpa", path, "--lang", "da")
+    assert "(dpa.md, punkt 2.1)" in danish.out and "(dpa.md, punkt 3, afsnit 1)" in danish.out
     data = json.loads(cli("review", "dpa", path, "--format", "json").out)
     assert data["language"] == "en"
+    assert data["results"][0]["location"] == "section 2.1"  # the JSON keeps the English words
     first = data["results"][0]
     assert set(first) >= {"requirement", "citation", "outcome", "quote", "location", "reason"}
     assert [r["requirement"] for r in data["results"]] == list(requirements())

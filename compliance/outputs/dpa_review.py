@@ -106,6 +106,30 @@ def requirement_text(requirement: Requirement, lang: str) -> tuple[str, str, boo
     return str(entry["title"]), " ".join(str(entry["question"]).split()), False
 
 
+# Where a sentence stands, as the reader's language says it (the JSON keeps the English words).
+PLACE_WORDS = (
+    (r"^page (\d+), line (\d+)$", N_("page {0}, line {1}")),
+    (r"^section ([\w.]+), paragraph (\d+)$", N_("section {0}, paragraph {1}")),
+    (r"^section ([\w.]+)$", N_("section {0}")),
+    (r"^footnote (\S+)$", N_("footnote {0}")),
+    (r"^endnote (\S+)$", N_("endnote {0}")),
+    (r"^the opening, paragraph (\d+)$", N_("the opening, paragraph {0}")),
+    (r"^“(.*)”, paragraph (\d+)$", N_("“{0}”, paragraph {1}")),
+)
+
+
+def place_text(where: str, lang: str) -> str:
+    """A location ("section 9, paragraph 2") in the reader's words."""
+    import re
+
+    gettext = i18n.translator(lang).gettext
+    for pattern, words in PLACE_WORDS:
+        match = re.match(pattern, where)
+        if match is not None:
+            return gettext(words).format(*match.groups())
+    return where
+
+
 def reason_text(reason: str, lang: str) -> str:
     """A recorded reason in the reader's words (the quoted words of the document stay as they are)."""
     gettext = i18n.translator(lang).gettext
@@ -178,7 +202,7 @@ def _rows(review: Review, lang: str) -> list[dict[str, Any]]:
                 "outcome": r.outcome.value,
                 "outcome_word": gettext(OUTCOME_WORDS[r.outcome]),
                 "quote": r.quote,
-                "where": f"{Path(review.document).name}, {r.location}" if r.location else "",
+                "where": f"{Path(review.document).name}, {place_text(r.location, lang)}" if r.location else "",
                 "why": reason_text(r.reason, lang),
                 "ask": question if r.outcome is not ClauseOutcome.FOUND else "",
             }
