@@ -580,7 +580,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--lang",
         choices=list(LANGUAGES),
         default=None,
-        help=_("the agreement's language, and the review's (default: recognised from the text)"),
+        help=_("the language of the review (default: the agreement's)"),
+    )
+    rv.add_argument(
+        "--document-lang",
+        choices=list(LANGUAGES),
+        default=None,
+        help=_("the agreement's language (default: recognised from the text)"),
     )
     rv.add_argument(
         "--format", choices=["text", "json", "xlsx", "pdf"], default=None, help=_("what to write")
@@ -1180,9 +1186,12 @@ def cmd_review_dpa(args: argparse.Namespace, out: TextIO) -> Exit:
         _signer(argparse.Namespace(**{**vars(args), "lang": args.lang or "en"})) if fmt == "pdf" else None
     )
     blocks = _read_document(args.document)
-    lang = args.lang or detect_language(blocks)
-    results = review_clauses(blocks, lang)
-    review = dpa_review.Review(str(args.document), dpa_review.sha256_of(args.document), lang, results)
+    document_lang = args.document_lang or detect_language(blocks)
+    lang = args.lang or document_lang
+    results = review_clauses(blocks, document_lang)
+    review = dpa_review.Review(
+        str(args.document), dpa_review.sha256_of(args.document), document_lang, results
+    )
     renderers: dict[str, Callable[[], str | bytes]] = {
         "text": lambda: dpa_review.as_text(review, lang),
         "json": lambda: dpa_review.as_json(review),

@@ -272,7 +272,7 @@ def test_hostile_documents_are_refused_with_a_reason(tmp_path, cli) -> None:
     for name, (data, message) in cases.items():
         path = tmp_path / name
         path.write_bytes(data)
-        run = cli("review", "dpa", path, "--lang", "en")
+        run = cli("review", "dpa", path, "--document-lang", "en")
         assert run.code == 2, (name, run.err)
         assert message in run.err and "Traceback" not in run.err, (name, run.err)
     huge = tmp_path / "huge.md"
@@ -289,7 +289,7 @@ def test_hostile_documents_are_refused_with_a_reason(tmp_path, cli) -> None:
 def test_the_clause_table_as_text_json_workbook_and_signed_pdf(tmp_path, cli) -> None:
     path = tmp_path / "dpa.md"
     path.write_text(SAMPLE, encoding="utf-8")
-    text = cli("review", "dpa", path, "--lang", "en")
+    text = cli("review", "dpa", path)
     assert text.code == 0
     assert (
         "[weakened] GDPR Art. 28(3)(b)" in text.out

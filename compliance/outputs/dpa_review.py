@@ -202,7 +202,9 @@ def _rows(review: Review, lang: str) -> list[dict[str, Any]]:
                 "outcome": r.outcome.value,
                 "outcome_word": gettext(OUTCOME_WORDS[r.outcome]),
                 "quote": r.quote,
-                "where": f"{Path(review.document).name}, {place_text(r.location, lang)}" if r.location else "",
+                "where": f"{Path(review.document).name}, {place_text(r.location, lang)}"
+                if r.location
+                else "",
                 "why": reason_text(r.reason, lang),
                 "ask": question if r.outcome is not ClauseOutcome.FOUND else "",
             }
