@@ -122,10 +122,6 @@ TEXTS: dict[str, Any] = {
     "public_reason": N_("Reason"),
     "public_unverified": N_("its wording was not checked against the act"),
     "public_as_named": N_("as the solution file names it; not checked"),
-    "full_confidential": N_(
-        "Not for publication as it is: this edition holds {n} items that its public edition withholds "
-        "({grounds})."
-    ),
     "signed_by": N_("Signed by"),
     "not_given": N_("not given"),
     "facts_to_state": N_("Facts to state"),
@@ -685,7 +681,17 @@ def _full_confidential(a: Assessment, t: dict[str, Any], lang: str) -> str | Non
         info = _ground_citation(ground, entry)
         if info not in citations:
             citations.append(info)
-    return str(t["full_confidential"]).format(n=len(marked), grounds="; ".join(citations))
+    return (
+        i18n.translator(lang)
+        .ngettext(
+            "Not for publication as it is: this edition holds {n} item that its public edition withholds "
+            "({grounds}).",
+            "Not for publication as it is: this edition holds {n} items that its public edition withholds "
+            "({grounds}).",
+            len(marked),
+        )
+        .format(n=len(marked), grounds="; ".join(citations))
+    )
 
 
 def _ground_citation(ground: str, entry: dict[str, Any]) -> str:
