@@ -563,6 +563,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     annex.set_defaults(run=cmd_annex)
 
+    tender = sub.add_parser(
+        "requirements",
+        parents=[signing_opt, rules_opt],
+        help=_("the security and data-protection requirements for a tender, by classification and kind"),
+    )
+    tender.add_argument(
+        "--classification",
+        required=True,
+        metavar="C2,I2,A1",
+        help=_("confidentiality, integrity and availability levels, 1 (low) to 4 (very high)"),
+    )
+    tender.add_argument(
+        "--type",
+        dest="kind",
+        required=True,
+        choices=["sensor-network", "camera", "cloud-platform", "citizen-app"],
+        help=_("the kind of solution bought"),
+    )
+    tender.add_argument("--lang", choices=list(LANGUAGES), default="en", help=_("the buyer's language"))
+    tender.add_argument(
+        "--format", choices=["text", "docx", "xlsx", "pdf"], default=None, help=_("what to write")
+    )
+    tender.add_argument(
+        "--output", "-o", type=Path, default=None, metavar="FILE", help=_("write to FILE (default: print)")
+    )
+    tender.set_defaults(run=cmd_requirements)
+
     review = sub.add_parser("review", help=_("review a document a supplier hands in, clause by clause"))
     rvsub = review.add_subparsers(dest="what", required=True, metavar="WHAT", parser_class=_Parser)
     rv = rvsub.add_parser(
@@ -1135,6 +1162,49 @@ def cmd_dpia_draft(args: argparse.Namespace, out: TextIO) -> Exit:
     options = ScanOptions(enabled=not args.no_scan)
     assessment = _assess_with_evidence(loaded, packs, decided, args.as_of or date.today(), options)
     write_atomically(args.output, dpia_draft.build(assessment, args.lang))
+    out.write(_("wrote {path}").format(path=args.output) + "\n")
+    return Exit.OK
+
+
+def cmd_requirements(args: argparse.Namespace, out: TextIO) -> Exit:
+    """`compliance requirements --classification C2,I2,A1 --type camera`: the tender's requirements."""
+    from compliance.outputs import tender
+
+    try:
+        levels = tender.parse_classification(args.classification)
+    except ValueError:
+        raise UsageError(
+            _("--classification {value}: give C, I and A a level 1 to 4 each, e.g. C2,I2,A1").format(
+                value=args.classification
+            )
+        ) from None
+    fmt = args.format or {".docx": "docx", ".xlsx": "xlsx", ".pdf": "pdf"}.get(
+        args.output.suffix.lower() if args.output else "", "text"
+    )
+    if fmt != "text" and args.output is None:
+        raise UsageError(_("a {format} list is a file: name it with -o").format(format=fmt))
+    if args.output is not None:
+        writing.check_outputs([args.output], [], args.rules, lang=_language)
+    signer = _signer(args) if fmt == "pdf" else None
+    built = tender.build(
+        levels, args.kind, args.lang, tender.rule_citations(load_packs(args.rules), args.lang)
+    )
+    if fmt == "text" and args.output is None:
+        out.write(tender.as_text(built))
+        return Exit.OK
+    rendered: str | bytes
+    if fmt == "pdf":
+        from compliance.outputs.report import render_pdf
+
+        assert signer is not None
+        rendered = signing.sign_pdf(render_pdf(tender.as_html(built))[0], *signer)
+    elif fmt == "docx":
+        rendered = tender.as_docx(built)
+    elif fmt == "xlsx":
+        rendered = tender.as_xlsx(built)
+    else:
+        rendered = tender.as_text(built)
+    write_atomically(args.output, rendered)
     out.write(_("wrote {path}").format(path=args.output) + "\n")
     return Exit.OK
 

@@ -27,6 +27,7 @@ from compliance.core.translations import (  # noqa: E402
     CONTROLS_FILE,
     DPA_FILE,
     QUESTIONS_FILE,
+    TENDER_FILE,
     TRANSLATED_VOCABULARIES,
     VOCABULARY_FILE,
     control_stamp,
@@ -118,11 +119,16 @@ def main() -> int:
             if changed:
                 path.write_text("".join(lines), encoding="utf-8")
             continue
-        if path.name == DPA_FILE:
-            from compliance.core.clauses import requirements
-            from compliance.outputs.dpa_review import stamp as dpa_stamp
+        if path.name in (DPA_FILE, TENDER_FILE):
+            if path.name == DPA_FILE:
+                from compliance.core.clauses import requirements
+                from compliance.outputs.dpa_review import stamp as dpa_stamp
 
-            wanted = {key: dpa_stamp(req) for key, req in requirements().items()}
+                wanted = {key: dpa_stamp(req) for key, req in requirements().items()}
+            else:
+                from compliance.outputs import tender
+
+                wanted = {key: tender.stamp(req) for key, req in tender.requirements().items()}
             for key in wanted.keys() - data["requirements"].keys():
                 problems.append(f"{path.relative_to(ROOT)}: {key}: not translated")
             for key, entry in data["requirements"].items():

@@ -27,6 +27,7 @@ CONTROLS_FILE = "controls.yaml"
 QUESTIONS_FILE = "questions.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
 DPA_FILE = "dpa.yaml"  # the requirements of a data-processing agreement (compliance.outputs.dpa_review)
+TENDER_FILE = "procurement.yaml"  # the requirements for a tender (compliance.outputs.tender)
 # The vocabularies whose titles are translated (`vocabulary.yaml`): those a person picks from.
 TRANSLATED_VOCABULARIES = (
     "data_categories",
@@ -37,7 +38,7 @@ TRANSLATED_VOCABULARIES = (
     "confidentiality_grounds",
 )
 # Files of a language folder that are not the translation of a rule pack.
-NOT_PACKS = (CONTROLS_FILE, QUESTIONS_FILE, VOCABULARY_FILE, DPA_FILE)
+NOT_PACKS = (CONTROLS_FILE, QUESTIONS_FILE, VOCABULARY_FILE, DPA_FILE, TENDER_FILE)
 TRANSLATED_LANGUAGES = ("da", "sv")
 
 
