@@ -1269,18 +1269,30 @@ def cmd_review_dpa(args: argparse.Namespace, out: TextIO) -> Exit:
         "pdf": lambda: signing.sign_pdf(dpa_review.as_pdf(review, lang), *signer) if signer else b"",
     }
     rendered = renderers[fmt]()
+    written: list[tuple[Path, str | bytes]] = []
+    noted = ""
     if args.solution is not None:
-        text = _review_into_solution(args, review)
+        path, candidate, text = _review_into_solution(args, review)
+        written.append((path, candidate))
         if args.output is None and fmt == "text":
             rendered = str(rendered) + "\n" + text
         else:
-            _note(text.rstrip())
+            noted = text.rstrip()
+    if args.output is not None:
+        written.append((args.output, rendered))
+    if written:
+        # The solution and the review are written together or not at all; the file keeps its mode.
+        modes = {p: p.stat().st_mode & 0o7777 for p, _data in written if p.exists()}
+        write_all_atomically(written)
+        for p, mode in modes.items():
+            p.chmod(mode)
+    if noted:
+        _note(noted)
     if args.output is None:
         if isinstance(rendered, bytes):  # pragma: no cover - refused above
             raise UsageError(_("name the output file with -o"))
         out.write(rendered)
     else:
-        write_atomically(args.output, rendered)
         out.write(_("wrote {path}").format(path=args.output) + "\n")
     return Exit.OK
 
@@ -1311,9 +1323,10 @@ def _read_document(path: Path, seconds: float = 60.0) -> list[Any]:
     return blocks
 
 
-def _review_into_solution(args: argparse.Namespace, review: Any) -> str:
-    """Write the review's facts into the processor's contract in the solution file (source: the
-    document and where in it), then assess the solution: the Art. 28 results for that processor."""
+def _review_into_solution(args: argparse.Namespace, review: Any) -> tuple[Path, str, str]:
+    """The solution file with the review's facts in the processor's contract (source: the document
+    and where in it), as the text to write, and what the Art. 28 rules then say for that processor.
+    Nothing is written here: the command writes it with its other output, all or nothing."""
     from compliance.core.models.assessment import Target
     from compliance.core.models.rules import Scope
     from compliance.inputs.answers import remove_answer, set_answer, set_source
@@ -1341,11 +1354,8 @@ def _review_into_solution(args: argparse.Namespace, review: Any) -> str:
             set_answer(doc, name, target, fact.value)
             set_source(doc, name, target, {"kind": "document", "reference": fact.reference[:200]})
     candidate = dump(doc)
-    validate_text(candidate, str(args.solution))
-    mode = path.stat().st_mode & 0o7777
-    write_atomically(path, candidate)
-    path.chmod(mode)
-    assessment = assess(load_solution(args.solution).solution, load_packs([]), args.as_of or date.today())
+    solution = validate_text(candidate, str(args.solution))
+    assessment = assess(solution, load_packs([]), args.as_of or date.today())
     lines = [
         _(
             "The agreement's clauses are now facts of {party}'s contract in {path} (source: the document)."
@@ -1355,7 +1365,7 @@ def _review_into_solution(args: argparse.Namespace, review: Any) -> str:
     for f in assessment.findings:
         if f.target is not None and f.target.id == party.id and f.rule_id.startswith("GDPR-28"):
             lines.append(f"  {f.status.value:<14} {f.citation}: {f.title}")
-    return "\n".join(lines) + "\n"
+    return path, candidate, "\n".join(lines) + "\n"
 
 
 def cmd_report(args: argparse.Namespace, out: TextIO) -> Exit:

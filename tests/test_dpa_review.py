@@ -345,6 +345,14 @@ def test_the_review_becomes_facts_of_the_solution(tmp_path, cli) -> None:
     assert solution.read_text(encoding="utf-8").startswith("# Example: licence-plate traffic counting")
     wrong = cli("review", "dpa", path, "--solution", solution, "--party", "nobody")
     assert wrong.code == 2 and "no party 'nobody'" in wrong.err
+    # an output that cannot be written is refused before the solution is touched (and the two are
+    # written together by writing.write_all_atomically, all or nothing)
+    before = solution.read_bytes()
+    other = tmp_path / "other-dpa.md"
+    other.write_text(SAMPLE.replace("permanent employees", "staff"), encoding="utf-8")
+    failed = cli("review", "dpa", other, "--solution", solution, "--party", "kaveri", "-o", tmp_path)
+    assert failed.code == 2, failed.err
+    assert solution.read_bytes() == before
 
 
 # ---------------------------------------------------------------------------------------------
