@@ -919,7 +919,7 @@ def _with_previous(
 
 
 # The outputs a public edition is made as: the documents people read and the JSON they rest on.
-PUBLIC_OUTPUTS = (".pdf", ".docx", ".json", ".txt")
+PUBLIC_OUTPUTS = (".pdf", ".docx", ".xlsx", ".json", ".txt")
 
 
 def _check_edition_outputs(args: argparse.Namespace, kinds: Sequence[str]) -> None:
@@ -930,7 +930,7 @@ def _check_edition_outputs(args: argparse.Namespace, kinds: Sequence[str]) -> No
         if kind not in PUBLIC_OUTPUTS:
             raise UsageError(
                 _(
-                    "--edition public writes a PDF, a Word document, the JSON or the summary, not {kind}"
+                    "--edition public writes a PDF, a Word document, a workbook, the JSON or the summary, not {kind}"
                 ).format(kind=kind.lstrip("."))
             )
 

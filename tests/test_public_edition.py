@@ -319,11 +319,44 @@ def test_a_bad_mark_is_a_clear_error(tmp_path, cli, entry, message) -> None:
 
 def test_tool_outputs_are_not_made_as_a_public_edition(tmp_path, cli) -> None:
     solution = _solution(tmp_path)
-    for output in ("book.xlsx", "r.sarif", "r.oscal.json"):
+    for output in ("r.sarif", "r.oscal.json"):
         run = cli("assess", solution, "--no-scan", "--edition", "public", "-o", tmp_path / output)
         assert run.code == 2 and "--edition public writes a PDF, a Word document" in run.err
     run = cli("assess", solution, "--no-scan", "--edition", "public", "--format", "sarif")
     assert run.code == 2
+
+
+def test_the_workbook_is_made_as_a_public_edition_too(tmp_path, cli) -> None:
+    from openpyxl import load_workbook
+
+    solution = _solution(tmp_path)
+    book = tmp_path / "plan.xlsx"
+    run = cli(
+        "assess",
+        solution,
+        "--as-of",
+        "2026-12-01",
+        "--no-scan",
+        "--edition",
+        "public",
+        "--lang",
+        "da",
+        "-o",
+        book,
+    )
+    assert run.code == 0, run.err
+    cells = [
+        str(c.value)
+        for sheet in load_workbook(book).worksheets
+        for row in sheet.iter_rows()
+        for c in row
+        if c.value
+    ]
+    text = "\n".join(cells)
+    assert "[undtaget 1]" in text and "[withheld" not in text
+    assert "Udeladt af denne udgave" in text and "31 kap. 16 §" in text
+    for secret in SECRETS:
+        assert _squeezed(secret) not in _squeezed(text)
 
 
 def test_nothing_marked_withholds_nothing_and_says_so(tmp_path, cli) -> None:

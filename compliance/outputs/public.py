@@ -370,7 +370,7 @@ def leaks(data: bytes, kind: str, plan: Plan) -> list[str]:
 def _texts_of(data: bytes, kind: str) -> Iterable[tuple[str, str]]:
     if kind == ".pdf":
         yield from _pdf_texts(data)
-    elif kind == ".docx":
+    elif kind in (".docx", ".xlsx"):
         yield from _zip_texts(data)
     else:
         yield (

@@ -115,6 +115,19 @@ def as_xlsx(a: Assessment, lang: str = "en") -> bytes:
         (_("Tool"), f"{a.tool.name} {a.tool.version}"),
     ):
         _row(about, [label, value])
+    if a.edition is not None:
+        # A public edition: what it withholds, and on what ground; each place reads [withheld N]
+        # in the reader's language.
+        from compliance.outputs.public import localise, placeholder
+
+        _row(about, [_("Public edition"), _("Withheld from this edition")])
+        for w in a.edition.withheld:
+            _row(about, [placeholder(w.number), f"{w.citation}: {w.reason}"])
+        for sheet in book.worksheets:
+            for cells in sheet.iter_rows():
+                for cell in cells:
+                    if isinstance(cell.value, str) and "[withheld " in cell.value:
+                        cell.value = localise(cell.value, lang)
     about.column_dimensions["A"].width = 18
     about.column_dimensions["B"].width = 70
     book.active = 0
