@@ -119,22 +119,23 @@ def main() -> int:
             if changed:
                 path.write_text("".join(lines), encoding="utf-8")
             continue
-        if path.name in (DPA_FILE, TENDER_FILE):
-            if path.name == DPA_FILE:
-                from compliance.core.clauses import requirements
-                from compliance.outputs.dpa_review import stamp as dpa_stamp
-
-                wanted = {key: dpa_stamp(req) for key, req in requirements().items()}
-            else:
-                from compliance.outputs import tender
-
-                wanted = {key: tender.stamp(req) for key, req in tender.requirements().items()}
-            for key in wanted.keys() - data["requirements"].keys():
-                problems.append(f"{path.relative_to(ROOT)}: {key}: not translated")
-            for key, entry in data["requirements"].items():
+        keyed = {
+            QUESTIONS_FILE: ("questions", questions),
+            DPA_FILE: ("requirements", None),
+            TENDER_FILE: ("requirements", None),
+        }
+        if path.name in keyed:
+            section, wanted = keyed[path.name]
+            if wanted is None:
+                wanted = requirement_stamps(path.name)
+                for key in wanted.keys() - data[section].keys():
+                    problems.append(f"{path.relative_to(ROOT)}: {key}: not translated")
+            for key, entry in data[section].items():
                 stamp = wanted.get(key)
                 if stamp is None:
-                    problems.append(f"{path.relative_to(ROOT)}: {key}: no such requirement")
+                    problems.append(
+                        f"{path.relative_to(ROOT)}: {key}: no such {'question' if section == 'questions' else 'requirement'}"
+                    )
                 elif entry.get("source") != stamp:
                     if args.check or not (key in args.rules or (not args.rules and "source" not in entry)):
                         problems.append(
@@ -142,22 +143,6 @@ def main() -> int:
                         )
                         continue
                     lines = _set_stamp(lines, key, stamp)
-                    changed = True
-            if changed:
-                path.write_text("".join(lines), encoding="utf-8")
-            continue
-        if path.name == QUESTIONS_FILE:
-            for fact, entry in data["questions"].items():
-                stamp = questions.get(fact)
-                if stamp is None:
-                    problems.append(f"{path.relative_to(ROOT)}: {fact}: no such question")
-                elif entry.get("source") != stamp:
-                    if args.check or not (fact in args.rules or (not args.rules and "source" not in entry)):
-                        problems.append(
-                            f"{path.relative_to(ROOT)}: {fact}: {'stale' if 'source' in entry else 'unstamped'}"
-                        )
-                        continue
-                    lines = _set_stamp(lines, fact, stamp)
                     changed = True
             if changed:
                 path.write_text("".join(lines), encoding="utf-8")
@@ -206,6 +191,17 @@ def main() -> int:
     for p in problems:
         print(p)
     return 1 if problems else 0
+
+
+def requirement_stamps(file: str) -> dict[str, str]:
+    """The stamps of the requirements kept as data: a DPA's (title and question) or a tender's (text)."""
+    if file == DPA_FILE:
+        from compliance.core.clauses import requirements
+
+        return {key: source_stamp(r.title, r.question) for key, r in requirements().items()}
+    from compliance.outputs import tender
+
+    return {key: control_stamp(r.text) for key, r in tender.requirements().items()}
 
 
 def vocabulary_titles() -> dict[tuple[str, str], str]:

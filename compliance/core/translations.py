@@ -201,6 +201,35 @@ def _stamped_title(entry: dict[str, str] | None, title: str) -> tuple[str, bool]
 
 
 @functools.cache
+def load_requirement_texts(lang: str, file: str) -> dict[str, dict[str, Any]]:
+    """The translated texts of requirements kept as data (`dpa.yaml`, `procurement.yaml`), by key."""
+    _where, section = _language_section(lang, file, "requirements")
+    return {str(k): v for k, v in section.items() if isinstance(v, dict)}
+
+
+def dpa_requirement_text(lang: str, key: str, title: str, question: str) -> tuple[str, str, bool]:
+    """A DPA requirement's title and question in `lang` while the translation's stamp matches the
+    English (`source_stamp` of the two); else the English, and True."""
+    entry = load_requirement_texts(lang, DPA_FILE).get(key) if lang != "en" else None
+    if lang == "en":
+        return title, question, False
+    if not entry or entry.get("source") != source_stamp(title, question):
+        return title, question, True
+    return str(entry["title"]), " ".join(str(entry["question"]).split()), False
+
+
+def tender_requirement_text(lang: str, key: str, text: str) -> tuple[str, bool]:
+    """A tender requirement's text in `lang` while the translation's stamp matches the English
+    (`control_stamp` of the text); else the English, and True."""
+    if lang == "en":
+        return text, False
+    entry = load_requirement_texts(lang, TENDER_FILE).get(key)
+    if not entry or entry.get("source") != control_stamp(text):
+        return text, True
+    return " ".join(str(entry["text"]).split()), False
+
+
+@functools.cache
 def load_control_titles(lang: str) -> dict[str, dict[str, str]]:
     """The translated titles of the catalogue's controls, by control ID, with their stamps."""
     where, section = _language_section(lang, CONTROLS_FILE, "controls")

@@ -6,7 +6,6 @@ spreadsheet-safety rules of the questionnaire) or a PDF in the reader's language
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import json
@@ -14,12 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from compliance.core.clauses import ClauseOutcome, ClauseResult, Requirement, requirements
 from compliance.core.messages import N_
-from compliance.core.resources import reports_root, rules_root
+from compliance.core.resources import reports_root
 from compliance.core.terminal import neutralise
+from compliance.core.translations import dpa_requirement_text
 from compliance.outputs import i18n
 
 OUTCOME_WORDS = {
@@ -81,29 +79,10 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@functools.cache
-def _translations(lang: str) -> dict[str, dict[str, str]]:
-    if lang == "en":
-        return {}
-    path = rules_root().joinpath("translations", lang, "dpa.yaml")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(k): v for k, v in (data.get("requirements") or {}).items()}
-
-
-def stamp(requirement: Requirement) -> str:
-    """The stamp of a requirement's English title and question (16 hex digits of SHA-256)."""
-    return hashlib.sha256(f"{requirement.title}\x00{requirement.question}".encode()).hexdigest()[:16]
-
-
 def requirement_text(requirement: Requirement, lang: str) -> tuple[str, str, bool]:
     """A requirement's title and question in `lang`, and whether they fell back to English (the
     translation is missing or was made of other English)."""
-    entry = _translations(lang).get(requirement.id)
-    if lang == "en":
-        return requirement.title, requirement.question, False
-    if not entry or entry.get("source") != stamp(requirement):
-        return requirement.title, requirement.question, True
-    return str(entry["title"]), " ".join(str(entry["question"]).split()), False
+    return dpa_requirement_text(lang, requirement.id, requirement.title, requirement.question)
 
 
 # Where a sentence stands, as the reader's language says it (the JSON keeps the English words).

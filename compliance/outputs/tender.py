@@ -14,7 +14,6 @@ a standard accepts equivalent evidence of the same measures (Directive 2014/24/E
 from __future__ import annotations
 
 import functools
-import hashlib
 import io
 import re
 from collections.abc import Sequence
@@ -25,6 +24,7 @@ import yaml
 
 from compliance.core.messages import N_
 from compliance.core.resources import reports_root, rules_root
+from compliance.core.translations import tender_requirement_text
 from compliance.outputs import i18n
 
 TYPES = ("sensor-network", "camera", "cloud-platform", "citizen-app")
@@ -116,26 +116,9 @@ def select(levels: dict[str, int], kind: str) -> list[TenderRequirement] | None:
     ]
 
 
-def stamp(requirement: TenderRequirement) -> str:
-    """The stamp of a requirement's English text."""
-    return hashlib.sha256(requirement.text.encode()).hexdigest()[:16]
-
-
-@functools.cache
-def _translations(lang: str) -> dict[str, dict[str, str]]:
-    path = rules_root().joinpath("translations", lang, "procurement.yaml")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(k): v for k, v in (data.get("requirements") or {}).items()}
-
-
 def text_in(requirement: TenderRequirement, lang: str) -> tuple[str, bool]:
     """A requirement's text in `lang`, and whether it fell back to English."""
-    if lang == "en":
-        return requirement.text, False
-    entry = _translations(lang).get(requirement.id)
-    if not entry or entry.get("source") != stamp(requirement):
-        return requirement.text, True
-    return " ".join(str(entry["text"]).split()), False
+    return tender_requirement_text(lang, requirement.id, requirement.text)
 
 
 @dataclass(frozen=True)
