@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--half", choices=["tune", "heldout"], default="tune")
+    parser.add_argument("--half", choices=["tune", "heldout", "heldout2"], default="tune")
     parser.add_argument("--lang", default="da,sv,en")
     parser.add_argument("--as", dest="kind", choices=["md", "docx", "pdf"], default="md")
     parser.add_argument("--show-errors", action="store_true")

@@ -356,7 +356,11 @@ def test_the_review_becomes_facts_of_the_solution(tmp_path, cli) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The corpus: a lawyer's clause table for 36 agreements (bench/bench_dpa.py, bench/README.md)
+# The corpus: a lawyer's clause table for 36 agreements (bench/bench_dpa.py, bench/README.md).
+# The first held-out half (heldout/) was measured once, blind (198/252 right: 17 false found, 33
+# weaknesses missed), and its errors were then read: it has become tuning material like tune/, and
+# its pins below are tuned figures, not a measurement of how the patterns generalise. That is the
+# job of the next held-out half, measured by someone who has not tuned on it.
 
 
 def _measure(half: str, lang: str) -> dict[str, int]:
@@ -378,11 +382,27 @@ def test_the_tuning_half_reads_as_the_lawyer_did(lang: str) -> None:
     assert measured["right"] == 84
 
 
-@pytest.mark.parametrize(("lang", "right", "false_found"), [("da", 65, 6), ("sv", 69, 7), ("en", 64, 4)])
-def test_the_held_out_half_does_not_get_worse(lang: str, right: int, false_found: int) -> None:
-    """The held-out figures of bench/README.md, measured once: a change may improve them, never
-    lower them (and one that improves them after its errors were read has tuned on it)."""
+@pytest.mark.parametrize(("lang", "right", "false_found"), [("da", 84, 0), ("sv", 84, 0), ("en", 84, 0)])
+def test_the_first_held_out_half_now_tuned_on_does_not_get_worse(
+    lang: str, right: int, false_found: int
+) -> None:
+    """The first held-out half, measured once (198/252: da 65, sv 69, en 64 right; 6, 7 and 4
+    false found) and then read and tuned on: its figures may improve, never get worse."""
     measured = _measure("heldout", lang)
+    assert measured["documents"] == 84
+    assert measured["false_found"] <= false_found
+    assert measured["right"] >= right
+
+
+@pytest.mark.parametrize(("lang", "right", "false_found"), [("da", 69, 8), ("sv", 69, 3), ("en", 64, 6)])
+def test_the_second_held_out_half_measured_blind_does_not_get_worse(
+    lang: str, right: int, false_found: int
+) -> None:
+    """The second held-out half (heldout2/), written by someone who never saw the patterns and
+    measured once after tuning on both earlier halves: 202/252 right, 17 false found, 40
+    weaknesses missed. Its errors have now been read, so a pattern change that improves it is
+    tuning; these pins only stop it getting worse."""
+    measured = _measure("heldout2", lang)
     assert measured["documents"] == 84
     assert measured["false_found"] <= false_found
     assert measured["right"] >= right

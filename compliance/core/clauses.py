@@ -86,6 +86,7 @@ class Language:
     definition: tuple[re.Pattern[str], ...]
     denial: tuple[re.Pattern[str], ...]
     exception: tuple[re.Pattern[str], ...]
+    hollow: tuple[re.Pattern[str], ...]  # exceptions that leave a denial standing
     prohibition: tuple[re.Pattern[str], ...]
     weakening: tuple[re.Pattern[str], ...]
     requirements: dict[str, Patterns]
@@ -192,6 +193,7 @@ def language(code: str) -> Language:
         definition=_compile(f"{where}: markers.definition", markers.get("definition")),
         denial=_compile(f"{where}: markers.denial", markers.get("denial")),
         exception=_compile(f"{where}: markers.exception", markers.get("exception")),
+        hollow=_compile(f"{where}: markers.hollow", markers.get("hollow")),
         prohibition=_compile(f"{where}: markers.prohibition", markers.get("prohibition")),
         weakening=_compile(f"{where}: markers.weakening", markers.get("weakening")),
         requirements=compiled,
@@ -285,12 +287,25 @@ def classify(text: str, key: str, lang: Language, kind: str = "sentence") -> tup
     return (found[0], found[1]) if found is not None else None
 
 
+_NUMBER_STOP = re.compile(r"(?<=\d)\.(?=\d)")
+_INNER_STOP = "\u2024"  # one dot leader: looks like a full stop, is not one to the patterns
+
+
 def _classify(text: str, key: str, lang: Language, kind: str) -> tuple[ClauseOutcome, str, int] | None:
     """`classify`, with the rank of the duty pattern that matched (the first pattern of a
     requirement is its canonical wording: of several sentences that impose it, the one quoted)."""
     if kind in ("heading", "header"):
         return None
-    text = " ".join(text.split())
+    # A full stop inside a number ("clause 7.1", "100.000 kr.") ends no sentence: it is read as
+    # another mark, so that a pattern's "[^.]" span runs over it; the reasons show it as a stop.
+    found = _read_sentence(_NUMBER_STOP.sub(_INNER_STOP, " ".join(text.split())), key, lang)
+    if found is None:
+        return None
+    return found[0], found[1].replace(_INNER_STOP, "."), found[2]
+
+
+def _read_sentence(text: str, key: str, lang: Language) -> tuple[ClauseOutcome, str, int] | None:
+    """`_classify` of a sentence with its whitespace collapsed."""
     if _first(lang.definition, text):
         return None
     patterns = lang.requirements[key]
@@ -301,7 +316,7 @@ def _classify(text: str, key: str, lang: Language, kind: str) -> tuple[ClauseOut
         rest = allowed.sub(" ", rest)
     contra = _first(patterns.contradicted, text)
     if contra is not None:
-        limited = _first(lang.exception, text[contra.end() :])
+        limited = _first(lang.exception, _unhollowed(text[contra.end() :], lang))
         if limited is not None and not patterns.absolute:
             return (
                 ClauseOutcome.WEAKENED,
@@ -318,7 +333,13 @@ def _classify(text: str, key: str, lang: Language, kind: str) -> tuple[ClauseOut
         return None
     denial = _first(lang.denial, rest)
     if denial is not None:
-        if _first(lang.exception, rest[denial.end() :]) is not None and not patterns.absolute:
+        # A denial limited by an exception ("is not obliged to ... unless"), or one that follows
+        # a clause imposing part of the duty ("assists with A, but nothing obliges it to B"),
+        # rules only part of the duty out. An exception that is none ("unless separately
+        # agreed") leaves the denial whole.
+        excepted = _first(lang.exception, _unhollowed(rest[denial.end() :], lang)) is not None
+        partial = _first(patterns.duty, rest[: denial.start()]) is not None
+        if (excepted or partial) and not patterns.absolute:
             return ClauseOutcome.WEAKENED, f"{CARVE_OUT}“{denial.group(0)}”", rank
         return ClauseOutcome.CONTRADICTED, f"it denies the duty: “{denial.group(0)}”", rank
     weak = _first(patterns.weakened, rest) or _first(lang.weakening, rest)
@@ -335,6 +356,13 @@ def _classify(text: str, key: str, lang: Language, kind: str) -> tuple[ClauseOut
                 rank,
             )
     return ClauseOutcome.FOUND, "the sentence imposes the duty", rank
+
+
+def _unhollowed(text: str, lang: Language) -> str:
+    """The text with the exceptions that are none ("unless otherwise agreed") taken out."""
+    for hollow in lang.hollow:
+        text = hollow.sub(" ", text)
+    return text
 
 
 def _context(text: str, match: re.Match[str], width: int = 60) -> str:
@@ -389,8 +417,9 @@ def _decide(requirement: Requirement, hits: list[tuple[ClauseOutcome, str, Sente
 
 def _subprocessor_list(said: Sequence[Sentence], lang: Language, requirement: Requirement) -> ClauseResult:
     """The list of sub-processors: rows or items in a section about sub-processors (a table's
-    header row aside), each naming a country; a list some of whose entries lack one is weakened.
-    The quote is the sentence that introduces the list, where there is one."""
+    header row aside, a short numbered entry read as a heading counted in), each naming a country;
+    a list some of whose entries lack one is weakened. The quote is the sentence that introduces
+    the list, where there is one."""
     from babel import Locale
 
     names = {str(n).lower() for code in ("en", lang.code) for n in Locale.parse(code).territories.values()}
@@ -404,7 +433,7 @@ def _subprocessor_list(said: Sequence[Sentence], lang: Language, requirement: Re
     entries: list[Sentence] = []
     intro: Sentence | None = None
     previous: Sentence | None = None
-    for s in said:
+    for s in _numbered_entries(said, lang):
         about = any(w in s.section.lower() for w in lang.subprocessor_words)
         if about and s.kind in ("row", "item"):
             first_row = s.kind == "row" and (previous is None or previous.kind != "row")
@@ -447,6 +476,64 @@ def _subprocessor_list(said: Sequence[Sentence], lang: Language, requirement: Re
         shown.where,
         f"a list of {len(entries)} sub-processors, each with a country",
     )
+
+
+# A list entry's number ("1. "), what separates an entry's name from the rest ("Nimbus SARL –
+# hosting"), and a sentence that leads into a list ("... are listed below", "følgende:").
+_LIST_NUMBER = re.compile(r"^(\d{1,2})[.)]\s+(?=\S)")
+_ENTRY_SEPARATOR = re.compile(r"\s[–—-]\s|,\s|:\s")
+_LEADS_INTO_LIST = re.compile(
+    r":\s*$|\b(?:below|following|nedenfor|følgende|nedan|följande|listed|anført|anges|angivet)\b", re.I
+)
+
+
+def _numbered_entries(said: Sequence[Sentence], lang: Language) -> list[Sentence]:
+    """The sentences, with a numbered entry of a list of sub-processors that the reader took for a
+    heading ("1. Nimbus SARL – hosting": short, without a full stop) read back as an item of the
+    list, and the blocks under it kept in the list's section. Such a heading starts with a number,
+    separates a name from the rest, and follows a sentence that leads into the list (or an entry)
+    in a section about sub-processors; and a list item follows it, or the numbering runs on (the
+    next entry or the one before it is such a heading too, numbered one on or one back)."""
+    out: list[Sentence] = []
+    moved: dict[str, str] = {}  # a heading read as an entry -> the section of its list
+    last = 0  # the number of the heading just read as an entry (0: the sentence before was none)
+    for i, s in enumerate(said):
+        section = moved.get(s.section, s.section)
+        before = out[-1] if out else None
+        after = said[i + 1] if i + 1 < len(said) else None
+        number = _entry_number(s) if s.kind == "heading" else 0
+        if (
+            number
+            and before is not None
+            and any(w in before.section.lower() for w in lang.subprocessor_words)
+            and (before.kind == "item" or _LEADS_INTO_LIST.search(before.text) is not None)
+            and (
+                (after is not None and after.kind == "item" and after.section == s.section)
+                # a list of such headings only: it opens after its lead-in and numbers on
+                or (
+                    (last or before.kind == "sentence")
+                    and after is not None
+                    and after.kind == "heading"
+                    and _entry_number(after) == number + 1
+                )
+                or (last and number == last + 1)
+            )
+        ):
+            moved[s.section] = before.section
+            out.append(Sentence(_LIST_NUMBER.sub("", s.text), s.where, "item", before.section))
+            last = number
+            continue
+        last = 0
+        out.append(s if section == s.section else Sentence(s.text, s.where, s.kind, section))
+    return out
+
+
+def _entry_number(sentence: Sentence) -> int:
+    """The number of a heading that reads as a list entry ("3. Acme Inc – support"), or 0."""
+    number = _LIST_NUMBER.match(sentence.text)
+    if number is None or _ENTRY_SEPARATOR.search(sentence.text) is None:
+        return 0
+    return int(number.group(1))
 
 
 def _is_header_row(sentence: Sentence, lang: Language) -> bool:
