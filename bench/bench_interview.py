@@ -6,14 +6,16 @@ Protocol (issue 20), for each bundled example:
    critical and high result (rule, target, outcome) are the reference;
 2. remove from it every fact the question bank has a question for (for every flow, party and
    system, and every safeguard), except a fact without which the file is not valid;
-3. ask the interview's next question (`compliance.core.questions.next_questions`), answer it with
-   the example's own value, or "don't know" where the example states none (the fact stays
-   unknown and the question is not asked again), assess again, and repeat;
+3. ask the interview's next question (`compliance.core.questions.next_group`: a fact open for
+   several flows, parties or systems is one question with a row for each, as the interview asks
+   it), answer each row with the example's own value, or "don't know" where the example states
+   none (the fact stays unknown and the row is not asked again), assess again after each answer,
+   leave out a row an earlier answer made irrelevant, and repeat;
 4. stop when the verdict, the DPIA answer and every critical and high result equal the
    reference, or when no question is left (the target is then missed).
 
-It reports questions asked against facts removed; the target is at most a third, for each
-example.
+It reports questions asked against facts removed, and the answers (rows) they took; the target is
+at most a third of the removed facts asked, for each example.
 
     python bench/bench_interview.py [--examples DIR] [--json OUT] [--as-of 2026-12-01] [--verbose]
 """
@@ -38,7 +40,7 @@ from compliance.core.models.assessment import Assessment, Target
 from compliance.core.models.rules import Scope, Severity
 from compliance.core.models.solution import Solution
 from compliance.core.packs import LoadedPack
-from compliance.core.questions import bank, next_questions, same_part, subject
+from compliance.core.questions import bank, next_group, next_questions, question_key, same_part, subject
 from compliance.inputs.answers import COLLECTIONS, get_answer, remove_answer, set_answer
 from compliance.inputs.loader import load_packs, load_solution
 
@@ -56,11 +58,13 @@ class Economy:
 
     example: str
     removed: int
-    asked: int = 0
+    asked: int = 0  # questions: one asked of several flows, parties or systems counts once
+    rows: int = 0  # the answers those questions asked for: a row per flow, party or system
     answered: int = 0
     dont_know: int = 0
     reached: bool = False
     necessary: int | None = None  # facts whose removal alone changes the answer (with --necessary)
+    necessary_questions: int | None = None  # the questions those facts take: one per fact, rows per target
     seconds: float = 0.0
     questions: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)  # where the answer still differs, if not reached
@@ -174,16 +178,17 @@ def strip(doc: Doc) -> tuple[Doc, int]:
     return stripped, removed
 
 
-def necessary(complete: Doc, goal: Reference, packs: Sequence[LoadedPack], as_of: date) -> int:
-    """How many of the facts the protocol removes change the answer when removed alone: every
+def necessary(complete: Doc, goal: Reference, packs: Sequence[LoadedPack], as_of: date) -> tuple[int, int]:
+    """How many of the facts the protocol removes change the answer when removed alone, and how
+    many questions they take (a fact of several targets is one question, a row each): every
     interview, whatever its order, must ask each of them, so their share is a floor under the
-    share of questions any interview of single facts can reach."""
-    count = 0
+    share any interview of such questions can reach."""
+    facts: list[tuple[str, Target | None]] = []
     for fact, target in asked_about(complete):
         smaller = _without(complete, fact, target)
         if smaller is not None and reference(assess(smaller[1], packs, as_of)) != goal:
-            count += 1
-    return count
+            facts.append((fact, target))
+    return len(facts), len({fact for fact, _ in facts})
 
 
 def run(example: Path, packs: Sequence[LoadedPack], as_of: date, verbose: bool = False) -> Economy:
@@ -193,41 +198,51 @@ def run(example: Path, packs: Sequence[LoadedPack], as_of: date, verbose: bool =
     doc, removed = strip(complete)
     economy = Economy(example=example.parent.name, removed=removed)
     start = time.perf_counter()
-    asked: set[tuple[str, Target | None]] = set()
+    asked: set[tuple[str, str | None]] = set()
+    a = assess(solution_of(doc), packs, as_of)
     while True:
-        a = assess(solution_of(doc), packs, as_of)
         if reference(a) == goal:
             economy.reached = True
             break
-        question = next((q for q in next_questions(a) if (q.fact, q.target) not in asked), None)
-        if question is None:
+        group = next_group(next_questions(a), asked)
+        if not group:
             economy.left = _differences(reference(a), goal)
             if verbose:
                 print("  no question left; still differs: " + "; ".join(economy.left), file=sys.stderr)
             break
-        asked.add((question.fact, question.target))
+        # One question, asked of every flow, party or system it is open for (a row each); a row
+        # that an earlier row's answer left deciding nothing is not asked, as in the interview.
         economy.asked += 1
-        found, value = get_answer(complete, question.fact, question.target)
-        where = f" ({question.target.ref})" if question.target else ""
-        if found:
-            set_answer(doc, question.fact, question.target, value)
-            economy.answered += 1
-            economy.questions.append(f"{question.fact}{where} = {json.dumps(value)}")
-            # An answer that needs another with it (a DPIA done needs its date): the interview
-            # asks the others of the same part next, and each counts as a question.
-            for other, other_value in _companions(doc, complete, question.fact, question.target):
-                if (other, question.target) in asked:
-                    continue
-                asked.add((other, question.target))
-                economy.asked += 1
+        for question in group:
+            if question is not group[0] and question_key(question) not in {
+                question_key(q) for q in next_questions(a)
+            }:
+                continue
+            asked.add(question_key(question))
+            economy.rows += 1
+            found, value = get_answer(complete, question.fact, question.target)
+            where = f" ({question.target.ref})" if question.target else ""
+            if found:
+                set_answer(doc, question.fact, question.target, value)
                 economy.answered += 1
-                set_answer(doc, other, question.target, other_value)
-                economy.questions.append(f"{other}{where} = {json.dumps(other_value)}")
-        else:
-            economy.dont_know += 1
-            economy.questions.append(f"{question.fact}{where}: don't know")
-        if verbose:
-            print(f"  {economy.asked:>3}. {economy.questions[-1]}", file=sys.stderr)
+                economy.questions.append(f"{question.fact}{where} = {json.dumps(value)}")
+                # An answer that needs another with it (a DPIA done needs its date): the interview
+                # asks the others of the same part next, and each counts as a question.
+                for other, other_value in _companions(doc, complete, question.fact, question.target):
+                    if (other, question.target.ref if question.target else None) in asked:
+                        continue
+                    asked.add((other, question.target.ref if question.target else None))
+                    economy.asked += 1
+                    economy.rows += 1
+                    economy.answered += 1
+                    set_answer(doc, other, question.target, other_value)
+                    economy.questions.append(f"{other}{where} = {json.dumps(other_value)}")
+                a = assess(solution_of(doc), packs, as_of)
+            else:
+                economy.dont_know += 1
+                economy.questions.append(f"{question.fact}{where}: don't know")
+            if verbose:
+                print(f"  {economy.asked:>3}. {economy.questions[-1]}", file=sys.stderr)
     economy.seconds = time.perf_counter() - start
     return economy
 
@@ -235,17 +250,18 @@ def run(example: Path, packs: Sequence[LoadedPack], as_of: date, verbose: bool =
 def markdown(results: Sequence[Economy]) -> str:
     floor = any(r.necessary is not None for r in results)
     lines = [
-        "| example | facts removed | questions asked | share | don't know | reached | target (at most 1/3) |"
-        + (" necessary alone | floor |" if floor else ""),
-        "|---|---:|---:|---:|---:|---|---|" + ("---:|---:|" if floor else ""),
+        "| example | facts removed | questions asked | share | answers (rows) | don't know | reached "
+        "| target (at most 1/3) |" + (" necessary alone | as questions | floor |" if floor else ""),
+        "|---|---:|---:|---:|---:|---:|---|---|" + ("---:|---:|---:|" if floor else ""),
     ]
     for r in results:
         line = (
-            f"| {r.example} | {r.removed} | {r.asked} | {r.share:.0%} | {r.dont_know} "
+            f"| {r.example} | {r.removed} | {r.asked} | {r.share:.0%} | {r.rows} | {r.dont_know} "
             f"| {'yes' if r.reached else 'no'} | {'met' if r.met else 'MISSED'} |"
         )
-        if floor and r.necessary is not None:
-            line += f" {r.necessary} | {r.necessary / r.removed if r.removed else 0:.0%} |"
+        if floor and r.necessary is not None and r.necessary_questions is not None:
+            share = r.necessary_questions / r.removed if r.removed else 0
+            line += f" {r.necessary} | {r.necessary_questions} | {share:.0%} |"
         lines.append(line)
     return "\n".join(lines)
 
@@ -272,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             loaded = load_solution(example)
             complete = loaded.solution.model_dump(mode="json", exclude_unset=True, exclude_none=True)
             goal = reference(assess(solution_of(complete), packs, args.as_of))
-            economy.necessary = necessary(complete, goal, packs, args.as_of)
+            economy.necessary, economy.necessary_questions = necessary(complete, goal, packs, args.as_of)
         results.append(economy)
     print(markdown(results))
     missed = [r.example for r in results if not r.met]

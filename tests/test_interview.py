@@ -146,3 +146,41 @@ def test_a_file_that_is_not_valid_is_refused_before_any_question(tmp_path: Path)
     child.close()
     assert child.exitstatus == 2
     assert not state_path(path).exists()
+
+
+TWO_FLOWS = (
+    SOLUTION
+    + """\
+  - id: counts
+    name: Visitor counts
+    source: sensor
+    destination: platform
+    data_categories: [user.location.trace]
+    retention: P1Y
+"""
+)
+
+
+def test_a_question_open_for_several_flows_is_asked_once_with_a_row_for_each(tmp_path: Path) -> None:
+    path = tmp_path / "solution.yaml"
+    path.write_text(TWO_FLOWS, encoding="utf-8")
+    child = interview(path, "--by", BY)
+    child.expect("Which technologies does the data flow … use")  # the subject is in the rows
+    child.expect("IoT sensors")
+    child.expect("Answer it for each of these 2, one at a time.")
+    child.expect("  Visitor counts > ")  # rows in asking order: equal weight, by id
+    child.sendline("9")
+    child.expect("  Sensor readings > ")  # the next row, without the question again
+    child.sendline("d")
+    child.expect(QUESTION)
+    assert "technologies" not in child.match.group(1)  # that question is done: the next one
+    child.expect("> ")
+    child.sendline("q")
+    child.expect("1 answer written to")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    flows = yaml.safe_load(path.read_text(encoding="utf-8"))["flows"]
+    assert flows[1]["technologies"] == ["iot_sensor"] and "technologies" not in flows[0]
+    (unknown,) = yaml.safe_load(state_path(path).read_text(encoding="utf-8"))["dont_know"]
+    assert (unknown["fact"], unknown["target"]) == ("flow.technologies", "flow readings")

@@ -9,9 +9,20 @@ import pytest
 from helpers import minimal_solution, one_finding, solution_model
 
 from compliance.core.engine import assess
+from compliance.core.errors import RulePackError
 from compliance.core.models.assessment import Target
 from compliance.core.models.rules import Outcome, Scope
-from compliance.core.questions import bank, next_questions, subject
+from compliance.core.questions import (
+    _asked_after,
+    ask_about,
+    bank,
+    in_language,
+    next_group,
+    next_questions,
+    parse_bank,
+    question_key,
+    subject,
+)
 from compliance.inputs.answers import NoPlaceError, get_answer, remove_answer, set_answer
 from compliance.inputs.loader import load_packs
 
@@ -134,3 +145,77 @@ def test_every_description_of_inputs_around_a_target_is_one_the_facts_use() -> N
     described = {item for inputs in DERIVED_FROM.values() for item in inputs}
     assert set(_AROUND) <= described, sorted(set(_AROUND) - described)
     assert all(fact in bank() for asked in _AROUND.values() for fact, _ in asked)
+
+
+def test_a_question_open_for_several_flows_is_one_question_with_a_row_for_each() -> None:
+    data = minimal_solution()
+    second = {**data["flows"][0], "id": "counts", "name": "Visitor counts"}
+    data["flows"].append(second)
+    for flow in data["flows"]:
+        flow.pop("technologies", None)
+    a = assess(solution_model(data), load_packs(), date(2026, 12, 1))
+    questions = next_questions(a)
+    group = next_group(questions)
+    assert len({q.fact for q in group}) == 1 and len(group) >= 2
+    assert {q.target.id for q in group if q.target} == {"readings", "counts"}
+    # A row already answered or passed is left out; the rest of the question stays together.
+    rest = next_group(questions, {question_key(group[0])})
+    assert rest == group[1:]
+    # Its text for the rows names no flow: each row does.
+    text = in_language(group[0], "da", rows=True).ask
+    assert "…" in text and "{flow}" not in text and "Sensor readings" not in text
+
+
+def test_a_question_whose_answer_a_deadline_often_gives_is_asked_after_the_deadline() -> None:
+    step, deadline = (
+        "solution.incident_response.early_warning",
+        "solution.incident_response.early_warning_hours",
+    )
+    assert deadline in bank()[step].asked_after
+    ordered = _asked_after([ask_about(step, None), ask_about(deadline, None)], bank())
+    assert [q.fact for q in ordered] == [deadline, step]
+    # Only behind a question about the same subject: a party's deadline does not move another's.
+    terms, hours = "party.security.incident_notice_terms", "party.security.incident_notification_hours"
+    kaveri = Target(kind=Scope.PARTY, id="kaveri", name="Kaveri")
+    stratus = Target(kind=Scope.PARTY, id="stratus", name="Stratus")
+    ordered = _asked_after([ask_about(terms, kaveri), ask_about(hours, stratus)], bank())
+    assert [q.fact for q in ordered] == [terms, hours]
+
+
+def test_a_bank_that_asks_after_a_question_it_does_not_have_is_refused() -> None:
+    text = """\
+version: 1
+questions:
+  - fact: solution.incident_response.early_warning
+    ask: Does the plan warn the authority early?
+    asked_after: [solution.incident_response.no_such_deadline]
+    choices: {true: Yes it does, false: No it does not}
+"""
+    with pytest.raises(
+        RulePackError,
+        match=r"asked_after\[0\]: no question for 'solution.incident_response.no_such_deadline'",
+    ):
+        parse_bank(text, "bank.yaml")
+
+
+def test_a_serious_pass_read_on_the_systems_holding_the_data_asks_what_they_say_of_themselves() -> None:
+    data = minimal_solution()
+    data["safeguards"] = [
+        {"control": "access_control", "status": "implemented"},
+        {"control": "mfa", "status": "implemented"},
+    ]
+    packs = load_packs()
+    a = assess(solution_model(data), packs, date(2026, 12, 1))
+    (result,) = [f for f in a.findings if f.rule_id == "GDPR-32-1B-ACCESS-CONTROL"]
+    assert result.status is Outcome.PASS
+    # The street sensor is a device: it counts only where it states its own login's MFA, so the
+    # pass rests on its silence, and the interview asks it (and the platform) at the end.
+    asked = {(q.fact, q.target.id if q.target else None) for q in next_questions(a)}
+    assert ("system.security.mfa", "sensor") in asked
+    # The answer it asks for can turn the pass into a failure: a device with a shared password.
+    data["systems"][0]["security"] = {"mfa": False}
+    again = assess(solution_model(data), packs, date(2026, 12, 1))
+    (result,) = [f for f in again.findings if f.rule_id == "GDPR-32-1B-ACCESS-CONTROL"]
+    assert result.status is Outcome.FAIL
+    asked = {(q.fact, q.target.id if q.target else None) for q in next_questions(again)}
+    assert ("system.security.mfa", "sensor") not in asked

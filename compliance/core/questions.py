@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
@@ -74,6 +74,11 @@ class BankEntry(Strict):
         description="Who usually answers it, the most usual first: the controller, the supplier, the assessor.",
     )
     evidence: str | None = Field(None, description="The documents or observations that show the answer.")
+    asked_after: list[str] = Field(
+        default_factory=list,
+        description="Questions asked before this one where both are open for the same subject: an "
+        "answer to them often makes this one unnecessary (a deadline given says the step exists).",
+    )
 
 
 class Bank(Strict):
@@ -125,6 +130,14 @@ def parse_bank(text: str, name: str) -> dict[str, BankEntry]:
                     )
                 )
             continue
+        for index_after, other in enumerate(entry.asked_after):
+            if other == entry.fact or subject(other) is not subject(entry.fact):
+                problems.append(
+                    located.problem(
+                        (*where, "asked_after", index_after),
+                        f"'{other}' is not another question about the same kind of subject",
+                    )
+                )
         if spec is None:
             problems.append(
                 located.problem((*where, "fact"), f"no fact '{entry.fact}' in the solution format")
@@ -142,6 +155,15 @@ def parse_bank(text: str, name: str) -> dict[str, BankEntry]:
                 [f"not answers of this fact: {', '.join(extra)}"] if extra else []
             )
             problems.append(located.problem((*where, "choices"), "; ".join(parts)))
+    facts = {entry.fact for entry in data.questions}
+    for index, entry in enumerate(data.questions):
+        for index_after, other in enumerate(entry.asked_after):
+            if other not in facts:
+                problems.append(
+                    located.problem(
+                        ("questions", index, "asked_after", index_after), f"no question for '{other}'"
+                    )
+                )
     if problems:
         raise RulePackError(problems)
     return {entry.fact: entry for entry in data.questions}
@@ -188,6 +210,18 @@ def fill(text: str, target: Target | None) -> str:
     return text.replace(PLACEHOLDERS[target.kind], target.name) if target.kind in PLACEHOLDERS else text
 
 
+# What stands for the subject of a question asked of several at once, a row for each below it.
+ROWS_MARK = "…"
+
+
+def fill_rows(text: str) -> str:
+    """A question's text for several subjects at once ("In which country is … established?"), the
+    flows, parties or systems named in its rows."""
+    for placeholder in PLACEHOLDERS.values():
+        text = text.replace(placeholder, ROWS_MARK)
+    return text
+
+
 def open_questions(
     findings: Iterable[Finding],
     screening: DpiaScreening,
@@ -209,8 +243,11 @@ def interview_questions(
     """The questions of an interview, in asking order: first those that decide the verdict or the
     DPIA answer (`open_questions`), then those that decide any critical or high result still
     unknown, then those of any other result of a legal duty still unknown (which keeps the verdict
-    from "ready"), heaviest first in each group. With `related`, a fact stated on the flows or systems around a target
-    (the technologies of a system's flows) is asked there."""
+    from "ready"), heaviest first in each group; last, where a critical or high result passes on
+    the systems holding the data, what those systems state of the safeguard themselves. With
+    `related`, a fact stated on the flows or systems around a target (the technologies of a
+    system's flows) is asked there. An interview asks a fact open for several targets as one
+    question with a row for each (`next_group`)."""
     results = list(findings)
     out = open_questions(results, screening, deciding, related)
     asked = {(q.fact, q.target) for q in out}
@@ -225,6 +262,9 @@ def interview_questions(
         _ask_absent(results, critical_or_high, related) if related is not None else [],
         _ask(results, None, deciding, related),  # any unknown legal duty keeps the verdict from "ready"
         _ask(results, None, lambda f: True, related),  # so does any unknown result
+        # a critical or high pass read on the systems holding the data, where a system that says
+        # nothing of its own is not counted: a camera that states its login lacks it would fail it
+        _ask_own(results, critical_or_high, related) if related is not None else [],
     ]
     for group in groups:
         for q in group:
@@ -239,6 +279,27 @@ def solution_facts_sha256(solution: Mapping[str, Any]) -> str:
     questionnaire was made from, so that answers to other facts are not read into it."""
     canonical = json.dumps(solution, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def next_group(
+    questions: Iterable[Question], passed: Container[tuple[str, str | None]] = ()
+) -> list[Question]:
+    """The next question of an interview, asked of every subject it is open for: the first of
+    `questions` whose key (fact, target reference) is not `passed`, with every later one about the
+    same fact (one question, a row per flow, party or system, in asking order). A question about
+    the solution as a whole stands alone. Empty when every question is passed."""
+    open_ = [q for q in questions if question_key(q) not in passed]
+    if not open_:
+        return []
+    first = open_[0]
+    if first.target is None:
+        return [first]
+    return [q for q in open_ if q.fact == first.fact and q.target is not None]
+
+
+def question_key(question: Question) -> tuple[str, str | None]:
+    """A question's fact and the reference of its target ("flow readings"), if any."""
+    return question.fact, question.target.ref if question.target is not None else None
 
 
 def next_questions(a: Assessment) -> list[Question]:
@@ -266,6 +327,38 @@ def _ask_absent(
             for item in DERIVED_FROM.get(used.fact, ()):
                 if subject(item) is f.target.kind and item in known and not related.states(item, f.target):
                     entry = _entry_for(open_facts, item, f.target)
+                    if label not in entry.decides:
+                        entry.decides.append(label)
+                        entry.weight += f.weight
+    questions = [_question(fact, entry, known.get(fact)) for (fact, _), entry in open_facts.items()]
+    questions.sort(key=lambda q: (-q.weight, q.fact, q.target.id if q.target else ""))
+    return questions
+
+
+# A safeguard a system can state for itself, with the fact that states it (`facts.data_system`
+# reads a system's `security.mfa` as its own multi-factor authentication).
+_OWN_SAFEGUARD = {"safeguards.mfa": "system.security.mfa"}
+
+
+def _ask_own(
+    findings: Iterable[Finding], wanted: Callable[[Finding], bool], related: Related
+) -> list[Question]:
+    """For a result that passes on a safeguard of the systems holding its data, the questions for
+    what those systems do not state of it themselves: a system of a kind where the safeguard is not
+    expected counts only where it states it, and one stating that it lacks it fails the result."""
+    open_facts: dict[tuple[str, str | None], _Open] = {}
+    known = bank()
+    for f in findings:
+        if f.status is not Outcome.PASS or not wanted(f):
+            continue
+        label = f"{f.rule_id} ({f.target.ref})" if f.target else f.rule_id
+        for used in f.facts:
+            own = _OWN_SAFEGUARD.get(used.fact)
+            if own is None or used.part != "require" or own not in known:
+                continue
+            for system in related.holding(f.target):
+                if not related.states(own, system):
+                    entry = _entry_for(open_facts, own, system)
                     if label not in entry.decides:
                         entry.decides.append(label)
                         entry.weight += f.weight
@@ -337,6 +430,19 @@ class Related:
             value = value.get(key)
         return value is not None
 
+    def holding(self, target: Target | None) -> list[Target]:
+        """The systems that may hold a target's data: a flow's source and destination, a system
+        itself, for the solution every system at either end of a flow."""
+        if target is None:
+            ids = [i for ends in self._ends.values() for i in ends]
+        elif target.kind is Scope.FLOW:
+            ids = list(self._ends.get(target.id, []))
+        elif target.kind is Scope.SYSTEM:
+            ids = [target.id]
+        else:
+            ids = []
+        return [self.systems[i] for i in dict.fromkeys(ids) if i in self.systems]
+
     def around(self, description: str, target: Target | None) -> list[tuple[str, Target]]:
         """The facts (with their flow or system) that a description of inputs names for a target."""
         out: list[tuple[str, Target]] = []
@@ -393,7 +499,26 @@ def _ask(
         _question(fact, entry, known.get(fact)) for (fact, _), entry in open_facts.items() if entry.decides
     ]
     questions.sort(key=lambda q: (not q.applicability, -q.weight, q.fact, q.target.id if q.target else ""))
-    return questions
+    return _asked_after(questions, known)
+
+
+def _asked_after(questions: list[Question], known: Mapping[str, BankEntry]) -> list[Question]:
+    """The questions with each one whose bank entry names questions to ask first (`asked_after`)
+    moved behind the last of those open for the same subject."""
+    out = list(questions)
+    for question in questions:
+        entry = known.get(question.fact)
+        if entry is None or not entry.asked_after:
+            continue
+        first = [
+            i
+            for i, other in enumerate(out)
+            if other.fact in entry.asked_after and question_key(other)[1] == question_key(question)[1]
+        ]
+        here = out.index(question)
+        if first and max(first) > here:
+            out.insert(max(first), out.pop(here))
+    return out
 
 
 def _askable(fact: str, known: dict[str, BankEntry]) -> bool:
@@ -479,9 +604,9 @@ def same_part(fact: str) -> list[str]:
     return [other for other in bank() if other.startswith(part) and other != fact]
 
 
-def in_language(question: Question, lang: str) -> QuestionText:
-    """A question's texts in a language, its subject named (English, marked, where the bank has no
-    current translation)."""
+def in_language(question: Question, lang: str, *, rows: bool = False) -> QuestionText:
+    """A question's texts in a language, its subject named, or with `rows` marked for the rows that
+    name each subject (English, marked, where the bank has no current translation)."""
     asked = bank().get(question.fact)
     if asked is None:
         return QuestionText(
@@ -490,6 +615,6 @@ def in_language(question: Question, lang: str) -> QuestionText:
     text = question_text(lang, question.fact, asked.ask, asked.help, asked.why, asked.choices, asked.evidence)
     return replace(
         text,
-        ask=fill(text.ask, question.target),
+        ask=fill_rows(text.ask) if rows else fill(text.ask, question.target),
         choices=text.choices or vocabulary_choices(question.fact, lang),
     )

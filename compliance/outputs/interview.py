@@ -29,8 +29,16 @@ from compliance.core.messages import N_
 from compliance.core.models.assessment import Assessment, Question, Target, Verdict
 from compliance.core.models.solution import Solution
 from compliance.core.packs import LoadedPack
-from compliance.core.questions import ask_about, in_language, next_questions, same_part
+from compliance.core.questions import (
+    ask_about,
+    in_language,
+    next_group,
+    next_questions,
+    question_key,
+    same_part,
+)
 from compliance.core.terminal import neutralise
+from compliance.core.translations import QuestionText
 from compliance.core.validation import validate_located
 from compliance.core.yamlio import load_text
 from compliance.inputs.answers import (
@@ -117,42 +125,52 @@ class Session:
             )
         )
         self._verdict(a)
-        while True:
+        stopped = False
+        while not stopped:
             if not self.everything and not a.questions:
                 self._say(_("The verdict and the DPIA answer no longer wait for an answer."))
                 break
-            question = self._next(a)
-            if question is None:
+            group = self._next_group(a)
+            if not group:
                 self._say(_("No question is left to ask."))
                 break
-            reply = self._ask(question)
-            if reply is None:  # stop
-                break
-            if reply is DONT_KNOW or reply is SKIP:
-                continue
-            before = a.verdict
-            self._put(doc, question, reply)
-            candidate = dump(doc)
-            try:
-                a = self._assess(candidate)
-            except InputError as exc:
-                # Not valid alone (a DPIA done needs its date): the other questions of the same
-                # part come now, and the answers are written together.
-                stop = self._companions(doc, question)
+            rows = len(group) > 1
+            if rows:
+                self._header(group)
+            for question in group:
+                if question is not group[0] and question_key(question) not in self._open(a):
+                    continue  # an answer of an earlier row left this one deciding nothing
+                reply = self._ask(question, row=rows)
+                if reply is None:  # stop
+                    stopped = True
+                    break
+                if reply is DONT_KNOW or reply is SKIP:
+                    continue
+                before = a.verdict
+                self._put(doc, question, reply)
                 candidate = dump(doc)
                 try:
                     a = self._assess(candidate)
-                except InputError:
-                    doc, dump = load_editable(text, str(self.path))
-                    self._say(_("This answer cannot be written: {problem}").format(problem=_first(exc)))
-                    if stop:
-                        break
-                    continue
-            _write_keeping_mode(self.path, candidate, self.lang)
-            text = candidate
-            self.answered += 1
-            if a.verdict is not before:
-                self._verdict(a)
+                except InputError as exc:
+                    # Not valid alone (a DPIA done needs its date): the other questions of the same
+                    # part come now, and the answers are written together.
+                    stopped = self._companions(doc, question)
+                    candidate = dump(doc)
+                    try:
+                        a = self._assess(candidate)
+                    except InputError:
+                        doc, dump = load_editable(text, str(self.path))
+                        self._say(_("This answer cannot be written: {problem}").format(problem=_first(exc)))
+                        if stopped:
+                            break
+                        continue
+                _write_keeping_mode(self.path, candidate, self.lang)
+                text = candidate
+                self.answered += 1
+                if a.verdict is not before:
+                    self._verdict(a)
+                if stopped:
+                    break
         self._say(
             i18n.translator(self.lang)
             .ngettext(
@@ -181,29 +199,45 @@ class Session:
                 self._put(doc, other, reply)
         return False
 
-    def _next(self, a: Assessment) -> Question | None:
-        for question in next_questions(a):
-            key = _key(question.fact, question.target)
-            if key not in self.dont_know and key not in self.skipped:
-                return question
-        return None
+    def _next_group(self, a: Assessment) -> list[Question]:
+        """The next question, with a row for every flow, party or system it is open for."""
+        passed = self.dont_know.keys() | self.skipped
+        return next_group(next_questions(a), passed)
 
-    def _ask(self, question: Question) -> Any:
-        """Ask one question until it has an answer; None to stop, DONT_KNOW or SKIP as given."""
+    def _open(self, a: Assessment) -> set[Key]:
+        return {question_key(q) for q in next_questions(a)}
+
+    def _header(self, group: Sequence[Question]) -> None:
+        """A question asked of several subjects: its text once, a row for each below it."""
         _ = self._
-        text = in_language(question, self.lang)
-        marker = t_marker(self.lang, text.in_english)
+        text = in_language(group[0], self.lang, rows=True)
+        self._show(text)
+        self._say("  " + _("Answer it for each of these {n}, one at a time.").format(n=len(group)))
+
+    def _show(self, text: QuestionText) -> None:
+        _ = self._
         self._say("")
-        self._say(f"{marker}{neutralise(text.ask)}")
+        self._say(f"{t_marker(self.lang, text.in_english)}{neutralise(text.ask)}")
         if text.help:
             self._say(f"  {neutralise(text.help)}")
         if text.evidence:
             self._say("  " + _("Evidence: {evidence}").format(evidence=neutralise(text.evidence)))
-        choices = text.choices
-        for number, label in enumerate(choices.values(), start=1):
+        for number, label in enumerate(text.choices.values(), start=1):
             self._say(f"  {number}. {neutralise(label)}")
+
+    def _ask(self, question: Question, *, row: bool = False) -> Any:
+        """Ask one question until it has an answer; None to stop, DONT_KNOW or SKIP as given. A
+        `row` of a question asked of several subjects names its subject at the prompt."""
+        _ = self._
+        text = in_language(question, self.lang)
+        choices = text.choices
+        if row and question.target is not None:
+            prompt = f"  {neutralise(question.target.name)} > "
+        else:
+            self._show(text)
+            prompt = "> "
         while True:
-            line = self._read("> ")
+            line = self._read(prompt)
             if line is None or line.strip().lower() == QUIT:
                 return None
             reply = line.strip().lower()
