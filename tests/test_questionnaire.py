@@ -129,3 +129,25 @@ def test_a_spreadsheet_needs_a_file_and_never_overwrites_the_solution(solution: 
     before = solution.read_bytes()
     assert run_cli("questions", solution, "--format", "xlsx", "-o", solution).code == 2
     assert solution.read_bytes() == before
+
+
+def test_a_question_open_for_several_flows_is_one_item_with_its_rows_together(tmp_path: Path) -> None:
+    data = yaml.safe_load(MINIMAL_SOLUTION_YAML)
+    data["flows"].append({**data["flows"][0], "id": "counts", "name": "Visitor counts"})
+    path = tmp_path / "solution.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    text = run_cli("questions", path, "--as-of", AS_OF)
+    assert text.code == 0, text.err
+    # The technologies question is one numbered item naming both flows, its subject in the rows.
+    item = next(block for block in text.out.split("\n\n") if "Which technologies" in block)
+    assert "data flow … use" in item and "For each of: " in item
+    assert "Sensor readings" in item and "Visitor counts" in item
+    assert text.out.count("Which technologies") == 1
+    out = tmp_path / "questions.xlsx"
+    assert run_cli("questions", path, "--format", "xlsx", "--as-of", AS_OF, "-o", out).code == 0
+    sheet = openpyxl.load_workbook(out)["Data flows"]
+    facts = [row[0].value.split(" | ")[0] for row in sheet.iter_rows(min_row=2) if row[0].value]
+    # In the spreadsheet each row names its flow, and the rows of one question stand together.
+    for fact in set(facts):
+        first, last = facts.index(fact), len(facts) - 1 - facts[::-1].index(fact)
+        assert facts[first : last + 1] == [fact] * (last - first + 1), fact

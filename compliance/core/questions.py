@@ -286,15 +286,28 @@ def next_group(
 ) -> list[Question]:
     """The next question of an interview, asked of every subject it is open for: the first of
     `questions` whose key (fact, target reference) is not `passed`, with every later one about the
-    same fact (one question, a row per flow, party or system, in asking order). A question about
-    the solution as a whole stands alone. Empty when every question is passed."""
-    open_ = [q for q in questions if question_key(q) not in passed]
-    if not open_:
-        return []
-    first = open_[0]
-    if first.target is None:
-        return [first]
-    return [q for q in open_ if q.fact == first.fact and q.target is not None]
+    same fact (one question, a row per flow, party or system, in asking order). Empty when every
+    question is passed."""
+    groups = in_groups(q for q in questions if question_key(q) not in passed)
+    return groups[0] if groups else []
+
+
+def in_groups(questions: Iterable[Question]) -> list[list[Question]]:
+    """Questions as a person is asked them: those about the same fact of several flows, parties or
+    systems together, one question with a row each, where the first of them stands in the asking
+    order; a question about the solution as a whole stands alone."""
+    groups: list[list[Question]] = []
+    by_fact: dict[str, list[Question]] = {}
+    for question in questions:
+        if question.target is None:
+            groups.append([question])
+            continue
+        group = by_fact.get(question.fact)
+        if group is None:
+            group = by_fact[question.fact] = []
+            groups.append(group)
+        group.append(question)
+    return groups
 
 
 def question_key(question: Question) -> tuple[str, str | None]:

@@ -32,7 +32,7 @@ from compliance.core.facts import registry
 from compliance.core.messages import N_
 from compliance.core.models.assessment import Assessment, Question
 from compliance.core.models.rules import Scope
-from compliance.core.questions import SAFEGUARD_PREFIX, in_language, solution_facts_sha256
+from compliance.core.questions import SAFEGUARD_PREFIX, in_groups, in_language, solution_facts_sha256
 from compliance.core.terminal import neutralise
 from compliance.inputs.workbook import (
     ANSWER_COLUMN,
@@ -112,14 +112,19 @@ def _topic(question: Question) -> str:
 def as_text(a: Assessment, questions: Sequence[Question], lang: str) -> str:
     """The questions for a terminal or an e-mail, numbered, in the asking order."""
     _ = i18n.translator(lang).gettext
+    groups = in_groups(questions)
     lines = [
         _("Open questions about {name}, most decisive first ({n}):").format(
-            name=a.solution.get("name", ""), n=len(questions)
+            name=a.solution.get("name", ""), n=len(groups)
         )
     ]
-    for number, question in enumerate(questions, start=1):
-        text = in_language(question, lang)
+    for number, group in enumerate(groups, start=1):
+        question = group[0]
+        text = in_language(question, lang, rows=len(group) > 1)
         lines += ["", f"{number}. {neutralise(text.ask)}"]
+        if len(group) > 1:
+            names = "; ".join(neutralise(q.target.name) for q in group if q.target is not None)
+            lines.append("   " + _("For each of: {names}").format(names=names))
         if text.help:
             lines.append(f"   {neutralise(text.help)}")
         for label in text.choices.values():
@@ -174,6 +179,8 @@ def as_xlsx(a: Assessment, questions: Sequence[Question], lang: str) -> bytes:
     lists = book.create_sheet(LISTS_SHEET)
     lists.sheet_state = "hidden"
     _instructions(intro, a, lang, len(questions))
+    # The rows of one question about several flows, parties or systems stand together.
+    questions = [q for group in in_groups(questions) for q in group]
     sheets: dict[str, Worksheet] = {}
     for topic, title in SHEETS:
         if any(_topic(q) == topic for q in questions):
