@@ -165,6 +165,30 @@ FLOW = _def_strategy("DataFlow")
 SAFEGUARD = _def_strategy("Safeguard")
 
 
+_REPORT_ONLY = ("period_start", "period_end", "opinion", "exceptions", "subservice_organisations")
+_CERTIFICATE_ONLY = ("expires_on", "soa_excluded_controls")
+
+
+def _repair_assurance(document: dict[str, Any], draw: st.DrawFn, party_ids: st.SearchStrategy[str]) -> None:
+    """Model checks of an assurance document the schema cannot say, repaired: only the fields of
+    its kind (a report or a certificate), dates in order and near the assessment date (so that
+    "recent", "expired" and "valid" all occur), each subservice organisation a party, named once."""
+    certificate = document["type"] == "iso_27001_certificate"
+    for name in _REPORT_ONLY if certificate else _CERTIFICATE_ONLY:
+        document.pop(name, None)
+    for first, last in (("period_start", "period_end"), ("issued_on", "expires_on")):
+        dates = sorted(draw(NEAR_AS_OF).isoformat() for key in (first, last) if document.get(key) is not None)
+        for key in (first, last):
+            if document.get(key) is not None:
+                document[key] = dates.pop(0)
+    named: dict[str, dict[str, Any]] = {}
+    for entry in document.get("subservice_organisations") or []:
+        entry["party"] = draw(party_ids)
+        named[entry["party"]] = entry
+    if document.get("subservice_organisations") is not None:
+        document["subservice_organisations"] = list(named.values())
+
+
 @st.composite
 def solution_data(draw: st.DrawFn) -> dict[str, Any]:
     """A solution as JSON data: schema-generated parts, repaired so that it validates."""
@@ -213,6 +237,8 @@ def solution_data(draw: st.DrawFn) -> dict[str, Any]:
         if "not_settled" in party["roles"]:
             # "not settled" stands alone or beside "supplier" (a model check): repair it.
             party["roles"] = [r for r in party["roles"] if r in ("not_settled", "supplier")]
+        for document in party.get("assurance") or []:
+            _repair_assurance(document, draw, party_ids)
     for system in systems:
         if system.get("safeguards"):
             # each control at most once on a system (a model check): repair it.

@@ -226,7 +226,7 @@ def _assess(
     decisions: Decisions | None,
     decisions_file: InputFile | None,
 ) -> Assessment:
-    facts = solution_facts(solution)
+    facts = solution_facts(solution, as_of)
     screening = screen(facts, solution.jurisdiction.value, as_of)
     base: dict[str, Any] = {
         "solution": facts.solution,

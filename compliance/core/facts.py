@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from compliance.core import vocabulary
 from compliance.core.models.common import VocabRef, duration_days
 from compliance.core.models.solution import (
+    ASSURANCE_CERTIFICATES,
     INCIDENT_STEPS,
     DataFlow,
     Party,
@@ -345,6 +346,66 @@ DERIVED: dict[str, FieldSpec] = {
             "bool",
             "The contract covers all Art. 28(3) points (a)-(h).",
         ),
+        _derived(
+            "party.assurance_documents",
+            "number",
+            "How many assurance documents (reports and certificates) the party has handed in: the length "
+            "of `assurance` (unknown while it is not stated; `[]` is none).",
+        ),
+        _derived("party.assurance_reports", "number", "How many of them are auditors' reports."),
+        _derived(
+            "party.assurance_certificates", "number", "How many of them are ISO/IEC 27001 certificates."
+        ),
+        _derived(
+            "party.assurance_covers_product",
+            "bool",
+            "Every assurance document's scope covers the product or service the organisation buys.",
+        ),
+        _derived(
+            "party.assurance_reports_recent",
+            "bool",
+            "The period of every report ended less than 12 months before the assessment date (unknown "
+            "without the date, as in a rule case).",
+        ),
+        _derived(
+            "party.assurance_opinions_unqualified",
+            "bool",
+            "Every report carries an unqualified opinion (not qualified, adverse or a disclaimer).",
+        ),
+        _derived("party.assurance_exceptions_noted", "bool", "A report notes exceptions found in testing."),
+        _derived(
+            "party.assurance_certificates_valid",
+            "bool",
+            "No certificate has expired on the assessment date (unknown without the date).",
+        ),
+        _derived(
+            "party.assurance_soa_excludes_relied_controls",
+            "bool",
+            "A certificate's Statement of Applicability excludes an Annex A control the organisation relies "
+            "on the party for: A.5.24 and A.8.8 for every supplier; A.5.15, A.5.34, A.8.5, A.8.13, A.8.15 "
+            "and A.8.24 for a processor or sub-processor; A.5.19 to A.5.22 where it engages sub-processors; "
+            "A.8.25 and A.8.28 where it develops the software.",
+        ),
+        _derived(
+            "party.engages_subprocessors",
+            "bool",
+            "A sub-processor names the party as the processor that engaged it (unknown while a "
+            "sub-processor names none).",
+        ),
+        _derived(
+            "party.assurance_subprocessors_covered",
+            "bool",
+            "Each sub-processor the party engaged is covered by assurance: inside the scope of one of the "
+            "party's reports (inclusive method), or by documents of its own; a carved-out sub-processor "
+            "with none is not.",
+        ),
+        _derived(
+            "party.assurance_inclusive_in_processor",
+            "bool",
+            "For a sub-processor: a report of the processor that engaged it takes it inside its scope "
+            "(inclusive method); no where each report names it carved out or not at all, and for a "
+            "party that is no sub-processor.",
+        ),
         # system
         _derived("system.third_country_location", "bool", "Runs or stores data outside the EEA."),
         # solution
@@ -535,6 +596,9 @@ def registry() -> dict[str, FieldSpec]:
 # What each derived fact is computed from: the facts a user states to decide it. Paths with a
 # namespace prefix are read in the same context; others are descriptions of where it comes from.
 _CATS = ("flow.data_categories",)
+_DOCUMENTS = (
+    "the assurance documents the party handed in (`assurance`): their type, scope, opinion and exceptions"
+)
 _ACCESS = (
     "party.remote_access_from",
     "party.other_entity_access_from",
@@ -613,6 +677,40 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
         "party.remote_access_third_country",
     ),
     "party.art28_clauses_complete": ("party.contract.clauses",),
+    **{
+        f"party.{name}": (_DOCUMENTS,)
+        for name in (
+            "assurance_documents",
+            "assurance_reports",
+            "assurance_certificates",
+            "assurance_covers_product",
+            "assurance_opinions_unqualified",
+            "assurance_exceptions_noted",
+        )
+    },
+    "party.assurance_reports_recent": (
+        "the end of the period of each report the party handed in (`assurance`), and the assessment date",
+    ),
+    "party.assurance_certificates_valid": (
+        "the expiry date of each certificate the party handed in (`assurance`), and the assessment date",
+    ),
+    "party.assurance_soa_excludes_relied_controls": (
+        "the controls excluded by the Statement of Applicability of each certificate the party handed in "
+        "(`assurance`)",
+        "party.roles",
+        "party.engages_subprocessors",
+        "party.develops_software",
+    ),
+    "party.engages_subprocessors": ("the processor each sub-processor names (`engaged_by`)",),
+    "party.assurance_subprocessors_covered": (
+        "the subservice organisations of the party's reports, and the assurance documents of each "
+        "sub-processor it engaged",
+    ),
+    "party.assurance_inclusive_in_processor": (
+        "party.roles",
+        "party.engaged_by",
+        "the subservice organisations named by the reports of the processor that engaged the party",
+    ),
     "system.third_country_location": ("system.locations",),
     "system.iot_device": ("system.kind",),
     "system.digital_product": ("system.kind",),
@@ -1096,11 +1194,16 @@ _CASE = object()  # marks a rule case, where the solution around the party is no
 
 
 def derive_party(
-    party: Facts, systems_abroad: list[Truth] | None = None, personal_data_in_solution: Any = _CASE
+    party: Facts,
+    systems_abroad: list[Truth] | None = None,
+    personal_data_in_solution: Any = _CASE,
+    as_of: date | None = None,
 ) -> Facts:
     """Add derived facts to a party's facts. `systems_abroad` says, for each system the party
     operates, whether it runs outside the EEA; `personal_data_in_solution` whether staff with
-    remote access can reach personal data at all (a rule case gives `receives_personal_data`)."""
+    remote access can reach personal data at all (a rule case gives `receives_personal_data`);
+    `as_of` is the assessment date, which the age of an assurance report and the validity of a
+    certificate are read against (unknown without it: a rule case gives those facts)."""
     roles = party.get("roles")
     country = party.get("country")
     clauses = (party.get("contract") or {}).get("clauses")
@@ -1139,7 +1242,199 @@ def derive_party(
     by_receipt = all_true([receives, any_true([derived["third_country"], *(systems_abroad or [])])])
     by_remote_access = all_true([accessible, derived["remote_access_third_country"]])
     derived["receives_transfer"] = all_true([not_(exporter), any_true([by_receipt, by_remote_access])])
+    derived.update(assurance_facts(party, as_of))
+    # A party that is no sub-processor is in no processor's report; the solution's other parties
+    # decide the rest (`assurance_chain`), and a rule case gives it.
+    derived["assurance_inclusive_in_processor"] = None if roles is None or "sub_processor" in roles else False
     return {**derived, **party}
+
+
+# ---------------------------------------------------------------------------------------------
+# Assurance documents (ISAE 3000, ISAE 3402, SOC 2 reports; ISO/IEC 27001 certificates)
+
+_CERTIFICATES = frozenset(t.value for t in ASSURANCE_CERTIFICATES)
+# The ISO/IEC 27001:2022 Annex A controls a buyer relies on a supplier's certificate for, by what
+# the supplier does in the solution. A Statement of Applicability that excludes one of them leaves
+# that part of the service without the certificate's assurance. What a party does is read from
+# facts that only grow more definite (its roles; whether it engages sub-processors; whether it
+# develops the software), never from the solution's safeguards: declaring a safeguard must never
+# lower a score, and a safeguard that made a control "relied on" could.
+RELIED_BY_EVERY_SUPPLIER = frozenset(
+    {"A.5.24", "A.8.8"}
+)  # incident management planned; technical vulnerabilities
+RELIED_FOR_PERSONAL_DATA = frozenset(
+    {"A.5.15", "A.5.34", "A.8.5", "A.8.13", "A.8.15", "A.8.24"}
+)  # access control; privacy and PII; secure authentication; backup; logging; cryptography
+RELIED_FOR_SUB_PROCESSORS = frozenset({"A.5.19", "A.5.20", "A.5.21", "A.5.22"})  # its own suppliers
+RELIED_FOR_DEVELOPMENT = frozenset({"A.8.25", "A.8.28"})  # secure development life cycle; secure coding
+REPORT_RECENT_MONTHS = 12  # a report whose period ended longer ago than this no longer shows the controls now
+
+
+# The assurance facts a party's own documents decide.
+_ASSURANCE_OWN = (
+    "assurance_documents",
+    "assurance_reports",
+    "assurance_certificates",
+    "assurance_covers_product",
+    "assurance_reports_recent",
+    "assurance_opinions_unqualified",
+    "assurance_exceptions_noted",
+    "assurance_certificates_valid",
+    "assurance_soa_excludes_relied_controls",
+)
+
+
+def _one_year_after(day: date) -> date:
+    try:
+        return day.replace(year=day.year + REPORT_RECENT_MONTHS // 12)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + REPORT_RECENT_MONTHS // 12, day=28)
+
+
+def _is_certificate(document: Facts) -> bool:
+    return document.get("type") in _CERTIFICATES
+
+
+def assurance_facts(party: Facts, as_of: date | None) -> Facts:
+    """What the party's assurance documents show: how many there are (unknown while the list is
+    not stated; `[]` says there are none), whether every one covers the product bought, whether
+    every report is recent (its period ended less than 12 months before the assessment date) and
+    clean (unqualified, no exceptions), whether every certificate is valid on the assessment date,
+    and whether a Statement of Applicability excludes a control the buyer relies on the party for."""
+    documents: list[Facts] | None = party.get("assurance")
+    if documents is None:
+        return dict.fromkeys(_ASSURANCE_OWN)
+    reports = [d for d in documents if not _is_certificate(d)]
+    certificates = [d for d in documents if _is_certificate(d)]
+    return {
+        "assurance_documents": len(documents),
+        "assurance_reports": len(reports),
+        "assurance_certificates": len(certificates),
+        "assurance_covers_product": all_true(d.get("covers_product") for d in documents),
+        "assurance_reports_recent": all_true(_recent(d.get("period_end"), as_of) for d in reports),
+        "assurance_opinions_unqualified": all_true(
+            None if d.get("opinion") is None else d["opinion"] == "unqualified" for d in reports
+        ),
+        "assurance_exceptions_noted": any_true(
+            None if d.get("exceptions") is None else d["exceptions"] > 0 for d in reports
+        ),
+        "assurance_certificates_valid": all_true(_valid(d.get("expires_on"), as_of) for d in certificates),
+        "assurance_soa_excludes_relied_controls": _soa_excludes_relied(party, certificates),
+    }
+
+
+def _recent(period_end: Any, as_of: date | None) -> Truth:
+    """A report's period ended less than 12 months before the assessment date."""
+    if period_end is None or as_of is None:
+        return None
+    return as_of < _one_year_after(_as_date(period_end))
+
+
+def _valid(expires_on: Any, as_of: date | None) -> Truth:
+    """A certificate has not expired on the assessment date."""
+    if expires_on is None or as_of is None:
+        return None
+    return _as_date(expires_on) >= as_of
+
+
+def relied_controls(party: Facts) -> tuple[frozenset[str], frozenset[str]]:
+    """The Annex A controls the buyer relies on the party for: those it certainly does (by its
+    roles, and what it is stated to do), and those it may (adding what is not yet stated)."""
+    roles = set(party.get("roles") or [])
+    certain = set(RELIED_BY_EVERY_SUPPLIER)
+    if roles & {"processor", "sub_processor"}:
+        certain |= RELIED_FOR_PERSONAL_DATA
+    possible = set(certain)
+    for fact, controls in (
+        ("engages_subprocessors", RELIED_FOR_SUB_PROCESSORS),
+        ("develops_software", RELIED_FOR_DEVELOPMENT),
+    ):
+        value = party.get(fact)
+        if value is True:
+            certain |= controls
+        if value is not False:
+            possible |= controls
+    return frozenset(certain), frozenset(possible)
+
+
+def _soa_excludes_relied(party: Facts, certificates: list[Facts]) -> Truth:
+    """Whether a certificate's Statement of Applicability excludes a control the buyer relies on
+    the party for: yes where a stated exclusion is certainly relied on; no where every exclusion
+    list is stated and none may be; unknown otherwise."""
+    certain, possible = relied_controls(party)
+    excluded: set[str] = set()
+    complete = True
+    for certificate in certificates:
+        listed = certificate.get("soa_excluded_controls")
+        if listed is None:
+            complete = False
+        else:
+            excluded |= set(listed)
+    if excluded & certain:
+        return True
+    return False if complete and not excluded & possible else None
+
+
+def _inclusive_in(documents: list[Facts] | None, party_id: str) -> Truth:
+    """Whether assurance documents take a subservice organisation inside their scope: yes where one
+    names it with the inclusive method; no where each names its subservice organisations and none
+    takes it in; unknown otherwise."""
+    if documents is None:
+        return None
+    verdicts: list[Truth] = []
+    for document in documents:
+        if _is_certificate(document):
+            continue  # a certificate's scope is the holder's own management system
+        named = document.get("subservice_organisations")
+        if named is None:
+            verdicts.append(None)
+            continue
+        methods = [entry.get("method") for entry in named if entry.get("party") == party_id]
+        verdicts.append(True if "inclusive" in methods else (None if None in methods else False))
+    return any_true(verdicts)
+
+
+def _sub_covered(documents: list[Facts] | None, sub: Facts) -> Truth:
+    """A sub-processor is covered: inside the scope of the processor's reports, or by its own documents."""
+    own = sub.get("assurance")
+    return any_true([_inclusive_in(documents, sub["id"]), None if own is None else len(own) > 0])
+
+
+def assurance_chain(parties: list[Facts]) -> dict[str, Facts]:
+    """The assurance facts that read other parties, by party id: whether the party engages
+    sub-processors; for a processor, whether each of its sub-processors is covered (inside the
+    processor's own report, or by assurance of its own); for a sub-processor, whether the report of
+    the processor that engaged it takes it inside its scope. A sub-processor that names no
+    processor may have been engaged by any party."""
+    by_id = {p["id"]: p for p in parties}
+    subs = [p for p in parties if "sub_processor" in (p.get("roles") or [])]
+    out: dict[str, Facts] = {}
+    for party in parties:
+        pid = party["id"]
+        mine = [s for s in subs if s.get("engaged_by") == pid and s["id"] != pid]
+        maybe = [s for s in subs if s.get("engaged_by") is None and s["id"] != pid]
+        engages = True if mine else (None if maybe else False)
+        documents = party.get("assurance")
+        covers = all_true(
+            [
+                *(_sub_covered(documents, s) for s in mine),
+                *(any_true([None, _sub_covered(documents, s)]) for s in maybe),
+            ]
+        )
+        engaging = party.get("engaged_by")
+        inclusive: Truth
+        if "sub_processor" not in (party.get("roles") or []):
+            inclusive = False  # no processor engaged it as a sub-processor
+        elif engaging in by_id:
+            inclusive = _inclusive_in(by_id[engaging].get("assurance"), pid)
+        else:
+            inclusive = None  # it names no processor: any may have engaged it
+        out[pid] = {
+            "engages_subprocessors": engages,
+            "assurance_subprocessors_covered": covers,
+            "assurance_inclusive_in_processor": inclusive,
+        }
+    return out
 
 
 def _incident_notice(security: Facts) -> str | None:
@@ -1272,8 +1567,10 @@ class SolutionFacts:
     data_systems: dict[tuple[str, str | None], list[Facts]] = field(default_factory=dict)
 
 
-def solution_facts(solution: Solution) -> SolutionFacts:
-    """Flatten a validated solution into facts, with derived facts added."""
+def solution_facts(solution: Solution, as_of: date | None = None) -> SolutionFacts:
+    """Flatten a validated solution into facts, with derived facts added. `as_of`, the assessment
+    date, dates the facts that depend on it (an assurance report's age, a certificate's validity);
+    without it they are unknown."""
     dumped = solution.model_dump(mode="json")
     systems = [derive_system(s) for s in dumped["systems"]]
     system_by_id = {s["id"]: s for s in systems}
@@ -1332,11 +1629,13 @@ def solution_facts(solution: Solution) -> SolutionFacts:
             system["ai_system"] = _ai_from_flows(touching[system["id"]])
     sol = derive_solution({k: v for k, v in dumped.items() if k not in _SOLUTION_COLLECTIONS}, flows)
     parties = []
+    chain = assurance_chain(dumped["parties"])
     for party in dumped["parties"]:
         facts = dict(party)
         facts["receives_personal_data"] = any_true(incoming[party["id"]])
         facts["receives_secret_data"] = any_true(secret_in[party["id"]])
-        parties.append(derive_party(facts, operates_abroad[party["id"]], sol["personal_data"]))
+        facts.update(chain[party["id"]])
+        parties.append(derive_party(facts, operates_abroad[party["id"]], sol["personal_data"], as_of))
     safeguards = {s["control"]: s["status"] for s in dumped["safeguards"]}
     holding = _data_systems(flows, system_by_id, safeguards)
     sol["internet_facing_systems"] = any_true(

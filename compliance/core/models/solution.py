@@ -831,6 +831,276 @@ class ThirdCountryLaw(FactModel):
     )
 
 
+class AssuranceType(StrEnum):
+    """A kind of independent assurance document a supplier hands in: an auditor's report on its
+    controls, or a certificate of its information security management system."""
+
+    ISAE_3000_TYPE_1 = "isae_3000_type_1"  # ISAE 3000 (often on GDPR), design of controls at a date
+    ISAE_3000_TYPE_2 = "isae_3000_type_2"  # ... design and operating effectiveness over a period
+    ISAE_3402_TYPE_1 = "isae_3402_type_1"  # ISAE 3402, controls of a service organisation at a date
+    ISAE_3402_TYPE_2 = "isae_3402_type_2"  # ... and their operating effectiveness over a period
+    SOC_2_TYPE_1 = "soc_2_type_1"  # SOC 2 (AICPA trust services criteria), at a date
+    SOC_2_TYPE_2 = "soc_2_type_2"  # ... over a period
+    ISO_27001_CERTIFICATE = "iso_27001_certificate"  # certificate of conformity with ISO/IEC 27001
+
+
+# The kinds that are an auditor's report (with a period and an opinion), and certificates (with
+# an expiry and a Statement of Applicability).
+ASSURANCE_REPORTS = frozenset(t for t in AssuranceType if t is not AssuranceType.ISO_27001_CERTIFICATE)
+ASSURANCE_CERTIFICATES = frozenset({AssuranceType.ISO_27001_CERTIFICATE})
+
+
+class AuditOpinion(StrEnum):
+    """The auditor's opinion in an assurance report (ISAE 3000, ISAE 3402, SOC 2)."""
+
+    UNQUALIFIED = "unqualified"  # clean: the controls are fairly described, suitably designed (and operated)
+    QUALIFIED = "qualified"  # "except for" a matter the auditor names
+    ADVERSE = "adverse"  # the description or the controls are materially wrong
+    DISCLAIMER = "disclaimer"  # the auditor could not form an opinion
+
+
+class SubserviceMethod(StrEnum):
+    """How an assurance report treats a subservice organisation (a sub-processor, a hosting
+    provider): inside its scope, or left out of it."""
+
+    INCLUSIVE = "inclusive"  # its controls are described and tested in this report
+    CARVE_OUT = "carve_out"  # left out: its own assurance must cover it
+
+
+# ISO/IEC 27001:2022 Annex A: 37 organisational controls (A.5), 8 people controls (A.6),
+# 14 physical (A.7) and 34 technological (A.8), 93 in all. Numbers only: the text is the standard's.
+ANNEX_A_CONTROLS: tuple[str, ...] = tuple(
+    f"A.{theme}.{n}" for theme, count in ((5, 37), (6, 8), (7, 14), (8, 34)) for n in range(1, count + 1)
+)
+
+
+def _annex_a_control(value: str) -> str:
+    if value not in ANNEX_A_CONTROLS:
+        raise ValueError(
+            f"'{value}' is not a control of ISO/IEC 27001:2022 Annex A (A.5.1 to A.5.37, A.6.1 to A.6.8, "
+            "A.7.1 to A.7.14, A.8.1 to A.8.34)"
+        )
+    return value
+
+
+AnnexAControl = Annotated[
+    str,
+    AfterValidator(_annex_a_control),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": list(ANNEX_A_CONTROLS),
+            "description": "A control of ISO/IEC 27001:2022 Annex A by its number, e.g. A.8.28.",
+        }
+    ),
+]
+
+
+class SubserviceOrganisation(FactModel):
+    """A sub-processor or other subservice organisation an assurance report names, and how the
+    report treats it."""
+
+    party: Identifier = Field(description="The id of the subservice organisation's party.")
+    method: SubserviceMethod | None = Field(
+        None,
+        description="`inclusive`: the report describes and tests its controls; `carve_out`: the report "
+        "leaves it out, so it is covered only by assurance of its own.",
+    )
+
+
+class AssuranceDocument(FactModel):
+    """An independent assurance document a supplier hands in: an ISAE 3000, ISAE 3402 or SOC 2
+    report, or an ISO/IEC 27001 certificate with its Statement of Applicability. Evidence a buyer
+    weighs when it checks a processor's guarantees (GDPR Art. 28(1)) or a supplier's security
+    (NIS2 Art. 21(2)(d) and (3)); none of them is an approved certification under GDPR Art. 42."""
+
+    type: AssuranceType
+    reference: ShortText | None = Field(None, description="Its title, number or date, to find it again.")
+    auditor: ShortText | None = Field(
+        None,
+        description="The audit firm that signed the report, or the certification body that issued the certificate.",
+    )
+    period_start: date | None = Field(
+        None, description="For a type 2 report: the first day of the period tested."
+    )
+    period_end: date | None = Field(
+        None,
+        description="For a report: the last day of the period tested, or for a type 1 report the date "
+        "at which the controls were described.",
+    )
+    issued_on: date | None = Field(
+        None, description="The date of the report, or the date the certificate was issued."
+    )
+    expires_on: date | None = Field(None, description="For a certificate: the date it expires.")
+    opinion: AuditOpinion | None = Field(None, description="For a report: the auditor's opinion.")
+    exceptions: Annotated[int, Field(ge=0, le=10_000)] | None = Field(
+        None,
+        description="For a report: how many exceptions (deviations found when the auditor tested the "
+        "controls) it notes; 0 for none.",
+    )
+    exceptions_summary: ShortText | None = Field(None, description="What the exceptions are, in short.")
+    scope: Text | None = Field(
+        None,
+        description="The scope as the document states it: the services and locations of a report, the "
+        "scope statement of a certificate.",
+    )
+    covers_product: bool | None = Field(
+        None, description="Whether that scope covers the product or service the organisation buys."
+    )
+    subservice_organisations: list[SubserviceOrganisation] | None = Field(
+        None,
+        description="For a report: the sub-processors and other subservice organisations it names, "
+        "each with how it treats them (inclusive or carve-out); `[]` when it names none.",
+    )
+    soa_excluded_controls: list[AnnexAControl] | None = Field(
+        None,
+        description="For a certificate: the ISO/IEC 27001:2022 Annex A controls its Statement of "
+        "Applicability excludes (`A.8.28`); `[]` when it excludes none.",
+    )
+
+    @model_validator(mode="after")
+    def _fields_of_its_kind(self) -> AssuranceDocument:
+        report_only = ("period_start", "period_end", "opinion", "exceptions", "subservice_organisations")
+        certificate_only = ("expires_on", "soa_excluded_controls")
+        wrong = certificate_only if self.type in ASSURANCE_REPORTS else report_only
+        given = [name for name in wrong if getattr(self, name) is not None]
+        if given:
+            kind = "a report" if self.type in ASSURANCE_REPORTS else "a certificate"
+            raise ValueError(
+                f"{', '.join(given)}: not a fact of {kind} ('{self.type.value}'); "
+                "correct the type or leave them out"
+            )
+        if (
+            self.period_start is not None
+            and self.period_end is not None
+            and self.period_start > self.period_end
+        ):
+            raise ValueError("'period_start' is after 'period_end': correct one of them")
+        if self.issued_on is not None and self.expires_on is not None and self.expires_on < self.issued_on:
+            raise ValueError("'expires_on' is before 'issued_on': correct one of them")
+        named = [s.party for s in self.subservice_organisations or []]
+        twice = sorted({p for p in named if named.count(p) > 1})
+        if twice:
+            raise ValueError(f"subservice_organisations: {', '.join(twice)} named twice")
+        return self
+
+
+class SwitchingCharges(StrEnum):
+    """What a provider of a data processing service charges a customer for switching away
+    (Data Act Art. 29): nothing, its costs directly linked to the switch, or more."""
+
+    NONE = "none"
+    COST_BASED = "cost_based"  # no more than the costs directly linked to the switch (Art. 29(3))
+    ABOVE_COST = "above_cost"
+
+
+class DataProcessingService(FactModel):
+    """What the Data Act (Regulation (EU) 2023/2854) Chapter VI asks of a provider of a data
+    processing service (a cloud platform: infrastructure, platform or software as a service) in its
+    contract with the organisation."""
+
+    data_processing_service: bool | None = Field(
+        None,
+        description="Whether the party provides the organisation a data processing service (Art. 2(8): "
+        "on-demand network access to a shared pool of configurable, scalable and elastic computing "
+        "resources), other than a non-production version for testing and evaluation for a limited "
+        "time (Art. 31(2)).",
+    )
+    custom_built: bool | None = Field(
+        None,
+        description="Whether most of the service's main features were custom-built for the organisation "
+        "(or all its components developed for it), and the service is not offered at broad commercial "
+        "scale through the provider's catalogue: then Art. 29 on switching charges does not apply "
+        "(Art. 31(1)).",
+    )
+    switching_terms_in_contract: bool | None = Field(
+        None,
+        description="Whether the customer's switching rights and the provider's duties are clearly set out "
+        "in a written contract made available before signing in a form the customer can store and "
+        "reproduce (Art. 25(1)).",
+    )
+    notice_period_days: Annotated[int, Field(ge=0, le=3650)] | None = Field(
+        None,
+        description="The longest notice, in days, the contract asks before the switching process starts "
+        "(Art. 25(2)(d): at most two months).",
+    )
+    transitional_period_days: Annotated[int, Field(ge=0, le=3650)] | None = Field(
+        None,
+        description="The transitional period, in days, within which the contract has the switch or the "
+        "export completed (Art. 25(2)(a): at most 30 calendar days).",
+    )
+    retrieval_period_days: Annotated[int, Field(ge=0, le=3650)] | None = Field(
+        None,
+        description="The period, in days after the transitional period, during which the customer can "
+        "still retrieve its data (Art. 25(2)(g): at least 30 calendar days).",
+    )
+    exportable_data_specified: bool | None = Field(
+        None,
+        description="Whether the contract specifies exhaustively the categories of data and digital assets "
+        "that can be ported, including at least all exportable data (Art. 25(2)(e)).",
+    )
+    switching_charges: SwitchingCharges | None = Field(
+        None,
+        description="What the provider charges for switching: `none`, `cost_based` (no more than its costs "
+        "directly linked to the switch, Art. 29(3)) or `above_cost`.",
+    )
+    international_access_information: bool | None = Field(
+        None,
+        description="Whether the provider publishes on its website, and the contract lists, the "
+        "jurisdiction its infrastructure for the service is subject to and its measures against "
+        "international governmental access to non-personal data held in the Union (Art. 28).",
+    )
+
+
+class ConnectedProduct(FactModel):
+    """What the Data Act (Regulation (EU) 2023/2854) Chapter II asks about a connected product the
+    organisation buys, rents or leases, and its related services: the organisation is their user."""
+
+    connected_product: bool | None = Field(
+        None,
+        description="Whether it is a connected product (Art. 2(5)): it obtains, generates or collects "
+        "data about its use or environment, can communicate that data, and its primary function is not "
+        "storing or processing data for someone other than the user.",
+    )
+    maker_micro_or_small: bool | None = Field(
+        None,
+        description="Whether its manufacturer, and the provider of its related service, is a micro or "
+        "small enterprise with no larger partner or linked enterprise and not subcontracted to make it: "
+        "Chapter II then does not apply (Art. 7(1)).",
+    )
+    acquired_on: date | None = Field(
+        None,
+        description="When the contract to buy, rent or lease it was concluded, or will be.",
+    )
+    pre_contract_information: bool | None = Field(
+        None,
+        description="Whether the seller, rentor or lessor gave before the contract the information Art. "
+        "3(2) lists (the type, format and volume of the data, whether it is generated continuously, "
+        "where it is stored and for how long, how the user can reach and erase it), and the provider of "
+        "a related service that of Art. 3(3).",
+    )
+    accessible_by_design: bool | None = Field(
+        None,
+        description="Whether the product and its related services make their data and metadata accessible "
+        "to the user by default, easily, securely, free of charge and in a structured, machine-readable "
+        "format, directly where relevant and technically feasible (Art. 3(1)).",
+    )
+    directly_accessible: bool | None = Field(
+        None,
+        description="Whether the user can reach the data directly from the product or the related service.",
+    )
+    access_on_request: bool | None = Field(
+        None,
+        description="Whether the data holder makes the readily available data and metadata accessible to "
+        "the user on a simple request, without undue delay and free of charge (Art. 4(1)).",
+    )
+    third_party_sharing: bool | None = Field(
+        None,
+        description="Whether the data holder makes the data available to a third party at the user's "
+        "request, without undue delay and free of charge to the user (Art. 5(1)).",
+    )
+
+
 class Party(FactModel):
     """An organisation taking part in the processing."""
 
@@ -914,6 +1184,23 @@ class Party(FactModel):
         "controller: `controller` (only the controller, so the provider cannot read it), `provider` "
         "(the provider or its group holds or can use them), `not_encrypted` (the data is not encrypted "
         "there).",
+    )
+    assurance: list[AssuranceDocument] | None = Field(
+        None,
+        description="The independent assurance documents the party has handed in and the organisation "
+        "relies on: ISAE 3000, ISAE 3402 and SOC 2 reports, ISO/IEC 27001 certificates. `[]`: it has "
+        "handed in none.",
+    )
+    develops_software: bool | None = Field(
+        None,
+        description="Whether the party develops the software of the product or service the organisation "
+        "buys (its certificate is then relied on for secure development, ISO/IEC 27001:2022 A.8.25 and "
+        "A.8.28).",
+    )
+    data_act: DataProcessingService | None = Field(
+        None,
+        description="For a provider of a data processing service (a cloud platform): what the Data Act "
+        "(Regulation (EU) 2023/2854) Chapter VI asks of its contract.",
     )
 
     @model_validator(mode="after")
@@ -1468,6 +1755,11 @@ class System(FactModel):
     ai: AiUse | None = Field(
         None,
         description="For an AI system: what the AI Act (Regulation (EU) 2024/1689) asks about it and its use.",
+    )
+    data_act: ConnectedProduct | None = Field(
+        None,
+        description="For a connected product: what the Data Act (Regulation (EU) 2023/2854) Chapter II asks "
+        "about it and its data.",
     )
     safeguards: list[Safeguard] | None = Field(
         None,
@@ -2112,6 +2404,11 @@ class Solution(FactModel):
         for i, party in enumerate(self.parties):
             if party.engaged_by is not None and party.engaged_by not in party_ids:
                 problems.append(_missing(f"parties[{i}].engaged_by", party.engaged_by, party_ids))
+            for j, document in enumerate(party.assurance or []):
+                for k, named in enumerate(document.subservice_organisations or []):
+                    if named.party not in party_ids:
+                        where = f"parties[{i}].assurance[{j}].subservice_organisations[{k}].party"
+                        problems.append(_missing(where, named.party, party_ids))
         if self.entity is not None:
             if self.entity.party is not None and self.entity.party not in party_ids:
                 problems.append(_missing("entity.party", self.entity.party, party_ids))
