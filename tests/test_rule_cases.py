@@ -43,7 +43,7 @@ def test_rule_case_produces_its_expected_outcome(rule: CompiledRule, case: RuleC
     actual = run_case(rule, case, law_as_of)
     if actual is not case.expect:
         as_of = case.as_of or law_as_of
-        result = evaluate_rule(rule, case_context(rule, case), as_of, accepted=case.accepted_risk)
+        result = evaluate_rule(rule, case_context(rule, case, as_of), as_of, accepted=case.accepted_risk)
         trace = [
             leaf.describe() + f" -> {leaf.result}" for leaf in result.applies_trace + result.require_trace
         ]

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from compliance.core.engine import evaluate_rule, finding_of
-from compliance.core.facts import DERIVERS, data_system, derive_solution_own
+from compliance.core.facts import DERIVERS, data_system, derive_party, derive_solution_own
 from compliance.core.models.assessment import Finding, Target
 from compliance.core.models.rules import Outcome, RuleCase, Scope
 from compliance.core.packs import CompiledRule, LoadedPack
@@ -39,8 +39,9 @@ class CoverageGap:
     location: str
 
 
-def case_context(rule: CompiledRule, case: RuleCase) -> dict[str, Any]:
-    """The evaluation context a case describes, with derived facts added as in a real run."""
+def case_context(rule: CompiledRule, case: RuleCase, as_of: date | None = None) -> dict[str, Any]:
+    """The evaluation context a case describes, with derived facts added as in a real run (those
+    read against the assessment date, such as an assurance report's age, on `as_of`)."""
     given = case.given
     ctx: dict[str, Any] = {
         "solution": derive_solution_own(dict(given.get("solution", {}))),
@@ -49,7 +50,9 @@ def case_context(rule: CompiledRule, case: RuleCase) -> dict[str, Any]:
         "scan": dict(given.get("scan", {})),
     }
     scope = rule.rule.scope.value
-    if scope in DERIVERS:
+    if scope == "party":
+        ctx[scope] = derive_party(dict(given.get(scope, {})), as_of=as_of)
+    elif scope in DERIVERS:
         ctx[scope] = DERIVERS[scope](dict(given.get(scope, {})))
     # the systems that hold the personal data, for `on: data_systems` safeguard tests
     ctx["data_systems"] = [
@@ -63,7 +66,7 @@ def run_case(rule: CompiledRule, case: RuleCase, default_date: date) -> Outcome:
     as_of = case.as_of or default_date
     decided = None if case.review is None else Outcome(case.review)
     return evaluate_rule(
-        rule, case_context(rule, case), as_of, accepted=case.accepted_risk, review=lambda _facts: decided
+        rule, case_context(rule, case, as_of), as_of, accepted=case.accepted_risk, review=lambda _facts: decided
     ).outcome
 
 
@@ -80,7 +83,7 @@ def case_finding(rule: CompiledRule, case: RuleCase, default_date: date) -> Find
     made-up name: to read what the result says."""
     as_of = case.as_of or default_date
     decided = None if case.review is None else Outcome(case.review)
-    ctx = case_context(rule, case)
+    ctx = case_context(rule, case, as_of)
     result = evaluate_rule(rule, ctx, as_of, accepted=case.accepted_risk, review=lambda _facts: decided)
     return finding_of(rule, result, CASE_TARGETS.get(rule.rule.scope), as_of, ctx)
 
