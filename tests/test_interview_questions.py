@@ -13,6 +13,7 @@ from compliance.core.errors import RulePackError
 from compliance.core.models.assessment import Target
 from compliance.core.models.rules import Outcome, Scope
 from compliance.core.questions import (
+    Related,
     _asked_after,
     ask_about,
     bank,
@@ -219,3 +220,24 @@ def test_a_serious_pass_read_on_the_systems_holding_the_data_asks_what_they_say_
     assert result.status is Outcome.FAIL
     asked = {(q.fact, q.target.id if q.target else None) for q in next_questions(again)}
     assert ("system.security.mfa", "sensor") not in asked
+
+
+def test_whether_a_processor_engages_sub_processors_is_asked_of_the_sub_processors() -> None:
+    data = minimal_solution()
+    data["parties"] += [
+        {"id": "vendor", "name": "Vendor A/S", "roles": ["processor"], "country": "DK"},
+        {"id": "host", "name": "Host AB", "roles": ["sub_processor"], "country": "SE"},
+    ]
+    data["systems"][1]["operator"] = "vendor"
+    a = assess(solution_model(data), load_packs(), date(2026, 12, 1))
+    (vendor,) = [
+        f for f in a.findings if f.rule_id == "ASSURANCE-SUBPROCESSORS-COVERED" and f.target.id == "vendor"
+    ]
+    assert vendor.status is Outcome.UNKNOWN
+    (described,) = [s for s in vendor.to_state if "engaged_by" in s]
+    # The unknown result names the sub-processors' answer: the interview asks it of each of them,
+    # never of the processor itself.
+    around = Related(a.solution).around(described, vendor.target)
+    assert [(fact, target.id) for fact, target in around] == [("party.engaged_by", "host")]
+    asked = {(q.fact, q.target.id if q.target else None) for q in next_questions(a)}
+    assert ("party.engaged_by", "host") in asked

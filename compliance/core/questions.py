@@ -401,6 +401,7 @@ _AROUND: dict[str, tuple[tuple[str, str], ...]] = {
     "security.internet_facing of the systems that hold personal data": (
         ("system.security.internet_facing", "every"),
     ),
+    "the processor each sub-processor names (`engaged_by`)": (("party.engaged_by", "sub-processors"),),
 }
 
 
@@ -422,6 +423,10 @@ class Related:
         }
         self.flows = {f["id"]: target(Scope.FLOW, f) for f in flows}
         self.systems = {s["id"]: target(Scope.SYSTEM, s) for s in systems}
+        self.parties = {p["id"]: target(Scope.PARTY, p) for p in parties}
+        self._sub_processors = [
+            p["id"] for p in parties if isinstance(p.get("roles"), list) and "sub_processor" in p["roles"]
+        ]
         operator = {s["id"]: s.get("operator") for s in systems}
         self._ends = {f["id"]: [f.get("source"), f.get("destination")] for f in flows}
         self._leaving: dict[str, list[str]] = defaultdict(list)
@@ -462,6 +467,9 @@ class Related:
         for fact, where in _AROUND.get(description, ()):
             if where == "every":
                 ids, pool = list(self.systems), self.systems
+            elif where == "sub-processors":
+                ids = [i for i in self._sub_processors if target is None or i != target.id]
+                pool = self.parties
             elif target is None:
                 continue
             elif where == "ends":
