@@ -10,7 +10,7 @@ from helpers import minimal_solution, one_finding, solution_model
 
 from compliance.core.engine import assess
 from compliance.core.errors import RulePackError
-from compliance.core.models.assessment import Target
+from compliance.core.models.assessment import Finding, Target
 from compliance.core.models.rules import Outcome, Scope
 from compliance.core.questions import (
     Related,
@@ -127,14 +127,42 @@ def test_the_interview_asks_until_no_result_is_unknown_voluntary_standards_inclu
     doc["standards"] = ["iso27001"]
     a = assess(solution_model(doc), load_packs(), AS_OF)
     asked = {(q.fact, q.target) for q in next_questions(a)}
+
+    def needed(f: Finding) -> list[str]:
+        # while whether a rule applies is open, only what decides that can change its result
+        return f.applies_unknown or f.to_state
+
     voluntary = [
         (fact, f.target if f.target and subject(fact) is f.target.kind else None)
         for f in a.findings
         if f.status is Outcome.UNKNOWN and f.pack == "iso27001"
-        for fact in f.to_state
+        for fact in needed(f)
         if fact in bank()
     ]
     assert voluntary and set(voluntary) <= asked
+
+
+def test_a_requirement_is_not_asked_while_whether_the_rule_applies_is_open() -> None:
+    """An unknown applicability keeps a result unknown whatever its requirement says, so the
+    interview asks first what decides whether the rule applies, and the requirement only then."""
+    doc = minimal_solution()
+    packs = load_packs()
+    a = assess(solution_model(doc), packs, AS_OF)
+    asked = {(q.fact, q.target.id if q.target else None) for q in next_questions(a)}
+    every_needed = {
+        (fact, f.target.id if f.target and subject(fact) is f.target.kind else None)
+        for f in a.findings
+        if f.status is Outcome.UNKNOWN
+        for fact in (f.applies_unknown or f.to_state)
+    }
+    waiting = {
+        (fact, f.target.id if f.target and subject(fact) is f.target.kind else None)
+        for f in a.findings
+        if f.status is Outcome.UNKNOWN and f.applies_unknown
+        for fact in f.to_state
+        if fact in bank() and fact not in f.applies_unknown
+    } - every_needed
+    assert waiting and not waiting & asked
 
 
 def test_every_description_of_inputs_around_a_target_is_one_the_facts_use() -> None:

@@ -11,7 +11,8 @@ Which questions an assessment asks, and in which order, is one rule (docs/scorin
 - a fact is asked when it is missing for a critical result of a legal duty that is unknown (those
   results decide the verdict), or for a DPIA criterion that cannot be decided while the screening
   cannot answer "is a DPIA required?";
-- a fact that decides whether a critical rule applies at all is asked first;
+- a fact that decides whether a critical rule applies at all is asked first, and while that is
+  open the rule's requirement is not asked (no answer to it could change the result);
 - then by the weight of the open results it decides (the results' weights, which are the rule
   weight times the severity points; a DPIA criterion counts as a critical result), heaviest
   first, then by the fact's name.
@@ -499,7 +500,10 @@ def _ask(
             continue
         label = f"{f.rule_id} ({f.target.ref})" if f.target else f.rule_id
         first = set(f.applies_unknown)
-        for fact in f.to_state:
+        # While whether the rule applies is open, only the facts that decide it can change the
+        # result: any answer about the requirement leaves it unknown (an unknown applicability
+        # never passes or fails, docs/rule-language.md), so those are asked once it applies.
+        for fact in f.applies_unknown or f.to_state:
             if _askable(fact, known):
                 target = f.target if f.target is not None and subject(fact) is f.target.kind else None
                 asked = [(fact, target)]
