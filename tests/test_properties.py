@@ -891,3 +891,63 @@ def test_answering_the_unknowns_well_never_turns_incomplete_into_not_ready(solut
             assert partly.value != "not_ready"
         if i > 20:
             break
+
+
+def _plain_json(a: Assessment) -> bytes:
+    return Assessment.__pydantic_serializer__.to_json(a, indent=2, by_alias=True)
+
+
+@settings(PROPERTY_SETTINGS, max_examples=40)
+@given(solutions())
+def test_the_assessment_json_is_byte_for_byte_what_pydantic_writes(solution: Solution) -> None:
+    """The JSON writer writes each distinct result once and reuses its text (`json_bytes`): the
+    bytes are those pydantic writes for the whole assessment, shared results or not."""
+    a = run(solution)
+    assert a.json_bytes(end=b"\n") == _plain_json(a) + b"\n"
+    again = Assessment.model_validate_json(_plain_json(a))  # read back: no object shared
+    assert again.json_bytes() == _plain_json(again)
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*/solution.yaml")), ids=lambda p: p.parent.name)
+def test_an_example_s_json_is_what_pydantic_writes_with_decisions_and_in_the_public_edition(
+    example: pathlib.Path,
+) -> None:
+    from compliance.outputs.public import plan_for, redact
+
+    loaded = load_solution(example)
+    beside = example.with_name("solution.decisions.yaml")
+    decided = load_decisions(beside, loaded, packs()) if beside.exists() else None
+    a = assess(loaded.solution, packs(), AS_OF, decisions=decided.decisions if decided else None)
+    assert a.json_bytes() == _plain_json(a)
+    plan = plan_for(a)
+    if plan.items:
+        public = redact(a, plan)
+        assert any(f.withheld for f in public.findings)
+        assert public.json_bytes() == _plain_json(public)
+
+
+def test_a_result_built_the_fast_way_is_an_ordinary_frozen_result() -> None:
+    from dataclasses import FrozenInstanceError
+
+    from compliance.core.models.assessment import Finding, Target, new_finding
+    from compliance.core.models.rules import Scope, Severity
+
+    args = (
+        "R-1",
+        "Title",
+        "GDPR",
+        "GDPR Art. 5(1)(e)",
+        "gdpr-core",
+        Outcome.PASS,
+        Severity.HIGH,
+        4.0,
+        Scope.FLOW,
+    )
+    target = Target(kind=Scope.FLOW, id="readings", name="Readings")
+    fast, slow = (
+        new_finding(*args, target, "Met.", "Do it.", []),
+        Finding(*args, target, "Met.", "Do it.", []),
+    )
+    assert type(fast) is Finding and fast == slow
+    with pytest.raises(FrozenInstanceError):
+        fast.explanation = "changed"  # type: ignore[misc]

@@ -20,6 +20,7 @@ besides C4 and C7 is met; it is never generalised to other pairs of criteria.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -405,10 +406,17 @@ DURATION_WORDS = {
 }
 
 
+@functools.cache
+def _phrase(template: str) -> Message:
+    """A message without arguments, said in the reasons of many flows: one (immutable) instance
+    shared by all of them, made once."""
+    return say(template)
+
+
 def _scale_reason(flow: Facts) -> Message:
     scale = flow["scale"]
     subjects, share = scale.get("subjects"), scale.get("population_share")
-    not_given = say(N_("not given"))
+    not_given = _phrase(N_("not given"))
     return say(
         N_(
             "flow {flow}: people: {subjects}; share of the relevant population: {share}; area: {extent}; "
@@ -417,8 +425,8 @@ def _scale_reason(flow: Facts) -> Message:
         flow=flow["id"],
         subjects=not_given if subjects is None else subjects,
         share=not_given if share is None else say(N_("{percent} %"), percent=round(share * 100, 2)),
-        extent=say(EXTENT_WORDS[scale["extent"]]) if scale.get("extent") in EXTENT_WORDS else not_given,
-        duration=say(DURATION_WORDS[scale["duration"]])
+        extent=_phrase(EXTENT_WORDS[scale["extent"]]) if scale.get("extent") in EXTENT_WORDS else not_given,
+        duration=_phrase(DURATION_WORDS[scale["duration"]])
         if scale.get("duration") in DURATION_WORDS
         else not_given,
     )

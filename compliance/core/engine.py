@@ -10,7 +10,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
-from itertools import repeat
+from itertools import chain, repeat
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from compliance import TOOL_NAME, __version__
@@ -19,7 +20,7 @@ from compliance.core.conditions import Trace
 from compliance.core.controls import coverage
 from compliance.core.dpia import screen
 from compliance.core.explanations import counts_for, explain, missing_facts
-from compliance.core.facts import SolutionFacts, any_true, facts_to_state, lookup, solution_facts, state_reads
+from compliance.core.facts import SolutionFacts, any_true, facts_to_state, lookup, solution_facts
 from compliance.core.gcpause import gc_paused
 from compliance.core.models.assessment import (
     AcceptedRiskInfo,
@@ -41,6 +42,7 @@ from compliance.core.models.assessment import (
     Target,
     ToolInfo,
     UnverifiedDate,
+    new_finding,
 )
 from compliance.core.models.decisions import DecidedRisk, Decisions
 from compliance.core.models.rules import Obligation, Outcome, Scope, Severity
@@ -51,7 +53,7 @@ from compliance.core.provenance import Provenances, declared_only
 from compliance.core.questions import Related, open_questions
 from compliance.core.review import Reviewer, facts_digest, who
 from compliance.core.scan_facts import cwe_hits, scan_facts, undecided_controls
-from compliance.core.scoring import FORMULA, counts, group_score, score, verdict, weight_of, worst
+from compliance.core.scoring import FORMULA, counts, score, summary, verdict, weight_of, worst
 
 
 class RuleResult(NamedTuple):
@@ -141,6 +143,11 @@ def _to_state(
 def _unknown_facts(facts: list[FactUsed], ctx: dict[str, Any]) -> tuple[list[str], list[str]]:
     """For an unknown result, from one pass over its tests: the stated facts to give, of the whole
     rule and of its `applies_when` alone (what `_to_state` gives for all parts and for that one)."""
+    return _traced_back(*_missing(facts), ctx)
+
+
+def _missing(facts: list[FactUsed]) -> tuple[set[str], set[str]]:
+    """The facts an unknown result's tests miss, of the whole rule and of its `applies_when`."""
     missing: set[str] = set()
     missing_applies: set[str] = set()
     for test in facts:
@@ -148,6 +155,13 @@ def _unknown_facts(facts: list[FactUsed], ctx: dict[str, Any]) -> tuple[list[str
             missing.add(test.fact)
             if test.part == "applies_when":
                 missing_applies.add(test.fact)
+    return missing, missing_applies
+
+
+def _traced_back(
+    missing: set[str], missing_applies: set[str], ctx: dict[str, Any]
+) -> tuple[list[str], list[str]]:
+    """The stated facts to give for missing facts (`_missing`), in the context of a target."""
     traced = {fact: facts_to_state(fact, ctx) for fact in missing}
     return (
         sorted({s for fact in missing for s in traced[fact]}),
@@ -242,10 +256,14 @@ def _assess(
     provenances = Provenances(
         facts.document, decisions.checks if decisions else (), scans, by_supplier=reviewer.by_supplier
     )
-    every = _evaluate_all(solution, packs, facts, base, as_of, reviewer, provenances)
+    runs = _evaluate_all(solution, packs, facts, base, as_of, reviewer, provenances)
     # The scores, counts and controls take every result; the assessment keeps the results of rules
-    # that apply one by one, and those of rules that do not apply grouped per rule and reason.
-    findings, skipped = _split(every)
+    # that apply one by one, and those of rules that do not apply grouped per rule and reason. A
+    # result that does not apply lacks its target here (`_Run`): the scores, counts, verdict and
+    # controls read no target of such a result, and the questions read one only to name its flow,
+    # which `Related` names already.
+    every = list(chain.from_iterable(run.results for run in runs))
+    findings, skipped = _split(runs)
     overall = score(every)
     deciding_packs = {p.meta.pack for p in packs if p.meta.obligation is Obligation.LAW}
     deciding_packs |= {s.value for s in solution.contract_standards}
@@ -296,9 +314,9 @@ def _assess(
         verdict_reasons=reasons,
         score=overall,
         counts=counts(every),
-        frameworks=_groups(every, lambda f: f.framework),
-        provisions=_provisions(every),
-        flows=_flows(every, facts),
+        frameworks=_groups(runs, _framework),
+        provisions=_provisions(runs),
+        flows=_flows(runs, facts),
         findings=findings,
         not_applicable=skipped,
         rules={
@@ -329,23 +347,24 @@ def _assess(
         controls=control_results,
         scanners=list(scans),
         scoring=FORMULA,
-        decisions=_decisions_info(decisions, decisions_file, reviewer, provenances, every),
+        decisions=_decisions_info(decisions, decisions_file, reviewer, provenances, runs),
         provenance=_provenance_counts(findings, provenances),
     )
 
 
-def _split(results: Sequence[Finding]) -> tuple[list[Finding], list[NotApplicable]]:
+def _split(runs: Sequence[_Run]) -> tuple[list[Finding], list[NotApplicable]]:
     """In one pass: the results of rules that apply, and those that do not, one group per rule
     and reason, in the order of the rules."""
     applying: list[Finding] = []
     groups: dict[tuple[str, str], list[Target]] = {}
-    for f in results:
-        if f.status is not Outcome.NOT_APPLICABLE:
-            applying.append(f)
-            continue
-        targets = groups.setdefault((f.rule_id, f.explanation), [])
-        if f.target is not None:
-            targets.append(f.target)
+    for run in runs:
+        for f, target in zip(run.results, run.targets, strict=True):
+            if f.status is not Outcome.NOT_APPLICABLE:
+                applying.append(f)
+                continue
+            targets = groups.setdefault((f.rule_id, f.explanation), [])
+            if target is not None:
+                targets.append(target)
     return applying, [
         NotApplicable.model_construct(rule_id=rule_id, reason=reason, targets=targets)
         for (rule_id, reason), targets in groups.items()
@@ -357,11 +376,15 @@ def _decisions_info(
     file: InputFile | None,
     reviewer: Reviewer,
     provenances: Provenances,
-    findings: Sequence[Finding],
+    runs: Sequence[_Run],
 ) -> DecisionsInfo | None:
     if decisions is None:
         return None
-    results = {(f.rule_id, f.target.id if f.target else None): f.status for f in findings}
+    results = {
+        (f.rule_id, target.id if target else None): f.status
+        for run in runs
+        for f, target in zip(run.results, run.targets, strict=True)
+    }
     checks = {c.fact for c in decisions.checks}
     unused = checks - provenances.used_checks - provenances.lapsed_checks - provenances.supplier_checks
     return DecisionsInfo(
@@ -389,6 +412,20 @@ def _provenance_counts(findings: Sequence[Finding], provenances: Provenances) ->
     )
 
 
+class _Run(NamedTuple):
+    """A rule's results, one for each target of its scope, in the order of the targets.
+
+    A result that does not apply is the one its rule shares among the targets (`_Shared`), whose
+    target is None: two thirds of all results, each of which would otherwise be copied just to hold
+    its target. Its target is the one in its place in `targets`; what reads these results in
+    `_assess` reads the target from there (`_split`, `_flows`, `_decisions_info`) or not at all.
+    """
+
+    rule: CompiledRule
+    results: list[Finding]
+    targets: list[Target | None]
+
+
 def _evaluate_all(
     solution: Solution,
     packs: Sequence[LoadedPack],
@@ -397,12 +434,15 @@ def _evaluate_all(
     as_of: date,
     reviewer: Reviewer,
     provenances: Provenances,
-) -> list[Finding]:
-    findings: list[Finding] = []
+) -> list[_Run]:
+    """Every rule's results, rule by rule in the order of the packs, each over the targets of its
+    scope in their order."""
+    runs: list[_Run] = []
     jurisdiction = solution.jurisdiction.value
     sectors = {s.value for s in (solution.entity.sectors or [])} if solution.entity is not None else set()
     contexts = {scope: _contexts(scope, facts, base) for scope in Scope}
     columns = {scope: _Columns(scope, contexts[scope]) for scope in Scope}
+    targets_of = {scope: [target for _ctx, target in contexts[scope]] for scope in Scope}
     personal = reviewer.risks or reviewer.reviews or reviewer.actions
     for pack in packs:
         sector_act = next(
@@ -416,19 +456,32 @@ def _evaluate_all(
         # Each rule is evaluated over all the targets of its scope in turn: once for each
         # combination of the values it reads (`_Columns`), the result shared by the targets that
         # have it, unless a person decided something about the target (a review, an accepted risk,
-        # an action).
+        # an action). A result that does not apply is shared more widely: by every target with the
+        # values its `applies_when` reads.
         for rule in pack.rules:
             national = sector_act or rule.rule.transposition.get(jurisdiction)
             scope = rule.rule.scope
             shared = _Shared(rule, as_of, national, _Explanations(rule), provenances)
-            for (ctx, target), key in zip(contexts[scope], columns[scope].keys(rule), strict=True):
-                if personal and _decided_for(reviewer, rule.id, target):
-                    findings.append(
-                        _personal_finding(rule, ctx, target, as_of, national, reviewer, provenances)
-                    )
-                else:
-                    findings.append(shared.finding(key, ctx, target))
-    return findings
+            targets = zip(
+                contexts[scope],
+                columns[scope].keys(rule),
+                columns[scope].keys(rule, applies=True),
+                strict=True,
+            )
+            if personal:
+                results = [
+                    _personal_finding(rule, ctx, target, as_of, national, reviewer, provenances)
+                    if _decided_for(reviewer, rule.id, target)
+                    else shared.finding(key, applies_key, ctx, target)
+                    for (ctx, target), key, applies_key in targets
+                ]
+            else:
+                finding = shared.finding
+                results = [
+                    finding(key, applies_key, ctx, target) for (ctx, target), key, applies_key in targets
+                ]
+            runs.append(_Run(rule, results, targets_of[scope]))
+    return runs
 
 
 def _decided_for(reviewer: Reviewer, rule_id: str, target: Target | None) -> bool:
@@ -492,24 +545,29 @@ class _Columns:
     """The values the rules of one scope read, one column per fact over all the targets, each value
     as a token that is equal for equal values (and of the same type: True == 1, yet they are
     written differently). A rule's key for a target is the tuple of its tokens for the facts the
-    rule reads (its conditions, and what explaining an unknown traces a derived fact back to);
-    targets with equal keys get the same result, so a rule is evaluated once per key.
+    rule's conditions test; targets with equal keys get the same result (but for the facts to state
+    of an unknown one, which each target traces back itself: `_Unknown`), so a rule is evaluated
+    once per key.
 
     Only facts of the target's own namespace (`flow.`, `party.`, `system.`) and the systems holding
     its data vary between targets; the solution-wide facts are the same for all of them.
+
+    A rule's applicability key is made of the facts its `applies_when` reads alone: whether it
+    applies, and the result when it does not, depend on nothing else.
     """
 
     def __init__(self, scope: Scope, contexts: list[tuple[dict[str, Any], Target | None]]) -> None:
         self.scope = scope
         self.contexts = contexts
         self._columns: dict[str, list[Any]] = {}
-        self._reads: dict[int, tuple[str, ...]] = {}
+        self._reads: dict[tuple[int, bool], tuple[str, ...]] = {}
 
-    def keys(self, rule: CompiledRule) -> Iterable[tuple[Any, ...]]:
-        """The rule's key for every target, in the order of the targets."""
-        reads = self._reads.get(id(rule))
+    def keys(self, rule: CompiledRule, *, applies: bool = False) -> Iterable[tuple[Any, ...]]:
+        """The rule's key (with `applies`, its applicability key) for every target, in the order of
+        the targets."""
+        reads = self._reads.get((id(rule), applies))
         if reads is None:
-            reads = self._reads[id(rule)] = _reads(rule, self.scope)
+            reads = self._reads[(id(rule), applies)] = _reads(rule, self.scope, applies=applies)
         if not reads:
             return repeat((), len(self.contexts))
         return zip(*(self._column(fact) for fact in reads), strict=True)
@@ -520,8 +578,17 @@ class _Columns:
             if fact == _DATA_SYSTEMS:
                 column = [_systems_token(ctx.get("data_systems") or ()) for ctx, _ in self.contexts]
             else:
-                keys = tuple(fact.split("."))
-                column = [_token(lookup(ctx, keys)) for ctx, _ in self.contexts]
+                # Read as `lookup` reads it from each context, and tokened as `_token` does, with
+                # the common cases spelled out: 300,000 values for 1,000 flows.
+                namespace, *keys = fact.split(".")
+                owns = [ctx.get(namespace) for ctx, _ in self.contexts]
+                if len(keys) == 1:
+                    key = keys[0]
+                    values = [own.get(key) if isinstance(own, dict) else None for own in owns]
+                else:
+                    path = tuple(keys)
+                    values = [lookup(own, path) if isinstance(own, dict) else None for own in owns]
+                column = [(v.__class__, v) if v.__class__ in _TOKENED else _token(v) for v in values]
             self._columns[fact] = column
         return column
 
@@ -547,16 +614,19 @@ def _systems_token(systems: Iterable[dict[str, Any]]) -> Any:
         return _Unshared()
 
 
-def _reads(rule: CompiledRule, scope: Scope) -> tuple[str, ...]:
+def _reads(rule: CompiledRule, scope: Scope, *, applies: bool = False) -> tuple[str, ...]:
     """The facts of a target's own namespace that decide a rule's result for it: those its
-    conditions test and those an unknown one is traced back to (`facts.state_reads`)."""
-    conditions = [c for c in (rule.applies, rule.require, rule.review, rule.lower_severity) if c is not None]
-    read: set[str] = set()
-    for condition in conditions:
-        for fact in condition.facts:
-            read |= state_reads(fact)
+    conditions test (the facts to state of an unknown result each target traces itself:
+    `_Unknown`). With `applies`, those that decide whether it applies and the result when it does
+    not: the facts its `applies_when` tests."""
+    if applies:
+        conditions = [rule.applies] if rule.applies is not None else []
+    else:
+        conditions = [
+            c for c in (rule.applies, rule.require, rule.review, rule.lower_severity) if c is not None
+        ]
     own = scope.value + "."
-    out = sorted(f for f in read if f.startswith(own))
+    out = sorted({fact for condition in conditions for fact in condition.facts if fact.startswith(own)})
     if any(c.reads_data_systems for c in conditions):
         out.append(_DATA_SYSTEMS)
     return tuple(out)
@@ -565,7 +635,8 @@ def _reads(rule: CompiledRule, scope: Scope) -> tuple[str, ...]:
 class _Shared:
     """One rule's results in one assessment, each evaluated once per key (`_Columns`) and shared
     by the targets with that key: everything of a result but its target and the provenance of its
-    facts, which each target has its own."""
+    facts, which each target has its own, and for an unknown result the facts to state, which each
+    target traces back in its own context (`_Unknown`)."""
 
     def __init__(
         self,
@@ -580,30 +651,46 @@ class _Shared:
         self.national = national
         self.explanations = explanations
         self.provenances = provenances
-        self._by_key: dict[tuple[Any, ...], Finding] = {}
+        self._by_key: dict[tuple[Any, ...], Finding | _Unknown] = {}
+        self._not_applying: dict[tuple[Any, ...], Finding] = {}
 
-    def finding(self, key: tuple[Any, ...], ctx: dict[str, Any], target: Target | None) -> Finding:
-        """The result for one target, evaluated on `ctx` unless a target with the same key was."""
-        model = self._by_key.get(key) if SHARE_RESULTS else None
+    def finding(
+        self, key: tuple[Any, ...], applies_key: tuple[Any, ...], ctx: dict[str, Any], target: Target | None
+    ) -> Finding:
+        """The result for one target, evaluated on `ctx` unless a target with the same key was, or
+        one with the same applicability key (`_Columns`) gave a result that does not apply. A
+        result that does not apply is the rule's shared one, without the target (`_Run`)."""
+        model = self._not_applying.get(applies_key) if SHARE_RESULTS else None
         if model is None:
-            model = self._evaluate(ctx)
-            if not any(part.__class__ is _Unshared for part in key):
-                self._by_key[key] = model
-        if model.status not in _PROVENANCED:  # not applicable, pending, unknown: no provenance
+            shared = self._by_key.get(key) if SHARE_RESULTS else None
+            if shared is None:
+                shared = self._evaluate(ctx)
+                if not any(part.__class__ is _Unshared for part in key):
+                    self._by_key[key] = shared
+                if (
+                    isinstance(shared, Finding)
+                    and shared.status is Outcome.NOT_APPLICABLE
+                    and not any(part.__class__ is _Unshared for part in applies_key)
+                ):
+                    self._not_applying[applies_key] = shared
+            model = self._traced(shared, ctx) if isinstance(shared, _Unknown) else shared
+        if model.status is Outcome.NOT_APPLICABLE:
+            return model  # the target is its place in the rule's results (`_Run`)
+        if id(model.status) not in _PROVENANCED_IDS:  # pending, unknown: no provenance
             return _with_target(model, target, model.provenance, model.declared_only)
         provenance = self.provenances.of_result(model.facts, target)
         return _with_target(
             model, target, provenance, model.status is Outcome.PASS and declared_only(provenance)
         )
 
-    def _evaluate(self, ctx: dict[str, Any]) -> Finding:
+    def _evaluate(self, ctx: dict[str, Any]) -> Finding | _Unknown:
         rule = self.rule
         result = evaluate_rule(rule, ctx, self.as_of, accepted=False)
         if result.outcome is Outcome.NOT_APPLICABLE:
             # Most results: only what the scores, counts and controls read, and the reason.
             r = rule.rule
             used = _facts_used(result)
-            return Finding(
+            return new_finding(
                 r.id,
                 r.title,
                 rule.framework,
@@ -618,16 +705,52 @@ class _Shared:
                 r.remediation,
                 used,
             )
+        if result.outcome is Outcome.UNKNOWN:
+            return _Unknown(result, _facts_used(result))
         return _finding(
             rule, result, None, None, self.as_of, ctx, self.national, explanations=self.explanations
         )
+
+    def _traced(self, unknown: _Unknown, ctx: dict[str, Any]) -> Finding:
+        """An unknown result with the facts to state that `ctx` traces its missing facts back to:
+        made once for each such combination."""
+        to_state, applies_unknown = _traced_back(unknown.missing, unknown.missing_applies, ctx)
+        traced = (tuple(to_state), tuple(applies_unknown))
+        model = unknown.models.get(traced)
+        if model is None:
+            model = unknown.models[traced] = _finding(
+                self.rule,
+                unknown.result,
+                None,
+                None,
+                self.as_of,
+                ctx,
+                self.national,
+                explanations=self.explanations,
+                unknown=(to_state, applies_unknown),
+            )
+        return model
+
+
+class _Unknown:
+    """An unknown result shared by the targets with one key. Which stated facts would decide it
+    depends on more than the facts the rule tests: a derived fact that is missing is traced back
+    to those of its inputs that the target does not state (`facts.facts_to_state`). So each target
+    traces its own, and the findings are kept by what they trace to."""
+
+    __slots__ = ("missing", "missing_applies", "models", "result")
+
+    def __init__(self, result: RuleResult, facts: list[FactUsed]) -> None:
+        self.result = result
+        self.missing, self.missing_applies = _missing(facts)
+        self.models: dict[tuple[tuple[str, ...], tuple[str, ...]], Finding] = {}
 
 
 def _with_target(
     model: Finding, target: Target | None, provenance: list[FactProvenance], declared: bool
 ) -> Finding:
     """A shared result given to one target, with the provenance of its facts there."""
-    return Finding(
+    return new_finding(
         model.rule_id,
         model.title,
         model.framework,
@@ -710,7 +833,10 @@ def _finding(
     action: ActionInfo | None = None,
     provenances: Provenances | None = None,
     explanations: _Explanations | None = None,
+    unknown: tuple[list[str], list[str]] | None = None,
 ) -> Finding:
+    """The finding of an evaluated rule; `unknown`, for an unknown result, gives the facts to state
+    and those of them that decide whether it applies (`_unknown_facts`) when already traced."""
     r = rule.rule
     risk_info = None
     if risk is not None and result.outcome in (Outcome.FAIL, Outcome.ACCEPTED):
@@ -727,7 +853,10 @@ def _finding(
     counted = result.outcome in _PROVENANCED
     provenance = provenances.of_result(facts, target) if provenances is not None and counted else []
     # The facts to state, for unknown results only.
-    to_state, applies_unknown = _unknown_facts(facts, ctx) if result.outcome is Outcome.UNKNOWN else ([], [])
+    to_state: list[str] = []
+    applies_unknown: list[str] = []
+    if result.outcome is Outcome.UNKNOWN:
+        to_state, applies_unknown = unknown if unknown is not None else _unknown_facts(facts, ctx)
     risk_expired_on = risk_info.expires if risk_info is not None and risk_info.expired else None
     if explanations is not None and review is None and risk_expired_on is None:
         explanation = explanations(result.outcome, facts, to_state, result.would_be)
@@ -742,7 +871,7 @@ def _finding(
             risk_expired_on=risk_expired_on,
             review=review,
         )
-    return Finding(
+    return new_finding(
         rule_id=r.id,
         title=r.title,
         framework=rule.framework,
@@ -805,34 +934,41 @@ def _severity(rule: CompiledRule, outcome: Outcome, ctx: dict[str, Any]) -> Seve
 
 
 _PROVENANCED = frozenset({Outcome.PASS, Outcome.FAIL, Outcome.NEEDS_REVIEW, Outcome.ACCEPTED})
+# The same by identity, for the test made for every rule and target (hashing an enum member runs
+# Python code: `scoring` looks outcomes up the same way).
+_PROVENANCED_IDS = frozenset(map(id, _PROVENANCED))
 
 
-def _groups(findings: list[Finding], key: Any) -> dict[str, ScoreGroup]:
+def _groups(runs: Sequence[_Run], key: Callable[[CompiledRule], str]) -> dict[str, ScoreGroup]:
+    """The results grouped by a field of their rules (each result has its rule's framework and
+    citation), each group in the order of the results."""
     grouped: dict[str, list[Finding]] = defaultdict(list)
-    for f in findings:
-        grouped[key(f)].append(f)
+    for run in runs:
+        if run.results:
+            grouped[key(run.rule)].extend(run.results)
     out = {}
     for k, v in sorted(grouped.items()):
-        value, status = group_score(v)
-        out[k] = ScoreGroup(score=value, status=status, counts=counts(v))
+        value, status, tally = summary(v)
+        out[k] = ScoreGroup(score=value, status=status, counts=tally)
     return out
 
 
-def _provisions(findings: list[Finding]) -> dict[str, ProvisionResult]:
+def _provisions(runs: Sequence[_Run]) -> dict[str, ProvisionResult]:
     grouped: dict[str, list[Finding]] = defaultdict(list)
-    for f in findings:
-        grouped[f.citation].append(f)
+    for run in runs:
+        if run.results:
+            grouped[run.rule.rule.citation].extend(run.results)
     out = {}
     for citation, group in sorted(grouped.items(), key=lambda kv: _citation_key(kv[0])):
-        value, status = group_score(group)
+        value, status, tally = summary(group)
         out[citation] = ProvisionResult(
             framework=group[0].framework,
             article_title=_article_title(citation),
             score=value,
             status=status,
             outcome=worst(group),
-            counts=counts(group),
-            rules=sorted({f.rule_id for f in group}),
+            counts=tally,
+            rules=sorted(set(map(_rule_id, group))),
         )
     return out
 
@@ -850,27 +986,43 @@ def _citation_key(citation: str) -> tuple[Any, ...]:
     return tuple(int(p) if p.isdigit() else p for p in parts)
 
 
-def _flows(findings: list[Finding], facts: SolutionFacts) -> list[FlowResult]:
-    per_flow: dict[str, list[Finding]] = defaultdict(list)
-    for f in findings:
-        if f.target is not None and f.target.kind is Scope.FLOW:
-            per_flow[f.target.id].append(f)
+_rule_id = attrgetter("rule_id")
+# The outcomes a flow lists as not passed, by identity (as `scoring` looks outcomes up: hashing an
+# enum member runs Python code, and comparing one with a tuple of them costs more still).
+_NOT_PASSED = frozenset(map(id, (Outcome.FAIL, Outcome.UNKNOWN, Outcome.NEEDS_REVIEW, Outcome.ACCEPTED)))
+
+
+def _framework(rule: CompiledRule) -> str:
+    return rule.framework
+
+
+def _flows(runs: Sequence[_Run], facts: SolutionFacts) -> list[FlowResult]:
     out = []
-    for flow in facts.flows:
-        group = per_flow.get(flow["id"], [])
-        value, status = group_score(group)
+    for flow, group in zip(facts.flows, _per_flow(runs, facts.flows), strict=True):
+        value, status, tally = summary(group)
         out.append(
             FlowResult(
                 id=flow["id"],
                 name=flow["name"],
                 score=value,
                 status=status,
-                counts=counts(group),
-                findings=[
-                    f.rule_id
-                    for f in group
-                    if f.status in (Outcome.FAIL, Outcome.UNKNOWN, Outcome.NEEDS_REVIEW, Outcome.ACCEPTED)
-                ],
+                counts=tally,
+                findings=[f.rule_id for f in group if id(f.status) in _NOT_PASSED],
             )
         )
     return out
+
+
+def _per_flow(runs: Sequence[_Run], flows: list[dict[str, Any]]) -> list[Sequence[Finding]]:
+    """The results of each flow, in the order of the rules: the results of each flow-scope rule
+    are in the order of the flows, so a flow's results stand in the same place in each of them."""
+    columns = [run.results for run in runs if run.rule.rule.scope is Scope.FLOW]
+    ids = [flow["id"] for flow in flows]
+    if len(set(ids)) == len(ids):
+        return list(zip(*columns, strict=True)) if columns else [()] * len(flows)
+    # Flows with the same ID (which the solution model refuses) share their results, in order.
+    per_id: dict[str, list[Finding]] = defaultdict(list)
+    for column in columns:
+        for flow_id, f in zip(ids, column, strict=True):
+            per_id[flow_id].append(f)
+    return [per_id[i] for i in ids]

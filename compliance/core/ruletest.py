@@ -66,7 +66,11 @@ def run_case(rule: CompiledRule, case: RuleCase, default_date: date) -> Outcome:
     as_of = case.as_of or default_date
     decided = None if case.review is None else Outcome(case.review)
     return evaluate_rule(
-        rule, case_context(rule, case, as_of), as_of, accepted=case.accepted_risk, review=lambda _facts: decided
+        rule,
+        case_context(rule, case, as_of),
+        as_of,
+        accepted=case.accepted_risk,
+        review=lambda _facts: decided,
     ).outcome
 
 

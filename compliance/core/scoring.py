@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import compress
+from operator import attrgetter
 
 from compliance.core.messages import N_, NP_, Message, say, say_n
 from compliance.core.models.assessment import Counts, Finding, GroupStatus, Verdict
@@ -74,8 +76,15 @@ def weight_of(severity: Severity, rule_weight: float) -> float:
 
 # Scores and counts walk every result several times (overall, per framework, provision and flow),
 # so they look outcomes up by identity: an enum member is a singleton, and hashing one runs Python
-# code (`Enum.__hash__`), which costs more than the rest of the step.
+# code (`Enum.__hash__`), which costs more than the rest of the step. The identities of a group's
+# outcomes are read by `map` (`_status_ids`), without a Python step per result.
 _CREDIT_BY_ID = {id(outcome): credit for outcome, credit in CREDIT.items()}
+_CREDITED_IDS = frozenset(_CREDIT_BY_ID)
+_status = attrgetter("status")
+
+
+def _status_ids(findings: Iterable[Finding]) -> Iterator[int]:
+    return map(id, map(_status, findings))
 
 
 def score(findings: Iterable[Finding]) -> float:
@@ -97,16 +106,33 @@ def group_score(findings: Iterable[Finding]) -> tuple[float | None, GroupStatus]
     """The score of a group of results and whether it has one: a group none of whose results
     counts (nothing applies, or only duties not yet in force) is not assessed, never 100."""
     items = list(findings)
-    credit_of = _CREDIT_BY_ID.get
-    if not any(credit_of(id(f.status)) is not None for f in items):
+    if _CREDITED_IDS.isdisjoint(_status_ids(items)):
         return None, GroupStatus.NOT_ASSESSED
     return score(items), GroupStatus.ASSESSED
 
 
 def counts(findings: Iterable[Finding]) -> Counts:
     """Results per outcome."""
-    tally = Counter(id(f.status) for f in findings)
-    return Counts.model_validate({o.value: tally.get(id(o), 0) for o in Outcome})
+    return _counts(Counter(_status_ids(findings)))
+
+
+_OUTCOME_IDS = [(o.value, id(o)) for o in Outcome]
+
+
+def _counts(tally: Counter[int]) -> Counts:
+    return Counts.model_validate({value: tally.get(key, 0) for value, key in _OUTCOME_IDS})
+
+
+def summary(findings: Sequence[Finding]) -> tuple[float | None, GroupStatus, Counts]:
+    """What `group_score` and `counts` give for a group, reading its outcomes once (for the many
+    groups of an assessment: its frameworks, provisions and flows)."""
+    ids = list(_status_ids(findings))
+    tally = Counter(ids)
+    if _CREDITED_IDS.isdisjoint(tally):
+        return None, GroupStatus.NOT_ASSESSED, _counts(tally)
+    # The score of the results that count, in their order: the same sums as over the whole group.
+    credited = compress(findings, map(_CREDITED_IDS.__contains__, ids))
+    return score(credited), GroupStatus.ASSESSED, _counts(tally)
 
 
 WORST_FIRST = [
@@ -122,7 +148,7 @@ WORST_FIRST = [
 
 def worst(findings: Iterable[Finding]) -> Outcome:
     """The outcome that best summarises a group: its worst, not-applicable when empty."""
-    present = {id(f.status) for f in findings}
+    present = set(_status_ids(findings))
     for outcome in WORST_FIRST:
         if id(outcome) in present:
             return outcome
@@ -170,7 +196,9 @@ def verdict(
 ) -> tuple[Verdict, list[Message]]:
     """The verdict and the reasons for it; `deciding` says which results are legal duties (the
     others are voluntary baselines, which advise)."""
-    legal = [f for f in findings if deciding(f)]
+    # Results that do not apply count in nothing below but `counts`: left out of `legal` first,
+    # `deciding` is asked of a third of the results.
+    legal = [f for f in findings if f.status is not Outcome.NOT_APPLICABLE and deciding(f)]
     critical = [f for f in legal if f.severity is Severity.CRITICAL]
     fails = [f for f in critical if f.status is Outcome.FAIL]
     unknowns = [f for f in critical if f.status in OPEN]
@@ -210,7 +238,7 @@ def verdict(
     advice = [
         _critical(f, f.status)
         for f in findings
-        if not deciding(f) and f.severity is Severity.CRITICAL and f.status in (Outcome.FAIL, *OPEN)
+        if f.status in (Outcome.FAIL, *OPEN) and f.severity is Severity.CRITICAL and not deciding(f)
     ]
     c = counts(findings)
     if c.fail or c.unknown or c.needs_review or c.accepted:

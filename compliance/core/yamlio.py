@@ -23,6 +23,8 @@ DEFAULT_MAX_NODES = 2_000_000
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _INT_TAG = "tag:yaml.org,2002:int"
+_STR_TAG = "tag:yaml.org,2002:str"
+_Scalar = yaml.ScalarNode
 
 # The longest number (in characters) that is read: far above any value a model accepts, far below
 # Python's limit on converting text to integers (4,300 digits).
@@ -97,10 +99,17 @@ def _load_text(text: str, file: str, max_nodes: int) -> Located:
             raise InputError.single(file, "the file is empty", line=1, column=1)
         _check_expanded_size(root, file, max_nodes)
         positions: dict[Path_, tuple[int, int]] = {(): _mark(root)}
-        data = _convert(root, (), positions, file, loader)
+        data = _convert(root, (), positions, file, loader, _plain_strings(loader))
         return Located(data, file, positions)
     finally:
         loader.dispose()
+
+
+def _plain_strings(loader: Any) -> bool:
+    """Whether the loader makes a text scalar into its value as it stands, as PyYAML's safe
+    constructor does (unless another constructor was registered for texts)."""
+    constructor = loader.yaml_constructors.get(_STR_TAG)
+    return constructor is yaml.constructor.SafeConstructor.construct_yaml_str
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
@@ -131,14 +140,18 @@ def _check_expanded_size(root: yaml.Node, file: str, max_nodes: int) -> None:
             raise InputError.single(file, "recursive YAML alias", line=line, column=column)
         in_progress.add(key)
         total = 1
+        # A scalar counts 1, aliased or not, and holds nothing: counted here rather than in a call
+        # of its own (most nodes are scalars).
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
-                total += size(k) + size(v)
+                total += (1 if k.__class__ is _Scalar else size(k)) + (
+                    1 if v.__class__ is _Scalar else size(v)
+                )
                 if total > max_nodes:
                     break
         elif isinstance(node, yaml.SequenceNode):
             for item in node.value:
-                total += size(item)
+                total += 1 if item.__class__ is _Scalar else size(item)
                 if total > max_nodes:
                     break
         in_progress.discard(key)
@@ -161,7 +174,10 @@ def _convert(
     positions: dict[Path_, tuple[int, int]],
     file: str,
     loader: Any,
+    plain: bool,
 ) -> Any:
+    """The value of a node, with the positions of everything in it; `plain` (`_plain_strings`)
+    says that texts can be taken as they stand."""
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -181,14 +197,14 @@ def _convert(
                 )
             child = (*path, key)
             positions[child] = _mark(key_node)
-            result[key] = _convert(value_node, child, positions, file, loader)
+            result[key] = _convert(value_node, child, positions, file, loader, plain)
         return result
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
             child = (*path, index)
             positions[child] = _mark(item)
-            items.append(_convert(item, child, positions, file, loader))
+            items.append(_convert(item, child, positions, file, loader, plain))
         return items
     if node.tag == _INT_TAG and len(node.value) > MAX_NUMBER_CHARACTERS:
         # Python refuses to convert integers of more than 4,300 digits (a ValueError deep in the
@@ -205,10 +221,15 @@ def _convert(
                 )
             ]
         )
-    try:
-        value = loader.construct_object(node, deep=True)
-    except yaml.YAMLError as exc:
-        raise _yaml_problem(file, exc) from None
+    if plain and node.tag == _STR_TAG and node.__class__ is _Scalar:
+        # What the constructor makes of a text (`construct_yaml_str`), without its bookkeeping:
+        # most values of a file are texts.
+        value = node.value
+    else:
+        try:
+            value = loader.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            raise _yaml_problem(file, exc) from None
     if value is not None and not isinstance(value, str | int | float | bool):
         line, column = _mark(node)
         raise InputError(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import MISSING, dataclass, field, fields, make_dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from operator import attrgetter
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar, cast
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, TypeAdapter, model_validator
 
 from compliance.core.messages import Message
 from compliance.core.models.common import Out
@@ -235,6 +237,40 @@ class Finding:
     withheld: list[int] = field(default_factory=list)
 
 
+P = ParamSpec("P")
+D = TypeVar("D")
+
+
+def built_unfrozen(cls: Callable[P, D]) -> Callable[P, D]:
+    """A constructor of `cls`, a frozen dataclass with slots, ten times faster than `cls` itself.
+
+    A frozen dataclass sets each field in `__init__` through `object.__setattr__`, which costs
+    about 0.2 µs a field (5 µs for a `Finding`), where a plain one stores it directly. The engine
+    makes a `Finding` for every rule and target, 60,000 for 1,000 flows, so the constructor returns
+    an instance of an unfrozen twin of `cls` (the same fields, defaults and slots, so the same
+    memory layout), then makes it a `cls`: from then on it is an ordinary frozen instance.
+    """
+    real = cast(Any, cls)
+    spec: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    for f in fields(real):
+        if f.default is not MISSING:
+            spec.append((f.name, Any, field(default=f.default)))
+        elif f.default_factory is not MISSING:
+            spec.append((f.name, Any, field(default_factory=f.default_factory)))
+        else:
+            spec.append((f.name, Any))
+    twin = make_dataclass(real.__name__, spec, slots=True, eq=False)
+    if getattr(twin, "__slots__", None) != real.__slots__ or real.__mro__[1:] != (object,):
+        raise AssertionError(f"{real.__name__} cannot be built unfrozen: its layout is not a twin's")
+
+    def build(*args: P.args, **kwargs: P.kwargs) -> D:
+        made = twin(*args, **kwargs)
+        made.__class__ = real
+        return cast(D, made)
+
+    return build
+
+
 class RuleInfo(Out):
     """A rule that was evaluated, described once rather than in each of its findings."""
 
@@ -262,6 +298,10 @@ class RuleInfo(Out):
     transposition: dict[str, str] = Field(
         default_factory=dict, description="National provisions transposing the cited one, by jurisdiction."
     )
+
+
+# `Finding(...)`, made faster (`built_unfrozen`): for the engine, which makes one per rule and target.
+new_finding = built_unfrozen(Finding)
 
 
 class NotApplicable(Out):
@@ -583,6 +623,11 @@ class Assessment(Out):
             filled.append(item)
         return {**data, "findings": filled}
 
+    def json_bytes(self, end: bytes = b"") -> bytes:
+        """The assessment as indented JSON in UTF-8, as pydantic writes it (`indent=2`, with the
+        aliases), followed by `end`: written faster than by pydantic alone (`assessment_json_bytes`)."""
+        return assessment_json_bytes(self, end)
+
     def results(self) -> list[Finding]:
         """Every result, those that do not apply included (built from `not_applicable`), in the
         order of the rules."""
@@ -624,3 +669,135 @@ def _not_applicable(rule_id: str, info: RuleInfo, target: Target | None, reason:
         facts=[],
         effective_from=info.effective_from,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing an assessment as JSON
+
+
+def assessment_json_bytes(a: Assessment, end: bytes = b"") -> bytes:
+    """The assessment as indented JSON in UTF-8, byte for byte what pydantic writes for it
+    (`indent=2`, `by_alias=True`), followed by `end`; its results written faster.
+
+    The results of a large assessment are most of its bytes, and most of them repeat: the results
+    the engine shares among targets (`engine._Shared`) hold the same objects but for their target
+    and the provenance of their facts, so the 20,000 results of 1,000 flows are a few thousand
+    distinct ones. Each distinct result is written once, by pydantic, and its text is reused with
+    each result's own target, provenance and `declared_only` put in. Should a text not be as
+    pydantic writes results (`_findings`), the whole assessment is written the plain way.
+    """
+    serializer = Assessment.__pydantic_serializer__
+    if a.findings:
+        rest = serializer.to_json(a.model_copy(update={"findings": []}), indent=2, by_alias=True)
+        head, marker, tail = rest.partition(_NO_FINDINGS)
+        if marker and _NO_FINDINGS not in tail:
+            parts = [head, b'\n  "findings": ']
+            if _findings(a.findings, parts):
+                parts += (b",\n", tail, end)
+                return b"".join(parts)
+    return serializer.to_json(a, indent=2, by_alias=True) + end
+
+
+# Where the results stand in an assessment without any, as pydantic writes it.
+_NO_FINDINGS = b'\n  "findings": [],\n'
+# The fields of a result other than its own (target, provenance and `declared_only`), whose
+# identities tell results written alike. (`withheld` is a new empty list in most results: it counts
+# by its value when empty.)
+_SHARED_FIELDS = attrgetter(
+    *(f.name for f in fields(Finding) if f.name not in ("target", "provenance", "declared_only", "withheld"))
+)
+_FINDINGS = TypeAdapter(list[Finding])
+_TARGETS = TypeAdapter(list[Target])
+_PROVENANCES = TypeAdapter(list[list[FactProvenance]])
+# The line breaks before a field of a result in `findings` and before the result itself; and those
+# that move an item of a list (`_items`) in to where a result stands, or a value of its fields.
+_FIELD, _RESULT = b"\n      ", b"\n    "
+_TO_RESULT, _TO_VALUE = b"\n  ", b"\n    "
+_DECLARED = {
+    flag: b"," + _FIELD + b'"declared_only": ' + text for flag, text in ((True, b"true"), (False, b"false"))
+}
+
+
+def _findings(findings: Sequence[Finding], parts: list[bytes]) -> bool:
+    """Append to `parts` the `findings` array as pydantic writes it in an assessment; False if a
+    result is not written as expected."""
+    distinct: dict[tuple[int, ...], Finding] = {}
+    keys = []
+    for f in findings:
+        if f.declared_only is not True and f.declared_only is not False:
+            return False
+        key = (*map(id, _SHARED_FIELDS(f)), id(f.withheld) if f.withheld else 0)
+        distinct.setdefault(key, f)
+        keys.append(key)
+    targets = {id(t): t for f in findings if (t := f.target) is not None}
+    owned = [f.provenance for f in findings if f.provenance]
+    written_targets = _items(_TARGETS, list(targets.values()), b"{")
+    written_provenances = _items(_PROVENANCES, owned, b"[")
+    texts = _items(_FINDINGS, list(distinct.values()), b"{")
+    if written_targets is None or written_provenances is None or texts is None:
+        return False
+    target_of = {k: t.replace(b"\n", _TO_VALUE) for k, t in zip(targets, written_targets, strict=True)}
+    target_of[id(None)] = b"null"
+    provenance_of = {
+        id(p): t.replace(b"\n", _TO_VALUE) for p, t in zip(owned, written_provenances, strict=True)
+    }
+    templates: dict[tuple[int, ...], tuple[bytes, bytes, bytes]] = {}
+    for (key, f), text in zip(distinct.items(), texts, strict=True):
+        own = (target_of[id(f.target)], provenance_of[id(f.provenance)] if f.provenance else b"[]")
+        template = _template(text.replace(b"\n", _TO_RESULT), *own, _DECLARED[f.declared_only])
+        if template is None:
+            return False
+        templates[key] = template
+    parts.append(b"[")
+    for f, key in zip(findings, keys, strict=True):
+        before, between, after = templates[key]
+        parts += (
+            _RESULT,
+            before,
+            target_of[id(f.target)],
+            between,
+            provenance_of[id(f.provenance)] if f.provenance else b"[]",
+            _DECLARED[f.declared_only],
+            after,
+            b",",
+        )
+    parts[-1] = b"\n  ]"
+    return True
+
+
+def _template(
+    text: bytes, target: bytes, provenance: bytes, declared: bytes
+) -> tuple[bytes, bytes, bytes] | None:
+    """A result's text as an item of `findings`, cut where its own target, provenance and
+    `declared_only` (as written in it) go: what comes before the target, between it and the
+    provenance, and after `declared_only`; None if they are not where pydantic writes them."""
+    target_field = _FIELD + b'"target": '
+    provenance_field = b"," + _FIELD + b'"provenance": '
+    before, cut, rest = text.partition(target_field + target + b",")
+    between, cut_own, after = rest.partition(provenance_field + provenance + declared)
+    if (
+        not cut
+        or not cut_own
+        or not after.startswith(b",")
+        or target_field in rest
+        or provenance_field in after
+    ):
+        return None
+    return before + target_field, b"," + between + provenance_field, after
+
+
+def _items(adapter: TypeAdapter[Any], values: list[Any], opening: bytes) -> list[bytes] | None:
+    """The texts of `values` as pydantic writes them as items of a list (indent 2: each item's
+    lines but its first moved in by two spaces), written in one call; None if they do not split
+    into as many items (an empty object or list is written on one line)."""
+    if not values:
+        return []
+    closing = b"}" if opening == b"{" else b"]"
+    text = adapter.dump_json(values, indent=2, by_alias=True)
+    start, stop = b"[\n  " + opening + b"\n", b"\n  " + closing + b"\n]"
+    if not (text.startswith(start) and text.endswith(stop)):
+        return None
+    pieces = text[len(start) : -len(stop)].split(b"\n  " + closing + b",\n  " + opening + b"\n")
+    if len(pieces) != len(values):
+        return None
+    return [opening + b"\n" + piece + b"\n  " + closing for piece in pieces]
