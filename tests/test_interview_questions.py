@@ -269,3 +269,18 @@ def test_whether_a_processor_engages_sub_processors_is_asked_of_the_sub_processo
     assert [(fact, target.id) for fact, target in around] == [("party.engaged_by", "host")]
     asked = {(q.fact, q.target.id if q.target else None) for q in next_questions(a)}
     assert ("party.engaged_by", "host") in asked
+
+
+def test_an_unknown_beside_a_true_branch_does_not_make_the_applicability_open() -> None:
+    """Consent rules apply where the ground is consent, or Art. 9 data rests on explicit consent:
+    with the ground stated as consent, the unstated Art. 9 condition decides nothing, so the
+    result waits on its requirement, and the interview asks that."""
+    doc = minimal_solution()
+    doc["flows"][0]["lawful_basis"] = "a"
+    a = assess(solution_model(doc), load_packs(), AS_OF)
+    result = one_finding(a, "GDPR-7-1-CONSENT-RECORDED", "readings")
+    assert result.status is Outcome.UNKNOWN
+    assert "flow.art9_condition" in {t.fact for t in result.facts if t.result is None}
+    assert result.applies_unknown == []
+    assert "flow.consent.recorded" in result.to_state
+    assert ("flow.consent.recorded", READINGS) in {(q.fact, q.target) for q in next_questions(a)}

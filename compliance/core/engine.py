@@ -66,6 +66,9 @@ class RuleResult(NamedTuple):
     review_trace: Trace
     reviewed: bool = False  # a person's decision turned a needs-review result into this outcome
     would_be: Outcome | None = None  # for a pending result: the outcome if it applied now
+    # whether `applies_when` was left unknown (an unknown leaf in it that decides nothing, such as
+    # one beside a true branch of `any`, leaves it decided)
+    applies_open: bool = False
 
 
 def evaluate_rule(
@@ -111,7 +114,7 @@ def evaluate_rule(
             outcome, reviewed = decided, True
     if outcome is Outcome.FAIL and accepted:
         outcome = Outcome.ACCEPTED
-    return RuleResult(outcome, applies_trace, require_trace, review_trace, reviewed)
+    return RuleResult(outcome, applies_trace, require_trace, review_trace, reviewed, None, applies is None)
 
 
 def _facts_used(result: RuleResult) -> list[FactUsed]:
@@ -140,20 +143,23 @@ def _to_state(
     return sorted({s for fact in missing_facts(chosen) for s in facts_to_state(fact, ctx)})
 
 
-def _unknown_facts(facts: list[FactUsed], ctx: dict[str, Any]) -> tuple[list[str], list[str]]:
+def _unknown_facts(
+    facts: list[FactUsed], ctx: dict[str, Any], applies_open: bool = True
+) -> tuple[list[str], list[str]]:
     """For an unknown result, from one pass over its tests: the stated facts to give, of the whole
-    rule and of its `applies_when` alone (what `_to_state` gives for all parts and for that one)."""
-    return _traced_back(*_missing(facts), ctx)
+    rule and, where whether it applies is open, of its `applies_when` alone."""
+    return _traced_back(*_missing(facts, applies_open), ctx)
 
 
-def _missing(facts: list[FactUsed]) -> tuple[set[str], set[str]]:
-    """The facts an unknown result's tests miss, of the whole rule and of its `applies_when`."""
+def _missing(facts: list[FactUsed], applies_open: bool = True) -> tuple[set[str], set[str]]:
+    """The facts an unknown result's tests miss, of the whole rule and (where whether it applies
+    is open: `RuleResult.applies_open`) of its `applies_when`."""
     missing: set[str] = set()
     missing_applies: set[str] = set()
     for test in facts:
         if test.result is None:
             missing.add(test.fact)
-            if test.part == "applies_when":
+            if applies_open and test.part == "applies_when":
                 missing_applies.add(test.fact)
     return missing, missing_applies
 
@@ -742,7 +748,7 @@ class _Unknown:
 
     def __init__(self, result: RuleResult, facts: list[FactUsed]) -> None:
         self.result = result
-        self.missing, self.missing_applies = _missing(facts)
+        self.missing, self.missing_applies = _missing(facts, result.applies_open)
         self.models: dict[tuple[tuple[str, ...], tuple[str, ...]], Finding] = {}
 
 
@@ -856,7 +862,9 @@ def _finding(
     to_state: list[str] = []
     applies_unknown: list[str] = []
     if result.outcome is Outcome.UNKNOWN:
-        to_state, applies_unknown = unknown if unknown is not None else _unknown_facts(facts, ctx)
+        to_state, applies_unknown = (
+            unknown if unknown is not None else _unknown_facts(facts, ctx, result.applies_open)
+        )
     risk_expired_on = risk_info.expires if risk_info is not None and risk_info.expired else None
     if explanations is not None and review is None and risk_expired_on is None:
         explanation = explanations(result.outcome, facts, to_state, result.would_be)
