@@ -340,13 +340,8 @@ def _ask_absent(
                 continue
             for item in DERIVED_FROM.get(used.fact, ()):
                 if subject(item) is f.target.kind and item in known and not related.states(item, f.target):
-                    entry = _entry_for(open_facts, item, f.target)
-                    if label not in entry.decides:
-                        entry.decides.append(label)
-                        entry.weight += f.weight
-    questions = [_question(fact, entry, known.get(fact)) for (fact, _), entry in open_facts.items()]
-    questions.sort(key=lambda q: (-q.weight, q.fact, q.target.id if q.target else ""))
-    return questions
+                    _decides(open_facts, item, f.target, label, f.weight)
+    return _by_weight(open_facts, known)
 
 
 # A safeguard a system can state for itself, with the fact that states it (`facts.data_system`
@@ -372,10 +367,28 @@ def _ask_own(
                 continue
             for system in related.holding(f.target):
                 if not related.states(own, system):
-                    entry = _entry_for(open_facts, own, system)
-                    if label not in entry.decides:
-                        entry.decides.append(label)
-                        entry.weight += f.weight
+                    _decides(open_facts, own, system, label, f.weight)
+    return _by_weight(open_facts, known)
+
+
+def _decides(
+    open_facts: dict[tuple[str, str | None], _Open],
+    fact: str,
+    target: Target | None,
+    label: str,
+    weight: float,
+) -> None:
+    """Record that the question for `fact` of `target` decides the result `label` (once)."""
+    entry = _entry_for(open_facts, fact, target)
+    if label not in entry.decides:
+        entry.decides.append(label)
+        entry.weight += weight
+
+
+def _by_weight(
+    open_facts: dict[tuple[str, str | None], _Open], known: Mapping[str, BankEntry]
+) -> list[Question]:
+    """The questions, heaviest first, then by fact and target."""
     questions = [_question(fact, entry, known.get(fact)) for (fact, _), entry in open_facts.items()]
     questions.sort(key=lambda q: (-q.weight, q.fact, q.target.id if q.target else ""))
     return questions
