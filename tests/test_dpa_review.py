@@ -295,8 +295,11 @@ def test_the_clause_table_as_text_json_workbook_and_signed_pdf(tmp_path, cli) ->
         "[weakened] GDPR Art. 28(3)(b)" in text.out
         and "Question for the supplier: Please confirm" in text.out
     )
+    # Every reading says it is a machine's, with how often a "found" was wrong on unseen agreements.
+    assert "A machine reading for a lawyer to confirm" in text.out and "one in eight" in text.out
     danish = cli("review", "dpa", path, "--lang", "da")
     assert "(dpa.md, punkt 2.1)" in danish.out and "(dpa.md, punkt 3, afsnit 1)" in danish.out
+    assert "En maskinel læsning, som en jurist skal bekræfte" in danish.out
     data = json.loads(cli("review", "dpa", path, "--format", "json").out)
     assert data["language"] == "en"
     assert data["results"][0]["location"] == "section 2.1"  # the JSON keeps the English words
@@ -317,6 +320,7 @@ def test_the_clause_table_as_text_json_workbook_and_signed_pdf(tmp_path, cli) ->
     assert "Signature is Valid." in sig
     shown = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "Granskning av ett personuppgiftsbiträdesavtal" in shown and "försvagat" in shown
+    assert "En maskinell läsning som en jurist ska bekräfta" in " ".join(shown.split())
 
 
 def test_the_review_becomes_facts_of_the_solution(tmp_path, cli) -> None:
