@@ -213,10 +213,9 @@ def run(example: Path, packs: Sequence[LoadedPack], as_of: date, verbose: bool =
         # One question, asked of every flow, party or system it is open for (a row each); a row
         # that an earlier row's answer left deciding nothing is not asked, as in the interview.
         economy.asked += 1
+        still_open: set[tuple[str, str | None]] | None = None  # of `a`, once an answer changed it
         for question in group:
-            if question is not group[0] and question_key(question) not in {
-                question_key(q) for q in next_questions(a)
-            }:
+            if still_open is not None and question_key(question) not in still_open:
                 continue
             asked.add(question_key(question))
             economy.rows += 1
@@ -238,6 +237,7 @@ def run(example: Path, packs: Sequence[LoadedPack], as_of: date, verbose: bool =
                     set_answer(doc, other, question.target, other_value)
                     economy.questions.append(f"{other}{where} = {json.dumps(other_value)}")
                 a = assess(solution_of(doc), packs, as_of)
+                still_open = {question_key(q) for q in next_questions(a)}
             else:
                 economy.dont_know += 1
                 economy.questions.append(f"{question.fact}{where}: don't know")

@@ -1267,7 +1267,7 @@ RELIED_FOR_PERSONAL_DATA = frozenset(
 )  # access control; privacy and PII; secure authentication; backup; logging; cryptography
 RELIED_FOR_SUB_PROCESSORS = frozenset({"A.5.19", "A.5.20", "A.5.21", "A.5.22"})  # its own suppliers
 RELIED_FOR_DEVELOPMENT = frozenset({"A.8.25", "A.8.28"})  # secure development life cycle; secure coding
-REPORT_RECENT_MONTHS = 12  # a report whose period ended longer ago than this no longer shows the controls now
+REPORT_RECENT_YEARS = 1  # a report whose period ended longer ago than this no longer shows the controls now
 
 
 # The assurance facts a party's own documents decide.
@@ -1286,9 +1286,9 @@ _ASSURANCE_OWN = (
 
 def _one_year_after(day: date) -> date:
     try:
-        return day.replace(year=day.year + REPORT_RECENT_MONTHS // 12)
+        return day.replace(year=day.year + REPORT_RECENT_YEARS)
     except ValueError:  # 29 February
-        return day.replace(year=day.year + REPORT_RECENT_MONTHS // 12, day=28)
+        return day.replace(year=day.year + REPORT_RECENT_YEARS, day=28)
 
 
 def _is_certificate(document: Facts) -> bool:
@@ -1707,9 +1707,11 @@ def lookup(ctx: dict[str, Any], keys: tuple[str, ...]) -> Any:
     return value
 
 
-DeriveFn = Callable[[Facts], Facts]
+# A target's facts with its derived facts added, on an assessment date (a party's assurance reports
+# age with it; a flow's and a system's facts do not depend on it).
+DeriveFn = Callable[[Facts, date | None], Facts]
 DERIVERS: dict[str, DeriveFn] = {
-    "flow": derive_flow,
-    "party": derive_party,
-    "system": derive_system,
+    "flow": lambda flow, _as_of: derive_flow(flow),
+    "party": lambda party, as_of: derive_party(party, as_of=as_of),
+    "system": lambda system, _as_of: derive_system(system),
 }

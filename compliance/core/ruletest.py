@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from compliance.core.engine import evaluate_rule, finding_of
-from compliance.core.facts import DERIVERS, data_system, derive_party, derive_solution_own
+from compliance.core.facts import DERIVERS, data_system, derive_solution_own
 from compliance.core.models.assessment import Finding, Target
 from compliance.core.models.rules import Outcome, RuleCase, Scope
 from compliance.core.packs import CompiledRule, LoadedPack
@@ -50,10 +50,8 @@ def case_context(rule: CompiledRule, case: RuleCase, as_of: date | None = None) 
         "scan": dict(given.get("scan", {})),
     }
     scope = rule.rule.scope.value
-    if scope == "party":
-        ctx[scope] = derive_party(dict(given.get(scope, {})), as_of=as_of)
-    elif scope in DERIVERS:
-        ctx[scope] = DERIVERS[scope](dict(given.get(scope, {})))
+    if scope in DERIVERS:
+        ctx[scope] = DERIVERS[scope](dict(given.get(scope, {})), as_of)
     # the systems that hold the personal data, for `on: data_systems` safeguard tests
     ctx["data_systems"] = [
         data_system(s, ctx["safeguards"], s.get("certain", True)) for s in given.get("data_systems", [])

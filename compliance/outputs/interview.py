@@ -137,8 +137,9 @@ class Session:
             rows = len(group) > 1
             if rows:
                 self._header(group)
+            still_open: set[Key] | None = None  # the open questions of `a`, once an answer changed it
             for question in group:
-                if question is not group[0] and question_key(question) not in self._open(a):
+                if still_open is not None and question_key(question) not in still_open:
                     continue  # an answer of an earlier row left this one deciding nothing
                 reply = self._ask(question, row=rows)
                 if reply is None:  # stop
@@ -167,6 +168,7 @@ class Session:
                 _write_keeping_mode(self.path, candidate, self.lang)
                 text = candidate
                 self.answered += 1
+                still_open = {question_key(q) for q in next_questions(a)} if rows else None
                 if a.verdict is not before:
                     self._verdict(a)
                 if stopped:
@@ -203,9 +205,6 @@ class Session:
         """The next question, with a row for every flow, party or system it is open for."""
         passed = self.dont_know.keys() | self.skipped
         return next_group(next_questions(a), passed)
-
-    def _open(self, a: Assessment) -> set[Key]:
-        return {question_key(q) for q in next_questions(a)}
 
     def _header(self, group: Sequence[Question]) -> None:
         """A question asked of several subjects: its text once, a row for each below it."""
