@@ -4,7 +4,8 @@
 
 A translation (rules/translations/<lang>/<pack>.yaml, controls.yaml for the catalogue's control
 titles, questions.yaml for the question bank, by fact, and dpa.yaml for the requirements of a data-processing agreement) is shown only while its `source` stamp matches the current English text. After a rule's English text changes,
-review its translations, then run this script with the rule's ID (or the question's fact) to restamp them; with no IDs it
+review its translations, then run this script with the rule's ID (or the question's fact; `framework` or `title` for
+the packs' framework names and titles) to restamp them; with no IDs it
 stamps only entries that have no stamp yet. `--check` lists stale or unstamped entries and exits 1
 if there are any (the test suite does the same).
 """
@@ -12,6 +13,7 @@ if there are any (the test suite does the same).
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import sys
 from pathlib import Path
@@ -31,6 +33,7 @@ from compliance.core.translations import (  # noqa: E402
     TRANSLATED_VOCABULARIES,
     VOCABULARY_FILE,
     control_stamp,
+    framework_stamp,
     question_stamp,
     says_stamp,
     setting_stamp,
@@ -186,11 +189,51 @@ def main() -> int:
                     continue
                 lines = _set_stamp(lines, name, stamp)
                 changed = True
+        for key in ("framework", "title") if not is_controls else ():
+            lines, stamped = _pack_entry(path, data, key, lines, args, problems)
+            changed = changed or stamped
         if changed:
             path.write_text("".join(lines), encoding="utf-8")
     for p in problems:
         print(p)
     return 1 if problems else 0
+
+
+@functools.cache
+def pack_texts() -> dict[str, dict[str, str]]:
+    """Every shipped pack's English framework name and title, by pack."""
+    out = {}
+    for pack in sorted((ROOT / "rules" / "packs").glob("*.yaml")):
+        data = _load(pack.read_text(encoding="utf-8"))
+        out[data["pack"]] = {"framework": data["framework"], "title": data["title"]}
+    return out
+
+
+def _pack_entry(
+    path: Path, data: Any, key: str, lines: list[str], args: argparse.Namespace, problems: list[str]
+) -> tuple[list[str], bool]:
+    """Check, or stamp, the framework name (`framework:`) or the title (`title:`) of a pack's
+    translation: every shipped pack's translation gives both in the language."""
+    where = f"{path.relative_to(ROOT)}: {key}"
+    english = pack_texts().get(data.get("pack"), {}).get(key)
+    entry = data.get(key)
+    if english is None:
+        return lines, False
+    if not isinstance(entry, dict):
+        problems.append(f"{where}: not translated")
+        return lines, False
+    stamp = framework_stamp(english)
+    if entry.get("source") == stamp:
+        return lines, False
+    if args.check or not (key in args.rules or (not args.rules and "source" not in entry)):
+        problems.append(f"{where}: {'stale' if 'source' in entry else 'unstamped'}")
+        return lines, False
+    start = next(i for i, line in enumerate(lines) if re.match(rf"^{key}:\s*$", line))
+    end = start + 1
+    while end < len(lines) and lines[end].startswith("  "):
+        end += 1
+    body = [line for line in lines[start + 1 : end] if not line.startswith("  source:")]
+    return [*lines[: start + 1], f"  source: {_quoted(stamp)}\n", *body, *lines[end:]], True
 
 
 def requirement_stamps(file: str) -> dict[str, str]:

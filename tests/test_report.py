@@ -344,6 +344,8 @@ def test_the_assessor_is_recorded_once_and_a_report_cannot_name_another(tmp_path
 
 
 def test_the_method_states_the_formula_the_packs_and_the_limits(tmp_path, cli) -> None:
+    from compliance.core.translations import pack_title
+
     pdf = tmp_path / "r.pdf"
     assert cli("assess", EXAMPLE, "--as-of", AS_OF, "-o", str(pdf), "--lang", "sv").code == 0
     text = " ".join(pdftotext(pdf).split())
@@ -353,9 +355,11 @@ def test_the_method_states_the_formula_the_packs_and_the_limits(tmp_path, cli) -
     method = render_html(a, "sv").split('id="method"', 1)[1]
     for pack in load_packs():
         rules = sum(1 for r in a.rules.values() if r.pack == pack.meta.pack)
-        title = escape(pack.meta.title)  # as autoescape writes it (an apostrophe is &#39;)
+        # in Swedish (rules/translations/sv), as autoescape writes it (an apostrophe is &#39;)
+        title = escape(pack_title("sv", pack.meta.pack, pack.meta.title)[0])
         assert f"<td>{pack.meta.pack}</td><td>{title}</td><td>{pack.meta.version}</td>" in method
         assert f"<td>{rules}</td>" in method
+    assert "<td>inbyggd</td>" in method and "built-in" not in method
 
 
 def test_a_rule_of_a_users_own_pack_is_marked_as_english_in_a_danish_report(

@@ -182,3 +182,37 @@ def test_document_control_is_recorded_and_a_later_report_may_make_it_final(tmp_p
     # a control character in a name is refused before anything is written
     bad = cli("assess", example, "--approver", "Per\x1b[2J", "-o", str(tmp_path / "t.json"))
     assert bad.code == 2 and "Traceback" not in bad.err and not (tmp_path / "t.json").exists()
+
+
+# The shipped framework names a Danish or Swedish reader would otherwise meet in English (GDPR, NIS2,
+# CRA, RED and the standards keep their names in every language); a citation keeps its act's English
+# short name, as it keeps its article numbering (`Data Act Art. 25(1)`).
+ENGLISH_FRAMEWORK_NAMES = ("AI Act", "Code and dependency scanning", "Data Act", "Supplier assurance")
+
+
+def test_the_danish_and_swedish_reports_name_the_frameworks_in_their_language() -> None:
+    a = _traffic()
+    local = {
+        "da": [
+            "AI-forordningen",
+            "Dataforordningen",
+            "Tilsyn med leverandører",
+            "Scanning af kode og afhængigheder",
+        ],
+        "sv": [
+            "AI-förordningen",
+            "Dataförordningen",
+            "Granskning av leverantörer",
+            "Skanning av kod och beroenden",
+        ],
+    }
+    for lang, names in local.items():
+        text = _text(render_html(a, lang))
+        left = [n for n in ENGLISH_FRAMEWORK_NAMES if re.search(re.escape(n) + r"(?! Art\.)", text)]
+        assert not left, f"{lang}: {left}"
+        assert all(name in text for name in names), lang
+        summary = " ".join(render(a, lang).split())
+        assert not [n for n in ENGLISH_FRAMEWORK_NAMES if re.search(re.escape(n) + r"(?! Art\.)", summary)]
+    # the English report is unchanged
+    english = _text(render_html(a, "en"))
+    assert all(name in english for name in ENGLISH_FRAMEWORK_NAMES)

@@ -54,6 +54,38 @@ def test_every_shipped_pack_setting_has_a_current_translation(lang) -> None:
 
 
 @pytest.mark.parametrize("lang", TRANSLATED_LANGUAGES)
+def test_every_shipped_pack_names_its_framework_and_its_title_in_the_language(lang) -> None:
+    """A pack whose translation lacks `framework:` or `title:` fails: its name would be shown in
+    English in the reports (the stop lists of tests/test_framework_names.py)."""
+    from compliance.core.translations import (
+        framework_name,
+        framework_stamp,
+        load_framework_names,
+        load_pack_titles,
+    )
+
+    packs = [yaml.safe_load(pack.read_text(encoding="utf-8")) for pack in PACKS]
+    names, titles = load_framework_names(lang), load_pack_titles(lang)
+    assert set(names) == set(titles) == {p["pack"] for p in packs}, "every shipped pack, and nothing else"
+    for p in packs:
+        assert names[p["pack"]]["source"] == framework_stamp(p["framework"]), f"{p['pack']}: stale"
+        assert titles[p["pack"]]["source"] == framework_stamp(p["title"]), f"{p['pack']}: title stale"
+        assert framework_name(lang, p["framework"]) == (names[p["pack"]]["name"], False)
+        assert titles[p["pack"]]["text"] != p["title"], f"{p['pack']}: title not translated"
+
+
+@pytest.mark.parametrize("lang", TRANSLATED_LANGUAGES)
+def test_every_catalogue_framework_is_named_in_the_language(lang) -> None:
+    """The control coverage is keyed by the catalogue's framework names: each is a pack's too."""
+    from compliance.core.translations import framework_name
+
+    for path in sorted((REPO / "rules" / "controls").glob("*.yaml")):
+        framework = yaml.safe_load(path.read_text(encoding="utf-8")).get("framework")
+        if framework is not None:
+            assert not framework_name(lang, framework["name"])[1], f"{path.name}: {framework['name']}"
+
+
+@pytest.mark.parametrize("lang", TRANSLATED_LANGUAGES)
 def test_field_names_in_backticks_are_kept_exactly(lang) -> None:
     for rule_id, entry in load_translations(lang).items():
         for key in ("title", "remediation"):

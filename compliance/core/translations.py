@@ -1,5 +1,7 @@
-"""Danish and Swedish texts of the shipped rules' titles and remediations, and of the packs'
-date settings (`settings:` of a pack's translation file: `label` and `note`, stamped the same way).
+"""Danish and Swedish texts of the shipped rules' titles and remediations, of the packs'
+date settings (`settings:` of a pack's translation file: `label` and `note`, stamped the same way)
+and of the packs' framework names and titles (`framework:` with its `name`, a display name only:
+the English name stays the key of the assessment's JSON; `title:` with its `text`).
 
 `rules/translations/<lang>/<pack>.yaml` holds, per rule, a translated `title` and `remediation`
 and `source`: a stamp of the English text it was translated from. A translation is used only
@@ -241,6 +243,86 @@ def control_title(lang: str, control_id: str, title: str) -> tuple[str, bool]:
     if lang == "en":
         return title, False
     return _stamped_title(load_control_titles(lang).get(control_id), title)
+
+
+FRAMEWORK_FIELDS = ("name",)
+
+
+def framework_stamp(name: str) -> str:
+    """The stamp of a pack's English framework name (`framework:` of the pack)."""
+    return hashlib.sha256(name.encode()).hexdigest()[:16]
+
+
+@functools.cache
+def load_framework_names(lang: str) -> dict[str, dict[str, str]]:
+    """The translated framework names of the packs (`framework:` of a pack's translation file), by
+    pack, with their stamps."""
+    out: dict[str, dict[str, str]] = {}
+    for where, text in _pack_files(lang):
+        data = yaml.safe_load(text)
+        entry = data.get("framework") if isinstance(data, dict) else None
+        if entry is not None:
+            out[str(data.get("pack"))] = _entry(where, "framework", entry, FRAMEWORK_FIELDS)
+    return out
+
+
+@functools.cache
+def _framework_names_by_stamp(lang: str) -> dict[str, str]:
+    """Each translated framework name by the stamp of its English name. Packs of one framework
+    (the four GDPR packs) must name it alike: a report shows one name per framework."""
+    out: dict[str, str] = {}
+    for pack, entry in sorted(load_framework_names(lang).items()):
+        stamp, name = entry.get("source"), entry.get("name")
+        if stamp is None or name is None:
+            continue
+        if out.setdefault(stamp, name) != name:
+            raise InputError.single(
+                f"rules/translations/{lang}/{pack}.yaml",
+                f"names its framework '{name}', another pack of the same framework '{out[stamp]}'",
+                path="framework.name",
+            )
+    return out
+
+
+def framework_name(lang: str, name: str) -> tuple[str, bool]:
+    """A framework's display name in `lang` (the `framework` of a pack stays the key in the JSON),
+    and whether it fell back to the English given: a user's own framework, or a shipped one whose
+    English name changed since its translation was stamped."""
+    if lang == "en":
+        return name, False
+    local = _framework_names_by_stamp(lang).get(framework_stamp(name))
+    return (name, True) if local is None else (local, False)
+
+
+def framework_label(lang: str, name: str) -> str:
+    """A framework's display name in `lang`, or the name given where there is no translation."""
+    return framework_name(lang, name)[0]
+
+
+PACK_TITLE_FIELDS = ("text",)
+
+
+@functools.cache
+def load_pack_titles(lang: str) -> dict[str, dict[str, str]]:
+    """The translated titles of the packs (`title:` of a pack's translation file: `text`, stamped
+    with `framework_stamp` of the English title), by pack."""
+    out: dict[str, dict[str, str]] = {}
+    for where, text in _pack_files(lang):
+        data = yaml.safe_load(text)
+        entry = data.get("title") if isinstance(data, dict) else None
+        if entry is not None:
+            out[str(data.get("pack"))] = _entry(where, "title", entry, PACK_TITLE_FIELDS)
+    return out
+
+
+def pack_title(lang: str, pack: str, title: str) -> tuple[str, bool]:
+    """A pack's title in `lang`, and whether it fell back to the English given."""
+    if lang == "en":
+        return title, False
+    entry = load_pack_titles(lang).get(pack)
+    if entry is None or entry.get("source") != framework_stamp(title) or "text" not in entry:
+        return title, True
+    return entry["text"], False
 
 
 SETTING_FIELDS = ("label", "note")

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from html import escape
-from typing import Any
+from typing import Any, TypeVar
 
 from compliance.core.models.assessment import Assessment
+from compliance.core.translations import framework_label
+
+Group = TypeVar("Group")
 
 GREEN, AMBER, RED, GREY = "#2e7d32", "#b26a00", "#b00020", "#777777"
 
@@ -78,13 +81,24 @@ def shown_frameworks(a: Assessment) -> dict[str, Any]:
     return {name: group for name, group in a.frameworks.items() if name not in hidden}
 
 
+def framework_rows(groups: Mapping[str, Group], lang: str) -> list[tuple[str, Group]]:
+    """Each framework's group under the framework's name in `lang` (`framework_label`: the English
+    name stays the key), ordered by that name, as every table, chart and list of the report shows them."""
+    return sorted(((framework_label(lang, name), g) for name, g in groups.items()), key=lambda row: row[0])
+
+
 def score_chart(
-    a: Assessment, number: Numbers = _plain_number, none: str = "n/a", title: str | None = None
+    a: Assessment,
+    number: Numbers = _plain_number,
+    none: str = "n/a",
+    title: str | None = None,
+    lang: str = "en",
 ) -> str:
-    """A horizontal bar per framework shown (`shown_frameworks`): its score out of 100 (`none`
-    where it is not assessed: no result counts), the figures written by `number` (as the report's language writes them)."""
+    """A horizontal bar per framework shown (`shown_frameworks`), named in `lang`: its score out of
+    100 (`none` where it is not assessed: no result counts), the figures written by `number` (as the
+    report's language writes them)."""
     rows = []
-    for name, group in shown_frameworks(a).items():
+    for name, group in framework_rows(shown_frameworks(a), lang):
         value = group.score
         segments = [(value / 100, _colour(value, True))] if value is not None else []
         rows.append((name, segments, number(value) if value is not None else none))
@@ -104,11 +118,11 @@ STATUS_COLOURS = {
 }
 
 
-def coverage_chart(a: Assessment, names: dict[str, str], title: str | None = None) -> str:
-    """A stacked bar per framework: its catalogue controls by status, with a legend in the
-    report's language (`names` maps each status to its name)."""
+def coverage_chart(a: Assessment, names: dict[str, str], title: str | None = None, lang: str = "en") -> str:
+    """A stacked bar per framework, named in `lang`: its catalogue controls by status, with a legend
+    in the report's language (`names` maps each status to its name)."""
     rows = []
-    for name, cov in a.coverage.items():
+    for name, cov in framework_rows(a.coverage, lang):
         total = sum(cov.counts.values())
         segments = [
             (cov.counts.get(status, 0) / (total or 1), colour)

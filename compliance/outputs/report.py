@@ -33,13 +33,14 @@ from compliance.core.questions import in_language
 from compliance.core.resources import reports_root
 from compliance.core.scoring import CRITICAL_REASON, CRITICAL_REASON_AT, NOT_READY_BELOW, TARGET_WORDS
 from compliance.core.terminal import neutralise
-from compliance.core.translations import control_title, rule_text, setting_text
+from compliance.core.translations import control_title, framework_label, pack_title, rule_text, setting_text
 from compliance.outputs import council, diagram, i18n, public, record
 from compliance.outputs.changes import CAUSE_WORDS, KIND_WORDS, KINDS, OUTCOME_WORDS, Changes
 from compliance.outputs.drawing import (
     coverage_chart,
     flow_legend,
     flow_numbers,
+    framework_rows,
     score_chart,
     shown_frameworks,
     with_title,
@@ -80,6 +81,7 @@ TEXTS: dict[str, Any] = {
     "version": N_("Version"),
     "rules_count": N_("Rules"),
     "origin": N_("Origin"),
+    "built_in": N_("built-in"),  # a pack's origin: shipped with the tool, not read from a folder
     "limitations": N_("Limitations"),
     "limitation_items": [
         N_(
@@ -551,10 +553,10 @@ def render_html(
     supplier_id = a.solution.get("supplier")
     supplier = parties.get(supplier_id, {}).get("name", supplier_id) if supplier_id else None
     drawing = diagram.flow_diagram(a, lang, flow_numbers(a))
-    by_framework: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_framework: dict[str, list[dict[str, Any]]] = defaultdict(list)  # by the name in `lang`
     for cid, c in a.controls.items():
         title, title_en = control_title(lang, cid, c.title)
-        by_framework[c.framework].append(
+        by_framework[framework_label(lang, c.framework)].append(
             {
                 "citation": c.citation,
                 "title": title,
@@ -594,6 +596,7 @@ def render_html(
         ),
         method_verdict=t["method_verdict"].format(threshold=i18n.number(NOT_READY_BELOW, lang)),
         pack_rules=Counter(r.pack for r in a.rules.values()),
+        pack_titles={p.id: pack_title(lang, p.id, p.title) for p in a.rule_packs},
         unverified_dates=_unverified_dates(a, lang),
         pending_rows=_pending_rows(a, lang),
         questions=_questions(a, lang),
@@ -614,12 +617,13 @@ def render_html(
         },
         record=record.build(a.solution, lang),
         council=council.build(a, lang),
-        frameworks=shown_frameworks(a),
+        frameworks=framework_rows(shown_frameworks(a), lang),
+        coverage_rows=framework_rows(a.coverage, lang),
         plan=council.action_plan(a, lang),
         score_chart=score_chart(
-            a, lambda v: i18n.number(v, lang), t["not_assessed_score"], _score_alt(a, t, lang)
+            a, lambda v: i18n.number(v, lang), t["not_assessed_score"], _score_alt(a, t, lang), lang
         ),
-        coverage_chart=coverage_chart(a, t["control_statuses"], _coverage_alt(a, t)),
+        coverage_chart=coverage_chart(a, t["control_statuses"], _coverage_alt(a, t, lang), lang),
         drawing=drawing,
         edition_rows=_edition_rows(a, lang),
         full_confidential=_full_confidential(a, t, lang),
@@ -994,11 +998,9 @@ def _scope(a: Assessment, lang: str) -> dict[str, Any]:
     """The method's scope: what was assessed, what was not and why, and who supplied the facts
     the results rest on (each source with how many facts and when they were stated)."""
     tr = i18n.translator(lang)
-    shown = shown_frameworks(a)
     assessed, excluded = [], []
-    for name, group in a.frameworks.items():
-        if name not in shown:
-            continue  # the other country's national law is not shown at all
+    # the other country's national law is not shown at all
+    for name, group in framework_rows(shown_frameworks(a), lang):
         if group.score is None:
             excluded.append((name, "nothing_applies"))
         else:
@@ -1043,17 +1045,17 @@ def _score_alt(a: Assessment, t: dict[str, Any], lang: str) -> str:
     """The score chart in words: each framework shown with its score (its text alternative)."""
     items = [
         f"{name} {i18n.number(g.score, lang) if g.score is not None else t['not_assessed_score']}"
-        for name, g in shown_frameworks(a).items()
+        for name, g in framework_rows(shown_frameworks(a), lang)
     ]
     return str(t["score_alt"]).format(items="; ".join(items))
 
 
-def _coverage_alt(a: Assessment, t: dict[str, Any]) -> str:
+def _coverage_alt(a: Assessment, t: dict[str, Any], lang: str) -> str:
     """The coverage chart in words: each framework's controls counted by status."""
     names = t["control_statuses"]
     items = [
         f"{name}: " + ", ".join(f"{n} {names.get(status, status)}" for status, n in cov.counts.items() if n)
-        for name, cov in a.coverage.items()
+        for name, cov in framework_rows(a.coverage, lang)
     ]
     return str(t["coverage_alt"]).format(items="; ".join(items))
 

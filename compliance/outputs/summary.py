@@ -19,9 +19,9 @@ from compliance.core.models.rules import Outcome
 from compliance.core.questions import in_language
 from compliance.core.scoring import OUTCOME_WORDS
 from compliance.core.terminal import neutralise
-from compliance.core.translations import control_title, rule_text
+from compliance.core.translations import control_title, framework_label, rule_text
 from compliance.outputs import i18n
-from compliance.outputs.drawing import shown_frameworks
+from compliance.outputs.drawing import framework_rows, shown_frameworks
 from compliance.outputs.report import (
     ACTION_STATUS_WORDS,
     fact_sources,
@@ -134,9 +134,9 @@ class _Summary:
             )
         lines += self.questions()
         lines += ["", _("Scores by framework:")]
-        frameworks = shown_frameworks(a)
-        width = max((len(name) for name in frameworks), default=0)
-        for name, group in frameworks.items():
+        frameworks = framework_rows(shown_frameworks(a), self.lang)
+        width = max((len(name) for name, _group in frameworks), default=0)
+        for name, group in frameworks:
             lines.append(f"  {name:<{width}}  {self.score(group.score):>5}   ({self.counts(group.counts)})")
         lines += self.coverage()
         lines += self.scanners()
@@ -183,12 +183,13 @@ class _Summary:
         a, _ = self.a, self._
         if not a.coverage:
             return []
-        width = max(len(name) for name in a.coverage)
+        rows = framework_rows(a.coverage, self.lang)
+        width = max(len(name) for name, _cov in rows)
         labels = [_(label) for _status, label in COVERAGE_COLUMNS]
         column = max(9, *(len(label) + 1 for label in labels))
         lines = ["", _("Control coverage by framework (controls per status; crosswalk applied):")]
         lines.append("  " + " " * width + "  " + "".join(f"{label:>{column}}" for label in labels))
-        for name, cov in a.coverage.items():
+        for name, cov in rows:
             cells = "".join(
                 f"{cov.counts.get(status.value, 0):>{column}}" for status, _label in COVERAGE_COLUMNS
             )
@@ -408,7 +409,7 @@ class _Summary:
         groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
         for f in a.findings:
             if f.status is Outcome.PENDING:
-                groups[(f.framework, str(f.effective_from))].append(f)
+                groups[(framework_label(self.lang, f.framework), str(f.effective_from))].append(f)
         if not groups:
             return []
         lines = [
