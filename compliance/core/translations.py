@@ -253,17 +253,22 @@ def framework_stamp(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()[:16]
 
 
+def _pack_entries(lang: str, key: str, fields: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """One entry of every pack's translation file (`framework:`, `title:`), by pack."""
+    out: dict[str, dict[str, str]] = {}
+    for where, text in _pack_files(lang):
+        data = yaml.safe_load(text)
+        entry = data.get(key) if isinstance(data, dict) else None
+        if entry is not None:
+            out[str(data.get("pack"))] = _entry(where, key, entry, fields)
+    return out
+
+
 @functools.cache
 def load_framework_names(lang: str) -> dict[str, dict[str, str]]:
     """The translated framework names of the packs (`framework:` of a pack's translation file), by
     pack, with their stamps."""
-    out: dict[str, dict[str, str]] = {}
-    for where, text in _pack_files(lang):
-        data = yaml.safe_load(text)
-        entry = data.get("framework") if isinstance(data, dict) else None
-        if entry is not None:
-            out[str(data.get("pack"))] = _entry(where, "framework", entry, FRAMEWORK_FIELDS)
-    return out
+    return _pack_entries(lang, "framework", FRAMEWORK_FIELDS)
 
 
 @functools.cache
@@ -306,13 +311,7 @@ PACK_TITLE_FIELDS = ("text",)
 def load_pack_titles(lang: str) -> dict[str, dict[str, str]]:
     """The translated titles of the packs (`title:` of a pack's translation file: `text`, stamped
     with `framework_stamp` of the English title), by pack."""
-    out: dict[str, dict[str, str]] = {}
-    for where, text in _pack_files(lang):
-        data = yaml.safe_load(text)
-        entry = data.get("title") if isinstance(data, dict) else None
-        if entry is not None:
-            out[str(data.get("pack"))] = _entry(where, "title", entry, PACK_TITLE_FIELDS)
-    return out
+    return _pack_entries(lang, "title", PACK_TITLE_FIELDS)
 
 
 def pack_title(lang: str, pack: str, title: str) -> tuple[str, bool]:
