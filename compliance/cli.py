@@ -29,7 +29,7 @@ from compliance.core.models.solution import Solution
 from compliance.core.packs import CompiledRule, LoadedPack
 from compliance.core.ruletest import run_all
 from compliance.core.terminal import neutralise
-from compliance.evidence.pip_audit_runner import Service
+from compliance.evidence.pip_audit_runner import OSV_URL_ENV, Service
 from compliance.evidence.run import ScanOptions, run_scans
 from compliance.inputs.decisions import LoadedDecisions, default_path, load_decisions
 from compliance.inputs.loader import LoadedSolution, load_packs, load_solution, pack_inputs, sha256_bytes
@@ -298,8 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--osv-url",
         metavar="URL",
-        default=None,
-        help=_("an OSV-compatible query URL (e.g. a mirror on the municipal network), for pip-audit"),
+        default=os.environ.get(OSV_URL_ENV) or None,
+        help=_(
+            "an OSV-compatible query URL (e.g. a mirror on the municipal network), for pip-audit "
+            "(default $COMPLIANCE_OSV_URL: a URL with credentials belongs there, out of the process list)"
+        ),
     )
     p.add_argument(
         "--fail-under",
@@ -1685,7 +1688,10 @@ def _scan_options(args: argparse.Namespace) -> ScanOptions:
     if args.osv_url is not None:
         if args.vulnerability_service == "default":
             raise UsageError(
-                _("--osv-url is an OSV service; it cannot be combined with --vulnerability-service default")
+                _(
+                    "--osv-url (or $COMPLIANCE_OSV_URL) is an OSV service; it cannot be combined with "
+                    "--vulnerability-service default"
+                )
             )
         service = Service("osv-url", args.osv_url)
     else:

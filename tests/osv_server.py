@@ -226,6 +226,7 @@ class ReceivedRequest:
     path: str
     body: Any
     status: int
+    authorization: str | None = None  # the Authorization header, as sent
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -286,7 +287,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _reply(self, status: HTTPStatus, payload: Mapping[str, Any], body: Any = None) -> None:
         # Recorded before the answer goes out, so a client that has its answer sees the record.
-        self.server.record(ReceivedRequest(self.command, self.path, body, int(status)))
+        self.server.record(
+            ReceivedRequest(self.command, self.path, body, int(status), self.headers.get("Authorization"))
+        )
         data = json.dumps(payload).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

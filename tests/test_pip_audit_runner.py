@@ -3,6 +3,7 @@ fail judged as what it is, never as clean."""
 
 from __future__ import annotations
 
+import base64
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -171,7 +172,10 @@ def test_the_command_is_an_argument_list_that_never_resolves_or_installs(
     run = _run(tmp_path, FIXED, server.query_url, offline_env)
     assert isinstance(run.command, list)
     assert {"--disable-pip", "--no-deps"} <= set(run.command)
-    assert Path(run.command[0]).name == "pip-audit"
+    # the service's URL in pip-audit's environment, then the program and its arguments
+    assert run.command[0] == f"PIP_AUDIT_OSV_URL={server.query_url}"
+    assert Path(run.command[1]).name == "pip-audit"
+    assert server.query_url not in run.command[1:]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,12 +275,21 @@ SECRET_USER, SECRET_PASSWORD, SECRET_KEY = "assessor-7f3a", "p4ss-w0rd-91c2", "q
 
 def test_credentials_in_the_service_url_are_used_but_never_recorded(tmp_path, server, offline_env) -> None:
     url = server.query_url.replace("http://", f"http://{SECRET_USER}:{SECRET_PASSWORD}@")
+    before = len(server.requests)
     run = _run(tmp_path, VULNERABLE, url, offline_env)
     assert run.status is RunStatus.COMPLETED, run.errors  # the server ignores the credentials
     assert "PYSEC-2021-142" in {f.rule_id for f in run.findings}
     dumped = run.model_dump_json()
     assert SECRET_USER not in dumped and SECRET_PASSWORD not in dumped
-    assert url.replace(f"{SECRET_USER}:{SECRET_PASSWORD}", "***") in run.command
+    # recorded as a shell would run it, the URL in pip-audit's environment, masked
+    masked = url.replace(f"{SECRET_USER}:{SECRET_PASSWORD}", "***")
+    assert run.command[0] == f"PIP_AUDIT_OSV_URL={masked}"
+    # the credentials reached the service (sent as HTTP basic authentication) ...
+    sent = {r.authorization for r in server.requests[before:]}
+    expected = "Basic " + base64.b64encode(f"{SECRET_USER}:{SECRET_PASSWORD}".encode()).decode()
+    assert sent == {expected}
+    # ... and never pip-audit's command line, which every user of the machine can read
+    assert not any(server.url.removeprefix("http://") in a for a in run.command[1:])
 
 
 def test_credentials_in_a_failing_service_url_are_masked_in_the_errors_too(tmp_path, offline_env) -> None:
@@ -288,7 +301,8 @@ def test_credentials_in_a_failing_service_url_are_masked_in_the_errors_too(tmp_p
     dumped = run.model_dump_json()
     for secret in (SECRET_USER, SECRET_PASSWORD, SECRET_KEY):
         assert secret not in dumped
-    assert any(a.endswith("/v1/query?api_key=***&page=1") for a in run.command)
+    assert run.command[0].startswith("PIP_AUDIT_OSV_URL=http://***@")
+    assert run.command[0].endswith("/v1/query?api_key=***&page=1")
 
 
 # ---------------------------------------------------------------------------------------------

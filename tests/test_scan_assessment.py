@@ -3,6 +3,7 @@ OSV server; findings land on controls; a scan that failed or did not run is unkn
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,6 +104,23 @@ def test_unpinned_requirements_make_the_audit_incomplete(write_solution, tmp_pat
     [run] = a["scanners"]
     assert run["status"] == "incomplete"
     assert _finding(a, "SCAN-DEPENDENCIES-SERIOUS") == "unknown"
+
+
+def test_the_service_url_can_come_from_the_environment_out_of_the_process_list(
+    write_solution, tmp_path, cli, server, monkeypatch
+) -> None:
+    """A URL with credentials given in $COMPLIANCE_OSV_URL rather than on the command line, where
+    every user of the machine can read it; it reaches pip-audit in its environment too."""
+    path = _solution(write_solution, tmp_path, "pyyaml==5.3\n")
+    url = server.query_url.replace("http://", "http://auditor:s3cr3t-9d1e@")
+    monkeypatch.setenv("COMPLIANCE_OSV_URL", url)
+    before = len(server.requests)
+    a = _assess(cli, path)
+    [run] = a["scanners"]
+    assert run["status"] == "completed" and "PYSEC-2021-142" in {f["rule_id"] for f in run["findings"]}
+    assert all(r.authorization is not None for r in server.requests[before:])
+    assert "s3cr3t-9d1e" not in json.dumps(a)
+    assert run["command"][0] == "PIP_AUDIT_OSV_URL=" + server.query_url.replace("http://", "http://***@")
 
 
 def test_osv_url_with_the_default_service_is_a_usage_error(write_solution, tmp_path, cli) -> None:

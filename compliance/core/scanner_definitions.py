@@ -23,6 +23,7 @@ from compliance.core.validation import validate_located
 from compliance.core.yamlio import load_text
 
 Arg = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,60}$")]
 
 
 class VersionProbe(Strict):
@@ -50,6 +51,12 @@ class ScannerDefinition(Strict):
     )
     service: dict[str, list[Arg]] = Field(
         default_factory=dict, description="Extra arguments per vulnerability service choice."
+    )
+    service_environment: dict[str, dict[EnvName, Arg]] = Field(
+        default_factory=dict,
+        description="Environment variables per service choice, for values that must stay off the "
+        "command line: any user of the machine can read a process's arguments, only its owner its "
+        "environment.",
     )
     version_probe: VersionProbe
     accepted_exit_codes: list[int] = Field(min_length=1)

@@ -13,13 +13,16 @@ first version, the second the packages pinned at a second version, and so on; ea
 run of pip-audit, and the rounds make one scan run. Versions are compared as versions, so `5.3`
 and `5.3.0` are one pin.
 
-The vulnerability service's URL may carry credentials. They are passed to pip-audit, and nowhere
-else: the recorded command, errors, inputs and reasons have them masked (`compliance.core.redact`).
+The vulnerability service's URL may carry credentials. They are passed to pip-audit in its
+environment (`PIP_AUDIT_OSV_URL`), never on its command line, which every user of the machine can
+read in the process list; and nowhere else: the recorded command, errors, inputs and reasons have
+them masked (`compliance.core.redact`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import tempfile
@@ -37,6 +40,9 @@ from compliance.core.redact import redact, redact_url, url_secrets
 from compliance.core.scanner_definitions import ScannerDefinition, definitions, find_tool
 from compliance.evidence.requirements import Pinned, read_dependencies
 
+# Where `compliance` takes the service URL from when --osv-url is not given: a URL with credentials
+# belongs here rather than on the command line, where every user of the machine can read it.
+OSV_URL_ENV = "COMPLIANCE_OSV_URL"
 _SHOWN_ERROR = 500  # characters of pip-audit's error output kept in an error
 
 
@@ -53,6 +59,14 @@ class Service:
         if args is None:
             raise ValueError(f"unknown vulnerability service '{self.kind}' (use {', '.join(d.service)})")
         return [a.replace("{url}", self.url or "") for a in args]
+
+    def environment(self, d: ScannerDefinition) -> dict[str, str]:
+        """The environment variables that select this service: those that must stay off the
+        command line, where every user of the machine can read them (the URL's credentials)."""
+        return {
+            name: value.replace("{url}", self.url or "")
+            for name, value in d.service_environment.get(self.kind, {}).items()
+        }
 
     def secrets(self) -> list[str]:
         """The credentials its URL carries, which nothing we record may show."""
@@ -170,13 +184,16 @@ def _audit_round(
         "--cache-dir",
         str(tmp / "cache"),  # shared by the rounds: a later one reuses what an earlier one fetched
     ]
+    environment = service.environment(d)
+    # The command as recorded, written as a shell would run it: the service's variables first.
+    recorded = [*(f"{name}={value}" for name, value in environment.items()), *cmd]
     remaining = deadline - time.monotonic()
 
     def lost(status: RunStatus, error: str) -> _Round:
         reason = "pip-audit failed" if status is RunStatus.FAILED else "pip-audit did not finish in time"
         return _Round(
             status,
-            cmd,
+            recorded,
             errors=[error],
             not_assessed=[NotAssessed(item=f"{n}=={v}", reason=reason) for n, v in pins],
         )
@@ -190,13 +207,21 @@ def _audit_round(
             text=True,
             timeout=remaining,
             check=False,
-            env=None if env is None else dict(env),
+            env=_environment(env, environment),
         )
     except subprocess.TimeoutExpired:
         return lost(RunStatus.TIMEOUT, "pip-audit did not finish in time")
     except OSError as exc:
         return lost(RunStatus.FAILED, f"pip-audit could not start: {exc}")
-    return _judge(d, done, cmd, pins)
+    return _judge(d, done, recorded, pins)
+
+
+def _environment(env: Mapping[str, str] | None, service: Mapping[str, str]) -> dict[str, str] | None:
+    """pip-audit's environment: the one given (else this process's own), with the service's
+    variables set; None to inherit this process's environment as it is."""
+    if env is None and not service:
+        return None
+    return {**(os.environ if env is None else env), **service}
 
 
 def _last_line(text: str) -> str:
@@ -331,7 +356,12 @@ def _redacted(run: ScanRun, service: Service, secrets: list[str]) -> ScanRun:
         return run
 
     def clean(text: str) -> str:
-        return redact_url(text) if text == service.url else redact(text, secrets)
+        name, equals, value = text.partition("=")
+        if text == service.url:
+            return redact_url(text)
+        if equals and value == service.url and name.isidentifier():  # the variable it is given in
+            return f"{name}={redact_url(value)}"
+        return redact(text, secrets)
 
     return run.model_copy(
         update={
