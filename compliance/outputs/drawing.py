@@ -33,6 +33,8 @@ def _colour(score: float, counted: bool) -> str:
 
 
 BAR_X, BAR_W, ROW_H, CHART_W = 210, 260, 16, 520
+# The width of a character of a label at font size 9, generously: the widest labels are words.
+LABEL_CHAR_W = 5.4
 
 Segment = tuple[float, str]  # a share of the bar (0 to 1) and its colour
 
@@ -40,20 +42,23 @@ Segment = tuple[float, str]  # a share of the bar (0 to 1) and its colour
 def _bar_rows(rows: list[tuple[str, list[Segment], str]], background: bool) -> list[str]:
     """One horizontal bar per row: the name, the bar's segments side by side, a label after it."""
     parts = []
+    # The bars end where the longest label after them still fits ("ikke vurderet", "12/40").
+    room = max((LABEL_CHAR_W * len(label) for _name, _segments, label in rows), default=0) + 8
+    bar_w = min(BAR_W, CHART_W - BAR_X - 6 - room)
     for i, (name, segments, label) in enumerate(rows):
         y = 3 + i * ROW_H
         parts.append(f'<text x="0" y="{y + 11}" font-size="9">{escape(_short(name, 40))}</text>')
         if background:
-            parts.append(f'<rect x="{BAR_X}" y="{y + 2}" width="{BAR_W}" height="10" fill="#eeeeee"/>')
+            parts.append(f'<rect x="{BAR_X}" y="{y + 2}" width="{bar_w}" height="10" fill="#eeeeee"/>')
         x = float(BAR_X)
         for share, colour in segments:
-            w = round(BAR_W * share, 1)
+            w = round(bar_w * share, 1)
             parts.append(
                 f'<rect x="{x}" y="{y + 2}" width="{w}" height="10" fill="{colour}" stroke="#ffffff" '
                 'stroke-width="1"/>'
             )
             x += w
-        parts.append(f'<text x="{BAR_X + BAR_W + 6}" y="{y + 11}" font-size="9">{label}</text>')
+        parts.append(f'<text x="{BAR_X + bar_w + 6}" y="{y + 11}" font-size="9">{escape(label)}</text>')
     return parts
 
 
