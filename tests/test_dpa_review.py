@@ -1,11 +1,12 @@
 """`compliance review dpa`: a supplier's data-processing agreement checked against GDPR Art. 28
 clause by clause: the patterns and their test sentences, reading PDF, Word and text with where each
-sentence stands, hostile documents refused within limits, the outputs for the lawyer, and the
-review's results as facts of a solution."""
+sentence stands, hostile documents refused within limits, the outputs for the lawyer, the review's
+results as facts of a solution, and the Data Act's switching terms for a cloud service beside it."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import zipfile
@@ -23,12 +24,16 @@ from compliance.core.clauses import (
     LANGUAGES,
     Block,
     ClauseOutcome,
+    art28_requirements,
     classify,
+    data_act_facts,
+    data_act_requirements,
     detect_language,
     failing_tests,
     language,
     requirements,
     review,
+    review_data_act,
     sentences,
 )
 from compliance.evidence.documents import DocumentError, read, text_blocks
@@ -112,6 +117,88 @@ def test_list_items_are_read_with_the_sentence_that_introduces_them() -> None:
     said = sentences(blocks)
     assert any(s.text.startswith("The Processor shall: notify the Controller") for s in said)
     assert _outcomes(blocks)["art28-3-f-breach"] is ClauseOutcome.FOUND
+
+
+def test_a_sentence_that_narrows_a_duty_outweighs_a_clean_clause_elsewhere() -> None:
+    blocks = text_blocks(
+        "## 9. End of the services\n\n9.1 When the contract ends, the Supplier shall, at the Customer's "
+        "choice, delete or return all personal data and delete existing copies.\n\n9.2 Return under "
+        "clause 9.1 requires that the Customer has ordered the Supplier's paid export service.\n"
+    )
+    result = {r.requirement: r for r in review(blocks, "en")}["art28-3-g"]
+    assert result.outcome is ClauseOutcome.WEAKENED
+    assert result.location == "section 9.2" and "paid export service" in result.quote
+
+
+@pytest.mark.parametrize(
+    ("lang", "clean", "taken_back"),
+    [
+        (
+            "en",
+            "The Supplier shall assist the Customer by appropriate technical and organisational measures in "
+            "answering requests from data subjects to exercise their rights.",
+            "Notwithstanding clause 5.1, the Supplier assists with requests from data subjects only against "
+            "separate payment.",
+        ),
+        (
+            "da",
+            "Leverandøren bistår kunden med passende tekniske og organisatoriske foranstaltninger med at "
+            "besvare anmodninger om udøvelse af de registreredes rettigheder.",
+            "Uanset punkt 5.1 bistår leverandøren dog kun med de registreredes anmodninger mod særskilt betaling.",
+        ),
+        (
+            "sv",
+            "Leverantören ska genom lämpliga tekniska och organisatoriska åtgärder bistå Kunden med att "
+            "besvara begäranden om utövande av de registrerades rättigheter.",
+            "Oavsett punkt 5.1 bistår Leverantören dock med de registrerades begäranden endast mot särskild "
+            "ersättning.",
+        ),
+    ],
+)
+def test_a_later_sentence_that_takes_a_duty_back_outweighs_the_clean_clause(
+    lang: str, clean: str, taken_back: str
+) -> None:
+    blocks = text_blocks(f"## 5. Assistance\n\n5.1 {clean}\n\n5.2 {taken_back}\n")
+    result = {r.requirement: r for r in review(blocks, lang)}["art28-3-e"]
+    assert result.outcome is ClauseOutcome.WEAKENED
+    assert result.location == "section 5.2"
+
+
+def test_a_stop_inside_an_abbreviation_ends_no_span_of_a_pattern() -> None:
+    lang = language("en")
+    found = classify(
+        "Transfers to the U.S. rest on the Data Privacy Framework, insofar as the recipient is certified.",
+        "chapter-v",
+        lang,
+    )
+    assert found is not None and found[0] is ClauseOutcome.WEAKENED  # the span runs over "U.S."
+    assert "\u2024" not in found[1]  # and the reason shows the stops as stops
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_language_says_in_its_own_words_what_leads_into_a_list(lang: str) -> None:
+    """The words that lead into a list and that make it a list of kinds are data, per language."""
+    words = language(lang)
+    assert words.list_lead_in and words.category_words and words.subprocessor_words
+
+
+def test_a_list_that_a_sentence_leads_into_is_the_list_of_sub_processors_whatever_its_heading() -> None:
+    blocks = text_blocks(
+        "## 7. Other processors\n\nThe Supplier uses the following sub-processors:\n\n"
+        "- Nimbus Hosting SARL, Ireland: hosting\n- Helpdesk AB, Sweden: support\n"
+    )
+    result = {r.requirement: r for r in review(blocks, "en")}["sub-processor-list"]
+    assert result.outcome is ClauseOutcome.FOUND
+    assert "Nimbus Hosting SARL" in result.quote
+
+
+def test_a_list_of_kinds_of_sub_processor_names_none_of_them() -> None:
+    blocks = text_blocks(
+        "## Bilag B – Kategorier af underdatabehandlere\n\n- Hostingleverandør, EU: drift\n"
+        "- Supportleverandør, Danmark: support\n"
+    )
+    result = {r.requirement: r for r in review(blocks, "da")}["sub-processor-list"]
+    assert result.outcome is ClauseOutcome.WEAKENED and "kinds of sub-processor" in result.reason
 
 
 def test_the_language_is_recognised() -> None:
@@ -238,6 +325,73 @@ def test_pdfs_are_read_with_page_and_line(tmp_path) -> None:
     assert pages > 1 and shown_on and breach.location.startswith(f"page {shown_on[0]}, line ")
 
 
+def test_a_short_numbered_list_is_read_as_items_not_as_headings(tmp_path) -> None:
+    """'1. Nimbus SARL – hosting' under a lead-in, or numbered on into '2. ...', is an entry of a
+    list; '7. Sub-processors' with text under it is a heading. The reader decides, in every format."""
+    text = (
+        "## Annex 3 – Sub-processors\n\nThe Supplier's sub-processors are listed below.\n\n"
+        "1. Nimbus Hosting SARL – hosting\n2. Helpdesk Partners – support\n\n"
+        "7. Liability\n\nThe Supplier is liable under the Main Agreement.\n"
+    )
+    blocks = text_blocks(text)
+    kinds = {b.text: (b.kind, b.section) for b in blocks}
+    assert kinds["Nimbus Hosting SARL – hosting"] == ("item", "Annex 3 – Sub-processors")
+    assert kinds["Helpdesk Partners – support"][0] == "item"
+    assert kinds["7. Liability"][0] == "heading"
+    result = {r.requirement: r for r in review(blocks, "en")}["sub-processor-list"]
+    assert result.outcome is ClauseOutcome.WEAKENED  # the entries name no country
+    path = _pdf_of(
+        tmp_path,
+        "<h2>Annex 3 – Sub-processors</h2><p>Our sub-processors:</p><p>1. Nimbus Hosting SARL – hosting</p>"
+        "<p>2. Helpdesk Partners – support</p><h2>7. Liability</h2><p>Text.</p>",
+    )
+    read_back = {b.text: b.kind for b in read(path)}
+    assert read_back.get("Nimbus Hosting SARL – hosting") == "item"
+    assert read_back.get("7. Liability") == "heading"
+
+
+def test_a_pdf_entry_that_wraps_and_a_sentence_over_a_page_break_are_read_whole(tmp_path) -> None:
+    from pypdf import PdfReader
+
+    filler = "".join(
+        f"<p>Paragraph {i} of general terms that say nothing of data at all.</p>" for i in range(22)
+    )
+    path = _pdf_of(
+        tmp_path,
+        "<style>p { orphans: 1; widows: 1 }</style>"
+        "<h2>Annex 3 – Sub-processors</h2><p>• Northbeam Analytics Inc, Columbus, Ohio, third-line "
+        "support with remote access to the platform, United States</p>"
+        f"<h2>8. Breaches</h2>{filler}<p>The Supplier shall notify the Customer of any personal data breach "
+        "that affects the Customer's data, whatever its cause and in whatever system it occurred, and it "
+        "shall do so without undue delay after becoming aware of it.</p>",
+    )
+    pages = [page.extract_text() for page in PdfReader(str(path)).pages]
+    assert "notify the Customer" in pages[0] and "without undue delay" in pages[1]  # the break
+    blocks = read(path)
+    entry = next(b for b in blocks if b.text.startswith("Northbeam"))
+    assert entry.kind == "item" and entry.text.endswith("United States")
+    results = {r.requirement: r for r in review(blocks, "en")}
+    assert results["sub-processor-list"].outcome is ClauseOutcome.FOUND
+    assert results["art28-3-f-breach"].outcome is ClauseOutcome.FOUND
+    assert results["art28-3-f-breach"].location.startswith("page 1, line ")
+
+
+def test_a_table_laid_out_as_lines_of_a_pdf_is_read_by_its_header(tmp_path) -> None:
+    """'Name – Service – Country' over lines of as many cells: a header and its rows, whether or not
+    the names carry a company's legal form."""
+    path = _pdf_of(
+        tmp_path,
+        "<h2>Annex 3 – Sub-processors</h2><p>The sub-processors below are approved.</p>"
+        "<p>Name – Service – Country</p><p>Nimbus Hosting – hosting – Ireland</p>"
+        "<p>Helpdesk Partners – support – Sweden</p><h2>4. Other terms</h2><p>Nothing more.</p>",
+    )
+    kinds = {b.text: b.kind for b in read(path)}
+    assert kinds["Name – Service – Country"] == "header"
+    assert kinds["Nimbus Hosting – hosting – Ireland"] == "row"
+    result = {r.requirement: r for r in review(read(path), "en")}["sub-processor-list"]
+    assert result.outcome is ClauseOutcome.FOUND and result.quote == "The sub-processors below are approved."
+
+
 def test_a_pdf_without_a_text_layer_needs_ocr(tmp_path) -> None:
     pdf = pikepdf.new()
     pdf.add_blank_page()
@@ -296,7 +450,7 @@ def test_the_clause_table_as_text_json_workbook_and_signed_pdf(tmp_path, cli) ->
         and "Question for the supplier: Please confirm" in text.out
     )
     # Every reading says it is a machine's, with how often a "found" was wrong on unseen agreements.
-    assert "A machine reading for a lawyer to confirm" in text.out and "one in eight" in text.out
+    assert "A machine reading for a lawyer to confirm" in text.out and "one in five" in text.out
     danish = cli("review", "dpa", path, "--lang", "da")
     assert "(dpa.md, punkt 2.1)" in danish.out and "(dpa.md, punkt 3, afsnit 1)" in danish.out
     assert "En maskinel læsning, som en jurist skal bekræfte" in danish.out
@@ -305,7 +459,7 @@ def test_the_clause_table_as_text_json_workbook_and_signed_pdf(tmp_path, cli) ->
     assert data["results"][0]["location"] == "section 2.1"  # the JSON keeps the English words
     first = data["results"][0]
     assert set(first) >= {"requirement", "citation", "outcome", "quote", "location", "reason"}
-    assert [r["requirement"] for r in data["results"]] == list(requirements())
+    assert [r["requirement"] for r in data["results"]] == list(art28_requirements())
     assert all("question" in r for r in data["results"] if r["outcome"] != "found")
     book = tmp_path / "review.xlsx"
     assert cli("review", "dpa", path, "--lang", "da", "-o", book).code == 0
@@ -321,6 +475,9 @@ def test_the_clause_table_as_text_json_workbook_and_signed_pdf(tmp_path, cli) ->
     shown = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "Granskning av ett personuppgiftsbiträdesavtal" in shown and "försvagat" in shown
     assert "En maskinell läsning som en jurist ska bekräfta" in " ".join(shown.split())
+    # the Data Act's switching terms in a section of their own, marked as applying only to a cloud service
+    assert "Dataförordningen (byte av molntjänst)" in shown
+    assert "Gäller bara om leverantören tillhandahåller en databehandlingstjänst" in " ".join(shown.split())
 
 
 def test_the_review_becomes_facts_of_the_solution(tmp_path, cli) -> None:
@@ -360,11 +517,12 @@ def test_the_review_becomes_facts_of_the_solution(tmp_path, cli) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The corpus: a lawyer's clause table for 36 agreements (bench/bench_dpa.py, bench/README.md).
-# The first held-out half (heldout/) was measured once, blind (198/252 right: 17 false found, 33
-# weaknesses missed), and its errors were then read: it has become tuning material like tune/, and
-# its pins below are tuned figures, not a measurement of how the patterns generalise. That is the
-# job of the next held-out half, measured by someone who has not tuned on it.
+# The corpus: a lawyer's clause table for 54 agreements (bench/bench_dpa.py, bench/README.md).
+# The first and second held-out halves (heldout/, heldout2/) were each measured once, blind (198/252
+# and 202/252 right, 17 false found each), and their errors were then read: they have become tuning
+# material like tune/, and their pins below are tuned figures, not a measurement of how the
+# patterns generalise. That is the job of the third held-out half (heldout3/), measured once by the
+# lead engineer and never read by whoever tunes the patterns: no test here opens it.
 
 
 def _measure(half: str, lang: str) -> dict[str, int]:
@@ -375,7 +533,10 @@ def _measure(half: str, lang: str) -> dict[str, int]:
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     table, _errors = bench.evaluate(half, lang)
-    return {c: sum(row[c] for row in table.values()) for c in ("documents", "right", "false_found")}
+    return {
+        c: sum(row[c] for row in table.values())
+        for c in ("documents", "right", "false_found", "weakness_missed")
+    }
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -398,15 +559,163 @@ def test_the_first_held_out_half_now_tuned_on_does_not_get_worse(
     assert measured["right"] >= right
 
 
-@pytest.mark.parametrize(("lang", "right", "false_found"), [("da", 69, 8), ("sv", 69, 3), ("en", 64, 6)])
-def test_the_second_held_out_half_measured_blind_does_not_get_worse(
-    lang: str, right: int, false_found: int
+@pytest.mark.parametrize(
+    ("lang", "right", "false_found", "missed"), [("da", 84, 0, 0), ("sv", 83, 0, 0), ("en", 84, 0, 0)]
+)
+def test_the_second_held_out_half_now_tuned_on_does_not_get_worse(
+    lang: str, right: int, false_found: int, missed: int
 ) -> None:
     """The second held-out half (heldout2/), written by someone who never saw the patterns and
-    measured once after tuning on both earlier halves: 202/252 right, 17 false found, 40
-    weaknesses missed. Its errors have now been read, so a pattern change that improves it is
-    tuning; these pins only stop it getting worse."""
+    measured once, blind (202/252 right: da 69, sv 69, en 64; 8, 3 and 6 false found; 40
+    weaknesses missed), then read and tuned on: 251/252, no false found, no weakness missed (the
+    one left reads a breach deadline of working days as contradicted where its key says weakened,
+    as the tuning half's key does). Its figures may improve, never get worse."""
     measured = _measure("heldout2", lang)
     assert measured["documents"] == 84
     assert measured["false_found"] <= false_found
+    assert measured["weakness_missed"] <= missed
     assert measured["right"] >= right
+
+
+@pytest.mark.parametrize(
+    ("lang", "right", "false_found", "missed"), [("da", 60, 6, 18), ("sv", 56, 10, 21), ("en", 52, 7, 16)]
+)
+def test_the_third_held_out_half_measured_blind_does_not_get_worse(
+    lang: str, right: int, false_found: int, missed: int
+) -> None:
+    """The third held-out half (heldout3/), written by someone who never saw the patterns and
+    measured once, blind, after the tuning on the three earlier halves (7 December 2026): 168/252
+    right, 23 false found (23 of the 110 clauses called found), 55 weaknesses missed. Nobody has
+    tuned on it; its figures may improve, never get worse."""
+    measured = _measure("heldout3", lang)
+    assert measured["documents"] == 84
+    assert measured["false_found"] <= false_found
+    assert measured["weakness_missed"] <= missed
+    assert measured["right"] >= right
+
+
+# ---------------------------------------------------------------------------------------------
+# The Data Act's switching terms (Regulation (EU) 2023/2854, Arts. 25, 28 and 29), apart from Art. 28
+
+DATA_ACT = REPO / "tests" / "fixtures" / "dpa" / "data-act"
+
+
+def _data_act_key() -> dict[str, dict[str, dict[str, object]]]:
+    key: dict[str, dict[str, dict[str, object]]] = yaml.safe_load(
+        (DATA_ACT / "key.yaml").read_text(encoding="utf-8")
+    )
+    return key
+
+
+@pytest.mark.parametrize("document", sorted(_data_act_key()))
+def test_the_data_act_switching_terms_are_read_with_their_periods(document: str) -> None:
+    blocks = read(DATA_ACT / f"{document}.md")
+    results = {r.requirement: r for r in review_data_act(blocks, detect_language(blocks))}
+    assert list(results) == list(data_act_requirements())
+    for requirement, expected in _data_act_key()[document].items():
+        got = results[requirement]
+        assert got.outcome.value == expected["outcome"], (requirement, got.reason)
+        assert got.measured == expected.get("days", {}), requirement
+
+
+def test_the_data_act_terms_change_nothing_in_the_art28_review() -> None:
+    """The Art. 28 review reads its 14 requirements only, whatever the Data Act part finds."""
+    blocks = read(DATA_ACT / "en-cloud-complete.md")
+    assert [r.requirement for r in review(blocks, "en")] == list(art28_requirements())
+    assert len(art28_requirements()) == 14
+    assert not set(art28_requirements()) & set(data_act_requirements())
+
+
+def test_a_period_beyond_the_limit_contradicts_and_one_left_out_weakens() -> None:
+    blocks = text_blocks(
+        "## 5. Exit\n\nThe Council may switch to another provider on six months' notice.\n\n"
+        "The switch is completed within a transitional period of ninety (90) days.\n"
+    )
+    results = {r.requirement: r for r in review_data_act(blocks, "en")}
+    assert results["data-act-switching"].outcome is ClauseOutcome.CONTRADICTED
+    assert results["data-act-switching"].measured == {"notice_period_days": 180}
+    assert results["data-act-periods"].outcome is ClauseOutcome.CONTRADICTED  # 90 > 30 days
+    blocks = text_blocks("The Council may switch to another provider of data processing services.")
+    switching = review_data_act(blocks, "en")[0]
+    assert switching.outcome is ClauseOutcome.WEAKENED and "notice_period_days" in switching.reason
+
+
+def test_the_data_act_results_become_facts_never_turning_a_doubt_into_a_pass() -> None:
+    blocks = read(DATA_ACT / "da-cloud-weakened.md")
+    facts = {f.field: f for f in data_act_facts(review_data_act(blocks, "da"))}
+    assert facts["switching_terms_in_contract"].value is True  # the right is there; its notice fails
+    assert facts["notice_period_days"].value == 90
+    assert facts["retrieval_period_days"].value is None  # not stated: unknown, never met
+    assert facts["exportable_data_specified"].value is False
+    assert facts["switching_charges"].value == "above_cost"
+    assert facts["international_access_information"].value is None
+    assert facts["switching_charges"].location == "section 2.4"
+
+
+def test_the_data_act_section_in_text_json_and_workbook(tmp_path, cli) -> None:
+    path = DATA_ACT / "en-cloud-complete.md"
+    text = cli("review", "dpa", path)
+    assert text.code == 0, text.err
+    assert "== Data Act (cloud switching) ==" in text.out
+    assert "Applies only if the supplier provides a data processing (cloud) service." in text.out
+    assert "[found] Data Act Art. 29(1) to (3)" in text.out
+    danish = cli("review", "dpa", path, "--lang", "da")
+    assert "Dataforordningen (skift af cloudtjeneste)" in danish.out
+    assert "Gælder kun, hvis leverandøren leverer en databehandlingstjeneste" in danish.out
+    data = json.loads(cli("review", "dpa", path, "--format", "json").out)
+    assert data["data_act"]["applies"] == "conditional"
+    assert [r["requirement"] for r in data["data_act"]["results"]] == list(data_act_requirements())
+    periods = next(r for r in data["data_act"]["results"] if r["requirement"] == "data-act-periods")
+    assert periods["measured_days"] == {"transitional_period_days": 30, "retrieval_period_days": 60}
+    book = tmp_path / "review.xlsx"
+    assert cli("review", "dpa", path, "--lang", "sv", "-o", book).code == 0
+    sheets = load_workbook(book).sheetnames
+    assert len(sheets) == 2 and sheets[1].startswith("Dataförordningen")
+
+
+def test_the_data_act_terms_become_facts_only_of_a_cloud_provider(tmp_path, cli) -> None:
+    example = REPO / "examples" / "building-energy-dk"
+    solution = tmp_path / "solution.yaml"
+    shutil.copy(example / "solution.yaml", solution)
+    path = DATA_ACT / "da-cloud-weakened.md"
+    run = cli(
+        "review",
+        "dpa",
+        path,
+        "--lang",
+        "en",
+        "--solution",
+        solution,
+        "--party",
+        "energidata",
+        "--as-of",
+        "2026-12-01",
+    )
+    assert run.code == 0, run.err
+    assert "Applies: the solution says the supplier provides a data processing (cloud) service." in run.out
+    assert "The Data Act (cloud switching) with these facts:" in run.out
+    party = next(
+        p for p in yaml.safe_load(solution.read_text(encoding="utf-8"))["parties"] if p["id"] == "energidata"
+    )
+    data_act = party["data_act"]
+    assert data_act["notice_period_days"] == 90 and data_act["switching_charges"] == "above_cost"
+    assert "retrieval_period_days" not in data_act  # not found: left unstated, unknown
+    assert data_act["sources"]["notice_period_days"] == {
+        "kind": "document",
+        "reference": "da-cloud-weakened.md, section 2.1",
+    }
+    assert re.search(r"fail\s+Data Act Art\. 25\(2\):", run.out)
+    # a party that provides no data processing service: the section says so, no fact is written
+    before = solution.read_text(encoding="utf-8")
+    other = cli("review", "dpa", path, "--lang", "en", "--solution", solution, "--party", "nordmaaler")
+    assert other.code == 0, other.err
+    assert (
+        "Does not apply: the solution says the supplier provides no data processing (cloud) service."
+        in other.out
+    )
+    assert "[contradicted] Data Act" not in other.out
+    maker = next(
+        p for p in yaml.safe_load(solution.read_text(encoding="utf-8"))["parties"] if p["id"] == "nordmaaler"
+    )
+    assert maker["data_act"] == {"data_processing_service": False}
+    assert before != solution.read_text(encoding="utf-8")  # its Art. 28 facts are written all the same

@@ -27,6 +27,8 @@ from compliance.core.errors import InputError
 from compliance.core.resources import rules_root
 
 LANGUAGES = ("en", "da", "sv")
+ART28 = "art28"
+DATA_ACT = "data-act"
 
 
 class ClauseOutcome(StrEnum):
@@ -39,10 +41,12 @@ class ClauseOutcome(StrEnum):
 
 
 # Which outcome decides when sentences disagree: one that contradicts the duty, then one that
-# carves part of it out ("is not obliged to ... unless"), then one that imposes it fully, then one
-# that weakens it otherwise. A carve-out limits even a clean clause elsewhere in the agreement.
+# carves part of it out ("is not obliged to ... unless") or narrows it wherever it is imposed
+# ("return requires a paid export order"), then one that imposes it fully, then one that weakens it
+# otherwise. A carve-out limits even a clean clause elsewhere in the agreement.
 _PRECEDENCE = (ClauseOutcome.CONTRADICTED, "carve-out", ClauseOutcome.FOUND, ClauseOutcome.WEAKENED)
 CARVE_OUT = "it rules part of the duty out: "
+NARROWS = "it puts a condition or a limit on the duty, wherever that is imposed: "
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,9 @@ class Requirement:
     title: str
     question: str
     solution: dict[str, str]
+    part: str = ART28  # ART28, or DATA_ACT: the Data Act's switching terms, reported apart
+    # periods read off the sentences, in days, with their limits: {"notice_period_days": {"at_most": 60}}
+    measures: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,12 @@ class Patterns:
     allowed: tuple[re.Pattern[str], ...]
     tests: dict[str, tuple[str, ...]]
     absolute: bool = False  # an exception after a contradiction does not soften it
+    # sentences that narrow the duty wherever it is imposed ("return under clause 12.2 requires a
+    # paid export order"): weakened, and outweighing a clean clause elsewhere, as a carve-out does
+    narrowed: tuple[re.Pattern[str], ...] = ()
+    # per period of `Requirement.measures`: where the sentence states it, a number in group `n`
+    # and its unit in group `unit` ("(?P<n>\d+) (?P<unit>days?) notice")
+    measures: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,12 @@ class Language:
     requirements: dict[str, Patterns]
     subprocessor_words: tuple[str, ...]
     country_words: tuple[str, ...]
+    takeback: tuple[re.Pattern[str], ...] = ()  # "notwithstanding", "dog", "dock": a later restriction
+    # a sentence that leads into a list ("the following sub-processors", "... nedenfor")
+    list_lead_in: tuple[re.Pattern[str], ...] = ()
+    category_words: tuple[str, ...] = ()  # a list of kinds of sub-processor, not of named ones
+    numbers: dict[str, int] = field(default_factory=dict)  # "two": 2, "to": 2
+    units: tuple[tuple[re.Pattern[str], int], ...] = ()  # a unit's words and its days
 
 
 @dataclass(frozen=True)
@@ -115,10 +134,13 @@ class ClauseResult:
     location: str = ""
     reason: str = ""
     others: list[dict[str, str]] = field(default_factory=list)
+    measured: dict[str, int] = field(default_factory=dict)  # periods read, in days
+    measured_at: dict[str, str] = field(default_factory=dict)  # where each was read
+    by_measure: bool = False  # the outcome is a period's (beyond its limit, or not stated)
 
     def as_json(self) -> dict[str, Any]:
         """The JSON contract of a result."""
-        return {
+        out: dict[str, Any] = {
             "requirement": self.requirement,
             "citation": self.citation,
             "outcome": self.outcome.value,
@@ -126,6 +148,9 @@ class ClauseResult:
             "location": self.location,
             "reason": self.reason,
         }
+        if self.measured:
+            out["measured_days"] = dict(self.measured)
+        return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,18 +159,36 @@ class ClauseResult:
 
 @functools.cache
 def requirements() -> dict[str, Requirement]:
-    """The requirements, in their order."""
+    """Every requirement, in its order: GDPR Art. 28's, then the Data Act's switching terms."""
     data = _read("requirements.yaml")
-    return {
-        key: Requirement(
+    out = {}
+    for key, body in data["requirements"].items():
+        part = str(body.get("part", ART28))
+        if part not in (ART28, DATA_ACT):
+            raise InputError.single(f"rules/dpa/requirements.yaml: {key}.part", f"unknown part '{part}'")
+        out[key] = Requirement(
             key,
             str(body["citation"]),
             str(body["title"]),
             " ".join(str(body["question"]).split()),
             {str(k): str(v) for k, v in (body.get("solution") or {}).items()},
+            part,
+            {
+                str(m): {str(k): int(v) for k, v in (limits or {}).items()}
+                for m, limits in (body.get("measures") or {}).items()
+            },
         )
-        for key, body in data["requirements"].items()
-    }
+    return out
+
+
+def art28_requirements() -> dict[str, Requirement]:
+    """The requirements of GDPR Art. 28 (and Chapter V): the clause review proper."""
+    return {k: r for k, r in requirements().items() if r.part == ART28}
+
+
+def data_act_requirements() -> dict[str, Requirement]:
+    """The Data Act's switching terms for a data processing (cloud) service, reported apart."""
+    return {k: r for k, r in requirements().items() if r.part == DATA_ACT}
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -186,7 +229,21 @@ def language(code: str) -> Language:
             allowed=_compile(f"{where}: {key}.allowed", body.get("allowed")),
             tests={str(k): tuple(str(s) for s in v or []) for k, v in (body.get("tests") or {}).items()},
             absolute=bool(body.get("absolute", False)),
+            narrowed=_compile(f"{where}: {key}.narrowed", body.get("narrowed")),
+            measures={
+                str(m): _compile(f"{where}: {key}.measures.{m}", pats)
+                for m, pats in (body.get("measures") or {}).items()
+            },
         )
+        unmeasured = (
+            set(requirements()[key].measures) - set(compiled[key].measures)
+            if key in requirements()
+            else set()
+        )
+        if unmeasured:
+            raise InputError.single(
+                where, f"{key}: no patterns for the periods {', '.join(sorted(unmeasured))}"
+            )
     structure = data.get("structure") or {}
     return Language(
         code=code,
@@ -196,9 +253,17 @@ def language(code: str) -> Language:
         hollow=_compile(f"{where}: markers.hollow", markers.get("hollow")),
         prohibition=_compile(f"{where}: markers.prohibition", markers.get("prohibition")),
         weakening=_compile(f"{where}: markers.weakening", markers.get("weakening")),
+        takeback=_compile(f"{where}: markers.takeback", markers.get("takeback")),
         requirements=compiled,
         subprocessor_words=tuple(str(w).lower() for w in structure.get("sub_processor_words") or ()),
         country_words=tuple(str(w).lower() for w in structure.get("country_words") or ()),
+        list_lead_in=_compile(f"{where}: structure.list_lead_in", structure.get("list_lead_in")),
+        category_words=tuple(str(w).lower() for w in structure.get("category_words") or ()),
+        numbers={str(k).lower(): int(v) for k, v in (structure.get("numbers") or {}).items()},
+        units=tuple(
+            (re.compile(rf"^(?:{pattern})$", re.IGNORECASE), int(days))
+            for pattern, days in (structure.get("units") or {}).items()
+        ),
     )
 
 
@@ -287,7 +352,9 @@ def classify(text: str, key: str, lang: Language, kind: str = "sentence") -> tup
     return (found[0], found[1]) if found is not None else None
 
 
-_NUMBER_STOP = re.compile(r"(?<=\d)\.(?=\d)")
+# a stop between two letters or digits: inside a number, a web address or a file name
+_NUMBER_STOP = re.compile(r"(?<=[^\W_])\.(?=[^\W_])")
+_LETTER_STOPS = re.compile(r"(?<![\w.])(?:[^\W\d_]\.){2,}")
 _INNER_STOP = "\u2024"  # one dot leader: looks like a full stop, is not one to the patterns
 
 
@@ -296,12 +363,26 @@ def _classify(text: str, key: str, lang: Language, kind: str) -> tuple[ClauseOut
     requirement is its canonical wording: of several sentences that impose it, the one quoted)."""
     if kind in ("heading", "header"):
         return None
-    # A full stop inside a number ("clause 7.1", "100.000 kr.") ends no sentence: it is read as
-    # another mark, so that a pattern's "[^.]" span runs over it; the reasons show it as a stop.
-    found = _read_sentence(_NUMBER_STOP.sub(_INNER_STOP, " ".join(text.split())), key, lang)
+    # A full stop inside a number ("clause 7.1", "100.000 kr.") or a web address ("example.com")
+    # ends no sentence: it is read as another mark, so that a pattern's "[^.]" span runs over it;
+    # the reasons show it as a stop. So are the stops of an abbreviation of single letters
+    # ("U.S.", "e.g.", "t.o.m.").
+    text = _LETTER_STOPS.sub(lambda m: m.group(0).replace(".", _INNER_STOP), " ".join(text.split()))
+    text = _NUMBER_STOP.sub(_INNER_STOP, text)
+    found = _read_sentence(text, key, lang)
     if found is None:
         return None
-    return found[0], found[1].replace(_INNER_STOP, "."), found[2]
+    outcome, reason, rank = found
+    # A sentence that takes back what another clause gives ("Notwithstanding clause 3.1, ...",
+    # "... er dog ...", "... förutsätter dock ...") and weakens the duty limits it wherever it is
+    # imposed: it outweighs a clean clause as a carve-out does.
+    if (
+        outcome is ClauseOutcome.WEAKENED
+        and not reason.startswith((CARVE_OUT, NARROWS))
+        and _first(lang.takeback, text) is not None
+    ):
+        reason = NARROWS + reason.partition(": ")[2]
+    return outcome, reason.replace(_INNER_STOP, "."), rank
 
 
 def _read_sentence(text: str, key: str, lang: Language) -> tuple[ClauseOutcome, str, int] | None:
@@ -324,6 +405,9 @@ def _read_sentence(text: str, key: str, lang: Language) -> tuple[ClauseOutcome, 
                 99,
             )
         return ClauseOutcome.CONTRADICTED, f"it permits what the requirement forbids: “{contra.group(0)}”", 99
+    narrow = _first(patterns.narrowed, rest)
+    if narrow is not None:
+        return ClauseOutcome.WEAKENED, f"{NARROWS}“{narrow.group(0).strip()}”", 99
     duty, rank = None, 0
     for rank, pattern in enumerate(patterns.duty):  # noqa: B007 - the rank is the index matched
         duty = pattern.search(text)
@@ -378,7 +462,7 @@ def review(blocks: Sequence[Block], code: str) -> list[ClauseResult]:
         raise InputError.single(f"rules/dpa/{code}.yaml", "its test sentences fail: " + "; ".join(broken[:3]))
     said = sentences(blocks)
     results = []
-    for key, requirement in requirements().items():
+    for key, requirement in art28_requirements().items():
         if key == "sub-processor-list":
             results.append(_subprocessor_list(said, lang, requirement))
             continue
@@ -391,10 +475,89 @@ def review(blocks: Sequence[Block], code: str) -> list[ClauseResult]:
     return results
 
 
+def review_data_act(blocks: Sequence[Block], code: str) -> list[ClauseResult]:
+    """The Data Act's switching terms in a document of language `code`, read as the Art. 28
+    requirements are, and each period the contract must set read off its sentences and compared
+    with the Data Act's limit: beyond it, contradicted; not stated where the duty is, weakened."""
+    lang = language(code)
+    broken = _checked(code)
+    if broken:
+        raise InputError.single(f"rules/dpa/{code}.yaml", "its test sentences fail: " + "; ".join(broken[:3]))
+    said = sentences(blocks)
+    results = []
+    for key, requirement in data_act_requirements().items():
+        hits: list[tuple[ClauseOutcome, str, Sentence, int]] = []
+        for sentence in said:
+            outcome = _classify(sentence.text, key, lang, sentence.kind)
+            if outcome is not None:
+                hits.append((outcome[0], outcome[1], sentence, outcome[2]))
+        results.append(_measured(_decide(requirement, hits), requirement, hits, lang))
+    return results
+
+
+PERIOD_BEYOND = "it sets a period beyond the Data Act's limit: "
+PERIOD_MISSING = "it leaves out a period the Data Act requires: "
+
+
+def _measured(
+    result: ClauseResult,
+    requirement: Requirement,
+    hits: list[tuple[ClauseOutcome, str, Sentence, int]],
+    lang: Language,
+) -> ClauseResult:
+    """The result with the periods its sentences state, and the outcome they give."""
+    if not requirement.measures:
+        return result
+    patterns = lang.requirements[requirement.id].measures
+    ordered = sorted(hits, key=lambda h: h[2].text != result.quote)  # the quoted sentence first
+    where: dict[str, tuple[Sentence, str]] = {}
+    for name in requirement.measures:
+        for _outcome, _reason, sentence, _rank in ordered:
+            text = _NUMBER_STOP.sub(_INNER_STOP, " ".join(sentence.text.split()))
+            match = _first(patterns.get(name, ()), text)
+            days = _days(match, lang) if match is not None else None
+            if match is not None and days is not None:
+                result.measured[name] = days
+                result.measured_at[name] = sentence.where
+                where[name] = (sentence, match.group(0).replace(_INNER_STOP, "."))
+                break
+    for name, limits in requirement.measures.items():
+        days = result.measured.get(name)
+        if days is None:
+            continue
+        if days > limits.get("at_most", days) or days < limits.get("at_least", days):
+            sentence, words = where[name]
+            result.outcome, result.quote, result.location = (
+                ClauseOutcome.CONTRADICTED,
+                sentence.text,
+                sentence.where,
+            )
+            result.reason, result.by_measure = f"{PERIOD_BEYOND}“{words.strip()}”", True
+            return result
+    missing = [name for name in requirement.measures if name not in result.measured]
+    if missing and result.outcome is ClauseOutcome.FOUND:
+        result.outcome, result.by_measure = ClauseOutcome.WEAKENED, True
+        result.reason = PERIOD_MISSING + ", ".join(missing)
+    return result
+
+
+def _days(match: re.Match[str], lang: Language) -> int | None:
+    """The days a stated period comes to ("two months": 60), or None where it cannot be read."""
+    groups = match.groupdict()
+    number, unit = (groups.get("n") or "").strip().lower(), (groups.get("unit") or "").strip()
+    count = int(number) if number.isdigit() else lang.numbers.get(number)
+    per = next((days for pattern, days in lang.units if pattern.match(unit)), None)
+    if count is None or per is None:
+        return None
+    return count * per
+
+
 def _decide(requirement: Requirement, hits: list[tuple[ClauseOutcome, str, Sentence, int]]) -> ClauseResult:
     for outcome in _PRECEDENCE:
         if outcome == "carve-out":
-            chosen = [h for h in hits if h[0] is ClauseOutcome.WEAKENED and h[1].startswith(CARVE_OUT)]
+            chosen = [
+                h for h in hits if h[0] is ClauseOutcome.WEAKENED and h[1].startswith((CARVE_OUT, NARROWS))
+            ]
         else:
             chosen = [h for h in hits if h[0] is outcome]
         if chosen:
@@ -416,10 +579,10 @@ def _decide(requirement: Requirement, hits: list[tuple[ClauseOutcome, str, Sente
 
 
 def _subprocessor_list(said: Sequence[Sentence], lang: Language, requirement: Requirement) -> ClauseResult:
-    """The list of sub-processors: rows or items in a section about sub-processors (a table's
-    header row aside, a short numbered entry read as a heading counted in), each naming a country;
-    a list some of whose entries lack one is weakened. The quote is the sentence that introduces
-    the list, where there is one."""
+    """The list of sub-processors: rows or items in a section about sub-processors, or after a
+    sentence about them that leads into a list (a table's header row aside), each naming a
+    country; a list some of whose entries lack one, or a list of kinds of sub-processor, is
+    weakened. The quote is the sentence that introduces the list, where there is one."""
     from babel import Locale
 
     names = {str(n).lower() for code in ("en", lang.code) for n in Locale.parse(code).territories.values()}
@@ -433,19 +596,33 @@ def _subprocessor_list(said: Sequence[Sentence], lang: Language, requirement: Re
     entries: list[Sentence] = []
     intro: Sentence | None = None
     previous: Sentence | None = None
-    for s in _numbered_entries(said, lang):
-        about = any(w in s.section.lower() for w in lang.subprocessor_words)
+    led = False  # in a list that a sentence naming sub-processors leads into ("... as follows:")
+    last_kind = ""  # of the sentence just read, a table's header row included
+    for s in said:
+        if s.kind in ("row", "item"):
+            led = led or (
+                previous is not None
+                and previous.kind == "sentence"
+                and previous.section == s.section
+                and any(w in previous.text.lower() for w in lang.subprocessor_words)
+                and leads_into_list(previous.text, lang)
+            )
+        elif s.kind != "header":
+            led = False
+        about = led or any(w in s.section.lower() for w in lang.subprocessor_words)
+        first_row = s.kind == "row" and last_kind not in ("row", "header")
+        last_kind = s.kind
+        if first_row and not has_country(s.text) and _is_header_row(s, lang):
+            continue  # a table's header row, read as a row (a Word table has no header of its own)
         if about and s.kind in ("row", "item"):
-            first_row = s.kind == "row" and (previous is None or previous.kind != "row")
-            if not (first_row and not has_country(s.text) and _is_header_row(s, lang)):
-                if (
-                    not entries
-                    and previous is not None
-                    and previous.kind == "sentence"
-                    and previous.section == s.section
-                ):
-                    intro = previous
-                entries.append(s)
+            if (
+                not entries
+                and previous is not None
+                and previous.kind == "sentence"
+                and previous.section == s.section
+            ):
+                intro = previous
+            entries.append(s)
         if s.kind != "header":
             previous = s
     if not entries:
@@ -455,14 +632,32 @@ def _subprocessor_list(said: Sequence[Sentence], lang: Language, requirement: Re
             ClauseOutcome.NOT_FOUND,
             reason="no list of sub-processors (a table or list under a heading that names them)",
         )
-    without = [e for e in entries if not has_country(e.text)]
-    if without:
+    # a list of the kinds of sub-processor ("hosting provider, EU") names none of them
+    kinds = [
+        e
+        for e in entries
+        if any(w in f"{e.section} {intro.text if intro else ''}".lower() for w in lang.category_words)
+    ]
+    if kinds:
         return ClauseResult(
             requirement.id,
             requirement.citation,
             ClauseOutcome.WEAKENED,
-            without[0].text,
-            without[0].where,
+            kinds[0].text,
+            kinds[0].where,
+            "the list gives kinds of sub-processor, not the sub-processors themselves",
+        )
+    without = [e for e in entries if not has_country(e.text)]
+    if without:
+        # the sentence that introduces the list says where it is and what it gives (one that ends
+        # in a colon is part of every entry's sentence); without one, the first entry with no country
+        shown = intro if intro is not None and not intro.text.rstrip().endswith(":") else without[0]
+        return ClauseResult(
+            requirement.id,
+            requirement.citation,
+            ClauseOutcome.WEAKENED,
+            shown.text,
+            shown.where,
             f"{len(without)} of {len(entries)} entries of the list name no country",
         )
     # The sentence that introduces the list is quoted when it says something of its own; one that
@@ -478,62 +673,10 @@ def _subprocessor_list(said: Sequence[Sentence], lang: Language, requirement: Re
     )
 
 
-# A list entry's number ("1. "), what separates an entry's name from the rest ("Nimbus SARL –
-# hosting"), and a sentence that leads into a list ("... are listed below", "følgende:").
-_LIST_NUMBER = re.compile(r"^(\d{1,2})[.)]\s+(?=\S)")
-_ENTRY_SEPARATOR = re.compile(r"\s[–—-]\s|,\s|:\s")
-_LEADS_INTO_LIST = re.compile(
-    r":\s*$|\b(?:below|following|nedenfor|følgende|nedan|följande|listed|anført|anges|angivet)\b", re.I
-)
-
-
-def _numbered_entries(said: Sequence[Sentence], lang: Language) -> list[Sentence]:
-    """The sentences, with a numbered entry of a list of sub-processors that the reader took for a
-    heading ("1. Nimbus SARL – hosting": short, without a full stop) read back as an item of the
-    list, and the blocks under it kept in the list's section. Such a heading starts with a number,
-    separates a name from the rest, and follows a sentence that leads into the list (or an entry)
-    in a section about sub-processors; and a list item follows it, or the numbering runs on (the
-    next entry or the one before it is such a heading too, numbered one on or one back)."""
-    out: list[Sentence] = []
-    moved: dict[str, str] = {}  # a heading read as an entry -> the section of its list
-    last = 0  # the number of the heading just read as an entry (0: the sentence before was none)
-    for i, s in enumerate(said):
-        section = moved.get(s.section, s.section)
-        before = out[-1] if out else None
-        after = said[i + 1] if i + 1 < len(said) else None
-        number = _entry_number(s) if s.kind == "heading" else 0
-        if (
-            number
-            and before is not None
-            and any(w in before.section.lower() for w in lang.subprocessor_words)
-            and (before.kind == "item" or _LEADS_INTO_LIST.search(before.text) is not None)
-            and (
-                (after is not None and after.kind == "item" and after.section == s.section)
-                # a list of such headings only: it opens after its lead-in and numbers on
-                or (
-                    (last or before.kind == "sentence")
-                    and after is not None
-                    and after.kind == "heading"
-                    and _entry_number(after) == number + 1
-                )
-                or (last and number == last + 1)
-            )
-        ):
-            moved[s.section] = before.section
-            out.append(Sentence(_LIST_NUMBER.sub("", s.text), s.where, "item", before.section))
-            last = number
-            continue
-        last = 0
-        out.append(s if section == s.section else Sentence(s.text, s.where, s.kind, section))
-    return out
-
-
-def _entry_number(sentence: Sentence) -> int:
-    """The number of a heading that reads as a list entry ("3. Acme Inc – support"), or 0."""
-    number = _LIST_NUMBER.match(sentence.text)
-    if number is None or _ENTRY_SEPARATOR.search(sentence.text) is None:
-        return 0
-    return int(number.group(1))
+def leads_into_list(text: str, lang: Language) -> bool:
+    """Whether a sentence leads into the list after it: it ends in a colon, or says so in the
+    language's words ("listed below", "følgende", "nedan")."""
+    return text.rstrip().endswith(":") or _first(lang.list_lead_in, text) is not None
 
 
 def _is_header_row(sentence: Sentence, lang: Language) -> bool:
@@ -571,3 +714,48 @@ def detect_language(blocks: Sequence[Block]) -> str:
             words[word] = words.get(word, 0) + 1
     scores = {code: sum(words.get(w, 0) for w in stop) for code, stop in _STOPWORDS.items()}
     return max(scores, key=lambda code: scores[code])
+
+
+# ---------------------------------------------------------------------------------------------
+# The Data Act's results as facts of the provider
+
+CHARGES = {
+    ClauseOutcome.FOUND: "none",
+    ClauseOutcome.WEAKENED: "cost_based",
+    ClauseOutcome.CONTRADICTED: "above_cost",
+}
+
+
+@dataclass(frozen=True)
+class DataActFact:
+    """A fact of `party.data_act` the review decides, and where in the document it stands."""
+
+    field: str
+    value: Any  # None: left unstated (unknown)
+    location: str
+
+
+def data_act_facts(results: Sequence[ClauseResult]) -> list[DataActFact]:
+    """The facts of a provider's `data_act` the Data Act results give, as each requirement's
+    `solution` names them, exactly as the Art. 28 results feed the processor's contract: a duty found
+    is true, weakened or contradicted false, not found unstated (unknown, never met); a period read
+    off the text is its days, whatever the outcome; the charges are `none` when none are found,
+    `cost_based` when limited to costs, `above_cost` when beyond them. A duty weakened or contradicted
+    only by a period (the right to switch is there, its notice is too long) is true: the period's own
+    fact carries the failure."""
+    reqs = data_act_requirements()
+    out: list[DataActFact] = []
+    for result in results:
+        requirement = reqs.get(result.requirement)
+        if requirement is None:
+            continue
+        stated = result.outcome is not ClauseOutcome.NOT_FOUND
+        for kind, name in requirement.solution.items():
+            if kind == "fact":
+                value = (result.outcome is ClauseOutcome.FOUND or result.by_measure) if stated else None
+                out.append(DataActFact(name, value, result.location))
+            elif kind == "charges":
+                out.append(DataActFact(name, CHARGES.get(result.outcome), result.location))
+        for name in requirement.measures:
+            out.append(DataActFact(name, result.measured.get(name), result.measured_at.get(name, "")))
+    return out

@@ -67,7 +67,8 @@ def read_as_data(path: str) -> tuple[str, Any]:
 
 _HEADING_MD = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _HEADING_NUMBERED = re.compile(
-    r"^\s*((?:\d+\.)*\d+\.?|[A-Z]\.|(?:bilag|bilaga|annex|appendix|appendiks)\s+\w+)\s+(\S.{0,100})$", re.I
+    r"^\s*((?:\d+\.)*\d+\.?|[A-Z]\.|(?:bilag|bilaga|annex|appendix|appendiks|schedule|exhibit|attachment)\s+\w+)\s+(\S.{0,100})$",
+    re.I,
 )
 _ITEM = re.compile(r"^\s*(?:[-*•–]|\(?[a-z]\)|\(?\d{1,2}\)|\d{1,2}\.|\(?[ivx]{1,4}\))\s+(.*)$", re.I)
 _CLAUSE_NUMBER = re.compile(r"^((?:\d+\.)+\d+)\.?\s+")
@@ -94,10 +95,22 @@ def text_blocks(text: str) -> list[Block]:
                 blocks.append(Block("paragraph", text, _where(section, number), section))
             paragraph.clear()
 
-    for raw in text.splitlines():
+    lines = text.splitlines()
+    for i, raw in enumerate(lines):
         line = raw.strip()
         heading = _HEADING_MD.match(raw)
         numbered = _HEADING_NUMBERED.match(line) if not heading else None
+        if (
+            numbered
+            and _looks_like_heading(line)
+            and _is_list_entry(
+                line,
+                lines[i - 1].strip() if i else "",
+                lines[i + 1].strip() if i + 1 < len(lines) else "",
+                " ".join(paragraph) if paragraph else (blocks[-1].text if blocks else ""),
+            )
+        ):
+            numbered = None  # a short entry of a numbered list ("1. Nimbus SARL – hosting")
         if heading or (numbered and _looks_like_heading(line)):
             flush()
             section = _clean(heading[2] if heading else line)
@@ -123,6 +136,25 @@ def text_blocks(text: str) -> list[Block]:
             paragraph.append(_clean(line))
     flush()
     return blocks
+
+
+_LIST_NUMBER = re.compile(r"^(\d{1,2})[.)]\s+\S")
+_LIST_NUMBER_TEXT = re.compile(r"^\d{1,2}[.)]\s+")
+
+
+def _is_list_entry(line: str, before: str, after: str, previous: str) -> bool:
+    """A short numbered line that is an entry of a list, not a heading: the numbering runs on from
+    the line just before it or into the line just after it (a heading has its text between it and
+    the next), or the paragraph before it leads into a list (it ends with a colon)."""
+    number = _LIST_NUMBER.match(line)
+    if number is None:
+        return False
+    own = int(number[1])
+    for neighbour, step in ((before, -1), (after, 1)):
+        other = _LIST_NUMBER.match(neighbour)
+        if other is not None and int(other[1]) == own + step:
+            return True
+    return previous.rstrip().endswith(":")
 
 
 def _looks_like_heading(line: str) -> bool:
@@ -179,7 +211,11 @@ def _docx(data: bytes, name: str) -> list[Block]:
                 continue
             number += 1
             kind = "item" if "list" in style.lower() else "paragraph"
-            blocks.append(Block(kind, text, _where(section, number), section))
+            own = _CLAUSE_NUMBER.match(text)
+            if own is not None and kind == "paragraph":  # "7.2 The processor shall ...": its own number
+                blocks.append(Block(kind, text[own.end() :], f"section {own[1]}", section))
+            else:
+                blocks.append(Block(kind, text, _where(section, number), section))
         elif tag == "tbl":
             table = Table(child, document)
             for row in table.rows:
@@ -279,6 +315,9 @@ def _pdf(data: bytes, name: str) -> list[Block]:
     blocks: list[Block] = []
     section = ""
     any_text = False
+    # A paragraph runs on over a page break; it stands where it starts.
+    paragraph: list[str] = []
+    where = ""
     for page_number, page in enumerate(pages, start=1):
         try:
             text = page.extract_text() or ""
@@ -289,28 +328,81 @@ def _pdf(data: bytes, name: str) -> list[Block]:
         lines = [(i, " ".join(line.split())) for i, line in enumerate(text.splitlines(), start=1)]
         lines = [(i, line) for i, line in lines if line]
         any_text = any_text or bool(lines)
-        paragraph: list[str] = []
-        start = 0
-        for i, line in lines:
-            numbered = _HEADING_NUMBERED.match(line)
-            if numbered and _looks_like_heading(line):
-                _flush(blocks, paragraph, f"page {page_number}, line {start}", section)
-                section = line
-                blocks.append(Block("heading", line, f"page {page_number}, line {i}", section))
+        width = max((len(line) for _, line in lines), default=0)
+        columns = 0  # the cells of the table being read, after its header row
+        n = 0
+        while n < len(lines):
+            i, line = lines[n]
+            here = f"page {page_number}, line {i}"
+            numbered = (
+                _HEADING_NUMBERED.match(line) is not None
+                and _looks_like_heading(line)
+                # a number that a wrapped sentence carries onto the next line ("... senast" / "72
+                # timmar efter ...") starts no heading
+                and not (paragraph and len(paragraph[-1]) >= 0.75 * width)
+            )
+            if numbered and _is_list_entry(
+                line,
+                lines[n - 1][1] if n else "",
+                lines[n + 1][1] if n + 1 < len(lines) else "",
+                " ".join(paragraph) if paragraph else (blocks[-1].text if blocks else ""),
+            ):
+                # a short entry of a numbered list ("1. Nimbus SARL – hosting"): an item
+                _flush(blocks, paragraph, where, section)
+                blocks.append(Block("item", _LIST_NUMBER_TEXT.sub("", line), here, section))
+                n += 1
                 continue
-            if _ENTRY.search(line) and not line.endswith((".", ":", ";")) and len(line) <= 160:
-                # a line of a table or list that names a company: an entry of its own
-                _flush(blocks, paragraph, f"page {page_number}, line {start}", section)
-                blocks.append(Block("row", line, f"page {page_number}, line {i}", section))
+            if numbered:
+                _flush(blocks, paragraph, where, section)
+                section = line
+                blocks.append(Block("heading", line, here, section))
+                n += 1
+                continue
+            following = lines[n + 1][1] if n + 1 < len(lines) else ""
+            if not paragraph and not columns and _is_table_header(line, following):
+                # the header row of a table laid out as lines ("Name – Service – Country"): the
+                # lines after it with as many cells are its rows
+                _flush(blocks, paragraph, where, section)
+                blocks.append(Block("header", line, here, section))
+                columns = len(_cells(line))
+                n += 1
+                continue
+            if columns and len(_cells(line)) != columns and not _ENTRY.search(line):
+                columns = 0
+            bullet = _BULLET.match(line)
+            if (
+                bullet is not None
+                or (columns and not paragraph)
+                or (_ENTRY.search(line) and not line.endswith((".", ":", ";")) and len(line) <= 160)
+            ):
+                # a bulleted line, or a line of a table or list that names a company: an entry of
+                # its own, with the lines it wraps onto (a line as wide as the page's widest, or
+                # one that ends in a dash or comma, runs on, unless the next starts an entry)
+                _flush(blocks, paragraph, where, section)
+                entry = line[bullet.end() :] if bullet is not None else line
+                last = line
+                while (
+                    n + 1 < len(lines)
+                    and not last.endswith((".", ";"))
+                    and (len(last) >= 0.75 * width or last.endswith(("–", "-", ",", ":")))
+                    and not _starts_entry(lines[n + 1][1])
+                    and not (columns and len(_cells(lines[n + 1][1])) == columns)
+                ):
+                    n += 1
+                    last = lines[n][1]
+                    entry += " " + last
+                blocks.append(Block("item" if bullet is not None else "row", _dehyphen(entry), here, section))
+                n += 1
                 continue
             if not paragraph:
-                start = i
+                where = here
             paragraph.append(line)
             if line.endswith((".", ":", ";")) and not re.search(
                 r"\b(?:art|nr|no|stk|kap|pkt|jf|fx|t\.ex|e\.g|i\.e)\.$", line, re.I
             ):
-                _flush(blocks, paragraph, f"page {page_number}, line {start}", section)
-        _flush(blocks, paragraph, f"page {page_number}, line {start}", section)
+                _flush(blocks, paragraph, where, section)
+            n += 1
+    _flush(blocks, paragraph, where, section)
     if not any_text:
         raise DocumentError.single(
             name, "no text: the PDF has no text layer (a scan); OCR is needed before it can be reviewed"
@@ -324,10 +416,44 @@ _ENTRY = re.compile(
 )
 
 
+_BULLET = re.compile(r"^[•▪◦●‣∙·*-]\s+")
+_CELL_SEPARATOR = re.compile(r"\s[–|]\s")
+
+
+def _cells(line: str) -> list[str]:
+    """A line's cells, where a table laid out as text separates them with dashes or bars."""
+    return [c.strip() for c in _CELL_SEPARATOR.split(line)]
+
+
+def _is_table_header(line: str, following: str) -> bool:
+    """A table's header row laid out as a line: two or more short labels ("Sub-processor – Service
+    – Country"), none ending a sentence, with a row of as many cells, or a company's, after it."""
+    cells = _cells(line)
+    return (
+        len(cells) >= 2
+        and all(c and len(c.split()) <= 5 and not c.endswith((".", ",", ";", ":")) for c in cells)
+        and not _HEADING_NUMBERED.match(line)
+        and not _BULLET.match(line)
+        and (len(_cells(following)) == len(cells) or _ENTRY.search(following) is not None)
+        and not _ENTRY.search(line)
+    )
+
+
+def _starts_entry(line: str) -> bool:
+    """A PDF line that opens a block of its own: a bullet, a numbered heading, a company's name."""
+    return (
+        _BULLET.match(line) is not None
+        or (_HEADING_NUMBERED.match(line) is not None and _looks_like_heading(line))
+        or _ENTRY.search(line) is not None
+    )
+
+
 def _flush(blocks: list[Block], paragraph: list[str], where: str, section: str) -> None:
     """The lines gathered so far as one paragraph, if any; the gathering starts anew."""
     if paragraph:
-        blocks.append(Block("paragraph", _dehyphen(" ".join(paragraph)), where, section))
+        text = _dehyphen(" ".join(paragraph))
+        own = _CLAUSE_NUMBER.match(text)  # "7.2 The processor shall ...": the number is no part of it
+        blocks.append(Block("paragraph", text[own.end() :] if own is not None else text, where, section))
         paragraph.clear()
 
 
