@@ -6,11 +6,14 @@ Protocol (issue 20), for each bundled example:
    critical and high result (rule, target, outcome) are the reference;
 2. remove from it every fact the question bank has a question for (for every flow, party and
    system, and every safeguard), except a fact without which the file is not valid;
-3. ask the interview's next question (`compliance.core.questions.next_group`: a fact open for
-   several flows, parties or systems is one question with a row for each, as the interview asks
-   it), answer each row with the example's own value, or "don't know" where the example states
-   none (the fact stays unknown and the row is not asked again), assess again after each answer,
-   leave out a row an earlier answer made irrelevant, and repeat;
+3. ask the interview's next question (`compliance.outputs.interview.next_deciding_group`: a fact
+   open for several flows, parties or systems is one question with a row for each, and one that
+   cannot decide anything alone waits for a sibling that can, as the interview asks it; a list of
+   records, a party's assurance documents, is a question and then one per field of each record,
+   and counts its fields among the facts removed), answer each row with the example's own value,
+   or "don't know" where the example states none (the fact stays unknown and the row is not
+   asked again), assess again after each answer, leave out a row an earlier answer made
+   irrelevant, and repeat;
 4. stop when the verdict, the DPIA answer and every critical and high result equal the
    reference, or when no question is left (the target is then missed).
 
@@ -40,9 +43,19 @@ from compliance.core.models.assessment import Assessment, Target
 from compliance.core.models.rules import Scope, Severity
 from compliance.core.models.solution import Solution
 from compliance.core.packs import LoadedPack
-from compliance.core.questions import bank, next_group, next_questions, question_key, same_part, subject
+from compliance.core.questions import (
+    RECORDS,
+    bank,
+    fields_to_ask,
+    next_questions,
+    question_key,
+    record_of,
+    same_part,
+    subject,
+)
 from compliance.inputs.answers import COLLECTIONS, get_answer, remove_answer, set_answer
 from compliance.inputs.loader import load_packs, load_solution
+from compliance.outputs.interview import next_deciding_group
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 12, 1)
@@ -143,6 +156,8 @@ def asked_about(doc: Doc) -> list[tuple[str, Target | None]]:
     }
     out: list[tuple[str, Target | None]] = []
     for fact in bank():
+        if record_of(fact) is not None:
+            continue  # a field of a record: asked, and counted, with its list (`record_facts`)
         kind = subject(fact)
         if kind is None:
             out.append((fact, None))
@@ -165,16 +180,41 @@ def _without(doc: Doc, fact: str, target: Target | None) -> tuple[Doc, Solution]
         return None
 
 
+def record_facts(fact: str, value: Any) -> int:
+    """How many facts a list of records states: the list itself, and each field the bank asks
+    about that each record states (a document's type, its period's end, ...)."""
+    if fact not in RECORDS or not isinstance(value, list):
+        return 1
+    names = {f.name for f in RECORDS[fact]}
+    return 1 + sum(
+        1 for item in value if isinstance(item, dict) for name in names if item.get(name) is not None
+    )
+
+
+def record_questions(fact: str, value: Any, others: bool) -> tuple[int, int]:
+    """The questions the interview asks for a list of records beyond the list itself, one per
+    field of each record (its type, then the fields of its kind), and how many of them the
+    example leaves unanswered ("don't know")."""
+    if fact not in RECORDS or not isinstance(value, list):
+        return 0, 0
+    asked = dont_know = 0
+    for item in value:
+        fields = [RECORDS[fact][0], *fields_to_ask(fact, {"type": item.get("type")}, others=others)]
+        asked += len(fields)
+        dont_know += sum(1 for f in fields if item.get(f.name) is None)
+    return asked, dont_know
+
+
 def strip(doc: Doc) -> tuple[Doc, int]:
     """The document without every fact the bank asks about that it states (a fact the file is not
-    valid without stays), and how many were taken out."""
+    valid without stays), and how many were taken out (a list of records counts its fields)."""
     stripped = copy.deepcopy(doc)
     removed = 0
     for fact, target in asked_about(doc):
         smaller = _without(stripped, fact, target)
         if smaller is not None:
+            removed += record_facts(fact, get_answer(stripped, fact, target)[1])
             stripped = smaller[0]
-            removed += 1
     return stripped, removed
 
 
@@ -199,12 +239,13 @@ def run(example: Path, packs: Sequence[LoadedPack], as_of: date, verbose: bool =
     economy = Economy(example=example.parent.name, removed=removed)
     start = time.perf_counter()
     asked: set[tuple[str, str | None]] = set()
+    put_off: dict[tuple[str, str | None], int] = {}
     a = assess(solution_of(doc), packs, as_of)
     while True:
         if reference(a) == goal:
             economy.reached = True
             break
-        group = next_group(next_questions(a), asked)
+        group = next_deciding_group(a, packs, asked, put_off)
         if not group:
             economy.left = _differences(reference(a), goal)
             if verbose:
@@ -224,6 +265,13 @@ def run(example: Path, packs: Sequence[LoadedPack], as_of: date, verbose: bool =
             if found:
                 set_answer(doc, question.fact, question.target, value)
                 economy.answered += 1
+                # A list of records: the interview then asks each record's fields, one by one.
+                others = len(doc.get("parties") or []) > 1
+                fields, unknown = record_questions(question.fact, value, others)
+                economy.asked += fields
+                economy.rows += fields
+                economy.answered += fields - unknown
+                economy.dont_know += unknown
                 economy.questions.append(f"{question.fact}{where} = {json.dumps(value)}")
                 # An answer that needs another with it (a DPIA done needs its date): the interview
                 # asks the others of the same part next, and each counts as a question.

@@ -4,6 +4,7 @@ cell to fix, and nothing is written."""
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -139,3 +140,137 @@ def test_a_file_that_is_not_a_workbook_or_is_a_zip_bomb_is_refused(solution: Pat
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("xl/worksheets/sheet1.xml", b"0" * (60 * 1024 * 1024))
     _refused(run_cli("answers", "import", solution, bomb), "bytes unpacked", solution, original)
+
+
+# -- assurance documents: a row per document ---------------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "report-app-dk" / "solution.yaml"
+
+
+@pytest.fixture
+def without_documents(tmp_path: Path) -> Path:
+    """The report app with no assurance document stated: the questionnaire asks for them."""
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    for party in data["parties"]:
+        party.pop("assurance", None)
+        (party.get("sources") or {}).pop("assurance", None)
+    path = tmp_path / "solution.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def fill_documents(path: Path, rows: dict[tuple[str, int], dict[str, str | int]]) -> None:
+    """Fill the sheet of assurance documents as a supplier does: (party, nth row) -> column: value."""
+    book = openpyxl.load_workbook(path)
+    intro = book.worksheets[0]
+    intro["B13"] = SUPPLIER
+    intro["B14"] = "2026-11-30"
+    sheet = book["Assurance documents"]
+    seen: dict[str, int] = {}
+    for row in sheet.iter_rows(min_row=2):
+        party = str(row[0].value).rsplit(" ", 1)[1]
+        nth = seen[party] = seen.get(party, 0) + 1
+        for column, value in rows.get((party, nth), {}).items():
+            sheet[f"{column}{row[0].row}"] = value
+    book.save(path)
+
+
+def test_assurance_documents_come_back_as_list_entries_declared_by_the_supplier(
+    without_documents: Path,
+) -> None:
+    sheet = questionnaire(without_documents, lang="en")
+    fill_documents(
+        sheet,
+        {
+            ("bytip", 1): {
+                "C": "An ISAE 3402 report, type 2 (controls tested over a period)",
+                "D": "2026-06-30",
+                "F": "A clean opinion, without reservations",
+                "G": 2,
+                "H": "Yes, its scope covers what we buy",
+                "I": "DanDC A/S",  # a sub-processor by its name
+                "K": "ISAE 3402 report 2025-26, page 3",
+            },
+            ("bytip", 2): {
+                "C": "An ISO/IEC 27001 certificate",
+                "E": "2027-05-01",
+                "H": "No, or only part of it",
+                "J": "A.8.28, a.5.19",
+            },
+            ("dandc", 1): {"C": "None handed in"},
+            ("google-fcm", 1): {"C": "don't know"},
+        },
+    )
+    result = run_cli("answers", "import", without_documents, sheet)
+    assert result.code == 0, result.err
+    parties = {p["id"]: p for p in yaml.safe_load(without_documents.read_text(encoding="utf-8"))["parties"]}
+    report, certificate = parties["bytip"]["assurance"]
+    assert report["type"] == "isae_3402_type_2" and report["opinion"] == "unqualified"
+    assert report["period_end"] == "2026-06-30" and report["exceptions"] == 2
+    assert report["subservice_organisations"] == [{"party": "dandc", "method": "inclusive"}]
+    assert report["reference"] == "ISAE 3402 report 2025-26, page 3"
+    assert report["sources"]["*"] == {
+        "kind": "supplier_declaration",
+        "asserted_by": SUPPLIER,
+        "checked_on": "2026-11-30",
+    }
+    assert certificate["covers_product"] is False
+    assert certificate["soa_excluded_controls"] == ["A.8.28", "A.5.19"]
+    assert parties["dandc"]["assurance"] == []  # "none handed in"
+    assert "assurance" not in parties["google-fcm"]  # "don't know": stays unknown, not asked again
+    (unknown,) = yaml.safe_load(state_path(without_documents).read_text(encoding="utf-8"))["dont_know"]
+    assert (unknown["fact"], unknown["target"]) == ("party.assurance", "party google-fcm")
+    assessed = run_cli("assess", without_documents, "--as-of", AS_OF, "--format", "json")
+    assert assessed.code in (0, 1), assessed.err
+    status = {
+        f["rule_id"]: f["status"]
+        for f in json.loads(assessed.out)["findings"]
+        if f["rule_id"].startswith("ASSURANCE-") and (f.get("target") or {}).get("id") == "bytip"
+    }
+    # the declared exceptions and the certificate's scope are findings
+    assert status["ASSURANCE-NO-EXCEPTIONS"] == "fail"
+    assert status["ASSURANCE-COVERS-PRODUCT"] == "fail"
+
+
+@pytest.mark.parametrize(
+    ("cells", "where", "message"),
+    [
+        ({"C": "A report of some kind"}, "!C2", "is not in the list"),
+        ({"C": "An ISO/IEC 27001 certificate", "D": "2026-06-30"}, "!C2", "not a fact of a certificate"),
+        ({"C": "An ISAE 3402 report, type 1 (controls at a date)", "G": "many"}, "!G2", "whole number"),
+        ({"C": "An ISO/IEC 27001 certificate", "J": "A.9.99"}, "!J2", "not a control"),
+        (
+            {"C": "An ISAE 3402 report, type 1 (controls at a date)", "I": "Nobody Ltd"},
+            "!I2",
+            "not an organisation",
+        ),
+        ({"C": '=HYPERLINK("http://x","y")'}, "!C2", "a formula is refused"),
+    ],
+)
+def test_a_wrong_document_row_is_refused_at_its_cell_and_nothing_is_written(
+    without_documents: Path, cells: dict[str, str | int], where: str, message: str
+) -> None:
+    original = without_documents.read_text(encoding="utf-8")
+    sheet = questionnaire(without_documents, lang="en")
+    fill_documents(sheet, {("bytip", 1): cells})
+    _refused(run_cli("answers", "import", without_documents, sheet), where, without_documents, original)
+    assert message in run_cli("answers", "import", without_documents, sheet).err
+
+
+def test_a_prefilled_document_completed_by_the_supplier_keeps_what_the_file_held(tmp_path: Path) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    bytip = next(p for p in data["parties"] if p["id"] == "bytip")
+    (document,) = bytip["assurance"]
+    del document["covers_product"]  # the one open detail
+    path = tmp_path / "solution.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    sheet = questionnaire(path, lang="en")
+    fill_documents(sheet, {("bytip", 1): {"H": "Yes, its scope covers what we buy"}})
+    result = run_cli("answers", "import", path, sheet)
+    assert result.code == 0, result.err
+    parties = {p["id"]: p for p in yaml.safe_load(path.read_text(encoding="utf-8"))["parties"]}
+    (completed,) = parties["bytip"]["assurance"]
+    assert completed["covers_product"] is True
+    assert completed["auditor"] == document["auditor"] and completed["opinion"] == document["opinion"]
+    assert completed["sources"]["covers_product"]["kind"] == "supplier_declaration"
+    assert set(completed["sources"]) == {"covers_product"}  # the rest keeps the file's own source

@@ -184,3 +184,79 @@ def test_a_question_open_for_several_flows_is_asked_once_with_a_row_for_each(tmp
     assert flows[1]["technologies"] == ["iot_sensor"] and "technologies" not in flows[0]
     (unknown,) = yaml.safe_load(state_path(path).read_text(encoding="utf-8"))["dont_know"]
     assert (unknown["fact"], unknown["target"]) == ("flow.technologies", "flow readings")
+
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "report-app-dk" / "solution.yaml"
+
+
+def test_assurance_documents_are_asked_one_by_one_and_written_as_a_list(tmp_path: Path) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    for party in data["parties"]:
+        party.pop("assurance", None)
+        (party.get("sources") or {}).pop("assurance", None)
+    path = tmp_path / "solution.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    child = interview(path, "--by", BY, "--all")
+    child.expect("Which independent assurance reports or certificates has … handed in")
+    child.expect("Give how many")
+    child.expect("  ByTip ApS > ")
+    child.sendline("2")
+    child.expect("Document 1 of 2")
+    child.expect("What kind of document is it?")
+    child.expect("> ")
+    child.sendline("4")  # ISAE 3402, type 2
+    child.expect("On which day did the period the auditor examined end")
+    child.expect("> ")
+    child.sendline("30 June")  # not a date: said plainly, asked again
+    child.expect("Give a date as year-month-day")
+    child.expect("> ")
+    child.sendline("2026-06-30")
+    child.expect("What opinion did the auditor give")
+    child.expect("> ")
+    child.sendline("1")
+    child.expect("How many exceptions")
+    child.expect("> ")
+    child.sendline("0")
+    child.expect("Does the document's scope cover the product")
+    child.expect("> ")
+    child.sendline("1")
+    child.expect("Which of these sub-processors does the report take inside its scope")
+    child.expect("DanDC A/S")
+    child.expect("> ")
+    child.sendline("1")
+    child.expect("Document 2 of 2")
+    child.expect("> ")
+    child.sendline("7")  # an ISO/IEC 27001 certificate: its expiry and its excluded controls
+    child.expect("On which day does the certificate expire?")
+    child.expect("> ")
+    child.sendline("d")  # don't know: left out
+    child.expect("Does the document's scope cover the product")
+    child.expect("> ")
+    child.sendline("1")
+    child.expect("Statement of\\s+Applicability exclude")
+    child.expect("> ")
+    child.sendline("A.8.28")
+    child.expect("  DanDC A/S > ")
+    child.sendline("0")  # none handed in
+    child.expect("  Google LLC \\(Firebase Cloud Messaging\\) > ")
+    child.sendline("q")
+    child.expect("2 answers written to")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    parties = {p["id"]: p for p in yaml.safe_load(path.read_text(encoding="utf-8"))["parties"]}
+    report, certificate = parties["bytip"]["assurance"]
+    assert {k: v for k, v in report.items() if k != "sources"} == {
+        "type": "isae_3402_type_2",
+        "period_end": "2026-06-30",
+        "opinion": "unqualified",
+        "exceptions": 0,
+        "covers_product": True,
+        "subservice_organisations": [{"party": "dandc", "method": "inclusive"}],
+    }
+    assert report["sources"]["type"]["kind"] == "interview"
+    assert report["sources"]["type"]["asserted_by"] == BY
+    assert certificate["type"] == "iso_27001_certificate" and "expires_on" not in certificate
+    assert certificate["soa_excluded_controls"] == ["A.8.28"]
+    assert parties["dandc"]["assurance"] == []
+    assert "assurance" not in parties["google-fcm"]

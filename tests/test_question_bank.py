@@ -12,7 +12,17 @@ from compliance.core import vocabulary
 from compliance.core.facts import facts_to_state, registry
 from compliance.core.models.assessment import Question, Target
 from compliance.core.models.rules import Scope
-from compliance.core.questions import PLACEHOLDERS, SAFEGUARD_PREFIX, bank, fill, in_language, subject
+from compliance.core.questions import (
+    _AROUND,
+    PLACEHOLDERS,
+    RECORDS,
+    SAFEGUARD_PREFIX,
+    bank,
+    fill,
+    in_language,
+    record_of,
+    subject,
+)
 from compliance.core.translations import (
     TRANSLATED_LANGUAGES,
     load_question_texts,
@@ -92,10 +102,22 @@ def test_every_fact_a_rule_reads_has_a_question() -> None:
                 needed.add(asked)
             elif parts:  # a group of facts (the scale of a flow): each of its parts is asked
                 needed |= set(parts)
+            elif stated in _AROUND:  # stated around the target, or in a list of records
+                needed |= {fact for fact, _ in _AROUND[stated]}
             else:
                 descriptions.add(stated)
-    # What is left is a description of several inputs, not one fact: it has words, not a path.
+    # A list of records (a party's assurance documents) is asked with each field of its records.
+    needed |= {f"{record}.{f.name}" for record in needed & set(RECORDS) for f in RECORDS[record]}
+    assert {
+        "party.assurance",
+        "party.assurance.period_end",
+        "party.assurance.soa_excluded_controls",
+    } <= needed
+    # What is left is a description of several inputs, not one fact: it has words, not a path, and
+    # names no list of records (those are asked, above).
     assert all(" " in d for d in descriptions), sorted(d for d in descriptions if " " not in d)
+    records = [d for d in descriptions if any(f"(`{r.rsplit('.', 1)[1]}`)" in d for r in RECORDS)]
+    assert not records, records
     missing = sorted(needed - set(bank()))
     assert not missing, f"no question in rules/questions/questions.yaml for: {missing}"
 
@@ -165,6 +187,8 @@ def test_a_question_about_a_flow_party_or_system_names_it_and_no_other() -> None
     problems = []
     for fact, entry in bank().items():
         kind = subject(fact)
+        if record_of(fact) is not None:
+            kind = None  # one field of one document, asked right after the question naming its party
         found = set(PLACEHOLDER.findall(entry.ask))
         wanted = {PLACEHOLDERS[kind]} if kind is not None else set()
         if found != wanted:

@@ -151,3 +151,51 @@ def test_a_question_open_for_several_flows_is_one_item_with_its_rows_together(tm
     for fact in set(facts):
         first, last = facts.index(fact), len(facts) - 1 - facts[::-1].index(fact)
         assert facts[first : last + 1] == [fact] * (last - first + 1), fact
+
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "report-app-dk" / "solution.yaml"
+
+
+def test_assurance_documents_have_a_sheet_with_a_validated_row_per_document(tmp_path: Path) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    parties = {p["id"]: p for p in data["parties"]}
+    (kept,) = parties["bytip"]["assurance"]  # ByTip keeps its document, without its scope
+    for party in data["parties"]:
+        party.pop("assurance", None)
+    parties["bytip"]["assurance"] = [{k: v for k, v in kept.items() if k != "covers_product"}]
+    parties["bytip"]["assurance"][0]["reference"] = HOSTILE_FLOW  # a supplier's text, prefilled
+    parties["dandc"]["name"] = HOSTILE_PARTY
+    path = tmp_path / "solution.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "q.xlsx"
+    assert run_cli("questions", path, "--format", "xlsx", "--as-of", AS_OF, "-o", out).code == 0
+    book = openpyxl.load_workbook(out)
+    sheet = book["Assurance documents"]
+    header = [c.value for c in sheet[1]]
+    assert header[2:4] == ["Type of document", "Period end (reports)"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    keys = [r[0] for r in rows]
+    assert keys.count("party.assurance | party bytip") == 4  # a few rows for each party asked
+    first = keys.index("party.assurance | party bytip")
+    assert rows[first][2] == "An ISAE 3000 report, type 2 (controls tested over a period)"  # prefilled
+    assert rows[first][7] is None  # its scope is the open question
+    assert sheet["C2"].protection.locked is False and sheet["B2"].protection.locked is not False
+    kinds = {str(v.sqref).split(":")[0][0]: v.type for v in sheet.data_validations.dataValidation}
+    assert kinds["C"] == "list" and kinds["D"] == "date" and kinds["E"] == "date"
+    assert kinds["F"] == "list" and kinds["G"] == "whole" and kinds["H"] == "list"
+    assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    assert sheet.cell(row=first + 2, column=11).value == "'" + HOSTILE_FLOW  # row 1 is the heading
+    assert "'" + HOSTILE_PARTY in {r[1] for r in rows}
+    lists = book["Lists"]
+    offered = {
+        lists.cell(row=r, column=c).value for c in range(1, lists.max_column + 1) for r in range(1, 12)
+    }
+    assert {"None handed in", "An ISO/IEC 27001 certificate", "don't know"} <= offered
+    as_json = tmp_path / "q.json"
+    assert run_cli("questions", path, "--format", "json", "--as-of", AS_OF, "-o", as_json).code == 0
+    (documents,) = [
+        q for q in json.loads(as_json.read_text())["questions"] if q["fact"] == "party.assurance"
+    ][:1]
+    assert [f["field"] for f in documents["fields"]][:2] == ["type", "period_end"]
+    text = run_cli("questions", path, "--as-of", AS_OF)
+    assert "For each document: Type of document; Period end (reports)" in text.out

@@ -37,7 +37,14 @@ from compliance.core.facts import DERIVED_FROM, registry
 from compliance.core.models.assessment import Assessment, Criterion, DpiaScreening, Finding, Question, Target
 from compliance.core.models.common import Strict
 from compliance.core.models.rules import Obligation, Outcome, Scope, Severity
-from compliance.core.models.solution import SafeguardStatus
+from compliance.core.models.solution import (
+    ASSURANCE_CERTIFICATES,
+    ASSURANCE_REPORTS,
+    AssuranceDocument,
+    AssuranceType,
+    AuditOpinion,
+    SafeguardStatus,
+)
 from compliance.core.resources import rules_root
 from compliance.core.scoring import SEVERITY_POINTS
 from compliance.core.translations import QuestionText, question_text, vocabulary_title
@@ -49,6 +56,68 @@ BANK_FILE = ("questions", "questions.yaml")
 # A safeguard of the vocabulary is asked for as `safeguards.<key>`, answered with its status.
 SAFEGUARD_PREFIX = "safeguards."
 SAFEGUARD_ANSWERS = frozenset(s.value for s in SafeguardStatus)
+
+
+@dataclass(frozen=True)
+class RecordField:
+    """A field of a repeating record (one assurance document) that the rules read, asked of
+    every record of the kinds it belongs to."""
+
+    name: str
+    kind: str  # enum | bool | date | int | parties (other parties, by id) | controls (Annex A numbers)
+    values: tuple[str, ...] = ()  # for an enum: its answers
+    of: frozenset[str] | None = None  # the record types it is asked of; None: every one
+
+
+_REPORT_TYPES = frozenset(t.value for t in ASSURANCE_REPORTS)
+_CERTIFICATE_TYPES = frozenset(t.value for t in ASSURANCE_CERTIFICATES)
+
+# A fact that is a list of records is asked as one question ("which documents has it handed
+# in?"), then each field below of every record, in this order: `party.assurance.type` is the
+# bank's question for a document's type. Only the fields a rule reads are asked; `type` first,
+# as it decides which of the others a document has.
+RECORDS: dict[str, tuple[RecordField, ...]] = {
+    "party.assurance": (
+        RecordField("type", "enum", tuple(t.value for t in AssuranceType)),
+        RecordField("period_end", "date", of=_REPORT_TYPES),
+        RecordField("opinion", "enum", tuple(o.value for o in AuditOpinion), of=_REPORT_TYPES),
+        RecordField("exceptions", "int", of=_REPORT_TYPES),
+        RecordField("expires_on", "date", of=_CERTIFICATE_TYPES),
+        RecordField("covers_product", "bool"),
+        RecordField("subservice_organisations", "parties", of=_REPORT_TYPES),
+        RecordField("soa_excluded_controls", "controls", of=_CERTIFICATE_TYPES),
+    ),
+}
+_RECORD_MODELS = {"party.assurance": AssuranceDocument}
+
+
+def record_of(fact: str) -> str | None:
+    """The list of records a field question belongs to (`party.assurance` for
+    `party.assurance.type`); None for any other fact."""
+    head = fact.rsplit(".", 1)[0]
+    return head if head in RECORDS and fact != head else None
+
+
+def record_field(fact: str) -> RecordField | None:
+    """The record field a bank fact asks for (`party.assurance.type`), if it is one."""
+    record = record_of(fact)
+    name = fact.rsplit(".", 1)[1]
+    return next((f for f in RECORDS[record] if f.name == name), None) if record else None
+
+
+def fields_to_ask(record: str, item: Mapping[str, Any], *, others: bool = True) -> list[RecordField]:
+    """The fields of one record still to ask, in asking order: those of its type that it does not
+    state (its type first, when that is not stated, alone: it decides the rest). Without
+    `others` (no other party a report could name), a report's subservice organisations are not
+    asked."""
+    kind = item.get("type")
+    if kind is None:
+        return [RECORDS[record][0]]
+    return [
+        f
+        for f in RECORDS[record][1:]
+        if (f.of is None or kind in f.of) and item.get(f.name) is None and (others or f.kind != "parties")
+    ]
 
 
 class Answerer(StrEnum):
@@ -131,6 +200,9 @@ def parse_bank(text: str, name: str) -> dict[str, BankEntry]:
                     )
                 )
             continue
+        if entry.fact in RECORDS or record_of(entry.fact) is not None:
+            problems.extend(_record_problems(located, where, entry))
+            continue
         for index_after, other in enumerate(entry.asked_after):
             if other == entry.fact or subject(other) is not subject(entry.fact):
                 problems.append(
@@ -168,6 +240,30 @@ def parse_bank(text: str, name: str) -> dict[str, BankEntry]:
     if problems:
         raise RulePackError(problems)
     return {entry.fact: entry for entry in data.questions}
+
+
+def _record_problems(located: Any, where: tuple[str, int], entry: BankEntry) -> list[Problem]:
+    """What is wrong with a question for a list of records or one of its fields."""
+    record = record_of(entry.fact)
+    if record is None:  # the list itself: a number of records, no choices
+        return (
+            [located.problem((*where, "choices"), "a list of records has no choices")]
+            if entry.choices
+            else []
+        )
+    found = record_field(entry.fact)
+    if found is None or found.name not in _RECORD_MODELS[record].model_fields:
+        return [located.problem((*where, "fact"), f"no field '{entry.fact}' in the solution format")]
+    wanted = (
+        set(found.values) if found.kind == "enum" else {"true", "false"} if found.kind == "bool" else set()
+    )
+    if set(entry.choices) != wanted:
+        missing, extra = sorted(wanted - set(entry.choices)), sorted(set(entry.choices) - wanted)
+        parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
+            [f"not answers of this fact: {', '.join(extra)}"] if extra else []
+        )
+        return [located.problem((*where, "choices"), "; ".join(parts) or "no closed set of answers")]
+    return []
 
 
 def _key(value: Any) -> str:
@@ -243,12 +339,14 @@ def interview_questions(
 ) -> list[Question]:
     """The questions of an interview, in asking order: first those that decide the verdict or the
     DPIA answer (`open_questions`), then those that decide any critical or high result still
-    unknown, then those of any other result of a legal duty still unknown (which keeps the verdict
-    from "ready"), heaviest first in each group; last, where a critical or high result passes on
-    the systems holding the data, what those systems state of the safeguard themselves. With
-    `related`, a fact stated on the flows or systems around a target (the technologies of a
-    system's flows) is asked there. An interview asks a fact open for several targets as one
-    question with a row for each (`next_group`)."""
+    unknown, then what a critical or high failure rests on that nobody stated, then, where a
+    critical or high result passes on the systems holding the data, what those systems state of
+    the safeguard themselves (an answer may fail it), and last those of any other result still
+    unknown, of a legal duty first (which keeps the verdict from "ready"), heaviest first in each
+    group. With `related`, a fact stated on the flows or systems around a target (the technologies
+    of a system's flows) is asked there. An interview asks a fact open for several targets as one
+    question with a row for each (`next_group`), and puts off one that cannot decide anything
+    alone (`compliance.outputs.interview.next_deciding_group`)."""
     results = list(findings)
     out = open_questions(results, screening, deciding, related)
     asked = {(q.fact, q.target) for q in out}
@@ -261,11 +359,11 @@ def interview_questions(
         # a critical or high failure that rests on something nobody stated (nothing says refusing
         # consent costs nothing): the answer may turn it into a pass or a review
         _ask_absent(results, critical_or_high, related) if related is not None else [],
-        _ask(results, None, deciding, related),  # any unknown legal duty keeps the verdict from "ready"
-        _ask(results, None, lambda f: True, related),  # so does any unknown result
         # a critical or high pass read on the systems holding the data, where a system that says
         # nothing of its own is not counted: a camera that states its login lacks it would fail it
         _ask_own(results, critical_or_high, related) if related is not None else [],
+        _ask(results, None, deciding, related),  # any unknown legal duty keeps the verdict from "ready"
+        _ask(results, None, lambda f: True, related),  # so does any unknown result
     ]
     for group in groups:
         for q in group:
@@ -416,6 +514,23 @@ _AROUND: dict[str, tuple[tuple[str, str], ...]] = {
         ("system.security.internet_facing", "every"),
     ),
     "the processor each sub-processor names (`engaged_by`)": (("party.engaged_by", "sub-processors"),),
+    # a party's assurance documents: one question for the list, then each document's fields
+    "the assurance documents the party handed in (`assurance`): their type, scope, opinion and exceptions": (
+        ("party.assurance", "itself"),
+    ),
+    "the end of the period of each report the party handed in (`assurance`), and the assessment date": (
+        ("party.assurance", "itself"),
+    ),
+    "the expiry date of each certificate the party handed in (`assurance`), and the assessment date": (
+        ("party.assurance", "itself"),
+    ),
+    "the controls excluded by the Statement of Applicability of each certificate the party handed in "
+    "(`assurance`)": (("party.assurance", "itself"),),
+    "the subservice organisations of the party's reports, and the assurance documents of each "
+    "sub-processor it engaged": (("party.assurance", "itself"), ("party.assurance", "engaged")),
+    "the subservice organisations named by the reports of the processor that engaged the party": (
+        ("party.assurance", "engager"),
+    ),
 }
 
 
@@ -441,6 +556,7 @@ class Related:
         self._sub_processors = [
             p["id"] for p in parties if isinstance(p.get("roles"), list) and "sub_processor" in p["roles"]
         ]
+        self._engaged_by = {p["id"]: p.get("engaged_by") for p in parties}
         operator = {s["id"]: s.get("operator") for s in systems}
         self._ends = {f["id"]: [f.get("source"), f.get("destination")] for f in flows}
         self._leaving: dict[str, list[str]] = defaultdict(list)
@@ -486,6 +602,16 @@ class Related:
                 pool = self.parties
             elif target is None:
                 continue
+            elif where in ("itself", "engaged", "engager"):
+                pool = self.parties
+                if target.kind is not Scope.PARTY:
+                    ids = []
+                elif where == "itself":
+                    ids = [target.id]
+                elif where == "engaged":
+                    ids = [i for i, by in self._engaged_by.items() if by == target.id]
+                else:
+                    ids = [str(self._engaged_by.get(target.id))]
             elif where == "ends":
                 ids, pool = [i for i in self._ends.get(target.id, []) if i in self.systems], self.systems
             else:

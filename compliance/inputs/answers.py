@@ -18,7 +18,8 @@ from compliance.core.facts import registry
 from compliance.core.messages import N_, Message, say
 from compliance.core.models.assessment import Target
 from compliance.core.models.rules import Scope
-from compliance.core.questions import SAFEGUARD_PREFIX
+from compliance.core.models.solution import ANNEX_A_CONTROLS, SubserviceMethod
+from compliance.core.questions import SAFEGUARD_PREFIX, RecordField
 from compliance.core.questions import vocabulary_choices as vocabulary_choices  # the input layer's name too
 from compliance.core.vocabulary import suggest
 
@@ -181,6 +182,45 @@ def parse_answer(fact: str, text: str, choices: Mapping[str, str]) -> Any:
         except ValueError:
             raise BadAnswer(say(N_("Give a date as year-month-day, such as 2026-09-30."))) from None
     return answer
+
+
+def parse_field(field: RecordField, text: str, choices: Mapping[str, str]) -> Any:
+    """The value of a typed answer to one field of a record (an assurance document's type, its
+    period's end): the number or key of a choice, a date, a whole number, the other parties a
+    report takes inside its scope (numbers or ids of `choices`, comma-separated, or "none"), or
+    ISO/IEC 27001 Annex A controls by number ("A.8.28, A.5.19", or "none")."""
+    answer = " ".join(text.split())
+    if not answer:
+        raise BadAnswer(say(N_("Give an answer, or d (don't know), s (skip), q (stop).")))
+    if field.kind == "enum":
+        return _choice(answer, choices)
+    if field.kind == "bool":
+        return _choice(answer, choices) == "true"
+    if field.kind == "date":
+        try:
+            return date.fromisoformat(answer).isoformat()
+        except ValueError:
+            raise BadAnswer(say(N_("Give a date as year-month-day, such as 2026-09-30."))) from None
+    if field.kind == "int":
+        if not answer.isdigit():
+            raise BadAnswer(say(N_("Give a whole number.")))
+        return int(answer)
+    if answer.lower() in (*NO_ITEMS, "ingen", "inga"):  # "none", in Danish and Swedish too
+        return []
+    items = [item.strip() for item in answer.split(",") if item.strip()]
+    if field.kind == "parties":
+        chosen = dict.fromkeys(_choice(item, choices) for item in items)
+        return [{"party": party, "method": SubserviceMethod.INCLUSIVE.value} for party in chosen]
+    controls = [item.upper() for item in items]
+    for control in controls:
+        if control not in ANNEX_A_CONTROLS:
+            raise BadAnswer(
+                say(
+                    N_("'{item}' is not a control of ISO/IEC 27001:2022 Annex A (such as A.8.28)."),
+                    item=control,
+                )
+            )
+    return list(dict.fromkeys(controls))
 
 
 def _choice(answer: str, choices: Mapping[str, str]) -> str:

@@ -5,12 +5,16 @@ for both). It comes back from the party being assessed, so it is read as hostile
 is checked before any XML is parsed (at most `MAX_MEMBERS` members, each at most
 `MAX_MEMBER_BYTES` uncompressed, `MAX_TOTAL_BYTES` in all, no macros, no external links), the XML
 is parsed by openpyxl through defusedxml, values only (no formula is evaluated: a cell holding one
-is refused), and sheets larger than the questions they hold are refused. Every problem is reported
-as `sheet!cell: message`, all of them at once, and nothing is written when there is one.
+is refused), and sheets larger than the questions they hold are refused. A row of the sheet of
+assurance documents becomes one entry of the party's `assurance` list (merged onto the document
+the questionnaire prefilled in its place), each field it gives declared by the supplier; "none
+handed in" states `[]`. Every problem is reported as `sheet!cell: message`, all of them at once,
+and nothing is written when there is one.
 """
 
 from __future__ import annotations
 
+import json
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,14 +25,16 @@ from typing import Any
 import defusedxml  # noqa: F401  # openpyxl parses through it when it is installed: make sure it is
 import openpyxl
 from openpyxl.utils import get_column_letter
+from pydantic import ValidationError
 
 from compliance.core.errors import InputError, Problem
 from compliance.core.messages import N_, say
 from compliance.core.models.assessment import Target
 from compliance.core.models.rules import Scope
-from compliance.core.questions import ask_about, bank, in_language
+from compliance.core.models.solution import AssuranceDocument
+from compliance.core.questions import RECORDS, ask_about, bank, in_language, record_field
 from compliance.core.terminal import has_unsafe
-from compliance.inputs.answers import BadAnswer, parse_answer
+from compliance.inputs.answers import BadAnswer, parse_answer, parse_field
 
 # The layout, shared with the writer (`compliance.outputs.questionnaire`).
 INSTRUCTION_ROWS = {"solution": 1, "language": 2, "made_on": 3, "questions": 4, "facts_sha256": 5}
@@ -36,6 +42,24 @@ ANSWERED_BY_ROW, DATE_ROW = 13, 14
 KEY_COLUMN, ABOUT_COLUMN, QUESTION_COLUMN, HELP_COLUMN, ANSWER_COLUMN, EVIDENCE_COLUMN, WHY_COLUMN = range(
     1, 8
 )
+# A sheet of records (a party's assurance documents): a row per document, a column per field.
+RECORD_FIELDS = (
+    "type",
+    "period_end",
+    "expires_on",
+    "opinion",
+    "exceptions",
+    "covers_product",
+    "subservice_organisations",
+    "soa_excluded_controls",
+)
+RECORD_FIRST_COLUMN = 3  # after the key and the party's name
+RECORD_EVIDENCE_COLUMN = RECORD_FIRST_COLUMN + len(RECORD_FIELDS)
+RECORD_ROWS = 4  # the rows offered for each party's documents
+# The type a row gives for "it has handed in none" (`assurance: []`), as the questionnaire offers
+# it in each language, and the words read as it.
+NONE_HANDED_IN = {"en": "None handed in", "da": "Ingen afleveret", "sv": "Inga inlämnade"}
+NONE_WORDS = frozenset({"none", "ingen", "inga", *(label.lower() for label in NONE_HANDED_IN.values())})
 KEY_SEPARATOR = " | "
 LISTS_SHEET = "Lists"
 DONT_KNOW_WORDS = frozenset({"don't know", "dont know", "ved ikke", "vet inte", "unknown", "?"})
@@ -60,6 +84,20 @@ class Answer:
     value: Any  # None: "don't know"
     evidence: str | None
     where: str  # sheet!cell
+    # For a list of records: for each record, the fields its row gave (their source is the sheet's).
+    record_fields: list[list[str]] | None = None
+
+
+@dataclass
+class _Records:
+    """The rows of one party's records read so far."""
+
+    where: str
+    rows: int = 0
+    items: list[dict[str, Any]] = field(default_factory=list)
+    given: list[list[str]] = field(default_factory=list)
+    none: bool = False
+    dont_know: bool = False
 
 
 @dataclass
@@ -153,6 +191,7 @@ def read_sheet(path: Path, solution: Mapping[str, Any]) -> Sheet:
                 _problem(name, intro.title, "B", ANSWERED_BY_ROW, "plain text of at most 200 characters")
             )
         names = _names(solution)
+        records: dict[tuple[str, str], _Records] = {}
         for ws in sheets[1:]:
             if ws.title == LISTS_SHEET:
                 continue
@@ -161,8 +200,17 @@ def read_sheet(path: Path, solution: Mapping[str, Any]) -> Sheet:
                     Problem(name, "a sheet larger than a questionnaire is refused", path=ws.title)
                 )
                 continue
-            for number, row in enumerate(ws.iter_rows(min_row=2, max_col=WHY_COLUMN), start=2):
-                _read_row(name, ws.title, number, row, names, sheet, problems)
+            width = max(WHY_COLUMN, RECORD_EVIDENCE_COLUMN)
+            for number, row in enumerate(ws.iter_rows(min_row=2, max_col=width), start=2):
+                key = getattr(row[0], "value", None) if row else None
+                fact, target = _parse_key(str(key or ""), names)
+                if fact in RECORDS and target is not None:
+                    _read_record_row(
+                        name, ws.title, number, row, (fact, target), solution, names, sheet, records, problems
+                    )
+                else:
+                    _read_row(name, ws.title, number, row, names, sheet, problems)
+        _records_as_answers(name, records, names, sheet, problems)
     finally:
         book.close()
     if problems:
@@ -222,6 +270,197 @@ def _read_row(
         problems.append(_problem(name, title, get_column_letter(ANSWER_COLUMN), number, exc.message.text))
         return
     sheet.answers.append(Answer(fact, target, value, evidence_text, where))
+
+
+def _read_record_row(
+    name: str,
+    title: str,
+    number: int,
+    row: tuple[Any, ...],
+    about: tuple[str, Target],
+    solution: Mapping[str, Any],
+    names: dict[tuple[Scope, str], str],
+    sheet: Sheet,
+    records: dict[tuple[str, str], _Records],
+    problems: list[Problem],
+) -> None:
+    """One row of the sheet of records: one assurance document of a party, merged onto the
+    document the file lists in the same place (the questionnaire prefilled it), if any."""
+    fact, target = about
+    values = [getattr(c, "value", None) for c in row] + [None] * RECORD_EVIDENCE_COLUMN
+    party = records.setdefault((fact, target.id), _Records(where=f"{title}!C{number}"))
+    index = party.rows
+    party.rows += 1
+    for column in range(RECORD_FIRST_COLUMN, RECORD_EVIDENCE_COLUMN + 1):
+        cell = row[column - 1] if len(row) >= column else None
+        if getattr(cell, "data_type", None) == "f":
+            problems.append(
+                _problem(
+                    name, title, get_column_letter(column), number, "a formula is refused: type the answer"
+                )
+            )
+            return
+    cells = {n: values[RECORD_FIRST_COLUMN - 1 + i] for i, n in enumerate(RECORD_FIELDS)}
+    evidence = _text(values[RECORD_EVIDENCE_COLUMN - 1])
+    if all(_text(v) is None for v in cells.values()) and evidence is None:
+        return  # an empty row: no document
+    type_text = (_text(cells["type"]) or "").lower()
+    type_column = get_column_letter(RECORD_FIRST_COLUMN)
+    if type_text in DONT_KNOW_WORDS:
+        party.dont_know = True
+        return
+    type_labels = in_language(ask_about(f"{fact}.type", target), sheet.language).choices
+    if type_text in NONE_WORDS:
+        party.none = True
+        return
+    if evidence is not None and (has_unsafe(evidence) is not None or len(evidence) > 200):
+        problems.append(
+            _problem(
+                name,
+                title,
+                get_column_letter(RECORD_EVIDENCE_COLUMN),
+                number,
+                "plain text of at most 200 characters",
+            )
+        )
+        return
+    existing = (_party(solution, target.id) or {}).get("assurance") or []
+    item: dict[str, Any] = _stated(existing[index]) if index < len(existing) else {}
+    given: list[str] = []
+    for offset, field_name in enumerate(RECORD_FIELDS):
+        raw = cells[field_name]
+        if _text(raw) is None:
+            continue
+        letter = get_column_letter(RECORD_FIRST_COLUMN + offset)
+        if isinstance(raw, str) and raw.strip().lower() in DONT_KNOW_WORDS:
+            item.pop(field_name, None)
+            continue
+        try:
+            value = _field_value(f"{fact}.{field_name}", raw, target, names, sheet.language, type_labels)
+        except BadAnswer as exc:
+            problems.append(_problem(name, title, letter, number, exc.message.text))
+            return
+        if field_name == "subservice_organisations" and isinstance(item.get(field_name), list):
+            # the column names those inside the scope; the others the file names (carved out) stay
+            inside = {entry["party"] for entry in value}
+            value = value + [
+                e for e in item[field_name] if e.get("party") not in inside and e.get("method") != "inclusive"
+            ]
+        if value != item.get(field_name):  # a prefilled value sent back unchanged keeps its source
+            item[field_name] = value
+            given.append(field_name)
+    if evidence is not None and evidence != item.get("reference"):
+        item["reference"] = evidence
+        given.append("reference")
+    if index >= len(existing):
+        given = ["*"]  # a new document: every field of it is the sheet's
+    try:
+        AssuranceDocument.model_validate_json(json.dumps(item))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = str(first.get("msg", "not a document the solution format takes"))
+        problems.append(_problem(name, title, type_column, number, message.removeprefix("Value error, ")))
+        return
+    party.items.append(item)
+    party.given.append(given)
+
+
+def _field_value(
+    fact: str,
+    raw: Any,
+    target: Target,
+    names: dict[tuple[Scope, str], str],
+    lang: str,
+    type_labels: Mapping[str, str],
+) -> Any:
+    """A record field's cell as the solution format takes it: a label of a choice, a date, a
+    whole number, parties by name or id, Annex A controls."""
+    field_ = record_field(fact)
+    assert field_ is not None
+    if isinstance(raw, datetime):
+        raw = raw.date().isoformat()
+    elif isinstance(raw, bool):
+        raw = "true" if raw else "false"
+    elif isinstance(raw, int | float):
+        raw = str(int(raw)) if float(raw).is_integer() else str(raw)
+    text = " ".join(str(raw).split())
+    choices: Mapping[str, str] = {}
+    if field_.kind in ("enum", "bool"):
+        choices = type_labels if field_.name == "type" else in_language(ask_about(fact, target), lang).choices
+        by_label = {label.strip().lower(): key for key, label in choices.items()}
+        text = by_label.get(text.lower(), text)
+        if text not in choices:
+            raise BadAnswer(
+                say(
+                    N_("'{answer}' is not in the list of answers offered: choose one from it."),
+                    answer=str(raw),
+                )
+            )
+    elif field_.kind == "parties":
+        choices = {
+            ident: label
+            for (scope, ident), label in names.items()
+            if scope is Scope.PARTY and ident != target.id
+        }
+        by_name = {label.strip().lower(): ident for ident, label in choices.items()}
+        parts = [p.strip() for p in text.split(",") if p.strip()]
+        if text.lower() not in NONE_WORDS:
+            unknown = [p for p in parts if p.lower() not in by_name and p not in choices]
+            if unknown:
+                raise BadAnswer(
+                    say(
+                        N_("'{item}' is not an organisation of the solution: name one of them."),
+                        item=unknown[0],
+                    )
+                )
+        text = ", ".join(by_name.get(p.lower(), p) for p in parts)
+    return parse_field(field_, text, choices)
+
+
+def _records_as_answers(
+    name: str,
+    records: dict[tuple[str, str], _Records],
+    names: dict[tuple[Scope, str], str],
+    sheet: Sheet,
+    problems: list[Problem],
+) -> None:
+    """Each party's rows as one answer: its list of documents, `[]` for "none handed in", or
+    "don't know"."""
+    for (fact, party_id), party in records.items():
+        target = Target(kind=Scope.PARTY, id=party_id, name=names[(Scope.PARTY, party_id)])
+        if party.none and party.items:
+            problems.append(
+                Problem(
+                    name,
+                    "'none handed in' and a document for the same organisation: keep one",
+                    path=party.where,
+                )
+            )
+        elif party.none:
+            sheet.answers.append(Answer(fact, target, [], None, party.where, record_fields=[]))
+        elif party.items:
+            sheet.answers.append(
+                Answer(fact, target, party.items, None, party.where, record_fields=party.given)
+            )
+        elif party.dont_know:
+            sheet.dont_know.append(Answer(fact, target, None, None, party.where))
+
+
+def _stated(value: Any) -> Any:
+    """A record as its file states it: without the empty values and sources a validated
+    document fills in."""
+    if isinstance(value, Mapping):
+        return {k: _stated(v) for k, v in value.items() if v is not None and not (k == "sources" and not v)}
+    if isinstance(value, list):
+        return [_stated(v) for v in value]
+    return value
+
+
+def _party(solution: Mapping[str, Any], ident: str) -> Mapping[str, Any] | None:
+    for item in solution.get("parties") or []:
+        if isinstance(item, Mapping) and item.get("id") == ident:
+            return item
+    return None
 
 
 def _value(fact: str, answer: Any, lang: str) -> Any:

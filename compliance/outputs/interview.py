@@ -1,8 +1,9 @@
 """`compliance interview SOLUTION`: the questions that decide, asked in a terminal, the answers
 written into the solution file as they are given.
 
-The session asks the interview's next question (`compliance.core.questions.next_questions`) in
-the person's language, naming the flow, party or system it is about, with the answers to choose
+The session asks the interview's next question (`compliance.core.questions.next_questions`; one
+that cannot decide anything alone waits for a sibling that can, `next_deciding_group`) in the
+person's language, naming the flow, party or system it is about, with the answers to choose
 from, a help text and (on `?`) why it is asked. Each answer is written into the solution file at
 once, keeping its comments, order and layout (`compliance.inputs.upgrade.load_editable`), with its
 source beside it: `kind: interview`, who answered, the date and the evidence named. So stopping,
@@ -15,8 +16,10 @@ next session. The session ends when the verdict and the DPIA answer no longer wa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import copy
+import json
+from collections.abc import Container, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
@@ -25,14 +28,20 @@ import yaml
 
 from compliance.core.engine import assess
 from compliance.core.errors import InputError, SolutionError
+from compliance.core.facts import registry
 from compliance.core.messages import N_
 from compliance.core.models.assessment import Assessment, Question, Target, Verdict
 from compliance.core.models.solution import Solution
 from compliance.core.packs import LoadedPack
 from compliance.core.questions import (
+    RECORDS,
+    SAFEGUARD_ANSWERS,
+    SAFEGUARD_PREFIX,
+    RecordField,
     ask_about,
+    fields_to_ask,
+    in_groups,
     in_language,
-    next_group,
     next_questions,
     question_key,
     same_part,
@@ -45,6 +54,7 @@ from compliance.inputs.answers import (
     BadAnswer,
     get_answer,
     parse_answer,
+    parse_field,
     set_answer,
     set_source,
 )
@@ -56,6 +66,7 @@ from compliance.outputs.summary import VERDICT_TEXT
 
 STATE_SUFFIX = ".interview.yaml"
 STATE_VERSION = 1
+MAX_RECORDS = 20  # documents of one party asked in one answer: more is a typing mistake
 
 QUIT, DONT_KNOW, SKIP, WHY = "q", "d", "s", "?"
 ANSWERERS = {
@@ -99,6 +110,7 @@ class Session:
     answered: int = 0
     dont_know: dict[Key, dict[str, Any]] = field(default_factory=dict)
     skipped: set[Key] = field(default_factory=set)
+    put_off: dict[Key, int] = field(default_factory=dict)  # questions that could not decide alone
 
     def __post_init__(self) -> None:
         self._ = i18n.translator(self.lang).gettext
@@ -141,7 +153,10 @@ class Session:
             for question in group:
                 if still_open is not None and question_key(question) not in still_open:
                     continue  # an answer of an earlier row left this one deciding nothing
-                reply = self._ask(question, row=rows)
+                if question.fact in RECORDS:
+                    reply, stopped = self._ask_records(doc, question, row=rows)
+                else:
+                    reply = self._ask(question, row=rows)
                 if reply is None:  # stop
                     stopped = True
                     break
@@ -187,6 +202,111 @@ class Session:
         set_answer(doc, question.fact, question.target, value)
         set_source(doc, question.fact, question.target, self._source())
 
+    def _ask_records(self, doc: Any, question: Question, *, row: bool = False) -> tuple[Any, bool]:
+        """Ask for a list of records (a party's assurance documents): how many there are, unless
+        the file lists them, then each one's fields that the file does not state, its type first.
+        The list to write (or DONT_KNOW, SKIP, None to stop), and whether the person stopped
+        part-way: the documents whose type was given are written all the same."""
+        _ = self._
+        found, current = get_answer(doc, question.fact, question.target)
+        items: list[Any]
+        if found and isinstance(current, list):
+            items = current
+        else:
+            count = self._ask_count(question, row=row)
+            if count is None or count is DONT_KNOW or count is SKIP:
+                return count, False
+            items = [{} for _ in range(count)]
+        others = self._other_parties(doc, question.target)
+        source = self._source()
+        for number, item in enumerate(items, start=1):
+            self._say("  " + _("Document {n} of {total}:").format(n=number, total=len(items)))
+            passed: set[str] = set()
+            while True:
+                fields = [
+                    f for f in fields_to_ask(question.fact, item, others=bool(others)) if f.name not in passed
+                ]
+                if not fields:
+                    break
+                field_ = fields[0]
+                reply = self._ask_field(question, field_, others)
+                if reply is None:
+                    typed = [i for i in items if i.get("type") is not None]
+                    return (typed, True) if typed else (None, True)
+                if reply is DONT_KNOW or reply is SKIP:
+                    passed.add(field_.name)
+                    if field_.name == "type":
+                        break  # a document without its type cannot be written
+                    continue
+                item[field_.name] = reply
+                item.setdefault("sources", {})[field_.name] = dict(source)
+        # Asked once a session: a detail answered "don't know" leaves the question open.
+        self.skipped.add(_key(question.fact, question.target))
+        typed = [i for i in items if i.get("type") is not None]
+        if items and not typed:
+            return SKIP, False  # documents, but of no known type: nothing to write ("none" would be wrong)
+        return typed, False
+
+    def _ask_count(self, question: Question, *, row: bool) -> Any:
+        """How many records there are (0: none); None to stop, DONT_KNOW or SKIP as given."""
+        _ = self._
+        text = in_language(question, self.lang)
+        if row and question.target is not None:
+            prompt = f"  {neutralise(question.target.name)} > "
+        else:
+            self._show(text)
+            self._say("  " + _("Give how many (0 for none)."))
+            prompt = "> "
+        while True:
+            line = self._read(prompt)
+            if line is None or line.strip().lower() == QUIT:
+                return None
+            reply = line.strip().lower()
+            if reply == WHY:
+                self._say(f"  {neutralise(text.why or _('No reason is recorded for this question.'))}")
+                continue
+            if reply == DONT_KNOW:
+                self._remember_dont_know(question)
+                return DONT_KNOW
+            if reply == SKIP:
+                self.skipped.add(_key(question.fact, question.target))
+                return SKIP
+            if reply.isdigit() and int(reply) <= MAX_RECORDS:
+                return int(reply)
+            self._say("  " + _("Give a whole number from 0 to {n}.").format(n=MAX_RECORDS))
+
+    def _ask_field(self, question: Question, field_: RecordField, others: dict[str, str]) -> Any:
+        """Ask one field of a record until it has an answer; None to stop, DONT_KNOW or SKIP."""
+        _ = self._
+        asked = ask_about(f"{question.fact}.{field_.name}", question.target)
+        text = in_language(asked, self.lang)
+        if field_.kind == "parties":
+            text = replace(text, choices=others)
+        self._show(text)
+        while True:
+            line = self._read("> ")
+            if line is None or line.strip().lower() == QUIT:
+                return None
+            reply = line.strip().lower()
+            if reply == WHY:
+                self._say(f"  {neutralise(text.why or _('No reason is recorded for this question.'))}")
+                continue
+            if reply in (DONT_KNOW, SKIP):
+                return DONT_KNOW if reply == DONT_KNOW else SKIP
+            try:
+                return parse_field(field_, line, text.choices)
+            except BadAnswer as exc:
+                self._say(f"  {i18n.say(exc.message, self.lang)}")
+
+    @staticmethod
+    def _other_parties(doc: Any, target: Target | None) -> dict[str, str]:
+        """The parties a report of `target` could take inside its scope: its sub-processors, or,
+        where the file marks none, every other party; by id, with their names."""
+        parties = [p for p in doc.get("parties") or [] if isinstance(p, dict) and "id" in p]
+        others = [p for p in parties if target is None or p["id"] != target.id]
+        subs = [p for p in others if "sub_processor" in (p.get("roles") or [])]
+        return {str(p["id"]): str(p.get("name") or p["id"]) for p in subs or others}
+
     def _companions(self, doc: Any, question: Question) -> bool:
         """Ask the questions of the same part as `question` that the file does not answer yet,
         putting each answer in `doc`; True when the person stops."""
@@ -204,13 +324,15 @@ class Session:
     def _next_group(self, a: Assessment) -> list[Question]:
         """The next question, with a row for every flow, party or system it is open for."""
         passed = self.dont_know.keys() | self.skipped
-        return next_group(next_questions(a), passed)
+        return next_deciding_group(a, self.packs, passed, self.put_off)
 
     def _header(self, group: Sequence[Question]) -> None:
         """A question asked of several subjects: its text once, a row for each below it."""
         _ = self._
         text = in_language(group[0], self.lang, rows=True)
         self._show(text)
+        if group[0].fact in RECORDS:
+            self._say("  " + _("Give how many (0 for none)."))
         self._say("  " + _("Answer it for each of these {n}, one at a time.").format(n=len(group)))
 
     def _show(self, text: QuestionText) -> None:
@@ -300,6 +422,93 @@ class Session:
     def _say(self, line: str) -> None:
         self.out.write(line + "\n")
         self.out.flush()
+
+
+# How many of the next questions are looked through for one that decides alone, when the next
+# one cannot (each try assesses the solution once per answer the question can take), and how
+# many times a question may be put off so: then it is asked whatever comes after it.
+LOOKAHEAD = 8
+PUT_OFF_AT_MOST = 8
+
+
+def next_deciding_group(
+    a: Assessment,
+    packs: Sequence[LoadedPack],
+    passed: Container[Key] = (),
+    put_off: dict[Key, int] | None = None,
+) -> list[Question]:
+    """The interview's next question, with a row for every subject it is open for: the first in
+    asking order, unless no answer to it, given alone, changes a result, the DPIA screening or the
+    verdict (one of several conditions that must all hold before the others are known). Then the
+    first of the next few (`LOOKAHEAD`) that can settle something alone comes first, a sibling
+    deciding one of the same results before any other: its answer often makes the first
+    unnecessary. `put_off` counts how often each question was put off so; one put off
+    `PUT_OFF_AT_MOST` times is asked. Empty when every question is passed."""
+    groups = in_groups(q for q in next_questions(a) if question_key(q) not in passed)
+    if not groups:
+        return []
+    now = _signature(a)
+    counts = put_off if put_off is not None else {}
+    first = groups[0]
+    if max(counts.get(question_key(q), 0) for q in first) >= PUT_OFF_AT_MOST or any(
+        _can_decide(a, question, packs, now) for question in first
+    ):
+        return first
+    decided = {label for q in first for label in q.decides}
+    later = groups[1:LOOKAHEAD]
+    siblings = [g for g in later if decided & {label for q in g for label in q.decides}]
+    for group in [*siblings, *(g for g in later if g not in siblings)]:
+        if any(_can_decide(a, question, packs, now) for question in group):
+            for question in first:
+                counts[question_key(question)] = counts.get(question_key(question), 0) + 1
+            return group
+    return first
+
+
+Signature = tuple[Any, ...]
+
+
+def _signature(a: Assessment) -> Signature:
+    """What an answer can decide: every result's outcome, the DPIA criteria, the verdict."""
+    criteria = a.dpia.criteria + a.dpia.per_se + a.dpia.national
+    return (
+        a.verdict,
+        a.dpia.required,
+        tuple(c.met for c in criteria),
+        tuple(f.status for f in a.findings),
+    )
+
+
+def _trial_answers(fact: str) -> list[Any] | None:
+    """Every answer a question can take, where they are few (yes or no, a closed set, a
+    safeguard's status); None for a free answer or a list, which is always worth asking."""
+    if fact.startswith(SAFEGUARD_PREFIX):
+        return sorted(SAFEGUARD_ANSWERS)
+    spec = registry().get(fact)
+    if spec is None:
+        return None
+    if spec.kind == "bool":
+        return [True, False]
+    if spec.kind == "enum" and spec.values and not spec.vocab:
+        return list(spec.values)
+    return None
+
+
+def _can_decide(a: Assessment, question: Question, packs: Sequence[LoadedPack], now: Signature) -> bool:
+    """Whether some answer to `question`, given alone, changes what `now` records."""
+    answers = _trial_answers(question.fact)
+    if answers is None:
+        return True
+    for answer in answers:
+        doc = copy.deepcopy(a.solution)
+        try:
+            set_answer(doc, question.fact, question.target, answer)
+            solution = Solution.model_validate_json(json.dumps(doc))
+        except (ValueError, LookupError):
+            return True  # not valid alone (a DPIA done needs its date): cannot tell, so ask
+        if _signature(assess(solution, packs, a.as_of)) != now:
+            return True
+    return False
 
 
 def _dont_know_entry(key: Key, by: str, on: date) -> dict[str, Any]:

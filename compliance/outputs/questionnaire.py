@@ -10,7 +10,9 @@ usually answers.
 The workbook has an instructions sheet (the solution's name, the recipient's language, the
 SHA-256 of the solution facts it was made from, who answers and when), one sheet per topic with the
 questions locked and the answer and evidence cells open, each answer cell validated (a list of the
-answers' labels, a date, a whole number or a number), and a hidden sheet of those lists. Every
+answers' labels, a date, a whole number or a number), a sheet of assurance documents where each
+row is one report or certificate of a party (a column per field the rules read, those the file
+already states filled in), and a hidden sheet of those lists. Every
 text cell is written as text; a text a spreadsheet could read as a formula (a leading `=`, `+`,
 `-`, `@`, tab or carriage return: a flow named by the supplier, say) is written with a leading
 apostrophe, and the workbook holds no formula.
@@ -32,7 +34,15 @@ from compliance.core.facts import registry
 from compliance.core.messages import N_
 from compliance.core.models.assessment import Assessment, Question
 from compliance.core.models.rules import Scope
-from compliance.core.questions import SAFEGUARD_PREFIX, in_groups, in_language, solution_facts_sha256
+from compliance.core.questions import (
+    RECORDS,
+    SAFEGUARD_PREFIX,
+    ask_about,
+    in_groups,
+    in_language,
+    record_field,
+    solution_facts_sha256,
+)
 from compliance.core.terminal import neutralise
 from compliance.inputs.workbook import (
     ANSWER_COLUMN,
@@ -41,6 +51,11 @@ from compliance.inputs.workbook import (
     EVIDENCE_COLUMN,
     INSTRUCTION_ROWS,
     LISTS_SHEET,
+    NONE_HANDED_IN,
+    RECORD_EVIDENCE_COLUMN,
+    RECORD_FIELDS,
+    RECORD_FIRST_COLUMN,
+    RECORD_ROWS,
     question_key,
 )
 from compliance.outputs import i18n
@@ -64,6 +79,17 @@ COLUMNS = (
     N_("Why we ask"),
 )
 OPEN_FILL = PatternFill("solid", fgColor="FFF2CC")
+RECORDS_SHEET = N_("Assurance documents")
+RECORD_HEADINGS = {
+    "type": N_("Type of document"),
+    "period_end": N_("Period end (reports)"),
+    "expires_on": N_("Expires on (certificates)"),
+    "opinion": N_("Auditor's opinion (reports)"),
+    "exceptions": N_("Exceptions noted (reports)"),
+    "covers_product": N_("Covers what is bought"),
+    "subservice_organisations": N_("Sub-processors inside its scope (reports)"),
+    "soa_excluded_controls": N_("Annex A controls the Statement of Applicability excludes (certificates)"),
+}
 
 
 def facts_sha256(a: Assessment) -> str:
@@ -127,6 +153,9 @@ def as_text(a: Assessment, questions: Sequence[Question], lang: str) -> str:
             lines.append("   " + _("For each of: {names}").format(names=names))
         if text.help:
             lines.append(f"   {neutralise(text.help)}")
+        if question.fact in RECORDS:
+            fields = "; ".join(_(RECORD_HEADINGS[name]) for name in RECORD_FIELDS)
+            lines.append("   " + _("For each document: {fields}").format(fields=fields))
         for label in text.choices.values():
             lines.append(f"   - {neutralise(label)}")
         if text.evidence:
@@ -158,6 +187,7 @@ def as_json(a: Assessment, questions: Sequence[Question], lang: str) -> dict[str
                 "answered_by": list(question.answered_by),
                 "decides": list(question.decides),
                 "in_english": text.in_english,
+                **({"fields": _record_fields(question, lang)} if question.fact in RECORDS else {}),
             }
         )
     return {
@@ -169,6 +199,26 @@ def as_json(a: Assessment, questions: Sequence[Question], lang: str) -> dict[str
     }
 
 
+def _record_fields(question: Question, lang: str) -> list[dict[str, Any]]:
+    """The questions asked of each record of a list (each assurance document), as data."""
+    out = []
+    for name in RECORD_FIELDS:
+        field_ = record_field(f"{question.fact}.{name}")
+        if field_ is None:
+            continue
+        text = in_language(ask_about(f"{question.fact}.{name}", question.target), lang)
+        out.append(
+            {
+                "field": name,
+                "ask": text.ask,
+                "help": text.help,
+                "choices": text.choices,
+                "of_types": sorted(field_.of) if field_.of is not None else None,
+            }
+        )
+    return out
+
+
 def as_xlsx(a: Assessment, questions: Sequence[Question], lang: str) -> bytes:
     """The questionnaire a municipality sends a supplier, as XLSX bytes."""
     _ = i18n.translator(lang).gettext
@@ -178,7 +228,10 @@ def as_xlsx(a: Assessment, questions: Sequence[Question], lang: str) -> bytes:
     intro.title = _("Instructions")[:31]
     lists = book.create_sheet(LISTS_SHEET)
     lists.sheet_state = "hidden"
-    _instructions(intro, a, lang, len(questions))
+    _instructions(intro, a, lang, len(questions), documents=any(q.fact in RECORDS for q in questions))
+    # A list of records (a party's assurance documents) has a sheet of its own, a row a record.
+    records = [q for q in questions if q.fact in RECORDS]
+    questions = [q for q in questions if q.fact not in RECORDS]
     # The rows of one question about several flows, parties or systems stand together.
     questions = [q for group in in_groups(questions) for q in group]
     sheets: dict[str, Worksheet] = {}
@@ -216,13 +269,15 @@ def as_xlsx(a: Assessment, questions: Sequence[Question], lang: str) -> bytes:
             open_cell.protection = Protection(locked=False)
             open_cell.fill = OPEN_FILL
         list_column = _validate(sheet, row, question, text.choices, lists, list_column, lang)
+    if records:
+        _records_sheet(book, a, records, lists, list_column, lang)
     book.active = 0
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def _instructions(sheet: Worksheet, a: Assessment, lang: str, n: int) -> None:
+def _instructions(sheet: Worksheet, a: Assessment, lang: str, n: int, *, documents: bool = False) -> None:
     _ = i18n.translator(lang).gettext
     # The cells the import reads back are placed by the layout it reads them with.
     rows = {
@@ -239,6 +294,15 @@ def _instructions(sheet: Worksheet, a: Assessment, lang: str, n: int) -> None:
         9: ("", _("Write 'don't know' where you do not know; leave a row empty to skip it.")),
         10: ("", _("Name the document that shows each answer in the evidence column.")),
         11: ("", _("Do not change the other columns: the answers are read back by their key.")),
+        12: (
+            "",
+            _(
+                "Assurance documents: one row per report or certificate; choose 'None handed in' as the "
+                "type where the organisation has handed in none."
+            )
+            if documents
+            else "",
+        ),
         ANSWERED_BY_ROW: (_("Answered by (name and organisation)"), ""),
         DATE_ROW: (_("Date (YYYY-MM-DD)"), ""),
     }
@@ -311,3 +375,107 @@ def _validate(
         sheet.add_data_validation(validation)
         validation.add(cell)
     return list_column
+
+
+def _records_sheet(
+    book: Workbook,
+    a: Assessment,
+    records: Sequence[Question],
+    lists: Worksheet,
+    list_column: int,
+    lang: str,
+) -> None:
+    """The sheet of assurance documents: for each party asked, a few rows (one per document, the
+    documents the file already lists filled in), a column per field, each validated."""
+    _ = i18n.translator(lang).gettext
+    sheet: Worksheet = book.create_sheet(_(RECORDS_SHEET)[:31])
+    headings = [_("Key"), _("About"), *(_(RECORD_HEADINGS[n]) for n in RECORD_FIELDS), _(COLUMNS[5])]
+    for column, label in enumerate(headings, start=1):
+        cell = sheet.cell(row=1, column=column, value=safe_text(label))
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.column_dimensions[get_column_letter(column)].width = 24
+    sheet.column_dimensions["A"].hidden = True
+    sheet.freeze_panes = "C2"
+    sheet.protection.sheet = True
+    parties = {str(p.get("id")): p for p in a.solution.get("parties") or [] if isinstance(p, dict)}
+    names = {ident: str(p.get("name") or ident) for ident, p in parties.items()}
+    row = 1
+    for question in records:
+        if question.target is None:
+            continue
+        fact = question.fact
+        existing = parties.get(question.target.id, {}).get("assurance") or []
+        choices = {
+            name: in_language(ask_about(f"{fact}.{name}", question.target), lang).choices
+            for name in RECORD_FIELDS
+        }
+        choices["type"] = {**choices["type"], "none": NONE_HANDED_IN.get(lang, NONE_HANDED_IN["en"])}
+        first = row + 1
+        for index in range(max(RECORD_ROWS, len(existing) + 1)):
+            row += 1
+            item = existing[index] if index < len(existing) else {}
+            sheet.cell(row=row, column=1, value=safe_text(question_key(fact, question.target)))
+            sheet.cell(row=row, column=2, value=safe_text(question.target.name))
+            for offset, name in enumerate(RECORD_FIELDS):
+                value = item.get(name)
+                if name == "subservice_organisations" and isinstance(value, list):
+                    # the column names those inside the report's scope, by name
+                    value = [
+                        names.get(str(e.get("party")), str(e.get("party")))
+                        for e in value
+                        if isinstance(e, dict) and e.get("method") == "inclusive"
+                    ]
+                cell = sheet.cell(
+                    row=row, column=RECORD_FIRST_COLUMN + offset, value=_shown(value, choices[name])
+                )
+                cell.protection = Protection(locked=False)
+                cell.fill = OPEN_FILL
+            evidence = sheet.cell(
+                row=row, column=RECORD_EVIDENCE_COLUMN, value=_shown(item.get("reference"), {})
+            )
+            evidence.protection = Protection(locked=False)
+            evidence.fill = OPEN_FILL
+        last = row
+        for offset, name in enumerate(RECORD_FIELDS):
+            letter = get_column_letter(RECORD_FIRST_COLUMN + offset)
+            cells = f"{letter}{first}:{letter}{last}"
+            field_ = record_field(f"{fact}.{name}")
+            validation: DataValidation | None = None
+            if choices[name] and field_ is not None and field_.kind in ("enum", "bool"):
+                list_column += 1
+                list_letter = get_column_letter(list_column)
+                labels = [*choices[name].values(), _("don't know")]
+                for number, label in enumerate(labels, start=1):
+                    lists.cell(row=number, column=list_column, value=safe_text(label))
+                validation = DataValidation(
+                    type="list",
+                    formula1=f"{LISTS_SHEET}!${list_letter}$1:${list_letter}${len(labels)}",
+                    allow_blank=True,
+                )
+            elif field_ is not None and field_.kind == "date":
+                validation = DataValidation(
+                    type="date", operator="greaterThan", formula1="1", allow_blank=True
+                )
+            elif field_ is not None and field_.kind == "int":
+                validation = DataValidation(
+                    type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True
+                )
+            if validation is not None:
+                validation.error = _("Choose or type an answer of the kind the question asks for.")
+                validation.showErrorMessage = True
+                sheet.add_data_validation(validation)
+                validation.add(cells)
+
+
+def _shown(value: Any, choices: dict[str, str]) -> Any:
+    """A field's value as its cell shows it: the label of a choice, names of parties, a date."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    if isinstance(value, list):
+        parts = [str(v.get("party")) if isinstance(v, dict) else str(v) for v in value]
+        return safe_text(", ".join(parts)) if parts else "none"
+    text = str(value)
+    return safe_text(choices.get(text, text))
