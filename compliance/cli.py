@@ -598,7 +598,10 @@ def build_parser() -> argparse.ArgumentParser:
     rv = rvsub.add_parser(
         "dpa",
         parents=[signing_opt],
-        help=_("check a data-processing agreement against GDPR Art. 28, clause by clause"),
+        help=_(
+            "check a data-processing agreement against GDPR Art. 28, clause by clause, and its "
+            "cloud-switching terms against the Data Act"
+        ),
         description=_(
             "Find, for each requirement of GDPR Art. 28 (and Chapter V), the sentence of the agreement "
             "that imposes it: found, weakened, contradicted or not found (unknown, never met), with "
@@ -1240,7 +1243,7 @@ def cmd_annex(args: argparse.Namespace, out: TextIO) -> Exit:
 
 def cmd_review_dpa(args: argparse.Namespace, out: TextIO) -> Exit:
     """`compliance review dpa FILE`: the clause table of a data-processing agreement."""
-    from compliance.core.clauses import detect_language
+    from compliance.core.clauses import detect_language, review_data_act
     from compliance.core.clauses import review as review_clauses
     from compliance.outputs import dpa_review
 
@@ -1259,12 +1262,18 @@ def cmd_review_dpa(args: argparse.Namespace, out: TextIO) -> Exit:
     signer = (
         _signer(argparse.Namespace(**{**vars(args), "lang": args.lang or "en"})) if fmt == "pdf" else None
     )
+    scope = _data_act_scope(args) if args.solution is not None else "conditional"
     blocks = _read_document(args.document)
     document_lang = args.document_lang or detect_language(blocks)
     lang = args.lang or document_lang
     results = review_clauses(blocks, document_lang)
     review = dpa_review.Review(
-        str(args.document), dpa_review.sha256_of(args.document), document_lang, results
+        str(args.document),
+        dpa_review.sha256_of(args.document),
+        document_lang,
+        results,
+        review_data_act(blocks, document_lang),
+        scope,
     )
     renderers: dict[str, Callable[[], str | bytes]] = {
         "text": lambda: dpa_review.as_text(review, lang),
@@ -1327,10 +1336,23 @@ def _read_document(path: Path, seconds: float = 60.0) -> list[Any]:
     return blocks
 
 
+def _data_act_scope(args: argparse.Namespace) -> str:
+    """Whether the Data Act's switching terms apply to the processor named with --party: `applies`
+    where the solution says it provides a data processing (cloud) service, `not_applicable` where it
+    says it does not, `conditional` where it says nothing."""
+    loaded = load_solution(args.solution)
+    party = next((p for p in loaded.solution.parties if p.id == args.party), None)
+    cloud = party.data_act.data_processing_service if party is not None and party.data_act else None
+    if cloud is None:
+        return "conditional"
+    return "applies" if cloud else "not_applicable"
+
+
 def _review_into_solution(args: argparse.Namespace, review: Any) -> tuple[Path, str, str]:
     """The solution file with the review's facts in the processor's contract (source: the document
     and where in it), as the text to write, and what the Art. 28 rules then say for that processor.
     Nothing is written here: the command writes it with its other output, all or nothing."""
+    from compliance.core.clauses import data_act_facts
     from compliance.core.models.assessment import Target
     from compliance.core.models.rules import Scope
     from compliance.inputs.answers import remove_answer, set_answer, set_source
@@ -1357,6 +1379,19 @@ def _review_into_solution(args: argparse.Namespace, review: Any) -> tuple[Path, 
         else:
             set_answer(doc, name, target, fact.value)
             set_source(doc, name, target, {"kind": "document", "reference": fact.reference[:200]})
+    # The Data Act's switching terms become facts of the provider only where the solution says it
+    # provides a data processing (cloud) service; not found leaves a fact unstated (unknown).
+    data_act = review.data_act_scope == "applies"
+    if data_act:
+        document = Path(review.document).name
+        for da_fact in data_act_facts(review.data_act):
+            name = f"party.data_act.{da_fact.field}"
+            if da_fact.value is None:
+                remove_answer(doc, name, target)
+            else:
+                set_answer(doc, name, target, da_fact.value)
+                where = f"{document}, {da_fact.location}" if da_fact.location else document
+                set_source(doc, name, target, {"kind": "document", "reference": where[:200]})
     candidate = dump(doc)
     solution = validate_text(candidate, str(args.solution))
     assessment = assess(solution, load_packs([]), args.as_of or date.today())
@@ -1369,6 +1404,11 @@ def _review_into_solution(args: argparse.Namespace, review: Any) -> tuple[Path, 
     for f in assessment.findings:
         if f.target is not None and f.target.id == party.id and f.rule_id.startswith("GDPR-28"):
             lines.append(f"  {f.status.value:<14} {f.citation}: {f.title}")
+    if data_act:
+        lines.append(_("The Data Act (cloud switching) with these facts:"))
+        for f in assessment.findings:
+            if f.target is not None and f.target.id == party.id and f.rule_id.startswith("DATAACT-"):
+                lines.append(f"  {f.status.value:<14} {f.citation}: {f.title}")
     return path, candidate, "\n".join(lines) + "\n"
 
 
@@ -2017,7 +2057,15 @@ def cmd_answers_import(args: argparse.Namespace, out: TextIO) -> Exit:
         source["checked_on"] = sheet.answered_on.isoformat()
     problems: list[Problem] = []
     for answer in sheet.answers:
-        set_answer(doc, answer.fact, answer.target, answer.value)
+        value = answer.value
+        if answer.record_fields is not None:  # a list of records: each gives the fields of its row
+            value = [
+                {**item, "sources": {**(item.get("sources") or {}), **{name: dict(source) for name in given}}}
+                if given
+                else item
+                for item, given in zip(answer.value, answer.record_fields, strict=True)
+            ]
+        set_answer(doc, answer.fact, answer.target, value)
         set_source(
             doc,
             answer.fact,
