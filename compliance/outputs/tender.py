@@ -42,7 +42,7 @@ TEXTS = {
     "title": N_("Security and data-protection requirements for the tender"),
     "intro": N_(
         "Requirements for {kind}, for information classified confidentiality {c}, integrity {i} and "
-        "availability {a} (levels 1 low to 3 high, in the style of SKR's KLASSA; the scale was not "
+        "availability {a} (levels 1 low to 4 very high, in the style of SKR's KLASSA; the scale was not "
         "checked against KLASSA). Each is checked against the supplier's answers by the rules named "
         "after it."
     ),
