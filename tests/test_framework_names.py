@@ -119,8 +119,10 @@ def test_no_output_names_a_framework_or_a_pack_in_english(assessed, example, lan
         assert not english_left(text, a, lang), (example, lang, kind, english_left(text, a, lang)[:3])
 
 
-@pytest.mark.parametrize("lang", TRANSLATED_LANGUAGES)
-def test_the_pdf_report_names_the_frameworks_in_the_readers_language(assessed, lang) -> None:
+def test_the_pdf_report_names_the_frameworks_in_the_readers_language(assessed) -> None:
+    """The PDF is drawn from the report's HTML, which the test above reads in both languages: one
+    language shows that nothing on the way to the PDF puts an English name back."""
+    lang = "sv"
     a = assessed[EXAMPLES[0]]
     pdf, _refused = render_pdf(render_html(a, lang))
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
