@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Container, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -29,7 +29,7 @@ import yaml
 from compliance.core.engine import assess
 from compliance.core.errors import InputError, SolutionError
 from compliance.core.facts import registry
-from compliance.core.messages import N_
+from compliance.core.messages import N_, say
 from compliance.core.models.assessment import Assessment, Question, Target, Verdict
 from compliance.core.models.solution import Solution
 from compliance.core.packs import LoadedPack
@@ -249,54 +249,27 @@ class Session:
 
     def _ask_count(self, question: Question, *, row: bool) -> Any:
         """How many records there are (0: none); None to stop, DONT_KNOW or SKIP as given."""
-        _ = self._
         text = in_language(question, self.lang)
-        if row and question.target is not None:
-            prompt = f"  {neutralise(question.target.name)} > "
-        else:
-            self._show(text)
-            self._say("  " + _("Give how many (0 for none)."))
-            prompt = "> "
-        while True:
-            line = self._read(prompt)
-            if line is None or line.strip().lower() == QUIT:
-                return None
-            reply = line.strip().lower()
-            if reply == WHY:
-                self._say(f"  {neutralise(text.why or _('No reason is recorded for this question.'))}")
-                continue
-            if reply == DONT_KNOW:
-                self._remember_dont_know(question)
-                return DONT_KNOW
-            if reply == SKIP:
-                self.skipped.add(_key(question.fact, question.target))
-                return SKIP
+        prompt = self._prompt(question, text, row, self._("Give how many (0 for none)."))
+
+        def count(line: str) -> int:
+            reply = line.strip()
             if reply.isdigit() and int(reply) <= MAX_RECORDS:
                 return int(reply)
-            self._say("  " + _("Give a whole number from 0 to {n}.").format(n=MAX_RECORDS))
+            raise BadAnswer(say(N_("Give a whole number from 0 to {n}."), n=MAX_RECORDS))
+
+        return self._reply(question, text, prompt, count)
 
     def _ask_field(self, question: Question, field_: RecordField, others: dict[str, str]) -> Any:
         """Ask one field of a record until it has an answer; None to stop, DONT_KNOW or SKIP."""
-        _ = self._
         asked = ask_about(f"{question.fact}.{field_.name}", question.target)
         text = in_language(asked, self.lang)
         if field_.kind == "parties":
             text = replace(text, choices=others)
         self._show(text)
-        while True:
-            line = self._read("> ")
-            if line is None or line.strip().lower() == QUIT:
-                return None
-            reply = line.strip().lower()
-            if reply == WHY:
-                self._say(f"  {neutralise(text.why or _('No reason is recorded for this question.'))}")
-                continue
-            if reply in (DONT_KNOW, SKIP):
-                return DONT_KNOW if reply == DONT_KNOW else SKIP
-            try:
-                return parse_field(field_, line, text.choices)
-            except BadAnswer as exc:
-                self._say(f"  {i18n.say(exc.message, self.lang)}")
+        return self._reply(
+            asked, text, "> ", lambda line: parse_field(field_, line, text.choices), remember=False
+        )
 
     @staticmethod
     def _other_parties(doc: Any, target: Target | None) -> dict[str, str]:
@@ -349,14 +322,35 @@ class Session:
     def _ask(self, question: Question, *, row: bool = False) -> Any:
         """Ask one question until it has an answer; None to stop, DONT_KNOW or SKIP as given. A
         `row` of a question asked of several subjects names its subject at the prompt."""
-        _ = self._
         text = in_language(question, self.lang)
-        choices = text.choices
+        prompt = self._prompt(question, text, row)
+        return self._reply(
+            question, text, prompt, lambda line: parse_answer(question.fact, line, text.choices)
+        )
+
+    def _prompt(self, question: Question, text: QuestionText, row: bool, *hints: str) -> str:
+        """The prompt to answer at: a row names its subject; a question standing alone is shown
+        first, with its hints."""
         if row and question.target is not None:
-            prompt = f"  {neutralise(question.target.name)} > "
-        else:
-            self._show(text)
-            prompt = "> "
+            return f"  {neutralise(question.target.name)} > "
+        self._show(text)
+        for hint in hints:
+            self._say("  " + hint)
+        return "> "
+
+    def _reply(
+        self,
+        question: Question,
+        text: QuestionText,
+        prompt: str,
+        parse: Callable[[str], Any],
+        *,
+        remember: bool = True,
+    ) -> Any:
+        """Read until an answer `parse` takes (its BadAnswer says what would fit); None to stop,
+        DONT_KNOW or SKIP as given (`remember`: kept for the rest of the interview). `?` says why
+        the question is asked and who usually answers it."""
+        _ = self._
         while True:
             line = self._read(prompt)
             if line is None or line.strip().lower() == QUIT:
@@ -369,13 +363,15 @@ class Session:
                     self._say("  " + _("Usually answered by: {who}.").format(who=who))
                 continue
             if reply == DONT_KNOW:
-                self._remember_dont_know(question)
+                if remember:
+                    self._remember_dont_know(question)
                 return DONT_KNOW
             if reply == SKIP:
-                self.skipped.add(_key(question.fact, question.target))
+                if remember:
+                    self.skipped.add(_key(question.fact, question.target))
                 return SKIP
             try:
-                return parse_answer(question.fact, line, choices)
+                return parse(line)
             except BadAnswer as exc:
                 self._say(f"  {i18n.say(exc.message, self.lang)}")
 
