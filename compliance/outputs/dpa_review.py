@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -189,6 +190,13 @@ def _shown_data_act(review: Review) -> list[ClauseResult]:
     return [] if review.data_act_scope == "not_applicable" else review.data_act
 
 
+def _result_json(r: ClauseResult, reqs: Mapping[str, Requirement]) -> dict[str, Any]:
+    """One requirement's result in the JSON: with its title, and the question to send back to the
+    supplier where the clause is not found as it should be."""
+    question = {"question": reqs[r.requirement].question} if r.outcome is not ClauseOutcome.FOUND else {}
+    return {**r.as_json(), "title": reqs[r.requirement].title, **question, "other_sentences": r.others}
+
+
 def as_json(review: Review) -> str:
     """The review as JSON: the document, its SHA-256 and language, and the contract per requirement."""
     reqs = requirements()
@@ -199,35 +207,11 @@ def as_json(review: Review) -> str:
                 "sha256": review.sha256,
                 "language": review.language,
                 "counts": counts(review),
-                "results": [
-                    {
-                        **r.as_json(),
-                        "title": reqs[r.requirement].title,
-                        **(
-                            {"question": reqs[r.requirement].question}
-                            if r.outcome is not ClauseOutcome.FOUND
-                            else {}
-                        ),
-                        "other_sentences": r.others,
-                    }
-                    for r in review.results
-                ],
+                "results": [_result_json(r, reqs) for r in review.results],
                 "data_act": {
                     "applies": review.data_act_scope,
                     "counts": counts(review, _shown_data_act(review)),
-                    "results": [
-                        {
-                            **r.as_json(),
-                            "title": reqs[r.requirement].title,
-                            **(
-                                {"question": reqs[r.requirement].question}
-                                if r.outcome is not ClauseOutcome.FOUND
-                                else {}
-                            ),
-                            "other_sentences": r.others,
-                        }
-                        for r in _shown_data_act(review)
-                    ],
+                    "results": [_result_json(r, reqs) for r in _shown_data_act(review)],
                 },
             },
             indent=2,
