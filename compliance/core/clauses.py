@@ -456,41 +456,46 @@ def _context(text: str, match: re.Match[str], width: int = 60) -> str:
 def review(blocks: Sequence[Block], code: str) -> list[ClauseResult]:
     """Every requirement's outcome in a document of language `code`. The language's patterns must
     give their own test sentences' outcomes first: a pattern file that does not is refused."""
+    lang, said = _prepared(blocks, code)
+    return [
+        _subprocessor_list(said, lang, requirement)
+        if key == "sub-processor-list"
+        else _decide(requirement, _hits(said, key, lang))
+        for key, requirement in art28_requirements().items()
+    ]
+
+
+def _prepared(blocks: Sequence[Block], code: str) -> tuple[Language, list[Sentence]]:
+    """The language's patterns, once their own test sentences pass (a pattern file that fails them
+    is refused), and the document's sentences."""
     lang = language(code)
     broken = _checked(code)
     if broken:
         raise InputError.single(f"rules/dpa/{code}.yaml", "its test sentences fail: " + "; ".join(broken[:3]))
-    said = sentences(blocks)
-    results = []
-    for key, requirement in art28_requirements().items():
-        if key == "sub-processor-list":
-            results.append(_subprocessor_list(said, lang, requirement))
-            continue
-        hits: list[tuple[ClauseOutcome, str, Sentence, int]] = []
-        for sentence in said:
-            outcome = _classify(sentence.text, key, lang, sentence.kind)
-            if outcome is not None:
-                hits.append((outcome[0], outcome[1], sentence, outcome[2]))
-        results.append(_decide(requirement, hits))
-    return results
+    return lang, sentences(blocks)
+
+
+Hit = tuple[ClauseOutcome, str, Sentence, int]
+
+
+def _hits(said: Sequence[Sentence], key: str, lang: Language) -> list[Hit]:
+    """Every sentence that says something of a requirement, with what it says."""
+    hits: list[Hit] = []
+    for sentence in said:
+        outcome = _classify(sentence.text, key, lang, sentence.kind)
+        if outcome is not None:
+            hits.append((outcome[0], outcome[1], sentence, outcome[2]))
+    return hits
 
 
 def review_data_act(blocks: Sequence[Block], code: str) -> list[ClauseResult]:
     """The Data Act's switching terms in a document of language `code`, read as the Art. 28
     requirements are, and each period the contract must set read off its sentences and compared
     with the Data Act's limit: beyond it, contradicted; not stated where the duty is, weakened."""
-    lang = language(code)
-    broken = _checked(code)
-    if broken:
-        raise InputError.single(f"rules/dpa/{code}.yaml", "its test sentences fail: " + "; ".join(broken[:3]))
-    said = sentences(blocks)
+    lang, said = _prepared(blocks, code)
     results = []
     for key, requirement in data_act_requirements().items():
-        hits: list[tuple[ClauseOutcome, str, Sentence, int]] = []
-        for sentence in said:
-            outcome = _classify(sentence.text, key, lang, sentence.kind)
-            if outcome is not None:
-                hits.append((outcome[0], outcome[1], sentence, outcome[2]))
+        hits = _hits(said, key, lang)
         results.append(_measured(_decide(requirement, hits), requirement, hits, lang))
     return results
 
