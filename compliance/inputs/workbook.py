@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -228,15 +228,8 @@ def _read_row(
     problems: list[Problem],
 ) -> None:
     values = [getattr(c, "value", None) for c in row] + [None] * WHY_COLUMN
-    for column in (ANSWER_COLUMN, EVIDENCE_COLUMN):
-        cell = row[column - 1] if len(row) >= column else None
-        if getattr(cell, "data_type", None) == "f":
-            problems.append(
-                _problem(
-                    name, title, get_column_letter(column), number, "a formula is refused: type the answer"
-                )
-            )
-            return
+    if _formula(row, (ANSWER_COLUMN, EVIDENCE_COLUMN), name, title, number, problems):
+        return
     key, answer, evidence = values[KEY_COLUMN - 1], values[ANSWER_COLUMN - 1], values[EVIDENCE_COLUMN - 1]
     if key is None and answer is None:
         return
@@ -291,15 +284,8 @@ def _read_record_row(
     party = records.setdefault((fact, target.id), _Records(where=f"{title}!C{number}"))
     index = party.rows
     party.rows += 1
-    for column in range(RECORD_FIRST_COLUMN, RECORD_EVIDENCE_COLUMN + 1):
-        cell = row[column - 1] if len(row) >= column else None
-        if getattr(cell, "data_type", None) == "f":
-            problems.append(
-                _problem(
-                    name, title, get_column_letter(column), number, "a formula is refused: type the answer"
-                )
-            )
-            return
+    if _formula(row, range(RECORD_FIRST_COLUMN, RECORD_EVIDENCE_COLUMN + 1), name, title, number, problems):
+        return
     cells = {n: values[RECORD_FIRST_COLUMN - 1 + i] for i, n in enumerate(RECORD_FIELDS)}
     evidence = _text(values[RECORD_EVIDENCE_COLUMN - 1])
     if all(_text(v) is None for v in cells.values()) and evidence is None:
@@ -541,6 +527,23 @@ def _text(value: Any) -> str | None:
         return None
     text = " ".join(str(value).split())
     return text or None
+
+
+def _formula(
+    row: tuple[Any, ...], columns: Iterable[int], name: str, title: str, number: int, problems: list[Problem]
+) -> bool:
+    """Whether a cell of `columns` in the row holds a formula (refused, at the first such cell:
+    answers are typed, never computed)."""
+    for column in columns:
+        cell = row[column - 1] if len(row) >= column else None
+        if getattr(cell, "data_type", None) == "f":
+            problems.append(
+                _problem(
+                    name, title, get_column_letter(column), number, "a formula is refused: type the answer"
+                )
+            )
+            return True
+    return False
 
 
 def _problem(file: str, sheet: str, column: str, row: int, message: str) -> Problem:
