@@ -164,6 +164,83 @@ def test_a_later_sentence_that_takes_a_duty_back_outweighs_the_clean_clause(
     assert result.location == "section 5.2"
 
 
+@pytest.mark.parametrize(
+    ("lang", "clean", "excluded"),
+    [
+        (
+            "en",
+            "The Supplier ensures that all persons authorised to process the data have committed "
+            "themselves to confidentiality.",
+            "The requirement in clause 4.1 does not apply to the Supplier's seasonal helpers.",
+        ),
+        (
+            "da",
+            "Leverandøren sikrer, at alle personer, der behandler oplysningerne, har forpligtet sig til "
+            "fortrolighed.",
+            "Kravet i punkt 4.1 gælder ikke for leverandørens sæsonhjælpere.",
+        ),
+        (
+            "sv",
+            "Leverantören säkerställer att alla personer som behandlar uppgifterna har förbundit sig att "
+            "iaktta konfidentialitet.",
+            "Kravet i punkt 4.1 gäller inte för Leverantörens säsongsanställda.",
+        ),
+    ],
+)
+def test_a_sentence_that_excludes_part_of_a_duty_outweighs_the_clean_clause_it_refers_to(
+    lang: str, clean: str, excluded: str
+) -> None:
+    """The exclusion names no duty and uses no signal word: what it takes back is read off the
+    clause it refers to ("clause 4.1")."""
+    blocks = text_blocks(f"## 4. Staff\n\n4.1 {clean}\n\n4.2 {excluded}\n")
+    result = {r.requirement: r for r in review(blocks, lang)}["art28-3-b"]
+    assert result.outcome is ClauseOutcome.CONTRADICTED
+    assert result.location == "section 4.2"
+
+
+@pytest.mark.parametrize(
+    ("lang", "clean", "excluded"),
+    [
+        (
+            "en",
+            "The Supplier shall notify the Customer without undue delay after becoming aware of a "
+            "personal data breach.",
+            "Incidents that only concern test accounts are not considered personal data breaches.",
+        ),
+        (
+            "da",
+            "Leverandøren underretter kunden uden unødig forsinkelse, efter at leverandøren er blevet "
+            "opmærksom på et brud på persondatasikkerheden.",
+            "Fejl, som alene berører testkonti, betragtes ikke som brud på persondatasikkerheden.",
+        ),
+        (
+            "sv",
+            "Leverantören ska underrätta Kunden utan onödigt dröjsmål efter att ha fått vetskap om en "
+            "personuppgiftsincident.",
+            "Händelser som bara rör testkonton räknas inte som personuppgiftsincidenter.",
+        ),
+    ],
+)
+def test_incidents_ruled_out_of_what_counts_as_a_breach_outweigh_the_clean_clause(
+    lang: str, clean: str, excluded: str
+) -> None:
+    blocks = text_blocks(f"## 8. Breaches\n\n8.1 {clean}\n\n8.2 {excluded}\n")
+    result = {r.requirement: r for r in review(blocks, lang)}["art28-3-f-breach"]
+    assert result.outcome is ClauseOutcome.CONTRADICTED
+    assert result.location == "section 8.2"
+
+
+def test_the_processors_own_use_of_the_data_contradicts_the_instruction_clause_wherever_it_stands() -> None:
+    blocks = text_blocks(
+        "## 3. Instructions\n\n3.1 The Supplier processes the personal data only on the Customer's "
+        "documented instructions.\n\n## 11. Miscellaneous\n\n11.4 The Supplier may also use the "
+        "usage data to train and improve the forecasting models it offers to other clients.\n"
+    )
+    result = {r.requirement: r for r in review(blocks, "en")}["art28-3-a"]
+    assert result.outcome is ClauseOutcome.CONTRADICTED
+    assert result.location == "section 11.4"
+
+
 def test_a_stop_inside_an_abbreviation_ends_no_span_of_a_pattern() -> None:
     lang = language("en")
     found = classify(
@@ -450,7 +527,7 @@ def test_the_clause_table_as_text_json_workbook_and_signed_pdf(tmp_path, cli) ->
         and "Question for the supplier: Please confirm" in text.out
     )
     # Every reading says it is a machine's, with how often a "found" was wrong on unseen agreements.
-    assert "A machine reading for a lawyer to confirm" in text.out and "one in five" in text.out
+    assert "A machine reading for a lawyer to confirm" in text.out and "one in six" in text.out
     danish = cli("review", "dpa", path, "--lang", "da")
     assert "(dpa.md, punkt 2.1)" in danish.out and "(dpa.md, punkt 3, afsnit 1)" in danish.out
     assert "En maskinel læsning, som en jurist skal bekræfte" in danish.out
@@ -521,8 +598,10 @@ def test_the_review_becomes_facts_of_the_solution(tmp_path, cli) -> None:
 # The first and second held-out halves (heldout/, heldout2/) were each measured once, blind (198/252
 # and 202/252 right, 17 false found each), and their errors were then read: they have become tuning
 # material like tune/, and their pins below are tuned figures, not a measurement of how the
-# patterns generalise. That is the job of the third held-out half (heldout3/), measured once by the
-# lead engineer and never read by whoever tunes the patterns: no test here opens it.
+# patterns generalise. So has the third held-out half (heldout3/: 168/252 right and 23 false found,
+# blind). The fourth held-out half (heldout4/), written blind while the third was tuned on, was
+# measured once after that tuning (175/252 right, 20 false found of 123 called found, 53
+# weaknesses missed); its pin below holds those figures as a floor until someone tunes on it.
 
 
 def _measure(half: str, lang: str) -> dict[str, int]:
@@ -578,15 +657,19 @@ def test_the_second_held_out_half_now_tuned_on_does_not_get_worse(
 
 
 @pytest.mark.parametrize(
-    ("lang", "right", "false_found", "missed"), [("da", 60, 6, 18), ("sv", 56, 10, 21), ("en", 52, 7, 16)]
+    ("lang", "right", "false_found", "missed"), [("da", 82, 0, 0), ("sv", 80, 1, 1), ("en", 77, 0, 0)]
 )
-def test_the_third_held_out_half_measured_blind_does_not_get_worse(
+def test_the_third_held_out_half_now_tuned_on_does_not_get_worse(
     lang: str, right: int, false_found: int, missed: int
 ) -> None:
     """The third held-out half (heldout3/), written by someone who never saw the patterns and
     measured once, blind, after the tuning on the three earlier halves (7 December 2026): 168/252
-    right, 23 false found (23 of the 110 clauses called found), 55 weaknesses missed. Nobody has
-    tuned on it; its figures may improve, never get worse."""
+    right (da 60, sv 56, en 52), 23 false found (6, 10 and 7: 23 of the 110 clauses called found),
+    55 weaknesses missed (18, 21 and 16). Then read and tuned on: 239/252, one false found and one
+    weakness missed, both the same clause (sv/d24: help with impact assessments and prior
+    consultation only, which the key weakens for leaving out Arts. 32-34 and the pattern tests
+    read as met). Its figures may
+    improve, never get worse."""
     measured = _measure("heldout3", lang)
     assert measured["documents"] == 84
     assert measured["false_found"] <= false_found
@@ -719,3 +802,20 @@ def test_the_data_act_terms_become_facts_only_of_a_cloud_provider(tmp_path, cli)
     )
     assert maker["data_act"] == {"data_processing_service": False}
     assert before != solution.read_text(encoding="utf-8")  # its Art. 28 facts are written all the same
+
+
+@pytest.mark.parametrize(
+    ("lang", "right", "false_found", "missed"), [("da", 60, 8, 17), ("sv", 63, 8, 18), ("en", 52, 4, 18)]
+)
+def test_the_fourth_held_out_half_measured_blind_does_not_get_worse(
+    lang: str, right: int, false_found: int, missed: int
+) -> None:
+    """The fourth held-out half (heldout4/), written by someone who never saw the patterns and
+    measured once, blind, after the tuning on the four earlier halves (7 December 2026): 175/252
+    right, 20 false found (of the 123 clauses called found; none of them a missing clause), 53
+    weaknesses missed. Nobody has tuned on it; its figures may improve, never get worse."""
+    measured = _measure("heldout4", lang)
+    assert measured["documents"] == 84
+    assert measured["false_found"] <= false_found
+    assert measured["weakness_missed"] <= missed
+    assert measured["right"] >= right

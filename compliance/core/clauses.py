@@ -6,7 +6,8 @@ language (rules/dpa/{en,da,sv}.yaml): regular expressions for the sentence that 
 for what weakens it, for what contradicts it, and for the exceptions the GDPR itself allows, with
 test sentences that must give their outcome. A sentence is read whole: a definition or a heading
 imposes nothing, a denial ("is not obliged to") or a permission to do what Art. 28 forbids
-contradicts, a qualifier ("where feasible", "at its discretion") or an exception the law does not
+contradicts, and so does a sentence that rules part of the duty out ("does not apply to", "are not
+deemed breaches", "waives"), wherever it stands and whatever clause it refers to; a qualifier ("where feasible", "at its discretion") or an exception the law does not
 allow weakens. Nothing is learned or downloaded; what is not recognised is "not found", which
 counts as unknown, never as a pass. The tool takes over the repetitive reading; the judgement stays
 with the lawyer, who gets the quote, where it stands and why.
@@ -47,6 +48,7 @@ class ClauseOutcome(StrEnum):
 _PRECEDENCE = (ClauseOutcome.CONTRADICTED, "carve-out", ClauseOutcome.FOUND, ClauseOutcome.WEAKENED)
 CARVE_OUT = "it rules part of the duty out: "
 NARROWS = "it puts a condition or a limit on the duty, wherever that is imposed: "
+EXCLUDES = "it takes part of the duty back, wherever that is imposed: "
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,9 @@ class Patterns:
     # per period of `Requirement.measures`: where the sentence states it, a number in group `n`
     # and its unit in group `unit` ("(?P<n>\d+) (?P<unit>days?) notice")
     measures: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
+    # what the duty is about ("confidentiality", "personal data breach", "inspections"): a sentence
+    # about it that excludes part of it (`Language.exclusion`) takes the duty back wherever it stands
+    scope: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,10 @@ class Language:
     subprocessor_words: tuple[str, ...]
     country_words: tuple[str, ...]
     takeback: tuple[re.Pattern[str], ...] = ()  # "notwithstanding", "dog", "dock": a later restriction
+    # a sentence that takes part of a duty back with no signal word: it "does not apply to" some
+    # persons, data or incidents, these "are not deemed" what the duty is about, the controller
+    # "waives" a right
+    exclusion: tuple[re.Pattern[str], ...] = ()
     # a sentence that leads into a list ("the following sub-processors", "... nedenfor")
     list_lead_in: tuple[re.Pattern[str], ...] = ()
     category_words: tuple[str, ...] = ()  # a list of kinds of sub-processor, not of named ones
@@ -234,6 +243,7 @@ def language(code: str) -> Language:
                 str(m): _compile(f"{where}: {key}.measures.{m}", pats)
                 for m, pats in (body.get("measures") or {}).items()
             },
+            scope=_compile(f"{where}: {key}.scope", body.get("scope")),
         )
         unmeasured = (
             set(requirements()[key].measures) - set(compiled[key].measures)
@@ -254,6 +264,7 @@ def language(code: str) -> Language:
         prohibition=_compile(f"{where}: markers.prohibition", markers.get("prohibition")),
         weakening=_compile(f"{where}: markers.weakening", markers.get("weakening")),
         takeback=_compile(f"{where}: markers.takeback", markers.get("takeback")),
+        exclusion=_compile(f"{where}: markers.exclusion", markers.get("exclusion")),
         requirements=compiled,
         subprocessor_words=tuple(str(w).lower() for w in structure.get("sub_processor_words") or ()),
         country_words=tuple(str(w).lower() for w in structure.get("country_words") or ()),
@@ -358,9 +369,13 @@ _LETTER_STOPS = re.compile(r"(?<![\w.])(?:[^\W\d_]\.){2,}")
 _INNER_STOP = "\u2024"  # one dot leader: looks like a full stop, is not one to the patterns
 
 
-def _classify(text: str, key: str, lang: Language, kind: str) -> tuple[ClauseOutcome, str, int] | None:
+def _classify(
+    text: str, key: str, lang: Language, kind: str, about: str = ""
+) -> tuple[ClauseOutcome, str, int] | None:
     """`classify`, with the rank of the duty pattern that matched (the first pattern of a
-    requirement is its canonical wording: of several sentences that impose it, the one quoted)."""
+    requirement is its canonical wording: of several sentences that impose it, the one quoted).
+    `about` is what else says what the sentence is about: its section's heading, and the clauses it
+    refers to ("the requirement in clause 4.1 does not apply to ...")."""
     if kind in ("heading", "header"):
         return None
     # A full stop inside a number ("clause 7.1", "100.000 kr.") or a web address ("example.com")
@@ -369,7 +384,7 @@ def _classify(text: str, key: str, lang: Language, kind: str) -> tuple[ClauseOut
     # ("U.S.", "e.g.", "t.o.m.").
     text = _LETTER_STOPS.sub(lambda m: m.group(0).replace(".", _INNER_STOP), " ".join(text.split()))
     text = _NUMBER_STOP.sub(_INNER_STOP, text)
-    found = _read_sentence(text, key, lang)
+    found = _read_sentence(text, key, lang, about)
     if found is None:
         return None
     outcome, reason, rank = found
@@ -385,16 +400,26 @@ def _classify(text: str, key: str, lang: Language, kind: str) -> tuple[ClauseOut
     return outcome, reason.replace(_INNER_STOP, "."), rank
 
 
-def _read_sentence(text: str, key: str, lang: Language) -> tuple[ClauseOutcome, str, int] | None:
+def _read_sentence(
+    text: str, key: str, lang: Language, about: str = ""
+) -> tuple[ClauseOutcome, str, int] | None:
     """`_classify` of a sentence with its whitespace collapsed."""
-    if _first(lang.definition, text):
-        return None
     patterns = lang.requirements[key]
     # What the GDPR itself allows ("unless Union or Member State law requires storage") is no
     # exception and no weakening: it is read as if it were not there.
     rest = text
     for allowed in patterns.allowed:
         rest = allowed.sub(" ", rest)
+    # A sentence about the duty's subject that rules some of it out ("the confidentiality clause
+    # does not apply to external developers", "incidents concerning X are not deemed breaches",
+    # "the controller waives its right to inspect") takes the duty back wherever it is imposed,
+    # with or without a signal word: it contradicts, and outweighs the clean clause. It
+    # is read before definitions: it may open as one does ("incidents that only concern X are").
+    excluded = _first(lang.exclusion, rest) if patterns.scope else None
+    if excluded is not None and _first(patterns.scope, f"{rest} {about}") is not None:
+        return ClauseOutcome.CONTRADICTED, f"{EXCLUDES}“{_context(rest, excluded, 100)}”", 99
+    if _first(lang.definition, text):
+        return None
     contra = _first(patterns.contradicted, text)
     if contra is not None:
         limited = _first(lang.exception, _unhollowed(text[contra.end() :], lang))
@@ -413,9 +438,13 @@ def _read_sentence(text: str, key: str, lang: Language) -> tuple[ClauseOutcome, 
         duty = pattern.search(text)
         if duty is not None:
             break
-    if duty is None:
-        return None
     denial = _first(lang.denial, rest)
+    if duty is None:
+        # A denial of what the duty is about ("has no obligation to help with requests for
+        # erasure") denies the duty though it is worded as none of the duty's own sentences are.
+        if denial is None or _first(patterns.scope, rest) is None:
+            return None
+        rank = 99
     if denial is not None:
         # A denial limited by an exception ("is not obliged to ... unless"), or one that follows
         # a clause imposing part of the duty ("assists with A, but nothing obliges it to B"),
@@ -426,6 +455,8 @@ def _read_sentence(text: str, key: str, lang: Language) -> tuple[ClauseOutcome, 
         if (excepted or partial) and not patterns.absolute:
             return ClauseOutcome.WEAKENED, f"{CARVE_OUT}“{denial.group(0)}”", rank
         return ClauseOutcome.CONTRADICTED, f"it denies the duty: “{denial.group(0)}”", rank
+    if duty is None:
+        return None
     weak = _first(patterns.weakened, rest) or _first(lang.weakening, rest)
     if weak is not None:
         return ClauseOutcome.WEAKENED, f"it covers less than the requirement: “{weak.group(0).strip()}”", rank
@@ -481,11 +512,30 @@ Hit = tuple[ClauseOutcome, str, Sentence, int]
 def _hits(said: Sequence[Sentence], key: str, lang: Language) -> list[Hit]:
     """Every sentence that says something of a requirement, with what it says."""
     hits: list[Hit] = []
+    clauses = _clauses(said)
     for sentence in said:
-        outcome = _classify(sentence.text, key, lang, sentence.kind)
+        referred = " ".join(clauses.get(n, "") for n in _REFERENCE.findall(sentence.text))
+        outcome = _classify(sentence.text, key, lang, sentence.kind, f"{sentence.section} {referred}")
         if outcome is not None:
             hits.append((outcome[0], outcome[1], sentence, outcome[2]))
     return hits
+
+
+# a reference to a numbered clause ("punkt 4.1", "clause 7.2", "Section 3.1", "avsnitt 5")
+_REFERENCE = re.compile(
+    r"(?:\b(?:punkt|pkt\.?|afsnit|klausul|clause|section|paragraph|avsnitt)|§)\s*(\d+(?:\.\d+)*)",
+    re.IGNORECASE,
+)
+
+
+def _clauses(said: Sequence[Sentence]) -> dict[str, str]:
+    """The text of each numbered clause ("section 4.1"), by its number."""
+    out: dict[str, str] = {}
+    for sentence in said:
+        number = re.match(r"section (\d+(?:\.\d+)*)\b", sentence.where)
+        if number is not None:
+            out[number.group(1)] = f"{out.get(number.group(1), '')} {sentence.text}"
+    return out
 
 
 def review_data_act(blocks: Sequence[Block], code: str) -> list[ClauseResult]:
@@ -596,7 +646,7 @@ def _subprocessor_list(said: Sequence[Sentence], lang: Language, requirement: Re
         lowered = f" {text.lower()} "
         return any(
             re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", lowered) for n in names if len(n) > 3
-        ) or bool(re.search(r"(?<![\w-])(?:EU|EEA|EØS|EES|USA|UK|US)(?![\w-])", text))
+        ) or bool(re.search(r"(?<![\w-])(?:USA|UK|US)(?![\w-])", text))
 
     entries: list[Sentence] = []
     intro: Sentence | None = None
