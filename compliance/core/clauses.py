@@ -7,8 +7,8 @@ for what weakens it, for what contradicts it, and for the exceptions the GDPR it
 test sentences that must give their outcome. A sentence is read whole: a definition or a heading
 imposes nothing, a denial ("is not obliged to") or a permission to do what Art. 28 forbids
 contradicts, and so does a sentence that rules part of the duty out ("does not apply to", "are not
-deemed breaches", "waives"), wherever it stands and whatever clause it refers to; a qualifier ("where feasible", "at its discretion") or an exception the law does not
-allow weakens. Nothing is learned or downloaded; what is not recognised is "not found", which
+deemed breaches", "waives"), wherever it stands and whatever clause it refers to; a qualifier
+("where feasible", "at its discretion") or an exception the law does not allow weakens. Nothing is learned or downloaded; what is not recognised is "not found", which
 counts as unknown, never as a pass. The tool takes over the repetitive reading; the judgement stays
 with the lawyer, who gets the quote, where it stands and why.
 """
@@ -117,6 +117,8 @@ class Language:
     exclusion: tuple[re.Pattern[str], ...] = ()
     # a sentence that leads into a list ("the following sub-processors", "... nedenfor")
     list_lead_in: tuple[re.Pattern[str], ...] = ()
+    # a reference to a numbered clause ("punkt 4.1", "clause 7.2"), the number in group 1
+    clause_reference: tuple[re.Pattern[str], ...] = ()
     category_words: tuple[str, ...] = ()  # a list of kinds of sub-processor, not of named ones
     numbers: dict[str, int] = field(default_factory=dict)  # "two": 2, "to": 2
     units: tuple[tuple[re.Pattern[str], int], ...] = ()  # a unit's words and its days
@@ -269,6 +271,7 @@ def language(code: str) -> Language:
         subprocessor_words=tuple(str(w).lower() for w in structure.get("sub_processor_words") or ()),
         country_words=tuple(str(w).lower() for w in structure.get("country_words") or ()),
         list_lead_in=_compile(f"{where}: structure.list_lead_in", structure.get("list_lead_in")),
+        clause_reference=_compile(f"{where}: structure.clause_reference", structure.get("clause_reference")),
         category_words=tuple(str(w).lower() for w in structure.get("category_words") or ()),
         numbers={str(k).lower(): int(v) for k, v in (structure.get("numbers") or {}).items()},
         units=tuple(
@@ -514,18 +517,12 @@ def _hits(said: Sequence[Sentence], key: str, lang: Language) -> list[Hit]:
     hits: list[Hit] = []
     clauses = _clauses(said)
     for sentence in said:
-        referred = " ".join(clauses.get(n, "") for n in _REFERENCE.findall(sentence.text))
+        numbers = [n for pattern in lang.clause_reference for n in pattern.findall(sentence.text)]
+        referred = " ".join(clauses.get(n, "") for n in numbers)
         outcome = _classify(sentence.text, key, lang, sentence.kind, f"{sentence.section} {referred}")
         if outcome is not None:
             hits.append((outcome[0], outcome[1], sentence, outcome[2]))
     return hits
-
-
-# a reference to a numbered clause ("punkt 4.1", "clause 7.2", "Section 3.1", "avsnitt 5")
-_REFERENCE = re.compile(
-    r"(?:\b(?:punkt|pkt\.?|afsnit|klausul|clause|section|paragraph|avsnitt)|§)\s*(\d+(?:\.\d+)*)",
-    re.IGNORECASE,
-)
 
 
 def _clauses(said: Sequence[Sentence]) -> dict[str, str]:
