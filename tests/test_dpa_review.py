@@ -819,3 +819,21 @@ def test_the_fourth_held_out_half_measured_blind_does_not_get_worse(
     assert measured["false_found"] <= false_found
     assert measured["weakness_missed"] <= missed
     assert measured["right"] >= right
+
+
+@pytest.mark.parametrize("reader", ["da", "sv"])
+def test_every_reason_the_corpus_gives_is_said_in_the_readers_language(reader: str) -> None:
+    """Each reason a review records (in English, the document's words after it) reaches a Danish
+    or Swedish reader in their language: read over every agreement of the corpus, so that a new
+    kind of reason without a translation fails here."""
+    from compliance.outputs.dpa_review import reason_text
+
+    reasons = set()
+    for folder in sorted((REPO / "tests" / "fixtures" / "dpa").glob("*/*")):
+        for document in sorted(folder.glob("*.md")):
+            blocks = read(document)
+            code = detect_language(blocks)
+            reasons |= {r.reason for r in review(blocks, code) + review_data_act(blocks, code)}
+    english = {reason for reason in reasons if reason_text(reason, reader) == reason}
+    assert len(reasons) > 100
+    assert not english, sorted(english)[:5]

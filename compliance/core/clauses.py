@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from compliance.core.errors import InputError
+from compliance.core.messages import N_
 from compliance.core.resources import rules_root
 
 LANGUAGES = ("en", "da", "sv")
@@ -46,9 +47,16 @@ class ClauseOutcome(StrEnum):
 # ("return requires a paid export order"), then one that imposes it fully, then one that weakens it
 # otherwise. A carve-out limits even a clean clause elsewhere in the agreement.
 _PRECEDENCE = (ClauseOutcome.CONTRADICTED, "carve-out", ClauseOutcome.FOUND, ClauseOutcome.WEAKENED)
-CARVE_OUT = "it rules part of the duty out: "
-NARROWS = "it puts a condition or a limit on the duty, wherever that is imposed: "
-EXCLUDES = "it takes part of the duty back, wherever that is imposed: "
+# The reasons a sentence gives an outcome, recorded in English with the document's words after
+# them; the outputs put the prefix in the reader's language (`REASON_PREFIXES`).
+CARVE_OUT = N_("it rules part of the duty out: ")
+NARROWS = N_("it puts a condition or a limit on the duty, wherever that is imposed: ")
+EXCLUDES = N_("it takes part of the duty back, wherever that is imposed: ")
+RULES_OUT_BUT = N_("it rules the duty out but for some cases: ")
+PERMITS = N_("it permits what the requirement forbids: ")
+DENIES = N_("it denies the duty: ")
+COVERS_LESS = N_("it covers less than the requirement: ")
+NOT_THE_LAWS = N_("an exception the GDPR does not make: ")
 
 
 @dataclass(frozen=True)
@@ -429,10 +437,10 @@ def _read_sentence(
         if limited is not None and not patterns.absolute:
             return (
                 ClauseOutcome.WEAKENED,
-                f"it rules the duty out but for some cases: “{contra.group(0)}”",
+                f"{RULES_OUT_BUT}“{contra.group(0)}”",
                 99,
             )
-        return ClauseOutcome.CONTRADICTED, f"it permits what the requirement forbids: “{contra.group(0)}”", 99
+        return ClauseOutcome.CONTRADICTED, f"{PERMITS}“{contra.group(0)}”", 99
     narrow = _first(patterns.narrowed, rest)
     if narrow is not None:
         return ClauseOutcome.WEAKENED, f"{NARROWS}“{narrow.group(0).strip()}”", 99
@@ -457,12 +465,12 @@ def _read_sentence(
         partial = _first(patterns.duty, rest[: denial.start()]) is not None
         if (excepted or partial) and not patterns.absolute:
             return ClauseOutcome.WEAKENED, f"{CARVE_OUT}“{denial.group(0)}”", rank
-        return ClauseOutcome.CONTRADICTED, f"it denies the duty: “{denial.group(0)}”", rank
+        return ClauseOutcome.CONTRADICTED, f"{DENIES}“{denial.group(0)}”", rank
     if duty is None:
         return None
     weak = _first(patterns.weakened, rest) or _first(lang.weakening, rest)
     if weak is not None:
-        return ClauseOutcome.WEAKENED, f"it covers less than the requirement: “{weak.group(0).strip()}”", rank
+        return ClauseOutcome.WEAKENED, f"{COVERS_LESS}“{weak.group(0).strip()}”", rank
     # An exception weakens the duty when it stands after the duty begins ("shall delete ... unless
     # ..."), and not where it makes a prohibition ("shall not process ... unless on instructions").
     start = rest.find(duty.group(0)[:20]) if duty.group(0)[:20] in rest else 0
@@ -470,7 +478,7 @@ def _read_sentence(
         if not _first(lang.prohibition, rest[: exception.start()]):
             return (
                 ClauseOutcome.WEAKENED,
-                f"an exception the GDPR does not make: “{_context(rest, exception)}”",
+                f"{NOT_THE_LAWS}“{_context(rest, exception)}”",
                 rank,
             )
     return ClauseOutcome.FOUND, "the sentence imposes the duty", rank
@@ -547,8 +555,20 @@ def review_data_act(blocks: Sequence[Block], code: str) -> list[ClauseResult]:
     return results
 
 
-PERIOD_BEYOND = "it sets a period beyond the Data Act's limit: "
-PERIOD_MISSING = "it leaves out a period the Data Act requires: "
+PERIOD_BEYOND = N_("it sets a period beyond the Data Act's limit: ")
+PERIOD_MISSING = N_("it leaves out a period the Data Act requires: ")
+# Every prefix a recorded reason may start with but PERIOD_MISSING, whose periods follow as names.
+REASON_PREFIXES = (
+    CARVE_OUT,
+    NARROWS,
+    EXCLUDES,
+    RULES_OUT_BUT,
+    PERMITS,
+    DENIES,
+    COVERS_LESS,
+    NOT_THE_LAWS,
+    PERIOD_BEYOND,
+)
 
 
 def _measured(

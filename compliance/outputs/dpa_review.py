@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from compliance.core.clauses import (
-    PERIOD_BEYOND,
     PERIOD_MISSING,
+    REASON_PREFIXES,
     ClauseOutcome,
     ClauseResult,
     Requirement,
@@ -91,17 +91,6 @@ REASON_WORDS = {
         "no list of sub-processors (a table or list under a heading that names them)"
     ),
 }
-REASON_PREFIXES = {
-    "it permits what the requirement forbids: ": N_("it permits what the requirement forbids: "),
-    "it denies the duty: ": N_("it denies the duty: "),
-    "it covers less than the requirement: ": N_("it covers less than the requirement: "),
-    "an exception the GDPR does not make: ": N_("an exception the GDPR does not make: "),
-    "it rules part of the duty out: ": N_("it rules part of the duty out: "),
-    "it puts a condition or a limit on the duty, wherever that is imposed: ": N_(
-        "it puts a condition or a limit on the duty, wherever that is imposed: "
-    ),
-    PERIOD_BEYOND: N_("it sets a period beyond the Data Act's limit: "),
-}
 
 
 @dataclass(frozen=True)
@@ -157,12 +146,12 @@ def reason_text(reason: str, lang: str) -> str:
     gettext = i18n.translator(lang).gettext
     if reason in REASON_WORDS:
         return gettext(REASON_WORDS[reason])
-    for prefix, words in REASON_PREFIXES.items():
+    for prefix in REASON_PREFIXES:
         if reason.startswith(prefix):
-            return gettext(words) + reason[len(prefix) :]
+            return gettext(prefix) + reason[len(prefix) :]
     if reason.startswith(PERIOD_MISSING):
         names = reason[len(PERIOD_MISSING) :].split(", ")
-        return gettext("it leaves out a period the Data Act requires: ") + ", ".join(
+        return gettext(PERIOD_MISSING) + ", ".join(
             gettext(PERIOD_WORDS[n]) if n in PERIOD_WORDS else n for n in names
         )
     if reason == "the list gives kinds of sub-processor, not the sub-processors themselves":
