@@ -82,6 +82,18 @@ def minimal_solution() -> dict[str, Any]:
     return copy.deepcopy(MINIMAL_SOLUTION)
 
 
+def without_assurance_documents(folder: Path) -> Path:
+    """The report-app example with no assurance document stated (nor their sources), written to
+    `folder`: the interview and the questionnaire then ask for them."""
+    data = yaml.safe_load((REPO / "examples" / "report-app-dk" / "solution.yaml").read_text(encoding="utf-8"))
+    for party in data["parties"]:
+        party.pop("assurance", None)
+        (party.get("sources") or {}).pop("assurance", None)
+    path = folder / "solution.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def solution_model(data: dict[str, Any]) -> Solution:
     """Validate solution data exactly as the loader does (JSON mode, so dates may be strings)."""
     return Solution.model_validate_json(json.dumps(data))

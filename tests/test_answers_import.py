@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import yaml
-from helpers import MINIMAL_SOLUTION_YAML, Run
+from helpers import MINIMAL_SOLUTION_YAML, REPO, Run, without_assurance_documents
 from helpers import run_english as run_cli
 
 from compliance.outputs.interview import state_path
@@ -144,19 +144,11 @@ def test_a_file_that_is_not_a_workbook_or_is_a_zip_bomb_is_refused(solution: Pat
 
 # -- assurance documents: a row per document ---------------------------------------------------
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "report-app-dk" / "solution.yaml"
-
 
 @pytest.fixture
 def without_documents(tmp_path: Path) -> Path:
     """The report app with no assurance document stated: the questionnaire asks for them."""
-    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-    for party in data["parties"]:
-        party.pop("assurance", None)
-        (party.get("sources") or {}).pop("assurance", None)
-    path = tmp_path / "solution.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
+    return without_assurance_documents(tmp_path)
 
 
 def fill_documents(path: Path, rows: dict[tuple[str, int], dict[str, str | int]]) -> None:
@@ -258,7 +250,7 @@ def test_a_wrong_document_row_is_refused_at_its_cell_and_nothing_is_written(
 
 
 def test_a_prefilled_document_completed_by_the_supplier_keeps_what_the_file_held(tmp_path: Path) -> None:
-    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data = yaml.safe_load((REPO / "examples" / "report-app-dk" / "solution.yaml").read_text(encoding="utf-8"))
     bytip = next(p for p in data["parties"] if p["id"] == "bytip")
     (document,) = bytip["assurance"]
     del document["covers_product"]  # the one open detail

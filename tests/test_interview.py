@@ -12,7 +12,7 @@ from pathlib import Path
 import pexpect
 import pytest
 import yaml
-from helpers import MINIMAL_SOLUTION_YAML
+from helpers import MINIMAL_SOLUTION_YAML, without_assurance_documents
 
 from compliance.outputs.interview import state_path
 
@@ -186,16 +186,8 @@ def test_a_question_open_for_several_flows_is_asked_once_with_a_row_for_each(tmp
     assert (unknown["fact"], unknown["target"]) == ("flow.technologies", "flow readings")
 
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "report-app-dk" / "solution.yaml"
-
-
 def test_assurance_documents_are_asked_one_by_one_and_written_as_a_list(tmp_path: Path) -> None:
-    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-    for party in data["parties"]:
-        party.pop("assurance", None)
-        (party.get("sources") or {}).pop("assurance", None)
-    path = tmp_path / "solution.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path = without_assurance_documents(tmp_path)
     child = interview(path, "--by", BY, "--all")
     child.expect("Which independent assurance reports or certificates has … handed in")
     child.expect("Give how many")

@@ -498,36 +498,49 @@ def _context(text: str, match: re.Match[str], width: int = 60) -> str:
 def review(blocks: Sequence[Block], code: str) -> list[ClauseResult]:
     """Every requirement's outcome in a document of language `code`. The language's patterns must
     give their own test sentences' outcomes first: a pattern file that does not is refused."""
-    lang, said = _prepared(blocks, code)
+    document = _prepared(blocks, code)
     return [
-        _subprocessor_list(said, lang, requirement)
+        _subprocessor_list(document.said, document.lang, requirement)
         if key == "sub-processor-list"
-        else _decide(requirement, _hits(said, key, lang))
+        else _decide(requirement, _hits(document, key))
         for key, requirement in art28_requirements().items()
     ]
 
 
-def _prepared(blocks: Sequence[Block], code: str) -> tuple[Language, list[Sentence]]:
-    """The language's patterns, once their own test sentences pass (a pattern file that fails them
-    is refused), and the document's sentences."""
+@dataclass(frozen=True)
+class _Document:
+    """A document as the requirements are read in it: the language's patterns, its sentences and,
+    for each, what else says what it is about (its section's heading, the clauses it refers to)."""
+
+    lang: Language
+    said: list[Sentence]
+    about: list[str]
+
+
+def _prepared(blocks: Sequence[Block], code: str) -> _Document:
+    """The document, once the language's patterns give their own test sentences' outcomes (a
+    pattern file that does not is refused)."""
     lang = language(code)
     broken = _checked(code)
     if broken:
         raise InputError.single(f"rules/dpa/{code}.yaml", "its test sentences fail: " + "; ".join(broken[:3]))
-    return lang, sentences(blocks)
+    said = sentences(blocks)
+    clauses = _clauses(said)
+    about = []
+    for sentence in said:
+        numbers = [n for pattern in lang.clause_reference for n in pattern.findall(sentence.text)]
+        about.append(" ".join([sentence.section, *(clauses.get(n, "") for n in numbers)]))
+    return _Document(lang, said, about)
 
 
 Hit = tuple[ClauseOutcome, str, Sentence, int]
 
 
-def _hits(said: Sequence[Sentence], key: str, lang: Language) -> list[Hit]:
+def _hits(document: _Document, key: str) -> list[Hit]:
     """Every sentence that says something of a requirement, with what it says."""
     hits: list[Hit] = []
-    clauses = _clauses(said)
-    for sentence in said:
-        numbers = [n for pattern in lang.clause_reference for n in pattern.findall(sentence.text)]
-        referred = " ".join(clauses.get(n, "") for n in numbers)
-        outcome = _classify(sentence.text, key, lang, sentence.kind, f"{sentence.section} {referred}")
+    for sentence, about in zip(document.said, document.about, strict=True):
+        outcome = _classify(sentence.text, key, document.lang, sentence.kind, about)
         if outcome is not None:
             hits.append((outcome[0], outcome[1], sentence, outcome[2]))
     return hits
@@ -547,11 +560,11 @@ def review_data_act(blocks: Sequence[Block], code: str) -> list[ClauseResult]:
     """The Data Act's switching terms in a document of language `code`, read as the Art. 28
     requirements are, and each period the contract must set read off its sentences and compared
     with the Data Act's limit: beyond it, contradicted; not stated where the duty is, weakened."""
-    lang, said = _prepared(blocks, code)
+    document = _prepared(blocks, code)
     results = []
     for key, requirement in data_act_requirements().items():
-        hits = _hits(said, key, lang)
-        results.append(_measured(_decide(requirement, hits), requirement, hits, lang))
+        hits = _hits(document, key)
+        results.append(_measured(_decide(requirement, hits), requirement, hits, document.lang))
     return results
 
 
@@ -574,7 +587,7 @@ REASON_PREFIXES = (
 def _measured(
     result: ClauseResult,
     requirement: Requirement,
-    hits: list[tuple[ClauseOutcome, str, Sentence, int]],
+    hits: list[Hit],
     lang: Language,
 ) -> ClauseResult:
     """The result with the periods its sentences state, and the outcome they give."""
@@ -624,7 +637,7 @@ def _days(match: re.Match[str], lang: Language) -> int | None:
     return count * per
 
 
-def _decide(requirement: Requirement, hits: list[tuple[ClauseOutcome, str, Sentence, int]]) -> ClauseResult:
+def _decide(requirement: Requirement, hits: list[Hit]) -> ClauseResult:
     for outcome in _PRECEDENCE:
         if outcome == "carve-out":
             chosen = [

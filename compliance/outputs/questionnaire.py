@@ -345,10 +345,24 @@ def _validate(
     lang: str,
 ) -> int:
     """Validate the answer cell of one row; the next free column of the lists sheet."""
-    _ = i18n.translator(lang).gettext
-    cell = f"{get_column_letter(ANSWER_COLUMN)}{row}"
     spec = registry().get(question.fact)
     kind = "enum" if question.fact.startswith(SAFEGUARD_PREFIX) else (spec.kind if spec else "str")
+    cells = f"{get_column_letter(ANSWER_COLUMN)}{row}"
+    return _validation(sheet, cells, kind, choices, lists, list_column, lang)
+
+
+def _validation(
+    sheet: Worksheet,
+    cells: str,
+    kind: str,
+    choices: dict[str, str],
+    lists: Worksheet,
+    list_column: int,
+    lang: str,
+) -> int:
+    """Validate `cells` for an answer of `kind` (a closed set offered as a list of its labels and
+    "don't know", a date, a whole number, a number); the next free column of the lists sheet."""
+    _ = i18n.translator(lang).gettext
     validation: DataValidation | None = None
     if choices and kind in ("bool", "enum"):
         list_column += 1
@@ -373,7 +387,7 @@ def _validate(
         validation.error = _("Choose or type an answer of the kind the question asks for.")
         validation.showErrorMessage = True
         sheet.add_data_validation(validation)
-        validation.add(cell)
+        validation.add(cells)
     return list_column
 
 
@@ -439,33 +453,17 @@ def _records_sheet(
         last = row
         for offset, name in enumerate(RECORD_FIELDS):
             letter = get_column_letter(RECORD_FIRST_COLUMN + offset)
-            cells = f"{letter}{first}:{letter}{last}"
             field_ = record_field(f"{fact}.{name}")
-            validation: DataValidation | None = None
-            if choices[name] and field_ is not None and field_.kind in ("enum", "bool"):
-                list_column += 1
-                list_letter = get_column_letter(list_column)
-                labels = [*choices[name].values(), _("don't know")]
-                for number, label in enumerate(labels, start=1):
-                    lists.cell(row=number, column=list_column, value=safe_text(label))
-                validation = DataValidation(
-                    type="list",
-                    formula1=f"{LISTS_SHEET}!${list_letter}$1:${list_letter}${len(labels)}",
-                    allow_blank=True,
+            if field_ is not None:
+                list_column = _validation(
+                    sheet,
+                    f"{letter}{first}:{letter}{last}",
+                    field_.kind,
+                    choices[name],
+                    lists,
+                    list_column,
+                    lang,
                 )
-            elif field_ is not None and field_.kind == "date":
-                validation = DataValidation(
-                    type="date", operator="greaterThan", formula1="1", allow_blank=True
-                )
-            elif field_ is not None and field_.kind == "int":
-                validation = DataValidation(
-                    type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True
-                )
-            if validation is not None:
-                validation.error = _("Choose or type an answer of the kind the question asks for.")
-                validation.showErrorMessage = True
-                sheet.add_data_validation(validation)
-                validation.add(cells)
 
 
 def _shown(value: Any, choices: dict[str, str]) -> Any:
