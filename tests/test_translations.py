@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from compliance.core.messages import N_
 from compliance.core.translations import (
     TRANSLATED_LANGUAGES,
     load_setting_texts,
@@ -19,6 +20,7 @@ from compliance.core.translations import (
     setting_stamp,
     source_stamp,
 )
+from compliance.outputs import i18n
 
 REPO = Path(__file__).resolve().parent.parent
 PACKS = sorted((REPO / "rules" / "packs").glob("*.yaml"))
@@ -270,3 +272,24 @@ def test_every_catalogue_control_has_a_current_title(lang) -> None:
         assert titles[cid]["source"] == control_stamp(title), f"{cid}: stale"
         assert control_title(lang, cid, title) == (titles[cid]["title"], False)
     assert control_title(lang, "X-1", "A changed title") == ("A changed title", True)
+
+
+@pytest.mark.parametrize("lang", ["en", "da", "sv"])
+def test_every_sheet_title_fits_excels_31_characters_in_every_language(lang: str) -> None:
+    """A workbook's sheet names are cut at 31 characters: a title that does not fit would reach
+    the supplier or the DPO cut off ("Revisionsrapporter och certifik")."""
+    from compliance.outputs import dpa_review, questionnaire, tender
+
+    titles = [
+        N_("Instructions"),
+        *(title for _topic, title in questionnaire.SHEETS),
+        questionnaire.RECORDS_SHEET,
+        dpa_review.TEXTS["requirement"],
+        dpa_review.TEXTS["data_act"],
+        tender.TEXTS["requirement"],
+        N_("Action plan"),
+        N_("Findings"),
+    ]
+    translator = i18n.translator(lang)
+    shown = [translator.gettext(t) for t in titles] + [translator.pgettext("sheet name", "About")]
+    assert not [t for t in shown if len(t) > 31]
