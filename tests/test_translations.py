@@ -285,7 +285,7 @@ def test_every_sheet_title_fits_excels_31_characters_in_every_language(lang: str
         *(title for _topic, title in questionnaire.SHEETS),
         questionnaire.RECORDS_SHEET,
         dpa_review.TEXTS["requirement"],
-        dpa_review.TEXTS["data_act"],
+        dpa_review.TEXTS["data_act_sheet"],
         tender.TEXTS["requirement"],
         N_("Action plan"),
         N_("Findings"),

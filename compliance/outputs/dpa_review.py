@@ -63,6 +63,7 @@ TEXTS = {
     "questions": N_("Questions to send back to the supplier"),
     "none_to_ask": N_("Nothing to ask: every requirement is found."),
     "data_act": N_("Data Act (cloud switching)"),
+    "data_act_sheet": N_("Data Act switching"),  # the workbook's sheet: at most 31 characters
     "data_act_intro": N_(
         "The switching terms Regulation (EU) 2023/2854 requires in a contract for a data processing "
         "(cloud) service (Arts. 25, 28 and 29), read as the clauses above are. They are reported apart "
@@ -310,7 +311,7 @@ def as_xlsx(review: Review, lang: str) -> bytes:
                 row["ask"],
             ],
         )
-    data_act = book.create_sheet(gettext(TEXTS["data_act"])[:31])
+    data_act = book.create_sheet(gettext(TEXTS["data_act_sheet"]))
     _header(data_act, columns, lang)
     _row(data_act, ["", gettext(SCOPE_WORDS[review.data_act_scope]), "", "", "", "", ""])
     for row in _rows(review, lang, _shown_data_act(review)):
