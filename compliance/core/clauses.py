@@ -492,7 +492,16 @@ def _unhollowed(text: str, lang: Language) -> str:
 
 
 def _context(text: str, match: re.Match[str], width: int = 60) -> str:
-    return text[match.start() : match.end() + width].split(".")[0].strip()
+    """The words from a match on, up to `width` characters after it or the sentence's end; a cut
+    falls between words and is marked with "…", never inside a word."""
+    end = match.end() + width
+    piece = text[match.start() : end]
+    whole = piece.split(".")[0]
+    if whole == piece and end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        whole = whole.rsplit(" ", 1)[0] + " …"
+    elif whole == piece and end < len(text):
+        whole = whole.rstrip() + " …"
+    return whole.strip()
 
 
 def review(blocks: Sequence[Block], code: str) -> list[ClauseResult]:
