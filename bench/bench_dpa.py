@@ -22,8 +22,10 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import tempfile
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -102,20 +104,24 @@ def converted(path: Path, kind: str, folder: Path) -> Path:
     return out
 
 
+def _review(folder: Path, doc_id: str, lang: str, kind: str, scratch: Path) -> dict[str, Any]:
+    """The review of one corpus document, read as `kind` (converted in `scratch` if not md)."""
+    path = next(p for p in folder.iterdir() if p.stem == doc_id)
+    if kind != "md":
+        path = converted(path, kind, scratch)
+    return {r.requirement: r for r in review(read(path), lang)}
+
+
 def evaluate(half: str, lang: str, kind: str = "md") -> tuple[dict[str, dict[str, int]], list[str]]:
     """Counts per requirement, and the errors, for one half and language."""
     folder = CORPUS / half / lang
     key = yaml.safe_load((folder / "key.yaml").read_text(encoding="utf-8"))
     table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     errors: list[str] = []
-    import tempfile
-
-    scratch = Path(tempfile.mkdtemp(prefix="bench-dpa-"))
+    with tempfile.TemporaryDirectory(prefix="bench-dpa-") as scratch:
+        found = {doc_id: _review(folder, doc_id, lang, kind, Path(scratch)) for doc_id in key}
     for doc_id, expected in sorted(key.items()):
-        path = next(p for p in folder.iterdir() if p.stem == doc_id)
-        if kind != "md":
-            path = converted(path, kind, scratch)
-        results = {r.requirement: r for r in review(read(path), lang)}
+        results = found[doc_id]
         for req in requirements():
             want = expected[req]["outcome"]
             got = results[req]

@@ -62,9 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         loaded = load_solution(path)
         a = assess(loaded.solution, load_packs(), date(2026, 12, 1), inputs=loaded.inputs)
     payload = a.model_dump_json(indent=2, by_alias=True)
-    key = Path(tempfile.mkdtemp()) / "bench.p12"
-    signing.write_private(key, signing.create_identity(b"bench", common_name="Benchmark"))
-    identity = signing.load_identity(key, b"bench")
+    with tempfile.TemporaryDirectory() as keys:
+        key = Path(keys) / "bench.p12"
+        signing.write_private(key, signing.create_identity(b"bench", common_name="Benchmark"))
+        identity = signing.load_identity(key, b"bench")
     ours, layout, write, sign, pages, size = [], [], [], [], 0, 0
     for _ in range(args.repeat):
         t0 = time.perf_counter()
