@@ -527,7 +527,7 @@ def test_the_clause_table_as_text_json_workbook_and_signed_pdf(tmp_path, cli) ->
         and "Question for the supplier: Please confirm" in text.out
     )
     # Every reading says it is a machine's, with how often a "found" was wrong on unseen agreements.
-    assert "A machine reading for a lawyer to confirm" in text.out and "one in six" in text.out
+    assert "A machine reading for a lawyer to confirm" in text.out and "one in five" in text.out
     danish = cli("review", "dpa", path, "--lang", "da")
     assert "(dpa.md, punkt 2.1)" in danish.out and "(dpa.md, punkt 3, afsnit 1)" in danish.out
     assert "En maskinel læsning, som en jurist skal bekræfte" in danish.out
@@ -599,9 +599,11 @@ def test_the_review_becomes_facts_of_the_solution(tmp_path, cli) -> None:
 # and 202/252 right, 17 false found each), and their errors were then read: they have become tuning
 # material like tune/, and their pins below are tuned figures, not a measurement of how the
 # patterns generalise. So has the third held-out half (heldout3/: 168/252 right and 23 false found,
-# blind). The fourth held-out half (heldout4/), written blind while the third was tuned on, was
-# measured once after that tuning (175/252 right, 20 false found of 123 called found, 53
-# weaknesses missed); its pin below holds those figures as a floor until someone tunes on it.
+# blind). So has the fourth held-out half (heldout4/), written blind while the third was tuned on
+# and measured once after that tuning (175/252 right, 20 false found of 123 called found, 53
+# weaknesses missed): its pin below holds its tuned figures. The fifth (heldout5/) was written
+# blind while the fourth was tuned on, and measured once after that tuning: its pin holds that
+# blind measurement.
 
 
 def _measure(half: str, lang: str) -> dict[str, int]:
@@ -805,16 +807,36 @@ def test_the_data_act_terms_become_facts_only_of_a_cloud_provider(tmp_path, cli)
 
 
 @pytest.mark.parametrize(
-    ("lang", "right", "false_found", "missed"), [("da", 60, 8, 17), ("sv", 63, 8, 18), ("en", 52, 4, 18)]
+    ("lang", "right", "false_found", "missed"), [("da", 71, 0, 8), ("sv", 74, 0, 8), ("en", 61, 0, 9)]
 )
-def test_the_fourth_held_out_half_measured_blind_does_not_get_worse(
+def test_the_fourth_held_out_half_now_tuned_on_does_not_get_worse(
     lang: str, right: int, false_found: int, missed: int
 ) -> None:
     """The fourth held-out half (heldout4/), written by someone who never saw the patterns and
     measured once, blind, after the tuning on the four earlier halves (7 December 2026): 175/252
-    right, 20 false found (of the 123 clauses called found; none of them a missing clause), 53
-    weaknesses missed. Nobody has tuned on it; its figures may improve, never get worse."""
+    right (da 60, sv 63, en 52), 20 false found (8, 8 and 4: of the 123 clauses called found; none
+    of them a missing clause), 53 weaknesses missed (17, 18 and 18). Then read and tuned on:
+    206/252, no false found, 25 weaknesses missed (most of them clauses not recognised at all,
+    which count as unknown). Its figures may improve, never get worse."""
     measured = _measure("heldout4", lang)
+    assert measured["documents"] == 84
+    assert measured["false_found"] <= false_found
+    assert measured["weakness_missed"] <= missed
+    assert measured["right"] >= right
+
+
+@pytest.mark.parametrize(
+    ("lang", "right", "false_found", "missed"), [("da", 68, 9, 14), ("sv", 66, 11, 16), ("en", 61, 10, 16)]
+)
+def test_the_fifth_held_out_half_read_blind_does_not_get_worse(
+    lang: str, right: int, false_found: int, missed: int
+) -> None:
+    """The fifth held-out half (heldout5/), written by someone who never saw the patterns while the
+    fourth was tuned on, measured once, blind, after that tuning (7 December 2026): 195/252 right
+    (77%), 30 false found of the 145 clauses called found (19 weakened and 11 contradicted in the
+    key; none a missing clause), 46 weaknesses missed. Nobody has tuned on it: these are the
+    figures of a reading of agreements the patterns never saw. They may improve, never get worse."""
+    measured = _measure("heldout5", lang)
     assert measured["documents"] == 84
     assert measured["false_found"] <= false_found
     assert measured["weakness_missed"] <= missed

@@ -316,7 +316,7 @@ def failing_tests(code: str) -> list[str]:
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = (
     r"art|arts|nr|no|nos|stk|kap|pkt|jf|jfr|fx|bl\.a|f\.eks|t\.ex|e\.g|i\.e|etc|inkl|incl|ca|dvs|"
-    r"mfl|m\.fl|resp|ang|vedr|iht|ifm|st|p|pp|sec|para|cf|vs|ltd|inc|co|corp|a/s|ab|aps|gmbh|s\.a|dr|mr|ms|u\.s|u\.k|e\.u"
+    r"mfl|m\.fl|resp|ang|vedr|iht|ifm|st|p|pp|pr|sec|para|cf|vs|ltd|inc|co|corp|a/s|ab|aps|gmbh|s\.a|dr|mr|ms|u\.s|u\.k|e\.u"
 )
 
 
@@ -378,6 +378,8 @@ def classify(text: str, key: str, lang: Language, kind: str = "sentence") -> tup
 _NUMBER_STOP = re.compile(r"(?<=[^\W_])\.(?=[^\W_])")
 _LETTER_STOPS = re.compile(r"(?<![\w.])(?:[^\W\d_]\.){2,}")
 _INNER_STOP = "\u2024"  # one dot leader: looks like a full stop, is not one to the patterns
+# the stop of an abbreviation with a small letter after it ("pr. husstand", "jf. punkt 4")
+_ABBREVIATION_STOP = re.compile(rf"\b(?:{_ABBREVIATIONS})\.(?=\s+(?-i:[a-zæøåäö]))", re.IGNORECASE)
 
 
 def _classify(
@@ -392,9 +394,11 @@ def _classify(
     # A full stop inside a number ("clause 7.1", "100.000 kr.") or a web address ("example.com")
     # ends no sentence: it is read as another mark, so that a pattern's "[^.]" span runs over it;
     # the reasons show it as a stop. So are the stops of an abbreviation of single letters
-    # ("U.S.", "e.g.", "t.o.m.").
+    # ("U.S.", "e.g.", "t.o.m."), and so is the stop of an abbreviation that a small letter
+    # follows ("pr. husstand", "jf. punkt 4").
     text = _LETTER_STOPS.sub(lambda m: m.group(0).replace(".", _INNER_STOP), " ".join(text.split()))
     text = _NUMBER_STOP.sub(_INNER_STOP, text)
+    text = _ABBREVIATION_STOP.sub(lambda m: m.group(0)[:-1] + _INNER_STOP, text)
     found = _read_sentence(text, key, lang, about)
     if found is None:
         return None
@@ -431,7 +435,14 @@ def _read_sentence(
         return ClauseOutcome.CONTRADICTED, f"{EXCLUDES}“{_context(rest, excluded, 100)}”", 99
     if _first(lang.definition, text):
         return None
-    contra = _first(patterns.contradicted, text)
+    # Of several sentences that contradict the duty, the one an earlier pattern matches is quoted:
+    # a pattern that reads a contradiction off circumstances ("the team in Serbia has access")
+    # stands after one that states it.
+    contra, order = None, 0
+    for order, pattern in enumerate(patterns.contradicted):  # noqa: B007 - the order is the index
+        contra = pattern.search(text)
+        if contra is not None:
+            break
     if contra is not None:
         limited = _first(lang.exception, _unhollowed(text[contra.end() :], lang))
         if limited is not None and not patterns.absolute:
@@ -440,7 +451,7 @@ def _read_sentence(
                 f"{RULES_OUT_BUT}“{contra.group(0)}”",
                 99,
             )
-        return ClauseOutcome.CONTRADICTED, f"{PERMITS}“{contra.group(0)}”", 99
+        return ClauseOutcome.CONTRADICTED, f"{PERMITS}“{contra.group(0)}”", 99 + order
     narrow = _first(patterns.narrowed, rest)
     if narrow is not None:
         return ClauseOutcome.WEAKENED, f"{NARROWS}“{narrow.group(0).strip()}”", 99
