@@ -7,8 +7,10 @@ Protocol (issue 20), for each bundled example:
 2. remove from it every fact the question bank has a question for (for every flow, party and
    system, and every safeguard), except a fact without which the file is not valid;
 3. ask the interview's next question (`compliance.outputs.interview.next_deciding_group`: a fact
-   open for several flows, parties or systems is one question with a row for each, and one that
-   cannot decide anything alone waits for a sibling that can, as the interview asks it; a list of
+   open for several flows, parties or systems is one question with a row for each, the open
+   yes-or-no questions of one checklist about one subject and of one stage of the interview are
+   one question with a row for each item, and one that cannot decide anything alone waits for a
+   sibling that can, as the interview asks it; a list of
    records, a party's assurance documents, is a question and then one per field of each record,
    and counts its fields among the facts removed), answer each row with the example's own value,
    or "don't know" where the example states none (the fact stays unknown and the row is not
@@ -46,6 +48,7 @@ from compliance.core.packs import LoadedPack
 from compliance.core.questions import (
     RECORDS,
     bank,
+    checklist_of,
     fields_to_ask,
     next_questions,
     question_key,
@@ -220,15 +223,23 @@ def strip(doc: Doc) -> tuple[Doc, int]:
 
 def necessary(complete: Doc, goal: Reference, packs: Sequence[LoadedPack], as_of: date) -> tuple[int, int]:
     """How many of the facts the protocol removes change the answer when removed alone, and how
-    many questions they take (a fact of several targets is one question, a row each): every
-    interview, whatever its order, must ask each of them, so their share is a floor under the
-    share any interview of such questions can reach."""
+    many questions they take at the fewest (a fact of several targets is one question, a row
+    each; the yes-or-no facts of one checklist about one subject are one question, a row each):
+    every interview, whatever its order, must ask each of them, so their share is a floor under
+    the share any interview of such questions can reach."""
     facts: list[tuple[str, Target | None]] = []
     for fact, target in asked_about(complete):
         smaller = _without(complete, fact, target)
         if smaller is not None and reference(assess(smaller[1], packs, as_of)) != goal:
             facts.append((fact, target))
-    return len(facts), len({fact for fact, _ in facts})
+    questions: set[tuple[str, str | None]] = set()
+    for fact, target in facts:
+        checklist = checklist_of(fact)
+        if checklist is None:
+            questions.add((fact, None))
+        else:
+            questions.add((checklist.under, target.ref if target is not None else None))
+    return len(facts), len(questions)
 
 
 def run(example: Path, packs: Sequence[LoadedPack], as_of: date, verbose: bool = False) -> Economy:

@@ -24,7 +24,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from compliance.core.questions import bank  # noqa: E402
+from compliance.core.questions import bank, checklists  # noqa: E402
 from compliance.core.translations import (  # noqa: E402
     CONTROLS_FILE,
     DPA_FILE,
@@ -147,6 +147,9 @@ def main() -> int:
                         continue
                     lines = _set_stamp(lines, key, stamp)
                     changed = True
+            if path.name == QUESTIONS_FILE:
+                lines, stamped = _checklists(path, data, lines, args, problems)
+                changed = changed or stamped
             if changed:
                 path.write_text("".join(lines), encoding="utf-8")
             continue
@@ -276,14 +279,42 @@ def _set_term_stamp(lines: list[str], name: str, key: str, stamp: str) -> list[s
     return [*lines[: start + 1], f"      source: {_quoted(stamp)}\n", *body, *lines[end:]]
 
 
-def _set_stamp(lines: list[str], rule_id: str, stamp: str) -> list[str]:
-    """Put `source: STAMP` as the first field of the rule's entry, replacing an old one."""
-    start = next(i for i, line in enumerate(lines) if re.match(rf"^  {re.escape(rule_id)}:\s*$", line))
+def _set_stamp(lines: list[str], rule_id: str, stamp: str, section: str | None = None) -> list[str]:
+    """Put `source: STAMP` as the first field of the rule's entry (in `section`, where given),
+    replacing an old one."""
+    first = next(i for i, line in enumerate(lines) if line.rstrip() == f"{section}:") if section else 0
+    start = next(
+        i for i, line in enumerate(lines) if i > first and re.match(rf"^  {re.escape(rule_id)}:\s*$", line)
+    )
     end = start + 1
     while end < len(lines) and (lines[end].startswith("    ") or not lines[end].strip()):
         end += 1
     body = [line for line in lines[start + 1 : end] if not line.startswith("    source:")]
     return [*lines[: start + 1], f"    source: {_quoted(stamp)}\n", *body, *lines[end:]]
+
+
+def _checklists(
+    path: Path, data: Any, lines: list[str], args: argparse.Namespace, problems: list[str]
+) -> tuple[list[str], bool]:
+    """Check (or stamp) the translated headings of the question bank's checklists; the lines,
+    and whether any stamp was set."""
+    wanted = {under: control_stamp(c.title) for under, c in checklists().items()}
+    given = data.get("checklists") or {}
+    changed = False
+    for under in sorted(wanted.keys() - given.keys()):
+        problems.append(f"{path.relative_to(ROOT)}: checklist {under}: not translated")
+    for under, entry in given.items():
+        stamp = wanted.get(under)
+        where = f"{path.relative_to(ROOT)}: checklist {under}"
+        if stamp is None:
+            problems.append(f"{where}: no such checklist")
+        elif entry.get("source") != stamp:
+            if args.check or not (under in args.rules or (not args.rules and "source" not in entry)):
+                problems.append(f"{where}: {'stale' if 'source' in entry else 'unstamped'}")
+                continue
+            lines = _set_stamp(lines, under, stamp, "checklists")
+            changed = True
+    return lines, changed
 
 
 def _set_says_stamp(lines: list[str], rule_id: str, stamp: str) -> list[str]:

@@ -5,6 +5,7 @@ and a second run going on where the first stopped."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -92,7 +93,9 @@ def test_answers_go_into_the_file_with_their_source_and_its_comments_stay(soluti
     again = interview(solution, "--by", BY)
     again.expect("Verdict now")
     again.expect(QUESTION)
-    assert again.match.group(1) == next_question
+    # (the first run asked it in a checklist, numbered; the second asks it alone, as the only
+    # question of the checklist still open)
+    assert again.match.group(1).strip() == re.sub(r"^\s*\d+/\d+ ", "", next_question)
     again.expect("> ")
     again.sendline("q")
     again.expect(pexpect.EOF)
@@ -252,3 +255,34 @@ def test_assurance_documents_are_asked_one_by_one_and_written_as_a_list(tmp_path
     assert certificate["soa_excluded_controls"] == ["A.8.28"]
     assert parties["dandc"]["assurance"] == []
     assert "assurance" not in parties["google-fcm"]
+
+
+def test_a_checklist_is_asked_as_one_question_with_its_heading_and_a_row_for_each_item(
+    solution: Path,
+) -> None:
+    child = interview(solution, "--by", BY, lang="da")
+    child.expect("Hvilke teknologier")
+    child.expect("> ")
+    child.sendline("9")  # IoT sensors
+    child.expect("Automatiske afgørelser i dataflowet Sensor readings")  # the checklist's heading
+    child.expect("En tjekliste med 2 spørgsmål")
+    child.expect("1/2 Træffes afgørelser om enkeltpersoner")  # each item keeps its own words
+    child.expect("  > ")
+    child.sendline("?")  # why, and the help and evidence a checklist's item is shown without
+    child.expect("Svar kun nej, hvis en medarbejder")
+    child.expect("  > ")
+    child.sendline("2")  # a person decides
+    child.expect("2/2 Har afgørelser på grundlag af dataflowet Sensor readings retsvirkning")
+    child.expect("  > ")
+    child.sendline("d")
+    child.expect(QUESTION)  # the checklist is done: the next question stands alone
+    assert "/2 " not in child.match.group(1)
+    child.expect("> ")
+    child.sendline("q")
+    child.expect("2 svar skrevet i")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    flow = yaml.safe_load(solution.read_text(encoding="utf-8"))["flows"][0]
+    assert flow["automated_decision"]["solely_automated"] is False
+    assert "legal_or_similar_effect" not in flow["automated_decision"]  # not known: nothing written

@@ -3,6 +3,7 @@ and the questions an interview asks, in order, including the facts stated around
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -13,17 +14,24 @@ from compliance.core.errors import RulePackError
 from compliance.core.models.assessment import Finding, Target
 from compliance.core.models.rules import Outcome, Scope
 from compliance.core.questions import (
+    PLACEHOLDERS,
     Related,
     _asked_after,
     ask_about,
     bank,
+    checklist_heading,
+    checklists,
+    in_groups,
     in_language,
     next_group,
     next_questions,
     parse_bank,
+    parse_bank_file,
     question_key,
     subject,
 )
+from compliance.core.resources import rules_root
+from compliance.core.translations import TRANSLATED_LANGUAGES, checklist_title
 from compliance.inputs.answers import NoPlaceError, get_answer, remove_answer, set_answer
 from compliance.inputs.loader import load_packs
 
@@ -284,3 +292,72 @@ def test_an_unknown_beside_a_true_branch_does_not_make_the_applicability_open() 
     assert result.applies_unknown == []
     assert "flow.consent.recorded" in result.to_state
     assert ("flow.consent.recorded", READINGS) in {(q.fact, q.target) for q in next_questions(a)}
+
+
+def test_the_yes_or_no_questions_about_one_part_of_a_subject_are_one_checklist() -> None:
+    """The open yes-or-no questions of a checklist about one system are asked together, where the
+    first of them stands; those of another system make a checklist of their own; a question about
+    the same part that is not yes or no, and one about a deeper part, stay out of it."""
+    sensor = Target(kind=Scope.SYSTEM, id="sensor", name="Street sensor")
+    platform = Target(kind=Scope.SYSTEM, id="platform", name="Data platform")
+    asked = [
+        ask_about("system.security.mfa", sensor),
+        ask_about("flow.lawful_basis", READINGS),
+        ask_about("system.security.mfa", platform),
+        ask_about("system.security.exposed_interfaces", sensor),  # a list: not yes or no
+        ask_about("system.security.update.available", sensor),  # another part: its own checklist
+        ask_about("system.security.input_validation", sensor),
+        ask_about("safeguards.backup", None),
+        ask_about("safeguards.mfa", None),
+    ]
+    groups = [[(q.fact, q.target.id if q.target else None) for q in g] for g in in_groups(asked)]
+    assert groups == [
+        [("system.security.mfa", "sensor"), ("system.security.input_validation", "sensor")],
+        [("flow.lawful_basis", "readings")],
+        [("system.security.mfa", "platform")],
+        [("system.security.exposed_interfaces", "sensor")],
+        [("system.security.update.available", "sensor")],
+        [("safeguards.backup", None), ("safeguards.mfa", None)],
+    ]
+    by_first = {g[0].fact + (g[0].target.id if g[0].target else ""): g for g in in_groups(asked)}
+    assert checklist_heading(by_first["system.security.mfasensor"], "en") == (
+        "The security of Street sensor",
+        False,
+    )
+    assert checklist_heading(by_first["safeguards.backup"], "sv") == ("Lösningens skyddsåtgärder", False)
+    # One open question of a checklist is asked alone, as itself.
+    assert checklist_heading(by_first["system.security.mfaplatform"], "da") is None
+    assert checklist_heading(by_first["flow.lawful_basisreadings"], "da") is None
+
+
+@pytest.mark.parametrize(
+    ("checklists", "message"),
+    [
+        ("  - {under: system.security, title: 'The security of {system}'}\n" * 2, "a second checklist"),
+        ("  - {under: solution.jurisdiction, title: Where}\n", "fewer than two yes-or-no questions"),
+        (
+            "  - {under: system.security, title: The security of the system}\n",
+            "name its subject with {system}",
+        ),
+        ("  - {under: safeguards, title: 'The safeguards of {system}'}\n", "names no flow, party or system"),
+    ],
+)
+def test_a_checklist_that_cannot_be_asked_is_refused_where_it_stands(checklists: str, message: str) -> None:
+    text = (rules_root() / "questions" / "questions.yaml").read_text(encoding="utf-8")
+    head = text[: text.index("\nchecklists:\n")]
+    with pytest.raises(RulePackError) as caught:
+        parse_bank_file(head + "\nchecklists:\n" + checklists, "questions.yaml")
+    (problem,) = caught.value.problems
+    assert message in problem.message and problem.line is not None and problem.path.startswith("checklists[")
+
+
+def test_every_checklist_heading_is_current_in_every_language_and_names_its_subject() -> None:
+    for under, checklist in checklists().items():
+        kind = subject(under)
+        for lang in ("en", *TRANSLATED_LANGUAGES):
+            title, in_english = checklist_title(lang, under, checklist.title)
+            assert not in_english, (lang, under)
+            wanted = [PLACEHOLDERS[kind]] if kind is not None else []
+            assert re.findall(r"\{\w+\}", title) == wanted, (lang, under, title)
+    # A changed English heading is shown in English until its translations are restamped.
+    assert checklist_title("da", "system.security", "Security of {system}") == ("Security of {system}", True)

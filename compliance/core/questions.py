@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Container, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
@@ -47,7 +47,7 @@ from compliance.core.models.solution import (
 )
 from compliance.core.resources import rules_root
 from compliance.core.scoring import SEVERITY_POINTS
-from compliance.core.translations import QuestionText, question_text, vocabulary_title
+from compliance.core.translations import QuestionText, checklist_title, question_text, vocabulary_title
 from compliance.core.validation import validate_located
 from compliance.core.vocabulary import safeguards
 from compliance.core.yamlio import load_text
@@ -151,24 +151,54 @@ class BankEntry(Strict):
     )
 
 
+class Checklist(Strict):
+    """Yes-or-no questions about one part of a subject, asked together: a checklist."""
+
+    under: str = Field(
+        description="The part: every question about a fact directly under this path (safeguards, "
+        "system.security) whose answer is yes or no, or a safeguard's status, belongs to it."
+    )
+    title: str = Field(
+        description="Its heading, in plain words, naming its subject with {flow}, {party} or {system}."
+    )
+
+
 class Bank(Strict):
     """The question bank file."""
 
     version: int
     questions: list[BankEntry]
+    checklists: list[Checklist] = Field(default_factory=list)
 
 
 @cache
 def bank() -> dict[str, BankEntry]:
     """The shipped question bank by fact, checked against the solution format."""
+    return _shipped()[0]
+
+
+@cache
+def checklists() -> dict[str, Checklist]:
+    """The shipped bank's checklists, by the part they are about (`Checklist.under`)."""
+    return _shipped()[1]
+
+
+@cache
+def _shipped() -> tuple[dict[str, BankEntry], dict[str, Checklist]]:
     resource = rules_root().joinpath(*BANK_FILE)
     if not resource.is_file():
-        return {}
-    return parse_bank(resource.read_text(encoding="utf-8"), "rules/" + "/".join(BANK_FILE))
+        return {}, {}
+    return parse_bank_file(resource.read_text(encoding="utf-8"), "rules/" + "/".join(BANK_FILE))
 
 
 def parse_bank(text: str, name: str) -> dict[str, BankEntry]:
-    """A question bank from its YAML text; every problem located, none skipped."""
+    """A question bank's questions from its YAML text; every problem located, none skipped."""
+    return parse_bank_file(text, name)[0]
+
+
+def parse_bank_file(text: str, name: str) -> tuple[dict[str, BankEntry], dict[str, Checklist]]:
+    """A question bank from its YAML text, its questions by fact and its checklists by part;
+    every problem located, none skipped."""
     located = load_text(text, name)
     if isinstance(located.data, dict):
         for entry in located.data.get("questions") or []:
@@ -237,9 +267,60 @@ def parse_bank(text: str, name: str) -> dict[str, BankEntry]:
                         ("questions", index, "asked_after", index_after), f"no question for '{other}'"
                     )
                 )
+    problems.extend(_checklist_problems(located, data, reg))
     if problems:
         raise RulePackError(problems)
-    return {entry.fact: entry for entry in data.questions}
+    return {entry.fact: entry for entry in data.questions}, {c.under: c for c in data.checklists}
+
+
+def _checklist_problems(located: Any, data: Bank, reg: Mapping[str, Any]) -> list[Problem]:
+    """What is wrong with the bank's checklists: each about a part that has at least two yes-or-no
+    questions, once, its heading naming the subject of that part and no other."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for index, checklist in enumerate(data.checklists):
+        where = ("checklists", index)
+        if checklist.under in seen:
+            problems.append(located.problem((*where, "under"), f"a second checklist for '{checklist.under}'"))
+        seen.add(checklist.under)
+        members = [e.fact for e in data.questions if _in_checklist(e.fact, checklist.under, reg)]
+        if len(members) < 2:
+            problems.append(
+                located.problem(
+                    (*where, "under"), f"fewer than two yes-or-no questions under '{checklist.under}'"
+                )
+            )
+        kind = subject(checklist.under)
+        wanted = {PLACEHOLDERS[kind]} if kind is not None else set()
+        named = {p for p in PLACEHOLDERS.values() if p in checklist.title}
+        if named != wanted:
+            problems.append(
+                located.problem(
+                    (*where, "title"),
+                    f"the heading must name its subject with {next(iter(wanted))}"
+                    if wanted
+                    else "the heading of a checklist about the solution names no flow, party or system",
+                )
+            )
+    return problems
+
+
+def _in_checklist(fact: str, under: str, reg: Mapping[str, Any]) -> bool:
+    """Whether a question about `fact` belongs to the checklist about `under`: the fact lies
+    directly under it and is answered yes or no, or with a safeguard's status."""
+    if fact.rsplit(".", 1)[0] != under:
+        return False
+    if fact.startswith(SAFEGUARD_PREFIX):
+        return True
+    spec = reg.get(fact)
+    return spec is not None and spec.kind == "bool"
+
+
+@cache
+def checklist_of(fact: str) -> Checklist | None:
+    """The checklist a question about `fact` is asked in, if any."""
+    found = checklists().get(fact.rsplit(".", 1)[0])
+    return found if found is not None and _in_checklist(fact, found.under, registry()) else None
 
 
 def _record_problems(located: Any, where: tuple[str, int], entry: BankEntry) -> list[Problem]:
@@ -337,7 +418,17 @@ def interview_questions(
     deciding: Callable[[Finding], bool],
     related: Related | None = None,
 ) -> list[Question]:
-    """The questions of an interview, in asking order: first those that decide the verdict or the
+    """The questions of an interview, in asking order (`interview_tiers`, one after the other)."""
+    return [q for tier in interview_tiers(findings, screening, deciding, related) for q in tier]
+
+
+def interview_tiers(
+    findings: Iterable[Finding],
+    screening: DpiaScreening,
+    deciding: Callable[[Finding], bool],
+    related: Related | None = None,
+) -> list[list[Question]]:
+    """The questions of an interview in the tiers they are asked in, each in asking order: first those that decide the verdict or the
     DPIA answer (`open_questions`), then those that decide any critical or high result still
     unknown, then what a critical or high failure rests on that nobody stated, then, where a
     critical or high result passes on the systems holding the data, what those systems state of
@@ -346,10 +437,12 @@ def interview_questions(
     group. With `related`, a fact stated on the flows or systems around a target (the technologies
     of a system's flows) is asked there. An interview asks a fact open for several targets as one
     question with a row for each (`next_group`), and puts off one that cannot decide anything
-    alone (`compliance.outputs.interview.next_deciding_group`)."""
+    alone (`compliance.outputs.interview.next_deciding_group`). A checklist gathers the questions
+    of one tier only (`in_groups`): a minor item does not come forward with a decisive one."""
     results = list(findings)
-    out = open_questions(results, screening, deciding, related)
-    asked = {(q.fact, q.target) for q in out}
+    first = open_questions(results, screening, deciding, related)
+    tiers = [first]
+    asked = {(q.fact, q.target) for q in first}
 
     def critical_or_high(f: Finding) -> bool:
         return f.severity in (Severity.CRITICAL, Severity.HIGH)
@@ -366,11 +459,13 @@ def interview_questions(
         _ask(results, None, lambda f: True, related),  # so does any unknown result
     ]
     for group in groups:
+        tier = []
         for q in group:
             if (q.fact, q.target) not in asked:
                 asked.add((q.fact, q.target))
-                out.append(q)
-    return out
+                tier.append(q)
+        tiers.append(tier)
+    return tiers
 
 
 def solution_facts_sha256(solution: Mapping[str, Any]) -> str:
@@ -391,22 +486,50 @@ def next_group(
     return groups[0] if groups else []
 
 
-def in_groups(questions: Iterable[Question]) -> list[list[Question]]:
-    """Questions as a person is asked them: those about the same fact of several flows, parties or
-    systems together, one question with a row each, where the first of them stands in the asking
-    order; a question about the solution as a whole stands alone."""
+def in_groups(
+    questions: Iterable[Question],
+    tiers: Mapping[tuple[str, str | None], int] | None = None,
+    *,
+    checklists: bool = True,
+) -> list[list[Question]]:
+    """Questions as a person is asked them, each group where its first question stands in the
+    asking order: the yes-or-no questions of one checklist (`Checklist`) about the same subject
+    together (with `tiers`, `tier_of`: those of the same tier), one question with a row for each
+    item; the others about the same fact of several flows, parties or systems together, one
+    question with a row for each subject; a question about the solution as a whole that is in no
+    checklist stands alone. Without `checklists` (a questionnaire, whose rows of one question stand
+    together), every question is grouped by its fact alone."""
     groups: list[list[Question]] = []
-    by_fact: dict[str, list[Question]] = {}
+    by_key: dict[tuple[str, str | None, int], list[Question]] = {}
     for question in questions:
-        if question.target is None:
+        checklist = checklist_of(question.fact) if checklists else None
+        if checklist is not None:
+            key = (
+                checklist.under,
+                question.target.ref if question.target is not None else None,
+                tiers.get(question_key(question), 0) if tiers is not None else 0,
+            )
+        elif question.target is None:
             groups.append([question])
             continue
-        group = by_fact.get(question.fact)
+        else:
+            key = (question.fact, None, 0)
+        group = by_key.get(key)
         if group is None:
-            group = by_fact[question.fact] = []
+            group = by_key[key] = []
             groups.append(group)
         group.append(question)
     return groups
+
+
+def checklist_heading(group: Sequence[Question], lang: str) -> tuple[str, bool] | None:
+    """The heading of a group of questions that is a checklist (`in_groups`), its subject named, in
+    `lang`, and whether it fell back to English; None for any other group."""
+    checklist = checklist_of(group[0].fact) if group else None
+    if checklist is None or len(group) < 2:
+        return None
+    title, in_english = checklist_title(lang, checklist.under, checklist.title)
+    return fill(title, group[0].target), in_english
 
 
 def question_key(question: Question) -> tuple[str, str | None]:
@@ -416,10 +539,20 @@ def question_key(question: Question) -> tuple[str, str | None]:
 
 def next_questions(a: Assessment) -> list[Question]:
     """An assessment's interview questions, in asking order (`interview_questions`)."""
+    return [q for tier in next_question_tiers(a) for q in tier]
+
+
+def next_question_tiers(a: Assessment) -> list[list[Question]]:
+    """An assessment's interview questions in the tiers they are asked in (`interview_tiers`)."""
     deciding = {p.id for p in a.rule_packs if p.obligation is Obligation.LAW}
     deciding |= set(a.solution.get("contract_standards") or [])
     related = Related(a.solution)
-    return interview_questions(a.findings, a.dpia, lambda f: f.pack in deciding, related)
+    return interview_tiers(a.findings, a.dpia, lambda f: f.pack in deciding, related)
+
+
+def tier_of(tiers: Sequence[Sequence[Question]]) -> dict[tuple[str, str | None], int]:
+    """The tier of each question (`next_question_tiers`), by its key (`question_key`)."""
+    return {question_key(q): number for number, tier in enumerate(tiers) for q in tier}
 
 
 def _ask_absent(

@@ -245,6 +245,21 @@ def control_title(lang: str, control_id: str, title: str) -> tuple[str, bool]:
     return _stamped_title(load_control_titles(lang).get(control_id), title)
 
 
+@functools.cache
+def load_checklist_titles(lang: str) -> dict[str, dict[str, str]]:
+    """The translated headings of the question bank's checklists, by the part they are about,
+    with their stamps (`control_stamp` of the English heading)."""
+    where, section = _language_section(lang, QUESTIONS_FILE, "checklists")
+    return {str(k): _entry(where, f"checklists.{k}", texts, ("title",)) for k, texts in section.items()}
+
+
+def checklist_title(lang: str, under: str, title: str) -> tuple[str, bool]:
+    """A checklist's heading in `lang`, and whether it fell back to the English given."""
+    if lang == "en":
+        return title, False
+    return _stamped_title(load_checklist_titles(lang).get(under), title)
+
+
 FRAMEWORK_FIELDS = ("name",)
 
 

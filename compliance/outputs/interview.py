@@ -39,12 +39,15 @@ from compliance.core.questions import (
     SAFEGUARD_PREFIX,
     RecordField,
     ask_about,
+    checklist_heading,
     fields_to_ask,
     in_groups,
     in_language,
+    next_question_tiers,
     next_questions,
     question_key,
     same_part,
+    tier_of,
 )
 from compliance.core.terminal import neutralise
 from compliance.core.translations import QuestionText
@@ -147,14 +150,19 @@ class Session:
                 self._say(_("No question is left to ask."))
                 break
             rows = len(group) > 1
-            if rows:
+            checklist = checklist_heading(group, self.lang)
+            if checklist is not None:
+                self._checklist_header(*checklist, len(group))
+            elif rows:
                 self._header(group)
             still_open: set[Key] | None = None  # the open questions of `a`, once an answer changed it
-            for question in group:
+            for number, question in enumerate(group, start=1):
                 if still_open is not None and question_key(question) not in still_open:
                     continue  # an answer of an earlier row left this one deciding nothing
                 if question.fact in RECORDS:
                     reply, stopped = self._ask_records(doc, question, row=rows)
+                elif checklist is not None:
+                    reply = self._ask_item(question, number, len(group))
                 else:
                     reply = self._ask(question, row=rows)
                 if reply is None:  # stop
@@ -308,6 +316,35 @@ class Session:
             self._say("  " + _("Give how many (0 for none)."))
         self._say("  " + _("Answer it for each of these {n}, one at a time.").format(n=len(group)))
 
+    def _checklist_header(self, heading: str, in_english: bool, count: int) -> None:
+        """A checklist: its heading once, then its questions one at a time below it."""
+        _ = self._
+        self._say("")
+        self._say(f"{t_marker(self.lang, in_english)}{neutralise(heading)}")
+        self._say("  " + _("A checklist of {n} questions: answer each in turn.").format(n=count))
+
+    def _ask_item(self, question: Question, number: int, count: int) -> Any:
+        """Ask one question of a checklist until it has an answer (its help and evidence after `?`
+        with why it is asked); None to stop, DONT_KNOW or SKIP as given."""
+        text = in_language(question, self.lang)
+        self._say("")
+        self._say(f"  {number}/{count} {t_marker(self.lang, text.in_english)}{neutralise(text.ask)}")
+        choices = [
+            f"{index}. {neutralise(label)}" for index, label in enumerate(text.choices.values(), start=1)
+        ]
+        if sum(len(c) + 3 for c in choices) <= _ONE_LINE:
+            self._say("    " + "   ".join(choices))
+        else:
+            for choice in choices:
+                self._say(f"    {choice}")
+        return self._reply(
+            question,
+            text,
+            "  > ",
+            lambda line: parse_answer(question.fact, line, text.choices),
+            details=True,
+        )
+
     def _show(self, text: QuestionText) -> None:
         _ = self._
         self._say("")
@@ -346,10 +383,12 @@ class Session:
         parse: Callable[[str], Any],
         *,
         remember: bool = True,
+        details: bool = False,
     ) -> Any:
         """Read until an answer `parse` takes (its BadAnswer says what would fit); None to stop,
         DONT_KNOW or SKIP as given (`remember`: kept for the rest of the interview). `?` says why
-        the question is asked and who usually answers it."""
+        the question is asked and who usually answers it, and with `details` (a checklist's
+        question, shown without them) its help and the evidence that shows the answer."""
         _ = self._
         while True:
             line = self._read(prompt)
@@ -357,6 +396,10 @@ class Session:
                 return None
             reply = line.strip().lower()
             if reply == WHY:
+                if details and text.help:
+                    self._say(f"  {neutralise(text.help)}")
+                if details and text.evidence:
+                    self._say("  " + _("Evidence: {evidence}").format(evidence=neutralise(text.evidence)))
                 self._say(f"  {neutralise(text.why or _('No reason is recorded for this question.'))}")
                 if question.answered_by:
                     who = ", ".join(_(ANSWERERS.get(a, a)) for a in question.answered_by)
@@ -420,6 +463,10 @@ class Session:
         self.out.flush()
 
 
+# The widest line of a checklist question's answers side by side; longer, one answer a line.
+_ONE_LINE = 96
+
+
 # How many of the next questions are looked through for one that decides alone, when the next
 # one cannot (each try assesses the solution once per answer the question can take), and how
 # many times a question may be put off so: then it is asked whatever comes after it.
@@ -440,7 +487,8 @@ def next_deciding_group(
     deciding one of the same results before any other: its answer often makes the first
     unnecessary. `put_off` counts how often each question was put off so; one put off
     `PUT_OFF_AT_MOST` times is asked. Empty when every question is passed."""
-    groups = in_groups(q for q in next_questions(a) if question_key(q) not in passed)
+    tiers = next_question_tiers(a)
+    groups = in_groups((q for tier in tiers for q in tier if question_key(q) not in passed), tier_of(tiers))
     if not groups:
         return []
     now = _signature(a)

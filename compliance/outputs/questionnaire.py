@@ -138,7 +138,7 @@ def _topic(question: Question) -> str:
 def as_text(a: Assessment, questions: Sequence[Question], lang: str) -> str:
     """The questions for a terminal or an e-mail, numbered, in the asking order."""
     _ = i18n.translator(lang).gettext
-    groups = in_groups(questions)
+    groups = in_groups(questions, checklists=False)
     lines = [
         _("Open questions about {name}, most decisive first ({n}):").format(
             name=a.solution.get("name", ""), n=len(groups)
@@ -233,7 +233,7 @@ def as_xlsx(a: Assessment, questions: Sequence[Question], lang: str) -> bytes:
     records = [q for q in questions if q.fact in RECORDS]
     questions = [q for q in questions if q.fact not in RECORDS]
     # The rows of one question about several flows, parties or systems stand together.
-    questions = [q for group in in_groups(questions) for q in group]
+    questions = [q for group in in_groups(questions, checklists=False) for q in group]
     sheets: dict[str, Worksheet] = {}
     for topic, title in SHEETS:
         if any(_topic(q) == topic for q in questions):
