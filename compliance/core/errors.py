@@ -62,3 +62,26 @@ class UsageError(ComplianceError):
 
 class OutputError(ComplianceError):
     """An output could not be written; earlier outputs are left untouched."""
+
+
+# The top-level package of our own code: an exception raised here is a bug, never the input's fault.
+_OURS = __name__.split(".", 1)[0]
+
+
+def raised_by(exc: BaseException, *packages: str) -> bool:
+    """Whether `exc` was raised by one of `packages` (the libraries a seam reads hostile input
+    with: pyHanko, pypdf, lxml, openpyxl) rather than by our own code: its type is theirs, or the
+    innermost frame of its traceback that is theirs or ours is theirs. A seam takes what such a
+    library raises on a damaged file as the file's fault and reports it; anything raised in our
+    own code, whatever its type, is a bug and goes on to the internal-error exit."""
+    owners = (*packages, _OURS)
+    if type(exc).__module__.split(".", 1)[0] in packages:
+        return True
+    owner = None
+    tb = exc.__traceback__
+    while tb is not None:
+        root = str(tb.tb_frame.f_globals.get("__name__", "")).split(".", 1)[0]
+        if root in owners:
+            owner = root
+        tb = tb.tb_next
+    return owner is not None and owner != _OURS

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance.core.clauses import Block
-from compliance.core.errors import InputError
+from compliance.core.errors import InputError, raised_by
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_PAGES = 1_000
@@ -52,6 +52,10 @@ def read(path: Path) -> list[Block]:
     except UnicodeDecodeError:
         raise DocumentError.single(name, "not UTF-8 text") from None
     return text_blocks(text)
+
+
+# pypdf and what it reads with: what they raise on a crafted PDF is the file's fault (`raised_by`).
+PYPDF = ("pypdf", "zlib", "PIL", "cryptography")
 
 
 def read_as_data(path: str) -> tuple[str, Any]:
@@ -193,6 +197,8 @@ def _docx(data: bytes, name: str) -> list[Block]:
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise DocumentError.single(name, f"not a Word document that can be read ({exc})") from None
     except Exception as exc:  # lxml's own errors: a malformed part
+        if not raised_by(exc, "docx", "lxml", "xml", "zipfile", "zlib"):
+            raise
         raise DocumentError.single(name, f"a malformed Word document ({type(exc).__name__})") from None
     blocks: list[Block] = []
     section, number = "", 0
@@ -244,7 +250,9 @@ def _footnotes(data: bytes, name: str) -> list[Block]:
                 continue
             try:
                 root = ElementTree.fromstring(archive.read(part))
-            except Exception:
+            except Exception as exc:
+                if not raised_by(exc, "defusedxml", "xml", "zipfile", "zlib"):
+                    raise
                 raise DocumentError.single(name, f"{part}: malformed or refused XML") from None
             for note in root:
                 note_id = note.get(f"{namespace}id", "")
@@ -309,6 +317,8 @@ def _pdf(data: bytes, name: str) -> list[Block]:
     except (PdfReadError, ValueError, KeyError, TypeError, RecursionError, OSError) as exc:
         raise DocumentError.single(name, f"a malformed PDF ({type(exc).__name__})") from None
     except Exception as exc:  # pypdf raises others on crafted files (NotImplementedError for encryption)
+        if not raised_by(exc, *PYPDF):
+            raise
         raise DocumentError.single(name, f"a PDF that cannot be read ({type(exc).__name__})") from None
     if len(pages) > MAX_PAGES:
         raise DocumentError.single(name, f"{len(pages)} pages: refused")
@@ -322,6 +332,8 @@ def _pdf(data: bytes, name: str) -> list[Block]:
         try:
             text = page.extract_text() or ""
         except Exception as exc:  # a crafted page
+            if not raised_by(exc, *PYPDF):
+                raise
             raise DocumentError.single(
                 name, f"page {page_number} cannot be read ({type(exc).__name__})"
             ) from None

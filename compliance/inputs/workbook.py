@@ -27,7 +27,7 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 
-from compliance.core.errors import InputError, Problem
+from compliance.core.errors import InputError, Problem, raised_by
 from compliance.core.messages import N_, say
 from compliance.core.models.assessment import Target
 from compliance.core.models.rules import Scope
@@ -159,6 +159,8 @@ def read_sheet(path: Path, solution: Mapping[str, Any]) -> Sheet:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        if not raised_by(exc, "openpyxl", "et_xmlfile", "defusedxml", "xml", "zipfile", "zlib"):
+            raise
         raise InputError.single(name, f"cannot be read as a workbook: {type(exc).__name__}") from None
     problems: list[Problem] = []
     try:

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
+from compliance.core.errors import raised_by
 from compliance.core.models.assessment import Assessment, Edition, Target, Withheld
 from compliance.core.models.common import value_at
 from compliance.core.models.rules import Scope
@@ -410,7 +411,9 @@ def _pdf_texts(data: bytes) -> Iterable[tuple[str, str]]:
         if isinstance(obj, StreamObject):
             try:
                 raw = obj.get_data()
-            except Exception:  # a stream pypdf cannot decode: read its raw bytes
+            except Exception as exc:  # a stream pypdf cannot decode: read its raw bytes
+                if not raised_by(exc, "pypdf", "zlib", "PIL"):
+                    raise
                 raw = _inflated(obj._data)
             streams.append(raw.decode("utf-8", errors="replace"))
             streams.append(raw.decode("utf-16-be", errors="replace") if raw[:2] == b"\xfe\xff" else "")

@@ -31,7 +31,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from compliance.core.errors import InputError
+from compliance.core.errors import InputError, raised_by
 from compliance.core.messages import N_
 from compliance.outputs.i18n import translator
 
@@ -58,6 +58,19 @@ class Verdict(StrEnum):
     UNTRUSTED = "untrusted"  # intact and whole, but the signer is not trusted
     NOT_VERIFIED = "not_verified"
     NOT_CHECKED = "not_checked"  # the file could not be checked within the limits
+
+
+# The libraries a signed report is read with: what they raise on a damaged file is the file's
+# fault (`raised_by`), anything raised in our own code is a bug.
+PDF_LIBRARIES = (
+    "pyhanko",
+    "pyhanko_certvalidator",
+    "asn1crypto",
+    "cryptography",
+    "oscrypto",
+    "uritools",
+    "zlib",
+)
 
 
 @dataclass(frozen=True)
@@ -192,6 +205,8 @@ def verify_report(path: Path, options: VerifyOptions | None = None) -> Verificat
         try:
             _check_signatures(data, reader, signatures, options, result)
         except Exception as exc:  # a damaged file breaks pyHanko in many ways; each is a failure
+            if not raised_by(exc, *PDF_LIBRARIES):
+                raise  # a bug of ours: the internal-error exit, never a verification's finding
             result.problems.append(f"a signature cannot be checked: {type(exc).__name__}: {exc}")
     raw: bytes | None = None
     try:
@@ -199,6 +214,8 @@ def verify_report(path: Path, options: VerifyOptions | None = None) -> Verificat
     except RecursionError:
         raise
     except Exception as exc:  # same: damaged streams, broken name trees
+        if not raised_by(exc, *PDF_LIBRARIES):
+            raise
         result.problems.append(f"the embedded assessment cannot be read: {type(exc).__name__}: {exc}")
     if options.recompute and raw is not None:
         _recompute(raw, options, result)

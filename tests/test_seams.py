@@ -1,0 +1,74 @@
+"""Where a library reads a supplier's file, what the library raises on a damaged file is reported
+as the file's fault; anything raised in our own code is a bug and reaches the internal-error exit
+(issue 19, item 6): no seam catches more than its library's own failures."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pypdf
+import pytest
+from forgery import minimal_pdf
+
+from compliance.core.errors import raised_by
+from compliance.trust import signing, verification
+
+
+def _ours() -> None:
+    raise KeyError("a bug of ours")
+
+
+def test_an_exception_is_the_librarys_when_its_type_or_its_innermost_frame_is_the_librarys() -> None:
+    with pytest.raises(Exception) as caught:
+        pypdf.PdfReader(io.BytesIO(b"%PDF-1.7\nnot a PDF at all"), strict=True)
+    assert raised_by(caught.value, "pypdf")
+    assert not raised_by(caught.value, "pyhanko")  # another library's seam does not take it
+    with pytest.raises(KeyError) as ours:
+        _ours()
+    assert not raised_by(ours.value, "pypdf")
+    # A built-in type raised inside the library is the library's; the same type raised in our
+    # code is ours.
+    with pytest.raises(Exception) as inside:
+        pypdf.PdfReader(
+            io.BytesIO(minimal_pdf({1: b"<< /Type /Catalog /Pages 9 0 R >>"})), strict=False
+        ).pages[0]
+    assert type(inside.value).__module__ == "builtins" or raised_by(inside.value, "pypdf")
+    assert raised_by(inside.value, "pypdf")
+
+
+@pytest.fixture(scope="module")
+def signed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pages = minimal_pdf(
+        {
+            1: b"<< /Type /Catalog /Pages 2 0 R >>",
+            2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+        }
+    )
+    identity = signing.create_identity(b"seams", common_name="Seam test")
+    folder = tmp_path_factory.mktemp("seams")
+    key = folder / "seams.p12"
+    signing.write_private(key, identity)
+    pdf = signing.sign_pdf(pages, signing.load_identity(key, b"seams"), signing.SignOptions())
+    path = folder / "signed.pdf"
+    path.write_bytes(pdf)
+    return path
+
+
+def test_a_bug_in_checking_a_signature_is_raised_not_reported_as_a_bad_signature(
+    signed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked = verification.verify_report(signed, verification.VerifyOptions(allow_untrusted=True))
+    assert checked.signed and not any("a signature cannot be checked" in p for p in checked.problems)
+    monkeypatch.setattr(verification, "_check_signature", lambda *_args: _ours())
+    with pytest.raises(KeyError, match="a bug of ours"):
+        verification.verify_report(signed, verification.VerifyOptions(allow_untrusted=True))
+
+
+def test_a_bug_in_reading_the_embedded_assessment_is_raised_not_reported(
+    signed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verification, "_embedded_files", lambda *_args: _ours())
+    with pytest.raises(KeyError, match="a bug of ours"):
+        verification.verify_report(signed, verification.VerifyOptions(allow_untrusted=True))
