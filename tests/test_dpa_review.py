@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 
 from compliance.core.clauses import (
     LANGUAGES,
+    LIMITS_ELSEWHERE,
     Block,
     ClauseOutcome,
     art28_requirements,
@@ -128,6 +129,50 @@ def test_a_sentence_that_narrows_a_duty_outweighs_a_clean_clause_elsewhere() -> 
     result = {r.requirement: r for r in review(blocks, "en")}["art28-3-g"]
     assert result.outcome is ClauseOutcome.WEAKENED
     assert result.location == "section 9.2" and "paid export service" in result.quote
+
+
+@pytest.mark.parametrize(
+    ("lang", "clean", "elsewhere"),
+    [
+        (
+            "en",
+            "8.2 The Supplier shall assist the Customer in ensuring compliance with Articles 32 to 36 of "
+            "the GDPR.",
+            "Annex D. Assistance under clause 8.2 is charged at the Supplier's hourly rates.",
+        ),
+        (
+            "da",
+            "8.2 Leverandøren bistår kunden med at overholde forpligtelserne i artikel 32-36.",
+            "Bilag D. Bistand efter punkt 8.2 faktureres efter leverandørens timepriser.",
+        ),
+        (
+            "sv",
+            "8.2 Leverantören ska bistå Kunden med att fullgöra skyldigheterna enligt artiklarna 32-36.",
+            "Bilaga D. Bistånd enligt punkt 8.2 debiteras enligt Leverantörens timpris.",
+        ),
+    ],
+)
+def test_a_limit_worded_or_placed_where_no_pattern_looks_weakens_the_clean_clause(
+    lang: str, clean: str, elsewhere: str
+) -> None:
+    """A duty found is read once more against the whole agreement: a sentence about its subject
+    (here through the clause it refers to) with a generic limiting word weakens it, quoted."""
+    blocks = text_blocks(f"## 8. Assistance\n\n{clean}\n\n## Annex D\n\n{elsewhere}\n")
+    result = {r.requirement: r for r in review(blocks, lang)}["art28-3-f"]
+    assert result.outcome is ClauseOutcome.WEAKENED
+    assert result.quote in elsewhere and result.reason.startswith(LIMITS_ELSEWHERE)
+    alone = {r.requirement: r for r in review(text_blocks(f"## 8. Assistance\n\n{clean}\n"), lang)}
+    assert alone["art28-3-f"].outcome is ClauseOutcome.FOUND
+
+
+def test_terms_that_take_precedence_over_the_agreement_weaken_what_it_imposes() -> None:
+    clean = "3.1 The Supplier shall take all measures required pursuant to Article 32 of the GDPR.\n\n"
+    over = "12.1 If this addendum and the Supplier's general terms conflict, the general terms prevail.\n"
+    under = "12.1 If this addendum and the Service Agreement conflict, this addendum prevails.\n"
+    weak = {r.requirement: r for r in review(text_blocks(clean + over), "en")}["art28-3-c"]
+    assert weak.outcome is ClauseOutcome.WEAKENED and weak.reason.startswith(LIMITS_ELSEWHERE)
+    clean_result = {r.requirement: r for r in review(text_blocks(clean + under), "en")}["art28-3-c"]
+    assert clean_result.outcome is ClauseOutcome.FOUND
 
 
 @pytest.mark.parametrize(
@@ -527,7 +572,7 @@ def test_the_clause_table_as_text_json_workbook_and_signed_pdf(tmp_path, cli) ->
         and "Question for the supplier: Please confirm" in text.out
     )
     # Every reading says it is a machine's, with how often a "found" was wrong on unseen agreements.
-    assert "A machine reading for a lawyer to confirm" in text.out and "one in five" in text.out
+    assert "A machine reading for a lawyer to confirm" in text.out and "one in four" in text.out
     danish = cli("review", "dpa", path, "--lang", "da")
     assert "(dpa.md, punkt 2.1)" in danish.out and "(dpa.md, punkt 3, afsnit 1)" in danish.out
     assert "En maskinel læsning, som en jurist skal bekræfte" in danish.out
@@ -602,8 +647,11 @@ def test_the_review_becomes_facts_of_the_solution(tmp_path, cli) -> None:
 # blind). So has the fourth held-out half (heldout4/), written blind while the third was tuned on
 # and measured once after that tuning (175/252 right, 20 false found of 123 called found, 53
 # weaknesses missed): its pin below holds its tuned figures. The fifth (heldout5/) was written
-# blind while the fourth was tuned on, and measured once after that tuning: its pin holds that
-# blind measurement.
+# blind while the fourth was tuned on, and measured once after that tuning, blind: 195/252 right,
+# 30 false found of the 145 clauses called found. It was then read and tuned on (the
+# limits-elsewhere reading, then its own errors): its pin below holds its tuned figures. The sixth
+# (heldout6/) was written blind while the fifth was tuned on, and measured once after that tuning:
+# its pin holds that blind measurement.
 
 
 def _measure(half: str, lang: str) -> dict[str, int]:
@@ -826,17 +874,38 @@ def test_the_fourth_held_out_half_now_tuned_on_does_not_get_worse(
 
 
 @pytest.mark.parametrize(
-    ("lang", "right", "false_found", "missed"), [("da", 68, 9, 14), ("sv", 66, 11, 16), ("en", 61, 10, 16)]
+    ("lang", "right", "false_found", "missed"), [("da", 72, 3, 8), ("sv", 74, 3, 8), ("en", 66, 6, 12)]
 )
-def test_the_fifth_held_out_half_read_blind_does_not_get_worse(
+def test_the_fifth_held_out_half_now_tuned_on_does_not_get_worse(
     lang: str, right: int, false_found: int, missed: int
 ) -> None:
     """The fifth held-out half (heldout5/), written by someone who never saw the patterns while the
     fourth was tuned on, measured once, blind, after that tuning (7 December 2026): 195/252 right
-    (77%), 30 false found of the 145 clauses called found (19 weakened and 11 contradicted in the
-    key; none a missing clause), 46 weaknesses missed. Nobody has tuned on it: these are the
-    figures of a reading of agreements the patterns never saw. They may improve, never get worse."""
+    (77%; da 68, sv 66, en 61), 30 false found of the 145 clauses called found (9, 11 and 10; 19
+    weakened and 11 contradicted in the key; none a missing clause), 46 weaknesses missed. Then read
+    and tuned on, first with a general reading (a duty found is weakened where any sentence about
+    its subject carries a generic limiting word, `_limited_elsewhere`), then on its own errors:
+    212/252, 12 false found of the 130 clauses called found, 28 weaknesses missed, no clean clause of the earlier halves made
+    weakened. Its figures may improve, never get worse."""
     measured = _measure("heldout5", lang)
+    assert measured["documents"] == 84
+    assert measured["false_found"] <= false_found
+    assert measured["weakness_missed"] <= missed
+    assert measured["right"] >= right
+
+
+@pytest.mark.parametrize(
+    ("lang", "right", "false_found", "missed"), [("da", 53, 6, 15), ("sv", 54, 9, 16), ("en", 50, 14, 24)]
+)
+def test_the_sixth_held_out_half_read_blind_does_not_get_worse(
+    lang: str, right: int, false_found: int, missed: int
+) -> None:
+    """The sixth held-out half (heldout6/), written by someone who never saw the patterns while the
+    fifth was tuned on, measured once, blind, after that tuning (7 December 2026): 157/252 right
+    (62%), 29 false found of the 122 clauses called found (23 weakened and 6 contradicted in the
+    key; none a missing clause), 55 weaknesses missed, and 19 clauses the key finds clean called
+    weakened or contradicted. Nobody has tuned on it. Its figures may improve, never get worse."""
+    measured = _measure("heldout6", lang)
     assert measured["documents"] == 84
     assert measured["false_found"] <= false_found
     assert measured["weakness_missed"] <= missed

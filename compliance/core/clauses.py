@@ -57,6 +57,10 @@ PERMITS = N_("it permits what the requirement forbids: ")
 DENIES = N_("it denies the duty: ")
 COVERS_LESS = N_("it covers less than the requirement: ")
 NOT_THE_LAWS = N_("an exception the GDPR does not make: ")
+# the limits-elsewhere reading (`_limited_elsewhere`): a generic limiting word in a sentence about
+# the duty's subject, in the clause that imposes it or in another one
+MAY_LIMIT = N_("its own words may limit the duty: ")
+LIMITS_ELSEWHERE = N_("another sentence may limit it: ")
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,17 @@ class Patterns:
     # what the duty is about ("confidentiality", "personal data breach", "inspections"): a sentence
     # about it that excludes part of it (`Language.exclusion`) takes the duty back wherever it stands
     scope: tuple[re.Pattern[str], ...] = ()
+    # what a sentence is about when it is about the duty's subject ("sub-processor" with
+    # "approval", "instructions", "deletion" with "termination"), in place of `scope` (which it
+    # falls back to) and besides `duty`: such a sentence with a limiting marker
+    # (`Language.limiting`) may limit the duty wherever it stands (`_limited_elsewhere`)
+    subject: tuple[re.Pattern[str], ...] = ()
+    # what limits nothing in the limits-elsewhere reading, besides `Language.harmless` ("only" in a
+    # restriction of the processing itself)
+    harmless: tuple[re.Pattern[str], ...] = ()
+    liability: bool = False  # the duty is a liability: `Language.apart` does not apply to it
+    # sentences the limits-elsewhere reading must read as a limit ("limits") or as none ("none")
+    limit_tests: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,23 @@ class Language:
     category_words: tuple[str, ...] = ()  # a list of kinds of sub-processor, not of named ones
     numbers: dict[str, int] = field(default_factory=dict)  # "two": 2, "to": 2
     units: tuple[tuple[re.Pattern[str], int], ...] = ()  # a unit's words and its days
+    # generic words that may limit a duty, wherever they stand in a sentence about its subject
+    # ("only", "limited to", "at the cost of", "not obliged", "within ... after"): see
+    # `_limited_elsewhere`; `condition` words ("unless", "provided that") limit it only where no
+    # prohibition stands before them ("shall not ... unless on instructions" is the duty's condition)
+    limiting: tuple[re.Pattern[str], ...] = ()
+    condition: tuple[re.Pattern[str], ...] = ()
+    # exceptions that limit nothing: the GDPR's own ("unless Union or Member State law requires"),
+    # those in the controller's favour ("except after a breach"), references to other clauses
+    harmless: tuple[re.Pattern[str], ...] = ()
+    # sentences on the limitation of liability: they limit no duty but the liability for
+    # sub-processors, which is read apart
+    apart: tuple[re.Pattern[str], ...] = ()
+    # a clause that gives other terms priority over the agreement ("the Supplier's general terms
+    # prevail over this DPA"): it may override every duty the agreement imposes
+    precedence: tuple[re.Pattern[str], ...] = ()
+    # test sentences of `precedence`: "match" and "none"
+    precedence_tests: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -254,6 +286,12 @@ def language(code: str) -> Language:
                 for m, pats in (body.get("measures") or {}).items()
             },
             scope=_compile(f"{where}: {key}.scope", body.get("scope")),
+            subject=_compile(f"{where}: {key}.subject", body.get("subject")),
+            harmless=_compile(f"{where}: {key}.harmless", body.get("harmless")),
+            liability=bool(body.get("liability", False)),
+            limit_tests={
+                str(k): tuple(str(s) for s in v or []) for k, v in (body.get("limit_tests") or {}).items()
+            },
         )
         unmeasured = (
             set(requirements()[key].measures) - set(compiled[key].measures)
@@ -275,6 +313,14 @@ def language(code: str) -> Language:
         weakening=_compile(f"{where}: markers.weakening", markers.get("weakening")),
         takeback=_compile(f"{where}: markers.takeback", markers.get("takeback")),
         exclusion=_compile(f"{where}: markers.exclusion", markers.get("exclusion")),
+        limiting=_compile(f"{where}: markers.limiting", markers.get("limiting")),
+        condition=_compile(f"{where}: markers.condition", markers.get("condition")),
+        harmless=_compile(f"{where}: markers.harmless", markers.get("harmless")),
+        apart=_compile(f"{where}: markers.apart", markers.get("apart")),
+        precedence=_compile(f"{where}: markers.precedence", markers.get("precedence")),
+        precedence_tests={
+            str(k): tuple(str(s) for s in v or []) for k, v in (markers.get("precedence_tests") or {}).items()
+        },
         requirements=compiled,
         subprocessor_words=tuple(str(w).lower() for w in structure.get("sub_processor_words") or ()),
         country_words=tuple(str(w).lower() for w in structure.get("country_words") or ()),
@@ -307,6 +353,15 @@ def failing_tests(code: str) -> list[str]:
                     out.append(
                         f"{code} {key}: expected {expected}, got {got[0].value if got else 'none'}: {text}"
                     )
+        for expected, sentences in patterns.limit_tests.items():
+            for text in sentences:
+                limit = _limit_in(_normalised(text), key, lang)
+                if (limit is not None) is not (expected == "limits"):
+                    out.append(f"{code} {key}: expected the limit reading {expected}, got the other: {text}")
+    for expected, sentences in lang.precedence_tests.items():
+        for text in sentences:
+            if (_first(lang.precedence, _normalised(text)) is not None) is not (expected == "match"):
+                out.append(f"{code} markers.precedence: expected {expected}, got the other: {text}")
     return out
 
 
@@ -382,6 +437,17 @@ _INNER_STOP = "\u2024"  # one dot leader: looks like a full stop, is not one to 
 _ABBREVIATION_STOP = re.compile(rf"\b(?:{_ABBREVIATIONS})\.(?=\s+(?-i:[a-zæøåäö]))", re.IGNORECASE)
 
 
+def _normalised(text: str) -> str:
+    """A sentence with its whitespace collapsed, and the stops that end no sentence read as another
+    mark: a full stop inside a number ("clause 7.1", "100.000 kr.") or a web address
+    ("example.com"), so that a pattern's "[^.]" span runs over it (the reasons show it as a stop);
+    the stops of an abbreviation of single letters ("U.S.", "e.g.", "t.o.m."), and the stop of an
+    abbreviation that a small letter follows ("pr. husstand", "jf. punkt 4")."""
+    text = _LETTER_STOPS.sub(lambda m: m.group(0).replace(".", _INNER_STOP), " ".join(text.split()))
+    text = _NUMBER_STOP.sub(_INNER_STOP, text)
+    return _ABBREVIATION_STOP.sub(lambda m: m.group(0)[:-1] + _INNER_STOP, text)
+
+
 def _classify(
     text: str, key: str, lang: Language, kind: str, about: str = ""
 ) -> tuple[ClauseOutcome, str, int] | None:
@@ -391,14 +457,7 @@ def _classify(
     refers to ("the requirement in clause 4.1 does not apply to ...")."""
     if kind in ("heading", "header"):
         return None
-    # A full stop inside a number ("clause 7.1", "100.000 kr.") or a web address ("example.com")
-    # ends no sentence: it is read as another mark, so that a pattern's "[^.]" span runs over it;
-    # the reasons show it as a stop. So are the stops of an abbreviation of single letters
-    # ("U.S.", "e.g.", "t.o.m."), and so is the stop of an abbreviation that a small letter
-    # follows ("pr. husstand", "jf. punkt 4").
-    text = _LETTER_STOPS.sub(lambda m: m.group(0).replace(".", _INNER_STOP), " ".join(text.split()))
-    text = _NUMBER_STOP.sub(_INNER_STOP, text)
-    text = _ABBREVIATION_STOP.sub(lambda m: m.group(0)[:-1] + _INNER_STOP, text)
+    text = _normalised(text)
     found = _read_sentence(text, key, lang, about)
     if found is None:
         return None
@@ -522,9 +581,96 @@ def review(blocks: Sequence[Block], code: str) -> list[ClauseResult]:
     return [
         _subprocessor_list(document.said, document.lang, requirement)
         if key == "sub-processor-list"
-        else _decide(requirement, _hits(document, key))
+        else _limited_elsewhere(_decide(requirement, _hits(document, key)), document)
         for key, requirement in art28_requirements().items()
     ]
+
+
+def _limited_elsewhere(result: ClauseResult, document: _Document) -> ClauseResult:
+    """A duty found, read once more against the whole agreement: a limit may be worded or placed
+    where no pattern of the requirement looks (a fees schedule that charges for the help, a
+    definition that narrows a term, a condition on the controller's right in another section).
+    Every sentence about the duty's subject (its `scope`, `subject` or `duty`, in the sentence or
+    in a clause it refers to) that carries a generic limiting word (`Language.limiting`, or a
+    `condition` no prohibition stands before) makes the duty weakened, with that sentence as the
+    quote: the clause that imposes the duty first, then the others in the order they stand. An
+    exception the GDPR itself makes ("unless Union or Member State law requires") is none. So does
+    a clause that gives other terms priority over the agreement (`Language.precedence`): it may
+    override every duty. The reading is conservative: it may call a clean clause weakened, which
+    costs the lawyer a question, never a limited one found."""
+    if result.outcome is not ClauseOutcome.FOUND:
+        return result
+    lang = document.lang
+    key = result.requirement
+    ordered = sorted(
+        zip(document.said, document.referred, strict=True), key=lambda pair: pair[0].text != result.quote
+    )
+    for sentence, referred in ordered:
+        if sentence.kind in ("heading", "header"):
+            continue
+        text = _normalised(sentence.text)
+        limit = _limit_in(text, key, lang, referred)
+        if limit is None:
+            continue
+        own = sentence.text == result.quote
+        result.outcome, result.quote, result.location = ClauseOutcome.WEAKENED, sentence.text, sentence.where
+        result.reason = f"{MAY_LIMIT if own else LIMITS_ELSEWHERE}“{limit.replace(_INNER_STOP, '.')}”"
+        return result
+    for sentence in document.said:
+        text = _normalised(sentence.text)
+        precedence = _first(lang.precedence, text)
+        if sentence.kind not in ("heading", "header") and precedence is not None:
+            result.outcome, result.quote, result.location = (
+                ClauseOutcome.WEAKENED,
+                sentence.text,
+                sentence.where,
+            )
+            result.reason = f"{LIMITS_ELSEWHERE}“{_context(text, precedence).replace(_INNER_STOP, '.')}”"
+            return result
+    return result
+
+
+def _limit_in(text: str, key: str, lang: Language, referred: str = "") -> str | None:
+    """The words of a sentence (whitespace collapsed) that may limit requirement `key`, where it is
+    about the requirement's subject; None where it is not, or carries no limiting word outside the
+    words that impose the duty."""
+    patterns = lang.requirements[key]
+    rest = text
+    # a sentence on the limitation of liability is read apart, but for the duty it is about
+    # (a sentence on the liability for sub-processors: `liability: true` and its `scope`)
+    apart = () if patterns.liability and _first(patterns.scope, text) else lang.apart
+    for allowed in (*apart, *patterns.harmless, *lang.harmless, *patterns.allowed):
+        rest = allowed.sub(lambda m: " " * len(m.group(0)), rest)
+    imposing = next((p for p in patterns.duty if p.search(rest)), None)
+    subject = patterns.subject or patterns.scope
+    if imposing is None and _first(subject, f"{rest} {referred}") is None:
+        return None
+
+    def owned(match: re.Match[str]) -> bool:
+        # words the duty's own pattern needs ("only on documented instructions") limit nothing;
+        # words it merely spans ("takes only the measures the Customer orders") do
+        if imposing is None:
+            return False
+        return (
+            imposing.search(rest[: match.start()] + " " * len(match.group(0)) + rest[match.end() :]) is None
+        )
+
+    for pattern in (*lang.denial, *lang.exclusion, *lang.limiting, *lang.weakening):
+        for match in pattern.finditer(rest):
+            if match.group(0).strip() and not owned(match):
+                return _context(rest, match)
+    # a condition is the duty's own where a prohibition stands before it ("shall not transfer
+    # ... unless instructed") or it opens a sentence a prohibition ends ("Unless instructed, it
+    # shall not transfer ...")
+    for pattern in (*lang.exception, *lang.condition):
+        for match in pattern.finditer(rest):
+            opening = not re.search(r"\w", rest[: match.start()])
+            if owned(match) or _first(lang.prohibition, rest[: match.start()]):
+                continue
+            if opening and _first(lang.prohibition, rest[match.end() :]):
+                continue
+            return _context(rest, match)
+    return None
 
 
 @dataclass(frozen=True)
@@ -535,6 +681,7 @@ class _Document:
     lang: Language
     said: list[Sentence]
     about: list[str]
+    referred: list[str]  # the text of the clauses each sentence refers to ("clause 4.1")
 
 
 def _prepared(blocks: Sequence[Block], code: str) -> _Document:
@@ -546,11 +693,12 @@ def _prepared(blocks: Sequence[Block], code: str) -> _Document:
         raise InputError.single(f"rules/dpa/{code}.yaml", "its test sentences fail: " + "; ".join(broken[:3]))
     said = sentences(blocks)
     clauses = _clauses(said)
-    about = []
+    about, referred = [], []
     for sentence in said:
         numbers = [n for pattern in lang.clause_reference for n in pattern.findall(sentence.text)]
+        referred.append(" ".join(clauses.get(n, "") for n in numbers))
         about.append(" ".join([sentence.section, *(clauses.get(n, "") for n in numbers)]))
-    return _Document(lang, said, about)
+    return _Document(lang, said, about, referred)
 
 
 Hit = tuple[ClauseOutcome, str, Sentence, int]
@@ -601,6 +749,8 @@ REASON_PREFIXES = (
     COVERS_LESS,
     NOT_THE_LAWS,
     PERIOD_BEYOND,
+    MAY_LIMIT,
+    LIMITS_ELSEWHERE,
 )
 
 
