@@ -1328,8 +1328,8 @@ def _read_document(path: Path, seconds: float = 60.0) -> list[Any]:
         raise DocumentError.single(
             name, _("refused: {why}").format(why=refused.get(exc.what, str(exc)))
         ) from None
-    except ChildError:
-        raise DocumentError.single(name, _("a document that cannot be read")) from None
+    except ChildError as exc:  # a bug of ours: what the reading libraries raise comes back refused
+        raise RuntimeError(f"the document reader failed: {exc}") from None
     if kind == "refused":
         raise DocumentError([Problem(**p) for p in payload])
     blocks: list[Block] = payload

@@ -12,6 +12,7 @@ import pytest
 from forgery import minimal_pdf
 
 from compliance.core.errors import raised_by
+from compliance.evidence import documents
 from compliance.trust import signing, verification
 
 
@@ -72,3 +73,21 @@ def test_a_bug_in_reading_the_embedded_assessment_is_raised_not_reported(
     monkeypatch.setattr(verification, "_embedded_files", lambda *_args: _ours())
     with pytest.raises(KeyError, match="a bug of ours"):
         verification.verify_report(signed, verification.VerifyOptions(allow_untrusted=True))
+
+
+def test_a_document_a_reading_library_fails_on_is_refused_and_a_bug_of_ours_is_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = tmp_path / "dpa.md"
+    document.write_text("# 1. Instructions\n\nThe processor acts only on documented instructions.\n")
+    assert documents.read_as_data(str(document))[0] == "ok"
+
+    def damaged(_path: Path) -> None:
+        raise pypdf.errors.PdfReadError("a broken cross-reference table")
+
+    monkeypatch.setattr(documents, "read", damaged)
+    kind, problems = documents.read_as_data(str(document))
+    assert kind == "refused" and "cannot be read (PdfReadError)" in problems[0]["message"]
+    monkeypatch.setattr(documents, "read", lambda _path: _ours())
+    with pytest.raises(KeyError, match="a bug of ours"):
+        documents.read_as_data(str(document))
