@@ -184,12 +184,10 @@ def main() -> int:
             changed = True
         for name, entry in (data.get("settings") or {}).items() if not is_controls else ():
             stamp = settings().get((data.get("pack"), name))
+            where = f"{path.relative_to(ROOT)}: setting {name}"
             if stamp is None:
-                problems.append(f"{path.relative_to(ROOT)}: setting {name}: no such setting")
-            elif entry.get("source") != stamp:
-                if args.check or not (name in args.rules or (not args.rules and "source" not in entry)):
-                    problems.append(f"{path.relative_to(ROOT)}: setting {name}: stale")
-                    continue
+                problems.append(f"{where}: no such setting")
+            elif _to_stamp(entry, name, stamp, where, args, problems):
                 lines = _set_stamp(lines, name, stamp)
                 changed = True
         for key in ("framework", "title") if not is_controls else ():
@@ -308,13 +306,24 @@ def _checklists(
         where = f"{path.relative_to(ROOT)}: checklist {under}"
         if stamp is None:
             problems.append(f"{where}: no such checklist")
-        elif entry.get("source") != stamp:
-            if args.check or not (under in args.rules or (not args.rules and "source" not in entry)):
-                problems.append(f"{where}: {'stale' if 'source' in entry else 'unstamped'}")
-                continue
+        elif _to_stamp(entry, under, stamp, where, args, problems):
             lines = _set_stamp(lines, under, stamp, "checklists")
             changed = True
     return lines, changed
+
+
+def _to_stamp(
+    entry: dict[str, Any], key: str, stamp: str, where: str, args: argparse.Namespace, problems: list[str]
+) -> bool:
+    """Whether this run stamps `entry` with `stamp`: an entry already stamped so is left alone; a
+    stale or unstamped one that the run does not restamp (with `--check`, or not named) is a
+    problem."""
+    if entry.get("source") == stamp:
+        return False
+    if args.check or not (key in args.rules or (not args.rules and "source" not in entry)):
+        problems.append(f"{where}: {'stale' if 'source' in entry else 'unstamped'}")
+        return False
+    return True
 
 
 def _set_says_stamp(lines: list[str], rule_id: str, stamp: str) -> list[str]:
