@@ -639,19 +639,30 @@ def test_the_review_becomes_facts_of_the_solution(tmp_path, cli) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The corpus: a lawyer's clause table for 54 agreements (bench/bench_dpa.py, bench/README.md).
-# The first and second held-out halves (heldout/, heldout2/) were each measured once, blind (198/252
-# and 202/252 right, 17 false found each), and their errors were then read: they have become tuning
-# material like tune/, and their pins below are tuned figures, not a measurement of how the
-# patterns generalise. So has the third held-out half (heldout3/: 168/252 right and 23 false found,
-# blind). So has the fourth held-out half (heldout4/), written blind while the third was tuned on
-# and measured once after that tuning (175/252 right, 20 false found of 123 called found, 53
-# weaknesses missed): its pin below holds its tuned figures. The fifth (heldout5/) was written
-# blind while the fourth was tuned on, and measured once after that tuning, blind: 195/252 right,
-# 30 false found of the 145 clauses called found. It was then read and tuned on (the
-# limits-elsewhere reading, then its own errors): its pin below holds its tuned figures. The sixth
-# (heldout6/) was written blind while the fifth was tuned on, and measured once after that tuning:
-# its pin holds that blind measurement.
+# The corpus: a lawyer's clause table for 84 agreements (bench/bench_dpa.py, bench/README.md), in
+# halves of six per language. Each held-out half was written by someone who never saw the patterns,
+# measured once, blind, after the tuning on the halves before it, and then read and tuned on; from
+# then on it is tuning material like tune/, and its pin holds its tuned figures, not a measurement
+# of how the patterns generalise. The blind measurements (right of 252, false found of the clauses
+# called found, weaknesses missed):
+#   heldout/   198, 17              heldout2/  202, 17, 40         heldout3/  168, 23 of 110, 55
+#   heldout4/  175, 20 of 123, 53   heldout5/  195, 30 of 145, 46  heldout6/  157, 29 of 122, 55
+#   heldout7/  171, 42 of 165, 61 (7 December 2026, after the tuning on heldout6/; not tuned on)
+# A pin is a floor on right and a ceiling on false found and weaknesses missed, per language:
+# figures may improve, never get worse. The one false found left on heldout3/ (sv/d24) is help
+# with impact assessments and prior consultation only, which the key weakens for leaving out Arts.
+# 32-34 and the pattern tests read as met.
+PINS: dict[str, dict[str, tuple[int, int, int]]] = {
+    "tune": {"da": (84, 0, 0), "sv": (84, 0, 0), "en": (84, 0, 0)},
+    "heldout": {"da": (84, 0, 0), "sv": (84, 0, 0), "en": (84, 0, 0)},
+    "heldout2": {"da": (84, 0, 0), "sv": (83, 0, 0), "en": (84, 0, 0)},
+    "heldout3": {"da": (82, 0, 0), "sv": (80, 1, 1), "en": (77, 0, 0)},
+    "heldout4": {"da": (71, 0, 8), "sv": (74, 0, 8), "en": (61, 0, 9)},
+    "heldout5": {"da": (73, 1, 6), "sv": (77, 0, 5), "en": (69, 3, 9)},
+    "heldout6": {"da": (67, 0, 9), "sv": (72, 0, 7), "en": (64, 1, 11)},
+    # blind: measured once, never tuned on
+    "heldout7": {"da": (59, 12, 21), "sv": (57, 18, 21), "en": (55, 12, 19)},
+}
 
 
 def _measure(half: str, lang: str) -> dict[str, int]:
@@ -668,63 +679,25 @@ def _measure(half: str, lang: str) -> dict[str, int]:
     }
 
 
-@pytest.mark.parametrize("lang", LANGUAGES)
-def test_the_tuning_half_reads_as_the_lawyer_did(lang: str) -> None:
-    measured = _measure("tune", lang)
-    assert measured["documents"] == 84
-    assert measured["false_found"] == 0
-    assert measured["right"] == 84
-
-
-@pytest.mark.parametrize(("lang", "right", "false_found"), [("da", 84, 0), ("sv", 84, 0), ("en", 84, 0)])
-def test_the_first_held_out_half_now_tuned_on_does_not_get_worse(
-    lang: str, right: int, false_found: int
-) -> None:
-    """The first held-out half, measured once (198/252: da 65, sv 69, en 64 right; 6, 7 and 4
-    false found) and then read and tuned on: its figures may improve, never get worse."""
-    measured = _measure("heldout", lang)
-    assert measured["documents"] == 84
-    assert measured["false_found"] <= false_found
-    assert measured["right"] >= right
-
-
 @pytest.mark.parametrize(
-    ("lang", "right", "false_found", "missed"), [("da", 84, 0, 0), ("sv", 83, 0, 0), ("en", 84, 0, 0)]
+    ("half", "lang"), [(half, lang) for half, pins in PINS.items() for lang in pins], ids="-".join
 )
-def test_the_second_held_out_half_now_tuned_on_does_not_get_worse(
-    lang: str, right: int, false_found: int, missed: int
-) -> None:
-    """The second held-out half (heldout2/), written by someone who never saw the patterns and
-    measured once, blind (202/252 right: da 69, sv 69, en 64; 8, 3 and 6 false found; 40
-    weaknesses missed), then read and tuned on: 251/252, no false found, no weakness missed (the
-    one left reads a breach deadline of working days as contradicted where its key says weakened,
-    as the tuning half's key does). Its figures may improve, never get worse."""
-    measured = _measure("heldout2", lang)
+def test_each_half_of_the_corpus_reads_no_worse_than_its_pin(half: str, lang: str) -> None:
+    right, false_found, missed = PINS[half][lang]
+    measured = _measure(half, lang)
     assert measured["documents"] == 84
     assert measured["false_found"] <= false_found
     assert measured["weakness_missed"] <= missed
     assert measured["right"] >= right
 
 
-@pytest.mark.parametrize(
-    ("lang", "right", "false_found", "missed"), [("da", 82, 0, 0), ("sv", 80, 1, 1), ("en", 77, 0, 0)]
-)
-def test_the_third_held_out_half_now_tuned_on_does_not_get_worse(
-    lang: str, right: int, false_found: int, missed: int
-) -> None:
-    """The third held-out half (heldout3/), written by someone who never saw the patterns and
-    measured once, blind, after the tuning on the three earlier halves (7 December 2026): 168/252
-    right (da 60, sv 56, en 52), 23 false found (6, 10 and 7: 23 of the 110 clauses called found),
-    55 weaknesses missed (18, 21 and 16). Then read and tuned on: 239/252, one false found and one
-    weakness missed, both the same clause (sv/d24: help with impact assessments and prior
-    consultation only, which the key weakens for leaving out Arts. 32-34 and the pattern tests
-    read as met). Its figures may
-    improve, never get worse."""
-    measured = _measure("heldout3", lang)
-    assert measured["documents"] == 84
-    assert measured["false_found"] <= false_found
-    assert measured["weakness_missed"] <= missed
-    assert measured["right"] >= right
+def test_every_half_of_the_corpus_has_a_pin() -> None:
+    halves = {
+        p.name
+        for p in (REPO / "tests" / "fixtures" / "dpa").iterdir()
+        if p.name.startswith(("tune", "heldout"))
+    }
+    assert halves == set(PINS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -852,64 +825,6 @@ def test_the_data_act_terms_become_facts_only_of_a_cloud_provider(tmp_path, cli)
     )
     assert maker["data_act"] == {"data_processing_service": False}
     assert before != solution.read_text(encoding="utf-8")  # its Art. 28 facts are written all the same
-
-
-@pytest.mark.parametrize(
-    ("lang", "right", "false_found", "missed"), [("da", 71, 0, 8), ("sv", 74, 0, 8), ("en", 61, 0, 9)]
-)
-def test_the_fourth_held_out_half_now_tuned_on_does_not_get_worse(
-    lang: str, right: int, false_found: int, missed: int
-) -> None:
-    """The fourth held-out half (heldout4/), written by someone who never saw the patterns and
-    measured once, blind, after the tuning on the four earlier halves (7 December 2026): 175/252
-    right (da 60, sv 63, en 52), 20 false found (8, 8 and 4: of the 123 clauses called found; none
-    of them a missing clause), 53 weaknesses missed (17, 18 and 18). Then read and tuned on:
-    206/252, no false found, 25 weaknesses missed (most of them clauses not recognised at all,
-    which count as unknown). Its figures may improve, never get worse."""
-    measured = _measure("heldout4", lang)
-    assert measured["documents"] == 84
-    assert measured["false_found"] <= false_found
-    assert measured["weakness_missed"] <= missed
-    assert measured["right"] >= right
-
-
-@pytest.mark.parametrize(
-    ("lang", "right", "false_found", "missed"), [("da", 72, 3, 8), ("sv", 74, 3, 8), ("en", 66, 6, 12)]
-)
-def test_the_fifth_held_out_half_now_tuned_on_does_not_get_worse(
-    lang: str, right: int, false_found: int, missed: int
-) -> None:
-    """The fifth held-out half (heldout5/), written by someone who never saw the patterns while the
-    fourth was tuned on, measured once, blind, after that tuning (7 December 2026): 195/252 right
-    (77%; da 68, sv 66, en 61), 30 false found of the 145 clauses called found (9, 11 and 10; 19
-    weakened and 11 contradicted in the key; none a missing clause), 46 weaknesses missed. Then read
-    and tuned on, first with a general reading (a duty found is weakened where any sentence about
-    its subject carries a generic limiting word, `_limited_elsewhere`), then on its own errors:
-    212/252, 12 false found of the 130 clauses called found, 28 weaknesses missed, no clean clause of the earlier halves made
-    weakened. Its figures may improve, never get worse."""
-    measured = _measure("heldout5", lang)
-    assert measured["documents"] == 84
-    assert measured["false_found"] <= false_found
-    assert measured["weakness_missed"] <= missed
-    assert measured["right"] >= right
-
-
-@pytest.mark.parametrize(
-    ("lang", "right", "false_found", "missed"), [("da", 53, 6, 15), ("sv", 54, 9, 16), ("en", 50, 14, 24)]
-)
-def test_the_sixth_held_out_half_read_blind_does_not_get_worse(
-    lang: str, right: int, false_found: int, missed: int
-) -> None:
-    """The sixth held-out half (heldout6/), written by someone who never saw the patterns while the
-    fifth was tuned on, measured once, blind, after that tuning (7 December 2026): 157/252 right
-    (62%), 29 false found of the 122 clauses called found (23 weakened and 6 contradicted in the
-    key; none a missing clause), 55 weaknesses missed, and 19 clauses the key finds clean called
-    weakened or contradicted. Nobody has tuned on it. Its figures may improve, never get worse."""
-    measured = _measure("heldout6", lang)
-    assert measured["documents"] == 84
-    assert measured["false_found"] <= false_found
-    assert measured["weakness_missed"] <= missed
-    assert measured["right"] >= right
 
 
 @pytest.mark.parametrize("reader", ["da", "sv"])

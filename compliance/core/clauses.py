@@ -43,8 +43,9 @@ class ClauseOutcome(StrEnum):
 
 
 # Which outcome decides when sentences disagree: one that contradicts the duty, then one that
-# carves part of it out ("is not obliged to ... unless") or narrows it wherever it is imposed
-# ("return requires a paid export order"), then one that imposes it fully, then one that weakens it
+# carves part of it out ("is not obliged to ... unless", "may replace sub-processors without notice,
+# provided that ...") or narrows it wherever it is imposed ("return requires a paid export
+# order"), then one that imposes it fully, then one that weakens it
 # otherwise. A carve-out limits even a clean clause elsewhere in the agreement.
 _PRECEDENCE = (ClauseOutcome.CONTRADICTED, "carve-out", ClauseOutcome.FOUND, ClauseOutcome.WEAKENED)
 # The reasons a sentence gives an outcome, recorded in English with the document's words after
@@ -143,6 +144,9 @@ class Language:
     # a reference to a numbered clause ("punkt 4.1", "clause 7.2"), the number in group 1
     clause_reference: tuple[re.Pattern[str], ...] = ()
     category_words: tuple[str, ...] = ()  # a list of kinds of sub-processor, not of named ones
+    # the nouns that end the name of a kind of provider ("provider", "leverandør"): an entry named
+    # by one in lower case ("Cloud hosting provider") names a kind, not a sub-processor
+    kind_words: tuple[str, ...] = ()
     numbers: dict[str, int] = field(default_factory=dict)  # "two": 2, "to": 2
     units: tuple[tuple[re.Pattern[str], int], ...] = ()  # a unit's words and its days
     # generic words that may limit a duty, wherever they stand in a sentence about its subject
@@ -327,6 +331,7 @@ def language(code: str) -> Language:
         list_lead_in=_compile(f"{where}: structure.list_lead_in", structure.get("list_lead_in")),
         clause_reference=_compile(f"{where}: structure.clause_reference", structure.get("clause_reference")),
         category_words=tuple(str(w).lower() for w in structure.get("category_words") or ()),
+        kind_words=tuple(str(w).lower() for w in structure.get("kind_words") or ()),
         numbers={str(k).lower(): int(v) for k, v in (structure.get("numbers") or {}).items()},
         units=tuple(
             (re.compile(rf"^(?:{pattern})$", re.IGNORECASE), int(days))
@@ -360,7 +365,7 @@ def failing_tests(code: str) -> list[str]:
                     out.append(f"{code} {key}: expected the limit reading {expected}, got the other: {text}")
     for expected, sentences in lang.precedence_tests.items():
         for text in sentences:
-            if (_first(lang.precedence, _normalised(text)) is not None) is not (expected == "match"):
+            if (_precedence_in(_normalised(text), lang) is not None) is not (expected == "match"):
                 out.append(f"{code} markers.precedence: expected {expected}, got the other: {text}")
     return out
 
@@ -492,7 +497,12 @@ def _read_sentence(
     excluded = _first(lang.exclusion, rest) if patterns.scope else None
     if excluded is not None and _first(patterns.scope, f"{rest} {about}") is not None:
         return ClauseOutcome.CONTRADICTED, f"{EXCLUDES}“{_context(rest, excluded, 100)}”", 99
+    # A definition imposes nothing, but one that narrows a term the duty uses ("'breach' means
+    # ... which the processor has confirmed") narrows the duty wherever it is imposed.
     if _first(lang.definition, text):
+        narrow = _first(patterns.narrowed, rest)
+        if narrow is not None:
+            return ClauseOutcome.WEAKENED, f"{NARROWS}“{narrow.group(0).strip()}”", 99
         return None
     # Of several sentences that contradict the duty, the one an earlier pattern matches is quoted:
     # a pattern that reads a contradiction off circumstances ("the team in Serbia has access")
@@ -618,7 +628,7 @@ def _limited_elsewhere(result: ClauseResult, document: _Document) -> ClauseResul
         return result
     for sentence in document.said:
         text = _normalised(sentence.text)
-        precedence = _first(lang.precedence, text)
+        precedence = _precedence_in(text, lang)
         if sentence.kind not in ("heading", "header") and precedence is not None:
             result.outcome, result.quote, result.location = (
                 ClauseOutcome.WEAKENED,
@@ -628,6 +638,15 @@ def _limited_elsewhere(result: ClauseResult, document: _Document) -> ClauseResul
             result.reason = f"{LIMITS_ELSEWHERE}“{_context(text, precedence).replace(_INNER_STOP, '.')}”"
             return result
     return result
+
+
+def _precedence_in(text: str, lang: Language) -> re.Match[str] | None:
+    """Where a sentence gives other terms priority over the agreement; None where it does not,
+    or where the language reads the words as harmless ("this addendum prevails over the general
+    terms, except in matters of availability, where ...": the agreement's own priority first)."""
+    for harmless in lang.harmless:
+        text = harmless.sub(lambda m: " " * len(m.group(0)), text)
+    return _first(lang.precedence, text)
 
 
 def _limit_in(text: str, key: str, lang: Language, referred: str = "") -> str | None:
@@ -646,10 +665,14 @@ def _limit_in(text: str, key: str, lang: Language, referred: str = "") -> str | 
     if imposing is None and _first(subject, f"{rest} {referred}") is None:
         return None
 
+    # the requirement's own weakenings ("deemed given"), which a duty pattern may span
+    weak = [m.span() for p in patterns.weakened for m in p.finditer(rest)]
+
     def owned(match: re.Match[str]) -> bool:
         # words the duty's own pattern needs ("only on documented instructions") limit nothing;
-        # words it merely spans ("takes only the measures the Customer orders") do
-        if imposing is None:
+        # words it merely spans ("takes only the measures the Customer orders") do, and so do
+        # those inside one of the requirement's own weakenings ("authorisation is deemed given")
+        if imposing is None or any(a < match.end() and match.start() < b for a, b in weak):
             return False
         return (
             imposing.search(rest[: match.start()] + " " * len(match.group(0)) + rest[match.end() :]) is None
@@ -811,7 +834,9 @@ def _decide(requirement: Requirement, hits: list[Hit]) -> ClauseResult:
     for outcome in _PRECEDENCE:
         if outcome == "carve-out":
             chosen = [
-                h for h in hits if h[0] is ClauseOutcome.WEAKENED and h[1].startswith((CARVE_OUT, NARROWS))
+                h
+                for h in hits
+                if h[0] is ClauseOutcome.WEAKENED and h[1].startswith((CARVE_OUT, NARROWS, RULES_OUT_BUT))
             ]
         else:
             chosen = [h for h in hits if h[0] is outcome]
@@ -833,6 +858,11 @@ def _decide(requirement: Requirement, hits: list[Hit]) -> ClauseResult:
     )
 
 
+# territory codes that name no country: the European Union, the euro area, the United Nations,
+# outlying Oceania, pseudo-locales and the unknown region
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+
+
 def _subprocessor_list(said: Sequence[Sentence], lang: Language, requirement: Requirement) -> ClauseResult:
     """The list of sub-processors: rows or items in a section about sub-processors, or after a
     sentence about them that leads into a list (a table's header row aside), each naming a
@@ -840,7 +870,13 @@ def _subprocessor_list(said: Sequence[Sentence], lang: Language, requirement: Re
     weakened. The quote is the sentence that introduces the list, where there is one."""
     from babel import Locale
 
-    names = {str(n).lower() for code in ("en", lang.code) for n in Locale.parse(code).territories.values()}
+    # countries only: not the regions ("Europe", "Nordamerika"), the Union or the euro area
+    names = {
+        str(n).lower()
+        for code in ("en", lang.code)
+        for t, n in Locale.parse(code).territories.items()
+        if len(t) == 2 and t.isalpha() and t not in _NOT_COUNTRIES
+    }
 
     def has_country(text: str) -> bool:
         lowered = f" {text.lower()} "
@@ -893,6 +929,9 @@ def _subprocessor_list(said: Sequence[Sentence], lang: Language, requirement: Re
         for e in entries
         if any(w in f"{e.section} {intro.text if intro else ''}".lower() for w in lang.category_words)
     ]
+    # entries all named by a kind of provider, in common nouns ("SMS gateway provider")
+    if not kinds and all(_names_a_kind(e.text, lang) for e in entries):
+        kinds = entries
     if kinds:
         return ClauseResult(
             requirement.id,
@@ -926,6 +965,16 @@ def _subprocessor_list(said: Sequence[Sentence], lang: Language, requirement: Re
         shown.where,
         f"a list of {len(entries)} sub-processors, each with a country",
     )
+
+
+def _names_a_kind(text: str, lang: Language) -> bool:
+    """Whether a list entry's name (its first cell) is a kind of provider in common nouns: every
+    word but the first in lower case, the last one of the language's `kind_words`."""
+    words = text.split("|")[0].split()
+    if len(words) < 2 or not lang.kind_words:
+        return False
+    last = words[-1].lower()
+    return all(w.islower() for w in words[1:]) and any(last.startswith(k) for k in lang.kind_words)
 
 
 def leads_into_list(text: str, lang: Language) -> bool:
