@@ -647,7 +647,10 @@ def test_the_review_becomes_facts_of_the_solution(tmp_path, cli) -> None:
 # called found, weaknesses missed):
 #   heldout/   198, 17              heldout2/  202, 17, 40         heldout3/  168, 23 of 110, 55
 #   heldout4/  175, 20 of 123, 53   heldout5/  195, 30 of 145, 46  heldout6/  157, 29 of 122, 55
-#   heldout7/  171, 42 of 165, 61 (7 December 2026, after the tuning on heldout6/; not tuned on)
+#   heldout7/  171, 42 of 165, 61, with 7 clean clauses called weakened (7 December 2026, after
+#              the tuning on heldout6/), then tuned on
+#   heldout8/  189, 39 of 195, 44, with 12 clean clauses called weakened (after the tuning on
+#              heldout7/): blind, never tuned on; its pin holds that measurement
 # A pin is a floor on right and a ceiling on false found and weaknesses missed, per language:
 # figures may improve, never get worse. The one false found left on heldout3/ (sv/d24) is help
 # with impact assessments and prior consultation only, which the key weakens for leaving out Arts.
@@ -656,12 +659,13 @@ PINS: dict[str, dict[str, tuple[int, int, int]]] = {
     "tune": {"da": (84, 0, 0), "sv": (84, 0, 0), "en": (84, 0, 0)},
     "heldout": {"da": (84, 0, 0), "sv": (84, 0, 0), "en": (84, 0, 0)},
     "heldout2": {"da": (84, 0, 0), "sv": (83, 0, 0), "en": (84, 0, 0)},
-    "heldout3": {"da": (82, 0, 0), "sv": (80, 1, 1), "en": (77, 0, 0)},
+    "heldout3": {"da": (83, 0, 0), "sv": (80, 1, 1), "en": (77, 0, 0)},
     "heldout4": {"da": (71, 0, 8), "sv": (74, 0, 8), "en": (61, 0, 9)},
     "heldout5": {"da": (73, 1, 6), "sv": (77, 0, 5), "en": (69, 3, 9)},
-    "heldout6": {"da": (67, 0, 9), "sv": (72, 0, 7), "en": (64, 1, 11)},
+    "heldout6": {"da": (67, 0, 9), "sv": (72, 0, 7), "en": (65, 0, 10)},
+    "heldout7": {"da": (59, 11, 20), "sv": (63, 11, 14), "en": (59, 8, 15)},
     # blind: measured once, never tuned on
-    "heldout7": {"da": (59, 12, 21), "sv": (57, 18, 21), "en": (55, 12, 19)},
+    "heldout8": {"da": (66, 12, 15), "sv": (57, 12, 13), "en": (66, 15, 16)},
 }
 
 

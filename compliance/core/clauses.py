@@ -148,6 +148,10 @@ class Language:
     # by one in lower case ("Cloud hosting provider") names a kind, not a sub-processor
     kind_words: tuple[str, ...] = ()
     numbers: dict[str, int] = field(default_factory=dict)  # "two": 2, "to": 2
+    # a number, period or threshold the law does not set ("within 45 days", "fewer than 100
+    # people", "once every three years", "only in July"): a period in groups `n` and `unit` limits
+    # only where it is longer than six weeks, one without them always
+    quantity: tuple[re.Pattern[str], ...] = ()
     units: tuple[tuple[re.Pattern[str], int], ...] = ()  # a unit's words and its days
     # generic words that may limit a duty, wherever they stand in a sentence about its subject
     # ("only", "limited to", "at the cost of", "not obliged", "within ... after"): see
@@ -322,6 +326,7 @@ def language(code: str) -> Language:
         harmless=_compile(f"{where}: markers.harmless", markers.get("harmless")),
         apart=_compile(f"{where}: markers.apart", markers.get("apart")),
         precedence=_compile(f"{where}: markers.precedence", markers.get("precedence")),
+        quantity=_compile(f"{where}: markers.quantity", markers.get("quantity")),
         precedence_tests={
             str(k): tuple(str(s) for s in v or []) for k, v in (markers.get("precedence_tests") or {}).items()
         },
@@ -691,6 +696,15 @@ def _limit_in(text: str, key: str, lang: Language, referred: str = "") -> str | 
             if owned(match) or _first(lang.prohibition, rest[: match.start()]):
                 continue
             if opening and _first(lang.prohibition, rest[match.end() :]):
+                continue
+            return _context(rest, match)
+    # a number, period or threshold the law does not set, outside the words that impose the duty
+    for pattern in lang.quantity:
+        for match in pattern.finditer(rest):
+            if owned(match):
+                continue
+            days = _days(match, lang) if match.groupdict().get("n") else None
+            if days is not None and days <= 42:
                 continue
             return _context(rest, match)
     return None

@@ -69,6 +69,8 @@ PDF_LIBRARIES = (
     "cryptography",
     "oscrypto",
     "uritools",
+    "pypdf",  # the text the pages show and the page tree
+    "PIL",
     "zlib",
 )
 
