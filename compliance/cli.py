@@ -2338,6 +2338,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         # pyHanko logs every failed path validation with a traceback; verify reports them itself.
         logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
         logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
+        # pypdf warns about every damaged object of a report or a document it reads; the command
+        # reports what matters (an unreadable page, a refused file) itself.
+        logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     try:
         args = build_parser().parse_args(argv)
         run: Callable[[argparse.Namespace, TextIO], Exit] = args.run

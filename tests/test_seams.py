@@ -5,6 +5,8 @@ as the file's fault; anything raised in our own code is a bug and reaches the in
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pypdf
@@ -89,3 +91,41 @@ def test_a_document_a_reading_library_fails_on_is_refused_and_a_bug_of_ours_is_r
     monkeypatch.setattr(documents, "read", lambda _path: _ours())
     with pytest.raises(KeyError, match="a bug of ours"):
         documents.read_as_data(str(document))
+
+
+def test_a_damaged_pdf_is_refused_without_the_library_warnings_on_the_terminal(tmp_path: Path) -> None:
+    """pypdf logs a warning for every damaged object it meets; the command says what matters
+    itself (issue 19, item 7: no library warning in any output)."""
+    content = (
+        b"BT /F1 12 Tf 72 700 Td (The processor acts only on documented instructions.) Tj ET\n"
+        b"BT [<0047>0<<0 304005d>] TJ ET 98.01.0873 0 Td"
+    )
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(
+        minimal_pdf(
+            {
+                1: b"<< /Type /Catalog /Pages 2 0 R >>",
+                2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+                b" /Resources << /Font << /F1 5 0 R >> >> >>",
+                4: b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+                5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            }
+        )
+    )
+    run = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("compliance")),
+            "review",
+            "dpa",
+            str(damaged),
+            "--document-lang",
+            "en",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(tmp_path)},
+    )
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.splitlines()[1:] == [f"  {damaged}: page 1 cannot be read (PdfStreamError)"], run.stderr

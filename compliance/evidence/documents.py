@@ -11,6 +11,8 @@ with a time and memory limit (compliance.trust.sandbox), so a crafted file canno
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -66,7 +68,10 @@ DOCUMENT_LIBRARIES = (*PYPDF, "docx", "lxml", "xml", "defusedxml", "zipfile")
 def read_as_data(path: str) -> tuple[str, Any]:
     """`read` for a child process (compliance.trust.sandbox): the blocks, or the refusal as data.
     What a reading library raises is a refusal; anything raised in our own code is a bug, which
-    the sandbox reports as such (ChildError) and the command ends with an internal error."""
+    the sandbox reports as such (ChildError) and the command ends with an internal error. pypdf's
+    warnings about a damaged PDF are not printed: the refusal, or the text read, says enough."""
+    if not os.environ.get("COMPLIANCE_DEBUG"):
+        logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     try:
         return "ok", read(Path(path))
     except InputError as exc:

@@ -171,12 +171,13 @@ def check_report(path: Path, options: VerifyOptions, limits: Any = None) -> Veri
 
 
 def _verify_quietly(path: Path, options: VerifyOptions) -> Verification:
-    """`verify_report` without pyHanko's logging: it logs every failed path validation with a
-    traceback, and the verification reports each itself."""
+    """`verify_report` without the libraries' logging: pyHanko logs every failed path validation
+    with a traceback, pypdf every damaged object of a report it reads the pages of, and the
+    verification reports each itself."""
     import logging
 
     if not os.environ.get("COMPLIANCE_DEBUG"):
-        for name in ("pyhanko", "pyhanko_certvalidator"):
+        for name in ("pyhanko", "pyhanko_certvalidator", "pypdf"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
     return verify_report(path, options)
 
