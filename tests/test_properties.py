@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any
 
 import pytest
+from helpers import minimal_solution
 from hypothesis import HealthCheck, Phase, assume, given, note, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
@@ -678,8 +679,25 @@ def test_removing_a_fact_never_raises_a_score(solution: Solution, data: st.DataO
             key: (outcome.value, new_results[key].value)
             for key, outcome in old_results.items()
             if new_results[key] not in LESS_INFORMED[outcome]
+            # A legal presumption falls back to its adverse value when what rebutted it is removed
+            # (consent to a public authority is presumed not free until the flow says why refusing
+            # costs nothing): a rule reading it may then fail, which raises no score.
+            and not (new_results[key] is Outcome.FAIL and key[0] in _presuming_rules())
         }
         assert not improved, f"removing {path} improved results (before, after): {improved}"
+
+
+@cache
+def _presuming_rules() -> frozenset[str]:
+    """The rules that read a derived fact with a presumed (adverse) value."""
+    presumed = {name for name, spec in DERIVED.items() if spec.presumed is not None}
+    return frozenset(
+        rule.id
+        for pack in packs()
+        for rule in pack.rules
+        for condition in (rule.applies, rule.require, rule.review, rule.lower_severity)
+        if condition is not None and presumed & set(condition.facts)
+    )
 
 
 # Facts the rules read that the engine computes rather than the user gives: each must keep its
@@ -951,3 +969,20 @@ def test_a_result_built_the_fast_way_is_an_ordinary_frozen_result() -> None:
     assert type(fast) is Finding and fast == slow
     with pytest.raises(FrozenInstanceError):
         fast.explanation = "changed"  # type: ignore[misc]
+
+
+def test_a_rebutted_presumption_falls_back_to_its_adverse_value_when_the_rebuttal_is_removed() -> None:
+    """Found by the property above: consent to a public authority, argued free, needs review;
+    without the argument the presumption holds and the result fails. Removing a fact may do that to
+    a rule reading a presumed fact, and to no other."""
+    data = minimal_solution()
+    data["controller"]["public_authority"] = True
+    flow = data["flows"][0]
+    flow["lawful_basis"] = "a"
+    flow["consent"] = {"refusal_without_detriment": "The sensor service works the same without consent."}
+    key = ("GDPR-4-11-CONSENT-DEPENDENCE", flow["id"])
+    argued = outcomes(run(validate(data)))[key]
+    del flow["consent"]
+    assert (argued, outcomes(run(validate(data)))[key]) == (Outcome.NEEDS_REVIEW, Outcome.FAIL)
+    assert "GDPR-4-11-CONSENT-DEPENDENCE" in _presuming_rules()
+    assert "GDPR-5-1A-NO-COVERT-MONITORING" not in _presuming_rules()
