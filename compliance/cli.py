@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 import traceback
@@ -28,7 +27,7 @@ from compliance.core.models.common import unsafe_character
 from compliance.core.models.solution import Solution
 from compliance.core.packs import CompiledRule, LoadedPack
 from compliance.core.ruletest import run_all
-from compliance.core.terminal import neutralise
+from compliance.core.terminal import neutralise, quiet_libraries
 from compliance.evidence.pip_audit_runner import OSV_URL_ENV, Service
 from compliance.evidence.run import ScanOptions, run_scans
 from compliance.inputs.decisions import LoadedDecisions, default_path, load_decisions
@@ -2334,13 +2333,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     global _language
     _language = _choose_language()
     out = out or sys.stdout
-    if not os.environ.get("COMPLIANCE_DEBUG"):
-        # pyHanko logs every failed path validation with a traceback; verify reports them itself.
-        logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
-        logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
-        # pypdf warns about every damaged object of a report or a document it reads; the command
-        # reports what matters (an unreadable page, a refused file) itself.
-        logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    quiet_libraries()
     try:
         args = build_parser().parse_args(argv)
         run: Callable[[argparse.Namespace, TextIO], Exit] = args.run

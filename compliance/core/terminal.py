@@ -37,3 +37,19 @@ def has_unsafe(text: str) -> int | None:
     """The position of the first character `neutralise` would escape, or None."""
     found = _UNSAFE.search(text)
     return None if found is None else found.start()
+
+
+# The libraries that log about every damaged object of a file they read (pyHanko every failed path
+# validation, with a traceback; pypdf every broken object): the command says what matters itself.
+NOISY_LIBRARIES = ("pyhanko", "pyhanko_certvalidator", "pypdf")
+
+
+def quiet_libraries() -> None:
+    """Silence the libraries' own logging (`NOISY_LIBRARIES`), unless COMPLIANCE_DEBUG is set; in
+    the command and in each child process that reads a supplier's file."""
+    import logging
+    import os
+
+    if not os.environ.get("COMPLIANCE_DEBUG"):
+        for name in NOISY_LIBRARIES:
+            logging.getLogger(name).setLevel(logging.CRITICAL)

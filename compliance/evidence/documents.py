@@ -11,8 +11,6 @@ with a time and memory limit (compliance.trust.sandbox), so a crafted file canno
 
 from __future__ import annotations
 
-import logging
-import os
 import re
 import zipfile
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 
 from compliance.core.clauses import Block
 from compliance.core.errors import InputError, Problem, raised_by
+from compliance.core.terminal import quiet_libraries
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_PAGES = 1_000
@@ -70,8 +69,7 @@ def read_as_data(path: str) -> tuple[str, Any]:
     What a reading library raises is a refusal; anything raised in our own code is a bug, which
     the sandbox reports as such (ChildError) and the command ends with an internal error. pypdf's
     warnings about a damaged PDF are not printed: the refusal, or the text read, says enough."""
-    if not os.environ.get("COMPLIANCE_DEBUG"):
-        logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    quiet_libraries()
     try:
         return "ok", read(Path(path))
     except InputError as exc:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import stat
 from dataclasses import asdict, dataclass, field
@@ -33,6 +32,7 @@ from typing import Any
 
 from compliance.core.errors import InputError, raised_by
 from compliance.core.messages import N_
+from compliance.core.terminal import quiet_libraries
 from compliance.outputs.i18n import translator
 
 ASSESSMENT_NAME = "assessment.json"
@@ -174,11 +174,7 @@ def _verify_quietly(path: Path, options: VerifyOptions) -> Verification:
     """`verify_report` without the libraries' logging: pyHanko logs every failed path validation
     with a traceback, pypdf every damaged object of a report it reads the pages of, and the
     verification reports each itself."""
-    import logging
-
-    if not os.environ.get("COMPLIANCE_DEBUG"):
-        for name in ("pyhanko", "pyhanko_certvalidator", "pypdf"):
-            logging.getLogger(name).setLevel(logging.CRITICAL)
+    quiet_libraries()
     return verify_report(path, options)
 
 
