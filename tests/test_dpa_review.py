@@ -21,8 +21,11 @@ from helpers import REPO
 from openpyxl import load_workbook
 
 from compliance.core.clauses import (
+    FALLS_SHORT,
     LANGUAGES,
     LIMITS_ELSEWHERE,
+    PLACED_OUTSIDE,
+    PLACED_PARTLY,
     Block,
     ClauseOutcome,
     art28_requirements,
@@ -284,6 +287,185 @@ def test_the_processors_own_use_of_the_data_contradicts_the_instruction_clause_w
     result = {r.requirement: r for r in review(blocks, "en")}["art28-3-a"]
     assert result.outcome is ClauseOutcome.CONTRADICTED
     assert result.location == "section 11.4"
+
+
+_CLEAN_TRANSFERS = {
+    "en": "The Supplier shall not transfer the personal data outside the EU/EEA except on the Customer's "
+    "documented instructions and in compliance with Chapter V of the GDPR.",
+    "da": "Personoplysningerne behandles og opbevares udelukkende inden for EU/EØS.",
+    "sv": "Leverantören överför inte personuppgifter till ett land utanför EU/EES utan Kommunens "
+    "dokumenterade instruktion, och varje sådan överföring ska uppfylla kraven i kapitel V.",
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "placed", "outcome"),
+    [
+        (
+            "en",
+            "Second-line support is given by the Supplier's engineers in Belgrade, Serbia.",
+            "contradicted",
+        ),
+        ("en", "Device telemetry is sent to the manufacturer's cloud in the United States.", "weakened"),
+        (
+            "da",
+            "Supportteamet i Bangalore, Indien, kan se borgernes samtaler ved fejlretning.",
+            "contradicted",
+        ),
+        ("da", "Afregningen kan tilgås af udviklere i Storbritannien og Ukraine.", "contradicted"),
+        (
+            "sv",
+            "Kundtjänsten bemannas av en partner i Casablanca, Marocko, som arbetar i kundportalen.",
+            "contradicted",
+        ),
+        ("sv", "Bildanalysen utförs i tillverkarens molntjänst i USA.", "weakened"),
+    ],
+    ids=lambda v: v if len(v) < 14 else v[:14],
+)
+def test_data_put_in_a_third_country_without_a_ground_outweighs_the_transfer_clause(
+    lang: str, placed: str, outcome: str
+) -> None:
+    """Chapter V is read against where the agreement puts the data: a country without an adequacy
+    decision contradicts a clean transfer clause, one whose decision covers only some recipients
+    weakens it, the sentence quoted; a ground named for that country covers it."""
+    clean = _CLEAN_TRANSFERS[lang]
+    blocks = text_blocks(f"## 9. Transfers\n\n9.1 {clean}\n\n## 14. Annex C\n\n14.2 {placed}\n")
+    result = {r.requirement: r for r in review(blocks, lang)}["chapter-v"]
+    assert result.outcome is ClauseOutcome(outcome)
+    assert result.quote == placed and result.location == "section 14.2"
+    assert result.reason.startswith(PLACED_OUTSIDE if outcome == "contradicted" else PLACED_PARTLY)
+    assert any(other["quote"] == clean for other in result.others)
+    alone = {r.requirement: r for r in review(text_blocks(f"## 9. Transfers\n\n9.1 {clean}\n"), lang)}
+    assert alone["chapter-v"].outcome is ClauseOutcome.FOUND
+    ground = {
+        "en": "Transfers to {country} rest on the EU standard contractual clauses.",
+        "da": "Overførsler til {country} sker på grundlag af EU-Kommissionens standardkontraktbestemmelser.",
+        "sv": "Överföring till {country} sker med stöd av EU-kommissionens standardavtalsklausuler.",
+    }[lang]
+    placing = language(lang).placing
+    assert placing is not None
+    country = next(
+        m.group("country")
+        for m in placing.countries.finditer(placed)
+        if m.group("country") not in ("Storbritannien",)
+    )
+    covered = text_blocks(
+        f"## 9. Transfers\n\n9.1 {clean}\n\n9.2 {ground.format(country=country)}\n\n## 14. Annex C\n\n14.2 {placed}\n"
+    )
+    assert {r.requirement: r for r in review(covered, lang)}["chapter-v"].outcome is ClauseOutcome.FOUND
+
+
+@pytest.mark.parametrize(
+    ("placed", "why"),
+    [
+        ("The Supplier's support team in Lyon, France, has access to the live system.", "in the EEA"),
+        ("Backups are stored in London, United Kingdom.", "an adequacy decision"),
+        ("Support staff in India have no access to personal data.", "denied"),
+        (
+            "This Addendum is made between Vendor Inc., a Delaware corporation, USA, and the Council.",
+            "a seat",
+        ),
+        ("These Clauses follow the standard contractual clauses of Decision (EU) 2021/915.", "no transfer"),
+    ],
+    ids=lambda v: v if len(v) < 14 else v[:14],
+)
+def test_a_country_named_is_no_placement_outside_unless_the_data_go_there(placed: str, why: str) -> None:
+    blocks = text_blocks(
+        f"## 9. Transfers\n\n9.1 {_CLEAN_TRANSFERS['en']}\n\n## 14. Annex C\n\n14.2 {placed}\n"
+    )
+    assert {r.requirement: r for r in review(blocks, "en")}["chapter-v"].outcome is ClauseOutcome.FOUND, why
+
+
+def test_a_general_ground_covers_every_placement_but_a_ground_named_as_a_condition_covers_none() -> None:
+    placed = "14.2 Second-line support is given by the Supplier's engineers in Belgrade, Serbia.\n"
+    general = "9.2 Transfers to third countries take place under the EU standard contractual clauses.\n\n"
+    condition = "9.2 No transfer to a third country takes place unless the standard contractual clauses are signed.\n\n"
+    clean = f"## 9. Transfers\n\n9.1 {_CLEAN_TRANSFERS['en']}\n\n"
+    covered = {
+        r.requirement: r for r in review(text_blocks(clean + general + "## 14. Annex C\n\n" + placed), "en")
+    }
+    assert covered["chapter-v"].outcome is ClauseOutcome.FOUND
+    conditional = {
+        r.requirement: r for r in review(text_blocks(clean + condition + "## 14. Annex C\n\n" + placed), "en")
+    }
+    assert conditional["chapter-v"].outcome is ClauseOutcome.CONTRADICTED
+
+
+@pytest.mark.parametrize(
+    ("lang", "key", "clean", "fact"),
+    [
+        (
+            "en",
+            "art28-3-c",
+            "The Supplier shall take all measures required pursuant to Article 32 of the GDPR.",
+            "Dispensers store dose events on the device's memory card without encryption.",
+        ),
+        (
+            "da",
+            "art28-3-c",
+            "Databehandleren gennemfører alle de foranstaltninger, der kræves efter artikel 32 i databeskyttelsesforordningen.",
+            "Sikkerhedsopdateringer af styringsenhedernes software installeres ved det årlige serviceeftersyn.",
+        ),
+        (
+            "sv",
+            "art28-3-f-breach",
+            "Leverantören ska underrätta Kommunen om personuppgiftsincidenter utan onödigt dröjsmål efter att ha "
+            "fått kännedom om dem.",
+            "Incidenter som berör färre än 50 elever redovisas i Leverantörens kvartalsvisa driftrapport.",
+        ),
+    ],
+    ids=["en-unencrypted", "da-yearly-updates", "sv-quarterly-report"],
+)
+def test_a_fact_stated_anywhere_that_falls_short_of_a_duty_weakens_it(
+    lang: str, key: str, clean: str, fact: str
+) -> None:
+    """A fact stated in an annex or a service description, with no word about the duty itself
+    ("stored without encryption", "updates at the yearly service", "reported in the quarterly
+    report"), weakens the duty found elsewhere, quoted; denied, it weakens nothing."""
+    blocks = text_blocks(f"## 4. Duties\n\n4.1 {clean}\n\n## 15. Annex B\n\n15.3 {fact}\n")
+    result = {r.requirement: r for r in review(blocks, lang)}[key]
+    assert result.outcome is ClauseOutcome.WEAKENED
+    assert result.quote == fact and result.reason.startswith(FALLS_SHORT)
+    alone = {r.requirement: r for r in review(text_blocks(f"## 4. Duties\n\n4.1 {clean}\n"), lang)}
+    assert alone[key].outcome is ClauseOutcome.FOUND
+
+
+def test_a_fact_that_falls_short_is_read_only_where_it_is_about_the_duty_when_so_marked() -> None:
+    """ "The deadline runs from ..." weakens breach notice only in a sentence about breaches: its
+    own words, its section's heading or the clause it refers to."""
+    clean = "8.1 The Supplier shall notify the Council of a personal data breach without undue delay after becoming aware of it.\n\n"
+    about = "8.2 The deadline in clause 8.1 runs from the time the Supplier has established which residents are affected.\n"
+    other = "## 12. Objections\n\n12.1 The deadline runs from the day the notice was sent.\n"
+    weak = {r.requirement: r for r in review(text_blocks("## 8. Breaches\n\n" + clean + about), "en")}
+    assert weak["art28-3-f-breach"].outcome is ClauseOutcome.WEAKENED
+    fine = {r.requirement: r for r in review(text_blocks("## 8. Breaches\n\n" + clean + other), "en")}
+    assert fine["art28-3-f-breach"].outcome is ClauseOutcome.FOUND
+
+
+@pytest.mark.parametrize(
+    ("lang", "row"),
+    [
+        (
+            "da",
+            "| Sprogmodelleverandør (navn oplyses på anmodning) | Tekstgenerering | Frankfurt, Tyskland |",
+        ),
+        ("sv", "| Tillverkarens molntjänst | Bildanalys | Singapore |"),
+        ("en", "| The manufacturer's cloud | Telemetry | Germany |"),
+    ],
+)
+def test_an_entry_that_names_no_sub_processor_weakens_the_list(lang: str, row: str) -> None:
+    heading = {"en": "Sub-processors", "da": "Underdatabehandlere", "sv": "Underbiträden"}[lang]
+    named = {
+        "en": "| Nordic Hosting AB | Hosting | Sweden |",
+        "da": "| Nordhost A/S | Drift | Danmark |",
+        "sv": "| Molnhallen AB | Drift | Sverige |",
+    }[lang]
+    blocks = text_blocks(f"## {heading}\n\n{named}\n{row}\n")
+    result = {r.requirement: r for r in review(blocks, lang)}["sub-processor-list"]
+    assert result.outcome is ClauseOutcome.WEAKENED
+    assert re.sub(r"\W", "", result.quote) == re.sub(r"\W", "", row)
+    fine = {r.requirement: r for r in review(text_blocks(f"## {heading}\n\n{named}\n"), lang)}
+    assert fine["sub-processor-list"].outcome is ClauseOutcome.FOUND
 
 
 def test_a_stop_inside_an_abbreviation_ends_no_span_of_a_pattern() -> None:
@@ -572,7 +754,7 @@ def test_the_clause_table_as_text_json_workbook_and_signed_pdf(tmp_path, cli) ->
         and "Question for the supplier: Please confirm" in text.out
     )
     # Every reading says it is a machine's, with how often a "found" was wrong on unseen agreements.
-    assert "A machine reading for a lawyer to confirm" in text.out and "one in four" in text.out
+    assert "A machine reading for a lawyer to confirm" in text.out and "one in five" in text.out
     danish = cli("review", "dpa", path, "--lang", "da")
     assert "(dpa.md, punkt 2.1)" in danish.out and "(dpa.md, punkt 3, afsnit 1)" in danish.out
     assert "En maskinel læsning, som en jurist skal bekræfte" in danish.out
@@ -663,9 +845,13 @@ PINS: dict[str, dict[str, tuple[int, int, int]]] = {
     "heldout4": {"da": (71, 0, 8), "sv": (74, 0, 8), "en": (61, 0, 9)},
     "heldout5": {"da": (73, 1, 6), "sv": (77, 0, 5), "en": (69, 3, 9)},
     "heldout6": {"da": (67, 0, 9), "sv": (72, 0, 7), "en": (65, 0, 10)},
-    "heldout7": {"da": (59, 11, 20), "sv": (63, 11, 14), "en": (59, 8, 15)},
+    "heldout7": {"da": (70, 2, 9), "sv": (70, 5, 7), "en": (65, 3, 9)},
+    # measured blind once (189 right, 39 false found), then again after readings made without reading it
+    "heldout8": {"da": (68, 10, 13), "sv": (58, 11, 12), "en": (67, 14, 15)},
+    # its writers' reports described what they planted before the readings were made: tuned on since
+    "heldout9": {"da": (72, 2, 4), "sv": (68, 2, 3), "en": (72, 0, 5)},
     # blind: measured once, never tuned on
-    "heldout8": {"da": (66, 12, 15), "sv": (57, 12, 13), "en": (66, 15, 16)},
+    "heldout10": {"da": (60, 5, 10), "sv": (60, 10, 13), "en": (64, 6, 10)},
 }
 
 

@@ -24,11 +24,13 @@ from typing import Any
 
 import yaml
 
+from compliance.core import vocabulary
 from compliance.core.errors import InputError
 from compliance.core.messages import N_
 from compliance.core.resources import rules_root
 
 LANGUAGES = ("en", "da", "sv")
+CHAPTER_V = "chapter-v"
 ART28 = "art28"
 DATA_ACT = "data-act"
 
@@ -62,6 +64,16 @@ NOT_THE_LAWS = N_("an exception the GDPR does not make: ")
 # the duty's subject, in the clause that imposes it or in another one
 MAY_LIMIT = N_("its own words may limit the duty: ")
 LIMITS_ELSEWHERE = N_("another sentence may limit it: ")
+# a fact stated anywhere that falls short of the duty (`Patterns.falls_short`)
+FALLS_SHORT = N_("another sentence states a fact that falls short of it: ")
+# the placement reading of Chapter V (`_placed_abroad`): a sentence that puts the data in a third
+# country, with no transfer ground named for it
+PLACED_OUTSIDE = N_(
+    "another sentence puts the data in a country outside the EU/EEA and names no transfer ground for it: "
+)
+PLACED_PARTLY = N_(
+    "another sentence puts the data in a country whose adequacy decision covers only some recipients, and names no transfer ground for it: "
+)
 
 
 @dataclass(frozen=True)
@@ -118,6 +130,15 @@ class Patterns:
     liability: bool = False  # the duty is a liability: `Language.apart` does not apply to it
     # sentences the limits-elsewhere reading must read as a limit ("limits") or as none ("none")
     limit_tests: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # facts that fall short of the duty wherever they are stated, though no sentence about the duty
+    # says so ("raw GPS tracks are stored unencrypted" against Art. 32 measures): weakened, unless
+    # negated (`Placing.negation`); `falls_short_about` only in a sentence about the duty's `scope`
+    # (itself, its section's heading or a clause it refers to: "the deadline in clause 8.1 runs
+    # from ...")
+    falls_short: tuple[re.Pattern[str], ...] = ()
+    falls_short_about: tuple[re.Pattern[str], ...] = ()
+    # test sentences of the two: "short" and "none" (read as standing in a clause about the duty)
+    short_tests: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -147,6 +168,9 @@ class Language:
     # the nouns that end the name of a kind of provider ("provider", "leverandør"): an entry named
     # by one in lower case ("Cloud hosting provider") names a kind, not a sub-processor
     kind_words: tuple[str, ...] = ()
+    # the first cell of an entry of the list of sub-processors that names none ("name on request",
+    # "the manufacturer's cloud")
+    unnamed: tuple[re.Pattern[str], ...] = ()
     numbers: dict[str, int] = field(default_factory=dict)  # "two": 2, "to": 2
     # a number, period or threshold the law does not set ("within 45 days", "fewer than 100
     # people", "once every three years", "only in July"): a period in groups `n` and `unit` limits
@@ -170,6 +194,29 @@ class Language:
     precedence: tuple[re.Pattern[str], ...] = ()
     # test sentences of `precedence`: "match" and "none"
     precedence_tests: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # how a sentence puts the data in a country (`Placing`, read for Chapter V)
+    placing: Placing | None = None
+
+
+@dataclass(frozen=True)
+class Placing:
+    """How a sentence of one language puts the data in a country: it names the country after a
+    locative word ("in India", "fra Indien", "Hyderabad, India", a table cell) and says that the
+    data are processed, stored, accessed or supported there, without a negation. Whether it names
+    a transfer ground, or another sentence does, decides whether the placement matters."""
+
+    countries: re.Pattern[str]  # a country named after a locative word, in group `country`
+    code_of: dict[str, str]  # each country name's ISO code
+    words: tuple[re.Pattern[str], ...]  # processing, storage, access, support
+    negation: tuple[re.Pattern[str], ...]
+    grounds: tuple[re.Pattern[str], ...]  # the transfer tools of Chapter V, by name
+    condition: tuple[re.Pattern[str], ...]  # "unless", "only if": a ground named as a condition
+    seat: tuple[re.Pattern[str], ...] = ()  # where a party is established: not where data go
+    without: tuple[re.Pattern[str], ...] = ()  # "without": a ground it stands before is denied
+    # what says a sentence is about transfers ("transfer", "third country"): a ground named in
+    # one for no country in particular covers them all
+    transfer: tuple[re.Pattern[str], ...] = ()
+    tests: dict[str, tuple[str, ...]] = field(default_factory=dict)  # outside | partly | none
 
 
 @dataclass(frozen=True)
@@ -300,6 +347,11 @@ def language(code: str) -> Language:
             limit_tests={
                 str(k): tuple(str(s) for s in v or []) for k, v in (body.get("limit_tests") or {}).items()
             },
+            falls_short=_compile(f"{where}: {key}.falls_short", body.get("falls_short")),
+            falls_short_about=_compile(f"{where}: {key}.falls_short_about", body.get("falls_short_about")),
+            short_tests={
+                str(k): tuple(str(s) for s in v or []) for k, v in (body.get("short_tests") or {}).items()
+            },
         )
         unmeasured = (
             set(requirements()[key].measures) - set(compiled[key].measures)
@@ -337,11 +389,50 @@ def language(code: str) -> Language:
         clause_reference=_compile(f"{where}: structure.clause_reference", structure.get("clause_reference")),
         category_words=tuple(str(w).lower() for w in structure.get("category_words") or ()),
         kind_words=tuple(str(w).lower() for w in structure.get("kind_words") or ()),
+        unnamed=_compile(f"{where}: structure.unnamed", structure.get("unnamed")),
         numbers={str(k).lower(): int(v) for k, v in (structure.get("numbers") or {}).items()},
         units=tuple(
             (re.compile(rf"^(?:{pattern})$", re.IGNORECASE), int(days))
             for pattern, days in (structure.get("units") or {}).items()
         ),
+        placing=_placing(f"{where}: structure.placing", structure.get("placing"), code),
+    )
+
+
+def _placing(where: str, body: Any, code: str) -> Placing | None:
+    """A language's `structure.placing`: the country names are CLDR's, in the language and in
+    English, with the variants the entry adds (`aliases`, by ISO code), each read after one of
+    its `lead` words, a comma ("Hyderabad, India"), a bracket or a table cell's bar."""
+    if not body:
+        return None
+    from babel import Locale
+
+    names: dict[str, set[str]] = {}
+    for locale in dict.fromkeys(("en", code)):
+        for territory, name in Locale.parse(locale).territories.items():
+            if len(territory) == 2 and territory.isalpha() and territory not in _NOT_COUNTRIES:
+                variants = names.setdefault(territory, set())
+                variants.add(str(name))
+                if "&" in name:  # "Bosnia & Herzegovina": written out in agreements
+                    variants.add(str(name).replace("&", str(body.get("and", "and"))))
+    for territory, aliases in (body.get("aliases") or {}).items():
+        names.setdefault(str(territory), set()).update(str(a) for a in aliases)
+    lead = "|".join(re.escape(str(w)) for w in body.get("lead") or ())
+    opening = rf"(?:(?i:\b(?:{lead})\s+(?:the\s+)?)|,\s*|\(\s*|\|\s*)" if lead else r"(?:,\s*|\(\s*|\|\s*)"
+    code_of = {name: territory for territory, variants in names.items() for name in variants}
+    alternatives = "|".join(re.escape(n) for n in sorted(code_of, key=len, reverse=True))
+    countries = re.compile(rf"{opening}(?P<country>{alternatives})(?![\w-])")
+    return Placing(
+        countries=countries,
+        code_of=code_of,
+        words=_compile(f"{where}.words", body.get("words")),
+        negation=_compile(f"{where}.negation", body.get("negation")),
+        grounds=_compile(f"{where}.grounds", body.get("grounds")),
+        condition=_compile(f"{where}.condition", body.get("condition")),
+        seat=_compile(f"{where}.seat", body.get("seat")),
+        without=_compile(f"{where}.without", body.get("without")),
+        transfer=_compile(f"{where}.transfer", body.get("transfer")),
+        tests={str(k): tuple(str(t) for t in v or []) for k, v in (body.get("tests") or {}).items()},
     )
 
 
@@ -363,11 +454,24 @@ def failing_tests(code: str) -> list[str]:
                     out.append(
                         f"{code} {key}: expected {expected}, got {got[0].value if got else 'none'}: {text}"
                     )
+        for expected, sentences in patterns.short_tests.items():
+            for text in sentences:
+                short = _short_in(_normalised(text), key, lang, about=True)
+                if (short is not None) is not (expected == "short"):
+                    out.append(
+                        f"{code} {key}: expected the falls-short reading {expected}, got the other: {text}"
+                    )
         for expected, sentences in patterns.limit_tests.items():
             for text in sentences:
                 limit = _limit_in(_normalised(text), key, lang)
                 if (limit is not None) is not (expected == "limits"):
                     out.append(f"{code} {key}: expected the limit reading {expected}, got the other: {text}")
+    for expected, sentences in (lang.placing.tests if lang.placing else {}).items():
+        for text in sentences:
+            placed = placement(_normalised(text), lang)
+            kind = placed[0] if placed is not None else "none"
+            if kind != expected:
+                out.append(f"{code} structure.placing: expected {expected}, got {kind}: {text}")
     for expected, sentences in lang.precedence_tests.items():
         for text in sentences:
             if (_precedence_in(_normalised(text), lang) is not None) is not (expected == "match"):
@@ -576,6 +680,18 @@ def _unhollowed(text: str, lang: Language) -> str:
     return text
 
 
+def _around(text: str, match: re.Match[str], width: int = 50) -> str:
+    """The words around a match, up to `width` characters either side within the sentence, cut
+    between words and marked with "…" where cut."""
+    start, end = max(0, match.start() - width), min(len(text), match.end() + width)
+    while start > 0 and text[start - 1].isalnum():
+        start += 1
+    while end < len(text) and text[end].isalnum() and end > match.end():
+        end -= 1
+    piece = text[start:end].strip(" ,;")
+    return f"{'… ' if start > 0 else ''}{piece}{' …' if end < len(text) else ''}"
+
+
 def _context(text: str, match: re.Match[str], width: int = 60) -> str:
     """The words from a match on, up to `width` characters after it or the sentence's end; a cut
     falls between words and is marked with "…", never inside a word."""
@@ -596,6 +712,10 @@ def review(blocks: Sequence[Block], code: str) -> list[ClauseResult]:
     return [
         _subprocessor_list(document.said, document.lang, requirement)
         if key == "sub-processor-list"
+        else _placed_abroad(
+            _limited_elsewhere(_decide(requirement, _hits(document, key)), document), document
+        )
+        if key == CHAPTER_V
         else _limited_elsewhere(_decide(requirement, _hits(document, key)), document)
         for key, requirement in art28_requirements().items()
     ]
@@ -642,7 +762,144 @@ def _limited_elsewhere(result: ClauseResult, document: _Document) -> ClauseResul
             )
             result.reason = f"{LIMITS_ELSEWHERE}“{_context(text, precedence).replace(_INNER_STOP, '.')}”"
             return result
+    for sentence, about in zip(document.said, document.about, strict=True):
+        if sentence.kind in ("heading", "header"):
+            continue
+        text = _normalised(sentence.text)
+        short = _short_in(
+            text, key, lang, about=_first(lang.requirements[key].scope, f"{text} {about}") is not None
+        )
+        if short is not None:
+            result.outcome, result.quote, result.location = (
+                ClauseOutcome.WEAKENED,
+                sentence.text,
+                sentence.where,
+            )
+            result.reason = f"{FALLS_SHORT}“{short.replace(_INNER_STOP, '.')}”"
+            return result
     return result
+
+
+def _short_in(text: str, key: str, lang: Language, *, about: bool) -> str | None:
+    """The words of a sentence that state a fact falling short of requirement `key`
+    (`Patterns.falls_short`; `falls_short_about` where the sentence is `about` the duty); None where
+    it states none, or denies it just before the words ("no data are stored
+    unencrypted")."""
+    patterns = lang.requirements[key]
+    negation = lang.placing.negation if lang.placing is not None else ()
+    for pattern in (*patterns.falls_short, *(patterns.falls_short_about if about else ())):
+        for match in pattern.finditer(text):
+            if _first(negation, text[max(0, match.start() - 40) : match.start()]) is None:
+                return _context(text, match)
+    return None
+
+
+def _placed_abroad(result: ClauseResult, document: _Document) -> ClauseResult:
+    """Chapter V, read against where the agreement puts the data: a sentence that puts them in a
+    country outside the EU/EEA without an adequacy decision (support staff in India, a cloud
+    service in Singapore, a sub-processor listed in Serbia) contradicts the requirement unless a
+    transfer ground is named for that country or for transfers to third countries in general
+    (not as a mere condition: "shall not transfer unless ..." names none for the transfer that
+    happens); one in a country whose decision covers only some recipients (the United States, for
+    those certified under the Data Privacy Framework) weakens it. A clause that forbids transfers
+    or keeps the data in the EU is then contradicted by what the agreement itself describes."""
+    lang, placing = document.lang, document.lang.placing
+    if result.outcome is ClauseOutcome.CONTRADICTED or placing is None:
+        return result
+    placed: list[tuple[Sentence, str, str, str]] = []
+    named: set[str] = set()  # the countries a transfer ground is named for
+    general = False  # a ground is named for transfers to third countries in general
+    for sentence in document.said:
+        if sentence.kind in ("heading", "header"):
+            continue
+        text = _normalised(sentence.text)
+        grounds = [g for g in _matches(placing.grounds, text) if _relied_on(text, g, placing)]
+        if grounds:
+            # a ground named for the countries the sentence names, or for transfers in general
+            countries = {placing.code_of[m.group("country")] for m in placing.countries.finditer(text)}
+            named |= countries
+            general = general or (not countries and _first(placing.transfer, text) is not None)
+            continue
+        listed = sentence.kind in ("row", "item") and any(
+            w in sentence.section.lower() for w in lang.subprocessor_words
+        )
+        hit = placement(text, lang, listed=listed)
+        if hit is not None:
+            placed.append((sentence, *hit))
+    if general:
+        return result
+    uncovered = [p for p in placed if p[2] not in named]
+    # a sentence that says so rather than an entry of a list; the worst placement first
+    uncovered.sort(key=lambda p: (p[1] != "outside", p[0].kind in ("row", "item")))
+    worst = next(iter(uncovered), None)
+    # a clause already weakened says something of the ground the transfers rest on, which the
+    # lawyer reads against them; an agreement silent on transfers is not made weakened by a
+    # country whose decision may cover the recipient
+    if worst is None or result.outcome is ClauseOutcome.WEAKENED:
+        return result
+    if worst[1] != "outside" and result.outcome is ClauseOutcome.NOT_FOUND:
+        return result
+    sentence, kind, _code, words = worst
+    if result.quote:
+        result.others.append(
+            {"outcome": result.outcome.value, "quote": result.quote, "location": result.location}
+        )
+    result.outcome = ClauseOutcome.CONTRADICTED if kind == "outside" else ClauseOutcome.WEAKENED
+    result.quote, result.location = sentence.text, sentence.where
+    result.reason = (
+        f"{PLACED_OUTSIDE if kind == 'outside' else PLACED_PARTLY}“{words.replace(_INNER_STOP, '.')}”"
+    )
+    return result
+
+
+def _matches(patterns: Iterable[re.Pattern[str]], text: str) -> list[re.Match[str]]:
+    return [m for p in patterns for m in p.finditer(text)]
+
+
+def _relied_on(text: str, ground: re.Match[str], placing: Placing) -> bool:
+    """Whether a transfer ground a sentence names is one relied on: not denied just before it
+    ("without any standard contractual clauses", "no SCCs are needed") and not a condition
+    ("unless the standard contractual clauses are signed")."""
+    before = text[max(0, ground.start() - 40) : ground.start()]
+    if _first(placing.negation, before) is not None or _first(placing.without, before) is not None:
+        return False
+    return _first(placing.condition, text[max(0, ground.start() - 100) : ground.start()]) is None
+
+
+# Territories of EU states that CLDR names apart (Åland, the French overseas departments and
+# Saint Martin): the GDPR applies there, so the data placed there stay in the EU.
+_IN_THE_UNION = frozenset({"AX", "GF", "GP", "MQ", "RE", "YT", "MF"})
+
+
+def placement(text: str, lang: Language, *, listed: bool = False) -> tuple[str, str, str] | None:
+    """Where a sentence (whitespace collapsed: `_normalised`) puts the data outside the EU/EEA
+    with no transfer ground named in it: "outside" (no adequacy decision) or "partly" (a decision
+    that covers only some recipients), the country's ISO code and the words that say so; None
+    where it puts them nowhere outside, denies it, names a ground or defines a term. An entry of
+    the list of sub-processors (`listed`) needs no word of processing: being listed is one."""
+    placing = lang.placing
+    if placing is None or _first(placing.negation, text):
+        return None
+    if any(_relied_on(text, ground, placing) for ground in _matches(placing.grounds, text)):
+        return None
+    if _first(placing.seat, text) is not None:
+        return None
+    if _first(lang.definition, text) is not None:
+        return None
+    if not listed and _first(placing.words, text) is None:
+        return None
+    countries = vocabulary.countries()
+    worst: tuple[str, str, str] | None = None
+    for match in placing.countries.finditer(text):
+        code = placing.code_of[match.group("country")]
+        if code not in countries.codes or code in _IN_THE_UNION:
+            continue
+        if countries.is_eea(code) or countries.has_full_adequacy(code):
+            continue
+        kind = "partly" if code in countries.adequacy else "outside"
+        if worst is None or (kind == "outside" and worst[0] == "partly"):
+            worst = (kind, code, _around(text, match))
+    return worst
 
 
 def _precedence_in(text: str, lang: Language) -> re.Match[str] | None:
@@ -788,6 +1045,9 @@ REASON_PREFIXES = (
     PERIOD_BEYOND,
     MAY_LIMIT,
     LIMITS_ELSEWHERE,
+    PLACED_OUTSIDE,
+    PLACED_PARTLY,
+    FALLS_SHORT,
 )
 
 
@@ -955,6 +1215,18 @@ def _subprocessor_list(said: Sequence[Sentence], lang: Language, requirement: Re
             kinds[0].where,
             "the list gives kinds of sub-processor, not the sub-processors themselves",
         )
+    # entries that name no sub-processor: its name withheld ("name given on request") or a kind
+    # owned by someone ("the manufacturer's cloud service")
+    unnamed = [e for e in entries if _first(lang.unnamed, _first_cell(e.text)) is not None]
+    if unnamed:
+        return ClauseResult(
+            requirement.id,
+            requirement.citation,
+            ClauseOutcome.WEAKENED,
+            unnamed[0].text,
+            unnamed[0].where,
+            f"{len(unnamed)} of {len(entries)} entries of the list name no sub-processor",
+        )
     without = [e for e in entries if not has_country(e.text)]
     if without:
         # the sentence that introduces the list says where it is and what it gives (one that ends
@@ -979,6 +1251,11 @@ def _subprocessor_list(said: Sequence[Sentence], lang: Language, requirement: Re
         shown.where,
         f"a list of {len(entries)} sub-processors, each with a country",
     )
+
+
+def _first_cell(text: str) -> str:
+    """The first cell of a table row or list entry ("Name | what | where"), stripped."""
+    return next((cell.strip() for cell in text.split("|") if cell.strip()), "")
 
 
 def _names_a_kind(text: str, lang: Language) -> bool:
