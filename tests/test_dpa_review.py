@@ -841,17 +841,19 @@ PINS: dict[str, dict[str, tuple[int, int, int]]] = {
     "tune": {"da": (84, 0, 0), "sv": (84, 0, 0), "en": (84, 0, 0)},
     "heldout": {"da": (84, 0, 0), "sv": (84, 0, 0), "en": (84, 0, 0)},
     "heldout2": {"da": (84, 0, 0), "sv": (83, 0, 0), "en": (84, 0, 0)},
-    "heldout3": {"da": (83, 0, 0), "sv": (80, 1, 1), "en": (77, 0, 0)},
+    "heldout3": {"da": (83, 0, 0), "sv": (80, 1, 1), "en": (78, 0, 0)},
     "heldout4": {"da": (71, 0, 8), "sv": (74, 0, 8), "en": (61, 0, 9)},
-    "heldout5": {"da": (73, 1, 6), "sv": (77, 0, 5), "en": (69, 3, 9)},
-    "heldout6": {"da": (67, 0, 9), "sv": (72, 0, 7), "en": (65, 0, 10)},
-    "heldout7": {"da": (70, 2, 9), "sv": (70, 5, 7), "en": (65, 3, 9)},
-    # measured blind once (189 right, 39 false found), then again after readings made without reading it
+    "heldout5": {"da": (75, 1, 6), "sv": (77, 0, 5), "en": (70, 3, 9)},
+    "heldout6": {"da": (68, 0, 9), "sv": (72, 0, 7), "en": (67, 0, 9)},
+    "heldout7": {"da": (70, 2, 9), "sv": (70, 5, 7), "en": (68, 3, 8)},
+    # measured blind once (189 right, 39 false found), again after readings made without reading it
     "heldout8": {"da": (68, 10, 13), "sv": (58, 11, 12), "en": (67, 14, 15)},
     # its writers' reports described what they planted before the readings were made: tuned on since
-    "heldout9": {"da": (72, 2, 4), "sv": (68, 2, 3), "en": (72, 0, 5)},
+    "heldout9": {"da": (74, 2, 4), "sv": (69, 1, 2), "en": (74, 0, 5)},
+    # measured blind once (184 right, 21 false found), then tuned on
+    "heldout10": {"da": (71, 3, 6), "sv": (68, 7, 10), "en": (76, 3, 6)},
     # blind: measured once, never tuned on
-    "heldout10": {"da": (60, 5, 10), "sv": (60, 10, 13), "en": (64, 6, 10)},
+    "heldout11": {"da": (50, 4, 12), "sv": (58, 2, 9), "en": (58, 5, 11)},
 }
 
 

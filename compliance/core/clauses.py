@@ -789,7 +789,10 @@ def _short_in(text: str, key: str, lang: Language, *, about: bool) -> str | None
     negation = lang.placing.negation if lang.placing is not None else ()
     for pattern in (*patterns.falls_short, *(patterns.falls_short_about if about else ())):
         for match in pattern.finditer(text):
-            if _first(negation, text[max(0, match.start() - 40) : match.start()]) is None:
+            # a negation in the same clause just before the words ("no data are stored
+            # unencrypted"), not one in a clause before ("where X has not ..., the Supplier may")
+            before = re.split(r"[,;:]", text[max(0, match.start() - 40) : match.start()])[-1]
+            if _first(negation, before) is None:
                 return _context(text, match)
     return None
 
