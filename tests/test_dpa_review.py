@@ -468,6 +468,35 @@ def test_an_entry_that_names_no_sub_processor_weakens_the_list(lang: str, row: s
     assert fine["sub-processor-list"].outcome is ClauseOutcome.FOUND
 
 
+@pytest.mark.parametrize(
+    ("lang", "sentence", "key"),
+    [
+        (
+            "da",
+            "Leverandøren hæfter fuldt ud over for kommunen for underleverandørernes opfyldelse af deres forpligtelser.",
+            "art28-3-d-liability",
+        ),
+        (
+            "sv",
+            "Leverantören får anlita underleverantörer endast efter Kommunens skriftliga godkännande.",
+            "art28-3-d-authorisation",
+        ),
+        (
+            "en",
+            "The Supplier remains fully liable to the Council for the performance of its subcontractors' obligations.",
+            "art28-3-d-liability",
+        ),
+    ],
+)
+def test_an_agreement_that_calls_its_sub_processors_subcontractors_is_read_alike(
+    lang: str, sentence: str, key: str
+) -> None:
+    """`structure.synonyms`: every pattern reads "underleverandør", "underleverantör" and
+    "subcontractor" as it reads the word for a sub-processor; the test sentences are kept as written."""
+    found = classify(sentence, key, language(lang))
+    assert found is not None and found[0] is ClauseOutcome.FOUND
+
+
 def test_a_stop_inside_an_abbreviation_ends_no_span_of_a_pattern() -> None:
     lang = language("en")
     found = classify(
@@ -842,18 +871,20 @@ PINS: dict[str, dict[str, tuple[int, int, int]]] = {
     "heldout": {"da": (84, 0, 0), "sv": (84, 0, 0), "en": (84, 0, 0)},
     "heldout2": {"da": (84, 0, 0), "sv": (83, 0, 0), "en": (84, 0, 0)},
     "heldout3": {"da": (83, 0, 0), "sv": (80, 1, 1), "en": (78, 0, 0)},
-    "heldout4": {"da": (71, 0, 8), "sv": (74, 0, 8), "en": (61, 0, 9)},
-    "heldout5": {"da": (75, 1, 6), "sv": (77, 0, 5), "en": (70, 3, 9)},
-    "heldout6": {"da": (68, 0, 9), "sv": (72, 0, 7), "en": (67, 0, 9)},
-    "heldout7": {"da": (70, 2, 9), "sv": (70, 5, 7), "en": (68, 3, 8)},
+    "heldout4": {"da": (71, 0, 8), "sv": (74, 0, 8), "en": (63, 0, 9)},
+    "heldout5": {"da": (75, 1, 6), "sv": (77, 0, 5), "en": (73, 3, 9)},
+    "heldout6": {"da": (68, 0, 9), "sv": (72, 0, 7), "en": (69, 0, 9)},
+    "heldout7": {"da": (70, 2, 9), "sv": (70, 5, 7), "en": (70, 3, 7)},
     # measured blind once (189 right, 39 false found), again after readings made without reading it
-    "heldout8": {"da": (68, 10, 13), "sv": (58, 11, 12), "en": (67, 14, 15)},
+    "heldout8": {"da": (69, 9, 12), "sv": (58, 11, 12), "en": (67, 14, 15)},
     # its writers' reports described what they planted before the readings were made: tuned on since
-    "heldout9": {"da": (74, 2, 4), "sv": (69, 1, 2), "en": (74, 0, 5)},
+    "heldout9": {"da": (74, 2, 4), "sv": (72, 1, 2), "en": (75, 0, 5)},
     # measured blind once (184 right, 21 false found), then tuned on
-    "heldout10": {"da": (71, 3, 6), "sv": (68, 7, 10), "en": (76, 3, 6)},
+    "heldout10": {"da": (71, 3, 6), "sv": (69, 6, 9), "en": (76, 3, 6)},
+    # measured blind once (166 right, 11 false found), then tuned on
+    "heldout11": {"da": (69, 2, 8), "sv": (71, 1, 7), "en": (73, 1, 7)},
     # blind: measured once, never tuned on
-    "heldout11": {"da": (50, 4, 12), "sv": (58, 2, 9), "en": (58, 5, 11)},
+    "heldout12": {"da": (65, 1, 8), "sv": (53, 7, 11), "en": (54, 1, 8)},
 }
 
 

@@ -313,6 +313,35 @@ def _compile(where: str, patterns: Any) -> tuple[re.Pattern[str], ...]:
     return tuple(out)
 
 
+def _with_synonyms(data: dict[str, Any], synonyms: dict[str, str]) -> dict[str, Any]:
+    """The language's patterns with each word of `structure.synonyms` also read as its synonym (a
+    pattern of its own):
+    "underdatabehandlere" as "(?:underdatabehandlere|underleverandører)", so that an agreement that
+    calls its sub-processors subcontractors is read by the same patterns. The words are replaced
+    where no letter follows them (the longest first); test sentences are left as they are."""
+    if not synonyms:
+        return data
+    words = sorted(synonyms, key=len, reverse=True)
+    found = re.compile("|".join(re.escape(w) for w in words) + r"(?![^\W\d_])")
+
+    def widened(value: Any, key: str = "") -> Any:
+        if key.endswith("tests"):
+            return value
+        if isinstance(value, str):
+            return found.sub(lambda m: f"(?:{m.group(0)}|{synonyms[m.group(0)]})", value)
+        if isinstance(value, list):
+            return [widened(item) for item in value]
+        if isinstance(value, dict):
+            return {k: widened(v, str(k)) for k, v in value.items()}
+        return value
+
+    return {
+        **data,
+        "markers": widened(data.get("markers") or {}),
+        "requirements": widened(data.get("requirements") or {}),
+    }
+
+
 @functools.cache
 def language(code: str) -> Language:
     """The patterns of a language, checked: every requirement has an entry."""
@@ -320,6 +349,7 @@ def language(code: str) -> Language:
         raise ValueError(f"no clause patterns for language '{code}'")
     where = f"rules/dpa/{code}.yaml"
     data = _read(f"{code}.yaml")
+    data = _with_synonyms(data, (data.get("structure") or {}).get("synonyms") or {})
     markers = data.get("markers") or {}
     entries = data.get("requirements") or {}
     missing = [r for r in requirements() if r not in entries]
