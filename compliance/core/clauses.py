@@ -778,20 +778,15 @@ def _limited_elsewhere(result: ClauseResult, document: _Document) -> ClauseResul
         if limit is None:
             continue
         own = sentence.text == result.quote
-        result.outcome, result.quote, result.location = ClauseOutcome.WEAKENED, sentence.text, sentence.where
-        result.reason = f"{MAY_LIMIT if own else LIMITS_ELSEWHERE}“{limit.replace(_INNER_STOP, '.')}”"
-        return result
+        return _decided_by(
+            result, ClauseOutcome.WEAKENED, sentence, f"{MAY_LIMIT if own else LIMITS_ELSEWHERE}“{limit}”"
+        )
     for sentence in document.said:
         text = _normalised(sentence.text)
         precedence = _precedence_in(text, lang)
         if sentence.kind not in ("heading", "header") and precedence is not None:
-            result.outcome, result.quote, result.location = (
-                ClauseOutcome.WEAKENED,
-                sentence.text,
-                sentence.where,
-            )
-            result.reason = f"{LIMITS_ELSEWHERE}“{_context(text, precedence).replace(_INNER_STOP, '.')}”"
-            return result
+            reason = f"{LIMITS_ELSEWHERE}“{_context(text, precedence)}”"
+            return _decided_by(result, ClauseOutcome.WEAKENED, sentence, reason)
     for sentence, about in zip(document.said, document.about, strict=True):
         if sentence.kind in ("heading", "header"):
             continue
@@ -800,13 +795,17 @@ def _limited_elsewhere(result: ClauseResult, document: _Document) -> ClauseResul
             text, key, lang, about=_first(lang.requirements[key].scope, f"{text} {about}") is not None
         )
         if short is not None:
-            result.outcome, result.quote, result.location = (
-                ClauseOutcome.WEAKENED,
-                sentence.text,
-                sentence.where,
-            )
-            result.reason = f"{FALLS_SHORT}“{short.replace(_INNER_STOP, '.')}”"
-            return result
+            return _decided_by(result, ClauseOutcome.WEAKENED, sentence, f"{FALLS_SHORT}“{short}”")
+    return result
+
+
+def _decided_by(
+    result: ClauseResult, outcome: ClauseOutcome, sentence: Sentence, reason: str
+) -> ClauseResult:
+    """The result as another sentence of the agreement decides it: that sentence's outcome, quote,
+    place and reason (the stops inside numbers and abbreviations shown as stops)."""
+    result.outcome, result.quote, result.location = outcome, sentence.text, sentence.where
+    result.reason = reason.replace(_INNER_STOP, ".")
     return result
 
 
@@ -877,12 +876,9 @@ def _placed_abroad(result: ClauseResult, document: _Document) -> ClauseResult:
         result.others.append(
             {"outcome": result.outcome.value, "quote": result.quote, "location": result.location}
         )
-    result.outcome = ClauseOutcome.CONTRADICTED if kind == "outside" else ClauseOutcome.WEAKENED
-    result.quote, result.location = sentence.text, sentence.where
-    result.reason = (
-        f"{PLACED_OUTSIDE if kind == 'outside' else PLACED_PARTLY}“{words.replace(_INNER_STOP, '.')}”"
-    )
-    return result
+    if kind == "outside":
+        return _decided_by(result, ClauseOutcome.CONTRADICTED, sentence, f"{PLACED_OUTSIDE}“{words}”")
+    return _decided_by(result, ClauseOutcome.WEAKENED, sentence, f"{PLACED_PARTLY}“{words}”")
 
 
 def _matches(patterns: Iterable[re.Pattern[str]], text: str) -> list[re.Match[str]]:
