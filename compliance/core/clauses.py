@@ -581,6 +581,7 @@ _INNER_STOP = "\u2024"  # one dot leader: looks like a full stop, is not one to 
 _ABBREVIATION_STOP = re.compile(rf"\b(?:{_ABBREVIATIONS})\.(?=\s+(?-i:[a-zæøåäö]))", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=8192)
 def _normalised(text: str) -> str:
     """A sentence with its whitespace collapsed, and the stops that end no sentence read as another
     mark: a full stop inside a number ("clause 7.1", "100.000 kr.") or a web address
@@ -1166,26 +1167,35 @@ def _decide(requirement: Requirement, hits: list[Hit]) -> ClauseResult:
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
 
 
+_SHORT_COUNTRY = re.compile(r"(?<![\w-])(?:USA|UK|US)(?![\w-])")
+
+
+@functools.cache
+def _country_names(code: str) -> re.Pattern[str]:
+    """The names of the countries in English and in language `code`, in lower case, as one pattern
+    (countries only: not the regions such as "Europe" or "Nordamerika", the Union or the euro area;
+    names of more than three letters, so that no short word passes for one)."""
+    from babel import Locale
+
+    names = {
+        str(n).lower()
+        for locale in ("en", code)
+        for t, n in Locale.parse(locale).territories.items()
+        if len(t) == 2 and t.isalpha() and t not in _NOT_COUNTRIES and len(str(n)) > 3
+    }
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+
+
 def _subprocessor_list(said: Sequence[Sentence], lang: Language, requirement: Requirement) -> ClauseResult:
     """The list of sub-processors: rows or items in a section about sub-processors, or after a
     sentence about them that leads into a list (a table's header row aside), each naming a
     country; a list some of whose entries lack one, or a list of kinds of sub-processor, is
     weakened. The quote is the sentence that introduces the list, where there is one."""
-    from babel import Locale
-
-    # countries only: not the regions ("Europe", "Nordamerika"), the Union or the euro area
-    names = {
-        str(n).lower()
-        for code in ("en", lang.code)
-        for t, n in Locale.parse(code).territories.items()
-        if len(t) == 2 and t.isalpha() and t not in _NOT_COUNTRIES
-    }
+    country = _country_names(lang.code)
 
     def has_country(text: str) -> bool:
-        lowered = f" {text.lower()} "
-        return any(
-            re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", lowered) for n in names if len(n) > 3
-        ) or bool(re.search(r"(?<![\w-])(?:USA|UK|US)(?![\w-])", text))
+        return country.search(f" {text.lower()} ") is not None or _SHORT_COUNTRY.search(text) is not None
 
     entries: list[Sentence] = []
     intro: Sentence | None = None
