@@ -132,7 +132,7 @@ class Patterns:
     limit_tests: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # facts that fall short of the duty wherever they are stated, though no sentence about the duty
     # says so ("raw GPS tracks are stored unencrypted" against Art. 32 measures): weakened, unless
-    # negated (`Placing.negation`); `falls_short_about` only in a sentence about the duty's `scope`
+    # negated (`Language.negation`); `falls_short_about` only in a sentence about the duty's `scope`
     # (itself, its section's heading or a clause it refers to: "the deadline in clause 8.1 runs
     # from ...")
     falls_short: tuple[re.Pattern[str], ...] = ()
@@ -194,6 +194,9 @@ class Language:
     precedence: tuple[re.Pattern[str], ...] = ()
     # test sentences of `precedence`: "match" and "none"
     precedence_tests: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # a plain negation ("not", "ikke", "inte"): it cancels a fact that falls short of a duty just
+    # before it (`_short_in`), and a sentence with one puts the data nowhere (`placement`)
+    negation: tuple[re.Pattern[str], ...] = ()
     # how a sentence puts the data in a country (`Placing`, read for Chapter V)
     placing: Placing | None = None
 
@@ -208,7 +211,6 @@ class Placing:
     countries: re.Pattern[str]  # a country named after a locative word, in group `country`
     code_of: dict[str, str]  # each country name's ISO code
     words: tuple[re.Pattern[str], ...]  # processing, storage, access, support
-    negation: tuple[re.Pattern[str], ...]
     grounds: tuple[re.Pattern[str], ...]  # the transfer tools of Chapter V, by name
     condition: tuple[re.Pattern[str], ...]  # "unless", "only if": a ground named as a condition
     seat: tuple[re.Pattern[str], ...] = ()  # where a party is established: not where data go
@@ -313,6 +315,11 @@ def _compile(where: str, patterns: Any) -> tuple[re.Pattern[str], ...]:
     return tuple(out)
 
 
+def _test_sentences(value: Any) -> dict[str, tuple[str, ...]]:
+    """Test sentences as a pattern file lists them, by the outcome they must give."""
+    return {str(kind): tuple(str(text) for text in texts or []) for kind, texts in (value or {}).items()}
+
+
 def _with_synonyms(data: dict[str, Any], synonyms: dict[str, str]) -> dict[str, Any]:
     """The language's patterns with each word of `structure.synonyms` also read as its synonym (a
     pattern of its own):
@@ -363,7 +370,7 @@ def language(code: str) -> Language:
             weakened=_compile(f"{where}: {key}.weakened", body.get("weakened")),
             contradicted=_compile(f"{where}: {key}.contradicted", body.get("contradicted")),
             allowed=_compile(f"{where}: {key}.allowed", body.get("allowed")),
-            tests={str(k): tuple(str(s) for s in v or []) for k, v in (body.get("tests") or {}).items()},
+            tests=_test_sentences(body.get("tests")),
             absolute=bool(body.get("absolute", False)),
             narrowed=_compile(f"{where}: {key}.narrowed", body.get("narrowed")),
             measures={
@@ -374,14 +381,10 @@ def language(code: str) -> Language:
             subject=_compile(f"{where}: {key}.subject", body.get("subject")),
             harmless=_compile(f"{where}: {key}.harmless", body.get("harmless")),
             liability=bool(body.get("liability", False)),
-            limit_tests={
-                str(k): tuple(str(s) for s in v or []) for k, v in (body.get("limit_tests") or {}).items()
-            },
+            limit_tests=_test_sentences(body.get("limit_tests")),
             falls_short=_compile(f"{where}: {key}.falls_short", body.get("falls_short")),
             falls_short_about=_compile(f"{where}: {key}.falls_short_about", body.get("falls_short_about")),
-            short_tests={
-                str(k): tuple(str(s) for s in v or []) for k, v in (body.get("short_tests") or {}).items()
-            },
+            short_tests=_test_sentences(body.get("short_tests")),
         )
         unmeasured = (
             set(requirements()[key].measures) - set(compiled[key].measures)
@@ -408,10 +411,9 @@ def language(code: str) -> Language:
         harmless=_compile(f"{where}: markers.harmless", markers.get("harmless")),
         apart=_compile(f"{where}: markers.apart", markers.get("apart")),
         precedence=_compile(f"{where}: markers.precedence", markers.get("precedence")),
+        negation=_compile(f"{where}: markers.negation", markers.get("negation")),
         quantity=_compile(f"{where}: markers.quantity", markers.get("quantity")),
-        precedence_tests={
-            str(k): tuple(str(s) for s in v or []) for k, v in (markers.get("precedence_tests") or {}).items()
-        },
+        precedence_tests=_test_sentences(markers.get("precedence_tests")),
         requirements=compiled,
         subprocessor_words=tuple(str(w).lower() for w in structure.get("sub_processor_words") or ()),
         country_words=tuple(str(w).lower() for w in structure.get("country_words") or ()),
@@ -435,16 +437,12 @@ def _placing(where: str, body: Any, code: str) -> Placing | None:
     its `lead` words, a comma ("Hyderabad, India"), a bracket or a table cell's bar."""
     if not body:
         return None
-    from babel import Locale
-
     names: dict[str, set[str]] = {}
-    for locale in dict.fromkeys(("en", code)):
-        for territory, name in Locale.parse(locale).territories.items():
-            if len(territory) == 2 and territory.isalpha() and territory not in _NOT_COUNTRIES:
-                variants = names.setdefault(territory, set())
-                variants.add(str(name))
-                if "&" in name:  # "Bosnia & Herzegovina": written out in agreements
-                    variants.add(str(name).replace("&", str(body.get("and", "and"))))
+    for territory, name in _territory_names(code):
+        variants = names.setdefault(territory, set())
+        variants.add(name)
+        if "&" in name:  # "Bosnia & Herzegovina": written out in agreements
+            variants.add(name.replace("&", str(body.get("and", "and"))))
     for territory, aliases in (body.get("aliases") or {}).items():
         names.setdefault(str(territory), set()).update(str(a) for a in aliases)
     lead = "|".join(re.escape(str(w)) for w in body.get("lead") or ())
@@ -456,13 +454,12 @@ def _placing(where: str, body: Any, code: str) -> Placing | None:
         countries=countries,
         code_of=code_of,
         words=_compile(f"{where}.words", body.get("words")),
-        negation=_compile(f"{where}.negation", body.get("negation")),
         grounds=_compile(f"{where}.grounds", body.get("grounds")),
         condition=_compile(f"{where}.condition", body.get("condition")),
         seat=_compile(f"{where}.seat", body.get("seat")),
         without=_compile(f"{where}.without", body.get("without")),
         transfer=_compile(f"{where}.transfer", body.get("transfer")),
-        tests={str(k): tuple(str(t) for t in v or []) for k, v in (body.get("tests") or {}).items()},
+        tests=_test_sentences(body.get("tests")),
     )
 
 
@@ -740,16 +737,14 @@ def review(blocks: Sequence[Block], code: str) -> list[ClauseResult]:
     """Every requirement's outcome in a document of language `code`. The language's patterns must
     give their own test sentences' outcomes first: a pattern file that does not is refused."""
     document = _prepared(blocks, code)
-    return [
-        _subprocessor_list(document.said, document.lang, requirement)
-        if key == "sub-processor-list"
-        else _placed_abroad(
-            _limited_elsewhere(_decide(requirement, _hits(document, key)), document), document
-        )
-        if key == CHAPTER_V
-        else _limited_elsewhere(_decide(requirement, _hits(document, key)), document)
-        for key, requirement in art28_requirements().items()
-    ]
+    results = []
+    for key, requirement in art28_requirements().items():
+        if key == "sub-processor-list":
+            results.append(_subprocessor_list(document.said, document.lang, requirement))
+            continue
+        result = _limited_elsewhere(_decide(requirement, _hits(document, key)), document)
+        results.append(_placed_abroad(result, document) if key == CHAPTER_V else result)
+    return results
 
 
 def _limited_elsewhere(result: ClauseResult, document: _Document) -> ClauseResult:
@@ -816,13 +811,12 @@ def _short_in(text: str, key: str, lang: Language, *, about: bool) -> str | None
     it states none, or denies it just before the words ("no data are stored
     unencrypted")."""
     patterns = lang.requirements[key]
-    negation = lang.placing.negation if lang.placing is not None else ()
     for pattern in (*patterns.falls_short, *(patterns.falls_short_about if about else ())):
         for match in pattern.finditer(text):
             # a negation in the same clause just before the words ("no data are stored
             # unencrypted"), not one in a clause before ("where X has not ..., the Supplier may")
             before = re.split(r"[,;:]", text[max(0, match.start() - 40) : match.start()])[-1]
-            if _first(negation, before) is None:
+            if _first(lang.negation, before) is None:
                 return _context(text, match)
     return None
 
@@ -846,7 +840,7 @@ def _placed_abroad(result: ClauseResult, document: _Document) -> ClauseResult:
         if sentence.kind in ("heading", "header"):
             continue
         text = _normalised(sentence.text)
-        grounds = [g for g in _matches(placing.grounds, text) if _relied_on(text, g, placing)]
+        grounds = [g for g in _matches(placing.grounds, text) if _relied_on(text, g, lang, placing)]
         if grounds:
             # a ground named for the countries the sentence names, or for transfers in general
             countries = {placing.code_of[m.group("country")] for m in placing.countries.finditer(text)}
@@ -886,12 +880,12 @@ def _matches(patterns: Iterable[re.Pattern[str]], text: str) -> list[re.Match[st
     return [m for p in patterns for m in p.finditer(text)]
 
 
-def _relied_on(text: str, ground: re.Match[str], placing: Placing) -> bool:
+def _relied_on(text: str, ground: re.Match[str], lang: Language, placing: Placing) -> bool:
     """Whether a transfer ground a sentence names is one relied on: not denied just before it
     ("without any standard contractual clauses", "no SCCs are needed") and not a condition
     ("unless the standard contractual clauses are signed")."""
     before = text[max(0, ground.start() - 40) : ground.start()]
-    if _first(placing.negation, before) is not None or _first(placing.without, before) is not None:
+    if _first(lang.negation, before) is not None or _first(placing.without, before) is not None:
         return False
     return _first(placing.condition, text[max(0, ground.start() - 100) : ground.start()]) is None
 
@@ -908,9 +902,9 @@ def placement(text: str, lang: Language, *, listed: bool = False) -> tuple[str, 
     where it puts them nowhere outside, denies it, names a ground or defines a term. An entry of
     the list of sub-processors (`listed`) needs no word of processing: being listed is one."""
     placing = lang.placing
-    if placing is None or _first(placing.negation, text):
+    if placing is None or _first(lang.negation, text):
         return None
-    if any(_relied_on(text, ground, placing) for ground in _matches(placing.grounds, text)):
+    if any(_relied_on(text, ground, lang, placing) for ground in _matches(placing.grounds, text)):
         return None
     if _first(placing.seat, text) is not None:
         return None
@@ -1167,22 +1161,28 @@ def _decide(requirement: Requirement, hits: list[Hit]) -> ClauseResult:
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
 
 
+@functools.cache
+def _territory_names(code: str) -> tuple[tuple[str, str], ...]:
+    """Every country's ISO code and CLDR name, in English and in language `code` (countries only:
+    not the regions such as "Europe" or "Nordamerika", the Union or the euro area)."""
+    from babel import Locale
+
+    return tuple(
+        (territory, str(name))
+        for locale in dict.fromkeys(("en", code))
+        for territory, name in Locale.parse(locale).territories.items()
+        if len(territory) == 2 and territory.isalpha() and territory not in _NOT_COUNTRIES
+    )
+
+
 _SHORT_COUNTRY = re.compile(r"(?<![\w-])(?:USA|UK|US)(?![\w-])")
 
 
 @functools.cache
 def _country_names(code: str) -> re.Pattern[str]:
-    """The names of the countries in English and in language `code`, in lower case, as one pattern
-    (countries only: not the regions such as "Europe" or "Nordamerika", the Union or the euro area;
-    names of more than three letters, so that no short word passes for one)."""
-    from babel import Locale
-
-    names = {
-        str(n).lower()
-        for locale in ("en", code)
-        for t, n in Locale.parse(locale).territories.items()
-        if len(t) == 2 and t.isalpha() and t not in _NOT_COUNTRIES and len(str(n)) > 3
-    }
+    """The names of the countries (`_territory_names`) in lower case, as one pattern: names of more
+    than three letters, so that no short word passes for one."""
+    names = {name.lower() for _territory, name in _territory_names(code) if len(name) > 3}
     alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
 

@@ -159,14 +159,13 @@ def reason_text(reason: str, lang: str) -> str:
         )
     if reason == "the list gives kinds of sub-processor, not the sub-processors themselves":
         return gettext("the list gives kinds of sub-processor, not the sub-processors themselves")
-    if " entries of the list name no country" in reason:
-        n, _, rest = reason.partition(" of ")
-        total = rest.split(" ", 1)[0]
-        return gettext("{n} of {total} entries of the list name no country").format(n=n, total=total)
-    if " entries of the list name no sub-processor" in reason:
-        n, _, rest = reason.partition(" of ")
-        total = rest.split(" ", 1)[0]
-        return gettext("{n} of {total} entries of the list name no sub-processor").format(n=n, total=total)
+    for message in (
+        N_("{n} of {total} entries of the list name no country"),
+        N_("{n} of {total} entries of the list name no sub-processor"),
+    ):
+        if message.replace("{n} of {total}", "") in reason:
+            n, _, rest = reason.partition(" of ")
+            return gettext(message).format(n=n, total=rest.split(" ", 1)[0])
     if reason.startswith("a list of ") and reason.endswith(" sub-processors, each with a country"):
         n = reason[len("a list of ") :].split(" ", 1)[0]
         return gettext("a list of {n} sub-processors, each with a country").format(n=n)
