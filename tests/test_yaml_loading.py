@@ -156,6 +156,35 @@ def billion_laughs(levels: int = 9, fan_out: int = 9) -> str:
     return "\n".join(lines) + "\n"
 
 
+def test_positions_cover_every_key_and_item_and_nothing_else() -> None:
+    text = 'a: 1\nb:\n  - x\n  - {c: 2, "d": [3]}\n"true": e\n'
+    located = load_text(text, "input.yaml")
+    assert dict(located.positions) == {
+        (): (1, 1),
+        ("a",): (1, 1),
+        ("b",): (2, 1),
+        ("b", 0): (3, 5),
+        ("b", 1): (4, 5),
+        ("b", 1, "c"): (4, 6),
+        ("b", 1, "d"): (4, 12),
+        ("b", 1, "d", 0): (4, 18),
+        ("true",): (5, 1),
+    }
+    assert len(located.positions) == 9
+    for absent in [("c",), ("b", 2), ("b", -1), ("b", "0"), ("a", 0), ("b", True)]:
+        assert absent not in located.positions
+        assert located.positions.get(absent) is None
+
+
+def test_positions_in_json_and_through_aliases() -> None:
+    located = load_text('{\n  "k": [\n    1,\n    {"m": 2}\n  ]\n}\n', "input.json")
+    assert located.where(("k", 1, "m")) == (4, 6)
+    aliased = load_text("base: &b {x: 1}\nother: *b\n", "input.yaml")
+    assert aliased.data == {"base": {"x": 1}, "other": {"x": 1}}
+    # The alias's items stand where the anchored mapping wrote them.
+    assert aliased.where(("other", "x")) == (1, 11)
+
+
 def test_billion_laughs_alias_bomb_is_refused_before_expanding() -> None:
     started = time.perf_counter()
     with pytest.raises(InputError) as info:

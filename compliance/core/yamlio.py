@@ -10,6 +10,7 @@ multi-document streams. Booleans follow YAML 1.2 (`true`/`false` only), so the c
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,13 +47,64 @@ _Loader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|false|True|False|
 Path_ = tuple[str | int, ...]
 
 
+class Positions(Mapping[Path_, tuple[int, int]]):
+    """The line and column (1-based) of every mapping key and sequence item of a document, and of
+    the document itself under the empty path, read from its composed nodes when asked.
+
+    Only errors and a few outputs ask for positions, so none is worked out in advance: recording
+    one for every value cost nearly as much as making the values.
+    """
+
+    def __init__(self, root: yaml.Node) -> None:
+        self._root = root
+
+    def _marked(self, path: Path_) -> yaml.Node | None:
+        """The node whose start is the position of `path` (for a mapping key: the key's), or None."""
+        node = marked = self._root
+        for part in path:
+            if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+                for key, value in node.value:
+                    if isinstance(key, yaml.ScalarNode) and str(key.value) == part:
+                        marked, node = key, value
+                        break
+                else:
+                    return None
+            elif isinstance(node, yaml.SequenceNode) and type(part) is int and 0 <= part < len(node.value):
+                marked = node = node.value[part]
+            else:
+                return None
+        return marked
+
+    def __getitem__(self, path: Path_) -> tuple[int, int]:
+        node = self._marked(tuple(path))
+        if node is None:
+            raise KeyError(path)
+        return _mark(node)
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and self._marked(path) is not None
+
+    def __iter__(self) -> Iterator[Path_]:
+        stack: list[tuple[Path_, yaml.Node]] = [((), self._root)]
+        while stack:
+            path, node = stack.pop()
+            yield path
+            if isinstance(node, yaml.MappingNode):
+                stack += [((*path, str(k.value)), v) for k, v in reversed(node.value)]
+            elif isinstance(node, yaml.SequenceNode):
+                stack += [((*path, i), item) for i, item in reversed(list(enumerate(node.value)))]
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 @dataclass(frozen=True)
 class Located:
     """A loaded document with the position of every mapping key and sequence item."""
 
     data: Any
     file: str
-    positions: dict[Path_, tuple[int, int]]
+    positions: Mapping[Path_, tuple[int, int]]
 
     def where(self, path: Path_) -> tuple[int | None, int | None]:
         """Line and column (1-based) of the closest known ancestor of `path`."""
@@ -97,10 +149,10 @@ def _load_text(text: str, file: str, max_nodes: int) -> Located:
             raise _yaml_problem(file, exc) from None
         if root is None:
             raise InputError.single(file, "the file is empty", line=1, column=1)
-        _check_expanded_size(root, file, max_nodes)
-        positions: dict[Path_, tuple[int, int]] = {(): _mark(root)}
-        data = _convert(root, (), positions, file, loader, _plain_strings(loader))
-        return Located(data, file, positions)
+        if "*" in text:  # an alias is written '*name': without one, nothing can expand
+            _check_expanded_size(root, file, max_nodes)
+        data = _convert(root, (), file, loader, _plain_strings(loader))
+        return Located(data, file, Positions(root))
     finally:
         loader.dispose()
 
@@ -168,16 +220,9 @@ def _check_expanded_size(root: yaml.Node, file: str, max_nodes: int) -> None:
         )
 
 
-def _convert(
-    node: yaml.Node,
-    path: Path_,
-    positions: dict[Path_, tuple[int, int]],
-    file: str,
-    loader: Any,
-    plain: bool,
-) -> Any:
-    """The value of a node, with the positions of everything in it; `plain` (`_plain_strings`)
-    says that texts can be taken as they stand."""
+def _convert(node: yaml.Node, path: Path_, file: str, loader: Any, plain: bool) -> Any:
+    """The value of a node; `plain` (`_plain_strings`) says that texts can be taken as they
+    stand."""
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -195,16 +240,12 @@ def _convert(
                 raise InputError(
                     [Problem(file, f"duplicate key '{key}'", line, column, format_path((*path, key)))]
                 )
-            child = (*path, key)
-            positions[child] = _mark(key_node)
-            result[key] = _convert(value_node, child, positions, file, loader, plain)
+            result[key] = _convert(value_node, (*path, key), file, loader, plain)
         return result
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
-            child = (*path, index)
-            positions[child] = _mark(item)
-            items.append(_convert(item, child, positions, file, loader, plain))
+            items.append(_convert(item, (*path, index), file, loader, plain))
         return items
     if node.tag == _INT_TAG and len(node.value) > MAX_NUMBER_CHARACTERS:
         # Python refuses to convert integers of more than 4,300 digits (a ValueError deep in the
