@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from compliance.core.engine import assess
-from compliance.core.models.assessment import Assessment, Finding
+from compliance.core.models.assessment import Assessment, Finding, expanded_findings
 from compliance.core.models.rules import Outcome
 from compliance.core.models.solution import Solution
 from compliance.core.packs import CompiledRule, LoadedPack
@@ -219,9 +219,15 @@ def outcome_on(packs: Sequence[LoadedPack], rule_id: str, data: dict[str, Any], 
     return one_finding(assess(solution_model(data), packs, as_of), rule_id).status
 
 
+def results(assessment: dict[str, Any]) -> list[dict[str, Any]]:
+    """The results of a JSON assessment one by one, as reading it gives them (the file groups the
+    results of a rule that are alike but for their targets)."""
+    return expanded_findings(assessment["findings"], assessment["rules"], assessment["solution"])
+
+
 def findings_for(assessment: dict[str, Any], rule_id: str) -> list[dict[str, Any]]:
     """The findings of one rule in a JSON assessment."""
-    return [f for f in assessment["findings"] if f["rule_id"] == rule_id]
+    return [f for f in results(assessment) if f["rule_id"] == rule_id]
 
 
 def only_finding(assessment: dict[str, Any], rule_id: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import yaml
-from helpers import MINIMAL_SOLUTION_YAML, REPO, Run, without_assurance_documents
+from helpers import MINIMAL_SOLUTION_YAML, REPO, Run, results, without_assurance_documents
 from helpers import run_english as run_cli
 
 from compliance.outputs.interview import state_path
@@ -216,7 +216,7 @@ def test_assurance_documents_come_back_as_list_entries_declared_by_the_supplier(
     assert assessed.code in (0, 1), assessed.err
     status = {
         f["rule_id"]: f["status"]
-        for f in json.loads(assessed.out)["findings"]
+        for f in results(json.loads(assessed.out))
         if f["rule_id"].startswith("ASSURANCE-") and (f.get("target") or {}).get("id") == "bytip"
     }
     # the declared exceptions and the certificate's scope are findings

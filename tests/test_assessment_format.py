@@ -1,16 +1,25 @@
-"""The assessment JSON (schema version 5): each rule's texts once, in `rules`; the results of rules
-that do not apply grouped per rule and reason; nothing lost when it is read back."""
+"""The assessment JSON (schema version 7): each rule's texts once, in `rules`; the results of a rule
+that are alike but for their targets written once; the results of rules that do not apply grouped
+per rule and reason; nothing lost when it is read back."""
 
 from __future__ import annotations
 
 import json
 from datetime import date
 
+import pytest
 from helpers import REPO
+from pydantic import ValidationError
 
 from compliance.cli import assessment_json
 from compliance.core.engine import assess
-from compliance.core.models.assessment import RULE_FIELDS, SCHEMA_VERSION, Assessment
+from compliance.core.models.assessment import (
+    OWN_FIELDS,
+    RULE_FIELDS,
+    SCHEMA_VERSION,
+    Assessment,
+    expanded_findings,
+)
 from compliance.core.models.rules import Outcome
 from compliance.inputs.loader import load_packs, load_solution
 
@@ -25,7 +34,7 @@ def _assessment() -> Assessment:
 def test_a_result_does_not_repeat_its_rules_texts_and_reading_restores_them() -> None:
     a = _assessment()
     data = json.loads(assessment_json(a))
-    assert data["schema_version"] == SCHEMA_VERSION == "6"
+    assert data["schema_version"] == SCHEMA_VERSION == "7"
     assert data["findings"]
     for item in data["findings"]:
         assert not set(RULE_FIELDS) & set(item), item["rule_id"]
@@ -34,6 +43,52 @@ def test_a_result_does_not_repeat_its_rules_texts_and_reading_restores_them() ->
     assert again == a
     first = again.findings[0]
     assert first.title == a.rules[first.rule_id].title and first.citation == a.rules[first.rule_id].citation
+
+
+def test_results_alike_but_for_their_targets_are_written_once_and_read_back_in_order() -> None:
+    a = _assessment()
+    written = assessment_json(a)
+    data = json.loads(written)
+    plain = json.loads(Assessment.__pydantic_serializer__.to_json(a, by_alias=True))
+    entries = data["findings"]
+    assert sum(len(e["targets"]) for e in entries) == len(a.findings) > len(entries)
+    assert any(len(e["targets"]) > 1 for e in entries)
+    for entry in entries:
+        assert entry["targets"] and all(set(t) == set(OWN_FIELDS) for t in entry["targets"])
+        assert not set(OWN_FIELDS) & set(entry)
+    # No two entries of a rule are alike: each would have been one.
+    shared = [json.dumps({k: v for k, v in e.items() if k != "targets"}, sort_keys=True) for e in entries]
+    assert len(shared) == len(set(shared))
+    # Every field but the results is as pydantic writes it; the results, once expanded, are too,
+    # in the engine's order; and the text is indented as JSON with two spaces is.
+    assert {k: v for k, v in data.items() if k != "findings"} == {
+        k: v for k, v in plain.items() if k != "findings"
+    }
+    assert expanded_findings(entries, data["rules"], data["solution"]) == plain["findings"]
+    assert written == (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    # A file of version 6 (a result per entry) still reads, to the same assessment; and read back
+    # with nothing shared, the assessment is written the same.
+    again = Assessment.model_validate_json(Assessment.__pydantic_serializer__.to_json(a, by_alias=True))
+    assert again == a and assessment_json(again) == written
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda e: e.update(targets="flow readings"), "findings[0].targets: not a list"),
+        (lambda e: e.update(targets=[]), "findings[0].targets: not a list"),
+        (lambda e: e.update(targets=[42]), "findings[0].targets[0]: a result of a group holds"),
+        (lambda e: e["targets"][0].update(status="pass"), "findings[0].targets[0]: a result of a group"),
+        (lambda e: e.update(target=None), "findings[0]: a group holds the own fields"),
+    ],
+    ids=["not-a-list", "empty", "not-an-object", "overrides-its-group", "own-field-in-the-group"],
+)
+def test_a_malformed_group_of_results_is_refused(change, expected: str) -> None:
+    data = json.loads(assessment_json(_assessment()))
+    change(data["findings"][0])
+    with pytest.raises(ValidationError) as info:
+        Assessment.model_validate_json(json.dumps(data))
+    assert expected in str(info.value)
 
 
 def test_each_result_names_the_facts_that_decided_it_and_each_rule_its_sentences() -> None:

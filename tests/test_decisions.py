@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import Run, minimal_solution, only_finding, own_certificate, pack_text, solution_model
+from helpers import Run, minimal_solution, only_finding, own_certificate, pack_text, results, solution_model
 
 from compliance.core.engine import assess
 from compliance.core.models.assessment import Assessment, Finding, Provenance, Verdict
@@ -880,9 +880,7 @@ def test_an_assessors_check_makes_the_fact_checked_and_the_pass_no_longer_declar
     assert after["provenance"]["checked_facts"] == 1
     assert after["provenance"]["passes"] == before["provenance"]["passes"]
     resting_on_it = [
-        f
-        for f in before["findings"]
-        if f["declared_only"] and AT_REST in {p["path"] for p in f["provenance"]}
+        f for f in results(before) if f["declared_only"] and AT_REST in {p["path"] for p in f["provenance"]}
     ]
     assert only_finding(before, RULE) in resting_on_it
     assert after["provenance"]["declared_only"] == before["provenance"]["declared_only"] - len(resting_on_it)
@@ -894,7 +892,7 @@ def test_assessment_provenance_counts_the_passes_resting_on_declarations_only(
 ) -> None:
     assessment = assess_json(write_solution(solution_data(at_rest=True)))
 
-    passes = [f for f in assessment["findings"] if f["status"] == "pass"]
+    passes = [f for f in results(assessment) if f["status"] == "pass"]
     declared = [f for f in passes if f["declared_only"]]
     assert assessment["provenance"]["passes"] == len(passes)
     assert assessment["provenance"]["declared_only"] == len(declared)
@@ -905,7 +903,7 @@ def test_assessment_provenance_counts_the_passes_resting_on_declarations_only(
     )
     assert f"{RULE} (readings)" in assessment["provenance"]["declared_only_critical_or_high"]
     assert CLEAR in assessment["provenance"]["declared_only_critical_or_high"]  # controller.party is stated
-    assert not any(f["declared_only"] for f in assessment["findings"] if f["status"] != "pass")
+    assert not any(f["declared_only"] for f in results(assessment) if f["status"] != "pass")
 
 
 def test_the_summary_says_how_many_passes_rest_on_declarations_only(write_solution, assess_with) -> None:

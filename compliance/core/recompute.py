@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from compliance import __version__
 from compliance.core.engine import assess
-from compliance.core.models.assessment import Assessment
+from compliance.core.models.assessment import Assessment, expanded_findings
 from compliance.core.models.decisions import Decisions
 from compliance.core.models.solution import FIRST_SCHEMA_VERSION, Solution
 from compliance.core.packs import LoadedPack
@@ -167,8 +167,8 @@ def _differences(recorded: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
     for key in ("verdict", "score"):
         if recorded.get(key) != fresh.get(key):
             out.append(f"{key}: recorded {recorded.get(key)}, recomputed {fresh.get(key)}")
-    old = {_finding_key(f): f for f in recorded.get("findings", []) if isinstance(f, dict)}
-    new = {_finding_key(f): f for f in fresh.get("findings", [])}
+    old = {_finding_key(f): f for f in _results(recorded) if isinstance(f, dict)}
+    new = {_finding_key(f): f for f in _results(fresh)}
     changed = [k for k in new if k in old and old[k] != new[k]]
     for k in changed[:MAX_LISTED]:
         was, now = old[k].get("status"), new[k].get("status")
@@ -184,6 +184,14 @@ def _differences(recorded: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
     rest = sorted(k for k in set(recorded) | set(fresh) if k not in ("verdict", "score", "findings"))
     out += [f"{k} differs" for k in rest if recorded.get(k) != fresh.get(k)]
     return out
+
+
+def _results(assessment: dict[str, Any]) -> list[Any]:
+    """An assessment's results one by one, whether its file writes them grouped or not."""
+    findings = assessment.get("findings")
+    if not isinstance(findings, list):
+        return []
+    return expanded_findings(findings, assessment.get("rules"), assessment.get("solution"))
 
 
 def _versioned(recorded: dict[str, Any]) -> dict[str, Any]:

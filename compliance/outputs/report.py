@@ -1167,7 +1167,7 @@ def report_pdf(
 ) -> bytes:
     """The PDF report of an assessment (unsigned), the assessment embedded and its digest shown;
     `self_signed` and `recomputed` as for `render_html`."""
-    data = a.model_dump_json(indent=2, by_alias=True) + "\n"
+    data = a.json_bytes(end=b"\n").decode("utf-8")  # as `assess -o FILE.json` writes it
     digest = hashlib.sha256(data.encode("utf-8")).hexdigest()
     # The attachment is dated by the assessment, not the clock: the same assessment gives the
     # same PDF bytes (the signature then adds its own time).
