@@ -626,8 +626,8 @@ class Assessment(Out):
         return {**data, "findings": filled}
 
     def json_bytes(self, end: bytes = b"") -> bytes:
-        """The assessment as indented JSON in UTF-8, as pydantic writes it (`indent=2`, with the
-        aliases), followed by `end`: written faster than by pydantic alone (`assessment_json_bytes`)."""
+        """The assessment as indented JSON in UTF-8, followed by `end`, the results of a rule that
+        are alike but for their target written once (`assessment_json_bytes`)."""
         return assessment_json_bytes(self, end)
 
     def results(self) -> list[Finding]:
