@@ -20,7 +20,15 @@ from compliance.core.conditions import Trace
 from compliance.core.controls import coverage
 from compliance.core.dpia import screen
 from compliance.core.explanations import counts_for, explain, missing_facts
-from compliance.core.facts import SolutionFacts, any_true, facts_to_state, lookup, solution_facts
+from compliance.core.facts import (
+    DERIVED_FROM,
+    SolutionFacts,
+    any_true,
+    facts_to_state,
+    lookup,
+    solution_facts,
+    state_reads,
+)
 from compliance.core.gcpause import gc_paused
 from compliance.core.models.assessment import (
     AcceptedRiskInfo,
@@ -719,7 +727,14 @@ class _Shared:
 
     def _traced(self, unknown: _Unknown, ctx: dict[str, Any]) -> Finding:
         """An unknown result with the facts to state that `ctx` traces its missing facts back to:
-        made once for each such combination."""
+        made once for each such combination. What they trace to depends only on which of the facts
+        `facts.state_reads` names are missing in `ctx` (`_Unknown.reads`), so targets alike in
+        that share the tracing too; most missing facts are stated ones, which trace to themselves
+        in every context."""
+        seen = tuple([lookup(ctx, path) is None for path in unknown.reads])
+        model = unknown.by_missing.get(seen)
+        if model is not None:
+            return model
         to_state, applies_unknown = _traced_back(unknown.missing, unknown.missing_applies, ctx)
         traced = (tuple(to_state), tuple(applies_unknown))
         model = unknown.models.get(traced)
@@ -735,6 +750,7 @@ class _Shared:
                 explanations=self.explanations,
                 unknown=(to_state, applies_unknown),
             )
+        unknown.by_missing[seen] = model
         return model
 
 
@@ -744,12 +760,16 @@ class _Unknown:
     to those of its inputs that the target does not state (`facts.facts_to_state`). So each target
     traces its own, and the findings are kept by what they trace to."""
 
-    __slots__ = ("missing", "missing_applies", "models", "result")
+    __slots__ = ("by_missing", "missing", "missing_applies", "models", "reads", "result")
 
     def __init__(self, result: RuleResult, facts: list[FactUsed]) -> None:
         self.result = result
         self.missing, self.missing_applies = _missing(facts, result.applies_open)
         self.models: dict[tuple[tuple[str, ...], tuple[str, ...]], Finding] = {}
+        # The facts whose absence decides what the missing derived facts trace to, as paths.
+        reads = set().union(*(state_reads(fact) for fact in self.missing if fact in DERIVED_FROM))
+        self.reads = [tuple(fact.split(".")) for fact in sorted(reads)]
+        self.by_missing: dict[tuple[bool, ...], Finding] = {}
 
 
 def _with_target(
