@@ -757,8 +757,9 @@ class _Shared:
 class _Unknown:
     """An unknown result shared by the targets with one key. Which stated facts would decide it
     depends on more than the facts the rule tests: a derived fact that is missing is traced back
-    to those of its inputs that the target does not state (`facts.facts_to_state`). So each target
-    traces its own, and the findings are kept by what they trace to."""
+    to those of its inputs that the target does not state (`facts.facts_to_state`). Targets that
+    leave out the same of the facts that tracing can read (`reads`) share one tracing
+    (`by_missing`), and the findings are kept by what they trace to (`models`)."""
 
     __slots__ = ("by_missing", "missing", "missing_applies", "models", "reads", "result")
 

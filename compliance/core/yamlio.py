@@ -110,8 +110,9 @@ class Located:
         """Line and column (1-based) of the closest known ancestor of `path`."""
         probe = tuple(path)
         while probe:
-            if probe in self.positions:
-                return self.positions[probe]
+            found = self.positions.get(probe)
+            if found is not None:
+                return found
             probe = probe[:-1]
         return self.positions.get((), (None, None))
 

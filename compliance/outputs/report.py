@@ -1167,8 +1167,9 @@ def report_pdf(
 ) -> bytes:
     """The PDF report of an assessment (unsigned), the assessment embedded and its digest shown;
     `self_signed` and `recomputed` as for `render_html`."""
-    data = a.json_bytes(end=b"\n").decode("utf-8")  # as `assess -o FILE.json` writes it
-    digest = hashlib.sha256(data.encode("utf-8")).hexdigest()
+    raw = a.json_bytes(end=b"\n")  # as `assess -o FILE.json` writes it
+    digest = hashlib.sha256(raw).hexdigest()
+    data = raw.decode("utf-8")
     # The attachment is dated by the assessment, not the clock: the same assessment gives the
     # same PDF bytes (the signature then adds its own time).
     as_of = datetime.datetime.combine(a.as_of, datetime.time(0), tzinfo=datetime.UTC)

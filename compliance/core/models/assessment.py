@@ -670,14 +670,14 @@ def expanded_findings(findings: list[Any], rules: Any, solution: Any) -> list[An
         listed = item["targets"]
         if not isinstance(listed, list) or not listed:
             raise ValueError(f"findings[{n}].targets: not a list of the group's results")
+        if set(OWN_FIELDS) & set(item):
+            raise ValueError(f"findings[{n}]: a group holds the own fields of its results under targets")
         for k, entry in enumerate(listed):
             if not isinstance(entry, dict) or not set(entry) <= set(OWN_FIELDS):
                 raise ValueError(
                     f"findings[{n}].targets[{k}]: a result of a group holds its "
                     f"{', '.join(OWN_FIELDS)} and nothing else"
                 )
-            if set(OWN_FIELDS) & set(item):
-                raise ValueError(f"findings[{n}]: a group holds the own fields of its results under targets")
         shared = {k: v for k, v in item.items() if k != "targets"}
         out += [{**entry, **shared} for entry in listed]
     rule_order = {rule_id: n for n, rule_id in enumerate(rules)} if isinstance(rules, dict) else {}
